@@ -1,0 +1,197 @@
+"""Compile a validated Scenario into index-based specs the engine runs many times.
+
+Months are indices from the scenario start (0 … horizon-1). A payment schedule
+becomes (offsets, weights): anchored schedules have offsets from the scenario
+start; the others are offsets from the month a pledge is made (a candidate
+joining, a policy acting).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simulator.scenario.distributions import Distribution
+from simulator.scenario.schema import Calendar, Match, Raise, Scenario, TopUp, Tranches, Upfront
+
+Number = float | Distribution
+
+
+@dataclass(frozen=True)
+class Schedule:
+    offsets: np.ndarray  # int months
+    weights: tuple  # numbers or distributions; normalised to sum 1 when drawn
+    anchored: bool
+
+    def fixed_weights(self) -> np.ndarray | None:
+        if any(isinstance(w, Distribution) for w in self.weights):
+            return None
+        w = np.asarray(self.weights, dtype=float)
+        return w / w.sum()
+
+
+@dataclass(frozen=True)
+class PledgeSpec:
+    venture: int
+    member: int
+    amount: Number
+    schedule: Schedule
+
+
+@dataclass(frozen=True)
+class DepartureSpec:
+    member: int
+    at: int | None  # month index for a dated departure
+    hazard: Number | None
+    start: int | None  # first month the hazard applies (None: month after the pledge)
+    rival: int | None
+    rival_hazard: Number | None
+    venture: int | None  # None: leaves every venture
+
+
+@dataclass(frozen=True)
+class NegotiationSpec:
+    member: int
+    start: int
+    duration: Number
+    success: Number
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    id: str
+    kind: str  # match | top_up | raise
+    funder: int
+    venture: int
+    ratio: Number = 1.0
+    cap: Number | None = None
+    share: Number = 0.0
+    at: int = 0
+    amount: Number = 0.0
+    schedule: Schedule | None = None
+
+
+@dataclass(frozen=True)
+class VentureSpec:
+    id: str
+    minimum_capital: Number | None
+    deadline: int | None
+    share_basis: str
+
+
+@dataclass
+class Model:
+    """Everything a replication needs, by index; built once per scenario."""
+
+    horizon: int
+    start: int  # absolute month of index 0
+    ventures: list[VentureSpec]
+    members: list[str]
+    public: np.ndarray
+    candidate: np.ndarray
+    pledges: list[PledgeSpec]
+    departures: list[DepartureSpec]
+    negotiations: list[NegotiationSpec]
+    policies: list[PolicySpec]
+    involved: np.ndarray = field(default=None)  # (V, P): member has a row in this venture
+
+    @property
+    def venture_ids(self) -> list[str]:
+        return [v.id for v in self.ventures]
+
+
+def _schedule(sched, scenario_start: int, anchored_default: bool) -> Schedule:
+    if isinstance(sched, Calendar):
+        months = sorted(sched.payments)
+        return Schedule(
+            np.array([m - scenario_start for m in months]),
+            tuple(sched.payments[m] for m in months),
+            anchored=True,
+        )
+    if isinstance(sched, Tranches):
+        offsets = np.arange(sched.count) * sched.every
+        if sched.start is not None:
+            return Schedule(offsets + (sched.start - scenario_start), (1.0,) * sched.count, True)
+        return Schedule(offsets, (1.0,) * sched.count, anchored_default)
+    at = sched.at if isinstance(sched, Upfront) else None
+    if at is not None:
+        return Schedule(np.array([at - scenario_start]), (1.0,), True)
+    return Schedule(np.array([0]), (1.0,), anchored_default)
+
+
+def compile_scenario(s: Scenario) -> Model:
+    """Turn ids into indices and schedules into offset arrays."""
+    members = list(s.members())
+    index = {m: i for i, m in enumerate(members)}
+    vids = list(s.ventures)
+    vindex = {v: i for i, v in enumerate(vids)}
+    only = vids[0]
+    pledges, departures, negotiations = [], [], []
+    for mid, m in s.members().items():
+        i = index[mid]
+        is_cand = mid in s.candidates
+        items = (
+            {m.venture or only: (m.pledge, m.schedule or Upfront())}
+            if m.pledge is not None
+            else {v: (p.amount, p.schedule) for v, p in (m.pledges or {}).items()}
+        )
+        for vid, (amount, sched) in items.items():
+            sch = _schedule(sched, s.start, anchored_default=not is_cand)
+            pledges.append(PledgeSpec(vindex[vid], i, amount, sch))
+        if m.departure is not None:
+            d = m.departure
+            departures.append(
+                DepartureSpec(
+                    i,
+                    None if d.at is None else d.at - s.start,
+                    d.hazard,
+                    None if d.start is None else d.start - s.start,
+                    None if d.rival is None else index[d.rival],
+                    d.rival_hazard,
+                    None if d.venture is None else vindex[d.venture],
+                )
+            )
+        if is_cand:
+            n = m.negotiation
+            negotiations.append(NegotiationSpec(i, n.start - s.start, n.duration, n.success))
+    policies = [_policy(pid, p, index, vindex, only, s.start) for pid, p in s.policies.items()]
+    ventures = [
+        VentureSpec(
+            vid,
+            v.minimum_capital,
+            None if v.deadline is None else v.deadline - s.start,
+            v.share_basis,
+        )
+        for vid, v in s.ventures.items()
+    ]
+    involved = np.zeros((len(vids), len(members)), dtype=bool)
+    for p in pledges:
+        involved[p.venture, p.member] = True
+    for p in policies:
+        involved[p.venture, p.funder] = True
+    return Model(
+        horizon=s.horizon,
+        start=s.start,
+        ventures=ventures,
+        members=members,
+        public=np.array([m.public for m in s.members().values()], dtype=bool),
+        candidate=np.array([mid in s.candidates for mid in members], dtype=bool),
+        pledges=pledges,
+        departures=departures,
+        negotiations=negotiations,
+        policies=policies,
+        involved=involved,
+    )
+
+
+def _policy(pid, p, index, vindex, only, start) -> PolicySpec:
+    common = dict(id=pid, funder=index[p.funder], venture=vindex[p.venture or only])
+    if isinstance(p, Match):
+        return PolicySpec(kind="match", ratio=p.ratio, cap=p.cap, **common)
+    if isinstance(p, TopUp):
+        sched = _schedule(p.schedule, start, anchored_default=False)
+        return PolicySpec(kind="top_up", share=p.share, cap=p.cap, schedule=sched, **common)
+    assert isinstance(p, Raise)  # the schema's discriminated union has no other member
+    sched = _schedule(p.schedule, start, anchored_default=False)
+    return PolicySpec(kind="raise", at=p.at - start, amount=p.amount, schedule=sched, **common)

@@ -1,0 +1,301 @@
+"""One replication: a SimPy environment in which members pledge, leave, join and policies act.
+
+Same-month order (a month m runs from time m to m+1): departures at m+0.0,
+negotiation outcomes at m+0.1, policies at m+0.2, then that month's scheduled
+payments are settled, then venture checks (deadline, minimum capital) at m+0.5.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+
+from simulator.engine.ledger import Ledger, Trajectories, add_match
+from simulator.engine.model import Model, PolicySpec
+from simulator.scenario.distributions import Distribution
+
+JOIN, POLICY, CHECK = 0.1, 0.2, 0.5
+
+
+def draw(value, rng):
+    """A number as given, or one draw from its distribution."""
+    return value.sample(rng) if isinstance(value, Distribution) else value
+
+
+def months_until_departure(hazard: float, u: float) -> float:
+    """Whole months before leaving under a monthly hazard (geometric, by inversion of u)."""
+    if hazard <= 0.0:
+        return math.inf
+    if hazard >= 1.0:
+        return 0.0
+    return math.floor(math.log1p(-u) / math.log1p(-hazard))
+
+
+class Replication:
+    def __init__(self, model: Model, rng: np.random.Generator):
+        self.model, self.rng = model, rng
+        V, P, H = len(model.ventures), len(model.members), model.horizon
+        self.env = simpy.Environment()
+        self.ledger = Ledger(V, P, H)
+        self.join = np.full((V, P), H, dtype=np.int64)
+        self.leave = np.full((V, P), H, dtype=np.int64)
+        self.collapse = [None] * len(model.ventures)
+        self.events: list[tuple] = []
+        self.changed: dict[int, simpy.Event] = {}  # member → fires when it joins or leaves
+        self.policy_values: dict[str, dict] = {}
+        self.topup_added: dict[str, float] = {}
+        self.checks_scheduled: set = set()
+        self.minimum = [
+            None if v.minimum_capital is None else draw(v.minimum_capital, rng)
+            for v in model.ventures
+        ]
+
+    # --- the run --------------------------------------------------------------------
+
+    def run(self) -> tuple[Trajectories, list[tuple], list]:
+        m = self.model
+        self._draw_policies()
+        for spec in m.pledges:
+            if not m.candidate[spec.member]:
+                self._pledge(
+                    spec.venture, spec.member, 0, draw(spec.amount, self.rng), spec.schedule
+                )
+        for p in np.flatnonzero(~m.candidate):
+            self.join[m.involved[:, p], p] = 0
+        for d in m.departures:
+            if not m.candidate[d.member]:
+                self._start_departure(d, 1)
+        for n in m.negotiations:
+            self.env.process(self._negotiate(n))
+        for pol in m.policies:
+            if pol.kind == "raise":
+                self._at(pol.at + POLICY, self._raise, pol)
+        for v, spec in enumerate(m.ventures):
+            if spec.deadline is not None:
+                self._schedule_check(v, spec.deadline)
+        self._after_change(0)
+        self.env.run(until=m.horizon)
+        return self._finish(), self.events, self.collapse
+
+    def _at(self, time: float, action, *args) -> None:
+        """Call action(*args) at `time`: a bare timeout with a callback, no process needed."""
+        self.env.timeout(time - self.env.now).callbacks.append(lambda _e: action(*args))
+
+    def _month(self) -> int:
+        return int(self.env.now)
+
+    # --- members -----------------------------------------------------------------------
+
+    def _pledge(self, v, p, month, amount, schedule) -> float:
+        offsets = schedule.offsets if schedule.anchored else schedule.offsets + month
+        weights = schedule.fixed_weights()
+        if weights is None:
+            raw = np.array([draw(w, self.rng) for w in schedule.weights])
+            weights = raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), 1 / len(raw))
+        self.ledger.pledge(v, p, month, amount, offsets, weights)
+        return amount
+
+    def is_member(self, p: int, v: int | None = None) -> bool:
+        m = self._month()
+        rows = range(len(self.model.ventures)) if v is None else (v,)
+        return any(self.join[r, p] <= m < self.leave[r, p] for r in rows)
+
+    def _leave(self, p: int, venture: int | None) -> None:
+        month = self._month()
+        for v in range(len(self.model.ventures)) if venture is None else (venture,):
+            if self.join[v, p] <= month < self.leave[v, p]:
+                amount = self.ledger.cancel_from(v, p, month)
+                self.leave[v, p] = month
+                self._freeze_match(v, p, month)
+                self._event("departure", p, v, amount, "")
+        self._signal(p)
+        self._after_change(month)
+
+    def _signal(self, p: int) -> None:
+        event = self.changed.pop(p, None)
+        if event is not None:
+            event.succeed()
+
+    def _start_departure(self, d, first_month: int) -> None:
+        if d.at is not None:
+            self._at(d.at, self._leave_if_member, d.member, d.venture)
+        elif d.rival is None:
+            start = first_month if d.start is None else max(d.start, first_month)
+            k = months_until_departure(draw(d.hazard, self.rng), self.rng.random())
+            if start + k < self.model.horizon:
+                self._at(start + k, self._leave_if_member, d.member, d.venture)
+        else:
+            self.env.process(self._rival_departure(d, first_month))
+
+    def _leave_if_member(self, p, venture) -> None:
+        if self.is_member(p, venture):
+            self._leave(p, venture)
+
+    def _rival_departure(self, d, first_month):
+        """Hazard `rival_hazard` while the rival is a member, `hazard` otherwise (memoryless)."""
+        base, raised = draw(d.hazard, self.rng), draw(d.rival_hazard, self.rng)
+        month = first_month if d.start is None else max(d.start, first_month)
+        while True:
+            rate = raised if self.is_member(d.rival) else base
+            k = months_until_departure(rate, self.rng.random())
+            if month + k >= self.model.horizon:
+                wait = self.model.horizon - self.env.now
+            else:
+                wait = month + k - self.env.now
+            change = self.changed.setdefault(d.rival, self.env.event())
+            yield self.env.timeout(max(wait, 0.0)) | change
+            if change.triggered:
+                month = self._month() + 1
+                continue
+            if month + k < self.model.horizon:
+                self._leave_if_member(d.member, d.venture)
+            return
+
+    def _negotiate(self, n):
+        rng = self.rng
+        yield self.env.timeout(n.start + JOIN)
+        self._event("negotiation_start", n.member, -1, 0.0, "")
+        duration = max(0, round(draw(n.duration, rng)))
+        success = draw(n.success, rng)
+        yield self.env.timeout(duration)
+        month = self._month()
+        targets = [s for s in self.model.pledges if s.member == n.member]
+        open_targets = [s for s in targets if self.collapse[s.venture] is None]
+        if not open_targets:
+            self._event("negotiation_abandoned", n.member, -1, 0.0, "venture collapsed")
+            return
+        if rng.random() >= success:
+            self._event("negotiation_failed", n.member, -1, 0.0, f"after {duration} months")
+            return
+        for s in open_targets:
+            amount = self._pledge(s.venture, n.member, month, draw(s.amount, rng), s.schedule)
+            self.join[s.venture, n.member] = month
+            self._event("join", n.member, s.venture, amount, f"after {duration} months")
+        for d in self.model.departures:
+            if d.member == n.member:
+                self._start_departure(d, month + 1)
+        self._signal(n.member)
+        self._after_change(month)
+
+    # --- policies -----------------------------------------------------------------------
+
+    def _draw_policies(self) -> None:
+        for pol in self.model.policies:
+            self.policy_values[pol.id] = {
+                "ratio": draw(pol.ratio, self.rng),
+                "cap": None if pol.cap is None else draw(pol.cap, self.rng),
+                "share": draw(pol.share, self.rng),
+                "amount": draw(pol.amount, self.rng),
+            }
+            self.topup_added[pol.id] = 0.0
+
+    def _raise(self, pol: PolicySpec) -> None:
+        month = self._month()
+        if self.collapse[pol.venture] is not None or not self.is_member(pol.funder, pol.venture):
+            return
+        amount = self.policy_values[pol.id]["amount"]
+        self._pledge(pol.venture, pol.funder, month, amount, pol.schedule)
+        self._event("raise", pol.funder, pol.venture, amount, pol.id)
+        self._after_change(month)
+
+    def _match_committed(self, v: int) -> dict[int, float]:
+        """Matching money committed now, by funder (frozen once the funder has left)."""
+        out: dict[int, float] = {}
+        m = self.model
+        for pol in m.policies:
+            if pol.kind != "match" or pol.venture != v:
+                continue
+            vals = self.policy_values[pol.id]
+            if "frozen" in vals:
+                amount = vals["frozen"]
+            else:
+                private = sum(
+                    c
+                    for q, c in enumerate(self.ledger.committed[v])
+                    if not m.public[q] and q != pol.funder
+                )
+                amount = vals["ratio"] * private
+                if vals["cap"] is not None:
+                    amount = min(amount, vals["cap"])
+            out[pol.funder] = out.get(pol.funder, 0.0) + amount
+        return out
+
+    def _freeze_match(self, v: int, p: int, month: int) -> None:
+        """A matching funder that leaves keeps what it has paid and stops matching."""
+        m = self.model
+        for pol in m.policies:
+            if pol.kind == "match" and pol.venture == v and pol.funder == p:
+                vals = self.policy_values[pol.id]
+                private = [q for q in range(len(m.members)) if not m.public[q] and q != p]
+                paid = sum(self.ledger.paid_by(v, q, month - 1) for q in private) if month else 0.0
+                amount = vals["ratio"] * paid
+                vals["frozen"] = amount if vals["cap"] is None else min(amount, vals["cap"])
+
+    def committed_total(self, v: int) -> tuple[float, dict[int, float]]:
+        match = self._match_committed(v)
+        return sum(self.ledger.committed[v]) + sum(match.values()), match
+
+    def _top_up(self, pol: PolicySpec, month: int) -> None:
+        v, f = pol.venture, pol.funder
+        if self.collapse[v] is not None or not self.is_member(f, v):
+            return
+        vals = self.policy_values[pol.id]
+        total, match = self.committed_total(v)
+        own = self.ledger.committed[v][f] + match.get(f, 0.0)
+        share = vals["share"]
+        need = (share * total - own) / (1.0 - share)
+        if vals["cap"] is not None:
+            need = min(need, vals["cap"] - self.topup_added[pol.id])
+        if need > 1e-9:
+            self._pledge(v, f, month, need, pol.schedule)
+            self.topup_added[pol.id] += need
+            self._event("top_up", f, v, need, pol.id)
+
+    # --- ventures -----------------------------------------------------------------------
+
+    def _after_change(self, month: int) -> None:
+        for pol in self.model.policies:
+            if pol.kind == "top_up":
+                self._top_up(pol, month)
+        for v, spec in enumerate(self.model.ventures):
+            if spec.deadline is not None and month >= spec.deadline:
+                self._schedule_check(v, month)
+
+    def _schedule_check(self, v: int, month: int) -> None:
+        if (v, month) not in self.checks_scheduled and month < self.model.horizon:
+            self.checks_scheduled.add((v, month))
+            self._at(month + CHECK, self._check, v)
+
+    def _check(self, v: int) -> None:
+        if self.collapse[v] is not None:
+            return
+        minimum = self.minimum[v]
+        total, _ = self.committed_total(v)
+        if total < minimum - 1e-9:
+            month = self._month()
+            self.collapse[v] = month
+            cancelled = sum(
+                self.ledger.cancel_from(v, p, month + 1) for p in range(len(self.model.members))
+            )
+            self._event("collapse", -1, v, cancelled, f"committed {total:g} < minimum {minimum:g}")
+
+    # --- records ------------------------------------------------------------------------
+
+    def _event(self, kind: str, member: int, venture: int, amount: float, detail: str) -> None:
+        self.events.append((self._month(), kind, member, venture, float(amount), detail))
+
+    def _finish(self) -> Trajectories:
+        m = self.model
+        months = np.arange(m.horizon)
+        member = (self.join[:, :, None] <= months) & (months < self.leave[:, :, None])
+        traj = self.ledger.trajectories(member)
+        for pol in m.policies:
+            if pol.kind == "match":
+                vals = self.policy_values[pol.id]
+                private = ~m.public
+                private[pol.funder] = False
+                stop = int(self.leave[pol.venture, pol.funder])
+                add_match(traj, pol.venture, pol.funder, private, vals["ratio"], vals["cap"], stop)
+        return traj

@@ -1,0 +1,36 @@
+"""Errors a user can act on: each names where the problem is and what was given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ConsimError(Exception):
+    """Base of every error consim reports to a user (exit code 2 on the command line)."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in an input file: location, key path and a message."""
+
+    file: str
+    line: int
+    col: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class ScenarioError(ConsimError):
+    """A scenario (or sweep) file is invalid; holds every problem found in it."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class OutputExistsError(ConsimError):
+    """The output directory already holds results and --force was not given."""

@@ -1,0 +1,1 @@
+"""Scenario layer: YAML files → validated, immutable Scenario objects (no SimPy here)."""

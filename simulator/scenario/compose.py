@@ -1,0 +1,147 @@
+"""Build one resolved document from a file: follow `extends:`, then apply `--set` overrides."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+from simulator.errors import Problem, ScenarioError
+from simulator.scenario.yamlio import Document, Mark, _Loader, format_path, read_file
+
+
+def _merge(base: Document, child: Document) -> Document:
+    """Deep-merge `child` onto `base`: mappings merge, a null removes a key, the rest replaces."""
+    data = copy.deepcopy(base.data) if isinstance(base.data, dict) else {}
+    marks, key_marks = dict(base.marks), dict(base.key_marks)
+
+    def merge_into(target: dict, update: dict, path: tuple) -> None:
+        for key, value in update.items():
+            sub = path + (key,)
+            if value is None:
+                target.pop(key, None)
+            elif isinstance(value, dict) and isinstance(target.get(key), dict):
+                merge_into(target[key], value, sub)
+            else:
+                target[key] = copy.deepcopy(value)
+            _copy_marks(child, sub, marks, key_marks)
+
+    merge_into(data, child.data, ())
+    return Document(data, marks, key_marks)
+
+
+def _copy_marks(src: Document, prefix: tuple, marks: dict, key_marks: dict) -> None:
+    n = len(prefix)
+    for table, out in ((src.marks, marks), (src.key_marks, key_marks)):
+        for path, mark in table.items():
+            if path[:n] == prefix:
+                out[path] = mark
+
+
+def resolve(path: Path, _chain: tuple = ()) -> Document:
+    """Read `path` and everything it extends, base first."""
+    path = Path(path)
+    key = path.resolve()
+    if key in _chain:
+        cycle = " → ".join(str(p.name) for p in (*_chain, key))
+        raise ScenarioError([Problem(str(path), 0, 0, "extends", f"extends cycle ({cycle})")])
+    doc = read_file(path)
+    if not isinstance(doc.data, dict):
+        mark = doc.marks[()]
+        raise ScenarioError(
+            [
+                Problem(
+                    mark.file,
+                    mark.line,
+                    mark.col,
+                    "",
+                    f"a scenario must be a mapping of keys (got {type(doc.data).__name__})",
+                )
+            ]
+        )
+    base_name = doc.data.pop("extends", None)
+    if base_name is None:
+        return doc
+    mark = doc.marks[("extends",)]
+    if not isinstance(base_name, str):
+        raise ScenarioError(
+            [_at(mark, "extends", f"not a file name (got {base_name!r}; expected a path)")]
+        )
+    base_path = path.parent / base_name
+    if not base_path.is_file():
+        raise ScenarioError(
+            [
+                _at(
+                    mark,
+                    "extends",
+                    f"base file not found (got {base_name!r}; looked for {base_path})",
+                )
+            ]
+        )
+    return _merge(resolve(base_path, (*_chain, key)), doc)
+
+
+def _at(mark: Mark, path: str, message: str) -> Problem:
+    return Problem(mark.file, mark.line, mark.col, path, message)
+
+
+def parse_override(text: str) -> tuple[tuple, object]:
+    """`partners.state.pledge=150` → (('partners', 'state', 'pledge'), 150); value read as YAML."""
+    where = f"--set {text}"
+    if "=" not in text:
+        raise ScenarioError(
+            [Problem(where, 0, 0, "", "expected PATH=VALUE, e.g. partners.state.pledge=150")]
+        )
+    key, raw = text.split("=", 1)
+    parts = tuple(p for p in key.strip().split("."))
+    if not all(parts):
+        raise ScenarioError([Problem(where, 0, 0, "", f"empty key in path {key!r}")])
+    try:
+        value = yaml.load(raw, Loader=_Loader) if raw.strip() else None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(
+            [Problem(where, 0, 0, key, f"value is not valid YAML ({exc})")]
+        ) from None
+    return parts, value
+
+
+def apply_override(doc: Document, text: str) -> None:
+    """Set one key path in place; a null value removes the key."""
+    path, value = parse_override(text)
+    where = f"--set {text}"
+    node = doc.data
+    for i, part in enumerate(path[:-1]):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            continue
+        if not isinstance(node, dict):
+            raise ScenarioError(
+                [
+                    Problem(
+                        where, 0, 0, format_path(path[: i + 1]), "cannot set a key inside a value"
+                    )
+                ]
+            )
+        node = node.setdefault(part, {})
+        if node is None:
+            node = {}
+    last = path[-1]
+    if isinstance(node, list) and last.isdigit() and int(last) < len(node):
+        node[int(last)] = value
+    elif isinstance(node, dict):
+        if value is None:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    else:
+        raise ScenarioError(
+            [Problem(where, 0, 0, format_path(path), "cannot set a key inside a value")]
+        )
+    override_mark = Mark(where, 0, 0)
+    stale = [p for p in doc.marks if p[: len(path)] == path]
+    for p in stale:
+        doc.marks.pop(p, None)
+        doc.key_marks.pop(p, None)
+    doc.marks[path] = override_mark
+    doc.key_marks[path] = override_mark

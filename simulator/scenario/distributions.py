@@ -1,0 +1,185 @@
+"""Uncertain numbers: any number in a scenario may be a distribution, drawn once per replication.
+
+Written here rather than taken from scipy.stats: a scalar draw from a numpy
+Generator costs about 0.3 µs, a frozen scipy distribution about 50 µs, and the
+engine draws every uncertain parameter of every replication.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic_core import PydanticCustomError
+
+__all__ = ["Distribution", "parse_distribution", "DIST_PARAMS"]
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A named distribution with validated parameters; `sample` draws one float."""
+
+    kind: str
+    params: tuple  # ordered as in DIST_PARAMS[kind]
+
+    def p(self, name: str):
+        return self.params[DIST_PARAMS[self.kind].index(name)]
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return _SAMPLERS[self.kind](rng, *self.params)
+
+    def support(self) -> tuple[float, float]:
+        return _SUPPORT[self.kind](*self.params)
+
+    def mean(self) -> float:
+        return _MEAN[self.kind](*self.params)
+
+    def to_data(self) -> dict:
+        return {"dist": self.kind, **dict(zip(DIST_PARAMS[self.kind], self.params, strict=True))}
+
+
+# Parameter names per distribution, required first; optional ones default to None.
+DIST_PARAMS = {
+    "triangular": ("low", "mode", "high"),
+    "uniform": ("low", "high"),
+    "normal": ("mean", "sd", "low", "high"),
+    "lognormal": ("mu", "sigma"),
+    "beta": ("a", "b", "low", "high"),
+    "bernoulli": ("p",),
+    "choice": ("values", "weights"),
+}
+_OPTIONAL = {"normal": {"low", "high"}, "beta": {"low", "high"}, "choice": {"weights"}}
+
+
+def _clip(x, low, high):
+    if low is not None and x < low:
+        return low
+    if high is not None and x > high:
+        return high
+    return x
+
+
+def _choice(rng, values, weights):
+    if weights is None:
+        return values[int(rng.integers(len(values)))]
+    return values[int(np.searchsorted(np.cumsum(weights), rng.random() * sum(weights)))]
+
+
+_SAMPLERS = {
+    "triangular": lambda rng, lo, mo, hi: lo if lo == hi else rng.triangular(lo, mo, hi),
+    "uniform": lambda rng, lo, hi: rng.uniform(lo, hi),
+    "normal": lambda rng, m, sd, lo, hi: _clip(rng.normal(m, sd), lo, hi),
+    "lognormal": lambda rng, mu, s: rng.lognormal(mu, s),
+    "beta": lambda rng, a, b, lo, hi: (
+        (lo or 0.0) + ((1.0 if hi is None else hi) - (lo or 0.0)) * rng.beta(a, b)
+    ),
+    "bernoulli": lambda rng, p: float(rng.random() < p),
+    "choice": _choice,
+}
+_SUPPORT = {
+    "triangular": lambda lo, mo, hi: (lo, hi),
+    "uniform": lambda lo, hi: (lo, hi),
+    "normal": lambda m, sd, lo, hi: (
+        -math.inf if lo is None else lo,
+        math.inf if hi is None else hi,
+    ),
+    "lognormal": lambda mu, s: (0.0, math.inf),
+    "beta": lambda a, b, lo, hi: (lo or 0.0, 1.0 if hi is None else hi),
+    "bernoulli": lambda p: (0.0, 1.0),
+    "choice": lambda values, weights: (min(values), max(values)),
+}
+_MEAN = {
+    "triangular": lambda lo, mo, hi: (lo + mo + hi) / 3,
+    "uniform": lambda lo, hi: (lo + hi) / 2,
+    "normal": lambda m, sd, lo, hi: m,  # before clipping
+    "lognormal": lambda mu, s: math.exp(mu + s * s / 2),
+    "beta": lambda a, b, lo, hi: (
+        (lo or 0.0) + ((1.0 if hi is None else hi) - (lo or 0.0)) * a / (a + b)
+    ),
+    "bernoulli": lambda p: p,
+    "choice": lambda values, weights: (
+        sum(values) / len(values)
+        if weights is None
+        else sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
+    ),
+}
+
+
+def _fail(message: str, **ctx) -> PydanticCustomError:
+    return PydanticCustomError("distribution", message, ctx)
+
+
+def _number(name, value, kind):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _fail(f"{kind}: '{name}' must be a number (got {value!r})")
+    return float(value)
+
+
+def _check(kind: str, v: dict) -> None:
+    """Relations between parameters, each message quoting the values given."""
+    if kind == "triangular" and not v["low"] <= v["mode"] <= v["high"]:
+        raise _fail(
+            f"triangular needs low ≤ mode ≤ high (got low={v['low']:g}, "
+            f"mode={v['mode']:g}, high={v['high']:g})"
+        )
+    if kind == "uniform" and not v["low"] <= v["high"]:
+        raise _fail(f"uniform needs low ≤ high (got low={v['low']:g}, high={v['high']:g})")
+    if kind in ("normal", "lognormal"):
+        sd_name = "sd" if kind == "normal" else "sigma"
+        if v[sd_name] < 0:
+            raise _fail(f"{kind}: '{sd_name}' must be ≥ 0 (got {v[sd_name]:g})")
+    if kind == "beta":
+        if v["a"] <= 0 or v["b"] <= 0:
+            raise _fail(f"beta needs a > 0 and b > 0 (got a={v['a']:g}, b={v['b']:g})")
+    if kind in ("normal", "beta") and None not in (v.get("low"), v.get("high")):
+        if v["low"] > v["high"]:
+            raise _fail(f"{kind} needs low ≤ high (got low={v['low']:g}, high={v['high']:g})")
+    if kind == "bernoulli" and not 0 <= v["p"] <= 1:
+        raise _fail(f"bernoulli: 'p' must be in [0, 1] (got {v['p']:g})")
+
+
+def parse_distribution(data: dict) -> Distribution:
+    """Validate `{dist: kind, ...}` into a Distribution; raise PydanticCustomError otherwise."""
+    kind = data.get("dist")
+    if kind not in DIST_PARAMS:
+        raise _fail(f"unknown distribution {kind!r} (expected one of: {', '.join(DIST_PARAMS)})")
+    names = DIST_PARAMS[kind]
+    unknown = sorted(set(data) - set(names) - {"dist"})
+    if unknown:
+        raise _fail(f"{kind}: unknown parameter {unknown[0]!r} (expected: {', '.join(names)})")
+    optional = _OPTIONAL.get(kind, set())
+    missing = [n for n in names if n not in data and n not in optional]
+    if missing:
+        raise _fail(f"{kind}: missing parameter {missing[0]!r} (needs: {', '.join(names)})")
+    values = {}
+    for name in names:
+        raw = data.get(name)
+        if raw is None:
+            values[name] = None
+        elif kind == "choice":
+            values[name] = _list_of_numbers(name, raw)
+        else:
+            values[name] = _number(name, raw, kind)
+    if kind == "choice":
+        _check_choice(values["values"], values["weights"])
+    _check(kind, values)
+    return Distribution(kind, tuple(values[n] for n in names))
+
+
+def _list_of_numbers(name, raw):
+    if not isinstance(raw, list) or not raw:
+        raise _fail(f"choice: '{name}' must be a non-empty list of numbers (got {raw!r})")
+    return tuple(_number(name, x, "choice") for x in raw)
+
+
+def _check_choice(values, weights):
+    if weights is None:
+        return
+    if len(weights) != len(values):
+        raise _fail(
+            f"choice: 'weights' must have one weight per value (got {len(weights)} "
+            f"weights for {len(values)} values)"
+        )
+    if min(weights) < 0 or sum(weights) <= 0:
+        raise _fail(f"choice: weights must be ≥ 0 and not all 0 (got {list(weights)})")

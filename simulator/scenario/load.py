@@ -1,0 +1,181 @@
+"""Scenario files → validated Scenario, every problem reported as FILE:LINE:COL: key.path: …"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import typing
+from pathlib import Path
+
+import pydantic
+from pydantic import BaseModel, ValidationError
+
+from simulator.errors import Problem, ScenarioError
+from simulator.scenario.checks import check
+from simulator.scenario.compose import apply_override, resolve
+from simulator.scenario.schema import Scenario
+from simulator.scenario.yamlio import Document, format_path
+
+
+def load_scenario(path: str | Path, overrides: typing.Sequence[str] = ()) -> Scenario:
+    """Read a scenario file (following `extends:`), apply `--set` overrides, validate it."""
+    path = Path(path)
+    doc = resolve(path)
+    for text in overrides:
+        apply_override(doc, text)
+    return validate_document(doc, default_name=path.stem)
+
+
+def validate_document(doc: Document, default_name: str = "scenario") -> Scenario:
+    data = dict(doc.data)
+    data.setdefault("name", default_name)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError([_problem_from_pydantic(doc, e) for e in exc.errors()]) from None
+    issues = check(scenario)
+    if issues:
+        raise ScenarioError([_problem(doc, path, msg) for path, msg in issues])
+    scenario._source = data
+    scenario._files = sorted({m.file for m in doc.marks.values() if not m.file.startswith("--set")})
+    return scenario
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """Content hash of the resolved scenario: same inputs, same hash."""
+    text = json.dumps(scenario.source, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _problem(doc: Document, path: tuple, message: str, key: bool = False) -> Problem:
+    mark = doc.mark_for(path, key=key) or doc.marks.get(())
+    return Problem(mark.file, mark.line, mark.col, format_path(path), message)
+
+
+def _data_path(data, loc: tuple) -> tuple:
+    """Map a pydantic error location onto the key path in the data.
+
+    Pydantic inserts union tags and markers (`tranches`, `[key]`,
+    `function-after[...]`) that are not keys of the file; walk the data and keep
+    only the elements that are.
+    """
+    path, node = [], data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and str(part) in node:
+            node = node[str(part)]
+            path.append(str(part))
+        elif isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            path.append(part)
+        elif i == len(loc) - 1 and isinstance(part, str) and not part.startswith(("[", "function")):
+            path.append(part)  # a missing or unknown key: the last element names it
+    return tuple(path)
+
+
+def _problem_from_pydantic(doc: Document, err: dict) -> Problem:
+    path = _data_path(doc.data, err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(Scenario, err["loc"][:-1])
+        near = difflib.get_close_matches(str(path[-1]), allowed, n=1)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        msg = f"unknown key ({hint}expected one of: {', '.join(allowed)})"
+        return _problem(doc, path, msg, key=True)
+    if kind == "missing":
+        return _problem(doc, path, "required key is missing")
+    return _problem(doc, path, _message(err))
+
+
+def _message(err: dict) -> str:
+    kind, given = err["type"], err.get("input")
+    if kind in ("quantity_type", "quantity_range", "month", "identifier", "distribution"):
+        return err["msg"]
+    got = _show(given)
+    if kind == "union_tag_invalid":
+        ctx = err.get("ctx", {})
+        return f"unknown type (got {ctx.get('tag')!r}; expected one of: {ctx.get('expected_tags')})"
+    if kind == "union_tag_not_found":
+        return f"missing 'type' (expected one of: {err.get('ctx', {}).get('expected_tags', '')})"
+    if kind == "literal_error":
+        return f"not allowed (got {got}; expected {err['ctx']['expected']})"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping of keys (got {got})"
+    if kind == "too_short":
+        return "must not be empty (expected at least one entry)"
+    expected = _EXPECTED.get(kind)
+    if expected:
+        label = "out of range" if kind.startswith(("greater", "less")) else "wrong type"
+        return f"{label} (got {got}; expected {expected(err)})"
+    return f"{err['msg']} (got {got})"
+
+
+_EXPECTED = {
+    "greater_than_equal": lambda e: f"≥ {e['ctx']['ge']}",
+    "greater_than": lambda e: f"> {e['ctx']['gt']}",
+    "less_than_equal": lambda e: f"≤ {e['ctx']['le']}",
+    "less_than": lambda e: f"< {e['ctx']['lt']}",
+    "int_type": lambda e: "a whole number",
+    "int_parsing": lambda e: "a whole number",
+    "int_from_float": lambda e: "a whole number",
+    "float_type": lambda e: "a number",
+    "float_parsing": lambda e: "a number",
+    "bool_type": lambda e: "true or false",
+    "bool_parsing": lambda e: "true or false",
+    "string_type": lambda e: "text",
+}
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed_keys(model: type, loc: tuple) -> list[str]:
+    """Keys allowed at `loc`, found by walking the model classes along the location."""
+    tp = model
+    for part in loc:
+        tp = _step(tp, part)
+        if tp is None:
+            return []
+    tp = _unwrap(tp)
+    return list(tp.model_fields) if _is_model(tp) else []
+
+
+def _is_model(tp) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _unwrap(tp):
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    return tp
+
+
+def _step(tp, part):
+    tp = _unwrap(tp)
+    if _is_model(tp):
+        field = tp.model_fields.get(str(part))
+        return field.annotation if field else None
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is dict:
+        return args[1]
+    if origin is list:
+        return args[0]
+    if args:  # a union: the location names a tagged member, or the one model inside
+        models = [_unwrap(a) for a in args if _is_model(_unwrap(a))]
+        for m in models:
+            tag = m.model_fields.get("type")
+            if tag is not None and tag.default == part or _literal_is(m, part):
+                return m
+        if len(models) == 1:
+            return _step(models[0], part)
+    return None
+
+
+def _literal_is(model, part) -> bool:
+    field = model.model_fields.get("type")
+    return field is not None and part in typing.get_args(field.annotation)
+
+
+__all__ = ["load_scenario", "validate_document", "scenario_hash", "pydantic"]

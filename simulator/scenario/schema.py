@@ -1,0 +1,196 @@
+"""The scenario language as pydantic models: shapes and ranges of every key.
+
+Cross-references (a pledge naming an unknown venture, a date outside the
+horizon) are checked afterwards in `checks.py`, so every problem can be
+reported with its own key path.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from simulator.scenario.types import Amount, Id, Month, Months, Probability, Ratio
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors; validated objects are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+# --- payment schedules -------------------------------------------------------------
+
+
+class Upfront(Strict):
+    """The whole amount is paid at once: at `at`, else when the pledge is made."""
+
+    type: Literal["upfront"] = "upfront"
+    at: Month | None = None
+
+
+class Tranches(Strict):
+    """`count` equal payments every `every` months from `start` (else from the pledge)."""
+
+    type: Literal["tranches"]
+    count: int = Field(ge=1, le=1200)
+    every: int = Field(1, ge=1, le=120)
+    start: Month | None = None
+
+
+class Calendar(Strict):
+    """Explicit payments by month; they must add up to the pledge (see the reference)."""
+
+    type: Literal["calendar"]
+    payments: dict[Month, Amount] = Field(min_length=1)
+
+
+Schedule = Annotated[Upfront | Tranches | Calendar, Field(discriminator="type")]
+
+
+# --- members ----------------------------------------------------------------------
+
+
+class Pledge(Strict):
+    amount: Amount
+    schedule: Schedule = Upfront()
+
+
+class Departure(Strict):
+    """When a member leaves: at a date, or with a monthly hazard (raised while a rival is in)."""
+
+    at: Month | None = None
+    hazard: Probability | None = None
+    start: Month | None = None
+    rival: Id | None = None
+    rival_hazard: Probability | None = None
+    venture: Id | None = None
+
+
+class Member(Strict):
+    label: str | None = None
+    public: bool = False
+    pledge: Amount | None = None
+    venture: Id | None = None
+    schedule: Schedule | None = None
+    pledges: dict[Id, Pledge] | None = None
+    departure: Departure | None = None
+
+
+class Partner(Member):
+    """A member from the start."""
+
+
+class Negotiation(Strict):
+    start: Month
+    duration: Months = 0.0
+    success: Probability = 1.0
+
+
+class Candidate(Member):
+    """A would-be member: joins (with its pledges) if its negotiation succeeds."""
+
+    negotiation: Negotiation
+
+
+# --- policies ----------------------------------------------------------------------
+
+
+class Match(Strict):
+    """The funder adds `ratio` × every unit of private money committed, up to `cap`."""
+
+    type: Literal["match"]
+    funder: Id
+    venture: Id | None = None
+    ratio: Ratio = 1.0
+    cap: Amount | None = None
+
+
+class TopUp(Strict):
+    """The funder raises its pledge so that its share of committed capital stays ≥ `share`."""
+
+    type: Literal["top_up"]
+    funder: Id
+    venture: Id | None = None
+    share: Probability
+    cap: Amount | None = None
+    schedule: Schedule = Upfront()
+
+
+class Raise(Strict):
+    """At a date the funder adds `amount` to its pledge (paid on `schedule`)."""
+
+    type: Literal["raise"]
+    funder: Id
+    venture: Id | None = None
+    at: Month
+    amount: Amount
+    schedule: Schedule = Upfront()
+
+
+Policy = Annotated[Match | TopUp | Raise, Field(discriminator="type")]
+
+
+# --- ventures and the outside world ------------------------------------------------
+
+
+class Venture(Strict):
+    label: str | None = None
+    minimum_capital: Amount | None = None
+    deadline: Month | None = None
+    share_basis: Literal["committed", "paid_in"] = "committed"
+
+
+class Market(Strict):
+    """Market size at dated points (scenario unit), constant growth between them."""
+
+    label: str = "Market projection"
+    points: dict[Month, float] = Field(min_length=1)
+    growth: float | None = Field(None, gt=-1, le=10)
+    reference: Month | None = None
+
+
+class Benchmark(Strict):
+    label: str | None = None
+    points: dict[Month, float] = Field(min_length=1)
+
+
+class Scenario(Strict):
+    """A validated scenario: the consortium, its members and what may happen to them."""
+
+    name: str | None = None
+    title: str | None = None
+    description: str | None = None
+    unit: str = "M€"
+    start: Month
+    end: Month
+    ventures: dict[Id, Venture] = Field(min_length=1)
+    partners: dict[Id, Partner] = Field(min_length=1)
+    candidates: dict[Id, Candidate] = Field(default_factory=dict)
+    policies: dict[Id, Policy] = Field(default_factory=dict)
+    market: Market | None = None
+    benchmarks: dict[Id, Benchmark] = Field(default_factory=dict)
+    # `extends` is resolved before validation; kept here so the schema documents it.
+    extends: str | None = None
+
+    _source: dict = PrivateAttr(default_factory=dict)
+    _files: list = PrivateAttr(default_factory=list)
+
+    @property
+    def horizon(self) -> int:
+        """Number of simulated months, start and end included."""
+        return self.end - self.start + 1
+
+    @property
+    def source(self) -> dict:
+        """The resolved scenario as plain data (after `extends` and overrides)."""
+        return self._source
+
+    @property
+    def files(self) -> list[str]:
+        return list(self._files)
+
+    def members(self) -> dict[str, Member]:
+        """Partners then candidates, in file order."""
+        return {**self.partners, **self.candidates}

@@ -1,0 +1,140 @@
+"""Field types of the scenario language: months, ids and numbers that may be distributions."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from simulator.scenario.distributions import DIST_PARAMS, Distribution, parse_distribution
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def parse_month(value: Any) -> int:
+    """`YYYY-MM` → absolute month number (year * 12 + month - 1)."""
+    if isinstance(value, str):
+        m = _MONTH.match(value.strip())
+        if m:
+            return int(m.group(1)) * 12 + int(m.group(2)) - 1
+    if isinstance(value, int) and not isinstance(value, bool) and value > 1e5:
+        return value  # already converted (model re-validation)
+    raise PydanticCustomError(
+        "month", "not a month (got {got}; expected YYYY-MM, e.g. 2012-01)", {"got": repr(value)}
+    )
+
+
+def month_label(month: int) -> str:
+    return f"{month // 12:04d}-{month % 12 + 1:02d}"
+
+
+Month = Annotated[
+    int,
+    BeforeValidator(parse_month),
+    WithJsonSchema({"type": "string", "pattern": MONTH_PATTERN, "examples": ["2012-01"]}),
+]
+
+_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _parse_id(value: Any) -> str:
+    if isinstance(value, str) and _ID.match(value):
+        return value
+    raise PydanticCustomError(
+        "identifier",
+        "not an id (got {got}; expected a word of letters, digits and _, e.g. orange)",
+        {"got": repr(value)},
+    )
+
+
+Id = Annotated[
+    str,
+    BeforeValidator(_parse_id),
+    WithJsonSchema({"type": "string", "pattern": _ID.pattern}),
+]
+
+
+def _bounds_text(lo, hi) -> str:
+    if lo is not None and hi is not None:
+        return f"in [{lo:g}, {hi:g}]"
+    if lo is not None:
+        return f"≥ {lo:g}"
+    return f"≤ {hi:g}"
+
+
+def _quantity_validator(lo: float | None, hi: float | None, what: str):
+    expected = f"{what} {_bounds_text(lo, hi)}" if (lo, hi) != (None, None) else what
+
+    def validate(value: Any) -> float | Distribution:
+        if isinstance(value, Distribution):
+            return value
+        if isinstance(value, dict) and "dist" in value:
+            dist = parse_distribution(value)
+            low, high = dist.support()
+            if (lo is not None and low < lo) or (hi is not None and high > hi):
+                raise PydanticCustomError(
+                    "quantity_range",
+                    "a {kind} distribution here can give values {support} "
+                    "(expected {expected}; set low/high or choose another distribution)",
+                    {"kind": dist.kind, "support": _support_text(low, high), "expected": expected},
+                )
+            return dist
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise PydanticCustomError(
+                "quantity_type",
+                "not a number (got {got}; expected {expected} or a distribution "
+                "such as {{dist: triangular, low: .., mode: .., high: ..}})",
+                {"got": repr(value), "expected": expected},
+            )
+        if (
+            not math.isfinite(value)
+            or (lo is not None and value < lo)
+            or (hi is not None and value > hi)
+        ):
+            raise PydanticCustomError(
+                "quantity_range",
+                "out of range (got {got}; expected {expected})",
+                {"got": f"{value:g}", "expected": expected},
+            )
+        return float(value)
+
+    return validate
+
+
+def _support_text(low, high) -> str:
+    return f"from {low:g} to {high:g}"
+
+
+def _quantity_schema(lo, hi):
+    number: dict = {"type": "number"}
+    if lo is not None:
+        number["minimum"] = lo
+    if hi is not None:
+        number["maximum"] = hi
+    dist = {
+        "type": "object",
+        "required": ["dist"],
+        "properties": {"dist": {"enum": list(DIST_PARAMS)}},
+        "description": "A distribution drawn once per replication: "
+        + "; ".join(f"{k}({', '.join(v)})" for k, v in DIST_PARAMS.items()),
+    }
+    return {"anyOf": [number, dist]}
+
+
+def quantity(lo: float | None = None, hi: float | None = None, what: str = "a number"):
+    """A number, or a distribution whose support lies within [lo, hi]."""
+    return Annotated[
+        Any,
+        BeforeValidator(_quantity_validator(lo, hi, what)),
+        WithJsonSchema(_quantity_schema(lo, hi)),
+    ]
+
+
+Amount = quantity(0, None, "an amount")
+Probability = quantity(0, 1, "a probability")
+Months = quantity(0, None, "a number of months")
+Ratio = quantity(0, None, "a ratio")

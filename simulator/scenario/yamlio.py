@@ -1,0 +1,124 @@
+"""Safe YAML reading that remembers where every key came from.
+
+Documents are composed with PyYAML's SafeLoader (no Python tags) and turned into
+plain dicts/lists by hand, so each key path gets a (file, line, column) mark that
+error messages can point to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from simulator.errors import Problem, ScenarioError
+
+KeyPath = tuple  # tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Mark:
+    file: str
+    line: int  # 1-based; 0 when the value came from the command line
+    col: int  # 1-based
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that also reads `1e3` and `2.5e-2` as floats (YAML 1.2 style)."""
+
+
+_FLOAT = re.compile(r"^[-+]?(?:\d[\d_]*)?(?:\.\d*)?[eE][-+]?\d+$")
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+
+
+def format_path(path: KeyPath) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _mark(node: yaml.Node, file: str) -> Mark:
+    return Mark(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _convert(node, loader, file, path, marks, key_marks, problems):
+    marks[path] = _mark(node, file)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                problems.append(_problem(_mark(key_node, file), path, "a key must be a plain word"))
+                continue
+            key = str(key) if not isinstance(key, str) else key
+            if key in out:
+                problems.append(_problem(_mark(key_node, file), path + (key,), "duplicate key"))
+                continue
+            key_marks[path + (key,)] = _mark(key_node, file)
+            out[key] = _convert(value_node, loader, file, path + (key,), marks, key_marks, problems)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _convert(v, loader, file, path + (i,), marks, key_marks, problems)
+            for i, v in enumerate(node.value)
+        ]
+    return loader.construct_object(node, deep=True)
+
+
+def _problem(mark: Mark, path: KeyPath, message: str) -> Problem:
+    return Problem(mark.file, mark.line, mark.col, format_path(path), message)
+
+
+@dataclass
+class Document:
+    """A YAML document as plain data plus the marks of its key paths."""
+
+    data: object
+    marks: dict  # KeyPath -> Mark of the value
+    key_marks: dict  # KeyPath -> Mark of the key
+
+    def mark_for(self, path: KeyPath, key: bool = False) -> Mark | None:
+        """The mark of `path`, or of its nearest ancestor that has one."""
+        table = self.key_marks if key else self.marks
+        for n in range(len(path), -1, -1):
+            found = table.get(tuple(path[:n])) or (key and self.marks.get(tuple(path[:n])))
+            if found:
+                return found
+        return None
+
+
+def parse_text(text: str, file: str) -> Document:
+    """Parse one YAML document; raise ScenarioError with the position of any syntax error."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return Document({}, {(): Mark(file, 1, 1)}, {})
+        marks: dict = {}
+        key_marks: dict = {}
+        problems: list[Problem] = []
+        data = _convert(node, loader, file, (), marks, key_marks, problems)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        what = exc.problem or exc.context or "malformed YAML"
+        raise ScenarioError([Problem(file, line, col, "", f"malformed YAML: {what}")]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem(file, 0, 0, "", f"malformed YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    if problems:
+        raise ScenarioError(problems)
+    return Document(data, marks, key_marks)
+
+
+def read_file(path: Path) -> Document:
+    """Read and parse a YAML file; a missing or unreadable file is a ScenarioError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(str(path), 0, 0, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), 0, 0, "", f"cannot read file ({exc})")]) from None
+    return parse_text(text, str(path))
