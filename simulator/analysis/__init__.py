@@ -1,0 +1,1 @@
+"""Analysis of result tables: market comparison and summaries (reads tables, not the engine)."""

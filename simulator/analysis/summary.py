@@ -1,0 +1,70 @@
+"""Per-venture summary of a ResultSet: means, 5–95 % bands, collapse probability."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+COLUMNS = ["committed_final", "paid_in_final", "cancelled_final", "capital_to_market"]
+
+
+def summarize(results) -> pd.DataFrame:
+    """One row per venture: mean, p5 and p95 of final money, P(collapse), capital/market."""
+    o = results.outcomes
+    rows = []
+    for venture, g in o.groupby("venture", observed=True, sort=False):
+        row = {"venture": venture, "replications": len(g)}
+        for col in COLUMNS:
+            values = g[col].astype(float)
+            row[f"{col}_mean"] = values.mean()
+            row[f"{col}_p5"] = values.quantile(0.05)
+            row[f"{col}_p95"] = values.quantile(0.95)
+        row["members_final_mean"] = g["members_final"].mean()
+        row["collapse_probability"] = g["collapsed"].mean()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def format_summary(results) -> str:
+    """A few lines a person reads after `consim run`."""
+    m = results.manifest
+    unit = m.get("unit", "")
+    s = summarize(results)
+    lines = [
+        f"{m.get('scenario')}: {results.replications} replication(s), seed {m.get('seed')}",
+    ]
+    for _, r in s.iterrows():
+        lines.append(f"  venture {r['venture']}:")
+        for label, col in (
+            ("committed", "committed_final"),
+            ("paid in", "paid_in_final"),
+            ("cancelled", "cancelled_final"),
+        ):
+            lines.append(f"    {label:<10} {_value(r, col, results.stochastic, unit)}")
+        lines.append(f"    members    {r['members_final_mean']:.3g} at the end (mean)")
+        lines.append(f"    collapse   {r['collapse_probability']:.1%} of replications")
+        ref = results.outcomes["reference_date"].iloc[0]
+        if pd.notna(r["capital_to_market_mean"]):
+            mk = results.outcomes["market_at_reference"].iloc[0]
+            when = pd.Timestamp(ref).strftime("%Y-%m")
+            lines.append(
+                f"    vs market  {_pct(r, results.stochastic)} of the {mk:,.0f} {unit} "
+                f"market projected for {when}"
+            )
+    return "\n".join(lines)
+
+
+def _value(r, col, stochastic, unit) -> str:
+    mean = f"{r[col + '_mean']:,.1f} {unit}"
+    if not stochastic:
+        return mean
+    return f"{mean}  (5–95 %: {r[col + '_p5']:,.1f} – {r[col + '_p95']:,.1f})"
+
+
+def _pct(r, stochastic) -> str:
+    mean = f"{100 * r['capital_to_market_mean']:.2f} %"
+    if not stochastic:
+        return mean
+    return (
+        f"{mean} (5–95 %: {100 * r['capital_to_market_p5']:.2f}"
+        f" – {100 * r['capital_to_market_p95']:.2f} %)"
+    )

@@ -1,0 +1,162 @@
+"""The `consim` command: parses arguments, calls the API, turns ConsimError into one line + exit 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from simulator.errors import ConsimError
+
+EXIT_BAD_INPUT, EXIT_INTERNAL = 2, 1
+
+
+class _Group(click.Group):
+    """Maps errors to exit codes: 2 for bad input (one line per problem), 1 for bugs."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ConsimError as exc:
+            click.echo(str(exc), err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was written", err=True)
+            ctx.exit(130)
+        except Exception as exc:  # a bug: say so briefly, full traceback on request
+            if os.environ.get("CONSIM_DEBUG"):
+                raise
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(set CONSIM_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="consim")
+def main() -> None:
+    """consim: what-if simulator for consortium restructuring.
+
+    Scenario files (YAML) describe a consortium's ventures, partners and their
+    pledges, departures, candidates in negotiation and funders' policies. `consim run`
+    simulates them and writes funding trajectories set against a market projection.
+
+    \b
+    Examples:
+      consim run scenarios/andromede_plan.yaml
+      consim run scenarios/atos_joins.yaml --replications 5000 --seed 7
+      consim run scenarios/dassault_leaves.yaml --set partners.state.pledge=195
+      consim validate scenarios/*.yaml
+    """
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-n", "--replications", type=click.IntRange(min=1), default=None,
+              help="Replications to run [default: 1 if nothing is uncertain, else 1000].")  # fmt: skip
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Root seed; the same seed reproduces every number [default: fresh, recorded].")  # fmt: skip
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Override a key of the scenario, e.g. partners.state.pledge=150 (repeatable).")  # fmt: skip
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output directory [default: results/<scenario name>].")  # fmt: skip
+@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+def run(scenario, replications, seed, overrides, out, force, no_plots):
+    """Simulate SCENARIO and write outcomes, trajectories, events, manifest and plots."""
+    from simulator.analysis.summary import format_summary
+    from simulator.results import check_output_dir
+    from simulator.runner import run as run_scenario
+    from simulator.scenario.load import load_scenario
+
+    loaded = load_scenario(scenario, overrides)
+    out = out or Path("results") / (loaded.name or scenario.stem)
+    check_output_dir(out, force)  # fail before simulating, not after
+    results = run_scenario(loaded, replications=replications, seed=seed, progress=True)
+    results.manifest["command"] = "consim " + " ".join(sys.argv[1:])
+    results.save(out, force=force, plots=not no_plots)
+    click.echo(format_summary(results))
+    click.echo(f"  wrote {out}/")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
+              help="Check with these overrides applied.")  # fmt: skip
+def validate(files, overrides):
+    """Check scenario FILES without running them; report every problem found."""
+    from simulator.errors import ScenarioError
+    from simulator.scenario.load import load_scenario
+
+    problems = []
+    for f in files:
+        try:
+            s = load_scenario(f, overrides)
+            click.echo(f"{f}: ok ({len(s.partners)} partners, {len(s.candidates)} candidates, "
+                       f"{s.horizon} months)")  # fmt: skip
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")  # fmt: skip
+def schema(out):
+    """Print the JSON Schema of scenario files (for editor completion and checks)."""
+    from simulator.scenario.schema import Scenario
+
+    text = json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False)
+    if out:
+        out.write_text(text + "\n")
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text)
+
+
+@main.command()
+@click.option("--scenarios", "folder", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("scenarios"), show_default=True,
+              help="Folder of the seed scenarios.")  # fmt: skip
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("results"),
+              show_default=True, help="Where to write one folder per scenario.")  # fmt: skip
+@click.option("-n", "--replications", type=click.IntRange(min=1), default=1000,
+              show_default=True, help="Replications for uncertain scenarios.")  # fmt: skip
+@click.option("--seed", type=click.IntRange(min=0), default=2011, show_default=True)
+def demo(folder, out, replications, seed):
+    """Run every scenario in the folder (one seed: common random numbers) and compare them."""
+    import matplotlib.pyplot as plt
+
+    from simulator.analysis.summary import format_summary
+    from simulator.plots import plot_comparison
+    from simulator.runner import is_stochastic
+    from simulator.runner import run as run_scenario
+    from simulator.scenario.load import load_scenario
+
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise ConsimError(f"{folder}: no scenario files (*.yaml) found")
+    named = {}
+    for f in files:
+        s = load_scenario(f)
+        n = replications if is_stochastic(s) else 1
+        res = run_scenario(s, replications=n, seed=seed, progress=True)
+        res.save(out / (s.name or f.stem), force=True)
+        named[s.name or f.stem] = res
+        click.echo(format_summary(res))
+    fig = plot_comparison(named)
+    fig.savefig(out / "comparison.png", dpi=110)
+    plt.close(fig)
+    click.echo(f"wrote {out}/<scenario>/ for {len(named)} scenarios and {out}/comparison.png")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
