@@ -6,7 +6,9 @@ from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg") if not matplotlib.get_backend().lower().startswith(("module://", "qt", "tk")) else None  # noqa: E501
+matplotlib.use("Agg") if not matplotlib.get_backend().lower().startswith(
+    ("module://", "qt", "tk")
+) else None  # noqa: E501
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

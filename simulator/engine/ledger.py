@@ -31,16 +31,23 @@ class Trajectories:
 
 
 class Ledger:
-    def __init__(self, ventures: int, members: int, horizon: int):
-        shape = (ventures, members, horizon)
+    """Flows of one replication: `flows` is (3, ventures, members, months) = pledged_at, due,
+    cancelled_at; pass a view into a chunk's array to record without copying."""
+
+    def __init__(self, ventures: int, members: int, horizon: int, flows: np.ndarray | None = None):
+        self.flows = np.zeros((3, ventures, members, horizon)) if flows is None else flows
+        self.pledged_at, self.due, self.cancelled_at = self.flows
         self.horizon = horizon
-        self.due = np.zeros(shape)
-        self.pledged_at = np.zeros(shape)
-        self.cancelled_at = np.zeros(shape)
         self.beyond = np.zeros((ventures, members))  # scheduled after the horizon
         # Running committed (pledged − cancelled) per venture and member, as Python
         # floats: the engine reads it at every decision and numpy scalars are slow.
         self.committed = [[0.0] * members for _ in range(ventures)]
+
+    def copy_from(self, other: Ledger) -> None:
+        """Start from another ledger's state (the pledges every replication shares)."""
+        self.flows[...] = other.flows
+        self.beyond[...] = other.beyond
+        self.committed = [row[:] for row in other.committed]
 
     def pledge(self, v: int, p: int, month: int, amount: float, offsets, weights) -> None:
         """Add a pledge made at `month`, paid `amount * weights` at months `offsets`."""
@@ -72,39 +79,45 @@ class Ledger:
         return float(self.due[v, p, : month + 1].sum())
 
     def trajectories(self, member: np.ndarray) -> Trajectories:
-        return Trajectories(
-            pledged=np.cumsum(self.pledged_at, axis=-1),
-            paid_in=np.cumsum(self.due, axis=-1),
-            cancelled=np.cumsum(self.cancelled_at, axis=-1),
-            member=member,
-        )
+        pledged, paid_in, cancelled = np.cumsum(self.flows, axis=-1)
+        return Trajectories(pledged, paid_in, cancelled, member)
 
 
-def add_match(traj: Trajectories, v: int, funder: int, private: np.ndarray, ratio, cap, stop):
-    """Add a matching funder's money: ratio × private money, capped, frozen from month `stop`.
+def add_match(traj: Trajectories, v: int, funder: int, private, ratio, cap, stop) -> None:
+    """Add a matching funder's money to a chunk (arrays shaped (reps, V, P, H)).
 
     committed_match(t) = min(cap, ratio × private committed(t)) and
-    paid_match(t) = min(cap, ratio × private paid_in(t)); a fall in committed is a
-    cancellation, a rise a new pledge, so the ledger identities hold.
+    paid_match(t) = min(cap, ratio × private paid_in(t)); from month `stop` (the
+    funder left) paid is frozen and committed falls to it. A fall in committed is
+    a cancellation and a rise a new pledge, so the ledger identities hold.
+    `ratio`, `cap` (inf: no cap) and `stop` are arrays with one value per replication.
     """
-    committed_priv = (traj.pledged[v, private] - traj.cancelled[v, private]).sum(axis=0)
-    paid_priv = traj.paid_in[v, private].sum(axis=0)
-    cap = np.inf if cap is None else cap
+    horizon = traj.pledged.shape[-1]
+    weight = np.asarray(private, dtype=float)  # a product, not a masked sum: 40× faster here
+    committed_priv = weight @ (traj.pledged[:, v] - traj.cancelled[:, v])
+    paid_priv = weight @ traj.paid_in[:, v]
+    ratio, cap = ratio[:, None], cap[:, None]
     committed = np.minimum(cap, ratio * committed_priv)
     paid = np.minimum(cap, ratio * paid_priv)
-    if stop < len(paid):
-        paid[stop:] = paid[stop - 1] if stop > 0 else 0.0
-        committed[stop:] = paid[stop:]
-    step = np.diff(committed, prepend=0.0)
-    traj.pledged[v, funder] += np.cumsum(np.maximum(step, 0.0))
-    traj.cancelled[v, funder] += np.cumsum(np.maximum(-step, 0.0))
-    traj.paid_in[v, funder] += paid
+    months = np.arange(horizon)
+    after = months >= stop[:, None]
+    if after.any():
+        last = np.take_along_axis(paid, np.maximum(stop - 1, 0)[:, None], axis=1)
+        frozen = np.where(stop[:, None] > 0, last, 0.0)
+        paid = np.where(after, frozen, paid)
+        committed = np.where(after, paid, committed)
+    step = np.diff(committed, axis=1, prepend=0.0)
+    traj.pledged[:, v, funder] += np.cumsum(np.maximum(step, 0.0), axis=1)
+    traj.cancelled[:, v, funder] += np.cumsum(np.maximum(-step, 0.0), axis=1)
+    traj.paid_in[:, v, funder] += paid
 
 
 def shares(traj: Trajectories, basis: str) -> np.ndarray:
-    """Ownership of active members, from committed or paid-in capital; sums to 1 or 0."""
+    """Ownership of active members, from committed or paid-in capital; sums to 1 (or 0).
+
+    Works on any leading shape; the member axis is the second from last.
+    """
     value = traj.paid_in if basis == "paid_in" else traj.pledged - traj.cancelled
     value = np.where(traj.member, np.maximum(value, 0.0), 0.0)
-    total = value.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > _EPS, value / np.where(total > _EPS, total, 1.0), 0.0)
+    total = (np.ones(value.shape[-2]) @ value)[..., None, :]
+    return np.divide(value, total, out=np.zeros_like(value), where=total > _EPS)

@@ -23,12 +23,12 @@ class Schedule:
     offsets: np.ndarray  # int months
     weights: tuple  # numbers or distributions; normalised to sum 1 when drawn
     anchored: bool
+    fixed: np.ndarray | None = field(default=None, init=False)  # normalised, if no distribution
 
-    def fixed_weights(self) -> np.ndarray | None:
-        if any(isinstance(w, Distribution) for w in self.weights):
-            return None
-        w = np.asarray(self.weights, dtype=float)
-        return w / w.sum()
+    def __post_init__(self):
+        if not any(isinstance(w, Distribution) for w in self.weights):
+            w = np.asarray(self.weights, dtype=float)
+            object.__setattr__(self, "fixed", w / w.sum())
 
 
 @dataclass(frozen=True)

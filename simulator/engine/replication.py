@@ -8,11 +8,13 @@ payments are settled, then venture checks (deadline, minimum capital) at m+0.5.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import simpy
 
-from simulator.engine.ledger import Ledger, Trajectories, add_match
+from simulator.engine.ledger import Ledger
 from simulator.engine.model import Model, PolicySpec
 from simulator.scenario.distributions import Distribution
 
@@ -33,12 +35,55 @@ def months_until_departure(hazard: float, u: float) -> float:
     return math.floor(math.log1p(-u) / math.log1p(-hazard))
 
 
+def _simple_hazard(d) -> bool:
+    return d.at is None and d.rival is None
+
+
+def _call(action, args, _event) -> None:
+    action(*args)
+
+
+@dataclass
+class RepOutcome:
+    join: np.ndarray  # (V, P) month each member joined each venture (horizon: never)
+    leave: np.ndarray  # (V, P) month it left (horizon: never)
+    collapse: list  # per venture: month of collapse or None
+    events: list  # (month, type, member, venture, amount, detail)
+    match: list  # per match policy: (ratio, cap, month the funder left)
+
+
+def _is_fixed(spec) -> bool:
+    return not isinstance(spec.amount, Distribution) and spec.schedule.fixed is not None
+
+
+def base_ledger(model: Model) -> Ledger:
+    """Partners' pledges that are the same in every replication, made once per model."""
+    cached = getattr(model, "_base_ledger", None)
+    if cached is None:
+        cached = Ledger(len(model.ventures), len(model.members), model.horizon)
+        for spec in model.pledges:
+            if not model.candidate[spec.member] and _is_fixed(spec):
+                s = spec.schedule
+                cached.pledge(spec.venture, spec.member, 0, spec.amount, s.offsets, s.fixed)
+        model._base_ledger = cached
+    return cached
+
+
+def initial_join(model: Model) -> np.ndarray:
+    """Join months at the start: partners are members of their ventures from month 0."""
+    cached = getattr(model, "_initial_join", None)
+    if cached is None:
+        cached = np.where(model.involved & ~model.candidate, 0, model.horizon)
+        model._initial_join = cached
+    return cached
+
+
 class Replication:
-    def __init__(self, model: Model, rng: np.random.Generator):
+    def __init__(self, model: Model, rng: np.random.Generator, flows: np.ndarray | None = None):
         self.model, self.rng = model, rng
         V, P, H = len(model.ventures), len(model.members), model.horizon
         self.env = simpy.Environment()
-        self.ledger = Ledger(V, P, H)
+        self.ledger = Ledger(V, P, H, flows)
         self.join = np.full((V, P), H, dtype=np.int64)
         self.leave = np.full((V, P), H, dtype=np.int64)
         self.collapse = [None] * len(model.ventures)
@@ -54,18 +99,20 @@ class Replication:
 
     # --- the run --------------------------------------------------------------------
 
-    def run(self) -> tuple[Trajectories, list[tuple], list]:
+    def run(self) -> RepOutcome:
+        """Simulate; the flows land in the ledger, the rest is returned."""
         m = self.model
         self._draw_policies()
+        self.ledger.copy_from(base_ledger(m))
         for spec in m.pledges:
-            if not m.candidate[spec.member]:
+            if not m.candidate[spec.member] and not _is_fixed(spec):
                 self._pledge(
                     spec.venture, spec.member, 0, draw(spec.amount, self.rng), spec.schedule
                 )
-        for p in np.flatnonzero(~m.candidate):
-            self.join[m.involved[:, p], p] = 0
+        self.join[...] = initial_join(m)
+        self._start_hazard_departures(m)
         for d in m.departures:
-            if not m.candidate[d.member]:
+            if not m.candidate[d.member] and not _simple_hazard(d):
                 self._start_departure(d, 1)
         for n in m.negotiations:
             self.env.process(self._negotiate(n))
@@ -77,11 +124,11 @@ class Replication:
                 self._schedule_check(v, spec.deadline)
         self._after_change(0)
         self.env.run(until=m.horizon)
-        return self._finish(), self.events, self.collapse
+        return self._finish()
 
     def _at(self, time: float, action, *args) -> None:
         """Call action(*args) at `time`: a bare timeout with a callback, no process needed."""
-        self.env.timeout(time - self.env.now).callbacks.append(lambda _e: action(*args))
+        self.env.timeout(time - self.env.now).callbacks.append(partial(_call, action, args))
 
     def _month(self) -> int:
         return int(self.env.now)
@@ -90,7 +137,7 @@ class Replication:
 
     def _pledge(self, v, p, month, amount, schedule) -> float:
         offsets = schedule.offsets if schedule.anchored else schedule.offsets + month
-        weights = schedule.fixed_weights()
+        weights = schedule.fixed
         if weights is None:
             raw = np.array([draw(w, self.rng) for w in schedule.weights])
             weights = raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), 1 / len(raw))
@@ -128,6 +175,22 @@ class Replication:
                 self._at(start + k, self._leave_if_member, d.member, d.venture)
         else:
             self.env.process(self._rival_departure(d, first_month))
+
+    def _start_hazard_departures(self, m: Model) -> None:
+        """Partners' plain hazards, drawn as one vector: the common case in large consortia."""
+        specs = [d for d in m.departures if not m.candidate[d.member] and _simple_hazard(d)]
+        if not specs:
+            return
+        hazard = np.array([draw(d.hazard, self.rng) for d in specs])
+        u = self.rng.random(len(specs))
+        start = np.array([1 if d.start is None else max(d.start, 1) for d in specs])
+        # Clipping keeps the logarithm finite (np.errstate would cost more than the draw).
+        k = np.floor(np.log1p(-u) / np.log1p(-np.clip(hazard, 1e-300, 0.5 + 0.5 * (1 - 1e-16))))
+        k = np.where(hazard <= 0, np.inf, np.where(hazard >= 1, 0.0, k))
+        when = start + k
+        for d, t in zip(specs, when.tolist(), strict=True):
+            if t < m.horizon:
+                self._at(t, self._leave_if_member, d.member, d.venture)
 
     def _leave_if_member(self, p, venture) -> None:
         if self.is_member(p, venture):
@@ -286,16 +349,15 @@ class Replication:
     def _event(self, kind: str, member: int, venture: int, amount: float, detail: str) -> None:
         self.events.append((self._month(), kind, member, venture, float(amount), detail))
 
-    def _finish(self) -> Trajectories:
+    def _finish(self) -> RepOutcome:
         m = self.model
-        months = np.arange(m.horizon)
-        member = (self.join[:, :, None] <= months) & (months < self.leave[:, :, None])
-        traj = self.ledger.trajectories(member)
-        for pol in m.policies:
-            if pol.kind == "match":
-                vals = self.policy_values[pol.id]
-                private = ~m.public
-                private[pol.funder] = False
-                stop = int(self.leave[pol.venture, pol.funder])
-                add_match(traj, pol.venture, pol.funder, private, vals["ratio"], vals["cap"], stop)
-        return traj
+        match = [
+            (
+                self.policy_values[pol.id]["ratio"],
+                self.policy_values[pol.id]["cap"],
+                int(self.leave[pol.venture, pol.funder]),
+            )
+            for pol in m.policies
+            if pol.kind == "match"
+        ]
+        return RepOutcome(self.join, self.leave, self.collapse, self.events, match)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.engine.ledger import shares
+from simulator.engine.ledger import Trajectories, add_match, shares
 from simulator.engine.model import Model
 from simulator.engine.replication import Replication
 
@@ -40,27 +40,45 @@ def seed_sequences(seed: int | None, count: int, first: int = 0) -> list[np.rand
 
 
 def simulate(model: Model, seed: int | None, replications: int, first: int = 0) -> Chunk:
-    """Run `replications` replications numbered from `first`, with common random numbers."""
+    """Run `replications` replications numbered from `first`, with common random numbers.
+
+    Each replication records its flows into a slice of one chunk array; the
+    cumulative sums, matching money and shares are then computed once for the
+    whole chunk (per-replication numpy calls would cost more than the arithmetic).
+    """
     V, P, H = len(model.ventures), len(model.members), model.horizon
-    shape = (replications, V, P, H)
-    pledged, paid, cancelled, share = (np.empty(shape) for _ in range(4))
-    member = np.empty(shape, dtype=bool)
+    flows = np.empty((3, replications, V, P, H))  # each quantity contiguous over the chunk
+    join = np.empty((replications, V, P), dtype=np.int64)
+    leave = np.empty((replications, V, P), dtype=np.int64)
     collapse = np.full((replications, V), -1, dtype=np.int64)
+    match_params = []
     events: list = []
-    basis = [v.share_basis for v in model.ventures]
     for i, ss in enumerate(seed_sequences(seed, replications, first)):
-        traj, rep_events, collapsed = Replication(model, np.random.default_rng(ss)).run()
-        pledged[i], paid[i], cancelled[i], member[i] = (
-            traj.pledged,
-            traj.paid_in,
-            traj.cancelled,
-            traj.member,
-        )
-        for v, b in enumerate(basis):
-            share[i, v] = shares(traj, b)[v]
-        for v, month in enumerate(collapsed):
+        out = Replication(model, np.random.default_rng(ss), flows[:, i]).run()
+        join[i], leave[i] = out.join, out.leave
+        for v, month in enumerate(out.collapse):
             if month is not None:
                 collapse[i, v] = month
+        match_params.append(out.match)
         rep = first + i
-        events.extend((rep, *e) for e in rep_events)
+        events.extend((rep, *e) for e in out.events)
+    pledged, paid, cancelled = np.cumsum(flows, axis=-1, out=flows)
+    months = np.arange(H)
+    member = (join[..., None] <= months) & (months < leave[..., None])
+    traj = Trajectories(pledged, paid, cancelled, member)
+    _add_matches(model, traj, match_params)
+    share = np.empty_like(pledged)
+    for v, spec in enumerate(model.ventures):
+        share[:, v] = shares(traj, spec.share_basis)[:, v]
     return Chunk(first, pledged, paid, cancelled, share, member, collapse, events)
+
+
+def _add_matches(model: Model, traj: Trajectories, params: list) -> None:
+    matches = [p for p in model.policies if p.kind == "match"]
+    for k, pol in enumerate(matches):
+        values = np.array([rep[k] for rep in params], dtype=float).reshape(-1, 3)
+        ratio, cap, stop = values.T
+        cap = np.where(np.isnan(cap), np.inf, cap)
+        private = ~model.public
+        private[pol.funder] = False
+        add_match(traj, pol.venture, pol.funder, private, ratio, cap, stop.astype(np.int64))

@@ -13,12 +13,8 @@ def check(s: Scenario) -> list[Issue]:
     """Every cross-key problem in a scenario that passed the schema."""
     issues: list[Issue] = []
     if s.end < s.start:
-        issues.append(
-            (
-                ("end",),
-                f"end is before start (got {month_label(s.end)}; expected ≥ {month_label(s.start)})",
-            )
-        )
+        got, start = month_label(s.end), month_label(s.start)
+        issues.append((("end",), f"end is before start (got {got}; expected ≥ {start})"))
         return issues
     if s.horizon > 1200:
         issues.append((("end",), f"horizon too long (got {s.horizon} months; expected ≤ 1200)"))
@@ -193,8 +189,8 @@ class _Context:
                 names = ", ".join(f"{i}={s:g}" for i, s in items)
                 self.add(
                     ("policies", items[-1][0], "share"),
-                    f"top_up shares for venture {vid!r} add up to {total:.0%} ({names}); "
-                    "expected below 100 %",
+                    f"top_up shares for venture {vid!r} add up to {round(total * 100, 1):g} % "
+                    f"(got {names}; expected below 100 % together)",
                 )
 
     def market_checks(self):

@@ -12,7 +12,11 @@ from simulator.scenario.yamlio import Document, Mark, _Loader, format_path, read
 
 
 def _merge(base: Document, child: Document) -> Document:
-    """Deep-merge `child` onto `base`: mappings merge, a null removes a key, the rest replaces."""
+    """Deep-merge `child` onto `base`: mappings merge, a null removes a key, the rest replaces.
+
+    A mapping whose `type` differs from the base's (a schedule, a policy) replaces it
+    whole: the keys of the old type do not apply to the new one.
+    """
     data = copy.deepcopy(base.data) if isinstance(base.data, dict) else {}
     marks, key_marks = dict(base.marks), dict(base.key_marks)
 
@@ -21,14 +25,29 @@ def _merge(base: Document, child: Document) -> Document:
             sub = path + (key,)
             if value is None:
                 target.pop(key, None)
-            elif isinstance(value, dict) and isinstance(target.get(key), dict):
+            elif isinstance(value, dict) and _same_type(target.get(key), value):
                 merge_into(target[key], value, sub)
             else:
                 target[key] = copy.deepcopy(value)
+                _drop_marks(sub, marks, key_marks)
             _copy_marks(child, sub, marks, key_marks)
 
     merge_into(data, child.data, ())
     return Document(data, marks, key_marks)
+
+
+def _same_type(old, new: dict) -> bool:
+    """Whether `new` merges into `old`: both mappings, and no change of a `type:` tag."""
+    if not isinstance(old, dict):
+        return False
+    tag = new.get("type")
+    return not isinstance(tag, str) or tag == old.get("type")
+
+
+def _drop_marks(prefix: tuple, marks: dict, key_marks: dict) -> None:
+    for table in (marks, key_marks):
+        for path in [p for p in table if p[: len(prefix)] == prefix]:
+            del table[path]
 
 
 def _copy_marks(src: Document, prefix: tuple, marks: dict, key_marks: dict) -> None:
@@ -40,12 +59,13 @@ def _copy_marks(src: Document, prefix: tuple, marks: dict, key_marks: dict) -> N
 
 
 def resolve(path: Path, _chain: tuple = ()) -> Document:
-    """Read `path` and everything it extends, base first."""
+    """Read `path` and everything it extends, base first.
+
+    `_chain` holds (file, mark of its `extends`) for the files that led here, so a
+    cycle is reported at the `extends:` line of the first file in it.
+    """
     path = Path(path)
     key = path.resolve()
-    if key in _chain:
-        cycle = " → ".join(str(p.name) for p in (*_chain, key))
-        raise ScenarioError([Problem(str(path), 0, 0, "extends", f"extends cycle ({cycle})")])
     doc = read_file(path)
     if not isinstance(doc.data, dict):
         mark = doc.marks[()]
@@ -79,7 +99,13 @@ def resolve(path: Path, _chain: tuple = ()) -> Document:
                 )
             ]
         )
-    return _merge(resolve(base_path, (*_chain, key)), doc)
+    chain = (*_chain, (key, mark))
+    seen = [file for file, _ in chain]
+    if base_path.resolve() in seen:
+        i = seen.index(base_path.resolve())
+        cycle = " → ".join(p.name for p in (*seen[i:], seen[i]))
+        raise ScenarioError([_at(chain[i][1], "extends", f"extends cycle ({cycle})")])
+    return _merge(resolve(base_path, chain), doc)
 
 
 def _at(mark: Mark, path: str, message: str) -> Problem:

@@ -129,12 +129,11 @@ def _check(kind: str, v: dict) -> None:
         sd_name = "sd" if kind == "normal" else "sigma"
         if v[sd_name] < 0:
             raise _fail(f"{kind}: '{sd_name}' must be ≥ 0 (got {v[sd_name]:g})")
-    if kind == "beta":
-        if v["a"] <= 0 or v["b"] <= 0:
-            raise _fail(f"beta needs a > 0 and b > 0 (got a={v['a']:g}, b={v['b']:g})")
-    if kind in ("normal", "beta") and None not in (v.get("low"), v.get("high")):
-        if v["low"] > v["high"]:
-            raise _fail(f"{kind} needs low ≤ high (got low={v['low']:g}, high={v['high']:g})")
+    if kind == "beta" and (v["a"] <= 0 or v["b"] <= 0):
+        raise _fail(f"beta needs a > 0 and b > 0 (got a={v['a']:g}, b={v['b']:g})")
+    bounded = kind in ("normal", "beta") and None not in (v.get("low"), v.get("high"))
+    if bounded and v["low"] > v["high"]:
+        raise _fail(f"{kind} needs low ≤ high (got low={v['low']:g}, high={v['high']:g})")
     if kind == "bernoulli" and not 0 <= v["p"] <= 1:
         raise _fail(f"bernoulli: 'p' must be in [0, 1] (got {v['p']:g})")
 

@@ -65,7 +65,9 @@ def _data_path(data, loc: tuple) -> tuple:
         if isinstance(node, dict) and str(part) in node:
             node = node[str(part)]
             path.append(str(part))
-        elif isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and part < len(node):
+        elif (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             node = node[part]
             path.append(part)
         elif i == len(loc) - 1 and isinstance(part, str) and not part.startswith(("[", "function")):
@@ -83,20 +85,25 @@ def _problem_from_pydantic(doc: Document, err: dict) -> Problem:
         msg = f"unknown key ({hint}expected one of: {', '.join(allowed)})"
         return _problem(doc, path, msg, key=True)
     if kind == "missing":
-        return _problem(doc, path, "required key is missing")
+        return _problem(doc, path, "required key is missing", key=True)
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = ", ".join(repr(t) for t in _tags(_find_type(Scenario, err["loc"])))
+        if kind == "union_tag_invalid" and isinstance(err.get("input"), dict):
+            path += ("type",)
+        return _problem(doc, path, _message(err, tags))
     return _problem(doc, path, _message(err))
 
 
-def _message(err: dict) -> str:
+def _message(err: dict, tags: str = "") -> str:
     kind, given = err["type"], err.get("input")
     if kind in ("quantity_type", "quantity_range", "month", "identifier", "distribution"):
         return err["msg"]
     got = _show(given)
     if kind == "union_tag_invalid":
-        ctx = err.get("ctx", {})
-        return f"unknown type (got {ctx.get('tag')!r}; expected one of: {ctx.get('expected_tags')})"
+        tag = err.get("ctx", {}).get("tag")
+        return f"unknown type (got {tag!r}; expected one of: {tags})"
     if kind == "union_tag_not_found":
-        return f"missing 'type' (expected one of: {err.get('ctx', {}).get('expected_tags', '')})"
+        return f"missing 'type' (expected one of: {tags})"
     if kind == "literal_error":
         return f"not allowed (got {got}; expected {err['ctx']['expected']})"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
@@ -131,15 +138,26 @@ def _show(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _allowed_keys(model: type, loc: tuple) -> list[str]:
-    """Keys allowed at `loc`, found by walking the model classes along the location."""
+def _find_type(model: type, loc: tuple):
+    """The annotation at `loc`, found by walking the model classes along the location."""
     tp = model
     for part in loc:
         tp = _step(tp, part)
         if tp is None:
-            return []
-    tp = _unwrap(tp)
-    return list(tp.model_fields) if _is_model(tp) else []
+            return None
+    return tp
+
+
+def _allowed_keys(model: type, loc: tuple) -> list[str]:
+    """Keys allowed at `loc` (a model, or a union holding one model such as `Market | None`)."""
+    models = _models(_find_type(model, loc))
+    return list(models[0].model_fields) if len(models) == 1 else []
+
+
+def _tags(tp) -> list[str]:
+    """The `type` values of a tagged union such as `Schedule | None`."""
+    fields = [m.model_fields.get("type") for m in _models(tp)]
+    return [typing.get_args(f.annotation)[0] for f in fields if f is not None]
 
 
 def _is_model(tp) -> bool:
@@ -150,6 +168,16 @@ def _unwrap(tp):
     while typing.get_origin(tp) is typing.Annotated:
         tp = typing.get_args(tp)[0]
     return tp
+
+
+def _models(tp) -> list:
+    """The model classes in `tp`, looking through Annotated and (nested) unions."""
+    tp = _unwrap(tp)
+    if _is_model(tp):
+        return [tp]
+    if typing.get_origin(tp) in (dict, list) or tp is None:
+        return []
+    return [m for a in typing.get_args(tp) for m in _models(a)]
 
 
 def _step(tp, part):
@@ -163,7 +191,7 @@ def _step(tp, part):
     if origin is list:
         return args[0]
     if args:  # a union: the location names a tagged member, or the one model inside
-        models = [_unwrap(a) for a in args if _is_model(_unwrap(a))]
+        models = _models(tp)
         for m in models:
             tag = m.model_fields.get("type")
             if tag is not None and tag.default == part or _literal_is(m, part):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from typing import Annotated, Any
@@ -23,8 +24,9 @@ def parse_month(value: Any) -> int:
             return int(m.group(1)) * 12 + int(m.group(2)) - 1
     if isinstance(value, int) and not isinstance(value, bool) and value > 1e5:
         return value  # already converted (model re-validation)
+    got = value.isoformat() if isinstance(value, datetime.date) else repr(value)
     raise PydanticCustomError(
-        "month", "not a month (got {got}; expected YYYY-MM, e.g. 2012-01)", {"got": repr(value)}
+        "month", "not a month (got {got}; expected YYYY-MM, e.g. 2012-01)", {"got": got}
     )
 
 
@@ -87,8 +89,11 @@ def _quantity_validator(lo: float | None, hi: float | None, what: str):
             raise PydanticCustomError(
                 "quantity_type",
                 "not a number (got {got}; expected {expected} or a distribution "
-                "such as {{dist: triangular, low: .., mode: .., high: ..}})",
-                {"got": repr(value), "expected": expected},
+                "such as {dist: triangular, low: .., mode: .., high: ..})",
+                {
+                    "got": f"{value!r}, a boolean" if isinstance(value, bool) else repr(value),
+                    "expected": expected,
+                },
             )
         if (
             not math.isfinite(value)

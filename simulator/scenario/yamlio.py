@@ -43,6 +43,11 @@ def _mark(node: yaml.Node, file: str) -> Mark:
 
 def _convert(node, loader, file, path, marks, key_marks, problems):
     marks[path] = _mark(node, file)
+    if node.tag not in loader.yaml_constructors:  # e.g. !!python/object: never constructed
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        message = f"unsupported tag (got {tag}; expected plain YAML: numbers, text, lists, maps)"
+        problems.append(_problem(_mark(node, file), path, message))
+        return None
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out = {}
@@ -79,10 +84,15 @@ class Document:
     key_marks: dict  # KeyPath -> Mark of the key
 
     def mark_for(self, path: KeyPath, key: bool = False) -> Mark | None:
-        """The mark of `path`, or of its nearest ancestor that has one."""
-        table = self.key_marks if key else self.marks
+        """The mark of `path`, or of its nearest ancestor that has one.
+
+        The key's mark is used when asked for, and when the value is a block that
+        starts on a later line (its first line is a child key, not the value).
+        """
         for n in range(len(path), -1, -1):
-            found = table.get(tuple(path[:n])) or (key and self.marks.get(tuple(path[:n])))
+            value, name = self.marks.get(tuple(path[:n])), self.key_marks.get(tuple(path[:n]))
+            below = value and name and value.file == name.file and value.line > name.line
+            found = (name or value) if key or below else value
             if found:
                 return found
         return None
@@ -102,7 +112,7 @@ def parse_text(text: str, file: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        what = exc.problem or exc.context or "malformed YAML"
+        what = _syntax_message(exc)
         raise ScenarioError([Problem(file, line, col, "", f"malformed YAML: {what}")]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(file, 0, 0, "", f"malformed YAML: {exc}")]) from None
@@ -111,6 +121,17 @@ def parse_text(text: str, file: str) -> Document:
     if problems:
         raise ScenarioError(problems)
     return Document(data, marks, key_marks)
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's complaint, with the line of the construct it was reading when that differs."""
+    what = exc.problem or exc.context or "malformed YAML"
+    ctx, at = exc.context_mark, exc.problem_mark
+    if exc.problem and exc.context and ctx and at and ctx.line != at.line:
+        what += f" ({exc.context} that starts at line {ctx.line + 1})"
+    if "<block" in what:
+        what += "; check the indentation"
+    return what
 
 
 def read_file(path: Path) -> Document:
