@@ -1,4 +1,4 @@
-"""The `consim` command: parses arguments, calls the API, turns ConsimError into one line + exit 2."""
+"""The `consim` command: parse arguments, call the API, turn ConsimError into exit code 2."""
 
 from __future__ import annotations
 
@@ -59,12 +59,18 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-n", "--replications", type=click.IntRange(min=1), default=None,
-              help="Replications to run [default: 1 if nothing is uncertain, else 1000].")  # fmt: skip
-@click.option("--seed", type=click.IntRange(min=0), default=None,
-              help="Root seed; the same seed reproduces every number [default: fresh, recorded].")  # fmt: skip
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Override a key of the scenario, e.g. partners.state.pledge=150 (repeatable).")  # fmt: skip
+@click.option(
+    "-n", "--replications", type=click.IntRange(min=1), default=None,
+    help="Replications to run [default: 1 if nothing is uncertain, else 1000].",
+)  # fmt: skip
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=None,
+    help="Root seed; the same seed reproduces every number [default: fresh, recorded].",
+)  # fmt: skip
+@click.option(
+    "--set", "overrides", multiple=True, metavar="PATH=VALUE",
+    help="Override a key of the scenario, e.g. partners.state.pledge=150 (repeatable).",
+)  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output directory [default: results/<scenario name>].")  # fmt: skip
 @click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
@@ -133,8 +139,6 @@ def schema(out):
 @click.option("--seed", type=click.IntRange(min=0), default=2011, show_default=True)
 def demo(folder, out, replications, seed):
     """Run every scenario in the folder (one seed: common random numbers) and compare them."""
-    import matplotlib.pyplot as plt
-
     from simulator.analysis.summary import format_summary
     from simulator.plots import plot_comparison
     from simulator.runner import is_stochastic
@@ -152,9 +156,7 @@ def demo(folder, out, replications, seed):
         res.save(out / (s.name or f.stem), force=True)
         named[s.name or f.stem] = res
         click.echo(format_summary(res))
-    fig = plot_comparison(named)
-    fig.savefig(out / "comparison.png", dpi=110)
-    plt.close(fig)
+    plot_comparison(named).savefig(out / "comparison.png", dpi=110)
     click.echo(f"wrote {out}/<scenario>/ for {len(named)} scenarios and {out}/comparison.png")
 
 

@@ -98,6 +98,10 @@ def build_manifest(scenario: Scenario, seed: int, replications: int, stochastic:
         "title": scenario.title,
         "unit": scenario.unit,
         "files": scenario.files,
+        "labels": {
+            "partners": {k: m.label or k for k, m in scenario.members().items()},
+            "ventures": {k: v.label or k for k, v in scenario.ventures.items()},
+        },
         "seed": seed,
         "replications": replications,
         "stochastic": stochastic,

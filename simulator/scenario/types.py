@@ -22,8 +22,6 @@ def parse_month(value: Any) -> int:
         m = _MONTH.match(value.strip())
         if m:
             return int(m.group(1)) * 12 + int(m.group(2)) - 1
-    if isinstance(value, int) and not isinstance(value, bool) and value > 1e5:
-        return value  # already converted (model re-validation)
     got = value.isoformat() if isinstance(value, datetime.date) else repr(value)
     raise PydanticCustomError(
         "month", "not a month (got {got}; expected YYYY-MM, e.g. 2012-01)", {"got": got}

@@ -26,9 +26,18 @@ class Mark:
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that also reads `1e3` and `2.5e-2` as floats (YAML 1.2 style)."""
+    """SafeLoader with YAML 1.2 scalars: `1e3` is a float; only true/false are booleans
+    (YAML 1.1 reads `no`, `off` and `y` as booleans, so a label `No` would fail)."""
 
 
+_BOOL = "tag:yaml.org,2002:bool"
+_Loader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 _FLOAT = re.compile(r"^[-+]?(?:\d[\d_]*)?(?:\.\d*)?[eE][-+]?\d+$")
 _Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
 
