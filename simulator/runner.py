@@ -21,7 +21,7 @@ from simulator.scenario.load import load_scenario, scenario_hash
 from simulator.scenario.schema import Scenario
 
 DEFAULT_STOCHASTIC_REPLICATIONS = 1000
-CHUNK = 250
+CHUNK = 500
 
 
 def is_stochastic(scenario: Scenario) -> bool:

@@ -78,6 +78,28 @@ def initial_join(model: Model) -> np.ndarray:
     return cached
 
 
+def hazard_plan(model: Model):
+    """Partners whose departure is a plain hazard: (specs, first months, hazards or None)."""
+    if not hasattr(model, "_hazard_plan"):
+        specs = [d for d in model.departures if not model.candidate[d.member] and _simple_hazard(d)]
+        plan = None
+        if specs:
+            start = np.array([1 if d.start is None else max(d.start, 1) for d in specs])
+            fixed = None
+            if not any(isinstance(d.hazard, Distribution) for d in specs):
+                fixed = np.array([d.hazard for d in specs], dtype=float)
+            plan = (specs, start, fixed)
+        model._hazard_plan = plan
+    return model._hazard_plan
+
+
+def months_until_departure_vector(hazard: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Vector form of months_until_departure (inf where the hazard is 0)."""
+    # Clipping keeps the logarithm finite (np.errstate would cost more than the draw).
+    k = np.floor(np.log1p(-u) / np.log1p(-np.clip(hazard, 1e-300, 1 - 1e-16)))
+    return np.where(hazard <= 0, np.inf, np.where(hazard >= 1, 0.0, k))
+
+
 class Replication:
     def __init__(self, model: Model, rng: np.random.Generator, flows: np.ndarray | None = None):
         self.model, self.rng = model, rng
@@ -178,16 +200,15 @@ class Replication:
 
     def _start_hazard_departures(self, m: Model) -> None:
         """Partners' plain hazards, drawn as one vector: the common case in large consortia."""
-        specs = [d for d in m.departures if not m.candidate[d.member] and _simple_hazard(d)]
-        if not specs:
+        plan = hazard_plan(m)
+        if plan is None:
             return
-        hazard = np.array([draw(d.hazard, self.rng) for d in specs])
+        specs, start, fixed_hazard = plan
+        hazard = fixed_hazard
+        if hazard is None:
+            hazard = np.array([draw(d.hazard, self.rng) for d in specs])
         u = self.rng.random(len(specs))
-        start = np.array([1 if d.start is None else max(d.start, 1) for d in specs])
-        # Clipping keeps the logarithm finite (np.errstate would cost more than the draw).
-        k = np.floor(np.log1p(-u) / np.log1p(-np.clip(hazard, 1e-300, 0.5 + 0.5 * (1 - 1e-16))))
-        k = np.where(hazard <= 0, np.inf, np.where(hazard >= 1, 0.0, k))
-        when = start + k
+        when = start + months_until_departure_vector(hazard, u)
         for d, t in zip(specs, when.tolist(), strict=True):
             if t < m.horizon:
                 self._at(t, self._leave_if_member, d.member, d.venture)
