@@ -57,7 +57,7 @@ def main() -> None:
     """
 
 
-@main.command()
+@main.command(short_help="Simulate a scenario file and write results and plots.")
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "-n", "--replications", type=click.IntRange(min=1), default=None,
@@ -92,7 +92,7 @@ def run(scenario, replications, seed, overrides, out, force, no_plots):
     click.echo(f"  wrote {out}/")
 
 
-@main.command()
+@main.command(short_help="Check scenario files without running them.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Check with these overrides applied.")  # fmt: skip
@@ -113,7 +113,7 @@ def validate(files, overrides):
         raise ScenarioError(problems)
 
 
-@main.command()
+@main.command(short_help="Print the JSON Schema of scenario files.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of standard output.")  # fmt: skip
 def schema(out):
@@ -128,7 +128,7 @@ def schema(out):
         click.echo(text)
 
 
-@main.command()
+@main.command(short_help="Run the seed scenarios and plot them side by side.")
 @click.option("--scenarios", "folder", type=click.Path(file_okay=False, path_type=Path),
               default=Path("scenarios"), show_default=True,
               help="Folder of the seed scenarios.")  # fmt: skip
@@ -136,7 +136,8 @@ def schema(out):
               show_default=True, help="Where to write one folder per scenario.")  # fmt: skip
 @click.option("-n", "--replications", type=click.IntRange(min=1), default=1000,
               show_default=True, help="Replications for uncertain scenarios.")  # fmt: skip
-@click.option("--seed", type=click.IntRange(min=0), default=2011, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=2011, show_default=True,
+              help="Root seed shared by all scenarios (paired what-ifs).")  # fmt: skip
 def demo(folder, out, replications, seed):
     """Run every scenario in the folder (one seed: common random numbers) and compare them."""
     from simulator.analysis.summary import format_summary
