@@ -14,6 +14,26 @@ from simulator.errors import ConsimError
 EXIT_BAD_INPUT, EXIT_INTERNAL = 2, 1
 
 
+def _default_out(root: Path, name: str) -> Path:
+    """root/<scenario name>; a name that is not one plain folder name (`..`, `/x`, `a/b`)
+    would write, and with --force delete, outside root."""
+    if name in {"", ".", ".."} or Path(name).name != name or "\\" in name:
+        raise ConsimError(
+            f"scenario name {name!r} cannot name an output folder under {root}/; "
+            "rename the scenario or pass --out"
+        )
+    return root / name
+
+
+def _check_replaceable(out: Path) -> None:
+    """--force replaces a previous results folder, never an unrelated one (`--out .`)."""
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+        raise ConsimError(
+            f"{out}: not replacing this directory: it is not a consim results directory "
+            "(no manifest.json); choose another --out"
+        )
+
+
 class _Group(click.Group):
     """Maps errors to exit codes: 2 for bad input (one line per problem), 1 for bugs."""
 
@@ -73,7 +93,8 @@ def main() -> None:
 )  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output directory [default: results/<scenario name>].")  # fmt: skip
-@click.option("--force", is_flag=True, help="Replace a non-empty output directory.")
+@click.option("--force", is_flag=True,
+              help="Replace the results of a previous run in the output directory.")  # fmt: skip
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 def run(scenario, replications, seed, overrides, out, force, no_plots):
     """Simulate SCENARIO and write outcomes, trajectories, events, manifest and plots."""
@@ -83,8 +104,10 @@ def run(scenario, replications, seed, overrides, out, force, no_plots):
     from simulator.scenario.load import load_scenario
 
     loaded = load_scenario(scenario, overrides)
-    out = out or Path("results") / (loaded.name or scenario.stem)
+    out = out or _default_out(Path("results"), loaded.name or scenario.stem)
     check_output_dir(out, force)  # fail before simulating, not after
+    if force:
+        _check_replaceable(out)
     results = run_scenario(loaded, replications=replications, seed=seed, progress=True)
     results.manifest["command"] = "consim " + " ".join(sys.argv[1:])
     results.save(out, force=force, plots=not no_plots)
@@ -141,6 +164,7 @@ def schema(out):
 def demo(folder, out, replications, seed):
     """Run every scenario in the folder (one seed: common random numbers) and compare them."""
     from simulator.analysis.summary import format_summary
+    from simulator.errors import ScenarioError
     from simulator.plots import plot_comparison
     from simulator.runner import is_stochastic
     from simulator.runner import run as run_scenario
@@ -149,13 +173,29 @@ def demo(folder, out, replications, seed):
     files = sorted(folder.glob("*.yaml"))
     if not files:
         raise ConsimError(f"{folder}: no scenario files (*.yaml) found")
-    named = {}
+    # Load and check every file before running any: no half-written demo on a typo.
+    loaded, files_of, problems = {}, {}, []
     for f in files:
-        s = load_scenario(f)
+        try:
+            s = load_scenario(f)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            continue
+        name = s.name or f.stem
+        if name in loaded:
+            raise ConsimError(f"{f}: scenario name {name!r} is also used by {files_of[name]}")
+        loaded[name], files_of[name] = s, f
+    if problems:
+        raise ScenarioError(problems)
+    targets = {name: _default_out(out, name) for name in loaded}
+    for target in targets.values():
+        _check_replaceable(target)
+    named = {}
+    for name, s in loaded.items():
         n = replications if is_stochastic(s) else 1
         res = run_scenario(s, replications=n, seed=seed, progress=True)
-        res.save(out / (s.name or f.stem), force=True)
-        named[s.name or f.stem] = res
+        res.save(targets[name], force=True)
+        named[name] = res
         click.echo(format_summary(res))
     plot_comparison(named).savefig(out / "comparison.png", dpi=110)
     click.echo(f"wrote {out}/<scenario>/ for {len(named)} scenarios and {out}/comparison.png")

@@ -83,14 +83,15 @@ class Ledger:
         return Trajectories(pledged, paid_in, cancelled, member)
 
 
-def add_match(traj: Trajectories, v: int, funder: int, private, ratio, cap, stop) -> None:
+def add_match(traj: Trajectories, v: int, funder: int, private, ratio, cap, stop, begin) -> None:
     """Add a matching funder's money to a chunk (arrays shaped (reps, V, P, H)).
 
     committed_match(t) = min(cap, ratio × private committed(t)) and
     paid_match(t) = min(cap, ratio × private paid_in(t)); from month `stop` (the
-    funder left) paid is frozen and committed falls to it. A fall in committed is
-    a cancellation and a rise a new pledge, so the ledger identities hold.
-    `ratio`, `cap` (inf: no cap) and `stop` are arrays with one value per replication.
+    funder left) paid is frozen and committed falls to it; before month `begin` (the
+    funder joined) both are 0. A fall in committed is a cancellation and a rise a
+    new pledge, so the ledger identities hold. `ratio`, `cap` (inf: no cap), `stop`
+    and `begin` are arrays with one value per replication.
     """
     horizon = traj.pledged.shape[-1]
     weight = np.asarray(private, dtype=float)  # a product, not a masked sum: 40× faster here
@@ -100,6 +101,10 @@ def add_match(traj: Trajectories, v: int, funder: int, private, ratio, cap, stop
     committed = np.minimum(cap, ratio * committed_priv)
     paid = np.minimum(cap, ratio * paid_priv)
     months = np.arange(horizon)
+    before = months < begin[:, None]
+    if before.any():
+        committed = np.where(before, 0.0, committed)
+        paid = np.where(before, 0.0, paid)
     after = months >= stop[:, None]
     if after.any():
         last = np.take_along_axis(paid, np.maximum(stop - 1, 0)[:, None], axis=1)

@@ -231,7 +231,9 @@ class Replication:
             change = self.changed.setdefault(d.rival, self.env.event())
             yield self.env.timeout(max(wait, 0.0)) | change
             if change.triggered:
-                month = self._month() + 1
+                # The rival left at m+0.0: month m's draw is still to come (use the new
+                # rate); it joined at m+0.1: month m is past.
+                month = math.ceil(self.env.now)
                 continue
             if month + k < self.model.horizon:
                 self._leave_if_member(d.member, d.venture)
@@ -241,14 +243,15 @@ class Replication:
         rng = self.rng
         yield self.env.timeout(n.start + JOIN)
         self._event("negotiation_start", n.member, -1, 0.0, "")
-        duration = max(0, round(draw(n.duration, rng)))
+        duration = max(0, math.floor(draw(n.duration, rng) + 0.5))  # halves round up
         success = draw(n.success, rng)
         yield self.env.timeout(duration)
         month = self._month()
         targets = [s for s in self.model.pledges if s.member == n.member]
         open_targets = [s for s in targets if self.collapse[s.venture] is None]
         if not open_targets:
-            self._event("negotiation_abandoned", n.member, -1, 0.0, "venture collapsed")
+            detail = "its ventures collapsed" if targets else "no pledge to make"
+            self._event("negotiation_abandoned", n.member, -1, 0.0, detail)
             return
         if rng.random() >= success:
             self._event("negotiation_failed", n.member, -1, 0.0, f"after {duration} months")
@@ -278,6 +281,8 @@ class Replication:
     def _raise(self, pol: PolicySpec) -> None:
         month = self._month()
         if self.collapse[pol.venture] is not None or not self.is_member(pol.funder, pol.venture):
+            why = "venture collapsed" if self.collapse[pol.venture] is not None else "not a member"
+            self._event("policy_skipped", pol.funder, pol.venture, 0.0, f"{pol.id}: {why}")
             return
         amount = self.policy_values[pol.id]["amount"]
         self._pledge(pol.venture, pol.funder, month, amount, pol.schedule)
@@ -294,6 +299,8 @@ class Replication:
             vals = self.policy_values[pol.id]
             if "frozen" in vals:
                 amount = vals["frozen"]
+            elif self.join[v, pol.funder] > self.env.now:
+                amount = 0.0  # a candidate funder matches only once it has joined
             else:
                 private = sum(
                     c
@@ -326,8 +333,15 @@ class Replication:
         if self.collapse[v] is not None or not self.is_member(f, v):
             return
         vals = self.policy_values[pol.id]
-        total, match = self.committed_total(v)
-        own = self.ledger.committed[v][f] + match.get(f, 0.0)
+        # The same total the ownership shares use: committed capital of active members.
+        match = self._match_committed(v)
+        committed = self.ledger.committed[v]
+        total = sum(
+            committed[q] + match.get(q, 0.0)
+            for q in range(len(committed))
+            if self.join[v, q] <= month < self.leave[v, q]
+        )
+        own = committed[f] + match.get(f, 0.0)
         share = vals["share"]
         need = (share * total - own) / (1.0 - share)
         if vals["cap"] is not None:
@@ -377,6 +391,7 @@ class Replication:
                 self.policy_values[pol.id]["ratio"],
                 self.policy_values[pol.id]["cap"],
                 int(self.leave[pol.venture, pol.funder]),
+                int(self.join[pol.venture, pol.funder]),
             )
             for pol in m.policies
             if pol.kind == "match"

@@ -76,9 +76,12 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
 def _add_matches(model: Model, traj: Trajectories, params: list) -> None:
     matches = [p for p in model.policies if p.kind == "match"]
     for k, pol in enumerate(matches):
-        values = np.array([rep[k] for rep in params], dtype=float).reshape(-1, 3)
-        ratio, cap, stop = values.T
+        values = np.array([rep[k] for rep in params], dtype=float).reshape(-1, 4)
+        ratio, cap, stop, begin = values.T
         cap = np.where(np.isnan(cap), np.inf, cap)
         private = ~model.public
         private[pol.funder] = False
-        add_match(traj, pol.venture, pol.funder, private, ratio, cap, stop.astype(np.int64))
+        add_match(
+            traj, pol.venture, pol.funder, private, ratio, cap,
+            stop.astype(np.int64), begin.astype(np.int64),
+        )  # fmt: skip

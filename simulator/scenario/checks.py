@@ -32,6 +32,7 @@ def check(s: Scenario) -> list[Issue]:
     ctx.share_sums()
     if s.market is not None:
         ctx.market_checks()
+    ctx.benchmark_checks()
     return issues
 
 
@@ -144,6 +145,8 @@ class _Context:
                 self.in_horizon(path + ("at",), d.at, "departure date")
         if d.start is not None:
             self.in_horizon(path + ("start",), d.start)
+        if d.at is not None and d.rival is not None:
+            self.add(path + ("rival",), "a rival raises a hazard; a dated departure has none")
         if (d.rival is None) != (d.rival_hazard is None):
             self.add(path, "rival and rival_hazard go together (got only one of them)")
         if d.rival is not None:
@@ -158,10 +161,13 @@ class _Context:
         self.default_venture(path, p.venture)
         if hasattr(p, "at"):
             self.in_horizon(path + ("at",), p.at)
-        if isinstance(p, TopUp) and not isinstance(p.share, Distribution) and p.share >= 1:
-            self.add(
-                path + ("share",), f"share must be below 100 % (got {p.share:g}; expected < 1)"
-            )
+        if isinstance(p, TopUp):
+            high = p.share.support()[1] if isinstance(p.share, Distribution) else p.share
+            if high >= 1:
+                self.add(
+                    path + ("share",),
+                    f"share must be below 100 % (got up to {high:g}; expected < 1)",
+                )
         if hasattr(p, "schedule") and p.schedule is not None:
             sched = p.schedule
             if isinstance(sched, Calendar):
@@ -205,6 +211,8 @@ class _Context:
             self.in_horizon(("market", "reference"), m.reference, "reference date")
         if len(m.points) == 1 and m.growth is None:
             self.add(("market",), "a single market point needs 'growth' (annual rate) to extend it")
+
+    def benchmark_checks(self):
         for bid, b in self.s.benchmarks.items():
             for month, value in b.points.items():
                 if value < 0:

@@ -37,11 +37,15 @@ def _merge(base: Document, child: Document) -> Document:
 
 
 def _same_type(old, new: dict) -> bool:
-    """Whether `new` merges into `old`: both mappings, and no change of a `type:` tag."""
+    """Whether `new` merges into `old`: both mappings, and no change of a `type:` or `dist:`
+    tag (a schedule or distribution of another kind replaces the base's, parameters and all)."""
     if not isinstance(old, dict):
         return False
-    tag = new.get("type")
-    return not isinstance(tag, str) or tag == old.get("type")
+    for tag_key in ("type", "dist"):
+        tag = new.get(tag_key)
+        if isinstance(tag, str) and tag != old.get(tag_key):
+            return False
+    return True
 
 
 def _drop_marks(prefix: tuple, marks: dict, key_marks: dict) -> None:

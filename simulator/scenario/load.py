@@ -22,6 +22,11 @@ def load_scenario(path: str | Path, overrides: typing.Sequence[str] = ()) -> Sce
     """Read a scenario file (following `extends:`), apply `--set` overrides, validate it."""
     path = Path(path)
     doc = resolve(path)
+    name_mark = doc.marks.get(("name",))
+    if name_mark is not None and name_mark.file != str(path):
+        # A what-if without a name of its own is named after its file, not its base
+        # (else its results would land in, and replace, the base's folder).
+        doc.data.pop("name", None)
     for text in overrides:
         apply_override(doc, text)
     return validate_document(doc, default_name=path.stem)
