@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,7 +93,9 @@ class ResultSet:
         directory = Path(directory)
         check_output_dir(directory, force)
         directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+        # mkdir (not tempfile.mkdtemp, which makes it 0700) so the umask decides the mode.
+        tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
         try:
             self.outcomes.to_csv(tmp / "outcomes.csv", index=False)
             self.trajectories.to_parquet(tmp / "trajectories.parquet", index=False)
