@@ -122,7 +122,8 @@ def shares(traj: Trajectories, basis: str) -> np.ndarray:
 
     Works on any leading shape; the member axis is the second from last.
     """
-    value = traj.paid_in if basis == "paid_in" else traj.pledged - traj.cancelled
-    value = np.where(traj.member, np.maximum(value, 0.0), 0.0)
+    value = traj.paid_in.copy() if basis == "paid_in" else traj.pledged - traj.cancelled
+    np.maximum(value, 0.0, out=value)
+    value *= traj.member
     total = (np.ones(value.shape[-2]) @ value)[..., None, :]
     return np.divide(value, total, out=np.zeros_like(value), where=total > _EPS)

@@ -95,6 +95,7 @@ class Model:
     negotiations: list[NegotiationSpec]
     policies: list[PolicySpec]
     involved: np.ndarray = field(default=None)  # (V, P): member has a row in this venture
+    plan: object = field(default=None, repr=False)  # replication.Plan, built on first use
 
     @property
     def venture_ids(self) -> list[str]:

@@ -56,41 +56,53 @@ def _is_fixed(spec) -> bool:
     return not isinstance(spec.amount, Distribution) and spec.schedule.fixed is not None
 
 
-def base_ledger(model: Model) -> Ledger:
-    """Partners' pledges that are the same in every replication, made once per model."""
-    cached = getattr(model, "_base_ledger", None)
-    if cached is None:
-        cached = Ledger(len(model.ventures), len(model.members), model.horizon)
+@dataclass
+class Plan:
+    """What every replication of a model starts from, worked out once per model."""
+
+    base: Ledger  # partners' pledges that are the same in every replication
+    initial_join: np.ndarray  # (V, P): partners are members of their ventures from month 0
+    drawn_pledges: list  # partners' pledges with an uncertain amount or schedule
+    hazard_specs: list  # partners whose departure is a plain monthly hazard...
+    hazard_start: np.ndarray  # ...the first month it applies...
+    hazard_fixed: np.ndarray | None  # ...and the hazards, if none is a distribution
+    other_departures: list  # partners' dated and rival departures
+    raises: list
+    pledges_by_member: dict  # member → its pledge specs (for candidates joining)
+
+
+def plan_for(model: Model) -> Plan:
+    if model.plan is None:
+        V, P, H = len(model.ventures), len(model.members), model.horizon
+        base = Ledger(V, P, H)
+        drawn = []
         for spec in model.pledges:
-            if not model.candidate[spec.member] and _is_fixed(spec):
+            if model.candidate[spec.member]:
+                continue
+            if _is_fixed(spec):
                 s = spec.schedule
-                cached.pledge(spec.venture, spec.member, 0, spec.amount, s.offsets, s.fixed)
-        model._base_ledger = cached
-    return cached
-
-
-def initial_join(model: Model) -> np.ndarray:
-    """Join months at the start: partners are members of their ventures from month 0."""
-    cached = getattr(model, "_initial_join", None)
-    if cached is None:
-        cached = np.where(model.involved & ~model.candidate, 0, model.horizon)
-        model._initial_join = cached
-    return cached
-
-
-def hazard_plan(model: Model):
-    """Partners whose departure is a plain hazard: (specs, first months, hazards or None)."""
-    if not hasattr(model, "_hazard_plan"):
-        specs = [d for d in model.departures if not model.candidate[d.member] and _simple_hazard(d)]
-        plan = None
-        if specs:
-            start = np.array([1 if d.start is None else max(d.start, 1) for d in specs])
-            fixed = None
-            if not any(isinstance(d.hazard, Distribution) for d in specs):
-                fixed = np.array([d.hazard for d in specs], dtype=float)
-            plan = (specs, start, fixed)
-        model._hazard_plan = plan
-    return model._hazard_plan
+                base.pledge(spec.venture, spec.member, 0, spec.amount, s.offsets, s.fixed)
+            else:
+                drawn.append(spec)
+        partner_deps = [d for d in model.departures if not model.candidate[d.member]]
+        hazards = [d for d in partner_deps if _simple_hazard(d)]
+        by_member: dict = {}
+        for spec in model.pledges:
+            by_member.setdefault(spec.member, []).append(spec)
+        model.plan = Plan(
+            base=base,
+            initial_join=np.where(model.involved & ~model.candidate, 0, H),
+            drawn_pledges=drawn,
+            hazard_specs=hazards,
+            hazard_start=np.array([1 if d.start is None else max(d.start, 1) for d in hazards]),
+            hazard_fixed=None
+            if any(isinstance(d.hazard, Distribution) for d in hazards)
+            else np.array([d.hazard for d in hazards], dtype=float),
+            other_departures=[d for d in partner_deps if not _simple_hazard(d)],
+            raises=[p for p in model.policies if p.kind == "raise"],
+            pledges_by_member=by_member,
+        )
+    return model.plan
 
 
 def months_until_departure_vector(hazard: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -123,24 +135,19 @@ class Replication:
 
     def run(self) -> RepOutcome:
         """Simulate; the flows land in the ledger, the rest is returned."""
-        m = self.model
+        m, plan, rng = self.model, plan_for(self.model), self.rng
         self._draw_policies()
-        self.ledger.copy_from(base_ledger(m))
-        for spec in m.pledges:
-            if not m.candidate[spec.member] and not _is_fixed(spec):
-                self._pledge(
-                    spec.venture, spec.member, 0, draw(spec.amount, self.rng), spec.schedule
-                )
-        self.join[...] = initial_join(m)
-        self._start_hazard_departures(m)
-        for d in m.departures:
-            if not m.candidate[d.member] and not _simple_hazard(d):
-                self._start_departure(d, 1)
+        self.ledger.copy_from(plan.base)
+        for spec in plan.drawn_pledges:
+            self._pledge(spec.venture, spec.member, 0, draw(spec.amount, rng), spec.schedule)
+        self.join[...] = plan.initial_join
+        self._start_hazard_departures(plan)
+        for d in plan.other_departures:
+            self._start_departure(d, 1)
         for n in m.negotiations:
             self.env.process(self._negotiate(n))
-        for pol in m.policies:
-            if pol.kind == "raise":
-                self._at(pol.at + POLICY, self._raise, pol)
+        for pol in plan.raises:
+            self._at(pol.at + POLICY, self._raise, pol)
         for v, spec in enumerate(m.ventures):
             if spec.deadline is not None:
                 self._schedule_check(v, spec.deadline)
@@ -198,19 +205,20 @@ class Replication:
         else:
             self.env.process(self._rival_departure(d, first_month))
 
-    def _start_hazard_departures(self, m: Model) -> None:
+    def _start_hazard_departures(self, plan: Plan) -> None:
         """Partners' plain hazards, drawn as one vector: the common case in large consortia."""
-        plan = hazard_plan(m)
-        if plan is None:
+        specs = plan.hazard_specs
+        if not specs:
             return
-        specs, start, fixed_hazard = plan
-        hazard = fixed_hazard
+        hazard = plan.hazard_fixed
         if hazard is None:
             hazard = np.array([draw(d.hazard, self.rng) for d in specs])
-        u = self.rng.random(len(specs))
-        when = start + months_until_departure_vector(hazard, u)
+        when = plan.hazard_start + months_until_departure_vector(
+            hazard, self.rng.random(len(specs))
+        )
+        horizon = self.model.horizon
         for d, t in zip(specs, when.tolist(), strict=True):
-            if t < m.horizon:
+            if t < horizon:
                 self._at(t, self._leave_if_member, d.member, d.venture)
 
     def _leave_if_member(self, p, venture) -> None:
@@ -247,7 +255,7 @@ class Replication:
         success = draw(n.success, rng)
         yield self.env.timeout(duration)
         month = self._month()
-        targets = [s for s in self.model.pledges if s.member == n.member]
+        targets = plan_for(self.model).pledges_by_member.get(n.member, [])
         open_targets = [s for s in targets if self.collapse[s.venture] is None]
         if not open_targets:
             detail = "its ventures collapsed" if targets else "no pledge to make"
@@ -358,7 +366,12 @@ class Replication:
             if pol.kind == "top_up":
                 self._top_up(pol, month)
         for v, spec in enumerate(self.model.ventures):
-            if spec.deadline is not None and month >= spec.deadline:
+            if spec.deadline is None or month < spec.deadline or self.collapse[v] is not None:
+                continue
+            # Check at m+0.5 (after joins and policies of the month) only if capital is
+            # short now: later events in the same month cannot lower it further unless
+            # they are departures, which come through here again.
+            if self.committed_total(v)[0] < self.minimum[v] - 1e-9:
                 self._schedule_check(v, month)
 
     def _schedule_check(self, v: int, month: int) -> None:
