@@ -27,8 +27,14 @@ class Schedule:
 
     def __post_init__(self):
         if not any(isinstance(w, Distribution) for w in self.weights):
-            w = np.asarray(self.weights, dtype=float)
-            object.__setattr__(self, "fixed", w / w.sum())
+            object.__setattr__(self, "fixed", normalise(self.weights))
+
+
+def normalise(weights) -> np.ndarray:
+    """Weights as proportions summing to 1; all zero means an equal split."""
+    w = np.asarray(weights, dtype=float)
+    total = w.sum()
+    return w / total if total > 0 else np.full(len(w), 1 / len(w))
 
 
 @dataclass(frozen=True)

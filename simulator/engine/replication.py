@@ -15,7 +15,7 @@ import numpy as np
 import simpy
 
 from simulator.engine.ledger import Ledger
-from simulator.engine.model import Model, PolicySpec
+from simulator.engine.model import Model, PolicySpec, normalise
 from simulator.scenario.distributions import Distribution
 
 JOIN, POLICY, CHECK = 0.1, 0.2, 0.5
@@ -168,8 +168,7 @@ class Replication:
         offsets = schedule.offsets if schedule.anchored else schedule.offsets + month
         weights = schedule.fixed
         if weights is None:
-            raw = np.array([draw(w, self.rng) for w in schedule.weights])
-            weights = raw / raw.sum() if raw.sum() > 0 else np.full(len(raw), 1 / len(raw))
+            weights = normalise([draw(w, self.rng) for w in schedule.weights])
         self.ledger.pledge(v, p, month, amount, offsets, weights)
         return amount
 

@@ -1,0 +1,343 @@
+"""Property tests: the ledger identities hold on random valid scenarios (docs/model.md §3, §10).
+
+A hypothesis strategy writes random scenarios (2-6 partners with pledges on upfront,
+tranche or calendar schedules, dated or hazard departures with rivals, candidates,
+match / top_up / raise policies, minimum capital with a deadline, one or two
+ventures); each is run for a few replications and every row of the trajectories is
+checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import simulator
+from simulator.scenario.load import validate_document
+from simulator.scenario.types import month_label
+from simulator.scenario.yamlio import parse_text
+
+START = 2020 * 12  # 2020-01
+REPLICATIONS = 4
+TOL = 1e-9
+
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def label(index: int) -> str:
+    return month_label(START + index)
+
+
+# --- the strategy ---------------------------------------------------------------------
+
+amounts = st.one_of(
+    st.integers(0, 200),
+    st.floats(0.5, 200, allow_nan=False, allow_infinity=False).map(lambda x: round(x, 3)),
+)
+uncertain_amount = st.builds(
+    lambda lo, width, mode: {
+        "dist": "triangular",
+        "low": lo,
+        "mode": lo + mode * width,
+        "high": lo + width,
+    },
+    st.integers(0, 50),
+    st.integers(0, 100),
+    st.floats(0, 1).map(lambda x: round(x, 2)),
+)
+hazards = st.one_of(
+    st.sampled_from([0.0, 0.01, 0.05, 0.1, 0.3, 1.0]),
+    st.just({"dist": "beta", "a": 1, "b": 15}),
+)
+
+
+@st.composite
+def schedules(draw, horizon: int, dated: bool, calendar: bool):
+    """A schedule and, for calendars with fixed payments, the pledge they add up to."""
+    kinds = ["upfront", "tranches"] + (["calendar"] if calendar else [])
+    kind = draw(st.sampled_from(kinds))
+    if kind == "upfront":
+        if dated and draw(st.booleans()):
+            return {"type": "upfront", "at": label(draw(st.integers(0, horizon - 1)))}, None
+        return {"type": "upfront"}, None
+    if kind == "tranches":
+        every = draw(st.integers(1, 6))
+        if dated and draw(st.booleans()):
+            start = draw(st.integers(0, horizon - 1))
+            count = draw(st.integers(1, (horizon - 1 - start) // every + 1))
+            return {"type": "tranches", "count": count, "every": every, "start": label(start)}, None
+        return {"type": "tranches", "count": draw(st.integers(1, 24)), "every": every}, None
+    months = draw(st.lists(st.integers(0, horizon - 1), min_size=1, max_size=5, unique=True))
+    if draw(st.integers(0, 4)) == 0:  # payments as proportions drawn per replication
+        payments = {label(m): {"dist": "uniform", "low": 0, "high": 10} for m in sorted(months)}
+        return {"type": "calendar", "payments": payments}, None
+    values = [draw(st.integers(0, 60)) for _ in months]
+    payments = {label(m): v for m, v in zip(sorted(months), values, strict=True)}
+    return {"type": "calendar", "payments": payments}, sum(values)
+
+
+@st.composite
+def pledge_keys(draw, horizon: int, ventures: list, candidate: bool) -> dict:
+    """The pledge keys of a member: `pledge` (+ venture, schedule), `pledges`, or none."""
+    form = draw(st.sampled_from(["one", "one", "one", "several", "none"]))
+    if form == "none":
+        return {}
+    if form == "several" and len(ventures) > 1:
+        out = {}
+        for vid in ventures:
+            sched, total = draw(schedules(horizon, not candidate, not candidate))
+            amount = total if total is not None else draw(st.one_of(amounts, uncertain_amount))
+            out[vid] = {"amount": amount, "schedule": sched}
+        return {"pledges": out}
+    sched, total = draw(schedules(horizon, not candidate, not candidate))
+    if total is None:
+        amount = draw(st.one_of(amounts, uncertain_amount))
+    elif draw(st.integers(0, 3)) == 0:  # an uncertain pledge: the payments are proportions
+        amount = draw(uncertain_amount)
+    else:
+        amount = total
+    out = {"pledge": amount, "schedule": sched}
+    if len(ventures) > 1:
+        out["venture"] = draw(st.sampled_from(ventures))
+    return out
+
+
+@st.composite
+def departures(draw, horizon: int, me: str, others: list, ventures: list, candidate: bool):
+    kind = draw(st.sampled_from(["none", "none", "at", "hazard", "rival"]))
+    if kind == "none":
+        return None
+    if kind == "at" and not candidate:
+        out = {"at": label(draw(st.integers(0, horizon - 1)))}
+    else:
+        out = {"hazard": draw(hazards)}
+        if draw(st.booleans()):
+            out["start"] = label(draw(st.integers(0, horizon - 1)))
+        if kind == "rival" and others:
+            out["rival"] = draw(st.sampled_from(others))
+            out["rival_hazard"] = draw(hazards)
+    if len(ventures) > 1 and draw(st.booleans()):
+        out["venture"] = draw(st.sampled_from(ventures))
+    return out
+
+
+@st.composite
+def policies(draw, horizon: int, partners: list, members: list, ventures: list, force=None):
+    """0-3 policies; `force` (a policy type) makes the first one of that type."""
+    out: dict = {}
+    top_up_share: dict = {}
+    for i in range(draw(st.integers(0 if force is None else 1, 3))):
+        kinds = ["match", "top_up", "raise"] if i or force is None else [force]
+        kind = draw(st.sampled_from(kinds))
+        funders = members if draw(st.integers(0, 4)) == 0 else partners  # mostly partners
+        pol: dict = {"type": kind, "funder": draw(st.sampled_from(funders))}
+        vid = draw(st.sampled_from(ventures))
+        if len(ventures) > 1:
+            pol["venture"] = vid
+        if kind == "match":
+            pol["ratio"] = draw(
+                st.one_of(
+                    st.sampled_from([0.0, 0.5, 1.0, 2.0]),
+                    st.just({"dist": "uniform", "low": 0, "high": 1.5}),
+                )
+            )
+        elif kind == "top_up":
+            share = draw(st.sampled_from([0.1, 0.3, 0.5]))
+            if top_up_share.get(vid, 0) + share >= 0.95:
+                continue
+            top_up_share[vid] = top_up_share.get(vid, 0) + share
+            pol["share"] = share
+        else:
+            pol["at"] = label(draw(st.integers(0, horizon - 1)))
+            pol["amount"] = draw(st.one_of(amounts, uncertain_amount))
+        if kind != "match" and draw(st.booleans()):
+            pol["schedule"] = {"type": "tranches", "count": draw(st.integers(1, 12))}
+        if kind != "raise" and draw(st.booleans()):
+            pol["cap"] = draw(amounts)
+        out[f"p{i}"] = pol
+    return out
+
+
+@st.composite
+def scenario_texts(draw, force: str | None = None) -> str:
+    horizon = draw(st.integers(6, 36))
+    ventures = ["v0", "v1"][: draw(st.integers(1, 2))]
+    partners = [f"a{i}" for i in range(draw(st.integers(2, 6)))]
+    candidates = [f"c{i}" for i in range(draw(st.integers(0, 2)))]
+    members = partners + candidates
+    data: dict = {"start": label(0), "end": label(horizon - 1), "ventures": {}}
+    for vid in ventures:
+        v: dict = {"share_basis": draw(st.sampled_from(["committed", "paid_in"]))}
+        if draw(st.integers(0, 2)) == 0:
+            v["minimum_capital"] = draw(st.one_of(amounts, st.integers(100, 400)))
+            v["deadline"] = label(draw(st.integers(0, horizon - 1)))
+        data["ventures"][vid] = v
+    for group, ids in (("partners", partners), ("candidates", candidates)):
+        if not ids:
+            continue
+        data[group] = {}
+        candidate = group == "candidates"
+        for mid in ids:
+            m: dict = {"public": draw(st.booleans())}
+            m.update(draw(pledge_keys(horizon, ventures, candidate)))
+            if candidate and not (m.get("pledge") is not None or m.get("pledges")):
+                m.update({"pledge": draw(amounts)})
+                if len(ventures) > 1:
+                    m["venture"] = draw(st.sampled_from(ventures))
+            others = [x for x in members if x != mid]
+            dep = draw(departures(horizon, mid, others, ventures, candidate))
+            if dep is not None:
+                m["departure"] = dep
+            if candidate:
+                m["negotiation"] = {
+                    "start": label(draw(st.integers(0, horizon - 1))),
+                    "duration": draw(
+                        st.one_of(
+                            st.integers(0, 12),
+                            st.just({"dist": "triangular", "low": 0, "mode": 2, "high": 9}),
+                        )
+                    ),
+                    "success": draw(st.sampled_from([0.0, 0.5, 1.0])),
+                }
+            data[group][mid] = m
+    pols = draw(policies(horizon, partners, members, ventures, force))
+    if pols:
+        data["policies"] = pols
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+# --- running and checking ---------------------------------------------------------------
+
+
+def run_text(text: str):
+    scenario = validate_document(parse_text(text, "generated.yaml"), default_name="generated")
+    return scenario, simulator.run(scenario, replications=REPLICATIONS, seed=3)
+
+
+def check_ledger(traj: pd.DataFrame) -> None:
+    pledged, paid = traj["pledged"].to_numpy(), traj["paid_in"].to_numpy()
+    outstanding, cancelled = traj["outstanding"].to_numpy(), traj["cancelled"].to_numpy()
+    committed = traj["committed"].to_numpy()
+    for column in ("pledged", "paid_in", "outstanding", "cancelled", "committed", "share"):
+        bad = ~np.isfinite(traj[column].to_numpy())
+        assert not bad.any(), f"{column} is not a finite number:\n{traj[bad].head()}"
+    scale = np.maximum(1.0, np.abs(pledged))
+    bad = np.abs(pledged - (paid + outstanding + cancelled)) > TOL * scale
+    assert not bad.any(), f"pledged ≠ paid_in + outstanding + cancelled:\n{traj[bad].head()}"
+    bad = np.abs(committed - (paid + outstanding)) > TOL * scale
+    assert not bad.any(), f"committed ≠ paid_in + outstanding:\n{traj[bad].head()}"
+    for column in ("pledged", "paid_in", "outstanding", "cancelled", "committed"):
+        low = traj[column].to_numpy() < -TOL * scale
+        assert not low.any(), f"{column} < 0:\n{traj[low].head()}"
+
+
+def check_monotone(traj: pd.DataFrame) -> None:
+    t = traj.sort_values(["replication", "venture", "partner", "date"], kind="stable")
+    same = (
+        (t["replication"].to_numpy()[1:] == t["replication"].to_numpy()[:-1])
+        & (t["venture"].to_numpy()[1:] == t["venture"].to_numpy()[:-1])
+        & (t["partner"].to_numpy()[1:] == t["partner"].to_numpy()[:-1])
+    )
+    for column in ("pledged", "paid_in", "cancelled"):
+        x = t[column].to_numpy()
+        step = np.diff(x)
+        bad = same & (step < -TOL * np.maximum(1.0, np.abs(x[1:])))
+        assert not bad.any(), f"{column} decreases:\n{t.iloc[np.flatnonzero(bad)[:3] + 1]}"
+
+
+def check_shares(scenario, traj: pd.DataFrame) -> None:
+    basis_of = {vid: v.share_basis for vid, v in scenario.ventures.items()}
+    t = traj.assign(venture=traj["venture"].astype(str))
+    basis = np.where(
+        t["venture"].map(basis_of).to_numpy() == "paid_in",
+        t["paid_in"].to_numpy(),
+        t["committed"].to_numpy(),
+    )
+    member = t["member"].to_numpy()
+    share = t["share"].to_numpy()
+    assert (share >= -TOL).all() and (share <= 1 + TOL).all()
+    assert not share[~member].any(), f"non-member with a share:\n{t[~member & (share != 0)]}"
+    t = t.assign(active=np.where(member, np.maximum(basis, 0.0), 0.0))
+    sums = t.groupby(["replication", "venture", "date"], observed=True)[["share", "active"]].sum()
+    held = sums["active"] > 1e-6
+    off = held & ((sums["share"] - 1).abs() > 1e-9)
+    assert not off.any(), f"member shares do not sum to 1:\n{sums[off].head()}"
+    empty = (sums["active"] <= 1e-9) & (sums["share"].abs() > 1e-9)
+    assert not empty.any(), f"shares without capital:\n{sums[empty].head()}"
+
+
+def check_events(results) -> None:
+    """Cancellations in the ledger = the amounts of departure and collapse events."""
+    e = results.events
+    e = e[e["type"].isin(["departure", "collapse"])]
+    by_event = e.groupby(["replication", "venture"])["amount"].sum()
+    o = results.outcomes.assign(venture=results.outcomes["venture"].astype(str))
+    for row in o.itertuples():
+        events_total = by_event.get((row.replication, row.venture), 0.0)
+        assert abs(events_total - row.cancelled_final) <= 1e-9 * max(1.0, row.pledged_final), (
+            f"replication {row.replication}, venture {row.venture}: events cancel "
+            f"{events_total}, the ledger {row.cancelled_final}"
+        )
+
+
+def check_outcomes(results) -> None:
+    """Outcome totals are the last month of the trajectories."""
+    t = results.trajectories
+    last = t[t["date"] == t["date"].max()].assign(venture=t["venture"].astype(str))
+    sums = last.groupby(["replication", "venture"])[
+        ["pledged", "paid_in", "cancelled", "committed"]
+    ].sum()
+    o = results.outcomes.assign(venture=results.outcomes["venture"].astype(str))
+    o = o.set_index(["replication", "venture"]).loc[sums.index]
+    for column in ("pledged", "paid_in", "cancelled", "committed"):
+        np.testing.assert_allclose(o[f"{column}_final"], sums[column], rtol=1e-9, atol=1e-9)
+    members = last.groupby(["replication", "venture"])["member"].sum()
+    np.testing.assert_array_equal(o["members_final"], members.loc[sums.index])
+
+
+def check_all(text: str) -> None:
+    scenario, results = run_text(text)
+    traj = results.trajectories
+    assert results.outcomes["replication"].nunique() == REPLICATIONS
+    check_ledger(traj)
+    check_monotone(traj)
+    check_shares(scenario, traj)
+    check_outcomes(results)
+    if not any(p.type == "match" for p in scenario.policies.values()):
+        check_events(results)
+
+
+@SETTINGS
+@given(scenario_texts())
+def test_ledger_identities_on_random_scenarios(text):
+    check_all(text)
+
+
+@settings(SETTINGS, max_examples=20)
+@given(scenario_texts(force="match"))
+def test_ledger_identities_with_matching(text):
+    check_all(text)
+
+
+@settings(SETTINGS, max_examples=20)
+@given(scenario_texts(force="top_up"))
+def test_ledger_identities_with_top_ups(text):
+    check_all(text)
+
+
+@settings(SETTINGS, max_examples=15)
+@given(scenario_texts())
+def test_random_scenarios_are_reproducible(text):
+    scenario = validate_document(parse_text(text, "generated.yaml"), default_name="generated")
+    one = simulator.run(scenario, replications=2, seed=9)
+    two = simulator.run(scenario, replications=2, seed=9)
+    pd.testing.assert_frame_equal(one.outcomes, two.outcomes)
+    pd.testing.assert_frame_equal(one.trajectories, two.trajectories)
