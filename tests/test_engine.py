@@ -535,3 +535,32 @@ def test_replication_i_does_not_depend_on_the_number_of_replications(name):
     )
     ev = many.events
     pd.testing.assert_frame_equal(few.events, ev[ev["replication"] < 10].reset_index(drop=True))
+
+
+def test_match_and_top_up_worked_example():
+    # docs/model.md §14.3, computed by hand there.
+    r = run("""\
+start: 2012-01
+end: 2012-12
+ventures: {v: {}}
+partners:
+  state: {public: true, pledge: 10}
+  o: {pledge: 30, schedule: {type: tranches, count: 10}}
+  d: {pledge: 20, schedule: {type: tranches, count: 10}, departure: {at: 2012-04}}
+candidates:
+  atos:
+    pledge: 60
+    schedule: {type: tranches, count: 4}
+    negotiation: {start: 2012-02, duration: 2}
+policies:
+  m: {type: match, funder: state, ratio: 0.5, cap: 50}
+  t: {type: top_up, funder: state, share: 0.4}
+""")
+    top_ups = events(r, "top_up")
+    assert len(top_ups) == 1 and top_ups.loc[0, "date"] == pd.Timestamp("2012-04-01")
+    assert top_ups.loc[0, "amount"] == pytest.approx(2.0)
+    april = at(r, "2012-04-01")
+    assert april.loc["state", "committed"] == pytest.approx(60.0)
+    assert april.loc["state", "paid_in"] == pytest.approx(28.5)
+    for partner, share in {"state": 0.4, "o": 0.2, "d": 0.0, "atos": 0.4}.items():
+        assert april.loc[partner, "share"] == pytest.approx(share)

@@ -195,3 +195,27 @@ candidates:
     for k in (2, 4, 5, 6, 9):
         expected = 1 - (1 - h0) ** min(k, j) * (1 - h1) ** max(k - j, 0)
         assert_proportion(~member[:, k], expected, f"P(left by month {k})")
+
+
+def test_rival_change_before_start_does_not_open_the_hazard_early():
+    # The rival leaves in month 2, before d's hazard starts in month 6 (2020-07):
+    # d cannot leave before month 6; from then on the base hazard h0 applies.
+    h0, h1, s = 0.2, 0.5, 6
+    r = simulator.run(
+        scenario(f"""\
+start: 2020-01
+end: 2020-12
+ventures: {{v: {{}}}}
+partners:
+  rival: {{pledge: 50, departure: {{at: 2020-03}}}}
+  d:
+    pledge: 50
+    departure: {{hazard: {h0}, start: 2020-07, rival: rival, rival_hazard: {h1}}}
+"""),
+        replications=N,
+        seed=SEED,
+    )
+    member = membership(r, "d")
+    assert member[:, :s].all()
+    for k in (6, 8, 11):
+        assert_proportion(~member[:, k], 1 - (1 - h0) ** (k - s + 1), f"P(left by month {k})")

@@ -227,7 +227,7 @@ class Replication:
     def _rival_departure(self, d, first_month):
         """Hazard `rival_hazard` while the rival is a member, `hazard` otherwise (memoryless)."""
         base, raised = draw(d.hazard, self.rng), draw(d.rival_hazard, self.rng)
-        month = first_month if d.start is None else max(d.start, first_month)
+        month = start = first_month if d.start is None else max(d.start, first_month)
         while True:
             rate = raised if self.is_member(d.rival) else base
             k = months_until_departure(rate, self.rng.random())
@@ -239,8 +239,8 @@ class Replication:
             yield self.env.timeout(max(wait, 0.0)) | change
             if change.triggered:
                 # The rival left at m+0.0: month m's draw is still to come (use the new
-                # rate); it joined at m+0.1: month m is past.
-                month = math.ceil(self.env.now)
+                # rate); it joined at m+0.1: month m is past. Never before `start`.
+                month = max(math.ceil(self.env.now), start)
                 continue
             if month + k < self.model.horizon:
                 self._leave_if_member(d.member, d.venture)
