@@ -2,7 +2,7 @@
 
 Prints one line per measurement, then a JSON object as the last line:
   reps_per_s        engine + recording into arrays (simulate), the figure the target is set on
-  reps_per_s_tables the same plus building the ResultSet tables (pandas)
+  reps_per_s_tables simulator.run: the same plus the ResultSet tables (pandas) and manifest
 Usage: python bench/run.py [--replications N] [--repeat K]
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 from simulator.engine.model import compile_scenario
 from simulator.engine.run import simulate
-from simulator.results import ResultSet
-from simulator.runner import CHUNK, build_manifest
+from simulator.experiments.tasks import CHUNK
+from simulator.runner import run
 from simulator.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,9 +39,8 @@ def main() -> None:
     def engine():
         return [simulate(model, 1, min(CHUNK, n - f), f) for f in range(0, n, CHUNK)]
 
-    def with_tables():
-        manifest = build_manifest(scenario, 1, n, True)
-        return ResultSet.from_chunks(scenario, model, engine(), manifest)
+    def with_tables():  # simulator.run: the engine, the tables and the manifest
+        return run(scenario, replications=n, seed=1)
 
     best = {}
     for name, fn in (("engine", engine), ("tables", with_tables)):

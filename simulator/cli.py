@@ -34,6 +34,28 @@ def _check_replaceable(out: Path) -> None:
         )
 
 
+def _executor_options(default: str):
+    """--executor/--workers/--scheduler, shared by `run` and `sweep`."""
+
+    def decorate(fn):
+        fn = click.option(
+            "--scheduler", metavar="ADDRESS", default=None,
+            help="Address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786); "
+            "implies --executor dask.",
+        )(fn)  # fmt: skip
+        fn = click.option(
+            "--workers", type=click.IntRange(min=1), default=None,
+            help="Worker processes [default: one per core].",
+        )(fn)  # fmt: skip
+        return click.option(
+            "--executor", type=click.Choice(["serial", "processes", "dask"]), default=default,
+            show_default=True,
+            help="Where replications run: this process, a local process pool, or Dask.",
+        )(fn)  # fmt: skip
+
+    return decorate
+
+
 class _Group(click.Group):
     """Maps errors to exit codes: 2 for bad input (one line per problem), 1 for bugs."""
 
@@ -96,7 +118,10 @@ def main() -> None:
 @click.option("--force", is_flag=True,
               help="Replace the results of a previous run in the output directory.")  # fmt: skip
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
-def run(scenario, replications, seed, overrides, out, force, no_plots):
+@_executor_options("serial")
+def run(
+    scenario, replications, seed, overrides, out, force, no_plots, executor, workers, scheduler
+):
     """Simulate SCENARIO and write outcomes, trajectories, events, manifest and plots."""
     from simulator.analysis.summary import format_summary
     from simulator.results import check_output_dir
@@ -108,10 +133,60 @@ def run(scenario, replications, seed, overrides, out, force, no_plots):
     check_output_dir(out, force)  # fail before simulating, not after
     if force:
         _check_replaceable(out)
-    results = run_scenario(loaded, replications=replications, seed=seed, progress=True)
+    if scheduler:
+        executor = "dask"
+    results = run_scenario(
+        loaded, replications=replications, seed=seed, progress=True,
+        executor=executor, workers=workers, scheduler=scheduler,
+    )  # fmt: skip
     results.manifest["command"] = "consim " + " ".join(sys.argv[1:])
     results.save(out, force=force, plots=not no_plots)
     click.echo(format_summary(results))
+    click.echo(f"  wrote {out}/")
+
+
+@main.command(short_help="Run a sweep file: many design points × replications, with plots.")
+@click.argument("sweep_file", metavar="SWEEP", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output directory [default: results/<sweep name>].")  # fmt: skip
+@_executor_options("processes")
+@click.option("--resume", is_flag=True,
+              help="Finish an interrupted sweep in --out, skipping its saved chunks.")  # fmt: skip
+@click.option("--force", is_flag=True, help="Replace the results of a previous sweep.")
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots):
+    """Run SWEEP (scenarios/sweeps/*.yaml): vary parameters of a base scenario over a
+    design (grid, lhs, sobol, morris), run replications of every point with common
+    random numbers, and write outcomes.parquet, quantiles.parquet, points.csv, plots
+    and a manifest. Results are saved chunk by chunk: after an interruption, run the
+    same command with --resume.
+
+    \b
+    Examples:
+      consim sweep scenarios/sweeps/atos_terms.yaml
+      consim sweep scenarios/sweeps/atos_terms.yaml --executor dask --scheduler tcp://host:8786
+    """
+    from simulator.analysis.summary import format_sweep_summary
+    from simulator.experiments.spec import load_sweep
+    from simulator.experiments.sweep import sweep as run_sweep
+
+    if resume and force:
+        raise ConsimError("--resume and --force contradict each other: choose one")
+    if scheduler:
+        executor = "dask"
+    if out is None:
+        spec, _ = load_sweep(sweep_file)
+        out = _default_out(Path("results"), spec.name)
+    try:
+        results = run_sweep(
+            sweep_file, out=out, executor=executor, workers=workers, scheduler=scheduler,
+            resume=resume, force=force, progress=True, plots=not no_plots, load=False,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        click.echo(f"interrupted; finished chunks are saved in {out}/: "
+                   f"rerun with --resume to finish", err=True)  # fmt: skip
+        sys.exit(130)
+    click.echo(format_sweep_summary(results))
     click.echo(f"  wrote {out}/")
 
 

@@ -1,7 +1,9 @@
-"""ResultSet: the tables of a run (outcomes, trajectories, events, market) and their files.
+"""ResultSet: the tables a run or a sweep produced, their files, and plots of them.
 
-Tables are long, with fixed schemas, built once per chunk of replications from
-the engine's arrays (never row by row).
+A run holds outcomes, per-partner trajectories and events; a sweep holds its
+design, outcomes with the varied parameters as columns, monthly quantiles of
+venture totals per design point and a per-point summary. Both hold the market
+projection, failed replications and a manifest. Tables are pandas DataFrames.
 """
 
 from __future__ import annotations
@@ -13,31 +15,24 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from simulator.analysis.market import market_series
-from simulator.engine.model import Model
-from simulator.engine.run import Chunk
 from simulator.errors import OutputExistsError
-from simulator.scenario.schema import Scenario
+from simulator.tables import FAILURE_COLUMNS
 
-TRAJECTORY_COLUMNS = [
-    "replication", "date", "venture", "partner", "pledged", "paid_in",
-    "outstanding", "cancelled", "committed", "share", "member",
-]  # fmt: skip
-OUTCOME_COLUMNS = [
-    "replication", "venture", "pledged_final", "committed_final", "paid_in_final",
-    "outstanding_final", "cancelled_final", "members_final", "collapsed", "collapse_date",
-    "reference_date", "committed_at_reference", "market_at_reference", "capital_to_market",
-]  # fmt: skip
-EVENT_COLUMNS = ["replication", "date", "type", "partner", "venture", "amount", "detail"]
-_EPS = 1e-9
-
-
-def month_dates(start: int, count: int) -> pd.DatetimeIndex:
-    """First day of each simulated month."""
-    return pd.date_range(f"{start // 12:04d}-{start % 12 + 1:02d}-01", periods=count, freq="MS")
+# table name → file name; the suffix says the format
+FILES = {
+    "outcomes": "outcomes.csv",
+    "trajectories": "trajectories.parquet",
+    "events": "events.csv",
+    "market": "market.csv",
+    "failures": "failures.csv",
+    "design": "design.csv",
+    "points": "points.csv",
+    "quantiles": "quantiles.parquet",
+}
+SWEEP_FILES = {**FILES, "outcomes": "outcomes.parquet"}
+_DATES = {"outcomes": ["collapse_date", "reference_date"], "events": ["date"], "market": ["date"]}
 
 
 @dataclass
@@ -45,26 +40,18 @@ class ResultSet:
     """Everything one run or sweep produced: pandas tables plus a manifest."""
 
     outcomes: pd.DataFrame
-    trajectories: pd.DataFrame
-    events: pd.DataFrame
-    market: pd.DataFrame
+    trajectories: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None
+    market: pd.DataFrame | None = None
     manifest: dict = field(default_factory=dict)
+    failures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FAILURE_COLUMNS))
+    design: pd.DataFrame | None = None  # sweeps: one row per design point
+    points: pd.DataFrame | None = None  # sweeps: outcome summaries per point and venture
+    quantiles: pd.DataFrame | None = None  # sweeps: monthly quantiles per point
 
-    # --- building -----------------------------------------------------------------
-
-    @classmethod
-    def from_chunks(cls, scenario: Scenario, model: Model, chunks: list[Chunk], manifest: dict):
-        dates = month_dates(model.start, model.horizon)
-        market = market_table(scenario, dates)
-        ref = reference_index(scenario, model)
-        parts = [_tables(model, c, dates, market, ref) for c in chunks]
-        return cls(
-            outcomes=pd.concat([p[0] for p in parts], ignore_index=True),
-            trajectories=pd.concat([p[1] for p in parts], ignore_index=True),
-            events=pd.concat([p[2] for p in parts], ignore_index=True),
-            market=market,
-            manifest=manifest,
-        )
+    @property
+    def kind(self) -> str:
+        return self.manifest.get("kind", "run")
 
     @property
     def replications(self) -> int:
@@ -86,48 +73,118 @@ class ResultSet:
 
         return plot_funding(self, venture=venture, ax=ax)
 
+    def plot_outcome(self, outcome: str = "committed_final", parameter: str | None = None, ax=None):
+        """A sweep's outcome against one varied parameter, median with 5–95 % band."""
+        from simulator.sweep_plots import plot_outcome
+
+        return plot_outcome(self, outcome, parameter, ax=ax)
+
+    def plot_heatmap(self, outcome: str = "committed_final", ax=None):
+        """A two-parameter grid sweep's mean outcome as a heatmap."""
+        from simulator.sweep_plots import plot_heatmap
+
+        return plot_heatmap(self, outcome, ax=ax)
+
+    def plot_collapse(self, ax=None):
+        """A sweep's probability of collapse across its design points."""
+        from simulator.sweep_plots import plot_collapse
+
+        return plot_collapse(self, ax=ax)
+
     # --- files ----------------------------------------------------------------------
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        names = SWEEP_FILES if self.kind == "sweep" else FILES
+        return {k: getattr(self, k) for k in names if getattr(self, k) is not None}
 
     def save(self, directory: str | Path, force: bool = False, plots: bool = True) -> Path:
         """Write every file into a temporary sibling, then move it into place at once."""
         directory = Path(directory)
         check_output_dir(directory, force)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        # mkdir (not tempfile.mkdtemp, which makes it 0700) so the umask decides the mode.
-        tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
-        try:
-            self.outcomes.to_csv(tmp / "outcomes.csv", index=False)
-            self.trajectories.to_parquet(tmp / "trajectories.parquet", index=False)
-            self.events.to_csv(tmp / "events.csv", index=False)
-            self.market.to_csv(tmp / "market.csv", index=False)
+        names = SWEEP_FILES if self.kind == "sweep" else FILES
+        with staging(directory) as tmp:
+            for name, table in self.tables().items():
+                write_table(table, tmp / names[name])
             (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2, default=str))
             if plots:
-                from simulator.plots import save_run_plots
-
-                save_run_plots(self, tmp)
-            if directory.exists():
-                shutil.rmtree(directory)
-            os.replace(tmp, directory)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+                self.save_plots(tmp)
         return directory
 
+    def save_plots(self, directory: Path) -> list[Path]:
+        if self.kind == "sweep":
+            from simulator.sweep_plots import save_sweep_plots
+
+            return save_sweep_plots(self, directory)
+        from simulator.plots import save_run_plots
+
+        return save_run_plots(self, directory)
+
     @classmethod
-    def load(cls, directory: str | Path) -> ResultSet:
+    def load(cls, directory: str | Path, skip: tuple[str, ...] = ()) -> ResultSet:
+        """Read a results directory written by `consim run` or `consim sweep`.
+
+        skip names tables not to read (e.g. a large sweep's "outcomes"; then empty).
+        """
         directory = Path(directory)
-        outcomes = pd.read_csv(directory / "outcomes.csv", parse_dates=["collapse_date"])
-        events = pd.read_csv(directory / "events.csv", parse_dates=["date"], keep_default_na=False)
-        events["amount"] = events["amount"].astype(float)
-        market = pd.read_csv(directory / "market.csv", parse_dates=["date"])
-        return cls(
-            outcomes=outcomes,
-            trajectories=pd.read_parquet(directory / "trajectories.parquet"),
-            events=events,
-            market=market,
-            manifest=json.loads((directory / "manifest.json").read_text()),
-        )
+        manifest_file = directory / "manifest.json"
+        if not manifest_file.is_file():
+            raise OutputExistsError(
+                f"{directory}: not a consim results directory (no manifest.json)"
+            )
+        manifest = json.loads(manifest_file.read_text())
+        names = SWEEP_FILES if manifest.get("kind") == "sweep" else FILES
+        tables = {
+            name: read_table(directory / file, _DATES.get(name, []))
+            for name, file in names.items()
+            if (directory / file).is_file() and name not in skip
+        }
+        tables.setdefault("outcomes", pd.DataFrame())
+        if "events" in tables:  # venture-level events have no partner, most no detail
+            events = tables["events"]
+            for column in ("partner", "venture", "detail"):
+                events[column] = events[column].fillna("").astype(str)
+            events["amount"] = events["amount"].astype(float)
+        return cls(manifest=manifest, **tables)
+
+
+class staging:
+    """A temporary sibling folder moved onto `directory` at the end, or removed on error."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def __enter__(self) -> Path:
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        # mkdir (not tempfile.mkdtemp, which makes it 0700) so the umask decides the mode.
+        name = f".{self.directory.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.tmp = self.directory.parent / name
+        self.tmp.mkdir()
+        return self.tmp
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        if self.directory.exists():
+            shutil.rmtree(self.directory)
+        os.replace(self.tmp, self.directory)
+
+
+def write_table(table: pd.DataFrame, path: Path) -> None:
+    if path.suffix == ".parquet":
+        table.to_parquet(path, index=False)
+    else:
+        table.to_csv(path, index=False)
+
+
+def read_table(path: Path, dates: list[str]) -> pd.DataFrame:
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    table = pd.read_csv(path)
+    for column in dates:
+        if column in table:
+            table[column] = pd.to_datetime(table[column])
+    return table
 
 
 def check_output_dir(directory: Path, force: bool) -> None:
@@ -136,118 +193,3 @@ def check_output_dir(directory: Path, force: bool) -> None:
             f"{directory}: output directory is not empty (use --force to replace it, "
             "or --out for another directory)"
         )
-
-
-def market_table(scenario: Scenario, dates: pd.DatetimeIndex) -> pd.DataFrame:
-    """The market projection per month, plus benchmark points, in the scenario's unit."""
-    frames = []
-    if scenario.market is not None:
-        frames.append(
-            pd.DataFrame(
-                {
-                    "series": "market",
-                    "label": scenario.market.label,
-                    "date": dates,
-                    "value": market_series(scenario.market, scenario.start, len(dates)),
-                }
-            )
-        )
-    for bid, b in scenario.benchmarks.items():
-        points = sorted(b.points.items())
-        frames.append(
-            pd.DataFrame(
-                {
-                    "series": bid,
-                    "label": b.label or bid,
-                    "date": month_dates(points[0][0], points[-1][0] - points[0][0] + 1)[
-                        [m - points[0][0] for m, _ in points]
-                    ],
-                    "value": [v for _, v in points],
-                }
-            )
-        )
-    if not frames:
-        return pd.DataFrame({"series": [], "label": [], "date": [], "value": []})
-    return pd.concat(frames, ignore_index=True)
-
-
-def reference_index(scenario: Scenario, model: Model) -> int | None:
-    """Month index of the market reference date (default: the last market point in range)."""
-    m = scenario.market
-    if m is None:
-        return None
-    ref = m.reference if m.reference is not None else max(m.points)
-    return int(min(max(ref - model.start, 0), model.horizon - 1))
-
-
-def _tables(model: Model, c: Chunk, dates, market: pd.DataFrame, ref: int | None):
-    R, V, P, H = c.pledged.shape
-    ventures = pd.Categorical.from_codes(np.arange(V), categories=model.venture_ids)
-    partners_cat = model.members
-    committed = c.pledged - c.cancelled
-    outstanding = committed - c.paid_in
-    outstanding[np.abs(outstanding) < _EPS] = 0.0
-
-    # trajectories: only (venture, member) pairs that take part in the venture
-    mask = np.broadcast_to(model.involved[None, :, :, None], (R, V, P, H))
-    r, v, p, t = np.nonzero(mask)
-    traj = pd.DataFrame(
-        {
-            "replication": (r + c.first).astype(np.int64),
-            "date": dates[t],
-            "venture": pd.Categorical.from_codes(v, categories=model.venture_ids),
-            "partner": pd.Categorical.from_codes(p, categories=partners_cat),
-            "pledged": c.pledged[mask],
-            "paid_in": c.paid_in[mask],
-            "outstanding": outstanding[mask],
-            "cancelled": c.cancelled[mask],
-            "committed": committed[mask],
-            "share": c.share[mask],
-            "member": c.member[mask],
-        }
-    )
-
-    last = H - 1
-    collapse = c.collapse
-    out = pd.DataFrame(
-        {
-            "replication": np.repeat(np.arange(R) + c.first, V),
-            "venture": np.tile(ventures, R),
-            "pledged_final": c.pledged[:, :, :, last].sum(axis=2).ravel(),
-            "committed_final": committed[:, :, :, last].sum(axis=2).ravel(),
-            "paid_in_final": c.paid_in[:, :, :, last].sum(axis=2).ravel(),
-            "outstanding_final": outstanding[:, :, :, last].sum(axis=2).ravel(),
-            "cancelled_final": c.cancelled[:, :, :, last].sum(axis=2).ravel(),
-            "members_final": c.member[:, :, :, last].sum(axis=2).ravel(),
-            "collapsed": (collapse >= 0).ravel(),
-            "collapse_date": pd.DatetimeIndex(
-                [dates[m] if m >= 0 else pd.NaT for m in collapse.ravel()]
-            ),
-        }
-    )
-    if ref is not None:
-        mk = market[market["series"] == "market"]["value"].to_numpy()
-        at_ref = committed[:, :, :, ref].sum(axis=2).ravel()
-        out["reference_date"] = dates[ref]
-        out["committed_at_reference"] = at_ref
-        out["market_at_reference"] = mk[ref]
-        out["capital_to_market"] = at_ref / mk[ref]
-    else:
-        for col in OUTCOME_COLUMNS[-4:]:
-            out[col] = np.nan
-
-    names = np.array(["", *partners_cat], dtype=object)
-    vnames = np.array(["", *model.venture_ids], dtype=object)
-    ev = c.events
-    events = pd.DataFrame(
-        {
-            "replication": np.array([e[0] for e in ev], dtype=np.int64),
-            "date": dates[np.array([e[1] for e in ev], dtype=np.int64)],
-            "type": [e[2] for e in ev],
-            "partner": names[np.array([e[3] for e in ev], dtype=np.int64) + 1],
-            "venture": vnames[np.array([e[4] for e in ev], dtype=np.int64) + 1],
-            "amount": np.array([e[5] for e in ev], dtype=float),
-            "detail": [e[6] for e in ev],
-        }
-    )
-    return out[OUTCOME_COLUMNS], traj[TRAJECTORY_COLUMNS], events[EVENT_COLUMNS]

@@ -1,27 +1,30 @@
-"""Run a scenario's replications and gather them into a ResultSet (the API behind `consim run`)."""
+"""Run a scenario's replications and gather them into a ResultSet (the API behind `consim run`).
+
+A run is a sweep of one design point kept in full: the same tasks, seeds and
+executors as `consim sweep`, with per-partner trajectories and events.
+"""
 
 from __future__ import annotations
 
-import platform
-import subprocess
-import sys
-from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel
 
 from simulator.engine.model import compile_scenario
-from simulator.engine.run import simulate
 from simulator.errors import ConsimError
+from simulator.experiments.executors import make_executor
+from simulator.experiments.progress import progress_bar
+from simulator.experiments.tasks import CHUNK, Point, Work, plan_tasks, run_task
+from simulator.manifest import build_manifest
 from simulator.results import ResultSet
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.load import load_scenario, scenario_hash
+from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario
+from simulator.tables import Context
 
 DEFAULT_STOCHASTIC_REPLICATIONS = 1000
-CHUNK = 500
 
 
 def is_stochastic(scenario: Scenario) -> bool:
@@ -51,11 +54,15 @@ def run(
     seed: int | None = None,
     overrides: tuple[str, ...] | list[str] = (),
     progress: bool = False,
+    executor: str = "serial",
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> ResultSet:
     """Simulate a scenario (object or file) and return its ResultSet.
 
     replications defaults to 1 for a deterministic scenario and 1000 otherwise;
-    seed None draws fresh entropy, which is recorded in the manifest.
+    seed None draws fresh entropy, which is recorded in the manifest. executor is
+    "serial", "processes" or "dask" (see `consim sweep`); all give the same numbers.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
@@ -68,71 +75,32 @@ def run(
         raise ConsimError(f"replications must be ≥ 1 (got {replications})")
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
-    model = compile_scenario(scenario)
-    chunks = []
-    bar = _progress(replications, scenario.name, progress)
-    for first in range(0, replications, CHUNK):
-        n = min(CHUNK, replications - first)
-        chunks.append(simulate(model, seed, n, first))
-        bar.update(n)
-    bar.close()
-    manifest = build_manifest(scenario, seed, replications, stochastic)
-    return ResultSet.from_chunks(scenario, model, chunks, manifest)
-
-
-def _progress(total: int, name: str | None, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        total=total,
-        desc=name or "replications",
-        unit="rep",
-        disable=True if (not enabled or total < 2 * CHUNK) else None,  # None: off when not a TTY
-        leave=False,
-    )
-
-
-def build_manifest(scenario: Scenario, seed: int, replications: int, stochastic: bool) -> dict:
-    return {
-        "scenario": scenario.name,
-        "title": scenario.title,
-        "unit": scenario.unit,
-        "files": scenario.files,
-        "labels": {
-            "partners": {k: m.label or k for k, m in scenario.members().items()},
-            "ventures": {k: v.label or k for k, v in scenario.ventures.items()},
-        },
-        "seed": seed,
-        "replications": replications,
-        "stochastic": stochastic,
-        "input_hash": scenario_hash(scenario),
-        "resolved_scenario": scenario.source,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join(sys.argv),
-        "versions": _versions(),
-        "git_commit": _git_commit(),
-    }
-
-
-def _versions() -> dict:
-    out = {"python": platform.python_version()}
-    for name in ("consim", "simpy", "numpy", "pandas", "pydantic", "pyarrow", "matplotlib"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def _git_commit() -> str | None:
+    context = Context(scenario, compile_scenario(scenario))
+    points = {0: Point(context)}
+    works = (Work(t, points, seed, mode="run") for t in plan_tasks(1, replications, CHUNK))
+    pool = make_executor(executor, workers, scheduler)
+    results = []
     try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None
+        with progress_bar(replications, scenario.name, enabled=progress, minimum=2 * CHUNK) as bar:
+            for result in pool.map(run_task, works):
+                results.append(result)
+                bar.update(result.task.replications)
+    finally:
+        pool.close()
+    results.sort(key=lambda r: r.task.index)
+    manifest = build_manifest(scenario, seed, replications, stochastic)
+    manifest["executor"] = pool.name
+
+    def stack(name: str) -> pd.DataFrame:
+        return pd.concat([getattr(r, name) for r in results], ignore_index=True)
+
+    failures = stack("failures")
+    manifest["failed"] = len(failures)
+    return ResultSet(
+        outcomes=stack("outcomes"),
+        trajectories=stack("trajectories"),
+        events=stack("events"),
+        market=context.market,
+        manifest=manifest,
+        failures=failures,
+    )

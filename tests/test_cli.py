@@ -28,6 +28,7 @@ RUN_FILES = [
     "outcomes.csv",
     "trajectories.parquet",
     "events.csv",
+    "failures.csv",
     "manifest.json",
     "market.csv",
     "funding.png",

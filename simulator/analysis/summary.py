@@ -32,6 +32,9 @@ def format_summary(results) -> str:
     lines = [
         f"{m.get('scenario')}: {results.replications} replication(s), seed {m.get('seed')}",
     ]
+    failed = int(m.get("failed", 0) or 0)
+    if failed:
+        lines.append(f"  WARNING: {failed} replication(s) failed and are left out (failures.csv)")
     for _, r in s.iterrows():
         lines.append(f"  venture {r['venture']}:")
         for label, col in (
@@ -68,3 +71,32 @@ def _pct(r, stochastic) -> str:
         f"{mean} (5–95 %: {100 * r['capital_to_market_p5']:.2f}"
         f" – {100 * r['capital_to_market_p95']:.2f} %)"
     )
+
+
+def format_sweep_summary(results) -> str:
+    """A few lines after `consim sweep`: size, failures, and the range of outcomes over points."""
+    m, points = results.manifest, results.points
+    unit = m.get("unit", "")
+    lines = [
+        f"{m.get('sweep')}: {m.get('points')} design point(s) × {m.get('replications')} "
+        f"replication(s) = {m.get('total_replications'):,} runs of {m.get('scenario')}, "
+        f"seed {m.get('seed')}, {m.get('executor')} ({m.get('workers')} worker(s)), "
+        f"{m.get('seconds', 0):.1f} s",
+        f"  failed replications: {int(m.get('failed', 0) or 0)}",
+    ]
+    if points is None or points.empty:
+        return "\n".join(lines)
+    for venture, g in points.groupby("venture", sort=False):
+        lines.append(f"  venture {venture}, over the design points:")
+        if "committed_final_mean" in g:
+            lo, hi = g["committed_final_mean"].idxmin(), g["committed_final_mean"].idxmax()
+            lines.append(
+                f"    mean committed  {g.loc[lo, 'committed_final_mean']:,.1f} – "
+                f"{g.loc[hi, 'committed_final_mean']:,.1f} {unit} "
+                f"(lowest at point {g.loc[lo, 'point']}, highest at point {g.loc[hi, 'point']})"
+            )
+        if "p_collapse" in g:
+            lines.append(
+                f"    P(collapse)     {g['p_collapse'].min():.1%} – {g['p_collapse'].max():.1%}"
+            )
+    return "\n".join(lines)

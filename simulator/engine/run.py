@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +23,14 @@ class Chunk:
     member: np.ndarray
     collapse: np.ndarray  # (n, ventures) month index, -1 if the venture did not collapse
     events: list  # (replication, month, type, member, venture, amount, detail)
+    failed: dict = field(default_factory=dict)  # replication → "ErrorType: message"
+
+    @property
+    def ok(self) -> np.ndarray:
+        """Mask of the replications that ran to the end (a failed one records nothing else)."""
+        mask = np.ones(len(self.pledged), dtype=bool)
+        mask[[rep - self.first for rep in self.failed]] = False
+        return mask
 
     @property
     def replications(self) -> int:
@@ -53,8 +61,18 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
     collapse = np.full((replications, V), -1, dtype=np.int64)
     match_params = []
     events: list = []
+    failed: dict = {}
+    n_match = sum(p.kind == "match" for p in model.policies)
     for i, ss in enumerate(seed_sequences(seed, replications, first)):
-        out = Replication(model, np.random.default_rng(ss), flows[:, i]).run()
+        try:
+            out = Replication(model, np.random.default_rng(ss), flows[:, i]).run()
+        except Exception as exc:  # one bad draw must not sink a whole sweep
+            # Recorded and left out of the tables; the chunk goes on.
+            failed[first + i] = f"{type(exc).__name__}: {exc}"
+            flows[:, i] = 0.0
+            join[i], leave[i] = H, H
+            match_params.append([(0.0, np.nan, H, H)] * n_match)
+            continue
         join[i], leave[i] = out.join, out.leave
         for v, month in enumerate(out.collapse):
             if month is not None:
@@ -70,7 +88,7 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
     share = np.empty_like(pledged)
     for v, spec in enumerate(model.ventures):
         share[:, v] = shares(traj, spec.share_basis)[:, v]
-    return Chunk(first, pledged, paid, cancelled, share, member, collapse, events)
+    return Chunk(first, pledged, paid, cancelled, share, member, collapse, events, failed)
 
 
 def _add_matches(model: Model, traj: Trajectories, params: list) -> None:

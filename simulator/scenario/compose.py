@@ -137,25 +137,30 @@ def parse_override(text: str) -> tuple[tuple, object]:
 
 
 def apply_override(doc: Document, text: str) -> None:
-    """Set one key path in place; a null value removes the key."""
+    """Set one key path in place from `PATH=VALUE`; a null value removes the key."""
     path, value = parse_override(text)
-    where = f"--set {text}"
+    set_path(doc, path, value, Mark(f"--set {text}", 0, 0))
+
+
+def set_path(doc: Document, path: tuple, value, mark: Mark) -> None:
+    """Set `path` to `value` in place (null removes it); problems are reported at `mark`."""
+
+    def fail(upto: tuple):
+        problem = Problem(
+            mark.file, mark.line, mark.col, format_path(upto), "cannot set a key inside a value"
+        )
+        raise ScenarioError([problem])
+
     node = doc.data
     for i, part in enumerate(path[:-1]):
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
             continue
         if not isinstance(node, dict):
-            raise ScenarioError(
-                [
-                    Problem(
-                        where, 0, 0, format_path(path[: i + 1]), "cannot set a key inside a value"
-                    )
-                ]
-            )
-        node = node.setdefault(part, {})
-        if node is None:
-            node = {}
+            fail(path[: i + 1])
+        if node.get(part) is None:
+            node[part] = {}
+        node = node[part]
     last = path[-1]
     if isinstance(node, list) and last.isdigit() and int(last) < len(node):
         node[int(last)] = value
@@ -165,13 +170,10 @@ def apply_override(doc: Document, text: str) -> None:
         else:
             node[last] = value
     else:
-        raise ScenarioError(
-            [Problem(where, 0, 0, format_path(path), "cannot set a key inside a value")]
-        )
-    override_mark = Mark(where, 0, 0)
+        fail(path)
     stale = [p for p in doc.marks if p[: len(path)] == path]
     for p in stale:
         doc.marks.pop(p, None)
         doc.key_marks.pop(p, None)
-    doc.marks[path] = override_mark
-    doc.key_marks[path] = override_mark
+    doc.marks[path] = mark
+    doc.key_marks[path] = mark

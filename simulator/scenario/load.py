@@ -80,11 +80,19 @@ def _data_path(data, loc: tuple) -> tuple:
     return tuple(path)
 
 
-def _problem_from_pydantic(doc: Document, err: dict) -> Problem:
+def validate_model(doc: Document, model: type[BaseModel]) -> BaseModel:
+    """Validate a document against any of our pydantic models, with file:line errors."""
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ScenarioError([_problem_from_pydantic(doc, e, model) for e in exc.errors()]) from None
+
+
+def _problem_from_pydantic(doc: Document, err: dict, model: type = Scenario) -> Problem:
     path = _data_path(doc.data, err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(Scenario, err["loc"][:-1])
+        allowed = _allowed_keys(model, err["loc"][:-1])
         near = difflib.get_close_matches(str(path[-1]), allowed, n=1)
         hint = f"did you mean {near[0]!r}? " if near else ""
         msg = f"unknown key ({hint}expected one of: {', '.join(allowed)})"
@@ -92,7 +100,7 @@ def _problem_from_pydantic(doc: Document, err: dict) -> Problem:
     if kind == "missing":
         return _problem(doc, path, "required key is missing", key=True)
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        tags = ", ".join(repr(t) for t in _tags(_find_type(Scenario, err["loc"])))
+        tags = ", ".join(repr(t) for t in _tags(_find_type(model, err["loc"])))
         if kind == "union_tag_invalid" and isinstance(err.get("input"), dict):
             path += ("type",)
         return _problem(doc, path, _message(err, tags))

@@ -1,0 +1,149 @@
+"""Executors: run tasks serially, in a local process pool, or on a Dask cluster.
+
+All three take the same picklable `Work` items and yield `TaskResult`s as they
+finish; the numbers are the same whichever runs them (seeds belong to
+replications, not to workers). At most a few tasks per worker are in flight, so
+memory stays bounded however long the sweep.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from itertools import islice
+
+from simulator.errors import ConsimError
+
+EXECUTORS = ("serial", "processes", "dask")
+IN_FLIGHT_PER_WORKER = 2
+
+
+class ExecutorError(ConsimError):
+    """An executor could not start or lost contact with its workers."""
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class Serial:
+    """In this process, one task after the other (tests, debugging, small runs)."""
+
+    name = "serial"
+    workers = 1
+
+    def map(self, fn: Callable, items: Iterable) -> Iterator:
+        for item in items:
+            yield fn(item)
+
+    def close(self) -> None:
+        pass
+
+
+class Processes:
+    """A local pool of worker processes (spawned: nothing of the parent's state is shared)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or default_workers()
+        try:
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        except (OSError, ValueError) as exc:
+            raise ExecutorError(f"cannot start {self.workers} worker processes: {exc}") from None
+
+    def map(self, fn: Callable, items: Iterable) -> Iterator:
+        items = iter(items)
+        pending = set()
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        while True:
+            for item in items:
+                pending.add(self.pool.submit(fn, item))
+                if len(pending) >= limit:
+                    break
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Dask:
+    """A Dask distributed cluster: a local one by default, or an existing scheduler.
+
+    Dask reruns a task elsewhere when its worker dies, so a lost worker costs
+    only the tasks it held.
+    """
+
+    name = "dask"
+
+    def __init__(
+        self, workers: int | None = None, scheduler: str | None = None, timeout: float = 10
+    ):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - a dependency of consim
+            raise ExecutorError("the dask executor needs the `distributed` package") from None
+        self.cluster = None
+        try:
+            if scheduler:
+                self.client = Client(scheduler, timeout=timeout, set_as_default=False)
+            else:
+                self.cluster = LocalCluster(
+                    n_workers=workers or default_workers(),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=40,  # logging.ERROR
+                )
+                self.client = Client(self.cluster, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            where = f"scheduler {scheduler}" if scheduler else "a local Dask cluster"
+            self.close()
+            raise ExecutorError(f"cannot connect to {where}: {exc}") from None
+        found = len(self.client.scheduler_info().get("workers", {}))
+        self.workers = found or workers or 1
+
+    def map(self, fn: Callable, items: Iterable) -> Iterator:
+        from distributed import as_completed
+
+        items = iter(items)
+        limit = max(self.workers, 1) * IN_FLIGHT_PER_WORKER
+        first = [self.client.submit(fn, item, pure=False) for item in islice(items, limit)]
+        running = as_completed(first, loop=self.client.loop)
+        for future in running:
+            result = future.result()
+            future.release()
+            for item in items:
+                running.add(self.client.submit(fn, item, pure=False))
+                break
+            yield result
+
+    def close(self) -> None:
+        client = getattr(self, "client", None)
+        if client is not None:
+            client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_executor(
+    name: str = "processes", workers: int | None = None, scheduler: str | None = None
+):
+    """An executor by name; `scheduler` (an address like tcp://host:8786) implies dask."""
+    if scheduler and name != "dask":
+        raise ExecutorError(f"--scheduler is for the dask executor (got --executor {name})")
+    if name == "serial":
+        return Serial()
+    if name == "processes":
+        return Processes(workers)
+    if name == "dask":
+        return Dask(workers, scheduler)
+    raise ExecutorError(f"unknown executor {name!r} (expected one of: {', '.join(EXECUTORS)})")

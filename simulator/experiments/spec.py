@@ -1,0 +1,149 @@
+"""Sweep files: a base scenario, the parameters to vary by key path, a design, what to keep.
+
+Loaded like scenarios (safe YAML with marks, pydantic, every problem as
+FILE:LINE:COL: key.path: message), then each design point is checked by
+validating the base scenario with the point's values set (see sweep.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from simulator.errors import Problem, ScenarioError
+from simulator.scenario.load import validate_model
+from simulator.scenario.schema import Strict
+from simulator.scenario.yamlio import Document, format_path, read_file
+
+OUTCOMES = (
+    "pledged_final", "committed_final", "paid_in_final", "outstanding_final", "cancelled_final",
+    "members_final", "collapsed", "committed_at_reference", "capital_to_market",
+)  # fmt: skip
+TRAJECTORY_VARIABLES = ("pledged", "committed", "paid_in", "cancelled")
+
+
+class Range(Strict):
+    """A continuous range: sampled by lhs/sobol/morris, `steps` evenly spaced points on a grid."""
+
+    low: float
+    high: float
+    steps: int | None = Field(default=None, ge=2)
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.low > self.high:
+            raise ValueError(
+                f"low must not exceed high (got low {self.low:g} > high {self.high:g})"
+            )
+        return self
+
+
+class Values(Strict):
+    """An explicit list of values (numbers, dates, text); sampling designs pick one uniformly."""
+
+    values: list[float | int | str | bool] = Field(min_length=1)
+
+
+Parameter = Annotated[Range | Values, Field(union_mode="left_to_right")]
+
+
+class Design(Strict):
+    """How design points are chosen (SALib for the sampling designs)."""
+
+    type: Literal["grid", "lhs", "sobol", "morris"] = "grid"
+    samples: int | None = Field(default=None, ge=1)
+    levels: int = Field(default=4, ge=2)
+    second_order: bool = False
+
+
+class Keep(Strict):
+    """Which outcome columns and which venture-total trajectories (as quantiles) to keep."""
+
+    outcomes: list[Literal[OUTCOMES]] = Field(default_factory=lambda: list(OUTCOMES))  # type: ignore[valid-type]
+    trajectories: list[Literal[TRAJECTORY_VARIABLES]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: ["committed", "paid_in"]
+    )
+
+
+class Sweep(Strict):
+    """A sweep file."""
+
+    name: str | None = None
+    title: str | None = None
+    description: str | None = None
+    scenario: str
+    parameters: dict[str, Parameter] = Field(min_length=1)
+    design: Design = Field(default_factory=Design)
+    replications: int = Field(default=100, ge=1)
+    seed: int = Field(default=0, ge=0)
+    keep: Keep = Field(default_factory=Keep)
+
+
+def load_sweep(path: str | Path) -> tuple[Sweep, Document]:
+    """Read and validate a sweep file; the Document keeps the marks for later errors."""
+    path = Path(path)
+    doc = read_file(path)
+    if not isinstance(doc.data, dict):
+        raise ScenarioError([Problem(str(path), 1, 1, "", "expected a mapping of keys")])
+    data = dict(doc.data)
+    data.setdefault("name", path.stem)
+    sweep = validate_model(Document(data, doc.marks, doc.key_marks), Sweep)
+    problems = _check(sweep, doc, path)
+    if problems:
+        raise ScenarioError(problems)
+    return sweep, doc
+
+
+def _check(sweep: Sweep, doc: Document, path: Path) -> list[Problem]:
+    def at(keys: tuple, message: str) -> Problem:
+        mark = doc.mark_for(keys, key=True) or doc.marks[()]
+        return Problem(mark.file, mark.line, mark.col, format_path(keys), message)
+
+    problems = []
+    if not base_path(sweep, path).is_file():
+        problems.append(at(("scenario",), f"base scenario not found (got {sweep.scenario!r})"))
+    for key, p in sweep.parameters.items():
+        if not all(key.split(".")):
+            problems.append(at(("parameters", key), f"empty key in path (got {key!r})"))
+        if sweep.design.type == "grid" and isinstance(p, Range) and p.steps is None:
+            problems.append(
+                at(
+                    ("parameters", key),
+                    "a range on a grid needs `steps` (expected a whole number ≥ 2)",
+                )
+            )
+    kind, samples = sweep.design.type, sweep.design.samples
+    if kind != "grid" and samples is None:
+        problems.append(
+            at(("design",), f"a {kind} design needs `samples` (expected a whole number ≥ 1)")
+        )
+    if kind == "grid" and samples is not None:
+        problems.append(
+            at(("design", "samples"), "a grid takes no `samples` (set `steps` per range)")
+        )
+    if kind == "sobol" and samples is not None and samples & (samples - 1):
+        problems.append(
+            at(("design", "samples"), f"a sobol design needs a power of 2 (got {samples})")
+        )
+    if kind in ("sobol", "morris") and len(sweep.parameters) < 2:
+        problems.append(at(("parameters",), f"a {kind} design needs at least 2 parameters"))
+    if not sweep.keep.outcomes:
+        problems.append(
+            at(("keep", "outcomes"), "must not be empty (expected at least one outcome)")
+        )
+    return problems
+
+
+def base_path(sweep: Sweep, sweep_file: Path) -> Path:
+    return (Path(sweep_file).parent / sweep.scenario).resolve()
+
+
+def sweep_hash(sweep: Sweep, base_hash: str) -> str:
+    """Identity of a sweep's results: its spec and its base scenario's content."""
+    text = json.dumps([sweep.model_dump(mode="json"), base_hash], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,208 @@
+"""The result store of a sweep: parts written as tasks finish, merged at the end.
+
+Layout of a sweep's directory:
+
+    manifest.json        status "running" until the merge is done, then "complete"
+    design.csv           one row per design point
+    parts/               per task: NNNNNNNN.totals.npy, .rows.npy, .failures.parquet,
+                         and last .outcomes.parquet, whose presence marks the task done
+    outcomes.parquet, quantiles.parquet, points.csv, failures.csv, market.csv, *.png
+
+Every file is written under a temporary name and renamed into place, so an
+interrupted sweep leaves only whole parts: `--resume` runs the tasks without an
+outcomes part, and the merged files equal those of an uninterrupted sweep.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from simulator.errors import OutputExistsError
+from simulator.experiments.tasks import Task, TaskResult
+from simulator.tables import FAILURE_COLUMNS
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+_BLOCK_BYTES = 64 * 2**20  # memory for one block of trajectories when computing quantiles
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call write(tmp_path), then rename the temporary file onto `path`."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:6]}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class Store:
+    def __init__(self, directory: Path):
+        self.dir = Path(directory)
+        self.parts = self.dir / "parts"
+
+    # --- beginning and resuming ----------------------------------------------------------
+
+    def begin(self, manifest: dict, design: pd.DataFrame, resume: bool, force: bool) -> None:
+        """Create the directory for a new sweep, or check that it holds this sweep's parts."""
+        previous = self._manifest()
+        if resume:
+            if previous is None:
+                raise OutputExistsError(f"{self.dir}: nothing to resume (no manifest.json)")
+            if previous.get("sweep_hash") != manifest["sweep_hash"] or previous.get(
+                "chunk"
+            ) != manifest.get("chunk"):
+                raise OutputExistsError(
+                    f"{self.dir}: cannot resume: these results come from a different sweep "
+                    "(the sweep file, its base scenario or the chunk size changed); "
+                    "use another --out, or --force to start again"
+                )
+            self.parts.mkdir(exist_ok=True)
+            return
+        if self.dir.exists() and any(self.dir.iterdir()):
+            if not force:
+                raise OutputExistsError(
+                    f"{self.dir}: output directory is not empty (use --resume to finish an "
+                    "interrupted sweep, --force to replace it, or --out for another directory)"
+                )
+            if previous is None:
+                raise OutputExistsError(
+                    f"{self.dir}: not replacing this directory: it is not a consim results "
+                    "directory (no manifest.json); choose another --out"
+                )
+            shutil.rmtree(self.dir)
+        self.parts.mkdir(parents=True)
+        atomic_write(self.dir / "design.csv", lambda p: design.to_csv(p, index=False))
+        self.write_manifest(manifest)
+
+    def _manifest(self) -> dict | None:
+        path = self.dir / "manifest.json"
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    def write_manifest(self, manifest: dict) -> None:
+        text = json.dumps(manifest, indent=2, default=str)
+        atomic_write(self.dir / "manifest.json", lambda p: p.write_text(text))
+
+    def done(self) -> set[int]:
+        """Indices of the tasks whose parts are all on disk."""
+        return {int(p.name.split(".")[0]) for p in self.parts.glob("*.outcomes.parquet")}
+
+    # --- parts -------------------------------------------------------------------------
+
+    def _part(self, index: int, what: str) -> Path:
+        return self.parts / f"{index:08d}.{what}"
+
+    def write(self, result: TaskResult) -> None:
+        i = result.task.index
+        atomic_write(self._part(i, "totals.npy"), lambda p: _save_npy(p, result.trajectories))
+        atomic_write(self._part(i, "rows.npy"), lambda p: _save_npy(p, result.rows_point))
+        if len(result.failures):
+            atomic_write(
+                self._part(i, "failures.parquet"),
+                lambda p: result.failures.to_parquet(p, index=False),
+            )
+        # Last: its presence says the task is done.
+        atomic_write(
+            self._part(i, "outcomes.parquet"), lambda p: result.outcomes.to_parquet(p, index=False)
+        )
+
+    # --- the merge -----------------------------------------------------------------------
+
+    def merge_outcomes(self, tasks: list[Task]) -> None:
+        """All outcome parts, in task order, into one parquet file (one part in memory)."""
+
+        def write(path: Path) -> None:
+            writer = None
+            try:
+                for task in tasks:
+                    table = pq.read_table(self._part(task.index, "outcomes.parquet"))
+                    if writer is None:
+                        writer = pq.ParquetWriter(path, table.schema)
+                    writer.write_table(table.cast(writer.schema))
+            finally:
+                if writer is not None:
+                    writer.close()
+
+        atomic_write(self.dir / "outcomes.parquet", write)
+
+    def failures(self, tasks: list[Task]) -> pd.DataFrame:
+        frames = [
+            pd.read_parquet(p)
+            for t in tasks
+            if (p := self._part(t.index, "failures.parquet")).is_file()
+        ]
+        return (
+            pd.concat(frames, ignore_index=True)
+            if frames
+            else pd.DataFrame(columns=FAILURE_COLUMNS)
+        )
+
+    def quantiles(
+        self, tasks: list[Task], points: int, ventures: list[str], variables: list[str], dates
+    ) -> pd.DataFrame:
+        """Monthly mean and quantiles of venture totals per design point, exact.
+
+        The totals of a point are read from the parts memory-mapped, a block of
+        months at a time, so a point with a million replications needs ~64 MiB.
+        """
+        by_point: dict[int, list[Task]] = {}
+        for t in tasks:
+            for seg in t.segments:
+                by_point.setdefault(seg.point, []).append(t)
+        frames = []
+        for point in range(points):
+            arrays = [
+                (np.load(self._part(t.index, "totals.npy"), mmap_mode="r"),
+                 np.load(self._part(t.index, "rows.npy")) == point)
+                for t in dict.fromkeys(by_point.get(point, []))
+            ]  # fmt: skip
+            arrays = [(a, rows) for a, rows in arrays if rows.any()]
+            if not arrays:
+                continue
+            frames.append(_point_quantiles(point, arrays, ventures, variables, dates))
+        if not frames:
+            return pd.DataFrame()
+        return pd.concat(frames, ignore_index=True)
+
+    def remove_parts(self) -> None:
+        shutil.rmtree(self.parts, ignore_errors=True)
+
+
+def _save_npy(path: Path, array) -> None:
+    with open(path, "wb") as f:
+        np.save(f, np.asarray(array))
+
+
+def _point_quantiles(point, arrays, ventures, variables, dates) -> pd.DataFrame:
+    n = sum(int(rows.sum()) for _, rows in arrays)
+    _, V, K, H = arrays[0][0].shape
+    step = max(1, min(H, _BLOCK_BYTES // max(1, n * V * K * 4)))
+    blocks = []
+    for h0 in range(0, H, step):
+        block = np.concatenate([a[rows, :, :, h0 : h0 + step] for a, rows in arrays])
+        q = np.quantile(block, QUANTILES, axis=0)  # (Q, V, K, hb)
+        blocks.append((block.mean(axis=0, dtype=np.float64), q))
+    mean = np.concatenate([b[0] for b in blocks], axis=-1)  # (V, K, H)
+    q = np.concatenate([b[1] for b in blocks], axis=-1)  # (Q, V, K, H)
+    v, k, t = np.meshgrid(np.arange(V), np.arange(K), np.arange(H), indexing="ij")
+    table = pd.DataFrame(
+        {
+            "point": np.int64(point),
+            "venture": np.asarray(ventures, dtype=object)[v.ravel()],
+            "variable": np.asarray(variables, dtype=object)[k.ravel()],
+            "date": dates[t.ravel()],
+            "replications": n,
+            "mean": mean.ravel(),
+        }
+    )
+    for i, level in enumerate(QUANTILES):
+        table[f"q{round(level * 100):02d}"] = q[i].ravel()
+    return table

@@ -1,0 +1,210 @@
+"""Run a sweep: expand its design, check every point, run the tasks, merge the parts.
+
+Every design point is the base scenario with the point's values set at their key
+paths, validated like a scenario file (a bad value is reported at the sweep
+file's line). Replication i of every point uses child i of the sweep's seed.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from simulator.engine.model import compile_scenario
+from simulator.errors import Problem, ScenarioError
+from simulator.experiments.design import expand
+from simulator.experiments.executors import make_executor
+from simulator.experiments.progress import progress_bar
+from simulator.experiments.spec import Sweep, base_path, load_sweep, sweep_hash
+from simulator.experiments.store import Store
+from simulator.experiments.tasks import CHUNK, Point, Work, plan_tasks, run_task
+from simulator.manifest import provenance
+from simulator.results import ResultSet
+from simulator.scenario.compose import resolve, set_path
+from simulator.scenario.load import scenario_hash, validate_document
+from simulator.scenario.yamlio import Document
+from simulator.tables import Context
+
+
+def sweep(
+    sweep_file: str | Path,
+    out: str | Path | None = None,
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    force: bool = False,
+    progress: bool = False,
+    plots: bool = True,
+    chunk: int = CHUNK,
+    load: bool = True,
+) -> ResultSet:
+    """Run a sweep file; results stream into `out` (default results/<sweep name>).
+
+    Returns the ResultSet read back from `out` (with `load=False`, without the
+    outcomes table, which for a very large sweep is best read in pieces).
+    """
+    spec, doc = load_sweep(sweep_file)
+    out = Path(out) if out is not None else Path("results") / spec.name
+    design, points = design_points(spec, Path(sweep_file), doc)
+    first = points[0].context
+    manifest = {
+        "kind": "sweep",
+        "sweep": spec.name,
+        "title": spec.title,
+        "scenario": first.scenario_name,
+        "unit": first.unit,
+        "labels": first.labels,
+        "files": [str(Path(sweep_file)), str(base_path(spec, Path(sweep_file)))],
+        "parameters": list(spec.parameters),
+        "design": spec.design.model_dump(),
+        "points": len(design),
+        "replications": spec.replications,
+        "total_replications": len(design) * spec.replications,
+        "seed": spec.seed,
+        "stochastic": True,
+        "chunk": chunk,
+        "sweep_hash": sweep_hash(spec, first.base_hash),
+        "resolved_sweep": spec.model_dump(mode="json"),
+        "status": "running",
+        **provenance(),
+    }
+    pool = make_executor(executor, workers, scheduler)  # before writing anything
+    try:
+        store = Store(out)
+        store.begin(manifest, design, resume=resume, force=force)
+        manifest["executor"], manifest["workers"] = pool.name, pool.workers
+        began = time.perf_counter()
+        tasks = plan_tasks(len(design), spec.replications, chunk)
+        _run_tasks(spec, points, tasks, store, pool, progress)
+    finally:
+        pool.close()
+    manifest["seconds"] = round(time.perf_counter() - began, 3)
+    _finish(spec, design, points, tasks, store, manifest, plots)
+    return ResultSet.load(out, skip=() if load else ("outcomes",))
+
+
+def _run_tasks(spec: Sweep, points: dict, tasks: list, store: Store, pool, progress: bool) -> None:
+    done = store.done()
+    todo = [t for t in tasks if t.index not in done]
+    total = len(points) * spec.replications
+    works = (
+        Work(
+            t,
+            {s.point: points[s.point] for s in t.segments},
+            spec.seed,
+            outcomes=tuple(spec.keep.outcomes),
+            trajectories=tuple(spec.keep.trajectories),
+        )
+        for t in todo
+    )
+    initial = total - sum(t.replications for t in todo)
+    with progress_bar(total, spec.name, enabled=progress, initial=initial) as bar:
+        for result in pool.map(run_task, works):
+            store.write(result)
+            bar.update(result.task.replications)
+
+
+def _finish(spec, design, points, tasks, store: Store, manifest: dict, plots: bool) -> None:
+    """Merge the parts into the final tables, draw the plots, mark the sweep complete."""
+    from simulator.analysis.points import summarize_points
+    from simulator.experiments.store import atomic_write
+
+    context = points[0].context
+    store.merge_outcomes(tasks)
+    outcomes = pd.read_parquet(
+        store.dir / "outcomes.parquet",
+        columns=[
+            "point",
+            "venture",
+            "collapsed",
+            *[c for c in spec.keep.outcomes if c != "collapsed"],
+        ],
+    )
+    summary = summarize_points(outcomes, design)
+    del outcomes
+    quantiles = store.quantiles(
+        tasks, len(design), context.model.venture_ids, list(spec.keep.trajectories), context.dates
+    )
+    failures = store.failures(tasks)
+    tables = {
+        "points.csv": summary,
+        "quantiles.parquet": quantiles,
+        "failures.csv": failures,
+        "market.csv": context.market,
+    }
+    for name, table in tables.items():
+        path = store.dir / name
+        writer = table.to_parquet if name.endswith(".parquet") else table.to_csv
+        atomic_write(path, lambda p, w=writer: w(p, index=False))
+    manifest["failed"] = len(failures)
+    if plots:
+        result = ResultSet.load(store.dir, skip=("outcomes",))
+        result.manifest.update(manifest)
+        result.save_plots(store.dir)
+    store.remove_parts()
+    manifest["status"] = "complete"
+    store.write_manifest(manifest)
+
+
+# --- design points ------------------------------------------------------------------------
+
+
+class PointContext(Context):
+    """A Context that also remembers what the sweep's manifest needs from the scenario."""
+
+    def __init__(self, scenario, model):
+        super().__init__(scenario, model)
+        self.scenario_name = scenario.name
+        self.unit = scenario.unit
+        self.base_hash = scenario_hash(scenario)
+        self.labels = {
+            "partners": {k: m.label or k for k, m in scenario.members().items()},
+            "ventures": {k: v.label or k for k, v in scenario.ventures.items()},
+        }
+
+
+def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.DataFrame, dict]:
+    """The design table and, per point, its compiled scenario; every point is validated."""
+    base_file = base_path(spec, sweep_file)
+    base = resolve(base_file)
+    base.data.setdefault("name", base_file.stem)
+    design = expand(spec)
+    for column in design.columns[1:]:
+        if design[column].dtype == object:  # mixed lists of values: keep one type per column
+            design[column] = design[column].astype(str)
+    points, reference = {}, None
+    for row in design.itertuples(index=False):
+        values = dict(zip(design.columns[1:], row[1:], strict=True))
+        point_doc = Document(copy.deepcopy(base.data), dict(base.marks), dict(base.key_marks))
+        for key, value in values.items():
+            mark = doc.mark_for(("parameters", key), key=True)
+            set_path(point_doc, tuple(key.split(".")), _plain(value), mark)
+        try:
+            scenario = validate_document(point_doc, default_name=base_file.stem)
+        except ScenarioError as exc:
+            where = ", ".join(f"{k}={_plain(v)}" for k, v in values.items())
+            note = f" [design point {row.point}: {where}]"
+            raise ScenarioError(
+                [Problem(p.file, p.line, p.col, p.path, p.message + note) for p in exc.problems]
+            ) from None
+        model = compile_scenario(scenario)
+        shape = (model.start, model.horizon, model.venture_ids)
+        reference = reference or shape
+        if shape != reference:
+            mark = doc.mark_for(("parameters",), key=True)
+            raise ScenarioError(
+                [Problem(mark.file, mark.line, mark.col, "parameters",
+                         "a sweep may not change the horizon or the ventures (start, end, "
+                         f"ventures) between design points [design point {row.point}]")]
+            )  # fmt: skip
+        points[row.point] = Point(PointContext(scenario, model), values)
+    return design, points
+
+
+def _plain(value):
+    """numpy scalars → Python numbers, so the scenario validator sees what YAML would give."""
+    return value.item() if hasattr(value, "item") else value

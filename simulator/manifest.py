@@ -1,0 +1,77 @@
+"""Provenance recorded with every result: inputs, seed, versions, git commit."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from simulator.scenario.load import scenario_hash
+from simulator.scenario.schema import Scenario
+
+
+def build_manifest(scenario: Scenario, seed: int, replications: int, stochastic: bool) -> dict:
+    return {
+        "kind": "run",
+        "scenario": scenario.name,
+        "title": scenario.title,
+        "unit": scenario.unit,
+        "files": scenario.files,
+        "labels": {
+            "partners": {k: m.label or k for k, m in scenario.members().items()},
+            "ventures": {k: v.label or k for k, v in scenario.ventures.items()},
+        },
+        "seed": seed,
+        "replications": replications,
+        "stochastic": stochastic,
+        "input_hash": scenario_hash(scenario),
+        "resolved_scenario": scenario.source,
+        **provenance(),
+    }
+
+
+def provenance() -> dict:
+    return {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv),
+        "versions": _versions(),
+        "git_commit": _git_commit(),
+    }
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in (
+        "consim",
+        "simpy",
+        "numpy",
+        "pandas",
+        "pydantic",
+        "pyarrow",
+        "matplotlib",
+        "SALib",
+        "dask",
+        "distributed",
+    ):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _git_commit() -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None

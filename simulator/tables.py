@@ -1,0 +1,206 @@
+"""Tables with fixed schemas, built from the engine's chunk arrays (never row by row).
+
+Each function takes a whole chunk of replications; replications that failed are
+left out (they are listed in the chunk's `failed`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from simulator.analysis.market import market_series
+from simulator.engine.model import Model
+from simulator.engine.run import Chunk
+from simulator.scenario.schema import Scenario
+
+TRAJECTORY_COLUMNS = [
+    "replication", "date", "venture", "partner", "pledged", "paid_in",
+    "outstanding", "cancelled", "committed", "share", "member",
+]  # fmt: skip
+OUTCOME_COLUMNS = [
+    "replication", "venture", "pledged_final", "committed_final", "paid_in_final",
+    "outstanding_final", "cancelled_final", "members_final", "collapsed", "collapse_date",
+    "reference_date", "committed_at_reference", "market_at_reference", "capital_to_market",
+]  # fmt: skip
+EVENT_COLUMNS = ["replication", "date", "type", "partner", "venture", "amount", "detail"]
+FAILURE_COLUMNS = ["point", "replication", "seed", "error"]
+_EPS = 1e-9
+
+
+def month_dates(start: int, count: int) -> pd.DatetimeIndex:
+    """First day of each simulated month."""
+    return pd.date_range(f"{start // 12:04d}-{start % 12 + 1:02d}-01", periods=count, freq="MS")
+
+
+class Context:
+    """What the tables of one model need besides the chunk: dates, market, reference month."""
+
+    def __init__(self, scenario: Scenario, model: Model):
+        self.model = model
+        self.dates = month_dates(model.start, model.horizon)
+        self.market = market_table(scenario, self.dates)
+        self.reference = reference_index(scenario, model)
+        values = self.market[self.market["series"] == "market"]["value"].to_numpy()
+        self.market_at_reference = values[self.reference] if self.reference is not None else None
+
+
+def committed_and_outstanding(c: Chunk) -> tuple[np.ndarray, np.ndarray]:
+    committed = c.pledged - c.cancelled
+    outstanding = committed - c.paid_in
+    outstanding[np.abs(outstanding) < _EPS] = 0.0
+    return committed, outstanding
+
+
+def outcome_table(ctx: Context, c: Chunk) -> pd.DataFrame:
+    """One row per (replication, venture): final ledger totals, collapse, market ratio."""
+    model, dates = ctx.model, ctx.dates
+    ok = c.ok
+    R, V = int(ok.sum()), len(model.ventures)
+    committed, outstanding = committed_and_outstanding(c)
+    last = model.horizon - 1
+
+    def final(a: np.ndarray, month: int = last) -> np.ndarray:
+        return a[ok][:, :, :, month].sum(axis=2).ravel()
+
+    collapse = c.collapse[ok].ravel()
+    out = pd.DataFrame(
+        {
+            "replication": np.repeat(np.flatnonzero(ok) + c.first, V),
+            "venture": pd.Categorical.from_codes(np.tile(np.arange(V), R), model.venture_ids),
+            "pledged_final": final(c.pledged),
+            "committed_final": final(committed),
+            "paid_in_final": final(c.paid_in),
+            "outstanding_final": final(outstanding),
+            "cancelled_final": final(c.cancelled),
+            "members_final": c.member[ok][:, :, :, last].sum(axis=2).ravel(),
+            "collapsed": collapse >= 0,
+            "collapse_date": _dates_or_nat(dates, collapse),
+        }
+    )
+    if ctx.reference is not None:
+        at_ref = final(committed, ctx.reference)
+        out["reference_date"] = dates[ctx.reference]
+        out["committed_at_reference"] = at_ref
+        out["market_at_reference"] = ctx.market_at_reference
+        out["capital_to_market"] = at_ref / ctx.market_at_reference
+    else:
+        for col in OUTCOME_COLUMNS[-4:]:
+            out[col] = np.nan
+    return out[OUTCOME_COLUMNS]
+
+
+def _dates_or_nat(dates: pd.DatetimeIndex, months: np.ndarray) -> pd.DatetimeIndex:
+    values = dates.values[np.clip(months, 0, None)].copy()
+    values[months < 0] = np.datetime64("NaT")
+    return pd.DatetimeIndex(values)
+
+
+def trajectory_table(ctx: Context, c: Chunk) -> pd.DataFrame:
+    """One row per (replication, month, venture, partner taking part in the venture)."""
+    model = ctx.model
+    committed, outstanding = committed_and_outstanding(c)
+    R, V, P, H = c.pledged.shape
+    mask = model.involved[None, :, :, None] & c.ok[:, None, None, None]
+    mask = np.broadcast_to(mask, (R, V, P, H))
+    r, v, p, t = np.nonzero(mask)
+    return pd.DataFrame(
+        {
+            "replication": (r + c.first).astype(np.int64),
+            "date": ctx.dates[t],
+            "venture": pd.Categorical.from_codes(v, categories=model.venture_ids),
+            "partner": pd.Categorical.from_codes(p, categories=model.members),
+            "pledged": c.pledged[mask],
+            "paid_in": c.paid_in[mask],
+            "outstanding": outstanding[mask],
+            "cancelled": c.cancelled[mask],
+            "committed": committed[mask],
+            "share": c.share[mask],
+            "member": c.member[mask],
+        }
+    )[TRAJECTORY_COLUMNS]
+
+
+def event_table(ctx: Context, c: Chunk) -> pd.DataFrame:
+    """One row per event, in the order they happened."""
+    names = np.array(["", *ctx.model.members], dtype=object)
+    vnames = np.array(["", *ctx.model.venture_ids], dtype=object)
+    ev = [e for e in c.events if e[0] not in c.failed]
+    return pd.DataFrame(
+        {
+            "replication": np.array([e[0] for e in ev], dtype=np.int64),
+            "date": ctx.dates[np.array([e[1] for e in ev], dtype=np.int64)],
+            "type": [e[2] for e in ev],
+            "partner": names[np.array([e[3] for e in ev], dtype=np.int64) + 1],
+            "venture": vnames[np.array([e[4] for e in ev], dtype=np.int64) + 1],
+            "amount": np.array([e[5] for e in ev], dtype=float),
+            "detail": [e[6] for e in ev],
+        }
+    )[EVENT_COLUMNS]
+
+
+def venture_totals(c: Chunk, variables: list[str]) -> np.ndarray:
+    """Venture totals over partners, (replications that ran, ventures, variables, months)."""
+    committed, _ = committed_and_outstanding(c)
+    arrays = {
+        "pledged": c.pledged,
+        "committed": committed,
+        "paid_in": c.paid_in,
+        "cancelled": c.cancelled,
+    }
+    ok = c.ok
+    return np.stack([arrays[k][ok].sum(axis=2) for k in variables], axis=2).astype(np.float32)
+
+
+def failure_table(c: Chunk, seed: int, point: int = 0) -> pd.DataFrame:
+    """The replications that raised: enough to rerun each one alone."""
+    return pd.DataFrame(
+        {
+            "point": np.full(len(c.failed), point, dtype=np.int64),
+            "replication": np.array(list(c.failed), dtype=np.int64),
+            "seed": np.full(len(c.failed), seed, dtype=np.int64),
+            "error": list(c.failed.values()),
+        }
+    )[FAILURE_COLUMNS]
+
+
+def market_table(scenario: Scenario, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """The market projection per month, plus benchmark points, in the scenario's unit."""
+    frames = []
+    if scenario.market is not None:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "series": "market",
+                    "label": scenario.market.label,
+                    "date": dates,
+                    "value": market_series(scenario.market, scenario.start, len(dates)),
+                }
+            )
+        )
+    for bid, b in scenario.benchmarks.items():
+        points = sorted(b.points.items())
+        frames.append(
+            pd.DataFrame(
+                {
+                    "series": bid,
+                    "label": b.label or bid,
+                    "date": month_dates(points[0][0], points[-1][0] - points[0][0] + 1)[
+                        [m - points[0][0] for m, _ in points]
+                    ],
+                    "value": [v for _, v in points],
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame({"series": [], "label": [], "date": [], "value": []})
+    return pd.concat(frames, ignore_index=True)
+
+
+def reference_index(scenario: Scenario, model: Model) -> int | None:
+    """Month index of the market reference date (default: the last market point in range)."""
+    m = scenario.market
+    if m is None:
+        return None
+    ref = m.reference if m.reference is not None else max(m.points)
+    return int(min(max(ref - model.start, 0), model.horizon - 1))
