@@ -5,12 +5,24 @@ Public API (pinned by tests/test_api.py):
     scenario = load_scenario("scenarios/atos_joins.yaml", overrides=["partners.state.pledge=150"])
     results = run(scenario, replications=2000, seed=7)   # a ResultSet
     results.summary(); results.plot_funding(); results.save("results/atos")
+
+    grid = sweep("scenarios/sweeps/atos_terms.yaml", out="results/atos_terms")  # a ResultSet
+    grid.points; grid.plot_heatmap(); grid.plot_outcome("committed_final")
 """
 
 from simulator.errors import ConsimError, ScenarioError
+from simulator.experiments.sweep import sweep
 from simulator.results import ResultSet
 from simulator.runner import is_stochastic, run
 from simulator.scenario.load import load_scenario
 
-__all__ = ["ConsimError", "ResultSet", "ScenarioError", "is_stochastic", "load_scenario", "run"]
+__all__ = [
+    "ConsimError",
+    "ResultSet",
+    "ScenarioError",
+    "is_stochastic",
+    "load_scenario",
+    "run",
+    "sweep",
+]
 __version__ = "0.1.0"

@@ -11,7 +11,8 @@ NUMERIC_OUTCOMES = (
 
 
 def summarize_points(outcomes: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
-    """One row per (point, venture): replications, P(collapse), mean and 5/50/95 % of each outcome.
+    """One row per (point, venture): replications, P(collapse), mean, std and 5/50/95 % of each
+    outcome.
 
     The design's parameter columns come first, so the table reads on its own.
     """
@@ -25,6 +26,7 @@ def summarize_points(outcomes: pd.DataFrame, design: pd.DataFrame) -> pd.DataFra
             continue
         values = grouped[column]
         table[f"{column}_mean"] = values.mean()
+        table[f"{column}_std"] = values.std(ddof=1)
         q = values.quantile([0.05, 0.5, 0.95]).unstack()
         table[f"{column}_q05"] = q[0.05]
         table[f"{column}_q50"] = q[0.5]

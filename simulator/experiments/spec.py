@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag
 
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.load import validate_model
@@ -34,14 +34,6 @@ class Range(Strict):
     steps: int | None = Field(default=None, ge=2)
     integer: bool = False
 
-    @model_validator(mode="after")
-    def _ordered(self):
-        if self.low > self.high:
-            raise ValueError(
-                f"low must not exceed high (got low {self.low:g} > high {self.high:g})"
-            )
-        return self
-
 
 class Values(Strict):
     """An explicit list of values (numbers, dates, text); sampling designs pick one uniformly."""
@@ -49,7 +41,17 @@ class Values(Strict):
     values: list[float | int | str | bool] = Field(min_length=1)
 
 
-Parameter = Annotated[Range | Values, Field(union_mode="left_to_right")]
+def _parameter_kind(data) -> str:
+    """The union's tag, from raw data when validating, from the model when serializing."""
+    listed = isinstance(data, Values) or (isinstance(data, dict) and "values" in data)
+    return "values" if listed else "range"
+
+
+# A tagged union: errors come from the one form the entry is written in, not from both.
+Parameter = Annotated[
+    Annotated[Range, Tag("range")] | Annotated[Values, Tag("values")],
+    Discriminator(_parameter_kind),
+]
 
 
 class Design(Strict):
@@ -110,6 +112,11 @@ def _check(sweep: Sweep, doc: Document, path: Path) -> list[Problem]:
     for key, p in sweep.parameters.items():
         if not all(key.split(".")):
             problems.append(at(("parameters", key), f"empty key in path (got {key!r})"))
+        if isinstance(p, Range) and p.low > p.high:
+            problems.append(
+                at(("parameters", key, "low"),
+                   f"low must not exceed high (got low {p.low:g} > high {p.high:g})")
+            )  # fmt: skip
         if sweep.design.type == "grid" and isinstance(p, Range) and p.steps is None:
             problems.append(
                 at(

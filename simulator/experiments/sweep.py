@@ -8,6 +8,7 @@ file's line). Replication i of every point uses child i of the sweep's seed.
 from __future__ import annotations
 
 import copy
+import difflib
 import time
 from pathlib import Path
 
@@ -66,6 +67,7 @@ def sweep(
         "total_replications": len(design) * spec.replications,
         "seed": spec.seed,
         "stochastic": True,
+        "market_reference": first.market_reference,
         "chunk": chunk,
         "sweep_hash": sweep_hash(spec, first.base_hash),
         "resolved_sweep": spec.model_dump(mode="json"),
@@ -79,15 +81,17 @@ def sweep(
         manifest["executor"], manifest["workers"] = pool.name, pool.workers
         began = time.perf_counter()
         tasks = plan_tasks(len(design), spec.replications, chunk)
-        _run_tasks(spec, points, tasks, store, pool, progress)
+        saved = _run_tasks(spec, points, tasks, store, pool, progress)
     finally:
         pool.close()
     manifest["seconds"] = round(time.perf_counter() - began, 3)
+    manifest["tasks"] = {"total": len(tasks), "saved_before": saved, "run": len(tasks) - saved}
     _finish(spec, design, points, tasks, store, manifest, plots)
     return ResultSet.load(out, skip=() if load else ("outcomes",))
 
 
-def _run_tasks(spec: Sweep, points: dict, tasks: list, store: Store, pool, progress: bool) -> None:
+def _run_tasks(spec: Sweep, points: dict, tasks: list, store: Store, pool, progress: bool) -> int:
+    """Run the tasks not yet saved; return how many were already saved (resumed from)."""
     done = store.done()
     todo = [t for t in tasks if t.index not in done]
     total = len(points) * spec.replications
@@ -106,6 +110,7 @@ def _run_tasks(spec: Sweep, points: dict, tasks: list, store: Store, pool, progr
         for result in pool.map(run_task, works):
             store.write(result)
             bar.update(result.task.replications)
+    return len(tasks) - len(todo)
 
 
 def _finish(spec, design, points, tasks, store: Store, manifest: dict, plots: bool) -> None:
@@ -161,6 +166,8 @@ class PointContext(Context):
         self.scenario_name = scenario.name
         self.unit = scenario.unit
         self.base_hash = scenario_hash(scenario)
+        ref = self.reference
+        self.market_reference = None if ref is None else f"{self.dates[ref]:%Y-%m-%d}"
         self.labels = {
             "partners": {k: m.label or k for k, m in scenario.members().items()},
             "ventures": {k: v.label or k for k, v in scenario.ventures.items()},
@@ -172,6 +179,7 @@ def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.Data
     base_file = base_path(spec, sweep_file)
     base = resolve(base_file)
     base.data.setdefault("name", base_file.stem)
+    _check_paths(spec, base, base_file, doc)
     design = expand(spec)
     for column in design.columns[1:]:
         if design[column].dtype == object:  # mixed lists of values: keep one type per column
@@ -203,6 +211,32 @@ def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.Data
             )  # fmt: skip
         points[row.point] = Point(PointContext(scenario, model), values)
     return design, points
+
+
+def _check_paths(spec: Sweep, base: Document, base_file: Path, doc: Document) -> None:
+    """Each parameter's path must lead to an existing entry of the base scenario; only its
+    last key may be new (then the scenario schema says whether it is allowed there)."""
+    problems = []
+    for key in spec.parameters:
+        node, parts = base.data, key.split(".")
+        for i, part in enumerate(parts[:-1]):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+                continue
+            where = ".".join(parts[:i]) or "the top level"
+            known = [str(k) for k in node] if isinstance(node, dict) else []
+            near = difflib.get_close_matches(part, known, n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            mark = doc.mark_for(("parameters", key), key=True)
+            allowed = ", ".join(known) or "nothing, it is not a mapping"
+            message = (
+                f"unknown key path: no {part!r} in {where} of {base_file.name} "
+                f"({hint}expected one of: {allowed})"
+            )
+            problems.append(Problem(mark.file, mark.line, mark.col, f"parameters.{key}", message))
+            break
+    if problems:
+        raise ScenarioError(problems)
 
 
 def _plain(value):

@@ -1,0 +1,254 @@
+"""Plots of a sweep: outcomes against the varied parameters, heatmaps, collapse, trajectories.
+
+They read the sweep's `points`, `design` and `quantiles` tables (never the
+per-replication outcomes, which may not fit in memory) and return Figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+OUTCOME_LABELS = {
+    "committed_final": "committed at the end",
+    "paid_in_final": "paid in at the end",
+    "cancelled_final": "cancelled at the end",
+    "pledged_final": "pledged at the end",
+    "outstanding_final": "outstanding at the end",
+    "members_final": "members at the end",
+    "committed_at_reference": "committed at the market reference date",
+    "capital_to_market": "capital / market at the reference date",
+}
+_PERCENT = FuncFormatter(lambda x, _: f"{100 * x:.3g} %")
+
+
+def _figure(rows: int, cols: int, size: tuple[float, float]):
+    fig = Figure(figsize=(size[0] * cols, size[1] * rows), layout="constrained")
+    return fig, np.atleast_2d(fig.subplots(rows, cols, squeeze=False))
+
+
+def _venture_points(results, venture: str | None) -> tuple[pd.DataFrame, str]:
+    points = results.points
+    venture = venture or str(points["venture"].iloc[0])
+    return points[points["venture"] == venture], venture
+
+
+def _parameters(results) -> list[str]:
+    return list(results.manifest.get("parameters") or results.design.columns[1:])
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _ylabel(results, outcome: str) -> str:
+    unit = results.manifest.get("unit", "")
+    label = OUTCOME_LABELS.get(outcome, outcome)
+    if outcome in ("members_final", "capital_to_market"):
+        return label
+    return f"{label} ({unit})"
+
+
+def plot_outcome(results, outcome="committed_final", parameter=None, venture=None, ax=None):
+    """Mean of `outcome` per design point against `parameter`, with ± 2 standard errors;
+    with no other parameter, also the 5–95 % range of single replications as a band.
+
+    On a grid, points sharing the other parameters' values are joined by a line.
+    """
+    points, venture = _venture_points(results, venture)
+    parameter = parameter or _parameters(results)[0]
+    if ax is None:
+        fig, axes = _figure(1, 1, (6.4, 4.2))
+        ax = axes[0, 0]
+    others = [p for p in _parameters(results) if p != parameter]
+    grid = results.manifest.get("design", {}).get("type") == "grid"
+    groups = points.groupby(others, sort=True) if (grid and others) else [((), points)]
+    for key, g in groups:
+        g = g.sort_values(parameter)
+        x = g[parameter] if _is_numeric(g[parameter]) else g[parameter].astype(str)
+        label = ", ".join(_short(o, v) for o, v in zip(others, np.atleast_1d(key), strict=False))
+        mean = g[f"{outcome}_mean"]
+        se = g[f"{outcome}_std"].fillna(0) / np.sqrt(g["replications"])
+        line = ax.errorbar(x, mean, yerr=2 * se, marker="o", ms=4, capsize=2,
+                           lw=1.4 if grid else 0, elinewidth=1, label=label or None)  # fmt: skip
+        if not others:
+            color = line.lines[0].get_color()
+            lo, hi = g[f"{outcome}_q05"], g[f"{outcome}_q95"]
+            if grid:
+                ax.fill_between(x, lo, hi, color=color, alpha=0.15, label="5–95 % of runs")
+            else:
+                ax.vlines(x, lo, hi, color=color, alpha=0.25, lw=3, label="5–95 % of runs")
+    ax.set_xlabel(parameter)
+    ax.set_ylabel(_ylabel(results, outcome))
+    if outcome == "capital_to_market":
+        ax.yaxis.set_major_formatter(_PERCENT)
+    ax.set_title(f"{_venture_label(results, venture)}: mean per design point (± 2 s.e.)",
+                 fontsize=10)  # fmt: skip
+    ax.grid(alpha=0.3)
+    if (grid and others and len(points) / max(1, points[parameter].nunique()) <= 8) or not others:
+        title = ", ".join(o.split(".")[-1] for o in others) or None
+        ax.legend(fontsize=8, title=title, title_fontsize=8)
+    return ax.figure
+
+
+def _short(key: str, value) -> str:
+    name = key.split(".")[-1]
+    return f"{name}={value:.3g}" if isinstance(value, float) else f"{name}={value}"
+
+
+def _venture_label(results, venture: str) -> str:
+    return results.manifest.get("labels", {}).get("ventures", {}).get(venture, venture)
+
+
+def plot_outcomes(results, outcomes=None, venture=None):
+    """Small multiples: each kept outcome (rows) against each varied parameter (columns)."""
+    outcomes = outcomes or [
+        o for o in ("committed_final", "paid_in_final", "capital_to_market", "members_final")
+        if f"{o}_q50" in results.points
+    ]  # fmt: skip
+    params = _parameters(results)
+    fig, axes = _figure(len(outcomes), len(params), (5.2, 3.6))
+    for i, outcome in enumerate(outcomes):
+        for j, parameter in enumerate(params):
+            plot_outcome(results, outcome, parameter, venture=venture, ax=axes[i, j])
+            axes[i, j].set_title("")
+            if j:
+                axes[i, j].set_ylabel("")
+    fig.suptitle(_title(results, "outcomes against the varied parameters"))
+    return fig
+
+
+def _grid_pivot(results, column: str, venture=None) -> pd.DataFrame | None:
+    params = _parameters(results)
+    if len(params) != 2 or results.manifest.get("design", {}).get("type") != "grid":
+        return None
+    points, _ = _venture_points(results, venture)
+    return points.pivot_table(index=params[1], columns=params[0], values=column, aggfunc="mean")
+
+
+def plot_heatmap(results, outcome="committed_final", venture=None, ax=None, column=None):
+    """Mean `outcome` over a two-parameter grid, one cell per design point, values written in."""
+    column = column or f"{outcome}_mean"
+    table = _grid_pivot(results, column, venture)
+    if table is None:
+        raise ValueError("a heatmap needs a grid design over exactly two parameters")
+    if ax is None:
+        fig, axes = _figure(1, 1, (6.4, 4.8))
+        ax = axes[0, 0]
+    image = ax.imshow(table.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+    ax.set_xticks(
+        range(table.shape[1]), [f"{v:g}" if isinstance(v, float) else v for v in table.columns]
+    )
+    ax.set_yticks(
+        range(table.shape[0]), [f"{v:g}" if isinstance(v, float) else v for v in table.index]
+    )
+    ax.set_xlabel(table.columns.name)
+    ax.set_ylabel(table.index.name)
+    values = table.to_numpy()
+    span = np.nanmax(values) - np.nanmin(values) or 1.0
+    for (r, c), v in np.ndenumerate(values):
+        text = f"{v:.0%}" if column == "p_collapse" else f"{v:,.3g}"
+        dark = (v - np.nanmin(values)) / span < 0.6
+        ax.text(
+            c, r, text, ha="center", va="center", fontsize=8, color="white" if dark else "black"
+        )
+    label = "P(collapse)" if column == "p_collapse" else "mean " + _ylabel(results, outcome)
+    ax.figure.colorbar(image, ax=ax, label=label)
+    ax.set_title(label, fontsize=10)
+    return ax.figure
+
+
+def plot_collapse(results, venture=None, ax=None):
+    """Probability of collapse across the design: a heatmap on a 2-parameter grid, else
+    against the first parameter, with its binomial standard error."""
+    if _grid_pivot(results, "p_collapse", venture) is not None:
+        return plot_heatmap(results, venture=venture, ax=ax, column="p_collapse")
+    points, venture = _venture_points(results, venture)
+    parameter = _parameters(results)[0]
+    if ax is None:
+        fig, axes = _figure(1, 1, (6.4, 4.2))
+        ax = axes[0, 0]
+    g = points.sort_values(parameter)
+    p, n = g["p_collapse"], g["replications"]
+    ax.errorbar(g[parameter], p, yerr=np.sqrt(p * (1 - p) / n), fmt="o", ms=4, capsize=2)
+    ax.set_ylim(-0.02, 1.02)
+    ax.yaxis.set_major_formatter(_PERCENT)
+    ax.set_xlabel(parameter)
+    ax.set_ylabel("P(collapse)")
+    ax.set_title(f"{_venture_label(results, venture)}: probability of collapse per design "
+                 "point (± 1 s.e.)", fontsize=10)  # fmt: skip
+    ax.grid(alpha=0.3)
+    return ax.figure
+
+
+def plot_trajectories(results, variable="committed", venture=None, points=None, ax=None):
+    """Monthly median and 5–95 % band of a venture total for a few design points
+    (by default the lowest, middle and highest by mean final committed), with the market."""
+    q = results.quantiles
+    venture = venture or str(q["venture"].iloc[0])
+    q = q[(q["venture"] == venture) & (q["variable"] == variable)]
+    if points is None:
+        final = results.points[results.points["venture"] == venture]
+        final = final.sort_values(
+            "committed_final_mean" if "committed_final_mean" in final else "point"
+        )
+        picks = final["point"].to_numpy()
+        points = list(dict.fromkeys(picks[[0, len(picks) // 2, -1]]))
+    if ax is None:
+        fig, axes = _figure(1, 1, (8.5, 4.4))
+        ax = axes[0, 0]
+    design = results.design.set_index("point")
+    for point in points:
+        g = q[q["point"] == point]
+        where = ", ".join(_short(c, design.loc[point, c]) for c in design.columns)
+        line = ax.plot(g["date"], g["q50"], lw=2, label=f"point {point}: {where}")[0]
+        ax.fill_between(g["date"], g["q05"], g["q95"], color=line.get_color(), alpha=0.18)
+    unit = results.manifest.get("unit", "")
+    ax.set_ylabel(f"{variable} ({unit})")
+    ax.set_title(f"{_venture_label(results, venture)}: {variable} capital over time for "
+                 "three design points (median, 5–95 % of runs)", fontsize=10)  # fmt: skip
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    _market_note(results, ax)
+    return ax.figure
+
+
+def _market_note(results, ax) -> None:
+    """The market projection is orders of magnitude above a consortium's capital: state it in
+    a note rather than squash the curves against a log axis."""
+    m = results.market
+    if m is None or m.empty or "market" not in set(m["series"]):
+        return
+    market = m[m["series"] == "market"]
+    ref = results.manifest.get("market_reference")
+    at = market[market["date"] == pd.Timestamp(ref)] if ref else market.iloc[[-1]]
+    row = at.iloc[0] if len(at) else market.iloc[-1]
+    unit = results.manifest.get("unit", "")
+    ax.text(0.01, 0.98, f"market projection: {row['value']:,.0f} {unit} in {row['date']:%Y-%m}",
+            transform=ax.transAxes, va="top", fontsize=8,
+            bbox={"boxstyle": "round", "fc": "white", "alpha": 0.8})  # fmt: skip
+
+
+def _title(results, what: str) -> str:
+    m = results.manifest
+    return (f"{m.get('title') or m.get('sweep')}: {what}\n"
+            f"{m.get('points')} design points × {m.get('replications')} replications, "
+            f"seed {m.get('seed')}")  # fmt: skip
+
+
+def save_sweep_plots(results, directory: Path) -> list[Path]:
+    directory = Path(directory)
+    figures = {"outcomes.png": plot_outcomes(results), "collapse.png": plot_collapse(results)}
+    if _grid_pivot(results, "committed_final_mean") is not None:
+        figures["heatmap.png"] = plot_heatmap(results)
+    if results.quantiles is not None and not results.quantiles.empty:
+        figures["trajectories.png"] = plot_trajectories(results)
+    written = []
+    for name, fig in figures.items():
+        fig.savefig(directory / name, dpi=110)
+        written.append(directory / name)
+    return written

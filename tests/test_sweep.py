@@ -1,0 +1,232 @@
+"""Sweeps end to end: files written, common random numbers, bad sweep files, failures, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_cli import PROBLEM_LINE, bad_input, consim, ok
+
+import simulator
+from simulator.engine import replication
+
+ROOT = Path(__file__).resolve().parents[1]
+ATOS = ROOT / "scenarios" / "atos_joins.yaml"
+BENCH = ROOT / "scenarios" / "reference" / "bench.yaml"
+SWEEP_FILES = ["outcomes.parquet", "quantiles.parquet", "points.csv", "design.csv",
+               "failures.csv", "market.csv", "manifest.json", "outcomes.png", "collapse.png",
+               "heatmap.png", "trajectories.png"]  # fmt: skip
+
+
+def write_sweep(tmp_path: Path, body: str, base: Path = ATOS, name: str = "s") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"scenario: {base}\n{body}", encoding="utf-8")
+    return path
+
+
+GRID = """\
+parameters:
+  candidates.atos.negotiation.success: {low: 0.2, high: 0.8, steps: 2}
+  candidates.atos.pledge: {values: [30, 90]}
+replications: 60
+seed: 5
+"""
+
+
+def test_sweep_writes_every_file_and_the_outcomes_have_the_parameters(tmp_path):
+    path = write_sweep(tmp_path, GRID)
+    done = ok(consim("sweep", path, "--executor", "serial", cwd=tmp_path))
+    out = tmp_path / "results" / "s"
+    assert sorted(p.name for p in out.iterdir()) == sorted(SWEEP_FILES)
+    o = pd.read_parquet(out / "outcomes.parquet")
+    assert len(o) == 4 * 60
+    assert {"point", "candidates.atos.negotiation.success", "candidates.atos.pledge"} <= set(o)
+    assert sorted(o.groupby("point")["candidates.atos.pledge"].first()) == [30, 30, 90, 90]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["failed"] == 0
+    assert "4 design point(s) × 60 replication(s)" in done.stdout
+    q = pd.read_parquet(out / "quantiles.parquet")
+    horizon = 63  # 2011-10 … 2016-12
+    assert len(q) == 4 * 2 * horizon  # points × (committed, paid_in) × months
+    assert (q["q05"] <= q["q50"]).all() and (q["q50"] <= q["q95"]).all()
+
+
+def test_points_summary_matches_the_outcomes(tmp_path):
+    r = simulator.sweep(
+        write_sweep(tmp_path, GRID), out=tmp_path / "o", executor="serial", plots=False
+    )
+    for point, g in r.outcomes.groupby("point"):
+        row = r.points[r.points["point"] == point].iloc[0]
+        assert row["replications"] == len(g)
+        assert row["committed_final_mean"] == pytest.approx(g["committed_final"].mean())
+        assert row["p_collapse"] == pytest.approx(g["collapsed"].mean())
+
+
+def test_replication_i_is_paired_across_points_and_with_consim_run(tmp_path):
+    # Common random numbers: with success fixed at 1 the pledge does not change who joins
+    # when, so members and join dates agree replication by replication across points, and
+    # each point equals `run` of the scenario with the same override and seed.
+    path = write_sweep(
+        tmp_path,
+        """\
+parameters:
+  candidates.atos.pledge: {values: [40, 80]}
+replications: 50
+seed: 9
+""",
+    )
+    r = simulator.sweep(path, out=tmp_path / "o", executor="serial", plots=False)
+    a, b = (r.outcomes[r.outcomes["point"] == p].reset_index(drop=True) for p in (0, 1))
+    assert (a["members_final"] == b["members_final"]).all()
+    for point, pledge in ((0, 40), (1, 80)):
+        single = simulator.run(ATOS, replications=50, seed=9,
+                               overrides=[f"candidates.atos.pledge={pledge}"])  # fmt: skip
+        mine = r.outcomes[r.outcomes["point"] == point].reset_index(drop=True)
+        np.testing.assert_array_equal(mine["committed_final"], single.outcomes["committed_final"])
+
+
+def test_trajectory_quantiles_are_exact(tmp_path):
+    r = simulator.sweep(
+        write_sweep(tmp_path, GRID), out=tmp_path / "o", executor="serial", plots=False
+    )
+    single = simulator.run(ATOS, replications=60, seed=5, overrides=[
+        "candidates.atos.negotiation.success=0.2", "candidates.atos.pledge=30"])  # fmt: skip
+    totals = single.trajectories.groupby(["date", "replication"])["committed"].sum().unstack()
+    q = r.quantiles[(r.quantiles["point"] == 0) & (r.quantiles["variable"] == "committed")]
+    np.testing.assert_allclose(q["q50"], totals.median(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(q["q95"], totals.quantile(0.95, axis=1), rtol=1e-6)
+    np.testing.assert_allclose(q["mean"], totals.mean(axis=1), rtol=1e-6)
+
+
+# --- bad sweep files: one clear line each, exit 2, nothing written ---------------------------
+
+BAD = {
+    "unknown key path": (
+        "parameters:\n  partners.stat.pledge: {values: [1, 2]}\n",
+        3, "did you mean 'state'?"),
+    "low above high": (
+        "parameters:\n  partners.state.pledge: {low: 200, high: 100, steps: 3}\n",
+        3, "low must not exceed high (got low 200 > high 100)"),
+    "zero samples": (
+        "parameters:\n  partners.state.pledge: {low: 100, high: 200}\n"
+        "  partners.orange.pledge: {low: 10, high: 90}\ndesign: {type: lhs, samples: 0}\n",
+        5, "out of range (got 0; expected ≥ 1)"),
+    "grid range without steps": (
+        "parameters:\n  partners.state.pledge: {low: 100, high: 200}\n",
+        3, "a range on a grid needs `steps`"),
+    "value the scenario refuses": (
+        "parameters:\n  partners.state.pledge: {values: [100, -5]}\n",
+        3, "[design point 1: partners.state.pledge=-5]"),
+    "unknown design": (
+        "parameters:\n  partners.state.pledge: {values: [1]}\ndesign: {type: factorial}\n",
+        4, "expected 'grid', 'lhs', 'sobol' or 'morris'"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_sweep_file_one_clear_line(tmp_path, case):
+    body, line, text = BAD[case]
+    path = write_sweep(tmp_path, body)
+    lines = bad_input(consim("sweep", path, "--executor", "serial", cwd=tmp_path))
+    assert len(lines) == 1, lines
+    m = PROBLEM_LINE.match(lines[0])
+    assert m and m["file"] == str(path) and int(m["line"]) == line, lines[0]
+    assert text in lines[0]
+    assert not (tmp_path / "results").exists()
+
+
+def test_missing_base_scenario(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("scenario: nowhere.yaml\nparameters:\n  a.b: {values: [1]}\n")
+    (line,) = bad_input(consim("sweep", path, cwd=tmp_path))
+    assert line.startswith(f"{path}:1:1: scenario: base scenario not found")
+
+
+def test_scheduler_nobody_answers(tmp_path):
+    path = write_sweep(tmp_path, GRID)
+    lines = bad_input(consim("sweep", path, "--scheduler", "tcp://127.0.0.1:9", cwd=tmp_path))
+    assert len(lines) == 1 and "cannot connect to scheduler tcp://127.0.0.1:9" in lines[0]
+    assert not (tmp_path / "results").exists()
+
+
+def test_refuses_a_non_empty_directory_and_resume_of_another_sweep(tmp_path):
+    path = write_sweep(tmp_path, GRID)
+    ok(consim("sweep", path, "--executor", "serial", "--no-plots", cwd=tmp_path))
+    (line,) = bad_input(consim("sweep", path, "--executor", "serial", cwd=tmp_path))
+    assert "output directory is not empty" in line and "--resume" in line
+    other = write_sweep(tmp_path, GRID.replace("seed: 5", "seed: 6"), name="t")
+    (line,) = bad_input(consim("sweep", other, "--out", "results/s", "--resume", cwd=tmp_path))
+    assert "cannot resume: these results come from a different sweep" in line
+
+
+# --- failures and interruptions ------------------------------------------------------------
+
+
+def test_a_replication_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    real = replication.Replication.run
+    calls = {"n": 0}
+
+    def flaky(self):
+        calls["n"] += 1
+        if calls["n"] in (3, 70):
+            raise FloatingPointError("drawn share is NaN")
+        return real(self)
+
+    monkeypatch.setattr(replication.Replication, "run", flaky)
+    r = simulator.sweep(
+        write_sweep(tmp_path, GRID), out=tmp_path / "o", executor="serial", plots=False
+    )
+    assert r.manifest["failed"] == 2
+    f = r.failures.sort_values(["point", "replication"]).reset_index(drop=True)
+    assert f[["point", "replication"]].values.tolist() == [[0, 2], [1, 9]]
+    assert (f["seed"] == 5).all() and f["error"].str.contains("FloatingPointError").all()
+    assert len(r.outcomes) == 4 * 60 - 2
+    assert r.points.set_index("point")["replications"].tolist() == [59, 59, 60, 60]
+
+
+BIG = """\
+parameters:
+  partners.state.pledge: {low: 80, high: 120, steps: 8}
+replications: 2000
+seed: 1
+keep: {outcomes: [committed_final, collapsed], trajectories: [committed]}
+"""
+
+
+def test_killed_sweep_resumes_to_the_same_result(tmp_path):
+    path = write_sweep(tmp_path, BIG, base=BENCH)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    cmd = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", "k", "--no-plots",
+           "--executor", "processes", "--workers", "2"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    parts = tmp_path / "k" / "parts"
+    deadline = time.monotonic() + 120
+    while len(list(parts.glob("*.outcomes.parquet"))) < 3:
+        assert proc.poll() is None, "the sweep finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    saved = len(list(parts.glob("*.outcomes.parquet")))
+    assert 3 <= saved < 32
+    assert not (tmp_path / "k" / "outcomes.parquet").exists()
+
+    ok(consim("sweep", path, "--out", "k", "--resume", "--no-plots", cwd=tmp_path, timeout=300))
+    ok(consim("sweep", path, "--out", "whole", "--no-plots", "--executor", "serial",
+              cwd=tmp_path, timeout=300))  # fmt: skip
+    manifest = json.loads((tmp_path / "k" / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["tasks"] == {"total": 32, "saved_before": saved, "run": 32 - saved}
+    for name in ("outcomes.parquet", "quantiles.parquet"):
+        resumed, whole = (pd.read_parquet(tmp_path / d / name) for d in ("k", "whole"))
+        pd.testing.assert_frame_equal(resumed, whole)
+    assert not (tmp_path / "k" / "parts").exists()
