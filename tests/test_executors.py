@@ -1,0 +1,145 @@
+"""Executors: serial, processes and Dask give the same numbers, value for value.
+
+The Dask tests start a real `dask scheduler` and two `dask worker` processes on
+127.0.0.1 and send sweeps through them, one of them losing a worker midway.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_sweep import BENCH, GRID, write_sweep
+
+import simulator
+from simulator.experiments.executors import ExecutorError, Processes, Serial, make_executor
+
+DASK = Path(sys.executable).parent / "dask"
+TABLES = ("outcomes", "quantiles", "points")
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def assert_same(a: simulator.ResultSet, b: simulator.ResultSet) -> None:
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+
+
+@pytest.fixture(scope="module")
+def serial_grid(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("serial")
+    return simulator.sweep(write_sweep(tmp, GRID), out=tmp / "o", executor="serial", plots=False,
+                           chunk=40)  # fmt: skip
+
+
+def test_executors_map_every_item_once():
+    for pool in (Serial(), Processes(2)):
+        try:
+            assert sorted(pool.map(square, range(20))) == [x * x for x in range(20)]
+        finally:
+            pool.close()
+
+
+def test_unknown_executor_and_scheduler_without_dask():
+    with pytest.raises(ExecutorError, match="unknown executor 'threads'"):
+        make_executor("threads")
+    with pytest.raises(ExecutorError, match="--scheduler is for the dask executor"):
+        make_executor("processes", scheduler="tcp://127.0.0.1:8786")
+
+
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_same_numbers_as_serial(tmp_path, serial_grid, executor):
+    r = simulator.sweep(write_sweep(tmp_path, GRID), out=tmp_path / "o", executor=executor,
+                        workers=2, plots=False, chunk=40)  # fmt: skip
+    assert r.manifest["executor"] == executor
+    assert_same(r, serial_grid)
+
+
+def test_run_on_processes_equals_serial():
+    a = simulator.run(BENCH, replications=1200, seed=4)
+    b = simulator.run(BENCH, replications=1200, seed=4, executor="processes", workers=2)
+    for name in ("outcomes", "trajectories", "events"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+
+
+# --- a real Dask cluster on 127.0.0.1 ----------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([str(DASK), *args], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+@pytest.fixture
+def cluster():
+    """`dask scheduler` and two `dask worker` processes; yields (address, workers)."""
+    address = f"tcp://127.0.0.1:{free_port()}"
+    host, port = address.rsplit(":", 1)
+    procs = [start("scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard")]
+    workers = [start("worker", address, "--nthreads", "1", "--no-dashboard", "--no-nanny",
+                     "--name", f"w{i}") for i in range(2)]  # fmt: skip
+    procs += workers
+    try:
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address, workers
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+def test_sweep_through_a_real_dask_cluster(tmp_path, serial_grid, cluster):
+    address, _ = cluster
+    r = simulator.sweep(write_sweep(tmp_path, GRID), out=tmp_path / "o", scheduler=address,
+                        executor="dask", plots=False, chunk=40)  # fmt: skip
+    assert r.manifest["executor"] == "dask" and r.manifest["workers"] == 2
+    assert_same(r, serial_grid)
+
+
+SLOW = """\
+parameters:
+  partners.state.pledge: {low: 80, high: 120, steps: 6}
+replications: 1000
+seed: 2
+keep: {outcomes: [committed_final, collapsed], trajectories: [committed]}
+"""
+
+
+def test_a_dask_worker_dying_midway_does_not_lose_the_sweep(tmp_path, cluster):
+    address, workers = cluster
+    path = write_sweep(tmp_path, SLOW, base=BENCH)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    cmd = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", "d", "--no-plots",
+           "--scheduler", address]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    parts = tmp_path / "d" / "parts"
+    deadline = time.monotonic() + 120
+    while len(list(parts.glob("*.outcomes.parquet"))) < 2:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(workers[0].pid, signal.SIGKILL)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    whole = simulator.sweep(path, out=tmp_path / "s", executor="serial", plots=False)
+    assert_same(simulator.ResultSet.load(tmp_path / "d"), whole)
