@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from simulator.engine.model import compile_scenario
 from simulator.errors import ConsimError
-from simulator.experiments.executors import make_executor
+from simulator.experiments.executors import Executor, make_executor
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.tasks import CHUNK, Point, Work, plan_tasks, run_task
 from simulator.manifest import build_manifest
@@ -54,7 +54,7 @@ def run(
     seed: int | None = None,
     overrides: tuple[str, ...] | list[str] = (),
     progress: bool = False,
-    executor: str = "serial",
+    executor: str | Executor = "serial",
     workers: int | None = None,
     scheduler: str | None = None,
 ) -> ResultSet:
@@ -78,7 +78,7 @@ def run(
     context = Context(scenario, compile_scenario(scenario))
     points = {0: Point(context)}
     works = (Work(t, points, seed, mode="run") for t in plan_tasks(1, replications, CHUNK))
-    pool = make_executor(executor, workers, scheduler)
+    pool, owned = make_executor(executor, workers, scheduler), isinstance(executor, str)
     results = []
     try:
         with progress_bar(replications, scenario.name, enabled=progress, minimum=2 * CHUNK) as bar:
@@ -86,7 +86,8 @@ def run(
                 results.append(result)
                 bar.update(result.task.replications)
     finally:
-        pool.close()
+        if owned:  # an executor passed in stays open for its owner's next run
+            pool.close()
     results.sort(key=lambda r: r.task.index)
     manifest = build_manifest(scenario, seed, replications, stochastic)
     manifest["executor"] = pool.name

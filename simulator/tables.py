@@ -57,29 +57,33 @@ def outcome_table(ctx: Context, c: Chunk) -> pd.DataFrame:
     model, dates = ctx.model, ctx.dates
     ok = c.ok
     R, V = int(ok.sum()), len(model.ventures)
-    committed, outstanding = committed_and_outstanding(c)
     last = model.horizon - 1
 
-    def final(a: np.ndarray, month: int = last) -> np.ndarray:
-        return a[ok][:, :, :, month].sum(axis=2).ravel()
+    def total(a: np.ndarray, month: int = last) -> np.ndarray:
+        """Sum over partners at one month, for the replications that ran (slice first: cheap)."""
+        return a[:, :, :, month][ok].sum(axis=2).ravel()
 
+    pledged, paid, cancelled = total(c.pledged), total(c.paid_in), total(c.cancelled)
+    committed = pledged - cancelled
+    outstanding = committed - paid
+    outstanding[np.abs(outstanding) < _EPS] = 0.0
     collapse = c.collapse[ok].ravel()
     out = pd.DataFrame(
         {
             "replication": np.repeat(np.flatnonzero(ok) + c.first, V),
             "venture": pd.Categorical.from_codes(np.tile(np.arange(V), R), model.venture_ids),
-            "pledged_final": final(c.pledged),
-            "committed_final": final(committed),
-            "paid_in_final": final(c.paid_in),
-            "outstanding_final": final(outstanding),
-            "cancelled_final": final(c.cancelled),
-            "members_final": c.member[ok][:, :, :, last].sum(axis=2).ravel(),
+            "pledged_final": pledged,
+            "committed_final": committed,
+            "paid_in_final": paid,
+            "outstanding_final": outstanding,
+            "cancelled_final": cancelled,
+            "members_final": c.member[:, :, :, last][ok].sum(axis=2).ravel(),
             "collapsed": collapse >= 0,
             "collapse_date": _dates_or_nat(dates, collapse),
         }
     )
     if ctx.reference is not None:
-        at_ref = final(committed, ctx.reference)
+        at_ref = total(c.pledged, ctx.reference) - total(c.cancelled, ctx.reference)
         out["reference_date"] = dates[ctx.reference]
         out["committed_at_reference"] = at_ref
         out["market_at_reference"] = ctx.market_at_reference
@@ -141,15 +145,23 @@ def event_table(ctx: Context, c: Chunk) -> pd.DataFrame:
 
 def venture_totals(c: Chunk, variables: list[str]) -> np.ndarray:
     """Venture totals over partners, (replications that ran, ventures, variables, months)."""
-    committed, _ = committed_and_outstanding(c)
-    arrays = {
-        "pledged": c.pledged,
-        "committed": committed,
-        "paid_in": c.paid_in,
-        "cancelled": c.cancelled,
-    }
     ok = c.ok
-    return np.stack([arrays[k][ok].sum(axis=2) for k in variables], axis=2).astype(np.float32)
+    every = ok.all()
+    sums = {}
+
+    def total(name: str) -> np.ndarray:
+        if name not in sums:
+            a = getattr(c, name)
+            sums[name] = (a if every else a[ok]).sum(axis=2)  # masking copies: only if needed
+        return sums[name]
+
+    columns = {
+        "pledged": lambda: total("pledged"),
+        "paid_in": lambda: total("paid_in"),
+        "cancelled": lambda: total("cancelled"),
+        "committed": lambda: total("pledged") - total("cancelled"),
+    }
+    return np.stack([columns[k]() for k in variables], axis=2).astype(np.float32)
 
 
 def failure_table(c: Chunk, seed: int, point: int = 0) -> pd.DataFrame:

@@ -134,7 +134,7 @@ def test_a_dask_worker_dying_midway_does_not_lose_the_sweep(tmp_path, cluster):
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
     parts = tmp_path / "d" / "parts"
     deadline = time.monotonic() + 120
-    while len(list(parts.glob("*.outcomes.parquet"))) < 2:
+    while len(list(parts.glob("*.outcomes.arrow"))) < 2:
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline
         time.sleep(0.05)

@@ -210,13 +210,13 @@ def test_killed_sweep_resumes_to_the_same_result(tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     parts = tmp_path / "k" / "parts"
     deadline = time.monotonic() + 120
-    while len(list(parts.glob("*.outcomes.parquet"))) < 3:
+    while len(list(parts.glob("*.outcomes.arrow"))) < 3:
         assert proc.poll() is None, "the sweep finished before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    saved = len(list(parts.glob("*.outcomes.parquet")))
+    saved = len(list(parts.glob("*.outcomes.arrow")))
     assert 3 <= saved < 32
     assert not (tmp_path / "k" / "outcomes.parquet").exists()
 

@@ -134,10 +134,19 @@ class Dask:
             self.cluster.close()
 
 
+Executor = Serial | Processes | Dask
+
+
 def make_executor(
-    name: str = "processes", workers: int | None = None, scheduler: str | None = None
-):
-    """An executor by name; `scheduler` (an address like tcp://host:8786) implies dask."""
+    name: str | Executor = "processes", workers: int | None = None, scheduler: str | None = None
+) -> Executor:
+    """An executor by name; `scheduler` (an address like tcp://host:8786) needs "dask".
+
+    An executor object is returned as it is, so a notebook can keep one pool (or one
+    Dask client) open across many runs and sweeps.
+    """
+    if not isinstance(name, str):
+        return name
     if scheduler and name != "dask":
         raise ExecutorError(f"--scheduler is for the dask executor (got --executor {name})")
     if name == "serial":

@@ -5,7 +5,7 @@ Layout of a sweep's directory:
     manifest.json        status "running" until the merge is done, then "complete"
     design.csv           one row per design point
     parts/               per task: NNNNNNNN.totals.npy, .rows.npy, .failures.parquet,
-                         and last .outcomes.parquet, whose presence marks the task done
+                         and last .outcomes.arrow, whose presence marks the task done
     outcomes.parquet, quantiles.parquet, points.csv, failures.csv, market.csv, *.png
 
 Every file is written under a temporary name and renamed into place, so an
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.errors import OutputExistsError
@@ -93,7 +94,7 @@ class Store:
 
     def done(self) -> set[int]:
         """Indices of the tasks whose parts are all on disk."""
-        return {int(p.name.split(".")[0]) for p in self.parts.glob("*.outcomes.parquet")}
+        return {int(p.name.split(".")[0]) for p in self.parts.glob("*.outcomes.arrow")}
 
     # --- parts -------------------------------------------------------------------------
 
@@ -109,10 +110,9 @@ class Store:
                 self._part(i, "failures.parquet"),
                 lambda p: result.failures.to_parquet(p, index=False),
             )
-        # Last: its presence says the task is done.
-        atomic_write(
-            self._part(i, "outcomes.parquet"), lambda p: result.outcomes.to_parquet(p, index=False)
-        )
+        # Last: its presence says the task is done. Arrow IPC, not parquet: parts are
+        # read once, by the merge, and IPC writes several times faster.
+        atomic_write(self._part(i, "outcomes.arrow"), lambda p: _write_ipc(p, result.outcomes))
 
     # --- the merge -----------------------------------------------------------------------
 
@@ -123,7 +123,8 @@ class Store:
             writer = None
             try:
                 for task in tasks:
-                    table = pq.read_table(self._part(task.index, "outcomes.parquet"))
+                    with pa.memory_map(str(self._part(task.index, "outcomes.arrow"))) as source:
+                        table = pa.ipc.open_file(source).read_all()
                     if writer is None:
                         writer = pq.ParquetWriter(path, table.schema)
                     writer.write_table(table.cast(writer.schema))
@@ -176,6 +177,23 @@ class Store:
         shutil.rmtree(self.parts, ignore_errors=True)
 
 
+def _quantiles(block: np.ndarray) -> np.ndarray:
+    """np.quantile(block, QUANTILES, axis=0) with its default (linear) method, computed from
+    one sort: about 3× faster than np.quantile's partition per level for these sizes."""
+    ordered = np.sort(block, axis=0).astype(np.float64)
+    position = np.asarray(QUANTILES) * (len(ordered) - 1)
+    below = np.floor(position).astype(int)
+    above = np.minimum(below + 1, len(ordered) - 1)
+    weight = (position - below).reshape(-1, *([1] * (block.ndim - 1)))
+    return ordered[below] + weight * (ordered[above] - ordered[below])
+
+
+def _write_ipc(path: Path, table: pd.DataFrame) -> None:
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
+        writer.write_table(arrow)
+
+
 def _save_npy(path: Path, array) -> None:
     with open(path, "wb") as f:
         np.save(f, np.asarray(array))
@@ -188,7 +206,7 @@ def _point_quantiles(point, arrays, ventures, variables, dates) -> pd.DataFrame:
     blocks = []
     for h0 in range(0, H, step):
         block = np.concatenate([a[rows, :, :, h0 : h0 + step] for a, rows in arrays])
-        q = np.quantile(block, QUANTILES, axis=0)  # (Q, V, K, hb)
+        q = _quantiles(block)  # (Q, V, K, hb)
         blocks.append((block.mean(axis=0, dtype=np.float64), q))
     mean = np.concatenate([b[0] for b in blocks], axis=-1)  # (V, K, H)
     q = np.concatenate([b[1] for b in blocks], axis=-1)  # (Q, V, K, H)

@@ -17,7 +17,7 @@ import pandas as pd
 from simulator.engine.model import compile_scenario
 from simulator.errors import Problem, ScenarioError
 from simulator.experiments.design import expand
-from simulator.experiments.executors import make_executor
+from simulator.experiments.executors import Executor, make_executor
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.spec import Sweep, base_path, load_sweep, sweep_hash
 from simulator.experiments.store import Store
@@ -33,7 +33,7 @@ from simulator.tables import Context
 def sweep(
     sweep_file: str | Path,
     out: str | Path | None = None,
-    executor: str = "processes",
+    executor: str | Executor = "processes",
     workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
@@ -74,7 +74,8 @@ def sweep(
         "status": "running",
         **provenance(),
     }
-    pool = make_executor(executor, workers, scheduler)  # before writing anything
+    # The executor starts before anything is written: one that cannot start leaves no trace.
+    pool, owned = make_executor(executor, workers, scheduler), isinstance(executor, str)
     try:
         store = Store(out)
         store.begin(manifest, design, resume=resume, force=force)
@@ -83,7 +84,8 @@ def sweep(
         tasks = plan_tasks(len(design), spec.replications, chunk)
         saved = _run_tasks(spec, points, tasks, store, pool, progress)
     finally:
-        pool.close()
+        if owned:  # an executor passed in stays open for its owner's next run
+            pool.close()
     manifest["seconds"] = round(time.perf_counter() - began, 3)
     manifest["tasks"] = {"total": len(tasks), "saved_before": saved, "run": len(tasks) - saved}
     _finish(spec, design, points, tasks, store, manifest, plots)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from simulator.engine.run import simulate
 from simulator.tables import (
+    FAILURE_COLUMNS,
     Context,
     event_table,
     failure_table,
@@ -106,22 +107,15 @@ def run_task(work: Work) -> TaskResult:
     for seg in work.task.segments:
         point = work.points[seg.point]
         chunk = simulate(point.context.model, work.seed, seg.count, seg.first)
-        failures.append(failure_table(chunk, work.seed, seg.point))
+        if chunk.failed:
+            failures.append(failure_table(chunk, work.seed, seg.point))
         table = outcome_table(point.context, chunk)
         if work.mode == "run":
             outcomes.append(table)
             trajectories.append(trajectory_table(point.context, chunk))
             events.append(event_table(point.context, chunk))
             continue
-        if work.outcomes is not None:
-            keep = ["replication", "venture", *work.outcomes]
-            if "collapsed" in work.outcomes:
-                keep.append("collapse_date")
-            table = table[keep]
-        for i, (name, value) in enumerate(point.parameters.items()):
-            table.insert(i, name, value)
-        table.insert(0, "point", np.int64(seg.point))
-        outcomes.append(table)
+        outcomes.append(_sweep_outcomes(table, seg.point, point.parameters, work.outcomes))
         totals = venture_totals(chunk, list(work.trajectories))
         trajectories.append(totals)
         rows_point.append(np.full(len(totals), seg.point, dtype=np.int64))
@@ -132,10 +126,26 @@ def run_task(work: Work) -> TaskResult:
         traj, ev, rows = np.concatenate(trajectories), None, np.concatenate(rows_point)
     return TaskResult(
         task=work.task,
-        outcomes=pd.concat(outcomes, ignore_index=True),
-        failures=pd.concat(failures, ignore_index=True),
+        outcomes=_concat(outcomes),
+        failures=_concat(failures) if failures else pd.DataFrame(columns=FAILURE_COLUMNS),
         trajectories=traj,
         events=ev,
         rows_point=rows,
         seconds=time.perf_counter() - began,
     )
+
+
+def _sweep_outcomes(table: pd.DataFrame, point: int, parameters: dict, keep) -> pd.DataFrame:
+    """point, the parameters' values, then the outcome columns kept (one construction)."""
+    n = len(table)
+    columns = ["replication", "venture", *(keep if keep is not None else table.columns[2:])]
+    if keep is not None and "collapsed" in keep:
+        columns.append("collapse_date")
+    data = {"point": np.full(n, point, dtype=np.int64)}
+    data.update({name: np.full(n, value) for name, value in parameters.items()})
+    data.update({c: table[c].array for c in columns})
+    return pd.DataFrame(data, copy=False)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)

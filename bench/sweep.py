@@ -1,0 +1,153 @@
+"""Benchmark the sweep machinery on scenarios/reference/bench.yaml.
+
+Measures, in one run so that the ratios compare like with like:
+  engine_reps_per_s     the engine alone: simulate() in a loop over the same points and seeds
+  serial reps_per_s     `consim sweep --executor serial` (design, seeding, tables, parts, merge)
+  processes reps_per_s  `--executor processes` on every core, the pool already started
+                        (a notebook or a long sweep pays the start once: pool_start_s)
+  harness_overhead      1 - serial / engine (target < 10 %)
+  speedup               processes / serial (target ≥ 1.8 on 2 cores); speedup_cold counts
+                        the pool's start too
+  peak_rss_mib          peak resident memory, summed over the sweep's processes, of a
+                        1,000,000-replication sweep (target < 1024 MiB; skip with --no-memory)
+The last line printed is a JSON object with these figures.
+Usage: python bench/sweep.py [--replications N] [--points K] [--no-memory]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+from simulator.engine.run import simulate
+from simulator.experiments.executors import Processes
+from simulator.experiments.spec import load_sweep
+from simulator.experiments.sweep import design_points, sweep
+from simulator.experiments.tasks import CHUNK
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "scenarios" / "reference" / "bench.yaml"
+
+
+def sweep_file(folder: Path, points: int, replications: int) -> Path:
+    path = folder / f"bench_{points}x{replications}.yaml"
+    path.write_text(
+        f"scenario: {BENCH}\n"
+        "parameters:\n"
+        f"  partners.state.pledge: {{low: 80, high: 120, steps: {points}}}\n"
+        f"replications: {replications}\nseed: 1\n"
+    )
+    return path
+
+
+def engine_loop(path: Path) -> float:
+    """Seconds for the engine alone over the same work (compiled models, no tables, no files)."""
+    spec, doc = load_sweep(path)
+    _, points = design_points(spec, path, doc)
+    t0 = time.perf_counter()
+    for point in points.values():
+        for first in range(0, spec.replications, CHUNK):
+            n = min(CHUNK, spec.replications - first)
+            simulate(point.context.model, spec.seed, n, first)
+    return time.perf_counter() - t0
+
+
+def timed_sweep(path: Path, out: Path, executor) -> float:
+    t0 = time.perf_counter()
+    sweep(path, out=out, executor=executor, force=True, plots=False, load=False)
+    return time.perf_counter() - t0
+
+
+def one_core():
+    """Pin this process to one core for the serial figures; return a function to undo it."""
+    if not hasattr(os, "sched_setaffinity"):
+        return lambda: None
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    return lambda: os.sched_setaffinity(0, cores)
+
+
+def peak_rss_of_sweep(path: Path, out: Path) -> tuple[float, float]:
+    """Run `consim sweep` in a subprocess; sample its process tree's total RSS. (MiB, seconds)"""
+    cmd = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", str(out), "--force",
+           "--no-plots"]  # fmt: skip
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    root, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        try:
+            tree = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    if proc.returncode:
+        raise SystemExit(f"the 1,000,000-replication sweep failed (exit {proc.returncode})")
+    return peak / 2**20, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--replications", type=int, default=20000, help="total, over all points")
+    ap.add_argument("--points", type=int, default=10)
+    ap.add_argument("--no-memory", action="store_true", help="skip the 1,000,000-run sweep")
+    args = ap.parse_args()
+    per_point = args.replications // args.points
+    total = per_point * args.points
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        path = sweep_file(tmp, args.points, per_point)
+        sweep(sweep_file(tmp, 2, 50), out=tmp / "warm", executor="serial", plots=False)
+        undo = one_core()
+        engine = engine_loop(path)
+        serial = timed_sweep(path, tmp / "serial", "serial")
+        undo()
+        t0 = time.perf_counter()
+        pool = Processes()
+        list(pool.map(abs, range(2 * pool.workers)))  # start every worker
+        started = time.perf_counter() - t0
+        try:
+            processes = timed_sweep(path, tmp / "processes", pool)
+        finally:
+            pool.close()
+        figures = {
+            "scenario": str(BENCH.relative_to(ROOT)),
+            "replications": total,
+            "points": args.points,
+            "engine_reps_per_s": round(total / engine, 1),
+            "reps_per_s": {
+                "serial": round(total / serial, 1),
+                "processes": round(total / processes, 1),
+            },
+            "harness_overhead": round(1 - engine / serial, 4),
+            "speedup": round(serial / processes, 3),
+            "speedup_cold": round(serial / (processes + started), 3),
+            "pool_start_s": round(started, 3),
+            "workers": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        }
+        print(f"engine alone      {total / engine:9,.0f} reps/s (one core)")
+        print(f"sweep, serial     {total / serial:9,.0f} reps/s (one core): "
+              f"harness overhead {100 * figures['harness_overhead']:.1f} %")  # fmt: skip
+        print(f"sweep, processes  {total / processes:9,.0f} reps/s: speedup {serial / processes:.2f}× "
+              f"({serial / (processes + started):.2f}× counting the pool's start, "
+              f"{started:.2f} s)")  # fmt: skip
+        if not args.no_memory:
+            big = sweep_file(tmp, 100, 10_000)
+            peak, seconds = peak_rss_of_sweep(big, tmp / "million")
+            figures["million"] = {"replications": 1_000_000, "peak_rss_mib": round(peak, 1),
+                                  "seconds": round(seconds, 1)}  # fmt: skip
+            print(f"1,000,000 replications: peak RSS {peak:,.0f} MiB (all processes), "
+                  f"{seconds:.0f} s")  # fmt: skip
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
