@@ -136,7 +136,8 @@ def main() -> None:
         print(f"engine alone      {total / engine:9,.0f} reps/s (one core)")
         print(f"sweep, serial     {total / serial:9,.0f} reps/s (one core): "
               f"harness overhead {100 * figures['harness_overhead']:.1f} %")  # fmt: skip
-        print(f"sweep, processes  {total / processes:9,.0f} reps/s: speedup {serial / processes:.2f}× "
+        print(f"sweep, processes  {total / processes:9,.0f} reps/s: "
+              f"speedup {serial / processes:.2f}× "
               f"({serial / (processes + started):.2f}× counting the pool's start, "
               f"{started:.2f} s)")  # fmt: skip
         if not args.no_memory:
