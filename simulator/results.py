@@ -30,6 +30,7 @@ FILES = {
     "design": "design.csv",
     "points": "points.csv",
     "quantiles": "quantiles.parquet",
+    "sensitivity": "sensitivity.csv",
 }
 SWEEP_FILES = {**FILES, "outcomes": "outcomes.parquet"}
 _DATES = {"outcomes": ["collapse_date", "reference_date"], "events": ["date"], "market": ["date"]}
@@ -48,6 +49,7 @@ class ResultSet:
     design: pd.DataFrame | None = None  # sweeps: one row per design point
     points: pd.DataFrame | None = None  # sweeps: outcome summaries per point and venture
     quantiles: pd.DataFrame | None = None  # sweeps: monthly quantiles per point
+    sensitivity: pd.DataFrame | None = None  # Sobol / Morris sweeps: indices per parameter
 
     @property
     def kind(self) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 OUTCOME_LABELS = {
     "committed_final": "committed at the end",
@@ -66,7 +66,12 @@ def plot_outcome(results, outcome="committed_final", parameter=None, venture=Non
         ax = axes[0, 0]
     others = [p for p in _parameters(results) if p != parameter]
     grid = results.manifest.get("design", {}).get("type") == "grid"
-    groups = points.groupby(others, sort=True) if (grid and others) else [((), points)]
+    if not grid:
+        _sampled(points, outcome, parameter, ax)
+        _label_axes(results, ax, outcome, parameter, venture, "mean per design point, "
+                    "and its average along the parameter")  # fmt: skip
+        return ax.figure
+    groups = points.groupby(others, sort=True) if others else [((), points)]
     for key, g in groups:
         g = g.sort_values(parameter)
         x = g[parameter] if _is_numeric(g[parameter]) else g[parameter].astype(str)
@@ -82,17 +87,41 @@ def plot_outcome(results, outcome="committed_final", parameter=None, venture=Non
                 ax.fill_between(x, lo, hi, color=color, alpha=0.15, label="5–95 % of runs")
             else:
                 ax.vlines(x, lo, hi, color=color, alpha=0.25, lw=3, label="5–95 % of runs")
+    _label_axes(results, ax, outcome, parameter, venture, "mean per design point (± 2 s.e.)")
+    if (others and len(points) / max(1, points[parameter].nunique()) <= 8) or not others:
+        title = ", ".join(o.split(".")[-1] for o in others) or None
+        ax.legend(fontsize=8, title=title, title_fontsize=8)
+    return ax.figure
+
+
+def _sampled(points: pd.DataFrame, outcome: str, parameter: str, ax) -> None:
+    """A sampling design: one dot per point, and the average over bins of the parameter
+    (eight equal-count bins for a number, each value for a list)."""
+    points = points.sort_values(parameter)  # categories appear on the axis in sorted order
+    y = points[f"{outcome}_mean"]
+    numeric = _is_numeric(points[parameter])
+    x = points[parameter] if numeric else points[parameter].astype(str)
+    ax.scatter(x, y, s=9, alpha=0.35, lw=0, label="design points")
+    if numeric and x.nunique() > 8:
+        bins = pd.qcut(x, 8, duplicates="drop")
+        trend = y.groupby(bins, observed=True).mean()
+        centres = x.groupby(bins, observed=True).mean()
+    else:
+        trend = y.groupby(x, sort=True).mean()
+        centres = trend.index
+    ax.plot(centres, trend.to_numpy(), color="black", lw=2, marker="o", ms=4, label="average")
+    ax.legend(fontsize=8)
+
+
+def _label_axes(results, ax, outcome: str, parameter: str, venture: str, what: str) -> None:
     ax.set_xlabel(parameter)
     ax.set_ylabel(_ylabel(results, outcome))
     if outcome == "capital_to_market":
         ax.yaxis.set_major_formatter(_PERCENT)
-    ax.set_title(f"{_venture_label(results, venture)}: mean per design point (± 2 s.e.)",
-                 fontsize=10)  # fmt: skip
+    if _is_numeric(results.design[parameter]):  # not on a categorical axis: it would relabel
+        ax.xaxis.set_major_locator(MaxNLocator(6))
+    ax.set_title(f"{_venture_label(results, venture)}: {what}", fontsize=10)
     ax.grid(alpha=0.3)
-    if (grid and others and len(points) / max(1, points[parameter].nunique()) <= 8) or not others:
-        title = ", ".join(o.split(".")[-1] for o in others) or None
-        ax.legend(fontsize=8, title=title, title_fontsize=8)
-    return ax.figure
 
 
 def _short(key: str, value) -> str:
@@ -233,6 +262,32 @@ def _market_note(results, ax) -> None:
             bbox={"boxstyle": "round", "fc": "white", "alpha": 0.8})  # fmt: skip
 
 
+def plot_sensitivity(results, outcome="committed_final", venture=None, ax=None):
+    """Sobol first-order and total indices (or Morris μ*), with confidence intervals."""
+    table = results.sensitivity
+    venture = venture or str(table["venture"].iloc[0])
+    t = table[(table["venture"] == venture) & (table["outcome"] == outcome)]
+    if ax is None:
+        fig, axes = _figure(1, 1, (7.5, 0.6 * len(t) + 1.8))
+        ax = axes[0, 0]
+    y = np.arange(len(t))
+    if "ST" in t:
+        ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="total (ST)", capsize=2)
+        ax.barh(y - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="first order (S1)", capsize=2)
+        ax.set_xlabel("Sobol index: share of the variance of the mean outcome")
+    else:
+        ax.barh(y, t["mu_star"], 0.5, xerr=t["mu_star_conf"], label="μ* (Morris)", capsize=2)
+        ax.set_xlabel(f"Morris μ*: mean absolute elementary effect ({_ylabel(results, outcome)})")
+    ax.set_yticks(y, t["parameter"])
+    ax.invert_yaxis()
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="x")
+    ax.set_title(f"{_venture_label(results, venture)}: what drives "
+                 f"{OUTCOME_LABELS.get(outcome, outcome)}", fontsize=10)  # fmt: skip
+    return ax.figure
+
+
 def _title(results, what: str) -> str:
     m = results.manifest
     return (f"{m.get('title') or m.get('sweep')}: {what}\n"
@@ -247,6 +302,8 @@ def save_sweep_plots(results, directory: Path) -> list[Path]:
         figures["heatmap.png"] = plot_heatmap(results)
     if results.quantiles is not None and not results.quantiles.empty:
         figures["trajectories.png"] = plot_trajectories(results)
+    if results.sensitivity is not None and not results.sensitivity.empty:
+        figures["sensitivity.png"] = plot_sensitivity(results)
     written = []
     for name, fig in figures.items():
         fig.savefig(directory / name, dpi=110)

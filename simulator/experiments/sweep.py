@@ -25,7 +25,7 @@ from simulator.experiments.tasks import CHUNK, Point, Work, plan_tasks, run_task
 from simulator.manifest import provenance
 from simulator.results import ResultSet
 from simulator.scenario.compose import resolve, set_path
-from simulator.scenario.load import scenario_hash, validate_document
+from simulator.scenario.load import names_new_entry, scenario_hash, validate_document
 from simulator.scenario.yamlio import Document
 from simulator.tables import Context
 
@@ -118,6 +118,7 @@ def _run_tasks(spec: Sweep, points: dict, tasks: list, store: Store, pool, progr
 def _finish(spec, design, points, tasks, store: Store, manifest: dict, plots: bool) -> None:
     """Merge the parts into the final tables, draw the plots, mark the sweep complete."""
     from simulator.analysis.points import summarize_points
+    from simulator.analysis.sensitivity import sensitivity
     from simulator.experiments.store import atomic_write
 
     context = points[0].context
@@ -137,11 +138,13 @@ def _finish(spec, design, points, tasks, store: Store, manifest: dict, plots: bo
         tasks, len(design), context.model.venture_ids, list(spec.keep.trajectories), context.dates
     )
     failures = store.failures(tasks)
+    indices = sensitivity(spec, summary)
     tables = {
         "points.csv": summary,
         "quantiles.parquet": quantiles,
         "failures.csv": failures,
         "market.csv": context.market,
+        **({"sensitivity.csv": indices} if indices is not None else {}),
     }
     for name, table in tables.items():
         path = store.dir / name
@@ -216,25 +219,28 @@ def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.Data
 
 
 def _check_paths(spec: Sweep, base: Document, base_file: Path, doc: Document) -> None:
-    """Each parameter's path must lead to an existing entry of the base scenario; only its
-    last key may be new (then the scenario schema says whether it is allowed there)."""
+    """A parameter may set a field that the base leaves out (the scenario schema then says
+    whether it is allowed), but not name a partner, venture, … that the base lacks: a typo
+    there would silently add a new member."""
     problems = []
     for key in spec.parameters:
-        node, parts = base.data, key.split(".")
+        node, parts = base.data, tuple(key.split("."))
         for i, part in enumerate(parts[:-1]):
             if isinstance(node, dict) and part in node:
                 node = node[part]
                 continue
-            where = ".".join(parts[:i]) or "the top level"
+            if not names_new_entry(parts[: i + 1]):
+                break  # a field the base leaves out: set_path creates it
+            where = ".".join(parts[:i])
             known = [str(k) for k in node] if isinstance(node, dict) else []
             near = difflib.get_close_matches(part, known, n=1)
             hint = f"did you mean {near[0]!r}? " if near else ""
-            mark = doc.mark_for(("parameters", key), key=True)
-            allowed = ", ".join(known) or "nothing, it is not a mapping"
+            allowed = ", ".join(known) or "none"
             message = (
                 f"unknown key path: no {part!r} in {where} of {base_file.name} "
                 f"({hint}expected one of: {allowed})"
             )
+            mark = doc.mark_for(("parameters", key), key=True)
             problems.append(Problem(mark.file, mark.line, mark.col, f"parameters.{key}", message))
             break
     if problems:

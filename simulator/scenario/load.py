@@ -151,6 +151,18 @@ def _show(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def names_new_entry(path: tuple, model: type = Scenario) -> bool:
+    """True when `path`'s last key would be a new entry of a mapping keyed by ids or dates
+    (a partner, a venture, a market point) rather than a field of a model."""
+    parent = _unwrap(_find_type(model, path[:-1]))
+    models = _models(parent)
+    if len(models) == 1:
+        return False
+    return typing.get_origin(parent) is dict or any(
+        typing.get_origin(_unwrap(a)) is dict for a in typing.get_args(parent)
+    )
+
+
 def _find_type(model: type, loc: tuple):
     """The annotation at `loc`, found by walking the model classes along the location."""
     tp = model
