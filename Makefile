@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python -m simulator demo --out results
+	$(BIN)/python -m simulator sweep scenarios/sweeps/atos_terms.yaml --out results/atos_terms --force
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
@@ -28,6 +29,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/sweep.py
 
 clean:
 	rm -rf $(VENV) results/*/

@@ -190,18 +190,42 @@ def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots
     click.echo(f"  wrote {out}/")
 
 
-@main.command(short_help="Check scenario files without running them.")
+def _is_sweep_file(path: Path) -> bool:
+    """A sweep file names a base `scenario:` and `parameters:`; a scenario file never does."""
+    from simulator.scenario.yamlio import read_file
+
+    data = read_file(path).data
+    return isinstance(data, dict) and "parameters" in data and "scenario" in data
+
+
+def _check_sweep(path: Path) -> str:
+    from simulator.experiments.spec import load_sweep
+    from simulator.experiments.sweep import design_points
+
+    spec, doc = load_sweep(path)
+    design, _ = design_points(spec, path, doc)
+    return (f"sweep: {len(design)} design points × {spec.replications} replications "
+            f"of {spec.scenario}")  # fmt: skip
+
+
+@main.command(short_help="Check scenario and sweep files without running them.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Check with these overrides applied.")  # fmt: skip
 def validate(files, overrides):
-    """Check scenario FILES without running them; report every problem found."""
+    """Check scenario and sweep FILES without running them; report every problem found.
+
+    A sweep file is checked at every design point (each is validated as a scenario).
+    """
     from simulator.errors import ScenarioError
     from simulator.scenario.load import load_scenario
 
     problems = []
     for f in files:
         try:
+            if _is_sweep_file(f):
+                click.echo(f"{f}: ok ({_check_sweep(f)})")
+                continue
             s = load_scenario(f, overrides)
             click.echo(f"{f}: ok ({len(s.partners)} partners, {len(s.candidates)} candidates, "
                        f"{s.horizon} months)")  # fmt: skip

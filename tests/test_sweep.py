@@ -230,3 +230,12 @@ def test_killed_sweep_resumes_to_the_same_result(tmp_path):
         resumed, whole = (pd.read_parquet(tmp_path / d / name) for d in ("k", "whole"))
         pd.testing.assert_frame_equal(resumed, whole)
     assert not (tmp_path / "k" / "parts").exists()
+
+
+def test_validate_checks_sweep_files_at_every_design_point(tmp_path):
+    good = ROOT / "scenarios" / "sweeps" / "atos_terms.yaml"
+    done = ok(consim("validate", good, cwd=tmp_path))
+    assert "ok (sweep: 25 design points × 200 replications" in done.stdout
+    bad = write_sweep(tmp_path, BAD["value the scenario refuses"][0])
+    (line,) = bad_input(consim("validate", bad, cwd=tmp_path))
+    assert line.startswith(f"{bad}:3:3: partners.state.pledge:") and "design point 1" in line
