@@ -52,12 +52,16 @@ def committed_and_outstanding(c: Chunk) -> tuple[np.ndarray, np.ndarray]:
     return committed, outstanding
 
 
-def outcome_table(ctx: Context, c: Chunk) -> pd.DataFrame:
-    """One row per (replication, venture): final ledger totals, collapse, market ratio."""
+def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
+    """The outcome table as numpy columns (`venture` as integer codes into the venture ids).
+
+    Sweeps turn it into an Arrow table directly; `outcome_table` into a DataFrame.
+    """
     model, dates = ctx.model, ctx.dates
     ok = c.ok
     R, V = int(ok.sum()), len(model.ventures)
     last = model.horizon - 1
+    n = R * V
 
     def total(a: np.ndarray, month: int = last) -> np.ndarray:
         """Sum over partners at one month, for the replications that ran (slice first: cheap)."""
@@ -68,36 +72,42 @@ def outcome_table(ctx: Context, c: Chunk) -> pd.DataFrame:
     outstanding = committed - paid
     outstanding[np.abs(outstanding) < _EPS] = 0.0
     collapse = c.collapse[ok].ravel()
-    out = pd.DataFrame(
-        {
-            "replication": np.repeat(np.flatnonzero(ok) + c.first, V),
-            "venture": pd.Categorical.from_codes(np.tile(np.arange(V), R), model.venture_ids),
-            "pledged_final": pledged,
-            "committed_final": committed,
-            "paid_in_final": paid,
-            "outstanding_final": outstanding,
-            "cancelled_final": cancelled,
-            "members_final": c.member[:, :, :, last][ok].sum(axis=2).ravel(),
-            "collapsed": collapse >= 0,
-            "collapse_date": _dates_or_nat(dates, collapse),
-        }
-    )
+    columns = {
+        "replication": np.repeat(np.flatnonzero(ok) + c.first, V),
+        "venture": np.tile(np.arange(V, dtype=np.int32), R),
+        "pledged_final": pledged,
+        "committed_final": committed,
+        "paid_in_final": paid,
+        "outstanding_final": outstanding,
+        "cancelled_final": cancelled,
+        "members_final": c.member[:, :, :, last][ok].sum(axis=2).ravel(),
+        "collapsed": collapse >= 0,
+        "collapse_date": _dates_or_nat(dates, collapse),
+    }
     if ctx.reference is not None:
         at_ref = total(c.pledged, ctx.reference) - total(c.cancelled, ctx.reference)
-        out["reference_date"] = dates[ctx.reference]
-        out["committed_at_reference"] = at_ref
-        out["market_at_reference"] = ctx.market_at_reference
-        out["capital_to_market"] = at_ref / ctx.market_at_reference
+        columns["reference_date"] = np.full(n, dates.values[ctx.reference])
+        columns["committed_at_reference"] = at_ref
+        columns["market_at_reference"] = np.full(n, ctx.market_at_reference)
+        columns["capital_to_market"] = at_ref / ctx.market_at_reference
     else:
-        for col in OUTCOME_COLUMNS[-4:]:
-            out[col] = np.nan
-    return out[OUTCOME_COLUMNS]
+        columns["reference_date"] = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        for name in OUTCOME_COLUMNS[-3:]:
+            columns[name] = np.full(n, np.nan)
+    return columns
 
 
-def _dates_or_nat(dates: pd.DatetimeIndex, months: np.ndarray) -> pd.DatetimeIndex:
+def outcome_table(ctx: Context, c: Chunk) -> pd.DataFrame:
+    """One row per (replication, venture): final ledger totals, collapse, market ratio."""
+    columns = outcome_columns(ctx, c)
+    columns["venture"] = pd.Categorical.from_codes(columns["venture"], ctx.model.venture_ids)
+    return pd.DataFrame(columns, copy=False)[OUTCOME_COLUMNS]
+
+
+def _dates_or_nat(dates: pd.DatetimeIndex, months: np.ndarray) -> np.ndarray:
     values = dates.values[np.clip(months, 0, None)].copy()
     values[months < 0] = np.datetime64("NaT")
-    return pd.DatetimeIndex(values)
+    return values
 
 
 def trajectory_table(ctx: Context, c: Chunk) -> pd.DataFrame:

@@ -12,13 +12,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from simulator.engine.run import simulate
 from simulator.tables import (
     FAILURE_COLUMNS,
+    OUTCOME_COLUMNS,
     Context,
     event_table,
     failure_table,
+    outcome_columns,
     outcome_table,
     trajectory_table,
     venture_totals,
@@ -92,7 +95,7 @@ class Work:
 @dataclass
 class TaskResult:
     task: Task
-    outcomes: pd.DataFrame
+    outcomes: pd.DataFrame | pa.Table  # run: a DataFrame; sweep: Arrow, written as it is
     failures: pd.DataFrame
     trajectories: pd.DataFrame | np.ndarray | None = None  # run: long table; sweep: totals
     events: pd.DataFrame | None = None
@@ -109,24 +112,30 @@ def run_task(work: Work) -> TaskResult:
         chunk = simulate(point.context.model, work.seed, seg.count, seg.first)
         if chunk.failed:
             failures.append(failure_table(chunk, work.seed, seg.point))
-        table = outcome_table(point.context, chunk)
         if work.mode == "run":
-            outcomes.append(table)
+            outcomes.append(outcome_table(point.context, chunk))
             trajectories.append(trajectory_table(point.context, chunk))
             events.append(event_table(point.context, chunk))
             continue
-        outcomes.append(_sweep_outcomes(table, seg.point, point.parameters, work.outcomes))
+        outcomes.append(
+            _sweep_outcomes(point.context, chunk, seg.point, point.parameters, work.outcomes)
+        )
         totals = venture_totals(chunk, list(work.trajectories))
         trajectories.append(totals)
         rows_point.append(np.full(len(totals), seg.point, dtype=np.int64))
     if work.mode == "run":
         traj, ev = pd.concat(trajectories, ignore_index=True), pd.concat(events, ignore_index=True)
-        rows = None
+        rows, table = None, _concat(outcomes)
     else:
         traj, ev, rows = np.concatenate(trajectories), None, np.concatenate(rows_point)
+        table = (
+            outcomes[0]
+            if len(outcomes) == 1
+            else pa.concat_tables(outcomes, promote_options="default")
+        )
     return TaskResult(
         task=work.task,
-        outcomes=_concat(outcomes),
+        outcomes=table,
         failures=_concat(failures) if failures else pd.DataFrame(columns=FAILURE_COLUMNS),
         trajectories=traj,
         events=ev,
@@ -135,16 +144,23 @@ def run_task(work: Work) -> TaskResult:
     )
 
 
-def _sweep_outcomes(table: pd.DataFrame, point: int, parameters: dict, keep) -> pd.DataFrame:
-    """point, the parameters' values, then the outcome columns kept (one construction)."""
-    n = len(table)
-    columns = ["replication", "venture", *(keep if keep is not None else table.columns[2:])]
+def _sweep_outcomes(context: Context, chunk, point: int, parameters: dict, keep) -> pa.Table:
+    """point, the parameters' values, then the outcome columns kept, as one Arrow table
+    (built from numpy columns: a DataFrame here would cost more than the rest of the task)."""
+    columns = outcome_columns(context, chunk)
+    n = len(columns["replication"])
+    names = ["replication", "venture", *(keep if keep is not None else OUTCOME_COLUMNS[2:])]
     if keep is not None and "collapsed" in keep:
-        columns.append("collapse_date")
-    data = {"point": np.full(n, point, dtype=np.int64)}
-    data.update({name: np.full(n, value) for name, value in parameters.items()})
-    data.update({c: table[c].array for c in columns})
-    return pd.DataFrame(data, copy=False)
+        names.append("collapse_date")
+    data = {"point": pa.array(np.full(n, point, dtype=np.int64))}
+    data.update({name: pa.array(np.full(n, value)) for name, value in parameters.items()})
+    for name in names:
+        if name == "venture":
+            ventures = pa.array(context.model.venture_ids, pa.string())
+            data[name] = pa.DictionaryArray.from_arrays(pa.array(columns[name]), ventures)
+        else:
+            data[name] = pa.array(columns[name])
+    return pa.table(data)
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
