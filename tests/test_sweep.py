@@ -239,3 +239,10 @@ def test_validate_checks_sweep_files_at_every_design_point(tmp_path):
     bad = write_sweep(tmp_path, BAD["value the scenario refuses"][0])
     (line,) = bad_input(consim("validate", bad, cwd=tmp_path))
     assert line.startswith(f"{bad}:3:3: partners.state.pledge:") and "design point 1" in line
+
+
+def test_executor_that_cannot_start_is_bad_input(tmp_path):
+    path = write_sweep(tmp_path, GRID)
+    (line, *_) = bad_input(consim("sweep", path, "--workers", "0", cwd=tmp_path))
+    assert "--workers" in line or "--workers" in "".join(_)
+    assert not (tmp_path / "results").exists()

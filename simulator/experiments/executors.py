@@ -12,6 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 
 from simulator.errors import ConsimError
@@ -53,7 +54,13 @@ class Processes:
             self.pool = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn")
             )
-        except (OSError, ValueError) as exc:
+            # Start the workers now, so that a pool that cannot start fails before a sweep
+            # writes anything (and their start overlaps the parent's own preparations).
+            # (Each submit with no idle worker spawns one, up to `workers`.)
+            for started in [self.pool.submit(int) for _ in range(self.workers)]:
+                started.result(timeout=120)
+        except (OSError, ValueError, BrokenProcessPool, TimeoutError) as exc:
+            self.close()
             raise ExecutorError(f"cannot start {self.workers} worker processes: {exc}") from None
 
     def map(self, fn: Callable, items: Iterable) -> Iterator:
@@ -72,7 +79,9 @@ class Processes:
                 yield future.result()
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        pool = getattr(self, "pool", None)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class Dask:
