@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -12,6 +13,7 @@ from matplotlib.ticker import FuncFormatter
 EVENT_STYLE = {"departure": ("tab:red", "leaves"), "join": ("tab:green", "joins"),
                "collapse": ("black", "collapse"), "raise": ("tab:blue", "raises"),
                "top_up": ("tab:blue", "tops up")}  # fmt: skip
+_LABEL_BOX = {"boxstyle": "square,pad=0.1", "fc": "white", "alpha": 0.75, "lw": 0}
 
 
 def _figure(figsize):
@@ -115,8 +117,9 @@ def _mark_events(results, venture, ax) -> None:
         ax.axvline(e["date"], color=color, ls="--", lw=1)
         who = _label(results, "partners", e["partner"]) if e["partner"] else e["venture"]
         text = f"{who} {verb}" + (f" ({e['amount']:,.0f})" if e["amount"] else "")
+        # A light box keeps the label readable where it crosses the coloured stack.
         ax.annotate(text, (e["date"], top * 0.97), rotation=90, va="top", ha="right",
-                    fontsize=8, color=color)  # fmt: skip
+                    fontsize=8, color=color, bbox=_LABEL_BOX)  # fmt: skip
 
 
 def _against_market(results, venture: str, ax) -> None:
@@ -145,32 +148,82 @@ def _against_market(results, venture: str, ax) -> None:
         ref = pd.Timestamp(o["reference_date"].iloc[0])
         mref = o["market_at_reference"].iloc[0]
         ax.axvline(ref, color="grey", ls=":", lw=1)
-        ax.annotate(
-            f"{ref:%Y-%m}: committed = {100 * ratio:.2f} %\nof a {mref:,.0f} {unit} market",
-            (ref, np.sqrt(mref * max(o['committed_at_reference'].median(), 1e-3))),
-            xytext=(6, 0), textcoords="offset points", fontsize=9,
-            bbox={"boxstyle": "round", "fc": "white", "alpha": 0.9},
-        )  # fmt: skip
+        _annotate_ratio(ax, ref, ratio, mref, o["committed_at_reference"].median(), unit,
+                        median=results.stochastic)  # fmt: skip
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="center left", fontsize=8, framealpha=0.9)
+    # Below the panel, not inside it: the legend then never hides a curve or the annotation.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8,
+              framealpha=0.9)  # fmt: skip
+
+
+def _annotate_ratio(ax, ref, ratio, market, committed, unit, median: bool) -> None:
+    """Capital / market at the reference date, written midway (on the log axis) between the
+    two curves and on the side of the reference line with more room, so it stays in the panel."""
+    left, right = ax.get_xlim()
+    on_right_half = (mdates.date2num(ref) - left) / (right - left) > 0.5
+    stat = " (median)" if median else ""
+    ax.annotate(
+        f"{ref:%Y-%m}: committed{stat}\n= {100 * ratio:.2f} % of a\n{market:,.0f} {unit} market",
+        (ref, np.sqrt(market * max(committed, 1e-3))),
+        xytext=(-8 if on_right_half else 8, 0), textcoords="offset points",
+        ha="right" if on_right_half else "left", va="center", ma="left", fontsize=9,
+        bbox={"boxstyle": "round", "fc": "white", "alpha": 0.9},
+    )  # fmt: skip
+
+
+# Curves of different what-ifs often coincide (the plan and "the State covers the gap" both end
+# at 285). Each scenario gets its own colour, dash pattern and marker; the first is drawn widest
+# and later ones narrower on top, so identical curves show as nested stripes, and markers sit
+# at staggered months so each scenario's markers stay visible on a shared curve.
+_DASHES = ["-", (0, (5, 2)), "-.", (0, (1, 1.5)), (0, (8, 2, 1, 2, 1, 2)), (0, (3, 1))]
+_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+
+
+def comparison_styles(count: int) -> list[dict]:
+    """Line properties for `count` scenarios: distinct colour, dashes and marker, widths falling."""
+    widths = np.linspace(4.5, 1.5, count) if count > 1 else [2.5]
+    return [
+        {"color": f"C{i % 10}", "ls": _DASHES[i % len(_DASHES)],
+         "marker": _MARKERS[i % len(_MARKERS)], "lw": float(w), "zorder": 3 + i}
+        for i, w in enumerate(widths)
+    ]  # fmt: skip
 
 
 def plot_comparison(named_results: dict, venture: str | None = None, ax=None):
-    """Total committed capital over time for several scenarios (median and 5–95 % band)."""
-    fig, ax = (ax.figure, ax) if ax is not None else _figure(figsize=(11, 5.5))
-    unit = ""
+    """Total committed capital over time for several scenarios (median and 5–95 % band).
+
+    The legend gives each scenario's final median (and band where uncertain)."""
+    fig, ax = (ax.figure, ax) if ax is not None else _figure(figsize=(13, 5.5))
+    unit = next((_unit(r) for r in named_results.values()), "")
+    totals = {}
     for name, res in named_results.items():
-        v = venture or _ventures(res, None)[0]
-        com = _totals(res, v, "committed")
-        (line,) = ax.plot(com.index, com["p50"], lw=2, label=name)
-        if res.stochastic:
-            ax.fill_between(com.index, com["p5"], com["p95"], color=line.get_color(), alpha=0.15)
-        unit = _unit(res)
+        totals[name] = _totals(res, venture or _ventures(res, None)[0], "committed")
+    styles = comparison_styles(len(totals))
+    # Bands first, under every line.
+    for (name, com), style in zip(totals.items(), styles, strict=True):
+        if named_results[name].stochastic:
+            ax.fill_between(com.index, com["p5"], com["p95"], color=style["color"], alpha=0.12,
+                            lw=0, zorder=1)  # fmt: skip
+    last = None
+    for i, ((name, com), style) in enumerate(zip(totals.items(), styles, strict=True)):
+        every = max(len(com) // 6, 1)
+        final = com.iloc[-1]
+        label = f"{name}: {final['p50']:,.0f} {unit}"
+        if named_results[name].stochastic:
+            label += f" (5–95 %: {final['p5']:,.0f}–{final['p95']:,.0f})"
+        ax.plot(com.index, com["p50"], label=label, markevery=(i * every // len(totals), every),
+                ms=7, mec="white", mew=0.8, solid_capstyle="butt", dash_capstyle="butt",
+                **style)  # fmt: skip
+        last = com.index[-1] if last is None else max(last, com.index[-1])
     ax.set_ylabel(f"committed capital ({unit})")
-    ax.set_ylim(bottom=0)
+    # Headroom above the highest curve: the widest line at the top must not be cut in half.
+    top = max((float(c[["p50", "p95"]].max().max()) for c in totals.values()), default=0.0)
+    ax.set_ylim(0, top * 1.08 if top > 0 else None)
     ax.set_title("What-ifs: committed capital over time (median, 5–95 % band where uncertain)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9)
+    title = f"median at {pd.Timestamp(last):%Y-%m}" if last is not None else None
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title=title,
+              title_fontsize=9, framealpha=0.9)  # fmt: skip
     fig.tight_layout()
     return fig
 

@@ -17,6 +17,6 @@ def progress_bar(
         unit_scale=True,
         dynamic_ncols=True,
         smoothing=0.1,
-        disable=True if (not enabled or total < minimum) else None,  # None: off when not a TTY
+        disable=None,  # None: off when the output is not a terminal (or a notebook)
         leave=False,
     )
