@@ -70,8 +70,13 @@ class Negotiations:
         """Open at this month's rounds if they are still to come, else next month's."""
         self.pending.discard(i)
         now = self.rep.env.now
-        month = int(now)
-        self._book(month if now <= month + ROUND else month + 1, i)
+        month = int(now) if now <= int(now) + ROUND else int(now) + 1
+        deadline = self.specs[i].rounds.deadline
+        if deadline is not None and month > deadline:
+            detail = "deadline passed before the trigger"
+            self.rep._event("negotiation_failed", self.specs[i].member, -1, 0.0, detail)
+            return
+        self._book(month, i)
 
     def departed(self, p: int) -> None:
         """Member p left: open the negotiations waiting for that departure."""
@@ -132,7 +137,13 @@ class Negotiations:
                 return
         nxt = month + r.every
         if r.rounds is not None and k >= r.rounds:
-            rep._event("negotiation_failed", n.member, -1, 0.0, f"{reason} (after {k} rounds)")
+            rep._event(
+                "negotiation_failed",
+                n.member,
+                -1,
+                0.0,
+                f"{reason} (after {k} round{'s' * (k > 1)})",
+            )
         elif r.deadline is not None and nxt > r.deadline:
             end = month_label(rep.model.start + r.deadline)
             rep._event("negotiation_failed", n.member, -1, 0.0, f"{reason} (deadline {end})")
