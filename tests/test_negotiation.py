@@ -3,6 +3,8 @@ rivals, several candidates, triggers, with exact dates."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -281,3 +283,29 @@ def test_round_events_reach_the_tables():
     r = run(BARGAIN)
     assert isinstance(r.events, pd.DataFrame)
     assert set(r.events["type"]) >= {"negotiation_round", "join", "departure"}
+
+
+# --- the example scenarios ------------------------------------------------------------------
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "scenarios" / "examples").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_scenarios_run(path):
+    r = simulator.run(path, replications=20, seed=2)
+    assert r.outcomes["replication"].nunique() == 20
+    assert not r.events.empty
+
+
+def test_negotiation_rounds_example_tells_its_story():
+    r = simulator.run(EXAMPLES[[p.stem for p in EXAMPLES].index("negotiation_rounds")], 200, 1)
+    e = r.events
+    assert set(e.loc[e["partner"] == "ovh", "type"]) == {
+        "negotiation_start",
+        "negotiation_round",
+        "negotiation_failed",
+    }
+    ovh = e[(e["partner"] == "ovh") & (e["type"] != "negotiation_start")]
+    assert ovh["detail"].str.contains("rival present: orange").all()
+    atos_start = e[(e["partner"] == "atos") & (e["type"] == "negotiation_start")]
+    assert (atos_start["date"] == pd.Timestamp("2011-12-01")).all()  # opened by Dassault leaving
