@@ -62,6 +62,26 @@ def test_added_hazard_and_a_window_extended_by_a_second_departure():
     assert_proportion((b >= 7) & (b <= 21), (1 - H0) ** 6 * (1 - 0.9**15), "b in window")
 
 
+@pytest.mark.parametrize("rival_first", [False, True])
+def test_a_rival_leaving_in_the_source_month_keeps_the_window(rival_first):
+    # b: 0.05 while its rival r is in, 0.02 after; r and the source a both leave in month 6,
+    # in either order. Month 6 uses 0.02 (§6.1), months 7 … 18 are in a's window (0.1),
+    # months 19 … 23 0.02 again.
+    rival = "r: {pledge: 10, departure: {at: 2020-07}}"
+    text = RAISED.replace(
+        "b: {pledge: 10, departure: {hazard: 0.02}}",
+        "b: {pledge: 10, departure: {hazard: 0.02, rival: r, rival_hazard: 0.05}}",
+    )
+    if rival_first:
+        text = text.replace("partners:\n", f"partners:\n  {rival}\n")
+    else:
+        text = text.replace("  c: {", f"  {rival}\n  c: {{")
+    r = simulator.run(scenario(text), replications=N, seed=SEED)
+    b = leave_month(r, "b")
+    assert_proportion(b == -1, 0.95**5 * 0.98 * 0.9**12 * 0.98**5, "b stays to the end")
+    assert_proportion(b == 6, 0.95**5 * 0.02, "b leaves in month 6")
+
+
 EXIT = """\
 start: 2020-01
 end: 2020-12

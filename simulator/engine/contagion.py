@@ -1,9 +1,11 @@
 """Contagion (docs/model.md §6.3): a departure raises others' hazards for a time, or makes
 them leave at once with a probability.
 
-A raised hazard uses the memoryless redraw of rival hazards (§6.1): a member's pending
-geometric draw is kept if it falls before the month the rate changes, and is otherwise
-discarded and drawn again from that month with the new rate.
+A raised hazard uses the memoryless redraw of rival hazards (§6.1). A member's geometric
+draw covers the months up to the next change of rate already known (a window opening
+or closing); past it, it is drawn again from that month with the rate then. When a
+departure changes the windows, the pending draw is kept if it falls before the month
+the change takes effect, and is otherwise drawn again from that month.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ from __future__ import annotations
 import math
 
 from simulator.engine.draws import draw, months_until_departure
-
-CLOSE = 0.9  # a window's end is handled at the end of its last month, before the next one
 
 
 class Contagion:
@@ -57,22 +57,21 @@ class Contagion:
                         self.rep._at(self.rep.env.now, self._exit, r.id, q, probability)
                 continue
             end = month + r.months
-            if self.since[k] <= month + 1 <= self.until[k]:
-                if end > self.until[k]:  # extended: the window now closes later
-                    self.until[k] = end
-                    self._schedule_close(k, end)
-                continue
-            self.since[k], self.until[k] = month + 1, end
+            if self.since[k] <= month + 1 <= self.until[k]:  # open: extend it
+                if end <= self.until[k]:
+                    continue
+                self.until[k] = end
+            else:
+                self.since[k], self.until[k] = month + 1, end
             self._wake(r.targets, month + 1)
-            self._schedule_close(k, end)
 
-    def _schedule_close(self, k: int, end: int) -> None:
-        if end + 1 < self.rep.model.horizon:
-            self.rep._at(end + CLOSE, self._close, k, end)
-
-    def _close(self, k: int, end: int) -> None:
-        if self.until[k] == end:  # not extended since
-            self._wake(self.rules[k].targets, end + 1)
+    def next_change(self, p: int, month: int) -> float:
+        """The first month after `month` in which p's rate changes as the windows stand."""
+        change = math.inf
+        for k, r in enumerate(self.rules):
+            if self.until[k] >= month and self.values[k][2] is None and p in r.targets:
+                change = min(change, self.since[k] if self.since[k] > month else self.until[k] + 1)
+        return change
 
     def _wake(self, members, month: int) -> None:
         for q in members:
@@ -95,6 +94,10 @@ class Contagion:
         while rep.is_member(d.member, d.venture):
             plain = raised if raised is not None and rep.is_member(d.rival) else base
             leave = month + months_until_departure(self.rate(d.member, plain, month), rng.random())
+            change = self.next_change(d.member, month)
+            if leave >= change < horizon:  # survives to a known change of rate: draw on
+                month = change
+                continue
             while True:
                 wake = self.waiting.setdefault(d.member, env.event())
                 waits = [env.timeout(max(min(leave, horizon) - env.now, 0.0)), wake]

@@ -3,7 +3,7 @@
 Same-month order (a month m runs from time m to m+1): departures at m+0.0,
 negotiation outcomes at m+0.1, negotiation rounds at m+0.15 (negotiation.py),
 policies at m+0.2, then that month's scheduled payments are settled, then venture
-checks (deadline, minimum capital) at m+0.5, contagion windows close at m+0.9.
+checks (deadline, minimum capital) at m+0.5.
 """
 
 from __future__ import annotations
