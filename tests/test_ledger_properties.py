@@ -1,10 +1,11 @@
 """Property tests: the ledger identities hold on random valid scenarios (docs/model.md §3, §10).
 
 A hypothesis strategy writes random scenarios (2-6 partners with pledges on upfront,
-tranche or calendar schedules, dated or hazard departures with rivals, candidates,
-match / top_up / raise policies, minimum capital with a deadline, one or two
-ventures); each is run for a few replications and every row of the trajectories is
-checked.
+tranche or calendar schedules, dated or hazard departures with rivals, candidates
+negotiating in the simple form or in rounds (triggers, vetoes, rivals, bargained
+pledges, until_filled), contagion rules, match / top_up / raise policies, minimum
+capital with a deadline, one or two ventures); each is run for a few replications and
+every row of the trajectories is checked.
 """
 
 from __future__ import annotations
@@ -167,12 +168,91 @@ def policies(draw, horizon: int, partners: list, members: list, ventures: list, 
 
 
 @st.composite
+def rounds(draw, horizon: int, me: str, members: list, ventures: dict, m: dict) -> dict:
+    """A negotiation in rounds (model.md §7.2-7.5); may make the candidate's pledge bargained."""
+    others = [x for x in members if x != me]
+    out: dict = {"every": draw(st.integers(1, 4))}
+    if draw(st.booleans()):
+        out["start"] = label(draw(st.integers(0, horizon - 1)))
+    else:
+        out["trigger"] = draw(
+            st.one_of(
+                st.builds(lambda who: {"departure": who}, st.sampled_from(["any", *others])),
+                st.builds(lambda c: {"capital_below": c}, st.integers(0, 400)),
+            )
+        )
+        if "capital_below" in out["trigger"] and len(ventures) > 1:
+            out["trigger"]["venture"] = draw(st.sampled_from(list(ventures)))
+    if draw(st.booleans()):
+        out["rounds"] = draw(st.integers(1, 6))
+    if draw(st.booleans()):
+        first = (
+            0
+            if "start" not in out
+            else int(out["start"][5:7]) - 1 + 12 * (int(out["start"][:4]) - 2020)
+        )
+        out["deadline"] = label(draw(st.integers(first, horizon - 1)))
+    if draw(st.booleans()):
+        out["round_failure"] = draw(
+            st.sampled_from([0.0, 0.3, {"dist": "uniform", "low": 0, "high": 0.5}])
+        )
+    for key in ("veto_by", "refuses_with"):
+        if others and draw(st.integers(0, 2)) == 0:
+            out[key] = draw(st.lists(st.sampled_from(others), min_size=1, max_size=2, unique=True))
+    mine = list(m["pledges"]) if "pledges" in m else [m.get("venture", next(iter(ventures)))]
+    with_minimum = all("minimum_capital" in ventures[v] for v in mine)
+    if with_minimum and draw(st.booleans()):
+        out["until_filled"] = True
+    if "pledges" not in m and draw(st.booleans()):  # bargained: the pledge is set at the table
+        m.pop("pledge", None)
+        out["max_pledge"] = draw(st.one_of(amounts, uncertain_amount))
+        if not with_minimum or draw(st.booleans()):
+            out["ask"] = draw(amounts)
+        out["min_share"] = draw(st.sampled_from([0.0, 0.2, 0.5]))
+        out["power"] = draw(st.sampled_from([0.0, 0.5, 1.0]))
+    return out
+
+
+@st.composite
+def contagion_rules(draw, members: list, at_risk: list) -> dict:
+    """0-2 contagion rules (model.md §6.3)."""
+    out: dict = {}
+    for i in range(draw(st.integers(0, 2))):
+        rule: dict = {
+            "from": draw(
+                st.one_of(
+                    st.just("any"),
+                    st.lists(st.sampled_from(members), min_size=1, max_size=3, unique=True),
+                )
+            )
+        }
+        effect = draw(st.sampled_from(["multiplier", "added", "probability"]))
+        if effect == "probability":
+            rule["to"] = draw(
+                st.one_of(
+                    st.just("any"), st.lists(st.sampled_from(members), min_size=1, unique=True)
+                )
+            )
+            rule["probability"] = draw(st.sampled_from([0.0, 0.5, 1.0]))
+        else:
+            if at_risk and draw(st.booleans()):
+                rule["to"] = draw(st.lists(st.sampled_from(at_risk), min_size=1, unique=True))
+            rule[effect] = draw(
+                st.sampled_from([0.5, 3.0] if effect == "multiplier" else [0.05, 0.5])
+            )
+            rule["months"] = draw(st.integers(1, 12))
+        out[f"k{i}"] = rule
+    return out
+
+
+@st.composite
 def scenario_texts(draw, force: str | None = None) -> str:
     horizon = draw(st.integers(6, 36))
     ventures = ["v0", "v1"][: draw(st.integers(1, 2))]
     partners = [f"a{i}" for i in range(draw(st.integers(2, 6)))]
     candidates = [f"c{i}" for i in range(draw(st.integers(0, 2)))]
     members = partners + candidates
+    at_risk: list = []  # members with a hazard departure (contagion can raise theirs)
     data: dict = {"start": label(0), "end": label(horizon - 1), "ventures": {}}
     for vid in ventures:
         v: dict = {"share_basis": draw(st.sampled_from(["committed", "paid_in"]))}
@@ -196,7 +276,11 @@ def scenario_texts(draw, force: str | None = None) -> str:
             dep = draw(departures(horizon, mid, others, ventures, candidate))
             if dep is not None:
                 m["departure"] = dep
-            if candidate:
+            if dep is not None and "hazard" in dep:
+                at_risk.append(mid)
+            if candidate and draw(st.booleans()):
+                m["negotiation"] = draw(rounds(horizon, mid, members, data["ventures"], m))
+            elif candidate:
                 m["negotiation"] = {
                     "start": label(draw(st.integers(0, horizon - 1))),
                     "duration": draw(
@@ -211,6 +295,9 @@ def scenario_texts(draw, force: str | None = None) -> str:
     pols = draw(policies(horizon, partners, members, ventures, force))
     if pols:
         data["policies"] = pols
+    rules = draw(contagion_rules(members, at_risk))
+    if rules:
+        data["contagion"] = rules
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 

@@ -57,11 +57,54 @@ class DepartureSpec:
 
 
 @dataclass(frozen=True)
+class BargainSpec:
+    """Bargained terms (model.md §7.3): the pledge to `venture` is set at the table."""
+
+    venture: int
+    ask: Number | None  # None: the gap to the venture's minimum capital
+    max_pledge: Number
+    min_share: Number
+    power: float  # the consortium's bargaining power α
+
+
+@dataclass(frozen=True)
+class RoundsSpec:
+    """A negotiation in rounds (model.md §7.2); None on the simple form."""
+
+    order: int  # file order among candidates: same-month rounds are held in this order
+    every: int
+    rounds: int | None  # None: until the deadline
+    deadline: int | None
+    failure: Number
+    trigger_member: int | None  # opens when this member leaves (-1: any member)
+    trigger_capital: float | None  # opens when committed capital falls below this...
+    trigger_venture: int | None  # ...in this venture
+    bargain: BargainSpec | None
+    veto_by: tuple  # member indices
+    refuses_with: tuple
+    until_filled: tuple  # venture indices whose gap must be open to keep talking
+
+
+@dataclass(frozen=True)
 class NegotiationSpec:
     member: int
-    start: int
+    start: int | None  # None: opened by a trigger
     duration: Number
     success: Number
+    rounds: RoundsSpec | None = None
+
+
+@dataclass(frozen=True)
+class ContagionSpec:
+    """A departure of a source raises the hazard of targets, or makes them leave (model.md §6.3)."""
+
+    id: str
+    sources: tuple | None  # member indices; None: any member
+    targets: tuple  # member indices (all members for `any`)
+    multiplier: Number | None
+    added: Number | None
+    months: int | None
+    probability: Number | None
 
 
 @dataclass(frozen=True)
@@ -100,6 +143,7 @@ class Model:
     departures: list[DepartureSpec]
     negotiations: list[NegotiationSpec]
     policies: list[PolicySpec]
+    contagion: list[ContagionSpec] = field(default_factory=list)
     involved: np.ndarray = field(default=None)  # (V, P): member has a row in this venture
     plan: object = field(default=None, repr=False)  # replication.Plan, built on first use
 
@@ -159,10 +203,26 @@ def compile_scenario(s: Scenario) -> Model:
                     None if d.venture is None else vindex[d.venture],
                 )
             )
+        if is_cand and m.negotiation.bargained:
+            sched = _schedule(m.schedule or Upfront(), s.start, anchored_default=False)
+            pledges.append(
+                PledgeSpec(vindex[m.venture or only], i, m.negotiation.max_pledge, sched)
+            )
         if is_cand:
-            n = m.negotiation
-            negotiations.append(NegotiationSpec(i, n.start - s.start, n.duration, n.success))
+            negotiations.append(_negotiation(s, m, i, index, vindex, len(negotiations), pledges))
     policies = [_policy(pid, p, index, vindex, only, s.start) for pid, p in s.policies.items()]
+    contagion = [
+        ContagionSpec(
+            cid,
+            None if c.from_ == "any" else tuple(index[x] for x in c.from_),
+            tuple(range(len(members))) if c.to == "any" else tuple(index[x] for x in c.to),
+            c.multiplier,
+            c.added,
+            c.months,
+            c.probability,
+        )
+        for cid, c in s.contagion.items()
+    ]
     ventures = [
         VentureSpec(
             vid,
@@ -188,6 +248,7 @@ def compile_scenario(s: Scenario) -> Model:
         departures=departures,
         negotiations=negotiations,
         policies=policies,
+        contagion=contagion,
         involved=involved,
     )
 
@@ -202,3 +263,35 @@ def _policy(pid, p, index, vindex, only, start) -> PolicySpec:
     assert isinstance(p, Raise)  # the schema's discriminated union has no other member
     sched = _schedule(p.schedule, start, anchored_default=False)
     return PolicySpec(kind="raise", at=p.at - start, amount=p.amount, schedule=sched, **common)
+
+
+def _negotiation(s, m, i, index, vindex, order, pledges) -> NegotiationSpec:
+    n = m.negotiation
+    start = None if n.start is None else n.start - s.start
+    if not n.in_rounds:
+        return NegotiationSpec(i, start, n.duration, n.success)
+    own = list(dict.fromkeys(p.venture for p in pledges if p.member == i))
+    watched = own[0] if own else 0
+    t = n.trigger
+    bargain = None
+    if n.bargained:
+        bargain = BargainSpec(own[0], n.ask, n.max_pledge, n.min_share, n.power)
+    rounds = RoundsSpec(
+        order=order,
+        every=n.every,
+        rounds=n.rounds if n.rounds is not None or n.deadline is not None else 1,
+        deadline=None if n.deadline is None else n.deadline - s.start,
+        failure=n.round_failure,
+        trigger_member=None
+        if t is None or t.departure is None
+        else (-1 if t.departure == "any" else index[t.departure]),
+        trigger_capital=None if t is None else t.capital_below,
+        trigger_venture=None
+        if t is None or t.capital_below is None
+        else (vindex[t.venture] if t.venture is not None else watched),
+        bargain=bargain,
+        veto_by=tuple(index[x] for x in n.veto_by),
+        refuses_with=tuple(index[x] for x in n.refuses_with),
+        until_filled=tuple(own) if n.until_filled else (),
+    )
+    return NegotiationSpec(i, start, 0.0, 1.0, rounds)

@@ -1,8 +1,9 @@
 """One replication: a SimPy environment in which members pledge, leave, join and policies act.
 
 Same-month order (a month m runs from time m to m+1): departures at m+0.0,
-negotiation outcomes at m+0.1, policies at m+0.2, then that month's scheduled
-payments are settled, then venture checks (deadline, minimum capital) at m+0.5.
+negotiation outcomes at m+0.1, negotiation rounds at m+0.15 (negotiation.py),
+policies at m+0.2, then that month's scheduled payments are settled, then venture
+checks (deadline, minimum capital) at m+0.5.
 """
 
 from __future__ import annotations
@@ -14,29 +15,14 @@ from functools import partial
 import numpy as np
 import simpy
 
+from simulator.engine.contagion import Contagion
+from simulator.engine.draws import draw, months_until_departure
 from simulator.engine.ledger import Ledger
 from simulator.engine.model import Model, PolicySpec, normalise
-from simulator.scenario.distributions import Distribution
+from simulator.engine.negotiation import Negotiations
+from simulator.engine.plan import Plan, plan_for
 
 JOIN, POLICY, CHECK = 0.1, 0.2, 0.5
-
-
-def draw(value, rng):
-    """A number as given, or one draw from its distribution."""
-    return value.sample(rng) if isinstance(value, Distribution) else value
-
-
-def months_until_departure(hazard: float, u: float) -> float:
-    """Whole months before leaving under a monthly hazard (geometric, by inversion of u)."""
-    if hazard <= 0.0:
-        return math.inf
-    if hazard >= 1.0:
-        return 0.0
-    return math.floor(math.log1p(-u) / math.log1p(-hazard))
-
-
-def _simple_hazard(d) -> bool:
-    return d.at is None and d.rival is None
 
 
 def _call(action, args, _event) -> None:
@@ -50,59 +36,6 @@ class RepOutcome:
     collapse: list  # per venture: month of collapse or None
     events: list  # (month, type, member, venture, amount, detail)
     match: list  # per match policy: (ratio, cap, month the funder left)
-
-
-def _is_fixed(spec) -> bool:
-    return not isinstance(spec.amount, Distribution) and spec.schedule.fixed is not None
-
-
-@dataclass
-class Plan:
-    """What every replication of a model starts from, worked out once per model."""
-
-    base: Ledger  # partners' pledges that are the same in every replication
-    initial_join: np.ndarray  # (V, P): partners are members of their ventures from month 0
-    drawn_pledges: list  # partners' pledges with an uncertain amount or schedule
-    hazard_specs: list  # partners whose departure is a plain monthly hazard...
-    hazard_start: np.ndarray  # ...the first month it applies...
-    hazard_fixed: np.ndarray | None  # ...and the hazards, if none is a distribution
-    other_departures: list  # partners' dated and rival departures
-    raises: list
-    pledges_by_member: dict  # member → its pledge specs (for candidates joining)
-
-
-def plan_for(model: Model) -> Plan:
-    if model.plan is None:
-        V, P, H = len(model.ventures), len(model.members), model.horizon
-        base = Ledger(V, P, H)
-        drawn = []
-        for spec in model.pledges:
-            if model.candidate[spec.member]:
-                continue
-            if _is_fixed(spec):
-                s = spec.schedule
-                base.pledge(spec.venture, spec.member, 0, spec.amount, s.offsets, s.fixed)
-            else:
-                drawn.append(spec)
-        partner_deps = [d for d in model.departures if not model.candidate[d.member]]
-        hazards = [d for d in partner_deps if _simple_hazard(d)]
-        by_member: dict = {}
-        for spec in model.pledges:
-            by_member.setdefault(spec.member, []).append(spec)
-        model.plan = Plan(
-            base=base,
-            initial_join=np.where(model.involved & ~model.candidate, 0, H),
-            drawn_pledges=drawn,
-            hazard_specs=hazards,
-            hazard_start=np.array([1 if d.start is None else max(d.start, 1) for d in hazards]),
-            hazard_fixed=None
-            if any(isinstance(d.hazard, Distribution) for d in hazards)
-            else np.array([d.hazard for d in hazards], dtype=float),
-            other_departures=[d for d in partner_deps if not _simple_hazard(d)],
-            raises=[p for p in model.policies if p.kind == "raise"],
-            pledges_by_member=by_member,
-        )
-    return model.plan
 
 
 def months_until_departure_vector(hazard: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -126,6 +59,9 @@ class Replication:
         self.policy_values: dict[str, dict] = {}
         self.topup_added: dict[str, float] = {}
         self.checks_scheduled: set = set()
+        self.plan = plan_for(model)
+        self.contagion: Contagion | None = None  # only when the scenario has contagion rules
+        self.negotiations: Negotiations | None = None  # only with negotiations in rounds
         self.minimum = [
             None if v.minimum_capital is None else draw(v.minimum_capital, rng)
             for v in model.ventures
@@ -135,8 +71,10 @@ class Replication:
 
     def run(self) -> RepOutcome:
         """Simulate; the flows land in the ledger, the rest is returned."""
-        m, plan, rng = self.model, plan_for(self.model), self.rng
+        m, plan, rng = self.model, self.plan, self.rng
         self._draw_policies()
+        if m.contagion:
+            self.contagion = Contagion(self, m.contagion)
         self.ledger.copy_from(plan.base)
         for spec in plan.drawn_pledges:
             self._pledge(spec.venture, spec.member, 0, draw(spec.amount, rng), spec.schedule)
@@ -144,8 +82,10 @@ class Replication:
         self._start_hazard_departures(plan)
         for d in plan.other_departures:
             self._start_departure(d, 1)
-        for n in m.negotiations:
+        for n in plan.simple_negotiations:
             self.env.process(self._negotiate(n))
+        if plan.round_negotiations:
+            self.negotiations = Negotiations(self, plan.round_negotiations)
         for pol in plan.raises:
             self._at(pol.at + POLICY, self._raise, pol)
         for v, spec in enumerate(m.ventures):
@@ -177,15 +117,19 @@ class Replication:
         rows = range(len(self.model.ventures)) if v is None else (v,)
         return any(self.join[r, p] <= m < self.leave[r, p] for r in rows)
 
-    def _leave(self, p: int, venture: int | None) -> None:
+    def _leave(self, p: int, venture: int | None, detail: str = "") -> None:
         month = self._month()
         for v in range(len(self.model.ventures)) if venture is None else (venture,):
             if self.join[v, p] <= month < self.leave[v, p]:
                 amount = self.ledger.cancel_from(v, p, month)
                 self.leave[v, p] = month
                 self._freeze_match(v, p, month)
-                self._event("departure", p, v, amount, "")
+                self._event("departure", p, v, amount, detail)
         self._signal(p)
+        if self.contagion is not None:
+            self.contagion.departed(p, month)
+        if self.negotiations is not None:
+            self.negotiations.departed(p)
         self._after_change(month)
 
     def _signal(self, p: int) -> None:
@@ -194,7 +138,9 @@ class Replication:
             event.succeed()
 
     def _start_departure(self, d, first_month: int) -> None:
-        if d.at is not None:
+        if d.at is None and d.member in self.plan.contagion_targets:
+            self.env.process(self.contagion.hazard_departure(d, first_month))
+        elif d.at is not None:
             self._at(d.at, self._leave_if_member, d.member, d.venture)
         elif d.rival is None:
             start = first_month if d.start is None else max(d.start, first_month)
@@ -254,7 +200,7 @@ class Replication:
         success = draw(n.success, rng)
         yield self.env.timeout(duration)
         month = self._month()
-        targets = plan_for(self.model).pledges_by_member.get(n.member, [])
+        targets = self.plan.pledges_by_member.get(n.member, [])
         open_targets = [s for s in targets if self.collapse[s.venture] is None]
         if not open_targets:
             detail = "its ventures collapsed" if targets else "no pledge to make"
@@ -263,14 +209,19 @@ class Replication:
         if rng.random() >= success:
             self._event("negotiation_failed", n.member, -1, 0.0, f"after {duration} months")
             return
-        for s in open_targets:
-            amount = self._pledge(s.venture, n.member, month, draw(s.amount, rng), s.schedule)
-            self.join[s.venture, n.member] = month
-            self._event("join", n.member, s.venture, amount, f"after {duration} months")
+        self.join_candidate(n.member, month, open_targets, None, f"after {duration} months")
+
+    def join_candidate(self, p: int, month: int, targets: list, amount, detail: str) -> None:
+        """Candidate p joins each venture of `targets` with `amount` (None: drawn per pledge)."""
+        for s in targets:
+            pledge = draw(s.amount, self.rng) if amount is None else amount
+            pledge = self._pledge(s.venture, p, month, pledge, s.schedule)
+            self.join[s.venture, p] = month
+            self._event("join", p, s.venture, pledge, detail)
         for d in self.model.departures:
-            if d.member == n.member:
+            if d.member == p:
                 self._start_departure(d, month + 1)
-        self._signal(n.member)
+        self._signal(p)
         self._after_change(month)
 
     # --- policies -----------------------------------------------------------------------
@@ -335,12 +286,9 @@ class Replication:
         match = self._match_committed(v)
         return sum(self.ledger.committed[v]) + sum(match.values()), match
 
-    def _top_up(self, pol: PolicySpec, month: int) -> None:
-        v, f = pol.venture, pol.funder
-        if self.collapse[v] is not None or not self.is_member(f, v):
-            return
-        vals = self.policy_values[pol.id]
-        # The same total the ownership shares use: committed capital of active members.
+    def active_committed(self, v: int, month: int) -> tuple[float, dict[int, float]]:
+        """Committed capital of v's active members, matching money included: the total the
+        ownership shares use (§10), with the matching money by funder."""
         match = self._match_committed(v)
         committed = self.ledger.committed[v]
         total = sum(
@@ -348,7 +296,15 @@ class Replication:
             for q in range(len(committed))
             if self.join[v, q] <= month < self.leave[v, q]
         )
-        own = committed[f] + match.get(f, 0.0)
+        return total, match
+
+    def _top_up(self, pol: PolicySpec, month: int) -> None:
+        v, f = pol.venture, pol.funder
+        if self.collapse[v] is not None or not self.is_member(f, v):
+            return
+        vals = self.policy_values[pol.id]
+        total, match = self.active_committed(v, month)
+        own = self.ledger.committed[v][f] + match.get(f, 0.0)
         share = vals["share"]
         need = (share * total - own) / (1.0 - share)
         if vals["cap"] is not None:
@@ -361,6 +317,8 @@ class Replication:
     # --- ventures -----------------------------------------------------------------------
 
     def _after_change(self, month: int) -> None:
+        if self.negotiations is not None and self.negotiations.by_capital:
+            self.negotiations.capital_changed()
         for pol in self.model.policies:
             if pol.kind == "top_up":
                 self._top_up(pol, month)
@@ -390,6 +348,8 @@ class Replication:
                 self.ledger.cancel_from(v, p, month + 1) for p in range(len(self.model.members))
             )
             self._event("collapse", -1, v, cancelled, f"committed {total:g} < minimum {minimum:g}")
+            if self.negotiations is not None and self.negotiations.by_capital:
+                self.negotiations.capital_changed()
 
     # --- records ------------------------------------------------------------------------
 

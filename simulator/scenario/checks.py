@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.restructuring_checks import contagion_checks, negotiation_checks
 from simulator.scenario.schema import Calendar, Member, Scenario, TopUp, Tranches, Upfront
 from simulator.scenario.types import month_label
 
@@ -29,6 +30,8 @@ def check(s: Scenario) -> list[Issue]:
             ctx.member_checks((group, pid), pid, member, group == "candidates")
     for pol_id, policy in s.policies.items():
         ctx.policy_checks(("policies", pol_id), policy)
+    for rule_id, rule in s.contagion.items():
+        contagion_checks(ctx, ("contagion", rule_id), rule)
     ctx.share_sums()
     if s.market is not None:
         ctx.market_checks()
@@ -85,8 +88,22 @@ class _Context:
     def member_checks(self, path, mid, m: Member, is_candidate):
         if m.pledges is not None and (m.pledge is not None or m.schedule is not None):
             self.add(path + ("pledges",), "give either pledge (+ schedule) or pledges, not both")
-        if m.pledge is None and (m.schedule is not None or m.venture is not None):
+        bargained = is_candidate and m.negotiation.bargained
+        if bargained and (m.pledge is not None or m.pledges is not None):
+            key = "pledge" if m.pledge is not None else "pledges"
+            self.add(
+                path + (key,),
+                "the amount is bargained: remove it (negotiation.max_pledge is the most the "
+                "candidate puts in; give venture and schedule without a pledge)",
+            )
+        elif (
+            m.pledge is None and (m.schedule is not None or m.venture is not None) and not bargained
+        ):
             self.add(path + ("pledge",), "schedule/venture given without a pledge amount")
+        if bargained and m.pledge is None:
+            self.default_venture(path, m.venture)
+            if m.schedule is not None:
+                self.schedule_checks(path + ("schedule",), m.schedule, 0.0, is_candidate)
         if m.pledge is not None:
             self.default_venture(path, m.venture)
             if m.schedule is not None:
@@ -97,7 +114,7 @@ class _Context:
                 path + ("pledges", vid, "schedule"), pledge.schedule, pledge.amount, is_candidate
             )
         if is_candidate:
-            self.in_horizon(path + ("negotiation", "start"), m.negotiation.start)
+            negotiation_checks(self, path, mid, m)
         if m.departure is not None:
             self.departure_checks(path + ("departure",), mid, m.departure, is_candidate)
 

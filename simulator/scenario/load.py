@@ -176,7 +176,12 @@ def _find_type(model: type, loc: tuple):
 def _allowed_keys(model: type, loc: tuple) -> list[str]:
     """Keys allowed at `loc` (a model, or a union holding one model such as `Market | None`)."""
     models = _models(_find_type(model, loc))
-    return list(models[0].model_fields) if len(models) == 1 else []
+    return list(_fields(models[0])) if len(models) == 1 else []
+
+
+def _fields(model: type) -> dict:
+    """A model's fields by the key written in YAML (the alias, e.g. `from`, where there is one)."""
+    return {f.alias or name: f for name, f in model.model_fields.items()}
 
 
 def _tags(tp) -> list[str]:
@@ -208,7 +213,7 @@ def _models(tp) -> list:
 def _step(tp, part):
     tp = _unwrap(tp)
     if _is_model(tp):
-        field = tp.model_fields.get(str(part))
+        field = _fields(tp).get(str(part))
         return field.annotation if field else None
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is dict:

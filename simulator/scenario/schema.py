@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from simulator.scenario.types import Amount, Id, Month, Months, Probability, Ratio
+from simulator.scenario.types import Amount, Id, MemberSet, Month, Months, Probability, Ratio
 
 
 class Strict(BaseModel):
@@ -82,10 +82,46 @@ class Partner(Member):
     """A member from the start."""
 
 
+class Trigger(Strict):
+    """What opens a negotiation instead of a date: a member leaving, or capital falling."""
+
+    departure: Id | None = None  # a member id, or `any`
+    capital_below: float | None = Field(None, ge=0)
+    venture: Id | None = None  # for capital_below: the venture watched
+
+
 class Negotiation(Strict):
-    start: Month
+    """Talks with a candidate: the simple form (start, duration, success) or rounds.
+
+    Writing any other key makes it a negotiation in rounds (docs/model.md §7.2):
+    a cadence, bargained terms, vetoes, rivals, a trigger instead of a start date.
+    """
+
+    start: Month | None = None
     duration: Months = 0.0
     success: Probability = 1.0
+    trigger: Trigger | None = None
+    every: int = Field(1, ge=1, le=120)
+    rounds: int | None = Field(None, ge=1, le=1200)
+    deadline: Month | None = None
+    round_failure: Probability = 0.0
+    ask: Amount | None = None
+    max_pledge: Amount | None = None
+    min_share: Probability = 0.0
+    power: float = Field(0.5, ge=0, le=1)
+    veto_by: MemberSet = ()
+    refuses_with: MemberSet = ()
+    until_filled: bool = False
+
+    @property
+    def in_rounds(self) -> bool:
+        """True when a key beyond the simple form's start, duration and success is written."""
+        return bool(self.model_fields_set - {"start", "duration", "success"})
+
+    @property
+    def bargained(self) -> bool:
+        """The pledge is bargained (max_pledge given) rather than drawn from `pledge`."""
+        return self.max_pledge is not None
 
 
 class Candidate(Member):
@@ -132,6 +168,21 @@ class Raise(Strict):
 Policy = Annotated[Match | TopUp | Raise, Field(discriminator="type")]
 
 
+# --- contagion ---------------------------------------------------------------------
+
+
+class Contagion(Strict):
+    """A departure of a `from` member raises the hazard of `to` members for `months`,
+    or makes each of them leave at once with `probability`."""
+
+    from_: MemberSet = Field(alias="from")
+    to: MemberSet = "any"
+    multiplier: Ratio | None = None
+    added: Probability | None = None
+    months: int | None = Field(None, ge=1, le=1200)
+    probability: Probability | None = None
+
+
 # --- ventures and the outside world ------------------------------------------------
 
 
@@ -169,6 +220,7 @@ class Scenario(Strict):
     partners: dict[Id, Partner] = Field(min_length=1)
     candidates: dict[Id, Candidate] = Field(default_factory=dict)
     policies: dict[Id, Policy] = Field(default_factory=dict)
+    contagion: dict[Id, Contagion] = Field(default_factory=dict)
     market: Market | None = None
     benchmarks: dict[Id, Benchmark] = Field(default_factory=dict)
     # `extends` is resolved before validation; kept here so the schema documents it.

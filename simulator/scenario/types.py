@@ -141,3 +141,41 @@ Amount = quantity(0, None, "an amount")
 Probability = quantity(0, 1, "a probability")
 Months = quantity(0, None, "a number of months")
 Ratio = quantity(0, None, "a ratio")
+
+
+def _parse_members(value: Any) -> str | tuple[str, ...]:
+    """`any`, one id, or a list of ids (kept as a tuple, in the order given)."""
+    if value == "any":
+        return "any"
+    items = [value] if isinstance(value, str) else value
+    if (
+        isinstance(items, list)
+        and items
+        and all(isinstance(v, str) and _ID.match(v) for v in items)
+    ):
+        return tuple(items)
+    raise PydanticCustomError(
+        "identifier",
+        "not a list of ids (got {got}; expected any, an id or a list of ids, "
+        "e.g. [orange, thales])",
+        {"got": repr(value)},
+    )
+
+
+MemberSet = Annotated[
+    Any,
+    BeforeValidator(_parse_members),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"const": "any"},
+                {"type": "string", "pattern": _ID.pattern},
+                {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": _ID.pattern},
+                    "minItems": 1,
+                },
+            ]
+        }
+    ),
+]

@@ -1,0 +1,77 @@
+"""What every replication of a model starts from, worked out once per model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.engine.ledger import Ledger
+from simulator.engine.model import Model
+from simulator.scenario.distributions import Distribution
+
+
+def _simple_hazard(d) -> bool:
+    return d.at is None and d.rival is None
+
+
+def _is_fixed(spec) -> bool:
+    return not isinstance(spec.amount, Distribution) and spec.schedule.fixed is not None
+
+
+@dataclass
+class Plan:
+    """What every replication of a model starts from, worked out once per model."""
+
+    base: Ledger  # partners' pledges that are the same in every replication
+    initial_join: np.ndarray  # (V, P): partners are members of their ventures from month 0
+    drawn_pledges: list  # partners' pledges with an uncertain amount or schedule
+    hazard_specs: list  # partners whose departure is a plain monthly hazard...
+    hazard_start: np.ndarray  # ...the first month it applies...
+    hazard_fixed: np.ndarray | None  # ...and the hazards, if none is a distribution
+    other_departures: list  # partners' dated and rival departures
+    raises: list
+    pledges_by_member: dict  # member → its pledge specs (for candidates joining)
+    simple_negotiations: list  # negotiations of the simple form (model.md §7.1)
+    round_negotiations: list  # negotiations in rounds (§7.2), in candidate file order
+    contagion_targets: frozenset  # members whose hazard a contagion rule can raise (§6.3)
+
+
+def plan_for(model: Model) -> Plan:
+    if model.plan is None:
+        V, P, H = len(model.ventures), len(model.members), model.horizon
+        base = Ledger(V, P, H)
+        drawn = []
+        for spec in model.pledges:
+            if model.candidate[spec.member]:
+                continue
+            if _is_fixed(spec):
+                s = spec.schedule
+                base.pledge(spec.venture, spec.member, 0, spec.amount, s.offsets, s.fixed)
+            else:
+                drawn.append(spec)
+        partner_deps = [d for d in model.departures if not model.candidate[d.member]]
+        targets = frozenset(
+            q for c in model.contagion if c.probability is None for q in c.targets
+        ) & {d.member for d in model.departures if d.hazard is not None}
+        hazards = [d for d in partner_deps if _simple_hazard(d) and d.member not in targets]
+        by_member: dict = {}
+        for spec in model.pledges:
+            by_member.setdefault(spec.member, []).append(spec)
+        model.plan = Plan(
+            base=base,
+            initial_join=np.where(model.involved & ~model.candidate, 0, H),
+            drawn_pledges=drawn,
+            hazard_specs=hazards,
+            hazard_start=np.array([1 if d.start is None else max(d.start, 1) for d in hazards]),
+            hazard_fixed=None
+            if any(isinstance(d.hazard, Distribution) for d in hazards)
+            else np.array([d.hazard for d in hazards], dtype=float),
+            other_departures=[d for d in partner_deps if not any(d is h for h in hazards)],
+            raises=[p for p in model.policies if p.kind == "raise"],
+            pledges_by_member=by_member,
+            simple_negotiations=[n for n in model.negotiations if n.rounds is None],
+            round_negotiations=[n for n in model.negotiations if n.rounds is not None],
+            contagion_targets=targets,
+        )
+    return model.plan

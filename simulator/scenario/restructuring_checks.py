@@ -1,0 +1,136 @@
+"""Cross-key checks of negotiations in rounds and contagion rules (used by checks.py)."""
+
+from __future__ import annotations
+
+from simulator.scenario.distributions import Distribution
+from simulator.scenario.types import month_label
+
+_SIMPLE_ONLY = ("duration", "success")
+
+
+def candidate_ventures(s, m) -> list[str]:
+    """The ventures a candidate pledges to (or bargains for), as far as they are known."""
+    if m.pledges is not None:
+        return list(m.pledges)
+    if m.pledge is None and not m.negotiation.bargained:
+        return []
+    if m.venture is not None:
+        return [m.venture] if m.venture in s.ventures else []
+    return list(s.ventures)[:1] if len(s.ventures) == 1 else []
+
+
+def negotiation_checks(ctx, path, mid, m) -> None:
+    s, n = ctx.s, m.negotiation
+    path = path + ("negotiation",)
+    if (n.start is None) == (n.trigger is None):
+        ctx.add(path, "give exactly one of 'start' (a date) or 'trigger' (an event that opens it)")
+    if n.start is not None:
+        ctx.in_horizon(path + ("start",), n.start)
+    if not n.in_rounds:
+        return
+    for key in _SIMPLE_ONLY:
+        if key in n.model_fields_set:
+            ctx.add(
+                path + (key,),
+                f"{key} belongs to the simple form (start, duration, success); a negotiation "
+                "in rounds ends by its rounds, deadline or round_failure (remove it)",
+            )
+    if n.deadline is not None:
+        ctx.in_horizon(path + ("deadline",), n.deadline, "deadline")
+        if n.start is not None and n.deadline < n.start:
+            ctx.add(
+                path + ("deadline",),
+                f"deadline is before start (got {month_label(n.deadline)}; "
+                f"expected ≥ {month_label(n.start)})",
+            )
+    _share_below_one(ctx, path + ("min_share",), n.min_share, "min_share")
+    for key in ("veto_by", "refuses_with"):
+        ids = getattr(n, key)
+        if ids == "any":
+            ctx.add(path + (key,), "not a list of members (got 'any'; expected member ids)")
+            continue
+        for i, other in enumerate(ids):
+            _member(ctx, path + (key, i), other, mid)
+    ventures = candidate_ventures(s, m)
+    if not n.bargained:
+        for key in ("ask", "min_share", "power"):
+            if key in n.model_fields_set:
+                ctx.add(path + (key,), f"{key} is a bargained term: it goes with max_pledge")
+    elif n.ask is None:
+        for vid in ventures:
+            if s.ventures[vid].minimum_capital is None:
+                ctx.add(
+                    path,
+                    f"a bargained negotiation asks for 'ask' or the gap to the venture's "
+                    f"minimum_capital (venture {vid!r} has none; give ask)",
+                )
+    if n.until_filled:
+        for vid in ventures:
+            if s.ventures[vid].minimum_capital is None:
+                ctx.add(
+                    path + ("until_filled",),
+                    f"until_filled stops when the gap to minimum_capital is filled "
+                    f"(venture {vid!r} has no minimum_capital)",
+                )
+    if n.trigger is not None:
+        _trigger_checks(ctx, path + ("trigger",), mid, n.trigger, ventures)
+
+
+def _trigger_checks(ctx, path, mid, t, ventures) -> None:
+    if (t.departure is None) == (t.capital_below is None):
+        ctx.add(path, "give exactly one of 'departure' (a member id or any) or 'capital_below'")
+    if t.departure is not None and t.departure != "any":
+        _member(ctx, path + ("departure",), t.departure, mid)
+    if t.venture is not None:
+        ctx.venture_ref(path + ("venture",), t.venture)
+        if t.capital_below is None:
+            ctx.add(path + ("venture",), "venture goes with capital_below")
+    elif t.capital_below is not None and len(ventures) != 1 and len(ctx.s.ventures) > 1:
+        ctx.add(
+            path,
+            "capital_below needs the venture it watches: give trigger.venture "
+            f"(expected one of: {', '.join(ctx.s.ventures)})",
+        )
+
+
+def _member(ctx, path, other, mid) -> None:
+    ctx.member_ref(path, other)
+    if other == mid:
+        ctx.add(path, f"a candidate cannot name itself (got {mid!r})")
+
+
+def _share_below_one(ctx, path, value, key) -> None:
+    high = value.support()[1] if isinstance(value, Distribution) else value
+    if high >= 1:
+        ctx.add(path, f"{key} must be below 1 (got up to {high:g}; expected in [0, 1))")
+
+
+def contagion_checks(ctx, path, rule) -> None:
+    for key, ids in (("from", rule.from_), ("to", rule.to)):
+        if ids != "any":
+            for i, other in enumerate(ids):
+                ctx.member_ref(path + (key, i), other)
+    effects = [k for k in ("multiplier", "added", "probability") if getattr(rule, k) is not None]
+    if len(effects) != 1:
+        got = ", ".join(effects) if effects else "none"
+        ctx.add(
+            path,
+            "give exactly one of 'multiplier' or 'added' (a raised hazard, with months) "
+            f"or 'probability' (an exit at once) (got {got})",
+        )
+        return
+    if effects[0] == "probability":
+        if rule.months is not None:
+            ctx.add(path + ("months",), "months goes with multiplier or added, not probability")
+        return
+    if rule.months is None:
+        ctx.add(path, f"{effects[0]} raises a hazard for a time: give months")
+    if rule.to != "any":
+        for i, other in enumerate(rule.to):
+            member = ctx.s.members().get(other)
+            if member is not None and (member.departure is None or member.departure.hazard is None):
+                ctx.add(
+                    path + ("to", i),
+                    f"{other!r} has no departure hazard to raise "
+                    "(give it departure: {hazard: ...}, possibly 0)",
+                )
