@@ -45,7 +45,14 @@ def is_stochastic(scenario: Scenario) -> bool:
         d = member.departure
         if d is not None and ((d.hazard or 0) > 0 or (d.rival_hazard or 0) > 0):
             return True
-    return any(0 < c.negotiation.success < 1 for c in scenario.candidates.values())
+    for c in scenario.candidates.values():
+        n = c.negotiation
+        if 0 < n.success < 1 or 0 < n.round_failure < 1:
+            return True
+    return any(
+        (rule.added or 0) > 0 or 0 < (rule.probability or 0) < 1
+        for rule in scenario.contagion.values()
+    )
 
 
 def run(

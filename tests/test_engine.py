@@ -564,3 +564,24 @@ policies:
     assert april.loc["state", "paid_in"] == pytest.approx(28.5)
     for partner, share in {"state": 0.4, "o": 0.2, "d": 0.0, "atos": 0.4}.items():
         assert april.loc[partner, "share"] == pytest.approx(share)
+
+
+@pytest.mark.parametrize(
+    ("extra", "stochastic"),
+    [
+        ("", False),
+        ("contagion: {c: {from: a, to: b, probability: 0.5}}\n", True),
+        ("contagion: {c: {from: a, to: b, probability: 1}}\n", False),
+        ("contagion: {c: {from: a, to: b, added: 0.1, months: 3}}\n", True),
+    ],
+)
+def test_what_counts_as_random(extra, stochastic):
+    text = """\
+start: 2020-01
+end: 2020-12
+ventures: {v: {}}
+partners:
+  a: {pledge: 10, departure: {at: 2020-03}}
+  b: {pledge: 10, departure: {hazard: 0}}
+"""
+    assert simulator.is_stochastic(scenario(text + extra)) is stochastic
