@@ -34,6 +34,7 @@ class Serial:
 
     name = "serial"
     workers = 1
+    local = True  # shares this machine's disk: workers write their results themselves
 
     def map(self, fn: Callable, items: Iterable) -> Iterator:
         for item in items:
@@ -47,6 +48,7 @@ class Processes:
     """A local pool of worker processes (spawned: nothing of the parent's state is shared)."""
 
     name = "processes"
+    local = True
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or default_workers()
@@ -92,6 +94,7 @@ class Dask:
     """
 
     name = "dask"
+    local = False  # workers may be on other machines: results come back to the client
 
     def __init__(
         self, workers: int | None = None, scheduler: str | None = None, timeout: float = 10

@@ -116,8 +116,10 @@ class Store:
 
     # --- the merge -----------------------------------------------------------------------
 
-    def merge_outcomes(self, tasks: list[Task]) -> None:
-        """All outcome parts, in task order, into one parquet file (one part in memory)."""
+    def merge_outcomes(self, tasks: list[Task], keep: list[str]) -> pd.DataFrame:
+        """All outcome parts, in task order, into one parquet file (one part in memory at a
+        time); returns the `keep` columns of every row, for the per-point summary."""
+        kept: list[pa.Table] = []
 
         def write(path: Path) -> None:
             writer = None
@@ -128,11 +130,13 @@ class Store:
                     if writer is None:
                         writer = pq.ParquetWriter(path, table.schema)
                     writer.write_table(table.cast(writer.schema))
+                    kept.append(table.select([c for c in keep if c in table.column_names]))
             finally:
                 if writer is not None:
                     writer.close()
 
         atomic_write(self.dir / "outcomes.parquet", write)
+        return pa.concat_tables(kept).to_pandas()
 
     def failures(self, tasks: list[Task]) -> pd.DataFrame:
         frames = [
@@ -158,14 +162,17 @@ class Store:
         for t in tasks:
             for seg in t.segments:
                 by_point.setdefault(seg.point, []).append(t)
+        totals, rows = {}, {}  # per task, opened once (a task may hold several points)
+        for t in tasks:
+            totals[t.index] = np.load(self._part(t.index, "totals.npy"), mmap_mode="r")
+            rows[t.index] = np.load(self._part(t.index, "rows.npy"))
         frames = []
         for point in range(points):
             arrays = [
-                (np.load(self._part(t.index, "totals.npy"), mmap_mode="r"),
-                 np.load(self._part(t.index, "rows.npy")) == point)
+                (totals[t.index], rows[t.index] == point)
                 for t in dict.fromkeys(by_point.get(point, []))
-            ]  # fmt: skip
-            arrays = [(a, rows) for a, rows in arrays if rows.any()]
+            ]
+            arrays = [(a, mask) for a, mask in arrays if mask.any()]
             if not arrays:
                 continue
             frames.append(_point_quantiles(point, arrays, ventures, variables, dates))

@@ -104,13 +104,15 @@ def _run_tasks(spec: Sweep, points: dict, tasks: list, store: Store, pool, progr
             spec.seed,
             outcomes=tuple(spec.keep.outcomes),
             trajectories=tuple(spec.keep.trajectories),
+            parts=str(store.dir) if pool.local else None,
         )
         for t in todo
     )
     initial = total - sum(t.replications for t in todo)
     with progress_bar(total, spec.name, enabled=progress, initial=initial) as bar:
         for result in pool.map(run_task, works):
-            store.write(result)
+            if not result.saved:
+                store.write(result)
             bar.update(result.task.replications)
     return len(tasks) - len(todo)
 
@@ -122,16 +124,7 @@ def _finish(spec, design, points, tasks, store: Store, manifest: dict, plots: bo
     from simulator.experiments.store import atomic_write
 
     context = points[0].context
-    store.merge_outcomes(tasks)
-    outcomes = pd.read_parquet(
-        store.dir / "outcomes.parquet",
-        columns=[
-            "point",
-            "venture",
-            "collapsed",
-            *[c for c in spec.keep.outcomes if c != "collapsed"],
-        ],
-    )
+    outcomes = store.merge_outcomes(tasks, ["point", "venture", *spec.keep.outcomes])
     summary = summarize_points(outcomes, design)
     del outcomes
     quantiles = store.quantiles(

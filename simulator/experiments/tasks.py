@@ -90,6 +90,7 @@ class Work:
     mode: str = "sweep"  # "run": full per-partner tables; "sweep": outcomes and venture totals
     outcomes: tuple[str, ...] | None = None  # sweep: outcome columns to keep (None: all)
     trajectories: tuple[str, ...] = ("committed", "paid_in")
+    parts: str | None = None  # sweep: a results folder the worker can write its parts into
 
 
 @dataclass
@@ -101,6 +102,7 @@ class TaskResult:
     events: pd.DataFrame | None = None
     rows_point: np.ndarray | None = None  # sweep: the design point of each row of totals
     seconds: float = 0.0
+    saved: bool = False  # the worker wrote the parts itself; the tables were not sent back
 
 
 def run_task(work: Work) -> TaskResult:
@@ -133,7 +135,7 @@ def run_task(work: Work) -> TaskResult:
             if len(outcomes) == 1
             else pa.concat_tables(outcomes, promote_options="default")
         )
-    return TaskResult(
+    result = TaskResult(
         task=work.task,
         outcomes=table,
         failures=_concat(failures) if failures else pd.DataFrame(columns=FAILURE_COLUMNS),
@@ -142,6 +144,14 @@ def run_task(work: Work) -> TaskResult:
         rows_point=rows,
         seconds=time.perf_counter() - began,
     )
+    if work.parts is None:
+        return result
+    # A local worker saves its parts itself: the parent's core stays free for simulating.
+    from simulator.experiments.store import Store
+
+    Store(work.parts).write(result)
+    empty = pd.DataFrame()
+    return TaskResult(work.task, empty, empty, seconds=result.seconds, saved=True)
 
 
 def _sweep_outcomes(context: Context, chunk, point: int, parameters: dict, keep) -> pa.Table:
