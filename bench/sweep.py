@@ -51,7 +51,7 @@ def sweep_file(folder: Path, points: int, replications: int) -> Path:
 
 def engine_loop(path: Path) -> float:
     """Seconds for the engine alone over the same work (compiled models, no tables, no files)."""
-    spec, doc = load_sweep(path)
+    spec, doc, path = load_sweep(path)
     _, points = design_points(spec, path, doc)
     t0 = time.perf_counter()
     for point in points.values():

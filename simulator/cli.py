@@ -175,7 +175,7 @@ def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots
     if scheduler:
         executor = "dask"
     if out is None:
-        spec, _ = load_sweep(sweep_file)
+        spec, _, _ = load_sweep(sweep_file)
         out = _default_out(Path("results"), spec.name)
     try:
         results = run_sweep(
@@ -202,7 +202,7 @@ def _check_sweep(path: Path) -> str:
     from simulator.experiments.spec import load_sweep
     from simulator.experiments.sweep import design_points
 
-    spec, doc = load_sweep(path)
+    spec, doc, path = load_sweep(path)
     design, _ = design_points(spec, path, doc)
     return (f"sweep: {len(design)} design points × {spec.replications} replications "
             f"of {spec.scenario}")  # fmt: skip

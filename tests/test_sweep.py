@@ -246,3 +246,26 @@ def test_executor_that_cannot_start_is_bad_input(tmp_path):
     (line, *_) = bad_input(consim("sweep", path, "--workers", "0", cwd=tmp_path))
     assert "--workers" in line or "--workers" in "".join(_)
     assert not (tmp_path / "results").exists()
+
+
+def test_a_sweep_written_in_python_equals_the_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = {
+        "name": "inline",
+        "scenario": str(ATOS),
+        "parameters": {
+            "candidates.atos.negotiation.success": {"low": 0.2, "high": 0.8, "steps": 2},
+            "candidates.atos.pledge": {"values": [30, 90]},
+        },
+        "replications": 60,
+        "seed": 5,
+    }
+    inline = simulator.sweep(spec, executor="serial", plots=False)
+    assert (tmp_path / "results" / "inline" / "manifest.json").is_file()
+    from_file = simulator.sweep(
+        write_sweep(tmp_path, GRID), out="f", executor="serial", plots=False
+    )
+    pd.testing.assert_frame_equal(inline.points, from_file.points)
+    with pytest.raises(simulator.ScenarioError, match="<sweep>.*low must not exceed high"):
+        bad = {**spec, "parameters": {"partners.state.pledge": {"low": 9, "high": 1, "steps": 2}}}
+        simulator.sweep(bad, executor="serial")

@@ -17,7 +17,9 @@ from pydantic import Discriminator, Field, Tag
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.load import validate_model
 from simulator.scenario.schema import Strict
-from simulator.scenario.yamlio import Document, format_path, read_file
+import yaml
+
+from simulator.scenario.yamlio import Document, format_path, parse_text, read_file
 
 OUTCOMES = (
     "pledged_final", "committed_final", "paid_in_final", "outstanding_final", "cancelled_final",
@@ -86,10 +88,16 @@ class Sweep(Strict):
     keep: Keep = Field(default_factory=Keep)
 
 
-def load_sweep(path: str | Path) -> tuple[Sweep, Document]:
-    """Read and validate a sweep file; the Document keeps the marks for later errors."""
-    path = Path(path)
-    doc = read_file(path)
+def load_sweep(source: str | Path | dict) -> tuple[Sweep, Document, Path]:
+    """Read and validate a sweep file, or a mapping written in Python (its `scenario`
+    then relative to the working folder); returns the spec, the Document (its marks serve
+    later errors) and the path relative paths are resolved against."""
+    if isinstance(source, dict):
+        path = Path.cwd() / "sweep.yaml"
+        doc = parse_text(yaml.safe_dump(source, sort_keys=False, allow_unicode=True), "<sweep>")
+    else:
+        path = Path(source)
+        doc = read_file(path)
     if not isinstance(doc.data, dict):
         raise ScenarioError([Problem(str(path), 1, 1, "", "expected a mapping of keys")])
     data = dict(doc.data)
@@ -98,7 +106,7 @@ def load_sweep(path: str | Path) -> tuple[Sweep, Document]:
     problems = _check(sweep, doc, path)
     if problems:
         raise ScenarioError(problems)
-    return sweep, doc
+    return sweep, doc, path
 
 
 def _check(sweep: Sweep, doc: Document, path: Path) -> list[Problem]:

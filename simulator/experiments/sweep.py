@@ -31,7 +31,7 @@ from simulator.tables import Context
 
 
 def sweep(
-    sweep_file: str | Path,
+    sweep_file: str | Path | dict,
     out: str | Path | None = None,
     executor: str | Executor = "processes",
     workers: int | None = None,
@@ -43,14 +43,15 @@ def sweep(
     chunk: int = CHUNK,
     load: bool = True,
 ) -> ResultSet:
-    """Run a sweep file; results stream into `out` (default results/<sweep name>).
+    """Run a sweep file (or the same mapping written in Python); results stream into `out`
+    (default results/<sweep name>).
 
     Returns the ResultSet read back from `out` (with `load=False`, without the
     outcomes table, which for a very large sweep is best read in pieces).
     """
-    spec, doc = load_sweep(sweep_file)
+    spec, doc, sweep_file = load_sweep(sweep_file)
     out = Path(out) if out is not None else Path("results") / spec.name
-    design, points = design_points(spec, Path(sweep_file), doc)
+    design, points = design_points(spec, sweep_file, doc)
     first = points[0].context
     manifest = {
         "kind": "sweep",
@@ -59,7 +60,7 @@ def sweep(
         "scenario": first.scenario_name,
         "unit": first.unit,
         "labels": first.labels,
-        "files": [str(Path(sweep_file)), str(base_path(spec, Path(sweep_file)))],
+        "files": [str(sweep_file), str(base_path(spec, sweep_file))],
         "parameters": list(spec.parameters),
         "design": spec.design.model_dump(),
         "points": len(design),
