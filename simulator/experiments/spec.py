@@ -12,13 +12,12 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
+import yaml
 from pydantic import Discriminator, Field, Tag
 
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.load import validate_model
 from simulator.scenario.schema import Strict
-import yaml
-
 from simulator.scenario.yamlio import Document, format_path, parse_text, read_file
 
 OUTCOMES = (
