@@ -90,13 +90,20 @@ def format_sweep_summary(results) -> str:
         lines.append(f"  venture {venture}, over the design points:")
         if "committed_final_mean" in g:
             lo, hi = g["committed_final_mean"].idxmin(), g["committed_final_mean"].idxmax()
-            lines.append(
-                f"    mean committed  {g.loc[lo, 'committed_final_mean']:,.1f} – "
-                f"{g.loc[hi, 'committed_final_mean']:,.1f} {unit} "
-                f"(lowest at point {g.loc[lo, 'point']}, highest at point {g.loc[hi, 'point']})"
-            )
+            for label, row in (("lowest ", lo), ("highest", hi)):
+                where = ", ".join(
+                    f"{p.split('.')[-1]}={_short(g.loc[row, p])}" for p in m.get("parameters", [])
+                )
+                lines.append(
+                    f"    {label} mean committed {g.loc[row, 'committed_final_mean']:,.1f} {unit}"
+                    f" at point {g.loc[row, 'point']} ({where})"
+                )
         if "p_collapse" in g:
             lines.append(
-                f"    P(collapse)     {g['p_collapse'].min():.1%} – {g['p_collapse'].max():.1%}"
+                f"    P(collapse)     {g['p_collapse'].min():.1%} – {g['p_collapse'].max():.1%} over the points"
             )
     return "\n".join(lines)
+
+
+def _short(value) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
