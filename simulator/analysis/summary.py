@@ -100,7 +100,8 @@ def format_sweep_summary(results) -> str:
                 )
         if "p_collapse" in g:
             lines.append(
-                f"    P(collapse)     {g['p_collapse'].min():.1%} – {g['p_collapse'].max():.1%} over the points"
+                f"    P(collapse)     {g['p_collapse'].min():.1%} – {g['p_collapse'].max():.1%}"
+                " over the points"
             )
     return "\n".join(lines)
 
