@@ -269,3 +269,12 @@ def test_a_sweep_written_in_python_equals_the_file(tmp_path, monkeypatch):
     with pytest.raises(simulator.ScenarioError, match="<sweep>.*low must not exceed high"):
         bad = {**spec, "parameters": {"partners.state.pledge": {"low": 9, "high": 1, "steps": 2}}}
         simulator.sweep(bad, executor="serial")
+
+
+def test_resuming_a_complete_sweep_runs_nothing(tmp_path):
+    path = write_sweep(tmp_path, GRID)
+    ok(consim("sweep", path, "--executor", "serial", "--no-plots", cwd=tmp_path))
+    before = (tmp_path / "results" / "s" / "outcomes.parquet").stat().st_mtime_ns
+    done = ok(consim("sweep", path, "--resume", "--executor", "serial", cwd=tmp_path))
+    assert "4 design point(s)" in done.stdout
+    assert (tmp_path / "results" / "s" / "outcomes.parquet").stat().st_mtime_ns == before

@@ -52,8 +52,10 @@ class Store:
 
     # --- beginning and resuming ----------------------------------------------------------
 
-    def begin(self, manifest: dict, design: pd.DataFrame, resume: bool, force: bool) -> None:
-        """Create the directory for a new sweep, or check that it holds this sweep's parts."""
+    def begin(self, manifest: dict, design: pd.DataFrame, resume: bool, force: bool) -> bool:
+        """Create the directory for a new sweep, or check that it holds this sweep's parts.
+
+        Returns True when resuming a sweep that is already complete (nothing to do)."""
         previous = self._manifest()
         if resume:
             if previous is None:
@@ -66,8 +68,10 @@ class Store:
                     "(the sweep file, its base scenario or the chunk size changed); "
                     "use another --out, or --force to start again"
                 )
+            if previous.get("status") == "complete":
+                return True
             self.parts.mkdir(exist_ok=True)
-            return
+            return False
         if self.dir.exists() and any(self.dir.iterdir()):
             if not force:
                 raise OutputExistsError(
@@ -83,6 +87,7 @@ class Store:
         self.parts.mkdir(parents=True)
         atomic_write(self.dir / "design.csv", lambda p: design.to_csv(p, index=False))
         self.write_manifest(manifest)
+        return False
 
     def _manifest(self) -> dict | None:
         path = self.dir / "manifest.json"
