@@ -177,3 +177,43 @@ def test_example_scenario_figures():
 def month_of(r, date: str) -> pd.DataFrame:
     rows = r.trajectories[r.trajectories["date"] == pd.Timestamp(date)]
     return rows.set_index(rows["partner"].astype(str))
+
+
+def test_top_up_counts_the_stake_a_buyer_holds():
+    # state (public, 100) keeps 50 % by top-ups; a 60, b 40, all upfront. b leaves in
+    # month 2 and a buys its 40: a holds 100, T = 200, no top-up. c joins in month 4
+    # with 50: T = 250, F = 100 → x = (0.5·250 − 100)/0.5 = 50; state 150/300 = 0.5,
+    # a 100/300, c 50/300. (Had b's stake stayed, T = 160 + 50 and x would be 10.)
+    text = """
+start: 2020-01
+end: 2020-06
+ventures: {v: {}}
+partners:
+  state: {public: true, pledge: 100}
+  a: {pledge: 60}
+  b: {pledge: 40, departure: {at: 2020-03, exit: {stake: buyer, buyer: a}}}
+candidates:
+  c: {pledge: 50, negotiation: {start: 2020-05, duration: 0}}
+policies:
+  keep_half: {type: top_up, funder: state, share: 0.5}
+"""
+    r = simulator.run(validate_document(parse_text(text, "t.yaml"), "t"), seed=1)
+    top_up = r.events[r.events["type"] == "top_up"]
+    assert top_up["amount"].tolist() == pytest.approx([50])
+    end = month(r, 5)
+    assert end.loc["state", "share"] == pytest.approx(0.5)
+    assert end.loc["a", "share"] == pytest.approx(1 / 3)
+    assert end.loc["c", "share"] == pytest.approx(1 / 6)
+    shares_sum_to_one(r)
+    identities(r)
+
+
+def test_contagion_exit_uses_the_leavers_rule():
+    # c's departure makes b leave in the same month (probability 1); b has no departure
+    # of its own, so the scenario's default (refund) applies to its 60 paid upfront.
+    tail = "exit: {stake: refund}\ncontagion:\n  k: {from: [c], to: [b], probability: 1}\n"
+    r = run("{stake: stays}", tail=tail)
+    end = month(r, 5)
+    assert end.loc["b", "refunded"] == pytest.approx(60)
+    assert end.loc["c", "refunded"] == 0
+    assert end.loc["a", "share"] == 1.0
