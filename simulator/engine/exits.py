@@ -29,7 +29,8 @@ class Exits:
 
     def stake(self, v: int, p: int, month: int) -> float:
         """Paid-in capital p holds in v at `month` (its payments of `month` not yet made)."""
-        return self.rep.ledger.paid_by(v, p, month - 1) + self.adjust[v][p] if month else 0.0
+        paid = self.rep.ledger.paid_by(v, p, month - 1) if month else 0.0
+        return paid + self.adjust[v][p]
 
     def left(self, p: int, v: int, month: int) -> None:
         """Apply p's exit rule to its stake in v; p has just stopped being a member of v."""
