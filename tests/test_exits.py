@@ -17,6 +17,7 @@ import pytest
 import simulator
 from simulator.scenario.load import validate_document
 from simulator.scenario.yamlio import parse_text
+from simulator.tables import STAKE_COLUMNS, TRAJECTORY_COLUMNS
 
 BASE = """
 start: 2020-01
@@ -62,11 +63,21 @@ def identities(r) -> None:
 def test_stake_stays_by_default():
     r = run()
     end = month(r, 5)
-    assert end.loc["c", "stake"] == pytest.approx(20)  # a passive holding...
+    assert end.loc["c", "paid_in"] == pytest.approx(20)  # a passive holding...
     assert end.loc["c", "share"] == 0  # ...that counts in no share (§10)
-    assert end["bought"].sum() == end["sold"].sum() == end["refunded"].sum() == 0
     assert end.loc["a", "share"] == pytest.approx(100 / 160)
     assert set(r.events["type"]) == {"departure"}
+    # Nothing can change hands: the stake columns are left out (they would all be 0).
+    assert list(r.trajectories.columns) == TRAJECTORY_COLUMNS
+
+
+def test_stake_columns_with_an_exit_rule_that_does_not_fire():
+    # c keeps its stake; the default refund would apply to a and b, who never leave:
+    # the columns are there, all 0.
+    r = run("{stake: stays}", tail="exit: {stake: refund}\n")
+    t = r.trajectories
+    assert list(t.columns) == TRAJECTORY_COLUMNS + STAKE_COLUMNS
+    assert not t[["bought", "sold", "refunded", "paid_for_stakes"]].to_numpy().any()
     identities(r)
 
 

@@ -493,8 +493,21 @@ def scenario_texts_with_exits(draw) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
+def scenario_has_exits(scenario) -> bool:
+    """Some member's exit rule (its own, else the scenario's) moves its stake."""
+    rules = [
+        m.departure.exit if m.departure and m.departure.exit else scenario.exit
+        for m in scenario.members().values()
+    ]
+    return any(e.stake != "stays" for e in rules)
+
+
 def check_stakes(scenario, traj: pd.DataFrame) -> None:
     """Stake identities (§3), nothing negative, shares of holders summing to 1 (§10)."""
+    if "stake" not in traj:  # no exit rule moves a stake: the columns are left out
+        assert not scenario_has_exits(scenario)
+        traj = traj.assign(bought=0.0, sold=0.0, refunded=0.0, stake=traj["paid_in"])
+        traj = traj.assign(paid_for_stakes=0.0, received_for_stake=0.0)
     stake, paid = traj["stake"].to_numpy(), traj["paid_in"].to_numpy()
     bought, sold, refunded = (traj[c].to_numpy() for c in ("bought", "sold", "refunded"))
     scale = np.maximum(1.0, np.abs(traj["pledged"].to_numpy()) + bought)
