@@ -87,7 +87,10 @@ def _by_partner(results, venture: str, ax) -> None:
     t = results.trajectories
     t = t[t["venture"] == venture]
     reps = t["replication"].nunique()
-    by = t.groupby(["date", "partner"], observed=True)["committed"].sum().unstack() / reps
+    held = t["committed"]
+    if "bought" in t:  # stakes that changed hands count with their holder (model.md §6.4)
+        held = held + t["bought"] - t["sold"] - t["refunded"]
+    by = held.groupby([t["date"], t["partner"]], observed=True).sum().unstack() / reps
     by = by.loc[:, by.max() > 0]
     order = by.iloc[-1].sort_values(ascending=False).index
     labels = [_label(results, "partners", c) for c in order]

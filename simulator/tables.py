@@ -18,6 +18,11 @@ TRAJECTORY_COLUMNS = [
     "replication", "date", "venture", "partner", "pledged", "paid_in",
     "outstanding", "cancelled", "committed", "share", "member",
 ]  # fmt: skip
+# Added after TRAJECTORY_COLUMNS when the scenario has an exit rule that moves stakes
+# (model.md §6.4); without one they would all be 0 (stake = paid_in), so they are left out.
+STAKE_COLUMNS = [
+    "bought", "sold", "refunded", "stake", "paid_for_stakes", "received_for_stake",
+]  # fmt: skip
 OUTCOME_COLUMNS = [
     "replication", "venture", "pledged_final", "committed_final", "paid_in_final",
     "outstanding_final", "cancelled_final", "members_final", "collapsed", "collapse_date",
@@ -118,21 +123,33 @@ def trajectory_table(ctx: Context, c: Chunk) -> pd.DataFrame:
     mask = model.involved[None, :, :, None] & c.ok[:, None, None, None]
     mask = np.broadcast_to(mask, (R, V, P, H))
     r, v, p, t = np.nonzero(mask)
-    return pd.DataFrame(
-        {
-            "replication": (r + c.first).astype(np.int64),
-            "date": ctx.dates[t],
-            "venture": pd.Categorical.from_codes(v, categories=model.venture_ids),
-            "partner": pd.Categorical.from_codes(p, categories=model.members),
-            "pledged": c.pledged[mask],
-            "paid_in": c.paid_in[mask],
-            "outstanding": outstanding[mask],
-            "cancelled": c.cancelled[mask],
-            "committed": committed[mask],
-            "share": c.share[mask],
-            "member": c.member[mask],
-        }
-    )[TRAJECTORY_COLUMNS]
+    columns = {
+        "replication": (r + c.first).astype(np.int64),
+        "date": ctx.dates[t],
+        "venture": pd.Categorical.from_codes(v, categories=model.venture_ids),
+        "partner": pd.Categorical.from_codes(p, categories=model.members),
+        "pledged": c.pledged[mask],
+        "paid_in": c.paid_in[mask],
+        "outstanding": outstanding[mask],
+        "cancelled": c.cancelled[mask],
+        "committed": committed[mask],
+        "share": c.share[mask],
+        "member": c.member[mask],
+    }
+    if c.stakes is None:
+        return pd.DataFrame(columns)[TRAJECTORY_COLUMNS]
+    bought, sold, refunded, paid_for, received = (flow[mask] for flow in c.stakes)
+    stake = columns["paid_in"] + bought - sold - refunded
+    stake[np.abs(stake) < _EPS] = 0.0
+    columns.update(
+        bought=bought,
+        sold=sold,
+        refunded=refunded,
+        stake=stake,
+        paid_for_stakes=paid_for,
+        received_for_stake=received,
+    )
+    return pd.DataFrame(columns)[TRAJECTORY_COLUMNS + STAKE_COLUMNS]
 
 
 def event_table(ctx: Context, c: Chunk) -> pd.DataFrame:

@@ -428,3 +428,119 @@ def test_random_scenarios_are_reproducible(text):
     two = simulator.run(scenario, replications=2, seed=9)
     pd.testing.assert_frame_equal(one.outcomes, two.outcomes)
     pd.testing.assert_frame_equal(one.trajectories, two.trajectories)
+
+
+# --- exit rules (model.md §6.4): stakes refunded, pre-empted or bought --------------------
+
+prices = st.one_of(
+    st.just(None),
+    st.just({"rule": "paid_in"}),
+    st.builds(lambda k: {"rule": "multiple", "multiple": k}, st.sampled_from([0.0, 0.5, 1.2, 3.0])),
+    st.builds(lambda a: {"rule": "amount", "amount": a}, amounts),
+    st.just({"rule": "multiple", "multiple": {"dist": "uniform", "low": 0.5, "high": 2}}),
+)
+
+
+def _ventures_of(data: dict, mid: str, m: dict) -> set:
+    only = next(iter(data["ventures"]))
+    held = set(m["pledges"]) if "pledges" in m else set()
+    if "pledge" in m or "max_pledge" in m.get("negotiation", {}):
+        held.add(m.get("venture", only))
+    for pol in data.get("policies", {}).values():
+        if pol["funder"] == mid:
+            held.add(pol.get("venture", only))
+    return held
+
+
+@st.composite
+def exit_rules(draw, stakes=("refund", "preemption", "buyer", "stays")) -> dict:
+    return {"stake": draw(st.sampled_from(stakes))}
+
+
+@st.composite
+def scenario_texts_with_exits(draw) -> str:
+    """The random scenarios above, with an exit rule on most departures and a default."""
+    data = yaml.safe_load(draw(scenario_texts()))
+    members = {**data.get("partners", {}), **data.get("candidates", {})}
+    if draw(st.booleans()):
+        rule = draw(exit_rules(("refund", "preemption", "stays")))
+        if rule["stake"] != "stays":
+            price = draw(prices)
+            if price is not None:
+                rule["price"] = price
+        data["exit"] = rule
+    for mid, m in members.items():
+        d = m.get("departure")
+        if d is None or draw(st.integers(0, 3)) == 0:
+            continue
+        rule = draw(exit_rules())
+        if rule["stake"] == "buyer":
+            left = {d["venture"]} if "venture" in d else _ventures_of(data, mid, m)
+            buyers = [
+                q
+                for q, other in members.items()
+                if q != mid and left <= _ventures_of(data, q, other)
+            ]
+            if not buyers:
+                rule["stake"] = "preemption"
+            else:
+                rule["buyer"] = draw(st.sampled_from(buyers))
+        if rule["stake"] != "stays":
+            price = draw(prices)
+            if price is not None:
+                rule["price"] = price
+        d["exit"] = rule
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def scenario_has_exits(scenario) -> bool:
+    """Some member's exit rule (its own, else the scenario's) moves its stake."""
+    rules = [
+        m.departure.exit if m.departure and m.departure.exit else scenario.exit
+        for m in scenario.members().values()
+    ]
+    return any(e.stake != "stays" for e in rules)
+
+
+def check_stakes(scenario, traj: pd.DataFrame) -> None:
+    """Stake identities (§3), nothing negative, shares of holders summing to 1 (§10)."""
+    if "stake" not in traj:  # no exit rule moves a stake: the columns are left out
+        assert not scenario_has_exits(scenario)
+        traj = traj.assign(bought=0.0, sold=0.0, refunded=0.0, stake=traj["paid_in"])
+        traj = traj.assign(paid_for_stakes=0.0, received_for_stake=0.0)
+    stake, paid = traj["stake"].to_numpy(), traj["paid_in"].to_numpy()
+    bought, sold, refunded = (traj[c].to_numpy() for c in ("bought", "sold", "refunded"))
+    scale = np.maximum(1.0, np.abs(traj["pledged"].to_numpy()) + bought)
+    np.testing.assert_allclose(stake, paid + bought - sold - refunded, atol=1e-9)
+    for column in ("bought", "sold", "refunded", "stake", "paid_for_stakes", "received_for_stake"):
+        low = traj[column].to_numpy() < -TOL * scale
+        assert not low.any(), f"{column} < 0:\n{traj[low].head()}"
+    keys = ["replication", "venture", "date"]
+    sums = traj.groupby(keys, observed=True)[["bought", "sold"]].sum()
+    np.testing.assert_allclose(sums["bought"], sums["sold"], rtol=1e-9, atol=1e-9)
+    # A leaver's own stake is gone; a match funder keeps its matching money (§15.7).
+    funders = [p.funder for p in scenario.policies.values() if p.type == "match"]
+    left = ~traj["member"].to_numpy() & ((sold + refunded) > 0)
+    left &= ~traj["partner"].astype(str).isin(funders).to_numpy()
+    assert (np.abs(stake[left]) <= 1e-9 * scale[left]).all(), "a leaver kept a sold stake"
+    basis_of = {vid: v.share_basis for vid, v in scenario.ventures.items()}
+    holding = traj["committed"].to_numpy() + bought - sold - refunded
+    value = np.where(traj["venture"].astype(str).map(basis_of) == "paid_in", stake, holding)
+    t = traj.assign(active=np.where(traj["member"], np.maximum(value, 0.0), 0.0))
+    sums = t.groupby(keys, observed=True)[["share", "active"]].sum()
+    held = sums["active"] > 1e-6
+    off = held & ((sums["share"] - 1).abs() > 1e-9)
+    assert not off.any(), f"member shares do not sum to 1:\n{sums[off].head()}"
+
+
+@settings(SETTINGS, max_examples=30)
+@given(scenario_texts_with_exits())
+def test_ledger_identities_with_exit_rules(text):
+    scenario, results = run_text(text)
+    traj = results.trajectories
+    check_ledger(traj)
+    check_monotone(traj)
+    check_stakes(scenario, traj)
+    check_outcomes(results)
+    if not any(p.type == "match" for p in scenario.policies.values()):
+        check_events(results)

@@ -117,12 +117,15 @@ def add_match(traj: Trajectories, v: int, funder: int, private, ratio, cap, stop
     traj.paid_in[:, v, funder] += paid
 
 
-def shares(traj: Trajectories, basis: str) -> np.ndarray:
+def shares(traj: Trajectories, basis: str, adjust: np.ndarray | None = None) -> np.ndarray:
     """Ownership of active members, from committed or paid-in capital; sums to 1 (or 0).
 
-    Works on any leading shape; the member axis is the second from last.
+    `adjust` (bought − sold − refunded, model.md §6.4) is added to either basis. Works
+    on any leading shape; the member axis is the second from last.
     """
     value = traj.paid_in.copy() if basis == "paid_in" else traj.pledged - traj.cancelled
+    if adjust is not None:
+        value += adjust
     np.maximum(value, 0.0, out=value)
     value *= traj.member
     total = (np.ones(value.shape[-2]) @ value)[..., None, :]

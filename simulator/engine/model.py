@@ -46,6 +46,17 @@ class PledgeSpec:
 
 
 @dataclass(frozen=True)
+class ExitSpec:
+    """What a leaver's stake becomes (model.md §6.4); a stake that stays has no spec."""
+
+    stake: str  # refund | preemption | buyer
+    buyer: int | None
+    rule: str  # paid_in | multiple | amount
+    multiple: Number
+    amount: Number
+
+
+@dataclass(frozen=True)
 class DepartureSpec:
     member: int
     at: int | None  # month index for a dated departure
@@ -144,8 +155,14 @@ class Model:
     negotiations: list[NegotiationSpec]
     policies: list[PolicySpec]
     contagion: list[ContagionSpec] = field(default_factory=list)
+    exits: list = field(default_factory=list)  # per member: ExitSpec, or None (the stake stays)
     involved: np.ndarray = field(default=None)  # (V, P): member has a row in this venture
     plan: object = field(default=None, repr=False)  # replication.Plan, built on first use
+
+    @property
+    def has_exits(self) -> bool:
+        """Some departure moves its leaver's stake (model.md §6.4)."""
+        return any(e is not None for e in self.exits)
 
     @property
     def venture_ids(self) -> list[str]:
@@ -249,7 +266,24 @@ def compile_scenario(s: Scenario) -> Model:
         negotiations=negotiations,
         policies=policies,
         contagion=contagion,
+        exits=[
+            _exit(m.departure.exit if m.departure and m.departure.exit else s.exit, index)
+            for m in s.members().values()
+        ],
         involved=involved,
+    )
+
+
+def _exit(e, index) -> ExitSpec | None:
+    if e.stake == "stays":
+        return None
+    price = e.price
+    return ExitSpec(
+        e.stake,
+        None if e.buyer is None else index[e.buyer],
+        "paid_in" if price is None else price.rule,
+        1.0 if price is None or price.multiple is None else price.multiple,
+        0.0 if price is None or price.amount is None else price.amount,
     )
 
 

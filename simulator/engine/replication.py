@@ -17,6 +17,7 @@ import simpy
 
 from simulator.engine.contagion import Contagion
 from simulator.engine.draws import draw, months_until_departure
+from simulator.engine.exits import Exits
 from simulator.engine.ledger import Ledger
 from simulator.engine.model import Model, PolicySpec, normalise
 from simulator.engine.negotiation import Negotiations
@@ -36,6 +37,7 @@ class RepOutcome:
     collapse: list  # per venture: month of collapse or None
     events: list  # (month, type, member, venture, amount, detail)
     match: list  # per match policy: (ratio, cap, month the funder left)
+    exits: list | None = None  # stake flows (flow, venture, member, month, amount), §6.4
 
 
 def months_until_departure_vector(hazard: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -62,6 +64,7 @@ class Replication:
         self.plan = plan_for(model)
         self.contagion: Contagion | None = None  # only when the scenario has contagion rules
         self.negotiations: Negotiations | None = None  # only with negotiations in rounds
+        self.exits: Exits | None = Exits(self) if model.has_exits else None
         self.minimum = [
             None if v.minimum_capital is None else draw(v.minimum_capital, rng)
             for v in model.ventures
@@ -125,6 +128,8 @@ class Replication:
                 self.leave[v, p] = month
                 self._freeze_match(v, p, month)
                 self._event("departure", p, v, amount, detail)
+                if self.exits is not None:
+                    self.exits.left(p, v, month)
         self._signal(p)
         if self.contagion is not None:
             self.contagion.departed(p, month)
@@ -284,7 +289,10 @@ class Replication:
 
     def committed_total(self, v: int) -> tuple[float, dict[int, float]]:
         match = self._match_committed(v)
-        return sum(self.ledger.committed[v]) + sum(match.values()), match
+        total = sum(self.ledger.committed[v]) + sum(match.values())
+        if self.exits is not None:
+            total -= self.exits.refunded[v]  # refunded capital has left the venture
+        return total, match
 
     def active_committed(self, v: int, month: int) -> tuple[float, dict[int, float]]:
         """Committed capital of v's active members, matching money included: the total the
@@ -296,6 +304,13 @@ class Replication:
             for q in range(len(committed))
             if self.join[v, q] <= month < self.leave[v, q]
         )
+        if self.exits is not None:  # stakes bought (or sold before leaving) count
+            adjust = self.exits.adjust[v]
+            total += sum(
+                adjust[q]
+                for q in range(len(committed))
+                if self.join[v, q] <= month < self.leave[v, q]
+            )
         return total, match
 
     def _top_up(self, pol: PolicySpec, month: int) -> None:
@@ -305,6 +320,8 @@ class Replication:
         vals = self.policy_values[pol.id]
         total, match = self.active_committed(v, month)
         own = self.ledger.committed[v][f] + match.get(f, 0.0)
+        if self.exits is not None:
+            own += self.exits.adjust[v][f]
         share = vals["share"]
         need = (share * total - own) / (1.0 - share)
         if vals["cap"] is not None:
@@ -368,4 +385,5 @@ class Replication:
             for pol in m.policies
             if pol.kind == "match"
         ]
-        return RepOutcome(self.join, self.leave, self.collapse, self.events, match)
+        exits = None if self.exits is None else self.exits.records
+        return RepOutcome(self.join, self.leave, self.collapse, self.events, match, exits)

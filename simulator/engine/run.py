@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulator.engine.exits import BOUGHT, FLOWS, REFUNDED, SOLD
 from simulator.engine.ledger import Trajectories, add_match, shares
 from simulator.engine.model import Model
 from simulator.engine.replication import Replication
@@ -24,6 +25,9 @@ class Chunk:
     collapse: np.ndarray  # (n, ventures) month index, -1 if the venture did not collapse
     events: list  # (replication, month, type, member, venture, amount, detail)
     failed: dict = field(default_factory=dict)  # replication → "ErrorType: message"
+    # Cumulative stake flows (exits.FLOWS: bought, sold, refunded, paid_for_stakes,
+    # received_for_stake), shaped (5, n, ventures, members, months); None without exit rules.
+    stakes: np.ndarray | None = None
 
     @property
     def ok(self) -> np.ndarray:
@@ -63,6 +67,7 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
     events: list = []
     failed: dict = {}
     n_match = sum(p.kind == "match" for p in model.policies)
+    stakes = np.zeros((len(FLOWS), replications, V, P, H)) if model.has_exits else None
     for i, ss in enumerate(seed_sequences(seed, replications, first)):
         try:
             out = Replication(model, np.random.default_rng(ss), flows[:, i]).run()
@@ -78,6 +83,8 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
             if month is not None:
                 collapse[i, v] = month
         match_params.append(out.match)
+        for flow, v, p, month, amount in out.exits or ():
+            stakes[flow, i, v, p, month] += amount
         rep = first + i
         events.extend((rep, *e) for e in out.events)
     pledged, paid, cancelled = np.cumsum(flows, axis=-1, out=flows)
@@ -85,10 +92,14 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
     member = (join[..., None] <= months) & (months < leave[..., None])
     traj = Trajectories(pledged, paid, cancelled, member)
     _add_matches(model, traj, match_params)
+    adjust = None
+    if stakes is not None:
+        np.cumsum(stakes, axis=-1, out=stakes)
+        adjust = stakes[BOUGHT] - stakes[SOLD] - stakes[REFUNDED]
     share = np.empty_like(pledged)
     for v, spec in enumerate(model.ventures):
-        share[:, v] = shares(traj, spec.share_basis)[:, v]
-    return Chunk(first, pledged, paid, cancelled, share, member, collapse, events, failed)
+        share[:, v] = shares(traj, spec.share_basis, adjust)[:, v]
+    return Chunk(first, pledged, paid, cancelled, share, member, collapse, events, failed, stakes)
 
 
 def _add_matches(model: Model, traj: Trajectories, params: list) -> None:

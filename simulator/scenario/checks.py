@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.restructuring_checks import contagion_checks, negotiation_checks
+from simulator.scenario.restructuring_checks import (
+    contagion_checks,
+    exit_checks,
+    negotiation_checks,
+)
 from simulator.scenario.schema import Calendar, Member, Scenario, TopUp, Tranches, Upfront
 from simulator.scenario.types import month_label
 
@@ -32,6 +36,7 @@ def check(s: Scenario) -> list[Issue]:
         ctx.policy_checks(("policies", pol_id), policy)
     for rule_id, rule in s.contagion.items():
         contagion_checks(ctx, ("contagion", rule_id), rule)
+    exit_checks(ctx)
     ctx.share_sums()
     if s.market is not None:
         ctx.market_checks()

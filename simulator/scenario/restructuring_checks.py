@@ -134,3 +134,90 @@ def contagion_checks(ctx, path, rule) -> None:
                     f"{other!r} has no departure hazard to raise "
                     "(give it departure: {hazard: ...}, possibly 0)",
                 )
+
+
+def member_ventures(s, m) -> set[str]:
+    """The ventures a member takes part in through its pledges (or bargained pledge)."""
+    only = next(iter(s.ventures))
+    if m.pledges is not None:
+        return set(m.pledges)
+    bargained = getattr(getattr(m, "negotiation", None), "bargained", False)
+    if m.pledge is not None or bargained:
+        return {m.venture or only}
+    return set()
+
+
+def _funded(s, mid) -> set[str]:
+    only = next(iter(s.ventures))
+    return {p.venture or only for p in s.policies.values() if p.funder == mid}
+
+
+def exit_checks(ctx) -> None:
+    """Exit rules (docs/model.md §6.4): on each departure, and the scenario's default."""
+    s = ctx.s
+    members = s.members()
+    group = {mid: ("candidates" if mid in s.candidates else "partners") for mid in members}
+    _exit_shape(ctx, ("exit",), s.exit)
+    for mid, m in members.items():
+        d = m.departure
+        if d is None:
+            continue
+        left = {d.venture} if d.venture is not None else member_ventures(s, m) | _funded(s, mid)
+        if d.exit is not None:
+            path = (group[mid], mid, "departure", "exit")
+            if _exit_shape(ctx, path, d.exit):
+                _buyer(ctx, path + ("buyer",), d.exit.buyer, mid, left)
+        elif s.exit.stake == "buyer" and s.exit.buyer is not None:
+            _buyer(ctx, ("exit", "buyer"), s.exit.buyer, mid, left, default=True)
+
+
+def _exit_shape(ctx, path, e) -> bool:
+    """Keys that go together; True when a buyer is named and should be checked."""
+    if e.stake == "buyer" and e.buyer is None:
+        ctx.add(path, "stake: buyer needs 'buyer' (expected a member id)")
+    if e.stake != "buyer" and e.buyer is not None:
+        ctx.add(
+            path + ("buyer",),
+            f"buyer goes with stake: buyer (got stake: {e.stake}; expected stake: buyer)",
+        )
+    if e.stake == "stays" and e.price is not None:
+        ctx.add(
+            path + ("price",),
+            "a stake that stays is neither sold nor refunded (got a price; expected none)",
+        )
+    p = e.price
+    if p is not None:
+        for key in ("multiple", "amount"):
+            given = getattr(p, key) is not None
+            if given and p.rule != key:
+                ctx.add(
+                    path + ("price", key),
+                    f"{key} goes with rule: {key} (got rule: {p.rule}; expected rule: {key})",
+                )
+            elif p.rule == key and not given:
+                what = "a ratio ≥ 0" if key == "multiple" else "an amount ≥ 0"
+                ctx.add(path + ("price",), f"rule: {key} needs '{key}' (expected {what})")
+    if e.buyer is not None and e.buyer not in ctx.member_ids:
+        ctx.member_ref(path + ("buyer",), e.buyer)
+        return False
+    return e.buyer is not None
+
+
+def _buyer(ctx, path, buyer, mid, left, default=False) -> None:
+    s = ctx.s
+    if buyer == mid:
+        where = f" ({mid!r} leaves with the default exit; give it an exit of its own)"
+        ctx.add(
+            path,
+            f"a leaver cannot buy its own stake (got {buyer!r}; expected another member)"
+            + (where if default else ""),
+        )
+        return
+    held = member_ventures(s, s.members()[buyer]) | _funded(s, buyer)
+    for vid in sorted(v for v in left if v in s.ventures and v not in held):
+        takers = sorted(q for q, m in s.members().items() if vid in member_ventures(s, m))
+        ctx.add(
+            path,
+            f"buyer {buyer!r} is not a member of venture {vid!r}, which {mid!r} leaves "
+            f"(got {buyer!r}; expected one of: {', '.join(q for q in takers if q != mid)})",
+        )

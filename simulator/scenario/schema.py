@@ -57,6 +57,24 @@ class Pledge(Strict):
     schedule: Schedule = Upfront()
 
 
+class Price(Strict):
+    """What a leaver's stake changes hands for (docs/model.md §6.4): its paid-in value,
+    a multiple of it, or a given amount."""
+
+    rule: Literal["paid_in", "multiple", "amount"] = "paid_in"
+    multiple: Ratio | None = None
+    amount: Amount | None = None
+
+
+class Exit(Strict):
+    """What happens to a leaver's paid-in stake: it stays (a passive holding), the venture
+    refunds it, the remaining members pre-empt it pro rata, or a named member buys it."""
+
+    stake: Literal["stays", "refund", "preemption", "buyer"] = "stays"
+    buyer: Id | None = None
+    price: Price | None = None
+
+
 class Departure(Strict):
     """When a member leaves: at a date, or with a monthly hazard (raised while a rival is in)."""
 
@@ -66,6 +84,7 @@ class Departure(Strict):
     rival: Id | None = None
     rival_hazard: Probability | None = None
     venture: Id | None = None
+    exit: Exit | None = None  # None: the scenario's `exit`, else the stake stays
 
 
 class Member(Strict):
@@ -221,6 +240,7 @@ class Scenario(Strict):
     candidates: dict[Id, Candidate] = Field(default_factory=dict)
     policies: dict[Id, Policy] = Field(default_factory=dict)
     contagion: dict[Id, Contagion] = Field(default_factory=dict)
+    exit: Exit = Exit()  # the exit rule of departures that give none
     market: Market | None = None
     benchmarks: dict[Id, Benchmark] = Field(default_factory=dict)
     # `extends` is resolved before validation; kept here so the schema documents it.

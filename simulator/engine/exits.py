@@ -1,0 +1,96 @@
+"""Exit rules (docs/model.md §6.4): what becomes of a leaver's paid-in stake.
+
+A stake that stays needs nothing here (the replication has no `Exits` then). Otherwise,
+at the departure, the stake S (paid-in + bought − sold − refunded so far) is refunded by
+the venture, pre-empted by the remaining active members pro rata to the capital they
+hold, or bought by a named member, at a price X (S, a multiple of S, or an amount).
+Capital moves at book value S; the price X is cash between the parties.
+"""
+
+from __future__ import annotations
+
+from simulator.engine.draws import draw
+
+# Flows recorded per (venture, member, month), in this order (model.md §3).
+FLOWS = ("bought", "sold", "refunded", "paid_for_stakes", "received_for_stake")
+BOUGHT, SOLD, REFUNDED, PAID_FOR, RECEIVED = range(len(FLOWS))
+_EPS = 1e-9
+
+
+class Exits:
+    """Stakes changing hands in one replication, and the capital they move."""
+
+    def __init__(self, rep):
+        self.rep = rep
+        V, P = len(rep.model.ventures), len(rep.model.members)
+        self.adjust = [[0.0] * P for _ in range(V)]  # bought − sold − refunded, running
+        self.refunded = [0.0] * V  # capital refunded out of each venture, running
+        self.records: list = []  # (flow, venture, member, month, amount)
+
+    def stake(self, v: int, p: int, month: int) -> float:
+        """Paid-in capital p holds in v at `month` (its payments of `month` not yet made)."""
+        paid = self.rep.ledger.paid_by(v, p, month - 1) if month else 0.0
+        return paid + self.adjust[v][p]
+
+    def left(self, p: int, v: int, month: int) -> None:
+        """Apply p's exit rule to its stake in v; p has just stopped being a member of v."""
+        spec = self.rep.model.exits[p]
+        if spec is None:
+            return
+        stake = self.stake(v, p, month)
+        if stake <= _EPS:
+            return
+        rng = self.rep.rng
+        if spec.rule == "multiple":
+            k = draw(spec.multiple, rng)
+            price, how = k * stake, f"{k:g}× paid-in"
+        elif spec.rule == "amount":
+            price, how = draw(spec.amount, rng), "given amount"
+        else:
+            price, how = stake, "paid-in value"
+        if spec.stake == "refund":
+            self._flow(REFUNDED, v, p, month, stake)
+            self._flow(RECEIVED, v, p, month, price)
+            self.adjust[v][p] -= stake
+            self.refunded[v] += stake
+            self.rep._event("stake_refunded", p, v, price, f"stake {stake:.6g} at {how}")
+            return
+        buyers = self._buyers(spec, v, month)
+        if not buyers:
+            why = "no remaining member" if spec.buyer is None else "buyer is not a member"
+            self.rep._event("stake_kept", p, v, 0.0, f"stake {stake:.6g} stays: {why}")
+            return
+        names = self.rep.model.members
+        for q, weight in buyers:
+            part, paid = stake * weight, price * weight
+            self._flow(SOLD, v, p, month, part)
+            self._flow(RECEIVED, v, p, month, paid)
+            self._flow(BOUGHT, v, q, month, part)
+            self._flow(PAID_FOR, v, q, month, paid)
+            self.adjust[v][p] -= part
+            self.adjust[v][q] += part
+            detail = f"buyer {names[q]}: stake {part:.6g} at {how}"
+            self.rep._event("stake_sold", p, v, paid, detail)
+
+    def _buyers(self, spec, v: int, month: int) -> list[tuple[int, float]]:
+        """(member, fraction of the stake) for each buyer, fractions summing to 1."""
+        rep = self.rep
+        active = [
+            q for q in range(len(rep.model.members)) if rep.join[v, q] <= month < rep.leave[v, q]
+        ]
+        if spec.stake == "buyer":
+            return [(spec.buyer, 1.0)] if spec.buyer in active else []
+        if not active:
+            return []
+        _, match = rep.active_committed(v, month)
+        held = [
+            max(rep.ledger.committed[v][q] + match.get(q, 0.0) + self.adjust[v][q], 0.0)
+            for q in active
+        ]
+        total = sum(held)
+        if total <= _EPS:  # nobody holds capital: equal parts
+            return [(q, 1.0 / len(active)) for q in active]
+        return [(q, h / total) for q, h in zip(active, held, strict=True) if h > 0]
+
+    def _flow(self, flow: int, v: int, p: int, month: int, amount: float) -> None:
+        self.records.append((flow, v, p, month, amount))

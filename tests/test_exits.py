@@ -1,0 +1,230 @@
+"""Exit rules (docs/model.md §6.4): exact figures worked by hand on small scenarios.
+
+The scenario `BASE` runs 2020-01 … 2020-06 (months 0-5) with one venture v:
+  a pledges 100 in 4 monthly tranches of 25 (months 0-3),
+  b pledges 60 upfront (month 0),
+  c pledges 40 in 4 monthly tranches of 10 (months 0-3) and leaves in 2020-03 (t = 2).
+c has paid months 0 and 1 when it leaves: its stake is S = 20, and its 20 still
+due (months 2, 3) is cancelled. Without an exit rule the stake stays with c.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simulator
+from simulator.scenario.load import validate_document
+from simulator.scenario.yamlio import parse_text
+from simulator.tables import STAKE_COLUMNS, TRAJECTORY_COLUMNS
+
+BASE = """
+start: 2020-01
+end: 2020-06
+ventures:
+  v: {{share_basis: {basis}{extra}}}
+partners:
+  a: {{pledge: 100, schedule: {{type: tranches, count: 4}}}}
+  b: {{pledge: 60}}
+  c:
+    pledge: 40
+    schedule: {{type: tranches, count: 4}}
+    departure: {{at: 2020-03{exit}}}
+"""
+
+
+def run(exit: str = "", basis: str = "committed", extra: str = "", tail: str = ""):
+    text = BASE.format(exit=f", exit: {exit}" if exit else "", basis=basis, extra=extra) + tail
+    s = validate_document(parse_text(text, "exits.yaml"), default_name="exits")
+    return simulator.run(s, seed=1)
+
+
+def month(r, t: int) -> pd.DataFrame:
+    rows = r.trajectories[r.trajectories["date"] == pd.Timestamp(2020, t + 1, 1)]
+    return rows.set_index(rows["partner"].astype(str))
+
+
+def shares_sum_to_one(r) -> None:
+    sums = r.trajectories.groupby("date")["share"].sum()
+    np.testing.assert_allclose(sums.to_numpy(), 1.0, atol=1e-12)
+
+
+def identities(r) -> None:
+    t = r.trajectories
+    np.testing.assert_allclose(t["pledged"], t["paid_in"] + t["outstanding"] + t["cancelled"])
+    np.testing.assert_allclose(t["stake"], t["paid_in"] + t["bought"] - t["sold"] - t["refunded"])
+    for column in ("bought", "sold", "refunded", "stake", "paid_for_stakes", "received_for_stake"):
+        assert (t[column] >= -1e-12).all(), column
+    by_month = t.groupby("date")[["bought", "sold"]].sum()
+    np.testing.assert_allclose(by_month["bought"], by_month["sold"])
+
+
+def test_stake_stays_by_default():
+    r = run()
+    end = month(r, 5)
+    assert end.loc["c", "paid_in"] == pytest.approx(20)  # a passive holding...
+    assert end.loc["c", "share"] == 0  # ...that counts in no share (§10)
+    assert end.loc["a", "share"] == pytest.approx(100 / 160)
+    assert set(r.events["type"]) == {"departure"}
+    # Nothing can change hands: the stake columns are left out (they would all be 0).
+    assert list(r.trajectories.columns) == TRAJECTORY_COLUMNS
+
+
+def test_stake_columns_with_an_exit_rule_that_does_not_fire():
+    # c keeps its stake; the default refund would apply to a and b, who never leave:
+    # the columns are there, all 0.
+    r = run("{stake: stays}", tail="exit: {stake: refund}\n")
+    t = r.trajectories
+    assert list(t.columns) == TRAJECTORY_COLUMNS + STAKE_COLUMNS
+    assert not t[["bought", "sold", "refunded", "paid_for_stakes"]].to_numpy().any()
+    identities(r)
+
+
+def test_refund_at_paid_in_value():
+    # c is paid back S = 20 by the venture: refunded 20, received 20; the venture's
+    # capital falls to 100 + 60 = 160 held by a and b.
+    r = run("{stake: refund}")
+    end = month(r, 5)
+    assert end.loc["c", "refunded"] == pytest.approx(20)
+    assert end.loc["c", "received_for_stake"] == pytest.approx(20)
+    assert end.loc["c", "stake"] == 0
+    assert end["stake"].sum() == pytest.approx(160)
+    e = r.events[r.events["type"] == "stake_refunded"].iloc[0]
+    assert (e["partner"], e["amount"]) == ("c", pytest.approx(20))
+    assert str(e["date"].date()) == "2020-03-01"
+    assert month(r, 1).loc["c", "refunded"] == 0  # nothing before the departure month
+    shares_sum_to_one(r)
+    identities(r)
+
+
+def test_refund_at_a_given_amount_moves_the_stake_at_book_value():
+    # The venture pays 15 for a stake of 20: capital falls by 20, c receives 15.
+    r = run("{stake: refund, price: {rule: amount, amount: 15}}")
+    end = month(r, 5)
+    assert end.loc["c", "refunded"] == pytest.approx(20)
+    assert end.loc["c", "received_for_stake"] == pytest.approx(15)
+    identities(r)
+
+
+def test_refund_lowers_capital_for_the_deadline_check():
+    # minimum 170 at the 2020-03 deadline: committed total 100 + 60 + 40 − 20 cancelled
+    # = 180 passes when the stake stays, 180 − 20 refunded = 160 fails with a refund.
+    extra = ", minimum_capital: 170, deadline: 2020-03"
+    assert not run(extra=extra).outcomes["collapsed"].iloc[0]
+    r = run("{stake: refund}", extra=extra)
+    assert r.outcomes["collapsed"].iloc[0]
+    assert "committed 160 < minimum 170" in r.events[r.events["type"] == "collapse"].iloc[0, -1]
+
+
+def test_preemption_pro_rata_to_committed_at_a_multiple():
+    # a holds 100, b 60 of committed capital: a buys 20·100/160 = 12.5, b 7.5; at 1.5×
+    # a pays 18.75, b 11.25, c receives 30. Shares from month 2: a 112.5/180 = 0.625.
+    r = run("{stake: preemption, price: {rule: multiple, multiple: 1.5}}")
+    end = month(r, 5)
+    assert end.loc["a", "bought"] == pytest.approx(12.5)
+    assert end.loc["b", "bought"] == pytest.approx(7.5)
+    assert end.loc["c", "sold"] == pytest.approx(20)
+    assert end.loc["a", "paid_for_stakes"] == pytest.approx(18.75)
+    assert end.loc["b", "paid_for_stakes"] == pytest.approx(11.25)
+    assert end.loc["c", "received_for_stake"] == pytest.approx(30)
+    assert end.loc["a", "stake"] == pytest.approx(112.5)
+    assert month(r, 2).loc["a", "share"] == pytest.approx(0.625)
+    sold = r.events[r.events["type"] == "stake_sold"]
+    assert list(sold["detail"]) == [
+        "buyer a: stake 12.5 at 1.5× paid-in",
+        "buyer b: stake 7.5 at 1.5× paid-in",
+    ]
+    assert sold["amount"].tolist() == pytest.approx([18.75, 11.25])
+    shares_sum_to_one(r)
+    identities(r)
+
+
+def test_named_buyer_at_an_amount_on_the_paid_in_basis():
+    # b buys the 20 for 50. Paid-in basis: end of month 2, a has paid 75 and b holds
+    # 60 + 20 = 80: shares 75/155 and 80/155; from month 3 a 100/180, b 80/180.
+    r = run("{stake: buyer, buyer: b, price: {rule: amount, amount: 50}}", basis="paid_in")
+    m2, end = month(r, 2), month(r, 5)
+    assert m2.loc["a", "share"] == pytest.approx(75 / 155)
+    assert m2.loc["b", "share"] == pytest.approx(80 / 155)
+    assert end.loc["b", "share"] == pytest.approx(80 / 180)
+    assert end.loc["b", "paid_for_stakes"] == pytest.approx(50)
+    assert end.loc["c", "received_for_stake"] == pytest.approx(50)
+    assert end.loc["c", "stake"] == 0
+    shares_sum_to_one(r)
+    identities(r)
+
+
+def test_buyer_that_has_left_leaves_the_stake_where_it_is():
+    # b leaves in month 1 (its stake stays: no exit rule of its own, default stays); c's
+    # buyer is then gone at month 2, so c keeps its stake (a `stake_kept` event).
+    text = BASE.format(exit=", exit: {stake: buyer, buyer: b}", basis="committed", extra="")
+    text = text.replace("b: {pledge: 60}", "b: {pledge: 60, departure: {at: 2020-02}}")
+    r = simulator.run(validate_document(parse_text(text, "x.yaml"), "x"), seed=1)
+    kept = r.events[r.events["type"] == "stake_kept"]
+    assert kept["detail"].tolist() == ["stake 20 stays: buyer is not a member"]
+    assert month(r, 5).loc["c", "stake"] == pytest.approx(20)
+
+
+def test_scenario_default_applies_and_departure_overrides_it():
+    r = run(tail="exit: {stake: refund}\n")
+    assert month(r, 5).loc["c", "refunded"] == pytest.approx(20)
+    r = run("{stake: stays}", tail="exit: {stake: refund}\n")
+    assert month(r, 5).loc["c", "refunded"] == 0
+
+
+def test_example_scenario_figures():
+    r = simulator.run("scenarios/examples/exit_rules.yaml", seed=1)
+    end = month_of(r, "2016-12-01")
+    assert end.loc["orange", "bought"] == pytest.approx(30 + 9)
+    assert end.loc["orange", "paid_for_stakes"] == pytest.approx(36 + 9)
+    assert end.loc["state", "bought"] == pytest.approx(13.5)
+    assert end.loc["state", "share"] == pytest.approx(0.6)
+    assert end["stake"].sum() == pytest.approx(247.5)
+    shares_sum_to_one(r)
+    identities(r)
+
+
+def month_of(r, date: str) -> pd.DataFrame:
+    rows = r.trajectories[r.trajectories["date"] == pd.Timestamp(date)]
+    return rows.set_index(rows["partner"].astype(str))
+
+
+def test_top_up_counts_the_stake_a_buyer_holds():
+    # state (public, 100) keeps 50 % by top-ups; a 60, b 40, all upfront. b leaves in
+    # month 2 and a buys its 40: a holds 100, T = 200, no top-up. c joins in month 4
+    # with 50: T = 250, F = 100 → x = (0.5·250 − 100)/0.5 = 50; state 150/300 = 0.5,
+    # a 100/300, c 50/300. (Had b's stake stayed, T = 160 + 50 and x would be 10.)
+    text = """
+start: 2020-01
+end: 2020-06
+ventures: {v: {}}
+partners:
+  state: {public: true, pledge: 100}
+  a: {pledge: 60}
+  b: {pledge: 40, departure: {at: 2020-03, exit: {stake: buyer, buyer: a}}}
+candidates:
+  c: {pledge: 50, negotiation: {start: 2020-05, duration: 0}}
+policies:
+  keep_half: {type: top_up, funder: state, share: 0.5}
+"""
+    r = simulator.run(validate_document(parse_text(text, "t.yaml"), "t"), seed=1)
+    top_up = r.events[r.events["type"] == "top_up"]
+    assert top_up["amount"].tolist() == pytest.approx([50])
+    end = month(r, 5)
+    assert end.loc["state", "share"] == pytest.approx(0.5)
+    assert end.loc["a", "share"] == pytest.approx(1 / 3)
+    assert end.loc["c", "share"] == pytest.approx(1 / 6)
+    shares_sum_to_one(r)
+    identities(r)
+
+
+def test_contagion_exit_uses_the_leavers_rule():
+    # c's departure makes b leave in the same month (probability 1); b has no departure
+    # of its own, so the scenario's default (refund) applies to its 60 paid upfront.
+    tail = "exit: {stake: refund}\ncontagion:\n  k: {from: [c], to: [b], probability: 1}\n"
+    r = run("{stake: stays}", tail=tail)
+    end = month(r, 5)
+    assert end.loc["b", "refunded"] == pytest.approx(60)
+    assert end.loc["c", "refunded"] == 0
+    assert end.loc["a", "share"] == 1.0
