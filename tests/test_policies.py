@@ -133,6 +133,25 @@ def test_no_stop_when_the_condition_does_not_hold(when, seen):
     assert state["cancelled"] == pytest.approx(0)
 
 
+def test_a_stop_in_the_deadline_month_is_seen_by_the_venture_check():
+    # Same as above with minimum capital 150 at the deadline 2012-06. The stop test comes
+    # first (5.45): committed falls from 190 to 60 + 60 + 10 = 130, so the check at 5.5
+    # collapses the venture: o's 30 still to pay is cancelled from month 6. The
+    # dissolution threshold (5.55) then finds the venture already ended.
+    text = STOP_WHEN.replace("WHEN", "{paid_in_below: 0.5}").replace(
+        "ventures: {v: {}}",
+        "ventures: {v: {minimum_capital: 150, deadline: 2012-06, "
+        "dissolution: {committed_below: 140}}}",
+    )
+    r = run(text)
+    assert list(r.events["type"]) == ["departure", "stop", "collapse"]
+    assert events(r, "collapse").loc[0, "amount"] == pytest.approx(30)
+    o = r.outcomes.iloc[0]
+    assert o["collapsed"]
+    assert o["collapse_date"] == pd.Timestamp("2012-06-01")
+    assert o["committed_final"] == pytest.approx(60 + 30 + 10)
+
+
 # --- a total cap across ventures ---------------------------------------------------------
 
 CAP = """
