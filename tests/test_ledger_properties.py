@@ -458,8 +458,10 @@ def funder_rule_texts(draw) -> str:
         elif when == "committed":
             stop["when"] = {"committed_below": draw(st.integers(0, 400))}
         pols[f"s{i}"] = stop
-    if draw(st.booleans()):
-        funder = draw(st.sampled_from(list(data["partners"])))
+    # A cap mostly on a partner that funds other policies, so that it can bind.
+    funding = [p["funder"] for p in pols.values() if p["funder"] in data["partners"]]
+    if draw(st.integers(0, 3)):
+        funder = draw(st.sampled_from(funding or list(data["partners"])))
         pols["total"] = {"type": "cap", "funder": funder, "total": draw(amounts)}
     for v in data["ventures"].values():
         kind = draw(st.sampled_from(["none", "at", "below", "both"]))
