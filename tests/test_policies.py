@@ -75,6 +75,30 @@ def test_stop_at_a_date_cancels_the_rest_and_freezes_matching():
     assert r.outcomes.iloc[0]["members_final"] == 2
 
 
+def test_a_stopped_funder_no_longer_tops_up():
+    # Month 0: F = 60, T = 120, 50 %: no top-up. The stop in 2012-04 (t = 3) cancels the
+    # State's 9 × 5 = 45 left (paid 15). Its share falls to 15 / 75 = 20 %; a funder that
+    # had not stopped would top up (0.5 × 75 − 15) / 0.5 = 45, a stopped one does nothing.
+    r = run(
+        """
+start: 2012-01
+end: 2012-12
+ventures: {v: {}}
+partners:
+  state: {public: true, pledge: 60, schedule: {type: tranches, count: 12}}
+  o: {pledge: 60, schedule: {type: tranches, count: 12}}
+policies:
+  up: {type: top_up, funder: state, share: 0.5}
+  s: {type: stop, funder: state, at: 2012-04}
+"""
+    )
+    assert events(r, "top_up").empty
+    assert events(r, "stop").loc[0, "amount"] == pytest.approx(45)
+    state = final(r, "state")
+    assert state["committed"] == pytest.approx(15)
+    assert state["share"] == pytest.approx(0.2)
+
+
 # --- stop on a condition ----------------------------------------------------------------
 
 STOP_WHEN = """
@@ -150,6 +174,28 @@ def test_a_stop_in_the_deadline_month_is_seen_by_the_venture_check():
     assert o["collapsed"]
     assert o["collapse_date"] == pd.Timestamp("2012-06-01")
     assert o["committed_final"] == pytest.approx(60 + 30 + 10)
+
+
+def test_a_conditional_stop_freezes_matching_from_the_next_month():
+    # As above (private paid-in 40 of 120 at the end of 2012-06: stop from month 6), with
+    # a match of 0.5. Matching committed: 0.5 × 120 = 60 in months 0-1, 0.5 × (60 + 10) = 35
+    # from d's departure in month 2, frozen from month 6 at what was paid by the end of
+    # month 5: 0.5 × (30 + 10) = 20. State: pledged 120 + 60 = 180, paid 60 + 20 = 80,
+    # cancelled 60 (own) + 40 (matching) = 100.
+    r = run(
+        STOP_WHEN.replace("WHEN", "{paid_in_below: 0.5}")
+        + "  m: {type: match, funder: state, ratio: 0.5}\n"
+    )
+    state = final(r, "state")
+    assert state["pledged"] == pytest.approx(180)
+    assert state["paid_in"] == pytest.approx(80)
+    assert state["cancelled"] == pytest.approx(100)
+    t = r.trajectories
+    rows = t[t["partner"] == "state"].sort_values("date")
+    committed = rows["committed"].to_numpy()
+    own = [120] * 6 + [60] * 6
+    match = [60, 60] + [35] * 4 + [20] * 6
+    assert committed == pytest.approx([a + b for a, b in zip(own, match, strict=True)])
 
 
 # --- a total cap across ventures ---------------------------------------------------------
