@@ -544,3 +544,92 @@ def test_ledger_identities_with_exit_rules(text):
     check_outcomes(results)
     if not any(p.type == "match" for p in scenario.policies.values()):
         check_events(results)
+
+
+# --- stops, total caps and dissolution (docs/model.md §8.4, §8.5, §9.1) -------------------
+
+
+@st.composite
+def funder_rule_texts(draw) -> str:
+    """A random scenario of the strategy above, with stops, a total cap and dissolutions."""
+    data = yaml.safe_load(draw(scenario_texts()))
+    horizon = 12 * (int(data["end"][:4]) - 2020) + int(data["end"][5:7])
+    ventures = list(data["ventures"])
+    members = list(data["partners"]) + list(data.get("candidates", {}))
+    pols = data.setdefault("policies", {})
+    for i in range(draw(st.integers(1, 3))):
+        stop: dict = {
+            "type": "stop",
+            "funder": draw(st.sampled_from(members)),
+            "at": label(draw(st.integers(0, horizon - 1))),
+        }
+        if len(ventures) > 1:
+            stop["venture"] = draw(st.sampled_from(ventures))
+        when = draw(st.sampled_from(["none", "paid", "committed"]))
+        if when == "paid":
+            stop["when"] = {
+                "paid_in_below": draw(st.sampled_from([0.0, 0.3, 0.5, 1.0])),
+                "of": draw(st.sampled_from(["private", "others"])),
+            }
+        elif when == "committed":
+            stop["when"] = {"committed_below": draw(st.integers(0, 400))}
+        pols[f"s{i}"] = stop
+    # A cap mostly on a partner that funds other policies, so that it can bind.
+    funding = [p["funder"] for p in pols.values() if p["funder"] in data["partners"]]
+    if draw(st.integers(0, 3)):
+        funder = draw(st.sampled_from(funding or list(data["partners"])))
+        pols["total"] = {"type": "cap", "funder": funder, "total": draw(amounts)}
+    for v in data["ventures"].values():
+        kind = draw(st.sampled_from(["none", "at", "below", "both"]))
+        if kind != "none":
+            d: dict = {}
+            if kind in ("at", "both"):
+                d["at"] = label(draw(st.integers(0, horizon - 1)))
+            if kind in ("below", "both"):
+                d["committed_below"] = draw(st.integers(0, 300))
+            v["dissolution"] = d
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def check_funder_rule_events(results) -> None:
+    """Without matching money, the ledger's cancellations are the amounts of departure,
+    collapse, stop and dissolution events; policy money stays within a total cap."""
+    e = results.events
+    e = e[e["type"].isin(["departure", "collapse", "stop", "dissolution"])]
+    by_event = e.groupby(["replication", "venture"], observed=True)["amount"].sum()
+    o = results.outcomes.assign(venture=results.outcomes["venture"].astype(str))
+    for row in o.itertuples():
+        events_total = by_event.get((row.replication, row.venture), 0.0)
+        assert abs(events_total - row.cancelled_final) <= 1e-9 * max(1.0, row.pledged_final)
+
+
+def check_total_caps(scenario, results) -> None:
+    """A capped partner's committed capital, all ventures together, stays within its total
+    in every month (or within its own pledges, never cut, when those are above it)."""
+    t = results.trajectories
+    for p in scenario.policies.values():
+        if p.type != "cap" or not isinstance(p.total, float):
+            continue
+        m = scenario.partners[p.funder]
+        amounts = (
+            [m.pledge] if m.pledge is not None else [x.amount for x in (m.pledges or {}).values()]
+        )
+        if not all(isinstance(x, float) for x in amounts):
+            continue  # own pledges drawn per replication
+        committed = t[t["partner"] == p.funder].groupby(["replication", "date"])["committed"].sum()
+        limit = max(p.total, sum(amounts))
+        assert (committed.to_numpy() <= limit + 1e-6).all(), f"cap {p.total} exceeded"
+
+
+@settings(SETTINGS, max_examples=25)
+@given(funder_rule_texts())
+def test_ledger_identities_with_stops_caps_and_dissolution(text):
+    scenario, results = run_text(text)
+    traj = results.trajectories
+    check_ledger(traj)
+    check_monotone(traj)
+    check_shares(scenario, traj)
+    check_outcomes(results)
+    if not any(p.type == "match" for p in scenario.policies.values()):
+        check_funder_rule_events(results)
+    check_total_caps(scenario, results)

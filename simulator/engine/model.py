@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.schema import Calendar, Match, Raise, Scenario, TopUp, Tranches, Upfront
+from simulator.scenario.schema import (
+    Calendar,
+    Cap,
+    Match,
+    Raise,
+    Scenario,
+    Stop,
+    TopUp,
+    Tranches,
+    Upfront,
+)
 
 Number = float | Distribution
 
@@ -119,17 +129,27 @@ class ContagionSpec:
 
 
 @dataclass(frozen=True)
+class StopTest:
+    """A stop's condition (model.md §8.4): `kind` is paid_in_below or committed_below."""
+
+    kind: str
+    value: float
+    others: bool = False  # paid_in_below of every other member, not only the private ones
+
+
+@dataclass(frozen=True)
 class PolicySpec:
     id: str
-    kind: str  # match | top_up | raise
+    kind: str  # match | top_up | raise | stop | cap
     funder: int
-    venture: int
+    venture: int  # -1 for a cap (it covers every venture)
     ratio: Number = 1.0
     cap: Number | None = None
     share: Number = 0.0
     at: int = 0
-    amount: Number = 0.0
+    amount: Number = 0.0  # for a cap: the total
     schedule: Schedule | None = None
+    when: StopTest | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +158,8 @@ class VentureSpec:
     minimum_capital: Number | None
     deadline: int | None
     share_basis: str
+    dissolve_at: int | None = None
+    dissolve_below: float | None = None
 
 
 @dataclass
@@ -246,6 +268,10 @@ def compile_scenario(s: Scenario) -> Model:
             v.minimum_capital,
             None if v.deadline is None else v.deadline - s.start,
             v.share_basis,
+            None
+            if v.dissolution is None or v.dissolution.at is None
+            else v.dissolution.at - s.start,
+            None if v.dissolution is None else v.dissolution.committed_below,
         )
         for vid, v in s.ventures.items()
     ]
@@ -253,7 +279,8 @@ def compile_scenario(s: Scenario) -> Model:
     for p in pledges:
         involved[p.venture, p.member] = True
     for p in policies:
-        involved[p.venture, p.funder] = True
+        if p.venture >= 0:
+            involved[p.venture, p.funder] = True
     return Model(
         horizon=s.horizon,
         start=s.start,
@@ -288,7 +315,16 @@ def _exit(e, index) -> ExitSpec | None:
 
 
 def _policy(pid, p, index, vindex, only, start) -> PolicySpec:
+    if isinstance(p, Cap):
+        return PolicySpec(id=pid, kind="cap", funder=index[p.funder], venture=-1, amount=p.total)
     common = dict(id=pid, funder=index[p.funder], venture=vindex[p.venture or only])
+    if isinstance(p, Stop):
+        w, when = p.when, None
+        if w is not None and w.paid_in_below is not None:
+            when = StopTest("paid_in_below", w.paid_in_below, w.of == "others")
+        elif w is not None:
+            when = StopTest("committed_below", w.committed_below)
+        return PolicySpec(kind="stop", at=p.at - start, when=when, **common)
     if isinstance(p, Match):
         return PolicySpec(kind="match", ratio=p.ratio, cap=p.cap, **common)
     if isinstance(p, TopUp):

@@ -35,6 +35,7 @@ class Plan:
     simple_negotiations: list  # negotiations of the simple form (model.md §7.1)
     round_negotiations: list  # negotiations in rounds (§7.2), in candidate file order
     contagion_targets: frozenset  # members whose hazard a contagion rule can raise (§6.3)
+    funder_rules: bool  # stops, total caps or dissolutions (policies.py) are in play
 
 
 def plan_for(model: Model) -> Plan:
@@ -73,5 +74,9 @@ def plan_for(model: Model) -> Plan:
             simple_negotiations=[n for n in model.negotiations if n.rounds is None],
             round_negotiations=[n for n in model.negotiations if n.rounds is not None],
             contagion_targets=targets,
+            funder_rules=any(p.kind in ("stop", "cap") for p in model.policies)
+            or any(
+                v.dissolve_at is not None or v.dissolve_below is not None for v in model.ventures
+            ),
         )
     return model.plan

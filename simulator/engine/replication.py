@@ -2,8 +2,9 @@
 
 Same-month order (a month m runs from time m to m+1): departures at m+0.0,
 negotiation outcomes at m+0.1, negotiation rounds at m+0.15 (negotiation.py),
-policies at m+0.2, then that month's scheduled payments are settled, then venture
-checks (deadline, minimum capital) at m+0.5.
+policies at m+0.2 (dated stops first), then that month's scheduled payments are settled,
+then stop conditions at m+0.45 (policies.py), venture checks (deadline, minimum capital)
+at m+0.5 and dissolutions at m+0.55.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from simulator.engine.ledger import Ledger
 from simulator.engine.model import Model, PolicySpec, normalise
 from simulator.engine.negotiation import Negotiations
 from simulator.engine.plan import Plan, plan_for
+from simulator.engine.policies import FunderRules
 
 JOIN, POLICY, CHECK = 0.1, 0.2, 0.5
 
@@ -65,6 +67,7 @@ class Replication:
         self.contagion: Contagion | None = None  # only when the scenario has contagion rules
         self.negotiations: Negotiations | None = None  # only with negotiations in rounds
         self.exits: Exits | None = Exits(self) if model.has_exits else None
+        self.rules: FunderRules | None = None  # only with stops, total caps or dissolutions
         self.minimum = [
             None if v.minimum_capital is None else draw(v.minimum_capital, rng)
             for v in model.ventures
@@ -89,6 +92,9 @@ class Replication:
             self.env.process(self._negotiate(n))
         if plan.round_negotiations:
             self.negotiations = Negotiations(self, plan.round_negotiations)
+        if plan.funder_rules:
+            self.rules = FunderRules(self)
+            self.rules.start()
         for pol in plan.raises:
             self._at(pol.at + POLICY, self._raise, pol)
         for v, spec in enumerate(m.ventures):
@@ -243,11 +249,20 @@ class Replication:
 
     def _raise(self, pol: PolicySpec) -> None:
         month = self._month()
-        if self.collapse[pol.venture] is not None or not self.is_member(pol.funder, pol.venture):
-            why = "venture collapsed" if self.collapse[pol.venture] is not None else "not a member"
-            self._event("policy_skipped", pol.funder, pol.venture, 0.0, f"{pol.id}: {why}")
+        rules, v = self.rules, pol.venture
+        why = None
+        if self.collapse[v] is not None:
+            why = "venture dissolved" if rules and v in rules.dissolved else "venture collapsed"
+        elif not self.is_member(pol.funder, v):
+            why = "not a member"
+        elif rules is not None and rules.is_stopped(v, pol.funder):
+            why = "funder stopped"
+        if why is not None:
+            self._event("policy_skipped", pol.funder, v, 0.0, f"{pol.id}: {why}")
             return
         amount = self.policy_values[pol.id]["amount"]
+        if rules is not None:
+            amount = rules.take(pol, amount)
         self._pledge(pol.venture, pol.funder, month, amount, pol.schedule)
         self._event("raise", pol.funder, pol.venture, amount, pol.id)
         self._after_change(month)
@@ -282,6 +297,8 @@ class Replication:
         for pol in m.policies:
             if pol.kind == "match" and pol.venture == v and pol.funder == p:
                 vals = self.policy_values[pol.id]
+                if "frozen" in vals:  # it stopped paying before it left (§8.4)
+                    continue
                 private = [q for q in range(len(m.members)) if not m.public[q] and q != p]
                 paid = sum(self.ledger.paid_by(v, q, month - 1) for q in private) if month else 0.0
                 amount = vals["ratio"] * paid
@@ -326,6 +343,10 @@ class Replication:
         need = (share * total - own) / (1.0 - share)
         if vals["cap"] is not None:
             need = min(need, vals["cap"] - self.topup_added[pol.id])
+        if self.rules is not None and need > 1e-9:
+            if self.rules.is_stopped(v, f):
+                return
+            need = self.rules.take(pol, need)
         if need > 1e-9:
             self._pledge(v, f, month, need, pol.schedule)
             self.topup_added[pol.id] += need
@@ -339,6 +360,8 @@ class Replication:
         for pol in self.model.policies:
             if pol.kind == "top_up":
                 self._top_up(pol, month)
+        if self.rules is not None:
+            self.rules.after_change(month)
         for v, spec in enumerate(self.model.ventures):
             if spec.deadline is None or month < spec.deadline or self.collapse[v] is not None:
                 continue
@@ -374,7 +397,6 @@ class Replication:
         self.events.append((self._month(), kind, member, venture, float(amount), detail))
 
     def _finish(self) -> RepOutcome:
-        m = self.model
         match = [
             (
                 self.policy_values[pol.id]["ratio"],
@@ -382,8 +404,11 @@ class Replication:
                 int(self.leave[pol.venture, pol.funder]),
                 int(self.join[pol.venture, pol.funder]),
             )
-            for pol in m.policies
+            for pol in self.model.policies
             if pol.kind == "match"
         ]
         exits = None if self.exits is None else self.exits.records
-        return RepOutcome(self.join, self.leave, self.collapse, self.events, match, exits)
+        collapse = self.collapse
+        if self.rules is not None:
+            match, collapse = self.rules.outcome(match, collapse)
+        return RepOutcome(self.join, self.leave, collapse, self.events, match, exits)

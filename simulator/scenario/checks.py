@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.restructuring_checks import (
+    cap_checks,
     contagion_checks,
+    dissolution_checks,
     exit_checks,
     negotiation_checks,
+    stop_checks,
 )
-from simulator.scenario.schema import Calendar, Member, Scenario, TopUp, Tranches, Upfront
+from simulator.scenario.schema import (
+    Calendar,
+    Cap,
+    Member,
+    Scenario,
+    Stop,
+    TopUp,
+    Tranches,
+    Upfront,
+)
 from simulator.scenario.types import month_label
 
 Issue = tuple  # (key path tuple, message)
@@ -34,6 +46,7 @@ def check(s: Scenario) -> list[Issue]:
             ctx.member_checks((group, pid), pid, member, group == "candidates")
     for pol_id, policy in s.policies.items():
         ctx.policy_checks(("policies", pol_id), policy)
+    cap_checks(ctx)
     for rule_id, rule in s.contagion.items():
         contagion_checks(ctx, ("contagion", rule_id), rule)
     exit_checks(ctx)
@@ -89,6 +102,8 @@ class _Context:
             self.add(path, "minimum_capital and deadline go together (got only one of them)")
         if v.deadline is not None:
             self.in_horizon(path + ("deadline",), v.deadline, "deadline")
+        if v.dissolution is not None:
+            dissolution_checks(self, path + ("dissolution",), v.dissolution)
 
     def member_checks(self, path, mid, m: Member, is_candidate):
         if m.pledges is not None and (m.pledge is not None or m.schedule is not None):
@@ -180,7 +195,11 @@ class _Context:
 
     def policy_checks(self, path, p):
         self.member_ref(path + ("funder",), p.funder)
+        if isinstance(p, Cap):
+            return
         self.default_venture(path, p.venture)
+        if isinstance(p, Stop):
+            stop_checks(self, path, p)
         if hasattr(p, "at"):
             self.in_horizon(path + ("at",), p.at)
         if isinstance(p, TopUp):

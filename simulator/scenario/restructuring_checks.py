@@ -1,4 +1,5 @@
-"""Cross-key checks of negotiations in rounds and contagion rules (used by checks.py)."""
+"""Cross-key checks of negotiations in rounds, contagion rules, stops, total caps and
+dissolutions (used by checks.py)."""
 
 from __future__ import annotations
 
@@ -149,7 +150,10 @@ def member_ventures(s, m) -> set[str]:
 
 def _funded(s, mid) -> set[str]:
     only = next(iter(s.ventures))
-    return {p.venture or only for p in s.policies.values() if p.funder == mid}
+    # A total cap (type: cap) spans every venture and makes no one a member of any.
+    return {
+        p.venture or only for p in s.policies.values() if p.funder == mid and hasattr(p, "venture")
+    }
 
 
 def exit_checks(ctx) -> None:
@@ -221,3 +225,47 @@ def _buyer(ctx, path, buyer, mid, left, default=False) -> None:
             f"buyer {buyer!r} is not a member of venture {vid!r}, which {mid!r} leaves "
             f"(got {buyer!r}; expected one of: {', '.join(q for q in takers if q != mid)})",
         )
+
+
+def stop_checks(ctx, path, p) -> None:
+    """A stop's condition: exactly one test; `of` only with paid_in_below."""
+    w = p.when
+    if w is None:
+        return
+    if (w.paid_in_below is None) == (w.committed_below is None):
+        ctx.add(
+            path + ("when",),
+            "give exactly one of 'paid_in_below' (a fraction of the others' pledges) or "
+            "'committed_below' (an amount)",
+        )
+    if w.paid_in_below is None and "of" in w.model_fields_set:
+        ctx.add(path + ("when", "of"), "of goes with paid_in_below (whose pledges are compared)")
+
+
+def cap_checks(ctx) -> None:
+    """At most one total cap per funder: two would leave unclear which one binds."""
+    seen: dict = {}
+    for pol_id, p in ctx.s.policies.items():
+        if p.type != "cap":
+            continue
+        if p.funder in ctx.s.candidates:
+            ctx.add(
+                ("policies", pol_id, "funder"),
+                f"a total cap counts the funder's pledges from the start: it applies to a "
+                f"partner (got candidate {p.funder!r})",
+            )
+        if p.funder in seen:
+            ctx.add(
+                ("policies", pol_id, "funder"),
+                f"{p.funder!r} already has a total cap (got {seen[p.funder]!r} and {pol_id!r}; "
+                "expected one cap policy per funder)",
+            )
+        else:
+            seen[p.funder] = pol_id
+
+
+def dissolution_checks(ctx, path, d) -> None:
+    if d.at is None and d.committed_below is None:
+        ctx.add(path, "give 'at' (a date), 'committed_below' (an amount) or both")
+    if d.at is not None:
+        ctx.in_horizon(path + ("at",), d.at, "dissolution date")

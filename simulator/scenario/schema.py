@@ -184,7 +184,35 @@ class Raise(Strict):
     schedule: Schedule = Upfront()
 
 
-Policy = Annotated[Match | TopUp | Raise, Field(discriminator="type")]
+class StopCondition(Strict):
+    """What must hold at the stop's date: the others' paid-in below a fraction of their
+    pledges, or the venture's committed capital below an amount (give exactly one)."""
+
+    paid_in_below: float | None = Field(None, ge=0, le=1)
+    of: Literal["private", "others"] = "private"
+    committed_below: float | None = Field(None, ge=0)
+
+
+class Stop(Strict):
+    """At `at` (if `when` holds then) the funder stops paying: its outstanding pledge ends."""
+
+    type: Literal["stop"]
+    funder: Id
+    venture: Id | None = None
+    at: Month
+    when: StopCondition | None = None
+
+
+class Cap(Strict):
+    """The most a partner pledges in all, all ventures together: its own pledges, then its
+    match, top_up and raise policies, which are cut to fit (docs/model.md §8.5)."""
+
+    type: Literal["cap"]
+    funder: Id
+    total: Amount
+
+
+Policy = Annotated[Match | TopUp | Raise | Stop | Cap, Field(discriminator="type")]
 
 
 # --- contagion ---------------------------------------------------------------------
@@ -205,11 +233,19 @@ class Contagion(Strict):
 # --- ventures and the outside world ------------------------------------------------
 
 
+class Dissolution(Strict):
+    """The venture is wound up at a date, or once its committed capital is below an amount."""
+
+    at: Month | None = None
+    committed_below: float | None = Field(None, ge=0)
+
+
 class Venture(Strict):
     label: str | None = None
     minimum_capital: Amount | None = None
     deadline: Month | None = None
     share_basis: Literal["committed", "paid_in"] = "committed"
+    dissolution: Dissolution | None = None
 
 
 class Market(Strict):
