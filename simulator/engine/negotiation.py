@@ -117,11 +117,8 @@ class Negotiations:
         talks = self.talks[i] or self._open(i)
         talks.held += 1
         k = talks.held
-        targets = rep.plan.pledges_by_member.get(n.member, [])
-        open_targets = [s for s in targets if rep.collapse[s.venture] is None]
+        open_targets = rep.open_pledges(n.member)
         if not open_targets:
-            detail = "its ventures collapsed" if targets else "no pledge to make"
-            rep._event("negotiation_abandoned", n.member, -1, 0.0, detail)
             return
         if r.until_filled and all(self.gap(v) <= _EPS for v in r.until_filled):
             rep._event("negotiation_abandoned", n.member, -1, 0.0, f"gap filled (round {k})")

@@ -203,6 +203,15 @@ class Replication:
                 self._leave_if_member(d.member, d.venture)
             return
 
+    def open_pledges(self, member: int) -> list:
+        """A candidate's pledges to ventures not collapsed; if none, the talks are abandoned."""
+        targets = self.plan.pledges_by_member.get(member, [])
+        open_targets = [s for s in targets if self.collapse[s.venture] is None]
+        if not open_targets:
+            detail = "its ventures collapsed" if targets else "no pledge to make"
+            self._event("negotiation_abandoned", member, -1, 0.0, detail)
+        return open_targets
+
     def _negotiate(self, n):
         rng = self.rng
         yield self.env.timeout(n.start + JOIN)
@@ -211,11 +220,8 @@ class Replication:
         success = draw(n.success, rng)
         yield self.env.timeout(duration)
         month = self._month()
-        targets = self.plan.pledges_by_member.get(n.member, [])
-        open_targets = [s for s in targets if self.collapse[s.venture] is None]
+        open_targets = self.open_pledges(n.member)
         if not open_targets:
-            detail = "its ventures collapsed" if targets else "no pledge to make"
-            self._event("negotiation_abandoned", n.member, -1, 0.0, detail)
             return
         if rng.random() >= success:
             self._event("negotiation_failed", n.member, -1, 0.0, f"after {duration} months")
