@@ -33,7 +33,11 @@ FILES = {
     "sensitivity": "sensitivity.csv",
 }
 SWEEP_FILES = {**FILES, "outcomes": "outcomes.parquet"}
-_DATES = {"outcomes": ["collapse_date", "reference_date"], "events": ["date"], "market": ["date"]}
+_DATES = {
+    "outcomes": ["collapse_date", "dissolution_date", "reference_date"],
+    "events": ["date"],
+    "market": ["date"],
+}
 
 
 @dataclass

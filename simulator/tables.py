@@ -26,6 +26,7 @@ STAKE_COLUMNS = [
 OUTCOME_COLUMNS = [
     "replication", "venture", "pledged_final", "committed_final", "paid_in_final",
     "outstanding_final", "cancelled_final", "members_final", "collapsed", "collapse_date",
+    "dissolved", "dissolution_date",
     "reference_date", "committed_at_reference", "market_at_reference", "capital_to_market",
 ]  # fmt: skip
 EVENT_COLUMNS = ["replication", "date", "type", "partner", "venture", "amount", "detail"]
@@ -89,6 +90,11 @@ def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
         "collapsed": collapse >= 0,
         "collapse_date": _dates_or_nat(dates, collapse),
     }
+    dissolution = (
+        c.dissolution[ok].ravel() if c.dissolution is not None else np.full(n, -1, np.int64)
+    )
+    columns["dissolved"] = dissolution >= 0
+    columns["dissolution_date"] = _dates_or_nat(dates, dissolution)
     if ctx.reference is not None:
         at_ref = total(c.pledged, ctx.reference) - total(c.cancelled, ctx.reference)
         columns["reference_date"] = np.full(n, dates.values[ctx.reference])

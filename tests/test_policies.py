@@ -289,6 +289,7 @@ def test_dissolution_at_a_date():
     assert o["committed_final"] == pytest.approx(90)
     assert o["cancelled_final"] == pytest.approx(90)
     assert not o["collapsed"]
+    assert o["dissolved"] and o["dissolution_date"] == pd.Timestamp("2012-06-01")
     assert o["members_final"] == 2
 
 
@@ -319,6 +320,8 @@ def test_dissolution_when_committed_falls_below():
 def test_no_dissolution_above_the_threshold():
     r = run(DISSOLVE_BELOW.replace("BELOW", "90"))  # 90 is not below 90
     assert events(r, "dissolution").empty
+    assert not r.outcomes.iloc[0]["dissolved"]
+    assert pd.isna(r.outcomes.iloc[0]["dissolution_date"])
     assert r.outcomes.iloc[0]["committed_final"] == pytest.approx(90)
 
 

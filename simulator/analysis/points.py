@@ -28,8 +28,9 @@ def summarize_points(outcomes: pd.DataFrame, design: pd.DataFrame) -> pd.DataFra
         "venture": names[groups % len(names)],
         "replications": size,
     }
-    if "collapsed" in outcomes:
-        table["p_collapse"] = np.bincount(group, outcomes["collapsed"].to_numpy(float)) / size
+    for flag, name in (("collapsed", "p_collapse"), ("dissolved", "p_dissolved")):
+        if flag in outcomes:
+            table[name] = np.bincount(group, outcomes[flag].to_numpy(float)) / size
     for column in NUMERIC_OUTCOMES:
         if column in outcomes:
             table.update(_moments(column, outcomes[column].to_numpy(float), group, size))

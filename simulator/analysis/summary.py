@@ -20,6 +20,8 @@ def summarize(results) -> pd.DataFrame:
             row[f"{col}_p95"] = values.quantile(0.95)
         row["members_final_mean"] = g["members_final"].mean()
         row["collapse_probability"] = g["collapsed"].mean()
+        if "dissolved" in g:
+            row["dissolution_probability"] = g["dissolved"].mean()
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -45,6 +47,8 @@ def format_summary(results) -> str:
             lines.append(f"    {label:<10} {_value(r, col, results.stochastic, unit)}")
         lines.append(f"    members    {r['members_final_mean']:.3g} at the end (mean)")
         lines.append(f"    collapse   {r['collapse_probability']:.1%} of replications")
+        if r.get("dissolution_probability", 0) > 0:
+            lines.append(f"    dissolved  {r['dissolution_probability']:.1%} of replications")
         ref = results.outcomes["reference_date"].iloc[0]
         if pd.notna(r["capital_to_market_mean"]):
             mk = results.outcomes["market_at_reference"].iloc[0]

@@ -122,16 +122,17 @@ class FunderRules:
     def _skip(self, pol, why: str) -> None:
         self.rep._event("policy_skipped", pol.funder, pol.venture, 0.0, f"{pol.id}: {why}")
 
-    def outcome(self, match: list, collapse: list) -> tuple[list, list]:
+    def outcome(self, match: list, collapse: list) -> tuple[list, list, list]:
         """A stopped funder's matching freezes from its stop (§8.4), as from a departure;
-        a dissolved venture is not reported as collapsed (§9.1)."""
+        a dissolved venture is reported as dissolved, not as collapsed (§9.1)."""
         pols = [pol for pol in self.rep.model.policies if pol.kind == "match"]
         match = [
             (ratio, cap, min(leave, self.stopped.get((pol.venture, pol.funder), leave)), join)
             for pol, (ratio, cap, leave, join) in zip(pols, match, strict=True)
         ]
+        dissolved = [c if v in self.dissolved else None for v, c in enumerate(collapse)]
         collapse = [None if v in self.dissolved else c for v, c in enumerate(collapse)]
-        return match, collapse
+        return match, collapse, dissolved
 
     # --- dissolution (§9.1) --------------------------------------------------------------
 

@@ -40,6 +40,7 @@ class RepOutcome:
     events: list  # (month, type, member, venture, amount, detail)
     match: list  # per match policy: (ratio, cap, month the funder left)
     exits: list | None = None  # stake flows (flow, venture, member, month, amount), §6.4
+    dissolved: list | None = None  # per venture: month of dissolution or None (§9.1)
 
 
 def months_until_departure_vector(hazard: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -414,7 +415,7 @@ class Replication:
             if pol.kind == "match"
         ]
         exits = None if self.exits is None else self.exits.records
-        collapse = self.collapse
+        collapse, dissolved = self.collapse, None
         if self.rules is not None:
-            match, collapse = self.rules.outcome(match, collapse)
-        return RepOutcome(self.join, self.leave, collapse, self.events, match, exits)
+            match, collapse, dissolved = self.rules.outcome(match, collapse)
+        return RepOutcome(self.join, self.leave, collapse, self.events, match, exits, dissolved)

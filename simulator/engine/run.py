@@ -28,6 +28,7 @@ class Chunk:
     # Cumulative stake flows (exits.FLOWS: bought, sold, refunded, paid_for_stakes,
     # received_for_stake), shaped (5, n, ventures, members, months); None without exit rules.
     stakes: np.ndarray | None = None
+    dissolution: np.ndarray | None = None  # (n, ventures) month of dissolution, -1 if none
 
     @property
     def ok(self) -> np.ndarray:
@@ -63,6 +64,7 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
     join = np.empty((replications, V, P), dtype=np.int64)
     leave = np.empty((replications, V, P), dtype=np.int64)
     collapse = np.full((replications, V), -1, dtype=np.int64)
+    dissolution = np.full((replications, V), -1, dtype=np.int64)
     match_params = []
     events: list = []
     failed: dict = {}
@@ -82,6 +84,9 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
         for v, month in enumerate(out.collapse):
             if month is not None:
                 collapse[i, v] = month
+        for v, month in enumerate(out.dissolved or ()):
+            if month is not None:
+                dissolution[i, v] = month
         match_params.append(out.match)
         for flow, v, p, month, amount in out.exits or ():
             stakes[flow, i, v, p, month] += amount
@@ -99,7 +104,10 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
     share = np.empty_like(pledged)
     for v, spec in enumerate(model.ventures):
         share[:, v] = shares(traj, spec.share_basis, adjust)[:, v]
-    return Chunk(first, pledged, paid, cancelled, share, member, collapse, events, failed, stakes)
+    return Chunk(
+        first, pledged, paid, cancelled, share, member, collapse, events, failed, stakes,
+        dissolution,
+    )  # fmt: skip
 
 
 def _add_matches(model: Model, traj: Trajectories, params: list) -> None:

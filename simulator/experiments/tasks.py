@@ -160,8 +160,9 @@ def _sweep_outcomes(context: Context, chunk, point: int, parameters: dict, keep)
     columns = outcome_columns(context, chunk)
     n = len(columns["replication"])
     names = ["replication", "venture", *(keep if keep is not None else OUTCOME_COLUMNS[2:])]
-    if keep is not None and "collapsed" in keep:
-        names.append("collapse_date")
+    for flag, date in (("collapsed", "collapse_date"), ("dissolved", "dissolution_date")):
+        if keep is not None and flag in keep:
+            names.append(date)
     data = {"point": pa.array(np.full(n, point, dtype=np.int64))}
     data.update({name: pa.array(np.full(n, value)) for name, value in parameters.items()})
     for name in names:
