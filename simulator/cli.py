@@ -238,11 +238,15 @@ def validate(files, overrides):
 @main.command(short_help="Print the JSON Schema of scenario files.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of standard output.")  # fmt: skip
-def schema(out):
-    """Print the JSON Schema of scenario files (for editor completion and checks)."""
+@click.option("--sweep", "of_sweeps", is_flag=True, help="The schema of sweep files instead.")
+def schema(out, of_sweeps):
+    """Print the JSON Schema of scenario files, or of sweep files with --sweep (for editor
+    completion and checks)."""
+    from simulator.experiments.spec import Sweep
     from simulator.scenario.schema import Scenario
 
-    text = json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False)
+    model = Sweep if of_sweeps else Scenario
+    text = json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False)
     if out:
         out.write_text(text + "\n")
         click.echo(f"wrote {out}")

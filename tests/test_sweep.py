@@ -278,3 +278,10 @@ def test_resuming_a_complete_sweep_runs_nothing(tmp_path):
     done = ok(consim("sweep", path, "--resume", "--executor", "serial", cwd=tmp_path))
     assert "4 design point(s)" in done.stdout
     assert (tmp_path / "results" / "s" / "outcomes.parquet").stat().st_mtime_ns == before
+
+
+def test_schema_of_sweep_files(tmp_path):
+    schema = json.loads(ok(consim("schema", "--sweep", cwd=tmp_path)).stdout)
+    assert {"scenario", "parameters", "design", "replications", "seed", "keep"} <= set(
+        schema["properties"]
+    )
