@@ -20,7 +20,7 @@ from simulator.experiments.tasks import CHUNK, Point, Work, plan_tasks, run_task
 from simulator.manifest import build_manifest
 from simulator.results import ResultSet
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.load import load_scenario
+from simulator.scenario.load import load_scenario, scenario_hash
 from simulator.scenario.schema import Scenario
 from simulator.tables import Context
 
@@ -83,7 +83,7 @@ def run(
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
     context = Context(scenario, compile_scenario(scenario))
-    points = {0: Point(context)}
+    points = {0: Point(context, key=f"run:{scenario_hash(scenario)}")}
     works = (Work(t, points, seed, mode="run") for t in plan_tasks(1, replications, CHUNK))
     pool, owned = make_executor(executor, workers, scheduler), isinstance(executor, str)
     results = []

@@ -209,7 +209,8 @@ def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.Data
                          "a sweep may not change the horizon or the ventures (start, end, "
                          f"ventures) between design points [design point {row.point}]")]
             )  # fmt: skip
-        points[row.point] = Point(PointContext(scenario, model), values)
+        key = f"{scenario_hash(scenario)}:{row.point}"
+        points[row.point] = Point(PointContext(scenario, model), values, key)
     return design, points
 
 

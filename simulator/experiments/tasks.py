@@ -8,6 +8,7 @@ not depend on how the work is cut into tasks or which executor runs them.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,6 +79,26 @@ class Point:
 
     context: Context  # the compiled model, dates and market
     parameters: dict = field(default_factory=dict)  # key path → value, for the outcome columns
+    key: str | None = None  # identifies the point across tasks (a worker keeps its model)
+
+
+# A worker process keeps the contexts of the points it has seen: each task arrives as a new
+# unpickled copy, and a model's first chunk costs ~5 % more than later ones (its plan and
+# caches are built again). Bounded, so a long sweep's worker does not grow.
+_CONTEXTS: OrderedDict = OrderedDict()
+_KEEP = 64
+
+
+def _context(point: Point) -> Context:
+    if point.key is None:
+        return point.context
+    if point.key in _CONTEXTS:
+        _CONTEXTS.move_to_end(point.key)
+        return _CONTEXTS[point.key]
+    _CONTEXTS[point.key] = point.context
+    if len(_CONTEXTS) > _KEEP:
+        _CONTEXTS.popitem(last=False)
+    return point.context
 
 
 @dataclass
@@ -111,17 +132,16 @@ def run_task(work: Work) -> TaskResult:
     outcomes, failures, trajectories, events, rows_point = [], [], [], [], []
     for seg in work.task.segments:
         point = work.points[seg.point]
-        chunk = simulate(point.context.model, work.seed, seg.count, seg.first)
+        context = _context(point)
+        chunk = simulate(context.model, work.seed, seg.count, seg.first)
         if chunk.failed:
             failures.append(failure_table(chunk, work.seed, seg.point))
         if work.mode == "run":
-            outcomes.append(outcome_table(point.context, chunk))
-            trajectories.append(trajectory_table(point.context, chunk))
-            events.append(event_table(point.context, chunk))
+            outcomes.append(outcome_table(context, chunk))
+            trajectories.append(trajectory_table(context, chunk))
+            events.append(event_table(context, chunk))
             continue
-        outcomes.append(
-            _sweep_outcomes(point.context, chunk, seg.point, point.parameters, work.outcomes)
-        )
+        outcomes.append(_sweep_outcomes(context, chunk, seg.point, point.parameters, work.outcomes))
         totals = venture_totals(chunk, list(work.trajectories))
         trajectories.append(totals)
         rows_point.append(np.full(len(totals), seg.point, dtype=np.int64))
