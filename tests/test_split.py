@@ -169,3 +169,18 @@ def test_split_key_in_the_json_schema():
 def test_child_venture_must_exist():
     with pytest.raises(ScenarioError, match="unknown venture 'd'"):
         scenario(SPLIT.replace("c: {members: [y, s]}", "d: {members: [y, s]}"))
+
+
+def test_the_example_scenario():
+    # scenarios/examples/split.yaml: at 2012-09 the State has paid its 2012-06 tranche
+    # (33.75 of 135): 101.25 left → 50.625 to each child; Orange 60 − 15 = 45 and
+    # Thales 30 − 7.5 = 22.5 to Cloudwatt: 118.125; Dassault's 45 is cancelled.
+    r = simulator.run(ROOT / "scenarios/examples/split.yaml", replications=20, seed=1)
+    t = r.trajectories
+    state = t[(t["partner"] == "state") & (t["date"] == t["date"].max())]
+    assert state[state["venture"] == "cloudwatt"]["pledged"].to_numpy() == pytest.approx(50.625)
+    assert state[state["venture"] == "numergy"]["pledged"].to_numpy() == pytest.approx(50.625)
+    o = r.outcomes
+    assert o[o["venture"] == "cloudwatt"]["committed_final"].to_numpy() == pytest.approx(118.125)
+    assert o[o["venture"] == "andromede"]["paid_in_final"].to_numpy() == pytest.approx(71.25)
+    assert not o["collapsed"].any()
