@@ -184,3 +184,14 @@ def test_the_example_scenario():
     assert o[o["venture"] == "cloudwatt"]["committed_final"].to_numpy() == pytest.approx(118.125)
     assert o[o["venture"] == "andromede"]["paid_in_final"].to_numpy() == pytest.approx(71.25)
     assert not o["collapsed"].any()
+
+
+def test_a_parent_already_ended_moves_nothing():
+    # a is dissolved at 2012-03 (payments from 2012-04 cancelled): at the split nothing is
+    # outstanding; the split event has amount 0 and nobody joins b or c through it.
+    r = run(SPLIT.replace("  a:\n    split:", "  a:\n    dissolution: {at: 2012-03}\n    split:"))
+    split = r.events[r.events["type"] == "split"]
+    assert list(split["amount"]) == [0.0]
+    assert "already ended" in split["detail"].iloc[0]
+    assert not row(r, "s", "b")["member"]
+    assert row(r, "s", "a")["cancelled"] == pytest.approx(120 - 30)
