@@ -75,6 +75,20 @@ class Ledger:
         self.committed[v][p] -= amount
         return amount
 
+    def move_from(self, v: int, p: int, month: int, parts) -> float:
+        """Cancel p's payments to v due at `month` or later and pledge them, at `month`,
+        to the ventures of `parts` ((venture, fraction), ...): each payment keeps its month
+        and is divided by the fractions. Return the amount cancelled in v."""
+        due, beyond = self.due[v, p, month:].copy(), self.beyond[v, p]
+        amount = self.cancel_from(v, p, month)
+        if amount > 0:
+            for c, f in parts:
+                self.due[c, p, month:] += f * due
+                self.beyond[c, p] += f * beyond
+                self.pledged_at[c, p, month] += f * amount
+                self.committed[c][p] += f * amount
+        return amount
+
     def paid_by(self, v: int, p: int, month: int) -> float:
         return float(self.due[v, p, : month + 1].sum())
 

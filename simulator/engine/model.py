@@ -153,6 +153,16 @@ class PolicySpec:
 
 
 @dataclass(frozen=True)
+class SplitSpec:
+    """A venture's split (model.md §9.2): month index, and per member (by index) the
+    (child venture, fraction) pairs its outstanding pledge goes to; () cancels it."""
+
+    at: int
+    children: tuple  # child venture indices
+    parts: tuple  # per member: ((child, fraction), ...)
+
+
+@dataclass(frozen=True)
 class VentureSpec:
     id: str
     minimum_capital: Number | None
@@ -160,6 +170,7 @@ class VentureSpec:
     share_basis: str
     dissolve_at: int | None = None
     dissolve_below: float | None = None
+    split: SplitSpec | None = None
 
 
 @dataclass
@@ -179,6 +190,7 @@ class Model:
     contagion: list[ContagionSpec] = field(default_factory=list)
     exits: list = field(default_factory=list)  # per member: ExitSpec, or None (the stake stays)
     involved: np.ndarray = field(default=None)  # (V, P): member has a row in this venture
+    split_only: np.ndarray | None = None  # (V, P): a row only through a split (joins then)
     plan: object = field(default=None, repr=False)  # replication.Plan, built on first use
 
     @property
@@ -272,6 +284,7 @@ def compile_scenario(s: Scenario) -> Model:
             if v.dissolution is None or v.dissolution.at is None
             else v.dissolution.at - s.start,
             None if v.dissolution is None else v.dissolution.committed_below,
+            None if v.split is None else _split(v.split, index, vindex, s.start),
         )
         for vid, v in s.ventures.items()
     ]
@@ -281,6 +294,16 @@ def compile_scenario(s: Scenario) -> Model:
     for p in policies:
         if p.venture >= 0:
             involved[p.venture, p.funder] = True
+    split_only = None
+    for v in ventures:
+        if v.split is not None:
+            if split_only is None:
+                split_only = np.zeros_like(involved)
+            for p, parts in enumerate(v.split.parts):
+                for c, _ in parts:
+                    split_only[c, p] = not involved[c, p]
+    if split_only is not None:
+        involved |= split_only
     return Model(
         horizon=s.horizon,
         start=s.start,
@@ -298,7 +321,25 @@ def compile_scenario(s: Scenario) -> Model:
             for m in s.members().values()
         ],
         involved=involved,
+        split_only=split_only,
     )
+
+
+def _split(sp, index, vindex, start) -> SplitSpec:
+    """Each member's children with its fractions: given, else equal parts."""
+    goes: dict[int, list[int]] = {}
+    for cid, child in sp.into.items():
+        for mid in child.members:
+            goes.setdefault(index[mid], []).append(vindex[cid])
+    given = {} if sp.pledges == "equal" else sp.pledges
+    parts = []
+    for p, mid in enumerate(index):
+        kids = goes.get(p, [])
+        if mid in given:
+            parts.append(tuple((vindex[c], f) for c, f in given[mid].items() if f > 0))
+        else:
+            parts.append(tuple((c, 1.0 / len(kids)) for c in kids))
+    return SplitSpec(sp.at - start, tuple(vindex[c] for c in sp.into), tuple(parts))
 
 
 def _exit(e, index) -> ExitSpec | None:

@@ -36,6 +36,7 @@ class Plan:
     round_negotiations: list  # negotiations in rounds (§7.2), in candidate file order
     contagion_targets: frozenset  # members whose hazard a contagion rule can raise (§6.3)
     funder_rules: bool  # stops, total caps or dissolutions (policies.py) are in play
+    splits: list  # ventures that split (splits.py), as (venture index, SplitSpec)
 
 
 def plan_for(model: Model) -> Plan:
@@ -61,7 +62,13 @@ def plan_for(model: Model) -> Plan:
             by_member.setdefault(spec.member, []).append(spec)
         model.plan = Plan(
             base=base,
-            initial_join=np.where(model.involved & ~model.candidate, 0, H),
+            initial_join=np.where(
+                model.involved
+                & ~model.candidate
+                & (True if model.split_only is None else ~model.split_only),
+                0,
+                H,
+            ),
             drawn_pledges=drawn,
             hazard_specs=hazards,
             hazard_start=np.array([1 if d.start is None else max(d.start, 1) for d in hazards]),
@@ -78,5 +85,6 @@ def plan_for(model: Model) -> Plan:
             or any(
                 v.dissolve_at is not None or v.dissolve_below is not None for v in model.ventures
             ),
+            splits=[(v, spec.split) for v, spec in enumerate(model.ventures) if spec.split],
         )
     return model.plan

@@ -1,10 +1,10 @@
 """One replication: a SimPy environment in which members pledge, leave, join and policies act.
 
 Same-month order (a month m runs from time m to m+1): departures at m+0.0,
-negotiation outcomes at m+0.1, negotiation rounds at m+0.15 (negotiation.py),
-policies at m+0.2 (dated stops first), then that month's scheduled payments are settled,
-then stop conditions at m+0.45 (policies.py), venture checks (deadline, minimum capital)
-at m+0.5 and dissolutions at m+0.55.
+splits at m+0.05 (splits.py), negotiation outcomes at m+0.1, negotiation rounds at
+m+0.15 (negotiation.py), policies at m+0.2 (dated stops first), then that month's
+scheduled payments are settled, then stop conditions at m+0.45 (policies.py), venture
+checks (deadline, minimum capital) at m+0.5 and dissolutions at m+0.55.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from simulator.engine.model import Model, PolicySpec, normalise
 from simulator.engine.negotiation import Negotiations
 from simulator.engine.plan import Plan, plan_for
 from simulator.engine.policies import FunderRules
+from simulator.engine.splits import Splits
 
 JOIN, POLICY, CHECK = 0.1, 0.2, 0.5
 
@@ -69,6 +70,7 @@ class Replication:
         self.negotiations: Negotiations | None = None  # only with negotiations in rounds
         self.exits: Exits | None = Exits(self) if model.has_exits else None
         self.rules: FunderRules | None = None  # only with stops, total caps or dissolutions
+        self.splits: Splits | None = None  # only with splits
         self.minimum = [
             None if v.minimum_capital is None else draw(v.minimum_capital, rng)
             for v in model.ventures
@@ -96,6 +98,8 @@ class Replication:
         if plan.funder_rules:
             self.rules = FunderRules(self)
             self.rules.start()
+        if plan.splits:
+            self.splits = Splits(self, plan.splits)
         for pol in plan.raises:
             self._at(pol.at + POLICY, self._raise, pol)
         for v, spec in enumerate(m.ventures):
@@ -260,6 +264,8 @@ class Replication:
         why = None
         if self.collapse[v] is not None:
             why = "venture dissolved" if rules and v in rules.dissolved else "venture collapsed"
+            if self.splits is not None and v in self.splits.done:
+                why = "venture split"
         elif not self.is_member(pol.funder, v):
             why = "not a member"
         elif rules is not None and rules.is_stopped(v, pol.funder):
@@ -418,4 +424,6 @@ class Replication:
         collapse, dissolved = self.collapse, None
         if self.rules is not None:
             match, collapse, dissolved = self.rules.outcome(match, collapse)
+        if self.splits is not None:
+            collapse = self.splits.outcome(collapse)
         return RepOutcome(self.join, self.leave, collapse, self.events, match, exits, dissolved)

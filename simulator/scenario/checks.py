@@ -9,6 +9,7 @@ from simulator.scenario.restructuring_checks import (
     dissolution_checks,
     exit_checks,
     negotiation_checks,
+    split_checks,
     stop_checks,
 )
 from simulator.scenario.schema import (
@@ -104,6 +105,8 @@ class _Context:
             self.in_horizon(path + ("deadline",), v.deadline, "deadline")
         if v.dissolution is not None:
             dissolution_checks(self, path + ("dissolution",), v.dissolution)
+        if v.split is not None:
+            split_checks(self, vid, v.split)
 
     def member_checks(self, path, mid, m: Member, is_candidate):
         if m.pledges is not None and (m.pledge is not None or m.schedule is not None):

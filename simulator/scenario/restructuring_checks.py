@@ -269,3 +269,77 @@ def dissolution_checks(ctx, path, d) -> None:
         ctx.add(path, "give 'at' (a date), 'committed_below' (an amount) or both")
     if d.at is not None:
         ctx.in_horizon(path + ("at",), d.at, "dissolution date")
+
+
+def parent_members(s, vid) -> list[str]:
+    """The members of a venture as far as the file says: its pledgers and policy funders."""
+    return [
+        mid
+        for mid, m in s.members().items()
+        if vid in member_ventures(s, m) or vid in _funded(s, mid)
+    ]
+
+
+def split_checks(ctx, vid, sp) -> None:
+    """A split (docs/model.md §9.2): declared children, members of the parent going to
+    them, every member placed, fractions adding up to 1 for each member."""
+    s, path = ctx.s, ("ventures", vid, "split")
+    ctx.in_horizon(path + ("at",), sp.at, "split date")
+    inside = parent_members(s, vid)
+    goes: dict[str, list[str]] = {}
+    for cid, child in sp.into.items():
+        cpath = path + ("into", cid)
+        if cid == vid:
+            ctx.add(cpath, f"a venture cannot split into itself (got {cid!r})")
+        elif cid not in s.ventures:
+            ctx.venture_ref(cpath, cid)
+        elif s.ventures[cid].split is not None and s.ventures[cid].split.at <= sp.at:
+            ctx.add(cpath, f"child {cid!r} splits before its parent does (expected a later date)")
+        for i, mid in enumerate(child.members):
+            if mid not in ctx.member_ids:
+                ctx.member_ref(cpath + ("members", i), mid)
+            elif mid not in inside:
+                ctx.add(
+                    cpath + ("members", i),
+                    f"{mid!r} is not a member of venture {vid!r} (got {mid!r}; expected one "
+                    f"of: {', '.join(inside) or 'none'})",
+                )
+            else:
+                goes.setdefault(mid, []).append(cid)
+    for i, mid in enumerate(sp.leaving):
+        if mid in goes:
+            ctx.add(path + ("leaving", i), f"{mid!r} goes to {goes[mid][0]!r}; it is not leaving")
+        elif mid not in inside:
+            ctx.add(path + ("leaving", i), f"{mid!r} is not a member of venture {vid!r}")
+    for mid in inside:
+        if mid not in goes and mid not in sp.leaving:
+            ctx.add(
+                path + ("into",),
+                f"member {mid!r} of {vid!r} goes to no child venture (list it in a child's "
+                "members, or in 'leaving' to cancel its outstanding pledge)",
+            )
+    if sp.pledges == "equal":
+        return
+    for mid, parts in sp.pledges.items():
+        ppath = path + ("pledges", mid)
+        if mid not in goes:
+            ctx.add(
+                ppath,
+                f"{mid!r} goes to no child venture of {vid!r} (expected one of: "
+                f"{', '.join(goes) or 'none'})",
+            )
+            continue
+        for cid in parts:
+            if cid not in goes[mid]:
+                ctx.add(
+                    ppath + (cid,),
+                    f"{mid!r} does not go to {cid!r} (expected one of: {', '.join(goes[mid])})",
+                )
+        total = sum(parts.values())
+        if abs(total - 1.0) > 1e-9:
+            got = ", ".join(f"{c}={x:g}" for c, x in parts.items())
+            ctx.add(
+                ppath,
+                f"fractions of {mid!r}'s outstanding pledge add up to {total * 100:g} % "
+                f"(got {got}; expected 100 %)",
+            )

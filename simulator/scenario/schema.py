@@ -240,12 +240,32 @@ class Dissolution(Strict):
     committed_below: float | None = Field(None, ge=0)
 
 
+class SplitChild(Strict):
+    """A venture the split creates capital in, and the parent's members that go to it."""
+
+    members: list[Id] = Field(min_length=1)
+
+
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class Split(Strict):
+    """At `at` the venture ends and each member's outstanding pledge moves to the child
+    ventures it goes to: `equal` parts, or the fractions given per member (model.md §9.2)."""
+
+    at: Month
+    into: dict[Id, SplitChild] = Field(min_length=1)
+    pledges: Literal["equal"] | dict[Id, dict[Id, Fraction]] = "equal"
+    leaving: list[Id] = Field(default_factory=list)  # go to no child: outstanding cancelled
+
+
 class Venture(Strict):
     label: str | None = None
     minimum_capital: Amount | None = None
     deadline: Month | None = None
     share_basis: Literal["committed", "paid_in"] = "committed"
     dissolution: Dissolution | None = None
+    split: Split | None = None
 
 
 class Market(Strict):
