@@ -8,7 +8,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 EVENT_STYLE = {"departure": ("tab:red", "leaves"), "join": ("tab:green", "joins"),
                "collapse": ("black", "collapse"), "raise": ("tab:blue", "raises"),
@@ -139,12 +139,20 @@ def _against_market(results, venture: str, ax) -> None:
     ax.plot(com.index, com["p50"], color="tab:orange", lw=2, label=f"{name}: committed")
     ax.plot(paid.index, paid["p50"], color="black", lw=1.5, label=f"{name}: paid in")
     if results.stochastic:
-        ax.fill_between(com.index, com["p5"].clip(lower=1e-3), com["p95"], color="tab:orange",
+        # Months with no capital have no place on a log axis: leave them out of the band
+        # (clipping them to a tiny value would stretch the axis down to it).
+        low = com["p5"].where(com["p5"] > 0)
+        ax.fill_between(com.index, low, com["p95"].where(low.notna()), color="tab:orange",
                         alpha=0.25)  # fmt: skip
     ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:,.0f}"))
+    plain = FuncFormatter(lambda y, _: f"{y:,.0f}" if y >= 1 else f"{y:g}")
+    ax.yaxis.set_major_formatter(plain)
+    low, high = ax.get_ylim()
+    # Within about a decade (no market line) label between decades too; else decades only.
+    ax.yaxis.set_minor_formatter(plain if high < 30 * max(low, 1e-9) else NullFormatter())
     ax.set_ylabel(f"{unit} (log scale)")
-    ax.set_title(f"{name} against the market projection")
+    what = "against the market projection" if len(mk) else "over time (no market projection)"
+    ax.set_title(f"{name} {what}")
     o = results.outcomes[results.outcomes["venture"] == venture]
     ratio = o["capital_to_market"].median()
     if pd.notna(ratio):
