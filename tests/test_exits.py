@@ -228,3 +228,60 @@ def test_contagion_exit_uses_the_leavers_rule():
     assert end.loc["b", "refunded"] == pytest.approx(60)
     assert end.loc["c", "refunded"] == 0
     assert end.loc["a", "share"] == 1.0
+
+
+# --- buy-out (model.md §9.3) ------------------------------------------------------------
+
+BUYOUT = """
+start: 2012-01
+end: 2012-12
+ventures: {{v: {{buyout: {{at: 2012-05, buyer: {buyer}{price}}}}}}}
+partners:
+  s: {{public: true, pledge: 120, schedule: {{type: tranches, count: 12}}}}
+  o: {{pledge: 60, schedule: {{type: tranches, count: 12}}}}
+  t: {{pledge: 24, schedule: {{type: tranches, count: 12}}{t_extra}}}
+"""
+
+
+def final(results) -> pd.DataFrame:
+    """The last month's trajectory rows, indexed by partner."""
+    t = results.trajectories
+    last = t[t["date"] == t["date"].max()]
+    return last.set_index(last["partner"].astype(str))
+
+
+def run_buyout(buyer="o", price="", t_extra=""):
+    text = BUYOUT.format(buyer=buyer, price=price, t_extra=t_extra)
+    s = validate_document(parse_text(text, "buyout.yaml"), default_name="buyout")
+    return simulator.run(s, seed=1)
+
+
+def test_buyout_at_a_multiple():
+    # Monthly tranches from 2012-01; the buy-out is at 2012-05 (t = 4) + 0.03, so months
+    # 0-3 are paid: s 4 × 10 = 40, t 4 × 2 = 8 (o 4 × 5 = 20). s and t leave: their
+    # 80 and 16 still due are cancelled; o buys stakes 40 and 8 for 1.5 × = 60 and 12.
+    # o then holds its 60 committed + 48 bought = 108, all of the venture.
+    r = run_buyout(price=", price: {rule: multiple, multiple: 1.5}")
+    ev = r.events
+    assert ev["type"].tolist() == ["departure", "stake_sold", "departure", "stake_sold", "buyout"]
+    assert ev["amount"].tolist() == pytest.approx([80, 60, 16, 12, 48])
+    assert (ev["date"] == pd.Timestamp("2012-05-01")).all()
+    last = final(r)
+    assert last.loc["o", "bought"] == pytest.approx(48)
+    assert last.loc["o", "paid_for_stakes"] == pytest.approx(72)
+    assert last.loc["s", "received_for_stake"] == pytest.approx(60)
+    assert last.loc["t", "sold"] == pytest.approx(8)
+    assert last["share"].to_dict() == pytest.approx({"s": 0.0, "o": 1.0, "t": 0.0})
+    assert r.outcomes.iloc[0]["members_final"] == 1
+
+
+def test_buyout_overrides_the_sellers_own_exit_rule_and_skips_when_the_buyer_left():
+    # t's own exit rule (refund) does not apply to a buy-out: its stake is sold to o.
+    r = run_buyout(t_extra=", departure: {hazard: 0, exit: {stake: refund}}")
+    assert "stake_refunded" not in set(r.events["type"])
+    assert final(r).loc["o", "bought"] == pytest.approx(48)  # at paid-in value
+    # A buyer that has left by then buys nothing.
+    r = run_buyout(buyer="t", t_extra=", departure: {at: 2012-03}")
+    skipped = r.events[r.events["type"] == "buyout_skipped"]
+    assert skipped["detail"].tolist() == ["buyer is not a member"]
+    assert final(r)["bought"].sum() == 0

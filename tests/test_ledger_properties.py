@@ -460,9 +460,21 @@ def exit_rules(draw, stakes=("refund", "preemption", "buyer", "stays")) -> dict:
 
 @st.composite
 def scenario_texts_with_exits(draw) -> str:
-    """The random scenarios above, with an exit rule on most departures and a default."""
+    """The random scenarios above, with an exit rule on most departures and a default, and
+    sometimes a buy-out of a venture (model.md §9.3)."""
     data = yaml.safe_load(draw(scenario_texts()))
     members = {**data.get("partners", {}), **data.get("candidates", {})}
+    horizon = 12 * (int(data["end"][:4]) - 2020) + int(data["end"][5:7])
+    for vid, v in data["ventures"].items():
+        takers = [q for q, m in members.items() if vid in _ventures_of(data, q, m)]
+        if takers and draw(st.integers(0, 2)) == 0:
+            v["buyout"] = {
+                "at": label(draw(st.integers(0, horizon - 1))),
+                "buyer": draw(st.sampled_from(takers)),
+            }
+            price = draw(prices)
+            if price is not None:
+                v["buyout"]["price"] = price
     if draw(st.booleans()):
         rule = draw(exit_rules(("refund", "preemption", "stays")))
         if rule["stake"] != "stays":

@@ -32,9 +32,10 @@ class Exits:
         paid = self.rep.ledger.paid_by(v, p, month - 1) if month else 0.0
         return paid + self.adjust[v][p]
 
-    def left(self, p: int, v: int, month: int) -> None:
-        """Apply p's exit rule to its stake in v; p has just stopped being a member of v."""
-        spec = self.rep.model.exits[p]
+    def left(self, p: int, v: int, month: int, spec=None) -> None:
+        """Apply p's exit rule (or `spec`, a buy-out's) to its stake in v; p has just stopped
+        being a member of v."""
+        spec = spec or self.rep.model.exits[p]
         if spec is None:
             return
         stake = self.stake(v, p, month)
@@ -94,3 +95,23 @@ class Exits:
 
     def _flow(self, flow: int, v: int, p: int, month: int, amount: float) -> None:
         self.records.append((flow, v, p, month, amount))
+
+
+def buyout(rep, v: int, spec) -> None:
+    """The buyer takes every other active member's stake in v (model.md §9.3): each leaves v
+    (its unpaid pledge is cancelled) and sells its stake to the buyer at the buy-out price."""
+    month = rep._month()
+    buyer = spec.buyer
+    if rep.collapse[v] is not None or not rep.is_member(buyer, v):
+        why = "venture ended" if rep.collapse[v] is not None else "buyer is not a member"
+        rep._event("buyout_skipped", buyer, v, 0.0, why)
+        return
+    sellers = [
+        q for q in range(len(rep.model.members))
+        if q != buyer and rep.join[v, q] <= month < rep.leave[v, q]
+    ]  # fmt: skip
+    before = rep.exits.adjust[v][buyer]
+    for q in sellers:
+        rep._leave(q, v, "buy-out", exit_spec=spec)
+    bought = rep.exits.adjust[v][buyer] - before
+    rep._event("buyout", buyer, v, bought, f"{len(sellers)} stake(s) bought")

@@ -16,6 +16,7 @@ from simulator.scenario.distributions import Distribution
 from simulator.scenario.schema import (
     Calendar,
     Cap,
+    Exit,
     Match,
     Raise,
     Scenario,
@@ -171,6 +172,7 @@ class VentureSpec:
     dissolve_at: int | None = None
     dissolve_below: float | None = None
     split: SplitSpec | None = None
+    buyout: tuple | None = None  # (month index, ExitSpec naming the buyer), model.md §9.3
 
 
 @dataclass
@@ -195,8 +197,8 @@ class Model:
 
     @property
     def has_exits(self) -> bool:
-        """Some departure moves its leaver's stake (model.md §6.4)."""
-        return any(e is not None for e in self.exits)
+        """Some departure, or a buy-out, moves a leaver's stake (model.md §6.4, §9.3)."""
+        return any(e is not None for e in self.exits) or any(v.buyout for v in self.ventures)
 
     @property
     def venture_ids(self) -> list[str]:
@@ -285,6 +287,7 @@ def compile_scenario(s: Scenario) -> Model:
             else v.dissolution.at - s.start,
             None if v.dissolution is None else v.dissolution.committed_below,
             None if v.split is None else _split(v.split, index, vindex, s.start),
+            None if v.buyout is None else _buyout(v.buyout, index, s.start),
         )
         for vid, v in s.ventures.items()
     ]
@@ -340,6 +343,10 @@ def _split(sp, index, vindex, start) -> SplitSpec:
         else:
             parts.append(tuple((c, 1.0 / len(kids)) for c in kids))
     return SplitSpec(sp.at - start, tuple(vindex[c] for c in sp.into), tuple(parts))
+
+
+def _buyout(b, index, start: int) -> tuple:
+    return (b.at - start, _exit(Exit(stake="buyer", buyer=b.buyer, price=b.price), index))
 
 
 def _exit(e, index) -> ExitSpec | None:

@@ -18,7 +18,7 @@ import simpy
 
 from simulator.engine.contagion import Contagion
 from simulator.engine.draws import draw, months_until_departure
-from simulator.engine.exits import Exits
+from simulator.engine.exits import Exits, buyout
 from simulator.engine.ledger import Ledger
 from simulator.engine.model import Model, PolicySpec, normalise
 from simulator.engine.negotiation import Negotiations
@@ -27,6 +27,7 @@ from simulator.engine.policies import FunderRules
 from simulator.engine.splits import Splits
 
 JOIN, POLICY, CHECK = 0.1, 0.2, 0.5
+BUYOUT = 0.03  # after the month's departures (0.0), before splits (0.05) and joins (0.1)
 
 
 def _call(action, args, _event) -> None:
@@ -100,6 +101,9 @@ class Replication:
             self.rules.start()
         if plan.splits:
             self.splits = Splits(self, plan.splits)
+        for v, spec in enumerate(m.ventures):
+            if spec.buyout is not None:  # after the month's departures (§9.3, §11)
+                self._at(spec.buyout[0] + BUYOUT, buyout, self, v, spec.buyout[1])
         for pol in plan.raises:
             self._at(pol.at + POLICY, self._raise, pol)
         for v, spec in enumerate(m.ventures):
@@ -131,7 +135,7 @@ class Replication:
         rows = range(len(self.model.ventures)) if v is None else (v,)
         return any(self.join[r, p] <= m < self.leave[r, p] for r in rows)
 
-    def _leave(self, p: int, venture: int | None, detail: str = "") -> None:
+    def _leave(self, p: int, venture: int | None, detail: str = "", exit_spec=None) -> None:
         month = self._month()
         for v in range(len(self.model.ventures)) if venture is None else (venture,):
             if self.join[v, p] <= month < self.leave[v, p]:
@@ -140,7 +144,7 @@ class Replication:
                 self._freeze_match(v, p, month)
                 self._event("departure", p, v, amount, detail)
                 if self.exits is not None:
-                    self.exits.left(p, v, month)
+                    self.exits.left(p, v, month, exit_spec)
         self._signal(p)
         if self.contagion is not None:
             self.contagion.departed(p, month)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.restructuring_checks import (
+    buyout_checks,
     cap_checks,
     contagion_checks,
     dissolution_checks,
@@ -107,6 +108,8 @@ class _Context:
             dissolution_checks(self, path + ("dissolution",), v.dissolution)
         if v.split is not None:
             split_checks(self, vid, v.split)
+        if v.buyout is not None:
+            buyout_checks(self, vid, v.buyout)
 
     def member_checks(self, path, mid, m: Member, is_candidate):
         if m.pledges is not None and (m.pledge is not None or m.schedule is not None):

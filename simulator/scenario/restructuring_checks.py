@@ -4,6 +4,7 @@ dissolutions (used by checks.py)."""
 from __future__ import annotations
 
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.schema import Exit
 from simulator.scenario.types import month_label
 
 _SIMPLE_ONLY = ("duration", "success")
@@ -343,3 +344,21 @@ def split_checks(ctx, vid, sp) -> None:
                 f"fractions of {mid!r}'s outstanding pledge add up to {total * 100:g} % "
                 f"(got {got}; expected 100 %)",
             )
+
+
+def buyout_checks(ctx, vid, b) -> None:
+    """A buy-out (docs/model.md §9.3): a date in the horizon, a buyer that is a member of
+    the venture, a price whose keys go together."""
+    path = ("ventures", vid, "buyout")
+    ctx.in_horizon(path + ("at",), b.at, "buy-out date")
+    if b.buyer not in ctx.member_ids:
+        ctx.member_ref(path + ("buyer",), b.buyer)
+        return
+    inside = parent_members(ctx.s, vid)
+    if b.buyer not in inside:
+        ctx.add(
+            path + ("buyer",),
+            f"buyer {b.buyer!r} is not a member of venture {vid!r} "
+            f"(got {b.buyer!r}; expected one of: {', '.join(inside) or 'none'})",
+        )
+    _exit_shape(ctx, path, Exit(stake="buyer", buyer=b.buyer, price=b.price))

@@ -259,6 +259,15 @@ class Split(Strict):
     leaving: list[Id] = Field(default_factory=list)  # go to no child: outstanding cancelled
 
 
+class Buyout(Strict):
+    """At a date, `buyer` buys every other member's paid-in stake in the venture (their
+    unpaid pledges are cancelled as they leave); the venture goes on with one owner."""
+
+    at: Month
+    buyer: Id
+    price: Price | None = None
+
+
 class Venture(Strict):
     label: str | None = None
     minimum_capital: Amount | None = None
@@ -266,6 +275,7 @@ class Venture(Strict):
     share_basis: Literal["committed", "paid_in"] = "committed"
     dissolution: Dissolution | None = None
     split: Split | None = None
+    buyout: Buyout | None = None
 
 
 class Market(Strict):
