@@ -25,15 +25,6 @@ def _default_out(root: Path, name: str) -> Path:
     return root / name
 
 
-def _check_replaceable(out: Path) -> None:
-    """--force replaces a previous results folder, never an unrelated one (`--out .`)."""
-    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").is_file():
-        raise ConsimError(
-            f"{out}: not replacing this directory: it is not a consim results directory "
-            "(no manifest.json); choose another --out"
-        )
-
-
 def _executor_options(default: str):
     """--executor/--workers/--scheduler, shared by `run` and `sweep`."""
 
@@ -131,8 +122,6 @@ def run(
     loaded = load_scenario(scenario, overrides)
     out = out or _default_out(Path("results"), loaded.name or scenario.stem)
     check_output_dir(out, force)  # fail before simulating, not after
-    if force:
-        _check_replaceable(out)
     if scheduler:
         executor = "dask"
     results = run_scenario(
@@ -269,6 +258,7 @@ def demo(folder, out, replications, seed):
     from simulator.analysis.summary import format_summary
     from simulator.errors import ScenarioError
     from simulator.plots import plot_comparison
+    from simulator.results import check_output_dir
     from simulator.runner import is_stochastic
     from simulator.runner import run as run_scenario
     from simulator.scenario.load import load_scenario
@@ -292,7 +282,7 @@ def demo(folder, out, replications, seed):
         raise ScenarioError(problems)
     targets = {name: _default_out(out, name) for name in loaded}
     for target in targets.values():
-        _check_replaceable(target)
+        check_output_dir(target, force=True)
     named = {}
     for name, s in loaded.items():
         n = replications if is_stochastic(s) else 1

@@ -176,8 +176,10 @@ class staging:
         os.replace(self.tmp, self.directory)
 
 
-def write_table(table: pd.DataFrame, path: Path) -> None:
-    if path.suffix == ".parquet":
+def write_table(table: pd.DataFrame, path: Path, file_name: str | None = None) -> None:
+    """Write as parquet or CSV, by the suffix of `file_name` (default: of `path`, which may
+    be a temporary name)."""
+    if Path(file_name or path.name).suffix == ".parquet":
         table.to_parquet(path, index=False)
     else:
         table.to_csv(path, index=False)
@@ -193,9 +195,21 @@ def read_table(path: Path, dates: list[str]) -> pd.DataFrame:
     return table
 
 
-def check_output_dir(directory: Path, force: bool) -> None:
-    if directory.exists() and any(directory.iterdir()) and not force:
+def check_output_dir(directory: Path, force: bool, other_ways: str = "") -> None:
+    """Refuse a non-empty directory unless `force`, and even then one that holds no
+    manifest.json: --force replaces earlier results, never an unrelated folder (`--out .`).
+
+    other_ways: more ways out to suggest, e.g. "--resume to finish an interrupted sweep, ".
+    """
+    if not (directory.exists() and any(directory.iterdir())):
+        return
+    if not force:
         raise OutputExistsError(
-            f"{directory}: output directory is not empty (use --force to replace it, "
-            "or --out for another directory)"
+            f"{directory}: output directory is not empty (use {other_ways}--force to replace "
+            "it, or --out for another directory)"
+        )
+    if not (directory / "manifest.json").is_file():
+        raise OutputExistsError(
+            f"{directory}: not replacing this directory: it is not a consim results "
+            "directory (no manifest.json); choose another --out"
         )

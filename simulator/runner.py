@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from simulator.engine.model import compile_scenario
 from simulator.errors import ConsimError
-from simulator.experiments.executors import Executor, make_executor
+from simulator.experiments.executors import Executor, executor_for
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.tasks import CHUNK, Point, Work, plan_tasks, run_task
 from simulator.manifest import build_manifest
@@ -85,16 +85,14 @@ def run(
     context = Context(scenario, compile_scenario(scenario))
     points = {0: Point(context, key=f"run:{scenario_hash(scenario)}")}
     works = (Work(t, points, seed, mode="run") for t in plan_tasks(1, replications, CHUNK))
-    pool, owned = make_executor(executor, workers, scheduler), isinstance(executor, str)
     results = []
-    try:
-        with progress_bar(replications, scenario.name, enabled=progress, minimum=2 * CHUNK) as bar:
-            for result in pool.map(run_task, works):
-                results.append(result)
-                bar.update(result.task.replications)
-    finally:
-        if owned:  # an executor passed in stays open for its owner's next run
-            pool.close()
+    with (
+        executor_for(executor, workers, scheduler) as pool,
+        progress_bar(replications, scenario.name, enabled=progress, minimum=2 * CHUNK) as bar,
+    ):
+        for result in pool.map(run_task, works):
+            results.append(result)
+            bar.update(result.task.replications)
     results.sort(key=lambda r: r.task.index)
     manifest = build_manifest(scenario, seed, replications, stochastic)
     manifest["executor"] = pool.name

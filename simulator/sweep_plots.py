@@ -13,6 +13,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from simulator.analysis.points import parameter_label
+
 OUTCOME_LABELS = {
     "committed_final": "committed at the end",
     "paid_in_final": "paid in at the end",
@@ -75,7 +77,9 @@ def plot_outcome(results, outcome="committed_final", parameter=None, venture=Non
     for key, g in groups:
         g = g.sort_values(parameter)
         x = g[parameter] if _is_numeric(g[parameter]) else g[parameter].astype(str)
-        label = ", ".join(_short(o, v) for o, v in zip(others, np.atleast_1d(key), strict=False))
+        label = ", ".join(
+            parameter_label(o, v) for o, v in zip(others, np.atleast_1d(key), strict=False)
+        )
         mean = g[f"{outcome}_mean"]
         se = g[f"{outcome}_std"].fillna(0) / np.sqrt(g["replications"])
         line = ax.errorbar(x, mean, yerr=2 * se, marker="o", ms=4, capsize=2,
@@ -122,11 +126,6 @@ def _label_axes(results, ax, outcome: str, parameter: str, venture: str, what: s
         ax.xaxis.set_major_locator(MaxNLocator(6))
     ax.set_title(f"{_venture_label(results, venture)}: {what}", fontsize=10)
     ax.grid(alpha=0.3)
-
-
-def _short(key: str, value) -> str:
-    name = key.split(".")[-1]
-    return f"{name}={value:.3g}" if isinstance(value, float) else f"{name}={value}"
 
 
 def _venture_label(results, venture: str) -> str:
@@ -233,7 +232,7 @@ def plot_trajectories(results, variable="committed", venture=None, points=None, 
     design = results.design.set_index("point")
     for point in points:
         g = q[q["point"] == point]
-        where = ", ".join(_short(c, design.loc[point, c]) for c in design.columns)
+        where = ", ".join(parameter_label(c, design.loc[point, c]) for c in design.columns)
         line = ax.plot(g["date"], g["q50"], lw=2, label=f"point {point}: {where}")[0]
         ax.fill_between(g["date"], g["q05"], g["q95"], color=line.get_color(), alpha=0.18)
     unit = results.manifest.get("unit", "")

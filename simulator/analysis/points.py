@@ -12,6 +12,12 @@ NUMERIC_OUTCOMES = (
 LEVELS = (0.05, 0.5, 0.95)
 
 
+def parameter_label(key: str, value) -> str:
+    """`success=0.9` for `candidates.atos.negotiation.success` at 0.9: short, for labels."""
+    name = key.split(".")[-1]
+    return f"{name}={value:.3g}" if isinstance(value, float) else f"{name}={value}"
+
+
 def summarize_points(outcomes: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
     """One row per (point, venture): replications, P(collapse), mean, std and 5/50/95 % of each
     outcome (quantiles interpolated linearly, as numpy's default).

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from simulator.analysis.points import parameter_label
+
 COLUMNS = ["committed_final", "paid_in_final", "cancelled_final", "capital_to_market"]
 
 
@@ -96,7 +98,7 @@ def format_sweep_summary(results) -> str:
             lo, hi = g["committed_final_mean"].idxmin(), g["committed_final_mean"].idxmax()
             for label, row in (("lowest ", lo), ("highest", hi)):
                 where = ", ".join(
-                    f"{p.split('.')[-1]}={_short(g.loc[row, p])}" for p in m.get("parameters", [])
+                    parameter_label(p, g.loc[row, p]) for p in m.get("parameters", [])
                 )
                 lines.append(
                     f"    {label} mean committed {g.loc[row, 'committed_final_mean']:,.1f} {unit}"
@@ -108,7 +110,3 @@ def format_sweep_summary(results) -> str:
                 " over the points"
             )
     return "\n".join(lines)
-
-
-def _short(value) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)

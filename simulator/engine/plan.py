@@ -37,6 +37,7 @@ class Plan:
     contagion_targets: frozenset  # members whose hazard a contagion rule can raise (§6.3)
     funder_rules: bool  # stops, total caps or dissolutions (policies.py) are in play
     splits: list  # ventures that split (splits.py), as (venture index, SplitSpec)
+    buyouts: list  # ventures bought out (exits.py), as (venture index, (month, ExitSpec))
 
 
 def plan_for(model: Model) -> Plan:
@@ -86,5 +87,6 @@ def plan_for(model: Model) -> Plan:
                 v.dissolve_at is not None or v.dissolve_below is not None for v in model.ventures
             ),
             splits=[(v, spec.split) for v, spec in enumerate(model.ventures) if spec.split],
+            buyouts=[(v, spec.buyout) for v, spec in enumerate(model.ventures) if spec.buyout],
         )
     return model.plan

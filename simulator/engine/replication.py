@@ -102,9 +102,8 @@ class Replication(CorePolicies):
             self.rules.start()
         if plan.splits:
             self.splits = Splits(self, plan.splits)
-        for v, spec in enumerate(m.ventures):
-            if spec.buyout is not None:  # after the month's departures (§9.3, §11)
-                self._at(spec.buyout[0] + BUYOUT, buyout, self, v, spec.buyout[1])
+        for v, (month, spec) in plan.buyouts:  # after the month's departures (§9.3, §11)
+            self._at(month + BUYOUT, buyout, self, v, spec)
         for pol in plan.raises:
             self._at(pol.at + POLICY, self._raise, pol)
         for v, spec in enumerate(m.ventures):

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from itertools import islice
 
 from simulator.errors import ConsimError
@@ -168,3 +169,17 @@ def make_executor(
     if name == "dask":
         return Dask(workers, scheduler)
     raise ExecutorError(f"unknown executor {name!r} (expected one of: {', '.join(EXECUTORS)})")
+
+
+@contextmanager
+def executor_for(
+    executor: str | Executor, workers: int | None = None, scheduler: str | None = None
+):
+    """An executor for one run: one named here is started and closed on exit; an object
+    passed in is left open for its owner's next run."""
+    pool = make_executor(executor, workers, scheduler)
+    try:
+        yield pool
+    finally:
+        if isinstance(executor, str):
+            pool.close()

@@ -17,13 +17,13 @@ import pandas as pd
 from simulator.engine.model import compile_scenario
 from simulator.errors import Problem, ScenarioError
 from simulator.experiments.design import expand
-from simulator.experiments.executors import Executor, make_executor
+from simulator.experiments.executors import Executor, executor_for
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.spec import Sweep, base_path, load_sweep, sweep_hash
 from simulator.experiments.store import Store
 from simulator.experiments.tasks import CHUNK, Point, Work, plan_tasks, run_task
 from simulator.manifest import provenance
-from simulator.results import ResultSet
+from simulator.results import SWEEP_FILES, ResultSet, write_table
 from simulator.scenario.compose import resolve, set_path
 from simulator.scenario.load import names_new_entry, scenario_hash, validate_document
 from simulator.scenario.yamlio import Document
@@ -76,8 +76,7 @@ def sweep(
         **provenance(),
     }
     # The executor starts before anything is written: one that cannot start leaves no trace.
-    pool, owned = make_executor(executor, workers, scheduler), isinstance(executor, str)
-    try:
+    with executor_for(executor, workers, scheduler) as pool:
         store = Store(out)
         if store.begin(manifest, design, resume=resume, force=force):
             return ResultSet.load(out, skip=() if load else ("outcomes",))  # already complete
@@ -85,9 +84,6 @@ def sweep(
         began = time.perf_counter()
         tasks = plan_tasks(len(design), spec.replications, chunk)
         saved = _run_tasks(spec, points, tasks, store, pool, progress)
-    finally:
-        if owned:  # an executor passed in stays open for its owner's next run
-            pool.close()
     manifest["seconds"] = round(time.perf_counter() - began, 3)
     manifest["tasks"] = {"total": len(tasks), "saved_before": saved, "run": len(tasks) - saved}
     _finish(spec, design, points, tasks, store, manifest, plots)
@@ -133,22 +129,22 @@ def _finish(spec, design, points, tasks, store: Store, manifest: dict, plots: bo
         tasks, len(design), context.model.venture_ids, list(spec.keep.trajectories), context.dates
     )
     failures = store.failures(tasks)
-    indices = sensitivity(spec, summary)
-    tables = {
-        "points.csv": summary,
-        "quantiles.parquet": quantiles,
-        "failures.csv": failures,
-        "market.csv": context.market,
-        **({"sensitivity.csv": indices} if indices is not None else {}),
-    }
-    for name, table in tables.items():
-        path = store.dir / name
-        writer = table.to_parquet if name.endswith(".parquet") else table.to_csv
-        atomic_write(path, lambda p, w=writer: w(p, index=False))
     manifest["failed"] = len(failures)
+    result = ResultSet(
+        outcomes=pd.DataFrame(),  # merged into outcomes.parquet above; not held in memory
+        market=context.market,
+        manifest=manifest,
+        failures=failures,
+        design=design,
+        points=summary,
+        quantiles=quantiles,
+        sensitivity=sensitivity(spec, summary),
+    )
+    for name, table in result.tables().items():
+        if name not in ("outcomes", "design"):  # both are on disk already
+            file = SWEEP_FILES[name]
+            atomic_write(store.dir / file, lambda p, t=table, f=file: write_table(t, p, f))
     if plots:
-        result = ResultSet.load(store.dir, skip=("outcomes",))
-        result.manifest.update(manifest)
         result.save_plots(store.dir)
     store.remove_parts()
     manifest["status"] = "complete"

@@ -83,8 +83,9 @@ class Point:
 
 
 # A worker process keeps the contexts of the points it has seen: each task arrives as a new
-# unpickled copy, and a model's first chunk costs ~5 % more than later ones (its plan and
-# caches are built again). Bounded, so a long sweep's worker does not grow.
+# unpickled copy, and a fresh copy of bench.yaml's model simulated 500 replications in
+# 107 ms against 102 ms for one already used (its plan and caches are built again).
+# Bounded, so a long sweep's worker does not grow.
 _CONTEXTS: OrderedDict = OrderedDict()
 _KEEP = 64
 
