@@ -49,6 +49,12 @@ def is_stochastic(scenario: Scenario) -> bool:
         n = c.negotiation
         if 0 < n.success < 1 or 0 < n.round_failure < 1:
             return True
+    for v in scenario.ventures.values():
+        d = v.capital_calls.default if v.capital_calls is not None else None
+        if d is not None:
+            each = d.probability.values() if isinstance(d.probability, dict) else [d.probability]
+            if any(0 < p < 1 for p in each):  # a capital-call default drawn per call
+                return True
     return any(
         (rule.added or 0) > 0 or 0 < (rule.probability or 0) < 1
         for rule in scenario.contagion.values()

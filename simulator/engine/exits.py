@@ -25,6 +25,7 @@ class Exits:
         V, P = len(rep.model.ventures), len(rep.model.members)
         self.adjust = [[0.0] * P for _ in range(V)]  # bought − sold − refunded, running
         self.refunded = [0.0] * V  # capital refunded out of each venture, running
+        self.refund_paid = [0.0] * V  # cash each venture paid for refunds (the prices)
         self.records: list = []  # (flow, venture, member, month, amount)
 
     def stake(self, v: int, p: int, month: int) -> float:
@@ -32,13 +33,14 @@ class Exits:
         paid = self.rep.ledger.paid_by(v, p, month - 1) if month else 0.0
         return paid + self.adjust[v][p]
 
-    def left(self, p: int, v: int, month: int, spec=None) -> None:
+    def left(self, p: int, v: int, month: int, spec=None, paid_month: bool = False) -> None:
         """Apply p's exit rule (or `spec`, a buy-out's) to its stake in v; p has just stopped
-        being a member of v."""
+        being a member of v. `paid_month`: its payments of `month` were made (an exclusion
+        after a capital call, model.md §9.4), so they are part of its stake."""
         spec = spec or self.rep.model.exits[p]
         if spec is None:
             return
-        stake = self.stake(v, p, month)
+        stake = self.stake(v, p, month + 1 if paid_month else month)
         if stake <= _EPS:
             return
         rng = self.rep.rng
@@ -50,6 +52,12 @@ class Exits:
         else:
             price, how = stake, "paid-in value"
         if spec.stake == "refund":
+            calls = self.rep.calls
+            if calls is not None and calls.spends(v):  # paid out of cash it has (§9.4)
+                cash = max(calls.cash(v, month if paid_month else month - 1), 0.0)
+                if price > cash + _EPS:
+                    price, how = cash, f"{how}, capped at the venture's cash"
+            self.refund_paid[v] += price
             self._flow(REFUNDED, v, p, month, stake)
             self._flow(RECEIVED, v, p, month, price)
             self.adjust[v][p] -= stake
@@ -61,6 +69,11 @@ class Exits:
             why = "no remaining member" if spec.buyer is None else "buyer is not a member"
             self.rep._event("stake_kept", p, v, 0.0, f"stake {stake:.6g} stays: {why}")
             return
+        self.transfer(p, v, month, buyers, stake, price, how)
+
+    def transfer(self, p: int, v: int, month: int, buyers, stake: float, price: float, how):
+        """p's `stake` in v passes to `buyers` ((member, fraction), ...) for `price`, each
+        taking its fraction of both; one `stake_sold` event per buyer."""
         names = self.rep.model.members
         for q, weight in buyers:
             part, paid = stake * weight, price * weight

@@ -38,7 +38,9 @@ class Ledger:
         self.flows = np.zeros((3, ventures, members, horizon)) if flows is None else flows
         self.pledged_at, self.due, self.cancelled_at = self.flows
         self.horizon = horizon
-        self.beyond = np.zeros((ventures, members))  # scheduled after the horizon
+        # Pledged but not scheduled within the horizon: payments after it, and on_call
+        # pledges not yet called (model.md §4, §9.4).
+        self.unscheduled = np.zeros((ventures, members))
         # Running committed (pledged − cancelled) per venture and member, as Python
         # floats: the engine reads it at every decision and numpy scalars are slow.
         self.committed = [[0.0] * members for _ in range(ventures)]
@@ -46,7 +48,7 @@ class Ledger:
     def copy_from(self, other: Ledger) -> None:
         """Start from another ledger's state (the pledges every replication shares)."""
         self.flows[...] = other.flows
-        self.beyond[...] = other.beyond
+        self.unscheduled[...] = other.unscheduled
         self.committed = [row[:] for row in other.committed]
 
     def pledge(self, v: int, p: int, month: int, amount: float, offsets, weights) -> None:
@@ -58,7 +60,7 @@ class Ledger:
             self.due[v, p, offsets] += amount * weights
         else:
             self.due[v, p, offsets[inside]] += amount * weights[inside]
-            self.beyond[v, p] += amount * weights[~inside].sum()
+            self.unscheduled[v, p] += amount * weights[~inside].sum()
         self.pledged_at[v, p, month] += amount
         self.committed[v][p] += amount
 
@@ -66,11 +68,11 @@ class Ledger:
         """Cancel every payment due at `month` or later; return the amount cancelled."""
         if month >= self.horizon:
             return 0.0
-        amount = float(self.due[v, p, month:].sum() + self.beyond[v, p])
+        amount = float(self.due[v, p, month:].sum() + self.unscheduled[v, p])
         if amount <= _EPS:
             return 0.0
         self.due[v, p, month:] = 0.0
-        self.beyond[v, p] = 0.0
+        self.unscheduled[v, p] = 0.0
         self.cancelled_at[v, p, month] += amount
         self.committed[v][p] -= amount
         return amount
@@ -79,15 +81,50 @@ class Ledger:
         """Cancel p's payments to v due at `month` or later and pledge them, at `month`,
         to the ventures of `parts` ((venture, fraction), ...): each payment keeps its month
         and is divided by the fractions. Return the amount cancelled in v."""
-        due, beyond = self.due[v, p, month:].copy(), self.beyond[v, p]
+        due, unscheduled = self.due[v, p, month:].copy(), self.unscheduled[v, p]
         amount = self.cancel_from(v, p, month)
         if amount > 0:
             for c, f in parts:
                 self.due[c, p, month:] += f * due
-                self.beyond[c, p] += f * beyond
+                self.unscheduled[c, p] += f * unscheduled
                 self.pledged_at[c, p, month] += f * amount
                 self.committed[c][p] += f * amount
         return amount
+
+    def call(self, v: int, p: int, month: int, amount: float) -> float:
+        """Pull up to `amount` of p's outstanding pledge to v forward into `month` (a capital
+        call, model.md §9.4): paid_in rises; pledged and committed do not change. Return the
+        amount paid."""
+        paid = self._take_after(v, p, month, amount)
+        self.due[v, p, month] += paid
+        return paid
+
+    def cancel_part(self, v: int, p: int, month: int, amount: float) -> float:
+        """Cancel up to `amount` of p's outstanding pledge to v in `month` (a diluted
+        defaulter's part of a call); return the amount cancelled."""
+        cancelled = self._take_after(v, p, month, amount)
+        self.cancelled_at[v, p, month] += cancelled
+        self.committed[v][p] -= cancelled
+        return cancelled
+
+    def outstanding_after(self, v: int, p: int, month: int) -> float:
+        """What p still owes v once `month`'s payments are made."""
+        return float(self.due[v, p, month + 1 :].sum() + self.unscheduled[v, p])
+
+    def _take_after(self, v: int, p: int, month: int, amount: float) -> float:
+        """Remove up to `amount` from p's payments to v after `month`, earliest first, then
+        from the unscheduled remainder; return what was removed."""
+        later = self.due[v, p, month + 1 :]
+        left = amount
+        for k in np.flatnonzero(later > 0):
+            take = min(float(later[k]), left)
+            later[k] -= take
+            left -= take
+            if left <= _EPS:
+                return amount
+        take = min(float(self.unscheduled[v, p]), left)
+        self.unscheduled[v, p] -= take
+        return amount - left + take
 
     def paid_by(self, v: int, p: int, month: int) -> float:
         return float(self.due[v, p, : month + 1].sum())

@@ -18,6 +18,7 @@ from simulator.scenario.schema import (
     Cap,
     Exit,
     Match,
+    OnCall,
     Raise,
     Scenario,
     Stop,
@@ -163,6 +164,33 @@ class SplitSpec:
     parts: tuple  # per member: ((child, fraction), ...)
 
 
+# An on_call pledge is one payment "scheduled" this far out: past any horizon, so the ledger
+# keeps it in its unscheduled bucket until capital calls draw it (model.md §4, §9.4).
+ON_CALL = 10**6
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    """A venture's spending plan and capital calls (model.md §9.4); month indices."""
+
+    amount: Number  # planned spending per `per` months, drawn once per replication
+    per: int  # 1 (per_month) or 12 (per_year: a twelfth of it each month)
+    start: int
+    end: int
+    below: float | None  # None: no capital calls
+    target: float | None
+    default_probability: tuple  # per member: probability of not paying a call (0: pays)
+    rule: str | None  # dilute | exclude
+    penalty: float
+    exit: ExitSpec | None  # exclude: the excluded member's exit rule (None: its own)
+    dissolve: bool  # dissolved in the month its cash runs out
+
+    @property
+    def moves_stakes(self) -> bool:
+        """A default forfeits stakes (dilute with a penalty) or names an exit (exclude)."""
+        return self.penalty > 0 or self.exit is not None
+
+
 @dataclass(frozen=True)
 class VentureSpec:
     id: str
@@ -173,6 +201,7 @@ class VentureSpec:
     dissolve_below: float | None = None
     split: SplitSpec | None = None
     buyout: tuple | None = None  # (month index, ExitSpec naming the buyer), model.md §9.3
+    calls: CallSpec | None = None  # spending plan and capital calls, model.md §9.4
 
 
 @dataclass
@@ -197,8 +226,13 @@ class Model:
 
     @property
     def has_exits(self) -> bool:
-        """Some departure, or a buy-out, moves a leaver's stake (model.md §6.4, §9.3)."""
-        return any(e is not None for e in self.exits) or any(v.buyout for v in self.ventures)
+        """Some departure, a buy-out or a capital-call default moves a stake (model.md §6.4,
+        §9.3, §9.4)."""
+        return (
+            any(e is not None for e in self.exits)
+            or any(v.buyout for v in self.ventures)
+            or any(v.calls is not None and v.calls.moves_stakes for v in self.ventures)
+        )
 
     @property
     def venture_ids(self) -> list[str]:
@@ -206,6 +240,8 @@ class Model:
 
 
 def _schedule(sched, scenario_start: int, anchored_default: bool) -> Schedule:
+    if isinstance(sched, OnCall):
+        return Schedule(np.array([ON_CALL]), (1.0,), anchored=True)
     if isinstance(sched, Calendar):
         months = sorted(sched.payments)
         return Schedule(
@@ -288,6 +324,7 @@ def compile_scenario(s: Scenario) -> Model:
             None if v.dissolution is None else v.dissolution.committed_below,
             None if v.split is None else _split(v.split, index, vindex, s.start),
             None if v.buyout is None else _buyout(v.buyout, index, s.start),
+            None if v.spending is None else _calls(v, members, index, s),
         )
         for vid, v in s.ventures.items()
     ]
@@ -343,6 +380,30 @@ def _split(sp, index, vindex, start) -> SplitSpec:
         else:
             parts.append(tuple((c, 1.0 / len(kids)) for c in kids))
     return SplitSpec(sp.at - start, tuple(vindex[c] for c in sp.into), tuple(parts))
+
+
+def _calls(v, members: list, index: dict, s: Scenario) -> CallSpec:
+    sp, cc = v.spending, v.capital_calls
+    d = None if cc is None else cc.default
+    if d is None:
+        probability = (0.0,) * len(members)
+    elif isinstance(d.probability, dict):
+        probability = tuple(d.probability.get(m, 0.0) for m in members)
+    else:
+        probability = (d.probability,) * len(members)
+    return CallSpec(
+        amount=sp.per_month if sp.per_month is not None else sp.per_year,
+        per=1 if sp.per_month is not None else 12,
+        start=(s.start if sp.start is None else sp.start) - s.start,
+        end=(s.end if sp.end is None else sp.end) - s.start,
+        below=None if cc is None else cc.below,
+        target=None if cc is None else (cc.below if cc.target is None else cc.target),
+        default_probability=probability,
+        rule=None if d is None else d.rule,
+        penalty=0.0 if d is None or d.penalty is None else d.penalty,
+        exit=None if d is None or d.exit is None else _exit(d.exit, index),
+        dissolve=v.dissolution is not None and v.dissolution.cash_out,
+    )
 
 
 def _buyout(b, index, start: int) -> tuple:

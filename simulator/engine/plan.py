@@ -38,6 +38,7 @@ class Plan:
     funder_rules: bool  # stops, total caps or dissolutions (policies.py) are in play
     splits: list  # ventures that split (splits.py), as (venture index, SplitSpec)
     buyouts: list  # ventures bought out (exits.py), as (venture index, (month, ExitSpec))
+    spending: list  # ventures with a spending plan (calls.py), as (venture index, CallSpec)
 
 
 def plan_for(model: Model) -> Plan:
@@ -84,9 +85,13 @@ def plan_for(model: Model) -> Plan:
             contagion_targets=targets,
             funder_rules=any(p.kind in ("stop", "cap") for p in model.policies)
             or any(
-                v.dissolve_at is not None or v.dissolve_below is not None for v in model.ventures
+                v.dissolve_at is not None
+                or v.dissolve_below is not None
+                or (v.calls is not None and v.calls.dissolve)
+                for v in model.ventures
             ),
             splits=[(v, spec.split) for v, spec in enumerate(model.ventures) if spec.split],
             buyouts=[(v, spec.buyout) for v, spec in enumerate(model.ventures) if spec.buyout],
+            spending=[(v, spec.calls) for v, spec in enumerate(model.ventures) if spec.calls],
         )
     return model.plan

@@ -2,9 +2,10 @@
 
 A `stop` cancels a funder's outstanding pledge to a venture at a date, or at a date if
 a condition holds then; a `cap` limits what a funder pledges through its policies,
-all ventures together; a venture's `dissolution` winds it up at a date or once its
-committed capital is below an amount. A replication builds a `FunderRules` only when
-its scenario has one of them, so the others pay nothing for them.
+all ventures together; a venture's `dissolution` winds it up at a date, once its
+committed capital is below an amount, or in the month its cash runs out (§9.4). A
+replication builds a `FunderRules` only when its scenario has one of them, so the others
+pay nothing for them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class FunderRules:
         self.cap_of: dict = {}  # funder → (cap policy id, total)
         self.dissolved: set = set()
         self.tests_scheduled: set = set()
+        self.cash_outs: set = set()  # (venture, month) in which its cash ran out (§9.4)
 
     def start(self) -> None:
         """Reserve matching caps, book stops and dated dissolutions (before raises: §11)."""
@@ -146,6 +148,11 @@ class FunderRules:
             if rep.committed_total(v)[0] < below - _EPS:
                 self._schedule_dissolution(v, month)
 
+    def cash_ran_out(self, v: int, month: int) -> None:
+        """A venture dissolved when its cash runs out is tested this month (§9.4)."""
+        self.cash_outs.add((v, month))
+        self._schedule_dissolution(v, month)
+
     def _schedule_dissolution(self, v: int, month: int) -> None:
         if (v, month) not in self.tests_scheduled and month < self.rep.model.horizon:
             self.tests_scheduled.add((v, month))
@@ -161,6 +168,8 @@ class FunderRules:
             why = "at its date"
         elif spec.dissolve_below is not None and total < spec.dissolve_below - _EPS:
             why = f"committed {total:g} < {spec.dissolve_below:g}"
+        elif (v, month) in self.cash_outs:
+            why = "cash ran out"
         else:
             return
         rep.collapse[v] = month  # the engine treats it as ended; _finish reports it apart

@@ -3,7 +3,8 @@
 Same-month order (a month m runs from time m to m+1): departures at m+0.0,
 splits at m+0.05 (splits.py), negotiation outcomes at m+0.1, negotiation rounds at
 m+0.15 (negotiation.py), policies at m+0.2 (dated stops first), then that month's
-scheduled payments are settled, then stop conditions at m+0.45 (policies.py), venture
+scheduled payments are settled, spending and capital calls at m+0.25 (calls.py), then
+stop conditions at m+0.45 (policies.py), venture
 checks (deadline, minimum capital) at m+0.5 and dissolutions at m+0.55.
 """
 
@@ -16,6 +17,7 @@ from functools import partial
 import numpy as np
 import simpy
 
+from simulator.engine.calls import Calls
 from simulator.engine.contagion import Contagion
 from simulator.engine.core_policies import CorePolicies
 from simulator.engine.draws import draw, months_until_departure
@@ -44,6 +46,8 @@ class RepOutcome:
     match: list  # per match policy: (ratio, cap, month the funder left)
     exits: list | None = None  # stake flows (flow, venture, member, month, amount), §6.4
     dissolved: list | None = None  # per venture: month of dissolution or None (§9.1)
+    spent: np.ndarray | None = None  # (V, H) spending per month (§9.4), None without plans
+    cash_out: list | None = None  # per venture: first month its cash ran out, or None
 
 
 def months_until_departure_vector(hazard: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -73,6 +77,7 @@ class Replication(CorePolicies):
         self.exits: Exits | None = Exits(self) if model.has_exits else None
         self.rules: FunderRules | None = None  # only with stops, total caps or dissolutions
         self.splits: Splits | None = None  # only with splits
+        self.calls: Calls | None = None  # only with spending plans
         self.minimum = [
             None if v.minimum_capital is None else draw(v.minimum_capital, rng)
             for v in model.ventures
@@ -93,6 +98,8 @@ class Replication(CorePolicies):
         self._start_hazard_departures(plan)
         for d in plan.other_departures:
             self._start_departure(d, 1)
+        if plan.spending:
+            self.calls = Calls(self, plan.spending)
         for n in plan.simple_negotiations:
             self.env.process(self._negotiate(n))
         if plan.round_negotiations:
@@ -135,16 +142,20 @@ class Replication(CorePolicies):
         rows = range(len(self.model.ventures)) if v is None else (v,)
         return any(self.join[r, p] <= m < self.leave[r, p] for r in rows)
 
-    def _leave(self, p: int, venture: int | None, detail: str = "", exit_spec=None) -> None:
+    def _leave(
+        self, p: int, venture: int | None, detail: str = "", exit_spec=None, paid_month=False
+    ) -> None:
+        """p leaves (§6.2). `paid_month`: its payments of this month were made (an exclusion
+        after a capital call, §9.4), so only later ones are cancelled."""
         month = self._month()
         for v in range(len(self.model.ventures)) if venture is None else (venture,):
             if self.join[v, p] <= month < self.leave[v, p]:
-                amount = self.ledger.cancel_from(v, p, month)
+                amount = self.ledger.cancel_from(v, p, month + 1 if paid_month else month)
                 self.leave[v, p] = month
                 self._freeze_match(v, p, month)
                 self._event("departure", p, v, amount, detail)
                 if self.exits is not None:
-                    self.exits.left(p, v, month, exit_spec)
+                    self.exits.left(p, v, month, exit_spec, paid_month)
         self._signal(p)
         if self.contagion is not None:
             self.contagion.departed(p, month)
@@ -311,4 +322,9 @@ class Replication(CorePolicies):
             match, collapse, dissolved = self.rules.outcome(match, collapse)
         if self.splits is not None:
             collapse = self.splits.outcome(collapse)
-        return RepOutcome(self.join, self.leave, collapse, self.events, match, exits, dissolved)
+        spent = cash_out = None
+        if self.calls is not None:
+            spent, cash_out = self.calls.spent, self.calls.cash_out
+        return RepOutcome(
+            self.join, self.leave, collapse, self.events, match, exits, dissolved, spent, cash_out
+        )

@@ -23,6 +23,7 @@ from simulator.scenario.schema import (
     Tranches,
     Upfront,
 )
+from simulator.scenario.spending_checks import on_call_checks, spending_checks
 from simulator.scenario.types import month_label
 
 Issue = tuple  # (key path tuple, message)
@@ -52,6 +53,7 @@ def check(s: Scenario) -> list[Issue]:
     for rule_id, rule in s.contagion.items():
         contagion_checks(ctx, ("contagion", rule_id), rule)
     exit_checks(ctx)
+    on_call_checks(ctx)
     ctx.share_sums()
     if s.market is not None:
         ctx.market_checks()
@@ -110,6 +112,7 @@ class _Context:
             split_checks(self, vid, v.split)
         if v.buyout is not None:
             buyout_checks(self, vid, v.buyout)
+        spending_checks(self, vid, v)
 
     def member_checks(self, path, mid, m: Member, is_candidate):
         if m.pledges is not None and (m.pledge is not None or m.schedule is not None):

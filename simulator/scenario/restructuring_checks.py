@@ -266,8 +266,12 @@ def cap_checks(ctx) -> None:
 
 
 def dissolution_checks(ctx, path, d) -> None:
-    if d.at is None and d.committed_below is None:
-        ctx.add(path, "give 'at' (a date), 'committed_below' (an amount) or both")
+    if d.at is None and d.committed_below is None and not d.cash_out:
+        ctx.add(
+            path,
+            "give 'at' (a date), 'committed_below' (an amount) or both (or cash_out: true "
+            "with a spending plan)",
+        )
     if d.at is not None:
         ctx.in_horizon(path + ("at",), d.at, "dissolution date")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag
 
 from simulator.scenario.types import Amount, Id, MemberSet, Month, Months, Probability, Ratio
 
@@ -46,7 +46,14 @@ class Calendar(Strict):
     payments: dict[Month, Amount] = Field(min_length=1)
 
 
-Schedule = Annotated[Upfront | Tranches | Calendar, Field(discriminator="type")]
+class OnCall(Strict):
+    """Nothing is scheduled: the pledge stays outstanding until capital calls draw it
+    (docs/model.md §9.4); the venture needs `capital_calls`."""
+
+    type: Literal["on_call"]
+
+
+Schedule = Annotated[Upfront | Tranches | Calendar | OnCall, Field(discriminator="type")]
 
 
 # --- members ----------------------------------------------------------------------
@@ -234,10 +241,54 @@ class Contagion(Strict):
 
 
 class Dissolution(Strict):
-    """The venture is wound up at a date, or once its committed capital is below an amount."""
+    """The venture is wound up at a date, once its committed capital is below an amount, or
+    in the month its cash runs out (with a spending plan)."""
 
     at: Month | None = None
     committed_below: float | None = Field(None, ge=0)
+    cash_out: bool = False
+
+
+class Spending(Strict):
+    """The venture's spending plan (docs/model.md §9.4): an amount per month or per year
+    (give exactly one), drawn once per replication, from `start` to `end`."""
+
+    per_month: Amount | None = None
+    per_year: Amount | None = None
+    start: Month | None = None
+    end: Month | None = None
+
+
+def _one_or_each(value) -> str:
+    """A mapping without `dist` gives a probability per member; anything else is one."""
+    return "[each]" if isinstance(value, dict) and "dist" not in value else "[one]"
+
+
+# The tags keep a failed value's errors to the form it was written in ("[…]": not a key
+# of the file, so error paths leave them out).
+ProbabilityByMember = Annotated[
+    Annotated[Probability, Tag("[one]")] | Annotated[dict[Id, Probability], Tag("[each]")],
+    Discriminator(_one_or_each),
+]
+
+
+class CallDefault(Strict):
+    """Members that do not pay a capital call: with a probability per member and per call
+    (one for all, or by member), they are diluted or excluded."""
+
+    probability: ProbabilityByMember
+    rule: Literal["dilute", "exclude"]
+    penalty: float | None = Field(None, ge=0, le=1)  # dilute: fraction of the stake forfeited
+    exit: Exit | None = None  # exclude: the excluded member's exit rule
+
+
+class CapitalCalls(Strict):
+    """Capital is called from members pro rata to their outstanding pledges when cash after
+    the month's spending would fall below `below`, up to `target` (default: below)."""
+
+    below: float = Field(ge=0)
+    target: float | None = Field(None, ge=0)
+    default: CallDefault | None = None
 
 
 class SplitChild(Strict):
@@ -276,6 +327,8 @@ class Venture(Strict):
     dissolution: Dissolution | None = None
     split: Split | None = None
     buyout: Buyout | None = None
+    spending: Spending | None = None
+    capital_calls: CapitalCalls | None = None
 
 
 class Market(Strict):
