@@ -28,11 +28,12 @@ def _subplots(rows, cols, **kw):
     return fig, fig.subplots(rows, cols, **kw)
 
 
-def _totals(results, venture: str, column: str) -> pd.DataFrame:
-    """Per date: mean, 5 %, 50 % and 95 % over replications of a venture's total `column`."""
+def _totals(results, venture: str, column: str, how: str = "sum") -> pd.DataFrame:
+    """Per date: mean, 5 %, 50 % and 95 % over replications of a venture's total `column`
+    (`how="first"` for a venture's own column, the same on each of its partner rows)."""
     t = results.trajectories
     t = t[t["venture"] == venture]
-    per_rep = t.groupby(["date", "replication"], observed=True)[column].sum().unstack()
+    per_rep = t.groupby(["date", "replication"], observed=True)[column].agg(how).unstack()
     return pd.DataFrame(
         {
             "mean": per_rep.mean(axis=1),
@@ -97,6 +98,8 @@ def _by_partner(results, venture: str, ax) -> None:
     ax.stackplot(by.index, *[by[c] for c in order], labels=labels, alpha=0.85)
     paid = _totals(results, venture, "paid_in")
     ax.plot(paid.index, paid["mean"], color="black", lw=2, label="paid in (total)")
+    if "venture_cash" in t:  # a spending plan: cash is what paid-in capital has left
+        _cash(results, venture, ax)
     if results.stochastic:
         com = _totals(results, venture, "committed")
         ax.fill_between(com.index, com["p5"], com["p95"], color="grey", alpha=0.25,
@@ -109,6 +112,16 @@ def _by_partner(results, venture: str, ax) -> None:
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.9)
+
+
+def _cash(results, venture: str, ax) -> None:
+    """The venture's cash (model.md §9.4) over the capital: median, and 5–95 % if uncertain."""
+    cash = _totals(results, venture, "venture_cash", how="first")
+    label = "cash (median)" if results.stochastic else "cash"
+    ax.plot(cash.index, cash["p50"], color="tab:green", lw=2, ls="--", label=label)
+    if results.stochastic:
+        ax.fill_between(cash.index, cash["p5"], cash["p95"], color="tab:green", alpha=0.2,
+                        label="cash, 5–95 %")  # fmt: skip
 
 
 def _mark_events(results, venture, ax) -> None:

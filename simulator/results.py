@@ -34,7 +34,7 @@ FILES = {
 }
 SWEEP_FILES = {**FILES, "outcomes": "outcomes.parquet"}
 _DATES = {
-    "outcomes": ["collapse_date", "dissolution_date", "reference_date"],
+    "outcomes": ["collapse_date", "dissolution_date", "reference_date", "cash_out_date"],
     "events": ["date"],
     "market": ["date"],
 }

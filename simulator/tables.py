@@ -29,6 +29,11 @@ OUTCOME_COLUMNS = [
     "dissolved", "dissolution_date",
     "reference_date", "committed_at_reference", "market_at_reference", "capital_to_market",
 ]  # fmt: skip
+# Added after OUTCOME_COLUMNS when a venture has a spending plan (model.md §9.4).
+SPENDING_OUTCOME_COLUMNS = ["spent_final", "cash_final", "cash_out", "cash_out_date"]
+# Added to the trajectory table with a spending plan: the venture's values, the same on
+# every partner row of the venture (one per replication, date and venture: do not sum).
+SPENDING_COLUMNS = ["venture_spent", "venture_cash"]
 EVENT_COLUMNS = ["replication", "date", "type", "partner", "venture", "amount", "detail"]
 FAILURE_COLUMNS = ["point", "replication", "seed", "error"]
 _EPS = 1e-9
@@ -56,6 +61,19 @@ def committed_and_outstanding(c: Chunk) -> tuple[np.ndarray, np.ndarray]:
     outstanding = committed - c.paid_in
     outstanding[np.abs(outstanding) < _EPS] = 0.0
     return committed, outstanding
+
+
+def spent_and_cash(c: Chunk) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative spending and cash per (replication, venture, month), model.md §9.4:
+    cash = paid-in (matching money included) − cash paid for refunds − spent (0 without a
+    spending plan)."""
+    paid = c.paid_in.sum(axis=2)
+    spent = np.zeros_like(paid) if c.spent is None else np.cumsum(c.spent, axis=-1)
+    cash = paid - spent
+    if c.stakes is not None:  # refunds paid = Σ received_for_stake − Σ paid_for_stakes (§3)
+        _, _, _, paid_for, received = c.stakes
+        cash -= received.sum(axis=2) - paid_for.sum(axis=2)
+    return spent, cash
 
 
 def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
@@ -105,14 +123,23 @@ def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
         columns["reference_date"] = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
         for name in OUTCOME_COLUMNS[-3:]:
             columns[name] = np.full(n, np.nan)
+    if c.spent is not None:
+        spent, cash = (a[ok][:, :, last].ravel() for a in spent_and_cash(c))
+        cash_out = c.cash_out[ok].ravel()
+        columns["spent_final"] = spent
+        columns["cash_final"] = cash
+        columns["cash_out"] = cash_out >= 0
+        columns["cash_out_date"] = _dates_or_nat(dates, cash_out)
     return columns
 
 
 def outcome_table(ctx: Context, c: Chunk) -> pd.DataFrame:
-    """One row per (replication, venture): final ledger totals, collapse, market ratio."""
+    """One row per (replication, venture): final ledger totals, collapse, market ratio (and
+    spending and cash, with a spending plan)."""
     columns = outcome_columns(ctx, c)
     columns["venture"] = pd.Categorical.from_codes(columns["venture"], ctx.model.venture_ids)
-    return pd.DataFrame(columns, copy=False)[OUTCOME_COLUMNS]
+    names = OUTCOME_COLUMNS + (SPENDING_OUTCOME_COLUMNS if c.spent is not None else [])
+    return pd.DataFrame(columns, copy=False)[names]
 
 
 def _dates_or_nat(dates: pd.DatetimeIndex, months: np.ndarray) -> np.ndarray:
@@ -142,8 +169,14 @@ def trajectory_table(ctx: Context, c: Chunk) -> pd.DataFrame:
         "share": c.share[mask],
         "member": c.member[mask],
     }
+    names = list(TRAJECTORY_COLUMNS)
+    if c.spent is not None:
+        spent, cash = spent_and_cash(c)
+        columns["venture_spent"] = spent[r, v, t]
+        columns["venture_cash"] = cash[r, v, t]
+        names += SPENDING_COLUMNS
     if c.stakes is None:
-        return pd.DataFrame(columns)[TRAJECTORY_COLUMNS]
+        return pd.DataFrame(columns)[names]
     bought, sold, refunded, paid_for, received = (flow[mask] for flow in c.stakes)
     stake = columns["paid_in"] + bought - sold - refunded
     stake[np.abs(stake) < _EPS] = 0.0
@@ -155,7 +188,7 @@ def trajectory_table(ctx: Context, c: Chunk) -> pd.DataFrame:
         paid_for_stakes=paid_for,
         received_for_stake=received,
     )
-    return pd.DataFrame(columns)[TRAJECTORY_COLUMNS + STAKE_COLUMNS]
+    return pd.DataFrame(columns)[names + STAKE_COLUMNS]
 
 
 def event_table(ctx: Context, c: Chunk) -> pd.DataFrame:
@@ -188,11 +221,18 @@ def venture_totals(c: Chunk, variables: list[str]) -> np.ndarray:
             sums[name] = (a if every else a[ok]).sum(axis=2)  # masking copies: only if needed
         return sums[name]
 
+    def spending(k: int) -> np.ndarray:  # cumulative spent (0) or cash (1), model.md §9.4
+        if "spending" not in sums:
+            sums["spending"] = [a if every else a[ok] for a in spent_and_cash(c)]
+        return sums["spending"][k]
+
     columns = {
         "pledged": lambda: total("pledged"),
         "paid_in": lambda: total("paid_in"),
         "cancelled": lambda: total("cancelled"),
         "committed": lambda: total("pledged") - total("cancelled"),
+        "spent": lambda: spending(0),
+        "cash": lambda: spending(1),
     }
     return np.stack([columns[k]() for k in variables], axis=2).astype(np.float32)
 

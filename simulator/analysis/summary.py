@@ -24,6 +24,13 @@ def summarize(results) -> pd.DataFrame:
         row["collapse_probability"] = g["collapsed"].mean()
         if "dissolved" in g:
             row["dissolution_probability"] = g["dissolved"].mean()
+        if "cash_out" in g:  # a spending plan (model.md §9.4)
+            for col in ("spent_final", "cash_final"):
+                values = g[col].astype(float)
+                row[f"{col}_mean"] = values.mean()
+                row[f"{col}_p5"] = values.quantile(0.05)
+                row[f"{col}_p95"] = values.quantile(0.95)
+            row["cash_out_probability"] = g["cash_out"].astype(bool).mean()
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -51,6 +58,10 @@ def format_summary(results) -> str:
         lines.append(f"    collapse   {r['collapse_probability']:.1%} of replications")
         if r.get("dissolution_probability", 0) > 0:
             lines.append(f"    dissolved  {r['dissolution_probability']:.1%} of replications")
+        if "cash_out_probability" in r and pd.notna(r["cash_out_probability"]):
+            lines.append(f"    spent      {_value(r, 'spent_final', results.stochastic, unit)}")
+            lines.append(f"    cash       {_value(r, 'cash_final', results.stochastic, unit)}")
+            lines.append(f"    cash out   {r['cash_out_probability']:.1%} of replications")
         ref = results.outcomes["reference_date"].iloc[0]
         if pd.notna(r["capital_to_market_mean"]):
             mk = results.outcomes["market_at_reference"].iloc[0]
