@@ -64,16 +64,18 @@ class Ledger:
         self.pledged_at[v, p, month] += amount
         self.committed[v][p] += amount
 
-    def cancel_from(self, v: int, p: int, month: int) -> float:
-        """Cancel every payment due at `month` or later; return the amount cancelled."""
-        if month >= self.horizon:
+    def cancel_from(self, v: int, p: int, month: int, at: int | None = None) -> float:
+        """Cancel every payment due at `month` or later, recorded in month `at` (default:
+        `month`; nothing is cancelled if that is past the horizon); return the amount."""
+        at = month if at is None else at
+        if at >= self.horizon:
             return 0.0
         amount = float(self.due[v, p, month:].sum() + self.unscheduled[v, p])
         if amount <= _EPS:
             return 0.0
         self.due[v, p, month:] = 0.0
         self.unscheduled[v, p] = 0.0
-        self.cancelled_at[v, p, month] += amount
+        self.cancelled_at[v, p, at] += amount
         self.committed[v][p] -= amount
         return amount
 

@@ -150,7 +150,7 @@ class Replication(CorePolicies):
         month = self._month()
         for v in range(len(self.model.ventures)) if venture is None else (venture,):
             if self.join[v, p] <= month < self.leave[v, p]:
-                amount = self.ledger.cancel_from(v, p, month + 1 if paid_month else month)
+                amount = self.ledger.cancel_from(v, p, month + 1 if paid_month else month, month)
                 self.leave[v, p] = month
                 self._freeze_match(v, p, month)
                 self._event("departure", p, v, amount, detail)
