@@ -275,7 +275,10 @@ ventures:
     capital_calls:
       below: 5
       target: 15
-      default: {probability: 0.2, rule: exclude, exit: {stake: refund, price: {rule: multiple, multiple: 1.5}}}
+      default:
+        probability: 0.2
+        rule: exclude
+        exit: {stake: refund, price: {rule: multiple, multiple: 1.5}}
 partners:
   state: {public: true, pledge: 40, schedule: {type: on_call}}
   a: {pledge: 40, schedule: {type: tranches, count: 4, every: 6}}
