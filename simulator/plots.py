@@ -8,6 +8,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patheffects import withStroke
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
 EVENT_STYLE = {"departure": ("tab:red", "leaves"), "join": ("tab:green", "joins"),
@@ -118,9 +119,12 @@ def _cash(results, venture: str, ax) -> None:
     """The venture's cash (model.md §9.4) over the capital: median, and 5–95 % if uncertain."""
     cash = _totals(results, venture, "venture_cash", how="first")
     label = "cash (median)" if results.stochastic else "cash"
-    ax.plot(cash.index, cash["p50"], color="tab:green", lw=2, ls="--", label=label)
+    # A white outline keeps the line readable where it crosses the coloured stack.
+    ax.plot(cash.index, cash["p50"], color="darkgreen", lw=2, ls="--", label=label,
+            path_effects=[withStroke(linewidth=4, foreground="white")])  # fmt: skip
     if results.stochastic:
-        ax.fill_between(cash.index, cash["p5"], cash["p95"], color="tab:green", alpha=0.2,
+        ax.fill_between(cash.index, cash["p5"], cash["p95"], facecolor="white", alpha=0.45,
+                        edgecolor="darkgreen", hatch="///", lw=0.5,
                         label="cash, 5–95 %")  # fmt: skip
 
 

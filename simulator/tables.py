@@ -73,6 +73,7 @@ def spent_and_cash(c: Chunk) -> tuple[np.ndarray, np.ndarray]:
     if c.stakes is not None:  # refunds paid = Σ received_for_stake − Σ paid_for_stakes (§3)
         _, _, _, paid_for, received = c.stakes
         cash -= received.sum(axis=2) - paid_for.sum(axis=2)
+    cash[np.abs(cash) < _EPS * np.maximum(1.0, paid)] = 0.0  # rounding, as for outstanding
     return spent, cash
 
 
