@@ -17,6 +17,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import simulator
+from simulator.engine.model import compile_scenario
+from simulator.engine.replication import Replication
+from simulator.engine.run import seed_sequences
 from simulator.errors import ScenarioError
 from simulator.scenario.load import validate_document
 from simulator.scenario.types import month_label
@@ -667,3 +670,116 @@ def test_ledger_identities_with_exit_rules_stops_caps_and_dissolution(text):
     if "bought" in traj:
         check_stakes(scenario, traj)
     check_outcomes(results)
+
+
+# --- spending plans, capital calls and defaults (docs/model.md §9.4) -----------------------
+
+
+@st.composite
+def spending_texts(draw) -> str:
+    """The random scenarios with exit rules above, with spending plans, capital calls drawing
+    on tranches and on_call pledges, defaults (dilute with a penalty, or exclude with an exit
+    rule) and dissolution when cash runs out."""
+    data = yaml.safe_load(draw(scenario_texts_with_exits()))
+    horizon = 12 * (int(data["end"][:4]) - 2020) + int(data["end"][5:7])
+    members = {**data.get("partners", {}), **data.get("candidates", {})}
+    only = next(iter(data["ventures"]))
+    called = set()
+    for vid, v in data["ventures"].items():
+        if draw(st.integers(0, 3)) == 0:
+            continue
+        v["spending"] = {
+            draw(st.sampled_from(["per_month", "per_year"])): draw(
+                st.one_of(
+                    st.sampled_from([0, 1, 5, 20, 60]),
+                    st.just({"dist": "uniform", "low": 0, "high": 30}),
+                )
+            )
+        }
+        if draw(st.booleans()):
+            v["spending"]["start"] = label(draw(st.integers(0, horizon - 1)))
+        if draw(st.integers(0, 3)):
+            below = draw(st.sampled_from([0, 5, 50]))
+            v["capital_calls"] = {"below": below, "target": below + draw(st.sampled_from([0, 30]))}
+            called.add(vid)
+            rule = draw(st.sampled_from(["none", "dilute", "exclude"]))
+            if rule != "none":
+                default: dict = {"rule": rule}
+                if draw(st.booleans()):
+                    default["probability"] = draw(
+                        st.sampled_from([0.0, 0.3, 1.0, {"dist": "uniform", "low": 0, "high": 1}])
+                    )
+                else:
+                    default["probability"] = {
+                        q: draw(st.sampled_from([0.5, 1.0])) for q in draw(
+                            st.lists(st.sampled_from(list(members)), min_size=1, unique=True)
+                        )
+                    }  # fmt: skip
+                if rule == "dilute" and draw(st.booleans()):
+                    default["penalty"] = draw(st.sampled_from([0.2, 1.0]))
+                if rule == "exclude" and draw(st.booleans()):
+                    default["exit"] = draw(exit_rules(("refund", "preemption", "stays")))
+                    if default["exit"]["stake"] != "stays":
+                        price = draw(prices)
+                        if price is not None:
+                            default["exit"]["price"] = price
+                v["capital_calls"]["default"] = default
+        if draw(st.integers(0, 2)) == 0:
+            v["dissolution"] = {"cash_out": True}
+    for m in members.values():  # some pledges to ventures with calls are paid on call
+        if "pledge" in m and m.get("venture", only) in called and draw(st.booleans()):
+            m["schedule"] = {"type": "on_call"}
+        for vid, p in m.get("pledges", {}).items():
+            if vid in called and draw(st.booleans()):
+                p["schedule"] = {"type": "on_call"}
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def check_cash(scenario, results) -> None:
+    """Cash (§9.4) is ≥ 0, what paid-in capital has left after refunds and spending, never
+    more spent than paid in; the outcome table ends where the trajectories do; and the cash
+    the engine decided on in each spending month is the tables' cash."""
+    t = results.trajectories
+    keys = ["replication", "venture", "date"]
+    g = t.groupby(keys, observed=True)
+    paid = g["paid_in"].sum()
+    refunds = 0.0
+    if "received_for_stake" in t:
+        refunds = g["received_for_stake"].sum() - g["paid_for_stakes"].sum()
+    cash, spent = g["venture_cash"].first(), g["venture_spent"].first()
+    scale = np.maximum(1.0, paid.abs())
+    assert (cash >= -TOL * scale).all(), f"cash < 0:\n{cash[cash < -TOL * scale].head()}"
+    np.testing.assert_allclose(cash, paid - refunds - spent, atol=1e-9 * scale.max())
+    assert (spent <= paid + TOL * scale).all(), "spent more than was paid in"
+    last = cash.index.get_level_values("date") == cash.index.get_level_values("date").max()
+    o = results.outcomes.assign(venture=results.outcomes["venture"].astype(str))
+    o = o.set_index(["replication", "venture"])
+    final = cash[last].droplevel("date").rename(index=str, level="venture")
+    np.testing.assert_allclose(o.loc[final.index, "cash_final"], final, atol=1e-9)
+    model = compile_scenario(scenario)
+    for i, ss in enumerate(seed_sequences(3, REPLICATIONS)):
+        rep = Replication(model, np.random.default_rng(ss))
+        rep.run()
+        for v, path in rep.calls.cash_path.items():
+            vid = model.venture_ids[v]
+            table = cash.xs((i, vid), level=("replication", "venture")).to_numpy()
+            months = sorted(path)
+            np.testing.assert_allclose(
+                table[months], np.maximum([path[m] for m in months], 0.0), atol=1e-6
+            )
+
+
+@settings(SETTINGS, max_examples=25)
+@given(spending_texts())
+def test_ledger_identities_with_spending_and_capital_calls(text):
+    scenario, results = run_text(text)
+    traj = results.trajectories
+    check_ledger(traj)
+    check_monotone(traj)
+    if "bought" in traj:
+        check_stakes(scenario, traj)
+    else:
+        check_shares(scenario, traj)
+    check_outcomes(results)
+    if "venture_cash" in traj:
+        check_cash(scenario, results)

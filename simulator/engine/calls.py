@@ -18,7 +18,7 @@ import numpy as np
 
 from simulator.engine.draws import draw
 
-CALL = 0.25  # time within a month (model.md §11)
+CALL = 0.25  # time within a month (model.md §11): the month's payments are final
 _EPS = 1e-9
 
 
@@ -129,7 +129,7 @@ class Calls:
         rep = self.rep
         if spec.rule == "exclude":
             rep._event("call_default", q, v, part, "excluded")
-            rep._leave(q, v, "defaulted on a capital call", spec.exit, paid_month=True)
+            rep._leave(q, v, "defaulted on a capital call", spec.exit)
             return
         rep.ledger.cancel_part(v, q, month, part)
         rep._event("call_default", q, v, part, "diluted: its part is cancelled")

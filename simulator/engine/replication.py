@@ -17,7 +17,7 @@ from functools import partial
 import numpy as np
 import simpy
 
-from simulator.engine.calls import Calls
+from simulator.engine.calls import CALL, Calls
 from simulator.engine.contagion import Contagion
 from simulator.engine.core_policies import CorePolicies
 from simulator.engine.draws import draw, months_until_departure
@@ -142,12 +142,11 @@ class Replication(CorePolicies):
         rows = range(len(self.model.ventures)) if v is None else (v,)
         return any(self.join[r, p] <= m < self.leave[r, p] for r in rows)
 
-    def _leave(
-        self, p: int, venture: int | None, detail: str = "", exit_spec=None, paid_month=False
-    ) -> None:
-        """p leaves (§6.2). `paid_month`: its payments of this month were made (an exclusion
-        after a capital call, §9.4), so only later ones are cancelled."""
+    def _leave(self, p: int, venture: int | None, detail: str = "", exit_spec=None) -> None:
+        """p leaves (§6.2). Past m + 0.25 (an exclusion after a capital call, and contagion
+        exits it sets off, §9.4) the month's payments are made: only later ones are cancelled."""
         month = self._month()
+        paid_month = self.env.now - month >= CALL
         for v in range(len(self.model.ventures)) if venture is None else (venture,):
             if self.join[v, p] <= month < self.leave[v, p]:
                 amount = self.ledger.cancel_from(v, p, month + 1 if paid_month else month, month)
