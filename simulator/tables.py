@@ -65,10 +65,10 @@ def committed_and_outstanding(c: Chunk) -> tuple[np.ndarray, np.ndarray]:
 
 def spent_and_cash(c: Chunk) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative spending and cash per (replication, venture, month), model.md §9.4:
-    cash = paid-in (matching money included) − cash paid for refunds − spent (0 without a
-    spending plan)."""
+    cash = paid-in (matching money included) − cash paid for refunds − spent; both NaN for a
+    venture without a spending plan (it has no cash to speak of)."""
     paid = c.paid_in.sum(axis=2)
-    spent = np.zeros_like(paid) if c.spent is None else np.cumsum(c.spent, axis=-1)
+    spent = np.full_like(paid, np.nan) if c.spent is None else np.cumsum(c.spent, axis=-1)
     cash = paid - spent
     if c.stakes is not None:  # refunds paid = Σ received_for_stake − Σ paid_for_stakes (§3)
         _, _, _, paid_for, received = c.stakes

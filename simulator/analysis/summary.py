@@ -58,7 +58,7 @@ def format_summary(results) -> str:
         lines.append(f"    collapse   {r['collapse_probability']:.1%} of replications")
         if r.get("dissolution_probability", 0) > 0:
             lines.append(f"    dissolved  {r['dissolution_probability']:.1%} of replications")
-        if "cash_out_probability" in r and pd.notna(r["cash_out_probability"]):
+        if pd.notna(r.get("spent_final_mean")):  # this venture has a spending plan
             lines.append(f"    spent      {_value(r, 'spent_final', results.stochastic, unit)}")
             lines.append(f"    cash       {_value(r, 'cash_final', results.stochastic, unit)}")
             lines.append(f"    cash out   {r['cash_out_probability']:.1%} of replications")

@@ -56,22 +56,34 @@ class Calls:
         return paid - self.spent_total[v]
 
     def _match_paid(self, v: int, month: int) -> float:
-        """Matching money paid into v by the end of `month` (model.md §8.1), as the chunk's
-        add_match computes it after the run."""
+        """Matching money paid into v by the end of `month` (model.md §8.1), exactly as the
+        chunk's add_match computes it after the run: matches in file order, each matching
+        the private money paid, earlier matches' money included, frozen from the month its
+        funder left or stopped."""
         rep, m = self.rep, self.rep.model
-        total = 0.0
-        for pol in m.policies:
-            if pol.kind != "match" or pol.venture != v:
-                continue
-            vals = rep.policy_values[pol.id]
-            if "frozen" in vals:  # the funder left or stopped: what it had paid
-                total += vals["frozen"]
-            elif rep.join[v, pol.funder] <= month:
-                private = ~m.public
-                private[pol.funder] = False
-                paid = vals["ratio"] * float(rep.ledger.due[v, private, : month + 1].sum())
-                total += paid if vals["cap"] is None else min(paid, vals["cap"])
-        return total
+        matches = [pol for pol in m.policies if pol.kind == "match" and pol.venture == v]
+        memo: dict = {}
+
+        def paid(k: int, t: int) -> float:
+            if (k, t) not in memo:
+                pol = matches[k]
+                f, vals = pol.funder, rep.policy_values[pol.id]
+                stop = rep.leave[v, f]
+                if rep.rules is not None:
+                    stop = min(stop, rep.rules.stopped.get((v, f), stop))
+                at = t if t < stop else stop - 1  # frozen at what it had paid
+                amount = 0.0
+                if at >= max(rep.join[v, f], 0):
+                    private = [q for q in range(len(m.members)) if not m.public[q] and q != f]
+                    money = float(rep.ledger.due[v, private, : at + 1].sum())
+                    money += sum(paid(j, at) for j in range(k) if matches[j].funder in private)
+                    amount = vals["ratio"] * money
+                    if vals["cap"] is not None:
+                        amount = min(amount, vals["cap"])
+                memo[(k, t)] = amount
+            return memo[(k, t)]
+
+        return sum(paid(k, month) for k in range(len(matches)))
 
     # --- one month -------------------------------------------------------------------
 

@@ -29,8 +29,9 @@ class Chunk:
     # received_for_stake), shaped (5, n, ventures, members, months); None without exit rules.
     stakes: np.ndarray | None = None
     dissolution: np.ndarray | None = None  # (n, ventures) month of dissolution, -1 if none
-    # Spending per month (model.md §9.4), (n, ventures, months), and the first month each
-    # venture's cash ran out, (n, ventures), -1 if never; None when no venture spends.
+    # Spending per month (model.md §9.4), (n, ventures, months), NaN for a venture without a
+    # plan, and the first month each venture's cash ran out, (n, ventures), -1 if never;
+    # None when no venture spends.
     spent: np.ndarray | None = None
     cash_out: np.ndarray | None = None
 
@@ -74,9 +75,11 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
     failed: dict = {}
     n_match = sum(p.kind == "match" for p in model.policies)
     stakes = np.zeros((len(FLOWS), replications, V, P, H)) if model.has_exits else None
-    spends = any(v.calls is not None for v in model.ventures)
-    spent = np.zeros((replications, V, H)) if spends else None
-    cash_out = np.full((replications, V), -1, dtype=np.int64) if spends else None
+    spends = np.array([v.calls is not None for v in model.ventures])
+    spent = None
+    if spends.any():  # NaN for ventures without a plan: they have no cash to speak of
+        spent = np.where(spends[None, :, None], 0.0, np.nan) * np.ones((replications, V, H))
+    cash_out = np.full((replications, V), -1, dtype=np.int64) if spent is not None else None
     for i, ss in enumerate(seed_sequences(seed, replications, first)):
         try:
             out = Replication(model, np.random.default_rng(ss), flows[:, i]).run()
@@ -98,7 +101,7 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
         for flow, v, p, month, amount in out.exits or ():
             stakes[flow, i, v, p, month] += amount
         if spent is not None:
-            spent[i] = out.spent
+            spent[i, spends] = out.spent[spends]
             cash_out[i] = [-1 if month is None else month for month in out.cash_out]
         rep = first + i
         events.extend((rep, *e) for e in out.events)
