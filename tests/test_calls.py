@@ -12,10 +12,11 @@ import pandas as pd
 import simulator
 from simulator.engine.model import compile_scenario
 from simulator.engine.replication import Replication
-from simulator.engine.run import seed_sequences
+from simulator.engine.run import seed_sequences, simulate
 from simulator.runner import is_stochastic
 from simulator.scenario.load import validate_document
 from simulator.scenario.yamlio import parse_text
+from simulator.tables import venture_totals
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -307,3 +308,11 @@ def test_example_scenario_validates_and_runs():
     o = r.outcomes
     assert {"spent_final", "cash_final", "cash_out"} <= set(o.columns)
     assert (o["cash_final"] >= -1e-9).all()
+
+
+def test_venture_totals_carry_spent_and_cash():
+    """The sweep's venture totals (tables.venture_totals) give the same spent and cash."""
+    chunk = simulate(compile_scenario(load(TRANCHES)), 1, 1)
+    totals = venture_totals(chunk, ["spent", "cash"])[0, 0]
+    assert totals[0].tolist() == [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 100, 100]
+    assert totals[1].tolist() == [10, 20, 10, 20, 10, 20, 10, 20, 10, 0, 0, 0]
