@@ -257,6 +257,7 @@ partners:
   b: {pledge: 100000, schedule: {type: on_call}}
 """
     reps, p = 500, 0.3
+    assert is_stochastic(load(text))  # a default probability strictly between 0 and 1
     r = run(text, replications=reps, seed=11)
     n = reps * 12
     assert len(events(r, "capital_call")) == n + n - len(events(r, "call_default"))
@@ -302,12 +303,21 @@ exit: {stake: refund}
         assert min(path.values()) >= -1e-9
 
 
-def test_example_scenario_validates_and_runs():
+def test_example_scenario_figures():
+    """The deterministic figures its header gives, then the run with defaults."""
     path = ROOT / "scenarios" / "examples" / "capital_calls.yaml"
+    r = simulator.run(path, overrides=["ventures.andromede.capital_calls.default=null"])
+    calls = events(r, "capital_call").groupby("date")["amount"].sum()
+    assert calls.round(9).tolist() == [57, 45, 45, 45, 45, 45, 3]
+    assert [d.strftime("%Y-%m") for d in calls.index[1:6]] == [
+        "2013-03", "2013-12", "2014-09", "2015-06", "2016-03",
+    ]  # fmt: skip
+    first = events(r, "capital_call").set_index("partner")["amount"][:4]
+    assert first.to_dict() == {"state": 27, "orange": 12, "thales": 6, "dassault": 12}
+    o = r.outcomes.iloc[0]
+    assert (o["paid_in_final"], o["spent_final"], o["cash_final"]) == (285, 275, 10)
     r = simulator.run(path, replications=50, seed=1)
-    o = r.outcomes
-    assert {"spent_final", "cash_final", "cash_out"} <= set(o.columns)
-    assert (o["cash_final"] >= -1e-9).all()
+    assert (r.outcomes["cash_final"] >= 0).all() and r.outcomes["cash_out"].any()
 
 
 def test_venture_totals_carry_spent_and_cash():
@@ -316,3 +326,25 @@ def test_venture_totals_carry_spent_and_cash():
     totals = venture_totals(chunk, ["spent", "cash"])[0, 0]
     assert totals[0].tolist() == [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 100, 100]
     assert totals[1].tolist() == [10, 20, 10, 20, 10, 20, 10, 20, 10, 0, 0, 0]
+
+
+def test_a_refund_is_paid_only_up_to_the_cash():
+    # Month 0: cash 30 + 20 − 10 = 40. Month 1: b leaves (m + 0.0) and its stake 20 is
+    # refunded at 3× = 60, more than the 40 of cash: it is paid 40. Nothing is left to spend.
+    r = run("""
+start: 2012-01
+end: 2012-03
+ventures:
+  v: {spending: {per_month: 10}}
+partners:
+  a: {pledge: 30}
+  b:
+    pledge: 20
+    departure:
+      at: 2012-02
+      exit: {stake: refund, price: {rule: multiple, multiple: 3}}
+""")
+    assert month_row(r, "2012-02")["received_for_stake"]["b"] == 40
+    assert "capped at the venture's cash" in events(r, "stake_refunded")["detail"][0]
+    assert series(r, "venture_cash") == [40, 0, 0]
+    assert series(r, "venture_spent") == [10, 10, 10]
