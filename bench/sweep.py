@@ -6,13 +6,16 @@ Measures, in one run so that the ratios compare like with like:
   processes reps_per_s  `--executor processes` on every core, the pool already started and
                         its workers' imports done (a notebook or a long sweep pays that
                         once: pool_start_s, measured separately)
-  harness_overhead      1 - serial / engine (target < 10 %)
-  speedup               processes / serial (target ≥ 1.8 on 2 cores); speedup_cold counts
-                        the pool's start too
+  harness_overhead      1 - engine / serial time (target < 10 %)
+  speedup               serial / processes time (target ≥ 1.8 on 2 cores); speedup_cold
+                        counts the pool's start too
   peak_rss_mib          peak resident memory, summed over the sweep's processes, of a
                         1,000,000-replication sweep (target < 1024 MiB; skip with --no-memory)
+Each of --rounds rounds measures the first three back to back; the figures are medians over
+the rounds of the ratios within a round (the machine is shared: its load changes from minute
+to minute). The load average before the run is printed too.
 The last line printed is a JSON object with these figures.
-Usage: python bench/sweep.py [--replications N] [--points K] [--no-memory]
+Usage: python bench/sweep.py [--replications N] [--points K] [--rounds R] [--no-memory]
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -99,6 +103,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--replications", type=int, default=20000, help="total, over all points")
     ap.add_argument("--points", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3, help="engine/serial/processes rounds")
     ap.add_argument("--no-memory", action="store_true", help="skip the 1,000,000-run sweep")
     args = ap.parse_args()
     per_point = args.replications // args.points
@@ -107,41 +112,53 @@ def main() -> None:
         tmp = Path(tmp)
         path = sweep_file(tmp, args.points, per_point)
         sweep(sweep_file(tmp, 2, 50), out=tmp / "warm", executor="serial", plots=False)
-        undo = one_core()
-        engine = engine_loop(path)
-        serial = timed_sweep(path, tmp / "serial", "serial")
-        undo()
+        load_before = os.getloadavg()[0]
         t0 = time.perf_counter()
         pool = Processes()
         # Start every worker and let it import consim, as a notebook's second sweep finds it.
         warm = sweep_file(tmp, 2 * pool.workers, 10)
         sweep(warm, out=tmp / "warm_pool", executor=pool, chunk=10, plots=False, load=False)
         started = time.perf_counter() - t0
+        rounds = []  # (engine, serial, processes) seconds, measured back to back
         try:
-            processes = timed_sweep(path, tmp / "processes", pool)
+            for _ in range(args.rounds):
+                undo = one_core()
+                engine = engine_loop(path)
+                serial = timed_sweep(path, tmp / "serial", "serial")
+                undo()
+                rounds.append((engine, serial, timed_sweep(path, tmp / "processes", pool)))
         finally:
             pool.close()
+        # Each ratio is taken within its round, then the median over rounds: the machine is
+        # shared, and a ratio of figures measured seconds apart resists its load best.
+        engine, serial, processes = (statistics.median(r[k] for r in rounds) for k in range(3))
+        overhead = statistics.median(1 - e / s for e, s, _ in rounds)
+        speedup = statistics.median(s / p for _, s, p in rounds)
         figures = {
             "scenario": str(BENCH.relative_to(ROOT)),
             "replications": total,
             "points": args.points,
+            "rounds": args.rounds,
+            "load_average_before": round(load_before, 2),
             "engine_reps_per_s": round(total / engine, 1),
             "reps_per_s": {
                 "serial": round(total / serial, 1),
                 "processes": round(total / processes, 1),
             },
-            "harness_overhead": round(1 - engine / serial, 4),
-            "speedup": round(serial / processes, 3),
+            "harness_overhead": round(overhead, 4),
+            "speedup": round(speedup, 3),
+            "speedup_rounds": [round(s / p, 3) for _, s, p in rounds],
             "speedup_cold": round(serial / (processes + started), 3),
             "pool_start_s": round(started, 3),
             "workers": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         }
+        print(f"load average before: {load_before:.2f}; medians of {args.rounds} rounds")
         print(f"engine alone      {total / engine:9,.0f} reps/s (one core)")
         print(f"sweep, serial     {total / serial:9,.0f} reps/s (one core): "
-              f"harness overhead {100 * figures['harness_overhead']:.1f} %")  # fmt: skip
-        print(f"sweep, processes  {total / processes:9,.0f} reps/s: "
-              f"speedup {serial / processes:.2f}× "
-              f"({serial / (processes + started):.2f}× counting the pool's start, "
+              f"harness overhead {100 * overhead:.1f} %")  # fmt: skip
+        print(f"sweep, processes  {total / processes:9,.0f} reps/s: speedup {speedup:.2f}× "
+              f"(rounds: {', '.join(f'{x:.2f}' for x in figures['speedup_rounds'])}; "
+              f"{serial / (processes + started):.2f}× counting the pool's start, "
               f"{started:.2f} s)")  # fmt: skip
         if not args.no_memory:
             big = sweep_file(tmp, 100, 10_000)

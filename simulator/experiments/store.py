@@ -19,6 +19,8 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +35,10 @@ from simulator.tables import FAILURE_COLUMNS
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 _BLOCK_BYTES = 64 * 2**20  # memory for one block of trajectories when computing quantiles
+
+
+def part_path(parts: Path | str, index: int, what: str) -> Path:
+    return Path(parts) / f"{index:08d}.{what}"
 
 
 def atomic_write(path: Path, write) -> None:
@@ -96,7 +102,7 @@ class Store:
     # --- parts -------------------------------------------------------------------------
 
     def _part(self, index: int, what: str) -> Path:
-        return self.parts / f"{index:08d}.{what}"
+        return part_path(self.parts, index, what)
 
     def write(self, result: TaskResult) -> None:
         i = result.task.index
@@ -149,34 +155,33 @@ class Store:
         )
 
     def quantiles(
-        self, tasks: list[Task], points: int, ventures: list[str], variables: list[str], dates
+        self,
+        tasks: list[Task],
+        points: int,
+        ventures: list[str],
+        variables: list[str],
+        dates,
+        map: Callable = map,
     ) -> pd.DataFrame:
         """Monthly mean and quantiles of venture totals per design point, exact.
 
-        The totals of a point are read from the parts memory-mapped, a block of
-        months at a time, so a point with a million replications needs ~64 MiB.
+        One job per point, run by `map` (a local pool's map: each worker reads the parts
+        of its points from the shared disk). The totals of a point are read memory-mapped,
+        a block of months at a time, so a point with a million replications needs ~64 MiB.
         """
-        by_point: dict[int, list[Task]] = {}
+        by_point: dict[int, dict[int, None]] = {}
         for t in tasks:
             for seg in t.segments:
-                by_point.setdefault(seg.point, []).append(t)
-        totals, rows = {}, {}  # per task, opened once (a task may hold several points)
-        for t in tasks:
-            totals[t.index] = np.load(self._part(t.index, "totals.npy"), mmap_mode="r")
-            rows[t.index] = np.load(self._part(t.index, "rows.npy"))
-        frames = []
-        for point in range(points):
-            arrays = [
-                (totals[t.index], rows[t.index] == point)
-                for t in dict.fromkeys(by_point.get(point, []))
-            ]
-            arrays = [(a, mask) for a, mask in arrays if mask.any()]
-            if not arrays:
-                continue
-            frames.append(_point_quantiles(point, arrays, ventures, variables, dates))
+                by_point.setdefault(seg.point, {})[t.index] = None
+        jobs = [
+            QuantileJob(str(self.parts), point, tuple(by_point[point]), ventures, variables, dates)
+            for point in range(points)
+            if point in by_point
+        ]
+        frames = [f for f in map(point_quantiles, jobs) if f is not None]
         if not frames:
             return pd.DataFrame()
-        return pd.concat(frames, ignore_index=True)
+        return pd.concat(sorted(frames, key=lambda f: f["point"].iat[0]), ignore_index=True)
 
     def remove_parts(self) -> None:
         shutil.rmtree(self.parts, ignore_errors=True)
@@ -202,6 +207,30 @@ def _write_ipc(path: Path, arrow: pa.Table) -> None:
 def _save_npy(path: Path, array) -> None:
     with open(path, "wb") as f:
         np.save(f, np.asarray(array))
+
+
+@dataclass(frozen=True)
+class QuantileJob:
+    """The quantiles of one design point, from the parts of the tasks that hold it."""
+
+    parts: str
+    point: int
+    tasks: tuple[int, ...]
+    ventures: list[str]
+    variables: list[str]
+    dates: pd.DatetimeIndex
+
+
+def point_quantiles(job: QuantileJob) -> pd.DataFrame | None:
+    arrays = []
+    for index in job.tasks:
+        rows = np.load(part_path(job.parts, index, "rows.npy")) == job.point
+        if rows.any():
+            totals = np.load(part_path(job.parts, index, "totals.npy"), mmap_mode="r")
+            arrays.append((totals, rows))
+    if not arrays:
+        return None
+    return _point_quantiles(job.point, arrays, job.ventures, job.variables, job.dates)
 
 
 def _point_quantiles(point, arrays, ventures, variables, dates) -> pd.DataFrame:

@@ -84,9 +84,12 @@ def sweep(
         began = time.perf_counter()
         tasks = plan_tasks(len(design), spec.replications, chunk)
         saved = _run_tasks(spec, points, tasks, store, pool, progress)
-    manifest["seconds"] = round(time.perf_counter() - began, 3)
-    manifest["tasks"] = {"total": len(tasks), "saved_before": saved, "run": len(tasks) - saved}
-    _finish(spec, design, points, tasks, store, manifest, plots)
+        manifest["seconds"] = round(time.perf_counter() - began, 3)
+        manifest["tasks"] = {"total": len(tasks), "saved_before": saved, "run": len(tasks) - saved}
+        # A local pool's workers see the parts: they compute the per-point quantiles.
+        _finish(
+            spec, design, points, tasks, store, manifest, plots, pool.map if pool.local else map
+        )
     return ResultSet.load(out, skip=() if load else ("outcomes",))
 
 
@@ -115,7 +118,7 @@ def _run_tasks(spec: Sweep, points: dict, tasks: list, store: Store, pool, progr
     return len(tasks) - len(todo)
 
 
-def _finish(spec, design, points, tasks, store: Store, manifest: dict, plots: bool) -> None:
+def _finish(spec, design, points, tasks, store: Store, manifest: dict, plots: bool, map_) -> None:
     """Merge the parts into the final tables, draw the plots, mark the sweep complete."""
     from simulator.analysis.points import summarize_points
     from simulator.analysis.sensitivity import sensitivity
@@ -126,7 +129,12 @@ def _finish(spec, design, points, tasks, store: Store, manifest: dict, plots: bo
     summary = summarize_points(outcomes, design)
     del outcomes
     quantiles = store.quantiles(
-        tasks, len(design), context.model.venture_ids, list(spec.keep.trajectories), context.dates
+        tasks,
+        len(design),
+        context.model.venture_ids,
+        list(spec.keep.trajectories),
+        context.dates,
+        map_,
     )
     failures = store.failures(tasks)
     manifest["failed"] = len(failures)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from simulator.engine.run import simulate
+from simulator.engine.run import Workspace, simulate
 from simulator.tables import (
     FAILURE_COLUMNS,
     OUTCOME_COLUMNS,
@@ -102,6 +102,11 @@ def _context(point: Point) -> Context:
     return point.context
 
 
+# One per process: a worker (or the serial executor) runs one task at a time, and a task's
+# chunk is turned into tables before the next task simulates into the same arrays.
+_WORKSPACE = Workspace()
+
+
 @dataclass
 class Work:
     """A task together with everything needed to run it anywhere (picklable)."""
@@ -134,7 +139,7 @@ def run_task(work: Work) -> TaskResult:
     for seg in work.task.segments:
         point = work.points[seg.point]
         context = _context(point)
-        chunk = simulate(context.model, work.seed, seg.count, seg.first)
+        chunk = simulate(context.model, work.seed, seg.count, seg.first, _WORKSPACE)
         if chunk.failed:
             failures.append(failure_table(chunk, work.seed, seg.point))
         if work.mode == "run":
