@@ -22,13 +22,13 @@ class Chunk:
     cancelled: np.ndarray
     share: np.ndarray
     member: np.ndarray
-    collapse: np.ndarray  # (n, ventures) month index, -1 if the venture did not collapse
+    end: np.ndarray  # (n, ventures) month the venture ended, -1 if it did not
+    ending: np.ndarray  # (n, ventures) how it ended: an index into replication.ENDINGS
     events: list  # (replication, month, type, member, venture, amount, detail)
     failed: dict = field(default_factory=dict)  # replication → "ErrorType: message"
     # Cumulative stake flows (exits.FLOWS: bought, sold, refunded, paid_for_stakes,
     # received_for_stake), shaped (5, n, ventures, members, months); None without exit rules.
     stakes: np.ndarray | None = None
-    dissolution: np.ndarray | None = None  # (n, ventures) month of dissolution, -1 if none
 
     @property
     def ok(self) -> np.ndarray:
@@ -63,8 +63,8 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
     flows = np.empty((3, replications, V, P, H))  # each quantity contiguous over the chunk
     join = np.empty((replications, V, P), dtype=np.int64)
     leave = np.empty((replications, V, P), dtype=np.int64)
-    collapse = np.full((replications, V), -1, dtype=np.int64)
-    dissolution = np.full((replications, V), -1, dtype=np.int64)
+    end = np.full((replications, V), -1, dtype=np.int64)
+    ending = np.zeros((replications, V), dtype=np.int8)
     match_params = []
     events: list = []
     failed: dict = {}
@@ -81,12 +81,10 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
             match_params.append([(0.0, np.nan, H, H)] * n_match)
             continue
         join[i], leave[i] = out.join, out.leave
-        for v, month in enumerate(out.collapse):
+        for v, month in enumerate(out.end):
             if month is not None:
-                collapse[i, v] = month
-        for v, month in enumerate(out.dissolved or ()):
-            if month is not None:
-                dissolution[i, v] = month
+                end[i, v] = month
+        ending[i] = out.ending
         match_params.append(out.match)
         for flow, v, p, month, amount in out.exits or ():
             stakes[flow, i, v, p, month] += amount
@@ -105,8 +103,7 @@ def simulate(model: Model, seed: int | None, replications: int, first: int = 0) 
     for v, spec in enumerate(model.ventures):
         share[:, v] = shares(traj, spec.share_basis, adjust)[:, v]
     return Chunk(
-        first, pledged, paid, cancelled, share, member, collapse, events, failed, stakes,
-        dissolution,
+        first, pledged, paid, cancelled, share, member, end, ending, events, failed, stakes,
     )  # fmt: skip
 
 
