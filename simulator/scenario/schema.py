@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag
 
 from simulator.scenario.types import Amount, Id, MemberSet, Month, Months, Probability, Ratio
 
@@ -276,6 +276,14 @@ class Absorption(Strict):
     into: Id
 
 
+# A word or {into: venture}, told apart by the input's shape so that a mistake is reported
+# against the one form written, not against both.
+AfterBuyout = Annotated[
+    Annotated[Literal["continue", "absorbed"], Tag("word")] | Annotated[Absorption, Tag("mapping")],
+    Discriminator(lambda data: "word" if isinstance(data, str) else "mapping"),
+]
+
+
 class Buyout(Strict):
     """At a date, `buyer` buys every other member's paid-in stake in the venture (their
     unpaid pledges are cancelled as they leave); then the venture goes on with one owner,
@@ -284,7 +292,7 @@ class Buyout(Strict):
     at: Month
     buyer: Id
     price: Price | None = None
-    then: Literal["continue", "absorbed"] | Absorption = "continue"
+    then: AfterBuyout = "continue"
 
 
 class Venture(Strict):
