@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.scenario.load import validate_document
+from simulator.scenario.load import load_scenario, validate_document
 from simulator.scenario.yamlio import parse_text
 from simulator.tables import STAKE_COLUMNS, TRAJECTORY_COLUMNS
 
@@ -354,3 +354,25 @@ def test_absorbed_into_a_venture_that_has_ended_cancels_the_pledge():
     assert absorbed["detail"] == "into w, ended or left by the buyer: outstanding cancelled"
     t = r.trajectories
     assert t[(t["partner"] == "o") & (t["venture"] == "w")]["pledged"].max() == 0
+
+
+def test_the_buyout_absorbed_example():
+    # scenarios/examples/buyout_absorbed.yaml: Orange buys 50.625 + 22.5 in Cloudwatt at
+    # 2015-03 and absorbs it; its last tranche (12.5) is cancelled; into Numergy, it moves.
+    path = "scenarios/examples/buyout_absorbed.yaml"
+    r = simulator.run(path, seed=1)
+    o = r.outcomes.set_index("venture")
+    assert (o.loc["cloudwatt", "ended"], o.loc["cloudwatt", "end_date"]) == (
+        "absorbed",
+        pd.Timestamp("2015-03"),
+    )
+    assert o.loc["cloudwatt", "committed_final"] == pytest.approx(110.625)
+    last = final(r)
+    cw = last[last["venture"] == "cloudwatt"]
+    assert cw.loc["orange", ["bought", "stake", "share"]].tolist() == pytest.approx(
+        [73.125, 110.625, 1.0]
+    )
+    into = load_scenario(path, overrides=["ventures.cloudwatt.buyout.then={into: numergy}"])
+    o = simulator.run(into, seed=1).outcomes.set_index("venture")
+    assert o.loc["numergy", "committed_final"] == pytest.approx(80)
+    assert o.loc["cloudwatt", "ended"] == "absorbed"

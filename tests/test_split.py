@@ -350,3 +350,22 @@ def test_ended_and_end_date_for_each_way_of_ending():
     assert list(o["dissolved"]) == [False, True, False, False, False]
     assert o.loc["short", "collapse_date"] == pd.Timestamp("2012-03")
     assert o["collapse_date"].isna().sum() == 4
+
+
+def test_the_split_on_departure_example():
+    # scenarios/examples/split_on_departure.yaml: the State's 75 + 75 > 135 is scaled to
+    # 67.5 each; Orange's 50 of 60 goes to Cloudwatt and 10 is cancelled; Thales moves 30.
+    r = simulator.run(ROOT / "scenarios/examples/split_on_departure.yaml", seed=1)
+    o = r.outcomes.set_index("venture")
+    assert o["committed_final"].to_dict() == pytest.approx(
+        {"andromede": 0, "cloudwatt": 147.5, "numergy": 67.5}
+    )
+    assert (o.loc["andromede", "ended"], o.loc["andromede", "end_date"]) == (
+        "split",
+        pd.Timestamp("2011-12"),
+    )
+    assert o.loc["cloudwatt", "capital_to_market"] == pytest.approx(147.5 / 35000)
+    lines = split_events(r)
+    assert "scaled" in lines[lines["partner"] == "state"]["detail"].iloc[0]
+    cancelled = lines[(lines["partner"] == "orange") & (lines["venture"] == "andromede")]
+    assert cancelled["amount"].tolist() == pytest.approx([10])

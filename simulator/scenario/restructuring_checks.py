@@ -273,11 +273,18 @@ def dissolution_checks(ctx, path, d) -> None:
 
 
 def parent_members(s, vid) -> list[str]:
-    """The members of a venture as far as the file says: its pledgers and policy funders."""
+    """The members of a venture as far as the file says: its pledgers and policy funders,
+    and those a split or an absorption brings into it."""
+    brought = set()
+    for v in s.ventures.values():
+        if v.split is not None and vid in v.split.into:
+            brought.update(v.split.into[vid].members)
+        if v.buyout is not None and getattr(v.buyout.then, "into", None) == vid:
+            brought.add(v.buyout.buyer)
     return [
         mid
         for mid, m in s.members().items()
-        if vid in member_ventures(s, m) or vid in _funded(s, mid)
+        if vid in member_ventures(s, m) or vid in _funded(s, mid) or mid in brought
     ]
 
 
