@@ -10,11 +10,15 @@ import pandas as pd
 import pytest
 
 import simulator
+from simulator.analysis.summary import format_summary
 from simulator.engine.model import compile_scenario
+from simulator.engine.run import simulate
 from simulator.errors import ScenarioError
+from simulator.experiments.tasks import _sweep_outcomes
 from simulator.scenario.load import load_scenario, validate_document
 from simulator.scenario.schema import Scenario
 from simulator.scenario.yamlio import parse_text
+from simulator.tables import Context
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -369,3 +373,30 @@ def test_the_split_on_departure_example():
     assert "scaled" in lines[lines["partner"] == "state"]["detail"].iloc[0]
     cancelled = lines[(lines["partner"] == "orange") & (lines["venture"] == "andromede")]
     assert cancelled["amount"].tolist() == pytest.approx([10])
+
+
+def test_ended_in_the_summary_in_arrow_and_after_saving(tmp_path):
+    r = run(ENDINGS)
+    text = format_summary(r)
+    assert "split      100.0% of replications" in text
+    assert "absorbed   100.0% of replications" in text
+    assert "dissolved  100.0% of replications" in text
+    # A sweep builds its Arrow outcomes from the same columns: `ended` is a dictionary.
+    model = compile_scenario(scenario(ENDINGS))
+    chunk = simulate(model, 1, 2)
+    table = _sweep_outcomes(Context(scenario(ENDINGS), model), chunk, 0, {}, None)
+    assert (
+        str(table.schema.field("ended").type)
+        == "dictionary<values=string, indices=int8, ordered=0>"
+    )
+    assert table.column("ended").to_pylist()[:5] == [
+        "collapsed",
+        "dissolved",
+        "split",
+        "",
+        "absorbed",
+    ]
+    # CSV writes "" as an empty cell: loading gives the categories back.
+    back = simulator.ResultSet.load(r.save(tmp_path / "r"))
+    assert back.outcomes["ended"].tolist() == r.outcomes["ended"].tolist()
+    assert back.outcomes["end_date"].tolist() == r.outcomes["end_date"].tolist()
