@@ -556,9 +556,9 @@ def check_stakes(scenario, traj: pd.DataFrame) -> None:
     assert not off.any(), f"member shares do not sum to 1:\n{sums[off].head()}"
 
 
-@settings(SETTINGS, max_examples=30)
-@given(scenario_texts_with_exits())
-def test_ledger_identities_with_exit_rules(text):
+def check_with_stakes(text: str):
+    """Run `text`: the ledger and stake identities, the outcome totals and, without matching
+    money, the events' amounts hold. Returns the results."""
     scenario, results = run_text(text)
     traj = results.trajectories
     check_ledger(traj)
@@ -567,6 +567,13 @@ def test_ledger_identities_with_exit_rules(text):
     check_outcomes(results)
     if not any(p.type == "match" for p in scenario.policies.values()):
         check_events(results)
+    return results
+
+
+@settings(SETTINGS, max_examples=30)
+@given(scenario_texts_with_exits())
+def test_ledger_identities_with_exit_rules(text):
+    check_with_stakes(text)
 
 
 # --- stops, total caps and dissolution (docs/model.md §8.4, §8.5, §9.1) -------------------
@@ -771,13 +778,6 @@ def check_splits(results) -> None:
 @settings(SETTINGS, max_examples=25)
 @given(split_texts())
 def test_ledger_identities_with_splits_and_absorption(text):
-    scenario, results = run_text(text)
-    traj = results.trajectories
-    check_ledger(traj)
-    check_monotone(traj)
-    check_stakes(scenario, traj)
-    check_outcomes(results)
+    results = check_with_stakes(text)
     check_splits(results)
     check_endings(results)
-    if not any(p.type == "match" for p in scenario.policies.values()):
-        check_events(results)

@@ -353,7 +353,7 @@ def compile_scenario(s: Scenario) -> Model:
 
 
 def _split(sp, index, vindex, start) -> SplitSpec:
-    """Each member's children with its fractions: given, else equal parts."""
+    """Each member's children with its fractions (given, else equal parts) or amounts."""
     goes: dict[int, list[int]] = {}
     for cid, child in sp.into.items():
         for mid in child.members:
@@ -363,15 +363,13 @@ def _split(sp, index, vindex, start) -> SplitSpec:
     parts, amounts = [], []
     for p, mid in enumerate(index):
         kids = goes.get(p, [])
-        amounts.append(None)
-        if mid in listed:  # a fixed amount of 0 moves nothing and joins nothing, as f = 0
-            amounts[p] = tuple(
-                (vindex[c], a)
-                for c, a in listed[mid].items()
-                if isinstance(a, Distribution) or a > 0
-            )
+        if mid in listed:  # amounts instead of fractions; a fixed 0 moves and joins nothing
+            drawn = listed[mid].items()
+            amounts.append(tuple((vindex[c], a) for c, a in drawn if _positive_or_drawn(a)))
             parts.append(())
-        elif mid in given:
+            continue
+        amounts.append(None)
+        if mid in given:
             parts.append(tuple((vindex[c], f) for c, f in given[mid].items() if f > 0))
         else:
             parts.append(tuple((c, 1.0 / len(kids)) for c in kids))
@@ -386,6 +384,10 @@ def _split(sp, index, vindex, start) -> SplitSpec:
         else (-1 if on.departure == "any" else index[on.departure]),
         None if on is None else on.committed_below,
     )
+
+
+def _positive_or_drawn(amount) -> bool:
+    return isinstance(amount, Distribution) or amount > 0
 
 
 def _buyout(b, index, vindex, start: int) -> BuyoutSpec:
