@@ -686,7 +686,12 @@ def split_texts(draw) -> str:
     data = yaml.safe_load(draw(scenario_texts_with_exits()))
     horizon = 12 * (int(data["end"][:4]) - 2020) + int(data["end"][5:7])
     members = {**data.get("partners", {}), **data.get("candidates", {})}
-    inside = [q for q, m in members.items() if "v0" in _ventures_of(data, q, m)]
+    absorbed = [  # buyers whose buy-out of v1 absorbs it into v0 are members of v0 too
+        v["buyout"]["buyer"]
+        for v in data["ventures"].values()
+        if v.get("buyout", {}).get("then") == {"into": "v0"}
+    ]
+    inside = [q for q, m in members.items() if "v0" in _ventures_of(data, q, m) or q in absorbed]
     assume(inside)
     if len(data["ventures"]) == 1:  # pledges and policies must now name their venture
         bargained = [m for m in members.values() if "max_pledge" in m.get("negotiation", {})]
@@ -741,7 +746,7 @@ def check_endings(results) -> None:
     """`ended` and `end_date` say which event ended each venture, and when (one at most)."""
     e = results.events
     parent = (e["type"] == "split") & (e["partner"] == "")
-    moved = parent & ~e["detail"].str.contains("already ended")
+    moved = parent & ~e["detail"].astype(str).str.contains("already ended")
     ends = e[e["type"].isin(list(ENDING_EVENTS)) | moved]
     ends = ends.assign(how=ends["type"].map(ENDING_EVENTS).fillna("split"))
     assert not ends.duplicated(["replication", "venture"]).any(), "a venture ended twice"
