@@ -148,7 +148,8 @@ class ResultSet:
         outcomes = tables["outcomes"]
         if "ended" in outcomes and not isinstance(outcomes["ended"].dtype, pd.CategoricalDtype):
             # CSV: "" (not ended) comes back as a missing value
-            outcomes["ended"] = pd.Categorical(outcomes["ended"].fillna(""), categories=ENDINGS)
+            ended = outcomes["ended"].astype(object).fillna("")  # all empty: read as floats
+            outcomes["ended"] = pd.Categorical(ended, categories=ENDINGS)
         if "events" in tables:  # venture-level events have no partner, most no detail
             events = tables["events"]
             for column in ("partner", "venture", "detail"):
