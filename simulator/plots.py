@@ -94,7 +94,8 @@ def _by_partner(results, venture: str, ax) -> None:
     by = by.loc[:, by.max() > 0]
     order = by.iloc[-1].sort_values(ascending=False).index
     labels = [_label(results, "partners", c) for c in order]
-    ax.stackplot(by.index, *[by[c] for c in order], labels=labels, alpha=0.85)
+    if len(order):  # a venture nobody put capital into (a child given nothing) has no areas
+        ax.stackplot(by.index, *[by[c] for c in order], labels=labels, alpha=0.85)
     paid = _totals(results, venture, "paid_in")
     ax.plot(paid.index, paid["mean"], color="black", lw=2, label="paid in (total)")
     if results.stochastic:
@@ -144,7 +145,8 @@ def _against_market(results, venture: str, ax) -> None:
         low = com["p5"].where(com["p5"] > 0)
         ax.fill_between(com.index, low, com["p95"].where(low.notna()), color="tab:orange",
                         alpha=0.25)  # fmt: skip
-    ax.set_yscale("log")
+    if len(mk) or (com["p50"] > 0).any():  # nothing positive: a linear axis at 0
+        ax.set_yscale("log")
     plain = FuncFormatter(lambda y, _: f"{y:,.0f}" if y >= 1 else f"{y:g}")
     ax.yaxis.set_major_formatter(plain)
     low, high = ax.get_ylim()

@@ -24,6 +24,9 @@ def summarize(results) -> pd.DataFrame:
         row["collapse_probability"] = g["collapsed"].mean()
         if "dissolved" in g:
             row["dissolution_probability"] = g["dissolved"].mean()
+        if "ended" in g:  # the other ways of ending (model.md §9.2, §9.3)
+            row["split_probability"] = (g["ended"] == "split").mean()
+            row["absorption_probability"] = (g["ended"] == "absorbed").mean()
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -49,8 +52,13 @@ def format_summary(results) -> str:
             lines.append(f"    {label:<10} {_value(r, col, results.stochastic, unit)}")
         lines.append(f"    members    {r['members_final_mean']:.3g} at the end (mean)")
         lines.append(f"    collapse   {r['collapse_probability']:.1%} of replications")
-        if r.get("dissolution_probability", 0) > 0:
-            lines.append(f"    dissolved  {r['dissolution_probability']:.1%} of replications")
+        for label, col in (
+            ("dissolved", "dissolution_probability"),
+            ("split", "split_probability"),
+            ("absorbed", "absorption_probability"),
+        ):
+            if r.get(col, 0) > 0:
+                lines.append(f"    {label:<10} {r[col]:.1%} of replications")
         ref = results.outcomes["reference_date"].iloc[0]
         if pd.notna(r["capital_to_market_mean"]):
             mk = results.outcomes["market_at_reference"].iloc[0]

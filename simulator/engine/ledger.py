@@ -62,11 +62,15 @@ class Ledger:
         self.pledged_at[v, p, month] += amount
         self.committed[v][p] += amount
 
+    def outstanding_from(self, v: int, p: int, month: int) -> float:
+        """What p still has to pay v from `month` on (after the horizon included)."""
+        return float(self.due[v, p, month:].sum() + self.beyond[v, p])
+
     def cancel_from(self, v: int, p: int, month: int) -> float:
         """Cancel every payment due at `month` or later; return the amount cancelled."""
         if month >= self.horizon:
             return 0.0
-        amount = float(self.due[v, p, month:].sum() + self.beyond[v, p])
+        amount = self.outstanding_from(v, p, month)
         if amount <= _EPS:
             return 0.0
         self.due[v, p, month:] = 0.0

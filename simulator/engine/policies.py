@@ -21,7 +21,6 @@ class FunderRules:
         self.stopped: dict = {}  # (venture, funder) → first month cancelled
         self.room: dict = {}  # funder → what its cap still allows
         self.cap_of: dict = {}  # funder → (cap policy id, total)
-        self.dissolved: set = set()
         self.tests_scheduled: set = set()
 
     def start(self) -> None:
@@ -105,7 +104,7 @@ class FunderRules:
         """From month `first` on the funder pays nothing more to the venture."""
         rep, v, f = self.rep, pol.venture, pol.funder
         if rep.collapse[v] is not None:
-            self._skip(pol, "venture dissolved" if v in self.dissolved else "venture collapsed")
+            self._skip(pol, f"venture {rep.ended_as[v]}")
             return
         if not rep.is_member(f, v):
             self._skip(pol, "not a member")
@@ -122,17 +121,14 @@ class FunderRules:
     def _skip(self, pol, why: str) -> None:
         self.rep._event("policy_skipped", pol.funder, pol.venture, 0.0, f"{pol.id}: {why}")
 
-    def outcome(self, match: list, collapse: list) -> tuple[list, list, list]:
-        """A stopped funder's matching freezes from its stop (§8.4), as from a departure;
-        a dissolved venture is reported as dissolved, not as collapsed (§9.1)."""
+    def outcome(self, match: list) -> list:
+        """A stopped funder's matching freezes from its stop (§8.4), as from a departure."""
         pols = [pol for pol in self.rep.model.policies if pol.kind == "match"]
         match = [
             (ratio, cap, min(leave, self.stopped.get((pol.venture, pol.funder), leave)), join)
             for pol, (ratio, cap, leave, join) in zip(pols, match, strict=True)
         ]
-        dissolved = [c if v in self.dissolved else None for v, c in enumerate(collapse)]
-        collapse = [None if v in self.dissolved else c for v, c in enumerate(collapse)]
-        return match, collapse, dissolved
+        return match
 
     # --- dissolution (§9.1) --------------------------------------------------------------
 
@@ -163,8 +159,7 @@ class FunderRules:
             why = f"committed {total:g} < {spec.dissolve_below:g}"
         else:
             return
-        rep.collapse[v] = month  # the engine treats it as ended; _finish reports it apart
-        self.dissolved.add(v)
+        rep.end_venture(v, "dissolved")
         cancelled = sum(
             rep.ledger.cancel_from(v, p, month + 1) for p in range(len(rep.model.members))
         )
