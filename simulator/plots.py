@@ -96,7 +96,8 @@ def _by_partner(results, venture: str, ax) -> None:
     by = by.loc[:, by.max() > 0]
     order = by.iloc[-1].sort_values(ascending=False).index
     labels = [_label(results, "partners", c) for c in order]
-    ax.stackplot(by.index, *[by[c] for c in order], labels=labels, alpha=0.85)
+    if len(order):  # a venture nobody put capital into (a child given nothing) has no areas
+        ax.stackplot(by.index, *[by[c] for c in order], labels=labels, alpha=0.85)
     paid = _totals(results, venture, "paid_in")
     ax.plot(paid.index, paid["mean"], color="black", lw=2, label="paid in (total)")
     if "venture_cash" in t:  # a spending plan: cash is what paid-in capital has left
@@ -116,7 +117,7 @@ def _by_partner(results, venture: str, ax) -> None:
 
 
 def _cash(results, venture: str, ax) -> None:
-    """The venture's cash (model.md §9.4) over the capital: median, and 5–95 % if uncertain."""
+    """The venture's cash (model.md §9.5) over the capital: median, and 5–95 % if uncertain."""
     cash = _totals(results, venture, "venture_cash", how="first")
     label = "cash (median)" if results.stochastic else "cash"
     # A white outline keeps the line readable where it crosses the coloured stack.
@@ -161,7 +162,8 @@ def _against_market(results, venture: str, ax) -> None:
         low = com["p5"].where(com["p5"] > 0)
         ax.fill_between(com.index, low, com["p95"].where(low.notna()), color="tab:orange",
                         alpha=0.25)  # fmt: skip
-    ax.set_yscale("log")
+    if len(mk) or (com["p50"] > 0).any():  # nothing positive: a linear axis at 0
+        ax.set_yscale("log")
     plain = FuncFormatter(lambda y, _: f"{y:,.0f}" if y >= 1 else f"{y:g}")
     ax.yaxis.set_major_formatter(plain)
     low, high = ax.get_ylim()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.errors import OutputExistsError
-from simulator.tables import FAILURE_COLUMNS
+from simulator.tables import ENDINGS, FAILURE_COLUMNS
 
 # table name → file name; the suffix says the format
 FILES = {
@@ -34,7 +34,13 @@ FILES = {
 }
 SWEEP_FILES = {**FILES, "outcomes": "outcomes.parquet"}
 _DATES = {
-    "outcomes": ["collapse_date", "dissolution_date", "reference_date", "cash_out_date"],
+    "outcomes": [
+        "collapse_date",
+        "dissolution_date",
+        "end_date",
+        "reference_date",
+        "cash_out_date",
+    ],
     "events": ["date"],
     "market": ["date"],
 }
@@ -145,6 +151,11 @@ class ResultSet:
             if (directory / file).is_file() and name not in skip
         }
         tables.setdefault("outcomes", pd.DataFrame())
+        outcomes = tables["outcomes"]
+        if "ended" in outcomes and not isinstance(outcomes["ended"].dtype, pd.CategoricalDtype):
+            # CSV: "" (not ended) comes back as a missing value
+            ended = outcomes["ended"].astype(object).fillna("")  # all empty: read as floats
+            outcomes["ended"] = pd.Categorical(ended, categories=ENDINGS)
         if "events" in tables:  # venture-level events have no partner, most no detail
             events = tables["events"]
             for column in ("partner", "venture", "detail"):

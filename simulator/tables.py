@@ -11,6 +11,7 @@ import pandas as pd
 
 from simulator.analysis.market import market_series
 from simulator.engine.model import Model
+from simulator.engine.replication import ENDINGS
 from simulator.engine.run import Chunk
 from simulator.scenario.schema import Scenario
 
@@ -26,10 +27,10 @@ STAKE_COLUMNS = [
 OUTCOME_COLUMNS = [
     "replication", "venture", "pledged_final", "committed_final", "paid_in_final",
     "outstanding_final", "cancelled_final", "members_final", "collapsed", "collapse_date",
-    "dissolved", "dissolution_date",
+    "dissolved", "dissolution_date", "ended", "end_date",
     "reference_date", "committed_at_reference", "market_at_reference", "capital_to_market",
 ]  # fmt: skip
-# Added after OUTCOME_COLUMNS when a venture has a spending plan (model.md §9.4).
+# Added after OUTCOME_COLUMNS when a venture has a spending plan (model.md §9.5).
 SPENDING_OUTCOME_COLUMNS = ["spent_final", "cash_final", "cash_out", "cash_out_date"]
 # Added to the trajectory table with a spending plan: the venture's values, the same on
 # every partner row of the venture (one per replication, date and venture: do not sum).
@@ -37,6 +38,7 @@ SPENDING_COLUMNS = ["venture_spent", "venture_cash"]
 EVENT_COLUMNS = ["replication", "date", "type", "partner", "venture", "amount", "detail"]
 FAILURE_COLUMNS = ["point", "replication", "seed", "error"]
 _EPS = 1e-9
+_ENDINGS = pd.Index(ENDINGS, dtype=object)  # object, not str: Arrow `string` values, as venture
 
 
 def month_dates(start: int, count: int) -> pd.DatetimeIndex:
@@ -64,7 +66,7 @@ def committed_and_outstanding(c: Chunk) -> tuple[np.ndarray, np.ndarray]:
 
 
 def spent_and_cash(c: Chunk) -> tuple[np.ndarray, np.ndarray]:
-    """Cumulative spending and cash per (replication, venture, month), model.md §9.4:
+    """Cumulative spending and cash per (replication, venture, month), model.md §9.5:
     cash = paid-in (matching money included) − cash paid for refunds − spent; both NaN for a
     venture without a spending plan (it has no cash to speak of)."""
     paid = c.paid_in.sum(axis=2)
@@ -96,7 +98,7 @@ def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
     committed = pledged - cancelled
     outstanding = committed - paid
     outstanding[np.abs(outstanding) < _EPS] = 0.0
-    collapse = c.collapse[ok].ravel()
+    end, ending = c.end[ok].ravel(), c.ending[ok].ravel()
     columns = {
         "replication": np.repeat(np.flatnonzero(ok) + c.first, V),
         "venture": np.tile(np.arange(V, dtype=np.int32), R),
@@ -106,14 +108,13 @@ def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
         "outstanding_final": outstanding,
         "cancelled_final": cancelled,
         "members_final": c.member[:, :, :, last][ok].sum(axis=2).ravel(),
-        "collapsed": collapse >= 0,
-        "collapse_date": _dates_or_nat(dates, collapse),
     }
-    dissolution = (
-        c.dissolution[ok].ravel() if c.dissolution is not None else np.full(n, -1, np.int64)
-    )
-    columns["dissolved"] = dissolution >= 0
-    columns["dissolution_date"] = _dates_or_nat(dates, dissolution)
+    for how, date in (("collapsed", "collapse_date"), ("dissolved", "dissolution_date")):
+        columns[how] = this = ending == ENDINGS.index(how)
+        columns[date] = _dates_or_nat(dates, np.where(this, end, -1))
+    # A pandas categorical: a DataFrame column as it is, an Arrow dictionary in sweeps.
+    columns["ended"] = pd.Categorical.from_codes(ending, _ENDINGS)
+    columns["end_date"] = _dates_or_nat(dates, end)
     if ctx.reference is not None:
         at_ref = total(c.pledged, ctx.reference) - total(c.cancelled, ctx.reference)
         columns["reference_date"] = np.full(n, dates.values[ctx.reference])
@@ -222,7 +223,7 @@ def venture_totals(c: Chunk, variables: list[str]) -> np.ndarray:
             sums[name] = (a if every else a[ok]).sum(axis=2)  # masking copies: only if needed
         return sums[name]
 
-    def spending(k: int) -> np.ndarray:  # cumulative spent (0) or cash (1), model.md §9.4
+    def spending(k: int) -> np.ndarray:  # cumulative spent (0) or cash (1), model.md §9.5
         if "spending" not in sums:
             sums["spending"] = [a if every else a[ok] for a in spent_and_cash(c)]
         return sums["spending"][k]

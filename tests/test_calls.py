@@ -1,4 +1,4 @@
-"""Spending plans, capital calls and defaults (docs/model.md §9.4): exact figures on small
+"""Spending plans, capital calls and defaults (docs/model.md §9.5): exact figures on small
 deterministic scenarios, each worked by hand in a comment; the number of defaults against
 n·p; in-run cash against the tables'."""
 
@@ -266,7 +266,7 @@ partners:
 
 
 def test_in_run_cash_equals_the_tables():
-    """The cash the engine decides on (§9.4) is the tables' cash, month by month, with
+    """The cash the engine decides on (§9.5) is the tables' cash, month by month, with
     matching money, refunds at a price and calls together."""
     text = """
 start: 2012-01

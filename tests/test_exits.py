@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.scenario.load import validate_document
+from simulator.scenario.load import load_scenario, validate_document
 from simulator.scenario.yamlio import parse_text
 from simulator.tables import STAKE_COLUMNS, TRAJECTORY_COLUMNS
 
@@ -285,3 +285,94 @@ def test_buyout_overrides_the_sellers_own_exit_rule_and_skips_when_the_buyer_lef
     skipped = r.events[r.events["type"] == "buyout_skipped"]
     assert skipped["detail"].tolist() == ["buyer is not a member"]
     assert final(r)["bought"].sum() == 0
+
+
+# --- absorption after a buy-out (model.md §9.3) ------------------------------------------
+
+
+def test_buyout_then_absorbed_by_the_buyer():
+    # As above at paid-in value: o buys s's 40 and t's 8, then absorbs v: its own 60 − 20 =
+    # 40 still due is cancelled (v is now its own business) and v ends in 2012-05. What
+    # stays recorded in v: paid-in 40 + 20 + 8 = 68, all of it o's stake (100 %).
+    r = run_buyout(price=", then: absorbed")
+    ev = r.events
+    assert ev["type"].tolist() == [
+        "departure", "stake_sold", "departure", "stake_sold", "buyout", "absorbed",
+    ]  # fmt: skip
+    assert ev["amount"].tolist() == pytest.approx([80, 40, 16, 8, 48, 40])
+    last = final(r)
+    assert last.loc["o", "cancelled"] == pytest.approx(40)
+    assert last.loc["o", "stake"] == pytest.approx(68)
+    assert last["share"].to_dict() == pytest.approx({"s": 0.0, "o": 1.0, "t": 0.0})
+    o = r.outcomes.iloc[0]
+    assert (o["ended"], o["end_date"]) == ("absorbed", pd.Timestamp("2012-05"))
+    assert (o["committed_final"], o["cancelled_final"]) == pytest.approx((68, 136))
+    assert not o["collapsed"] and not o["dissolved"]
+
+
+INTO = """
+start: 2012-01
+end: 2012-12
+ventures:
+  v: {buyout: {at: 2012-05, buyer: o, then: {into: w}}}
+  w: {}
+partners:
+  s: {public: true, venture: v, pledge: 120, schedule: {type: tranches, count: 12}}
+  o: {venture: v, pledge: 60, schedule: {type: tranches, count: 12}}
+  t: {pledges: {v: {amount: 24, schedule: {type: tranches, count: 12}}, w: {amount: 10}}}
+"""
+
+
+def test_buyout_then_absorbed_into_another_venture():
+    # o's 40 still due to v moves to w, each payment in its month (5 a month, 2012-05 to
+    # 2012-12); o becomes a member of w in 2012-05. Its paid-in 20 and the 48 it bought stay
+    # in v, which ends. In w: o 40, t 10 (shares 0.8 and 0.2).
+    s = validate_document(parse_text(INTO, "into.yaml"), default_name="into")
+    r = simulator.run(s, seed=1)
+    absorbed = r.events[r.events["type"] == "absorbed"].iloc[0]
+    assert (absorbed["partner"], absorbed["venture"]) == ("o", "v")
+    assert absorbed["amount"] == pytest.approx(40)
+    assert absorbed["detail"] == "into w: outstanding moved"
+    t = r.trajectories
+    ow = t[(t["partner"] == "o") & (t["venture"] == "w")].set_index("date")
+    assert ow.loc["2012-04-01", ["pledged", "member"]].tolist() == [0, False]
+    assert ow.loc["2012-05-01", ["pledged", "paid_in", "member"]].tolist() == [40, 5, True]
+    assert ow.loc["2012-12-01", ["paid_in", "share"]].tolist() == pytest.approx([40, 0.8])
+    last = final(r)
+    v = last[last["venture"] == "v"]
+    assert v.loc["o", ["paid_in", "bought", "cancelled"]].tolist() == pytest.approx([20, 48, 40])
+    o = r.outcomes.set_index("venture")
+    assert list(o["ended"]) == ["absorbed", ""]
+    assert o.loc["w", "committed_final"] == pytest.approx(50)
+
+
+def test_absorbed_into_a_venture_that_has_ended_cancels_the_pledge():
+    text = INTO.replace("  w: {}", "  w: {dissolution: {at: 2012-02}}")
+    s = validate_document(parse_text(text, "into.yaml"), default_name="into")
+    r = simulator.run(s, seed=1)
+    absorbed = r.events[r.events["type"] == "absorbed"].iloc[0]
+    assert absorbed["detail"] == "into w, ended or left by the buyer: outstanding cancelled"
+    t = r.trajectories
+    assert t[(t["partner"] == "o") & (t["venture"] == "w")]["pledged"].max() == 0
+
+
+def test_the_buyout_absorbed_example():
+    # scenarios/examples/buyout_absorbed.yaml: Orange buys 50.625 + 22.5 in Cloudwatt at
+    # 2015-03 and absorbs it; its last tranche (12.5) is cancelled; into Numergy, it moves.
+    path = "scenarios/examples/buyout_absorbed.yaml"
+    r = simulator.run(path, seed=1)
+    o = r.outcomes.set_index("venture")
+    assert (o.loc["cloudwatt", "ended"], o.loc["cloudwatt", "end_date"]) == (
+        "absorbed",
+        pd.Timestamp("2015-03"),
+    )
+    assert o.loc["cloudwatt", "committed_final"] == pytest.approx(110.625)
+    last = final(r)
+    cw = last[last["venture"] == "cloudwatt"]
+    assert cw.loc["orange", ["bought", "stake", "share"]].tolist() == pytest.approx(
+        [73.125, 110.625, 1.0]
+    )
+    into = load_scenario(path, overrides=["ventures.cloudwatt.buyout.then={into: numergy}"])
+    o = simulator.run(into, seed=1).outcomes.set_index("venture")
+    assert o.loc["numergy", "committed_final"] == pytest.approx(80)
+    assert o.loc["cloudwatt", "ended"] == "absorbed"

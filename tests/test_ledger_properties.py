@@ -365,10 +365,16 @@ def check_shares(scenario, traj: pd.DataFrame) -> None:
     assert not empty.any(), f"shares without capital:\n{sums[empty].head()}"
 
 
+# Events whose amount is what the ledger cancelled in their venture; a split's own lines per
+# member and child repeat its parent's line (partner ""), which is the one counted.
+CANCELLING = ["departure", "collapse", "stop", "dissolution", "absorbed"]
+
+
 def check_events(results) -> None:
-    """Cancellations in the ledger = the amounts of departure and collapse events."""
+    """Without matching money, the ledger's cancellations are the amounts of the events
+    that cancel: departures, collapses, stops, dissolutions, absorptions and splits."""
     e = results.events
-    e = e[e["type"].isin(["departure", "collapse"])]
+    e = e[e["type"].isin(CANCELLING) | ((e["type"] == "split") & (e["partner"] == ""))]
     by_event = e.groupby(["replication", "venture"])["amount"].sum()
     o = results.outcomes.assign(venture=results.outcomes["venture"].astype(str))
     for row in o.itertuples():
@@ -478,6 +484,10 @@ def scenario_texts_with_exits(draw) -> str:
             price = draw(prices)
             if price is not None:
                 v["buyout"]["price"] = price
+            others = [w for w in data["ventures"] if w != vid]
+            then = draw(st.sampled_from(["continue", "absorbed", "into"][: 2 + bool(others)]))
+            if then != "continue":  # absorbed by the buyer, or into another venture
+                v["buyout"]["then"] = then if then == "absorbed" else {"into": others[0]}
     if draw(st.booleans()):
         rule = draw(exit_rules(("refund", "preemption", "stays")))
         if rule["stake"] != "stays":
@@ -520,7 +530,7 @@ def scenario_has_exits(scenario) -> bool:
 
 def check_stakes(scenario, traj: pd.DataFrame, forfeits: bool = False) -> None:
     """Stake identities (§3), nothing negative, shares of holders summing to 1 (§10).
-    `forfeits`: a member may have sold part of its stake (a capital-call penalty, §9.4) and
+    `forfeits`: a member may have sold part of its stake (a capital-call penalty, §9.5) and
     keep the rest when it leaves."""
     if "stake" not in traj:  # no exit rule moves a stake: the columns are left out
         assert not scenario_has_exits(scenario)
@@ -552,9 +562,9 @@ def check_stakes(scenario, traj: pd.DataFrame, forfeits: bool = False) -> None:
     assert not off.any(), f"member shares do not sum to 1:\n{sums[off].head()}"
 
 
-@settings(SETTINGS, max_examples=30)
-@given(scenario_texts_with_exits())
-def test_ledger_identities_with_exit_rules(text):
+def check_with_stakes(text: str):
+    """Run `text`: the ledger and stake identities, the outcome totals and, without matching
+    money, the events' amounts hold. Returns the results."""
     scenario, results = run_text(text)
     traj = results.trajectories
     check_ledger(traj)
@@ -563,6 +573,13 @@ def test_ledger_identities_with_exit_rules(text):
     check_outcomes(results)
     if not any(p.type == "match" for p in scenario.policies.values()):
         check_events(results)
+    return results
+
+
+@settings(SETTINGS, max_examples=30)
+@given(scenario_texts_with_exits())
+def test_ledger_identities_with_exit_rules(text):
+    check_with_stakes(text)
 
 
 # --- stops, total caps and dissolution (docs/model.md §8.4, §8.5, §9.1) -------------------
@@ -611,18 +628,6 @@ def funder_rule_texts(draw, base=None) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def check_funder_rule_events(results) -> None:
-    """Without matching money, the ledger's cancellations are the amounts of departure,
-    collapse, stop and dissolution events; policy money stays within a total cap."""
-    e = results.events
-    e = e[e["type"].isin(["departure", "collapse", "stop", "dissolution"])]
-    by_event = e.groupby(["replication", "venture"], observed=True)["amount"].sum()
-    o = results.outcomes.assign(venture=results.outcomes["venture"].astype(str))
-    for row in o.itertuples():
-        events_total = by_event.get((row.replication, row.venture), 0.0)
-        assert abs(events_total - row.cancelled_final) <= 1e-9 * max(1.0, row.pledged_final)
-
-
 def check_total_caps(scenario, results) -> None:
     """A capped partner's committed capital, all ventures together, stays within its total
     in every month (or within its own pledges, never cut, when those are above it)."""
@@ -651,7 +656,7 @@ def test_ledger_identities_with_stops_caps_and_dissolution(text):
     check_shares(scenario, traj)
     check_outcomes(results)
     if not any(p.type == "match" for p in scenario.policies.values()):
-        check_funder_rule_events(results)
+        check_events(results)
     check_total_caps(scenario, results)
 
 
@@ -675,7 +680,7 @@ def test_ledger_identities_with_exit_rules_stops_caps_and_dissolution(text):
     check_outcomes(results)
 
 
-# --- spending plans, capital calls and defaults (docs/model.md §9.4) -----------------------
+# --- spending plans, capital calls and defaults (docs/model.md §9.5) -----------------------
 
 
 @st.composite
@@ -739,7 +744,7 @@ def spending_texts(draw) -> str:
 
 
 def check_cash(scenario, results) -> None:
-    """Cash (§9.4) is ≥ 0, what paid-in capital has left after refunds and spending, never
+    """Cash (§9.5) is ≥ 0, what paid-in capital has left after refunds and spending, never
     more spent than paid in; the outcome table ends where the trajectories do; and the cash
     the engine decided on in each spending month is the tables' cash."""
     t = results.trajectories
@@ -797,3 +802,117 @@ def test_ledger_identities_with_spending_and_capital_calls(text):
     check_outcomes(results)
     if "venture_cash" in traj:
         check_cash(scenario, results)
+
+
+# --- splits and absorption (docs/model.md §9.2, §9.3) ---------------------------------------
+
+
+@st.composite
+def split_texts(draw) -> str:
+    """A random scenario with exit rules and buy-outs (above), in which v0 splits into new
+    ventures k0, k1 (and v1 if there is one): at a date, on a member's (or any) departure or
+    once its committed capital is below a level; pledges divided equally, in fractions or by
+    amounts (fixed or drawn) that may fall short of or exceed what is outstanding."""
+    data = yaml.safe_load(draw(scenario_texts_with_exits()))
+    horizon = 12 * (int(data["end"][:4]) - 2020) + int(data["end"][5:7])
+    members = {**data.get("partners", {}), **data.get("candidates", {})}
+    absorbed = [  # buyers whose buy-out of v1 absorbs it into v0 are members of v0 too
+        v["buyout"]["buyer"]
+        for v in data["ventures"].values()
+        if v.get("buyout", {}).get("then") == {"into": "v0"}
+    ]
+    inside = [q for q, m in members.items() if "v0" in _ventures_of(data, q, m) or q in absorbed]
+    assume(inside)
+    if len(data["ventures"]) == 1:  # pledges and policies must now name their venture
+        bargained = [m for m in members.values() if "max_pledge" in m.get("negotiation", {})]
+        for m in [*(m for m in members.values() if "pledge" in m), *bargained]:
+            m.setdefault("venture", "v0")
+        for pol in data.get("policies", {}).values():
+            if pol["type"] != "cap":
+                pol.setdefault("venture", "v0")
+    for k in ("k0", "k1"):
+        data["ventures"][k] = {}
+    children = ["k0", "k1", *(["v1"] if "v1" in data["ventures"] else [])]
+    goes = {q: draw(st.lists(st.sampled_from(children), unique=True, max_size=2)) for q in inside}
+    if not any(goes.values()):
+        goes[inside[0]] = ["k0"]
+    split: dict = {
+        "into": {
+            c: {"members": [q for q in inside if c in goes[q]]}
+            for c in children
+            if any(c in kids for kids in goes.values())
+        }
+    }
+    leaving = [q for q in inside if not goes[q]]
+    if leaving:
+        split["leaving"] = leaving
+    when = draw(st.sampled_from(["at", "departure", "any", "below"]))
+    if when == "at":
+        split["at"] = label(draw(st.integers(0, horizon - 1)))
+    elif when == "below":
+        split["on"] = {"committed_below": draw(st.integers(0, 400))}
+    else:
+        split["on"] = {"departure": "any" if when == "any" else draw(st.sampled_from(inside))}
+    placed = [q for q in inside if goes[q]]
+    parts = draw(st.sampled_from(["equal", "fractions", "amounts"]))
+    if parts == "fractions":
+        split["pledges"] = {}
+        for q in placed:
+            f = draw(st.sampled_from([0.0, 0.25, 0.5, 1.0])) if len(goes[q]) == 2 else 1.0
+            split["pledges"][q] = dict(zip(goes[q], (f, 1.0 - f)[: len(goes[q])], strict=True))
+    elif parts == "amounts":
+        given = draw(st.lists(st.sampled_from(placed), unique=True, min_size=1))
+        split["amounts"] = {
+            q: {c: draw(st.one_of(amounts, uncertain_amount)) for c in goes[q]} for q in given
+        }
+    data["ventures"]["v0"]["split"] = split
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+ENDING_EVENTS = {"collapse": "collapsed", "dissolution": "dissolved", "absorbed": "absorbed"}
+
+
+def check_endings(results) -> None:
+    """`ended` and `end_date` say which event ended each venture, and when (one at most)."""
+    e = results.events
+    parent = (e["type"] == "split") & (e["partner"] == "")
+    moved = parent & ~e["detail"].astype(str).str.contains("already ended")
+    ends = e[e["type"].isin(list(ENDING_EVENTS)) | moved]
+    ends = ends.assign(how=ends["type"].map(ENDING_EVENTS).fillna("split"))
+    assert not ends.duplicated(["replication", "venture"]).any(), "a venture ended twice"
+    how = ends.set_index(["replication", "venture"])
+    for row in results.outcomes.assign(
+        venture=results.outcomes["venture"].astype(str)
+    ).itertuples():
+        key = (row.replication, row.venture)
+        if key in how.index:
+            assert (row.ended, row.end_date) == (how.loc[key, "how"], how.loc[key, "date"]), key
+        else:
+            assert row.ended == "" and pd.isna(row.end_date), key
+
+
+def check_splits(results) -> None:
+    """Money is conserved at a split: what each member's lines move to the children or cancel
+    adds up to the parent's line, the amount cancelled in the parent; a child holds at least
+    what was moved into it."""
+    e = results.events
+    split = e[e["type"] == "split"]
+    members = split[split["partner"] != ""].groupby("replication")["amount"].sum()
+    parents = split[split["partner"] == ""].groupby("replication")["amount"].sum()
+    np.testing.assert_allclose(members.reindex(parents.index, fill_value=0.0), parents, atol=1e-9)
+    into = split[(split["partner"] != "") & (split["venture"] != "v0")]
+    moved = into.groupby(["replication", "venture", "partner"])["amount"].sum()
+    t = results.trajectories
+    last = t[t["date"] == t["date"].max()].assign(
+        venture=t["venture"].astype(str), partner=t["partner"].astype(str)
+    )
+    pledged = last.set_index(["replication", "venture", "partner"])["pledged"]
+    assert (pledged.loc[moved.index] >= moved - 1e-9).all(), "a child holds less than moved"
+
+
+@settings(SETTINGS, max_examples=25)
+@given(split_texts())
+def test_ledger_identities_with_splits_and_absorption(text):
+    results = check_with_stakes(text)
+    check_splits(results)
+    check_endings(results)

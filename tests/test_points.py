@@ -34,3 +34,17 @@ def test_summary_equals_pandas_groupby(n, points, seed):
         column = f"committed_final_q{round(level * 100):02d}"
         np.testing.assert_allclose(s[column], c.quantile(level))
     assert (s["x"] == s.index.get_level_values("point") * 1.5).all()
+
+
+def test_split_and_absorbed_probabilities_from_ended():
+    o = pd.DataFrame(
+        {
+            "point": [0, 0, 0, 0, 1, 1],
+            "venture": pd.Categorical(["a"] * 6),
+            "ended": pd.Categorical(["split", "", "absorbed", "split", "", "collapsed"]),
+        }
+    )
+    s = summarize_points(o, pd.DataFrame({"point": [0, 1]})).set_index("point")
+    assert s["p_split"].tolist() == [0.5, 0.0]
+    assert s["p_absorbed"].tolist() == [0.25, 0.0]
+    assert "p_collapse" not in s  # only from the `collapsed` column, not kept here

@@ -10,11 +10,15 @@ import pandas as pd
 import pytest
 
 import simulator
+from simulator.analysis.summary import format_summary
 from simulator.engine.model import compile_scenario
+from simulator.engine.run import simulate
 from simulator.errors import ScenarioError
+from simulator.experiments.tasks import _sweep_outcomes
 from simulator.scenario.load import load_scenario, validate_document
 from simulator.scenario.schema import Scenario
 from simulator.scenario.yamlio import parse_text
+from simulator.tables import Context
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -195,3 +199,204 @@ def test_a_parent_already_ended_moves_nothing():
     assert "already ended" in split["detail"].iloc[0]
     assert not row(r, "s", "b")["member"]
     assert row(r, "s", "a")["cancelled"] == pytest.approx(120 - 30)
+
+
+# --- split by amounts, on an event (model.md §9.2) -----------------------------------------
+
+AMOUNTS = SPLIT.replace(
+    "pledges: {s: {b: 0.25, c: 0.75}}", "amounts: {s: {b: 20, c: 30}, y: {c: 40}}"
+)
+
+
+def split_events(results) -> pd.DataFrame:
+    e = results.events
+    return e[e["type"] == "split"].reset_index(drop=True)
+
+
+def test_amounts_below_and_above_the_outstanding_pledge():
+    # At 2012-05 s has 80 outstanding: its amounts add up to 50 ≤ 80, so b gets 20 and c 30
+    # (fractions 0.25 and 0.375 of every remaining payment: 2.5 and 3.75 a month) and the
+    # other 30 is cancelled. y has 16 outstanding and is given 40 > 16: scaled down, all 16
+    # go to c. x, not listed, divides its 20 equally over its one child b.
+    r = run(AMOUNTS)
+    expected = {
+        ("s", "a"): (120, 40, 80),
+        ("s", "b"): (20, 20, 0),
+        ("s", "c"): (30, 30, 0),
+        ("x", "b"): (20, 20, 0),
+        ("y", "c"): (26, 26, 0),
+    }
+    for (p, v), figures in expected.items():
+        got = row(r, p, v)
+        assert (got["pledged"], got["paid_in"], got["cancelled"]) == pytest.approx(figures), (p, v)
+    assert row(r, "s", "b", "2012-05")["paid_in"] == pytest.approx(2.5)
+    assert row(r, "s", "c", "2012-05")["paid_in"] == pytest.approx(3.75)
+    assert row(r, "s", "c")["share"] == pytest.approx(30 / 56)
+    split = split_events(r)
+    assert list(split["amount"]) == pytest.approx([20, 30, 30, 20, 16, 116])
+    assert list(split["venture"]) == ["b", "c", "a", "b", "c", "a"]
+    assert split.loc[2, "detail"] == "not given to a child: outstanding cancelled"
+    assert split.loc[0, "detail"] == "from a (0.25 of 80)"
+    assert split.loc[4, "detail"] == "from a (1 of 16, amounts 40 scaled)"
+
+
+def test_uncertain_amounts_are_drawn_at_the_split():
+    text = AMOUNTS.replace("y: {c: 40}", "y: {c: {dist: uniform, low: 0, high: 16}}")
+    assert simulator.runner.is_stochastic(scenario(text))
+    r = simulator.run(scenario(text), replications=30, seed=4)
+    t = r.trajectories
+    y = t[(t["partner"] == "y") & (t["venture"] == "c") & (t["date"] == t["date"].max())]
+    moved = y["pledged"].to_numpy() - 10  # its own 10 to c, plus its drawn amount
+    assert ((moved >= 0) & (moved <= 16)).all() and moved.std() > 1
+    a = t[(t["partner"] == "y") & (t["venture"] == "a") & (t["date"] == t["date"].max())]
+    assert a["cancelled"].to_numpy() == pytest.approx(16)  # the rest is cancelled in a
+
+
+ON_DEPARTURE = SPLIT.replace("      at: 2012-05\n", "      on: {departure: x}\n").replace(
+    "count: 6}}", "count: 6}, departure: {at: 2012-03, exit: {stake: buyer, buyer: y}}}"
+)
+
+
+def test_split_on_a_departure_follows_it_in_the_same_month():
+    # x leaves at 2012-03 (t = 2, time 2.0) having paid 2 × 10 = 20: its 40 still due is
+    # cancelled and its exit rule sells its stake of 20 to y, both at 2.0. The split
+    # follows at 2.05: s moves 120 − 20 = 100 (25 to b, 75 to c), y moves 24 − 4 = 20 to
+    # c; x, gone, moves nothing and joins no child. y's bought stake stays in a.
+    r = run(ON_DEPARTURE)
+    e = r.events
+    assert list(e["type"]) == ["departure", "stake_sold", *["split"] * 4, "policy_skipped"]
+    assert (e["date"][:6] == pd.Timestamp("2012-03")).all()
+    assert list(split_events(r)["amount"]) == pytest.approx([25, 75, 20, 120])
+    assert row(r, "s", "c")["pledged"] == pytest.approx(75)
+    assert row(r, "y", "c")["pledged"] == pytest.approx(30)
+    assert not row(r, "x", "b")["member"]
+    a = row(r, "y", "a")
+    assert (a["paid_in"], a["bought"], a["stake"]) == pytest.approx((4, 20, 24))
+    o = r.outcomes.set_index("venture")
+    assert o.loc["a", "ended"] == "split"
+    assert o.loc["a", "end_date"] == pd.Timestamp("2012-03")
+
+
+def test_split_on_any_departure_happens_once():
+    # y leaves too, at 2012-06: the split of 2012-03 has already ended a.
+    text = ON_DEPARTURE.replace("departure: x", "departure: any").replace(
+        "c: {amount: 10}}}", "c: {amount: 10}}, departure: {at: 2012-06}}"
+    )
+    r = run(text)
+    assert list(split_events(r)["date"]) == [pd.Timestamp("2012-03")] * 4
+
+
+def test_a_departure_that_never_happens_splits_nothing():
+    r = run(ON_DEPARTURE.replace("departure: {at: 2012-03, exit", "departure: {hazard: 0, exit"))
+    assert split_events(r).empty
+    assert r.outcomes["ended"].eq("").all()
+    assert r.outcomes["end_date"].isna().all()
+
+
+BELOW = (
+    SPLIT.replace("      at: 2012-05\n", "      on: {committed_below: 180}\n")
+    .replace("pledges: {s: {b: 0.25, c: 0.75}}", "leaving: [x]")
+    .replace("b: {members: [x, s]}", "b: {members: [s]}")
+    .replace(
+        "  r: {type: raise",
+        "  st: {type: stop, funder: x, venture: a, at: 2012-04}\n  r: {type: raise",
+    )
+)
+
+
+def test_split_on_committed_below_comes_at_the_next_split_time():
+    # Committed in a: 120 + 60 + 24 = 204. x stops paying at 2012-04 (t = 3, time 3.2, its
+    # month-3 payment not made): it has paid 30, so committed falls to 120 + 30 + 24 = 174
+    # < 180. The month's splits (3.05) are past: a splits at 4.05, 2012-05. s moves
+    # 120 − 40 = 80 (40 to each child), y 24 − 8 = 16 to c; x has nothing outstanding.
+    r = run(BELOW)
+    e = r.events
+    assert list(e["type"]) == ["stop", "split", "split", "split", "split", "policy_skipped"]
+    assert list(split_events(r)["amount"]) == pytest.approx([40, 40, 16, 96])
+    assert (split_events(r)["date"] == pd.Timestamp("2012-05")).all()
+    assert row(r, "s", "b")["pledged"] == pytest.approx(40)
+    # A departure is a change before the month's splits: a threshold crossed by it
+    # splits in the same month (x leaves at 2012-04 having paid 30).
+    r = run(BELOW.replace("count: 6}}", "count: 6}, departure: {at: 2012-04}}"))
+    assert (split_events(r)["date"] == pd.Timestamp("2012-04")).all()
+    # Below the threshold from the start: split in month 0 (at 0.05, before any payment).
+    r = run(BELOW.replace("committed_below: 180", "committed_below: 205"))
+    assert list(split_events(r)["amount"]) == pytest.approx([60, 60, 60, 24, 204])
+    assert (split_events(r)["date"] == pd.Timestamp("2012-01")).all()
+
+
+# --- how a venture ended, in the outcome table -----------------------------------------------
+
+ENDINGS = """
+start: 2012-01
+end: 2012-12
+ventures:
+  short: {minimum_capital: 100, deadline: 2012-03}
+  wound: {dissolution: {at: 2012-04}}
+  parent: {split: {at: 2012-05, into: {child: {members: [o]}}}}
+  child: {}
+  bought: {buyout: {at: 2012-06, buyer: o, then: absorbed}}
+partners:
+  o:
+    pledges: {short: {amount: 50}, wound: {amount: 10}, parent: {amount: 10}, bought: {amount: 10}}
+  t: {pledges: {bought: {amount: 5}}}
+"""
+
+
+def test_ended_and_end_date_for_each_way_of_ending():
+    o = run(ENDINGS).outcomes.set_index("venture")
+    assert list(o["ended"]) == ["collapsed", "dissolved", "split", "", "absorbed"]
+    assert isinstance(o["ended"].dtype, pd.CategoricalDtype)
+    dates = ["2012-03", "2012-04", "2012-05", None, "2012-06"]
+    assert list(o["end_date"]) == [pd.NaT if d is None else pd.Timestamp(d) for d in dates]
+    # The older columns keep their meaning: a collapse, a dissolution, nothing else.
+    assert list(o["collapsed"]) == [True, False, False, False, False]
+    assert list(o["dissolved"]) == [False, True, False, False, False]
+    assert o.loc["short", "collapse_date"] == pd.Timestamp("2012-03")
+    assert o["collapse_date"].isna().sum() == 4
+
+
+def test_the_split_on_departure_example():
+    # scenarios/examples/split_on_departure.yaml: the State's 75 + 75 > 135 is scaled to
+    # 67.5 each; Orange's 50 of 60 goes to Cloudwatt and 10 is cancelled; Thales moves 30.
+    r = simulator.run(ROOT / "scenarios/examples/split_on_departure.yaml", seed=1)
+    o = r.outcomes.set_index("venture")
+    assert o["committed_final"].to_dict() == pytest.approx(
+        {"andromede": 0, "cloudwatt": 147.5, "numergy": 67.5}
+    )
+    assert (o.loc["andromede", "ended"], o.loc["andromede", "end_date"]) == (
+        "split",
+        pd.Timestamp("2011-12"),
+    )
+    assert o.loc["cloudwatt", "capital_to_market"] == pytest.approx(147.5 / 35000)
+    lines = split_events(r)
+    assert "scaled" in lines[lines["partner"] == "state"]["detail"].iloc[0]
+    cancelled = lines[(lines["partner"] == "orange") & (lines["venture"] == "andromede")]
+    assert cancelled["amount"].tolist() == pytest.approx([10])
+
+
+def test_ended_in_the_summary_in_arrow_and_after_saving(tmp_path):
+    r = run(ENDINGS)
+    text = format_summary(r)
+    assert "split      100.0% of replications" in text
+    assert "absorbed   100.0% of replications" in text
+    assert "dissolved  100.0% of replications" in text
+    # A sweep builds its Arrow outcomes from the same columns: `ended` is a dictionary.
+    model = compile_scenario(scenario(ENDINGS))
+    chunk = simulate(model, 1, 2)
+    table = _sweep_outcomes(Context(scenario(ENDINGS), model), chunk, 0, {}, None)
+    assert (
+        str(table.schema.field("ended").type)
+        == "dictionary<values=string, indices=int8, ordered=0>"
+    )
+    assert table.column("ended").to_pylist()[:5] == [
+        "collapsed",
+        "dissolved",
+        "split",
+        "",
+        "absorbed",
+    ]
+    # CSV writes "" as an empty cell: loading gives the categories back.
+    back = simulator.ResultSet.load(r.save(tmp_path / "r"))
+    assert back.outcomes["ended"].tolist() == r.outcomes["ended"].tolist()
+    assert back.outcomes["end_date"].tolist() == r.outcomes["end_date"].tolist()

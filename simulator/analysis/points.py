@@ -10,6 +10,8 @@ NUMERIC_OUTCOMES = (
     "members_final", "committed_at_reference", "capital_to_market",
 )  # fmt: skip
 LEVELS = (0.05, 0.5, 0.95)
+FLAGS = (("collapsed", "p_collapse"), ("dissolved", "p_dissolved"))
+ENDED = (("split", "p_split"), ("absorbed", "p_absorbed"))  # values of `ended`
 
 
 def parameter_label(key: str, value) -> str:
@@ -34,9 +36,11 @@ def summarize_points(outcomes: pd.DataFrame, design: pd.DataFrame) -> pd.DataFra
         "venture": names[groups % len(names)],
         "replications": size,
     }
-    for flag, name in (("collapsed", "p_collapse"), ("dissolved", "p_dissolved")):
-        if flag in outcomes:
-            table[name] = np.bincount(group, outcomes[flag].to_numpy(float)) / size
+    flags = {name: outcomes[flag] for flag, name in FLAGS if flag in outcomes}
+    if "ended" in outcomes:  # how a venture ended (model.md §9.2, §9.3)
+        flags.update({name: outcomes["ended"] == how for how, name in ENDED})
+    for name, flag in flags.items():
+        table[name] = np.bincount(group, flag.to_numpy(float)) / size
     for column in NUMERIC_OUTCOMES:
         if column in outcomes:
             table.update(_moments(column, outcomes[column].to_numpy(float), group, size))

@@ -24,7 +24,10 @@ def summarize(results) -> pd.DataFrame:
         row["collapse_probability"] = g["collapsed"].mean()
         if "dissolved" in g:
             row["dissolution_probability"] = g["dissolved"].mean()
-        if "cash_out" in g:  # a spending plan (model.md §9.4)
+        if "ended" in g:  # the other ways of ending (model.md §9.2, §9.3)
+            row["split_probability"] = (g["ended"] == "split").mean()
+            row["absorption_probability"] = (g["ended"] == "absorbed").mean()
+        if "cash_out" in g:  # a spending plan (model.md §9.5)
             for col in ("spent_final", "cash_final"):
                 values = g[col].astype(float)
                 row[f"{col}_mean"] = values.mean()
@@ -56,8 +59,13 @@ def format_summary(results) -> str:
             lines.append(f"    {label:<10} {_value(r, col, results.stochastic, unit)}")
         lines.append(f"    members    {r['members_final_mean']:.3g} at the end (mean)")
         lines.append(f"    collapse   {r['collapse_probability']:.1%} of replications")
-        if r.get("dissolution_probability", 0) > 0:
-            lines.append(f"    dissolved  {r['dissolution_probability']:.1%} of replications")
+        for label, col in (
+            ("dissolved", "dissolution_probability"),
+            ("split", "split_probability"),
+            ("absorbed", "absorption_probability"),
+        ):
+            if r.get(col, 0) > 0:
+                lines.append(f"    {label:<10} {r[col]:.1%} of replications")
         if pd.notna(r.get("spent_final_mean")):  # this venture has a spending plan
             lines.append(f"    spent      {_value(r, 'spent_final', results.stochastic, unit)}")
             lines.append(f"    cash       {_value(r, 'cash_final', results.stochastic, unit)}")

@@ -1,4 +1,4 @@
-"""Spending plans, capital calls and members that do not pay them (docs/model.md §9.4).
+"""Spending plans, capital calls and members that do not pay them (docs/model.md §9.5).
 
 A venture with a spending plan spends s_m every month from its `start` to its `end`, at
 time m + 0.25: after the month's payments are final, before stop tests (m + 0.45) and
@@ -88,7 +88,7 @@ class Calls:
     # --- one month -------------------------------------------------------------------
 
     def _month_of(self, v: int, spec) -> None:
-        """Call capital if cash would fall below the threshold, then spend (model.md §9.4)."""
+        """Call capital if cash would fall below the threshold, then spend (model.md §9.5)."""
         rep = self.rep
         if rep.collapse[v] is not None:  # ended: collapse, dissolution or split
             return
@@ -118,7 +118,7 @@ class Calls:
         owed = {}
         for q in range(len(rep.model.members)):
             if rep.join[v, q] <= month < rep.leave[v, q]:
-                o = ledger.outstanding_after(v, q, month)
+                o = ledger.outstanding_from(v, q, month + 1)  # after this month
                 if o > _EPS:
                     owed[q] = o
         total = sum(owed.values())

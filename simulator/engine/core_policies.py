@@ -30,9 +30,7 @@ class CorePolicies:
         rules, v = self.rules, pol.venture
         why = None
         if self.collapse[v] is not None:
-            why = "venture dissolved" if rules and v in rules.dissolved else "venture collapsed"
-            if self.splits is not None and v in self.splits.done:
-                why = "venture split"
+            why = f"venture {self.ended_as[v]}"
         elif not self.is_member(pol.funder, v):
             why = "not a member"
         elif rules is not None and rules.is_stopped(v, pol.funder):

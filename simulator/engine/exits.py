@@ -36,7 +36,7 @@ class Exits:
     def left(self, p: int, v: int, month: int, spec=None, paid_month: bool = False) -> None:
         """Apply p's exit rule (or `spec`, a buy-out's) to its stake in v; p has just stopped
         being a member of v. `paid_month`: its payments of `month` were made (an exclusion
-        after a capital call, model.md §9.4), so they are part of its stake."""
+        after a capital call, model.md §9.5), so they are part of its stake."""
         spec = spec or self.rep.model.exits[p]
         if spec is None:
             return
@@ -53,7 +53,7 @@ class Exits:
             price, how = stake, "paid-in value"
         if spec.stake == "refund":
             calls = self.rep.calls
-            if calls is not None and calls.spends(v):  # paid out of cash it has (§9.4)
+            if calls is not None and calls.spends(v):  # paid out of cash it has (§9.5)
                 cash = max(calls.cash(v, month if paid_month else month - 1), 0.0)
                 if price > cash + _EPS:
                     price, how = cash, f"{how}, capped at the venture's cash"
@@ -112,9 +112,10 @@ class Exits:
 
 def buyout(rep, v: int, spec) -> None:
     """The buyer takes every other active member's stake in v (model.md §9.3): each leaves v
-    (its unpaid pledge is cancelled) and sells its stake to the buyer at the buy-out price."""
+    (its unpaid pledge is cancelled) and sells its stake to the buyer at the buy-out price;
+    then v goes on with one owner, or is absorbed."""
     month = rep._month()
-    buyer = spec.buyer
+    buyer = spec.exit.buyer
     if rep.collapse[v] is not None or not rep.is_member(buyer, v):
         why = "venture ended" if rep.collapse[v] is not None else "buyer is not a member"
         rep._event("buyout_skipped", buyer, v, 0.0, why)
@@ -125,6 +126,27 @@ def buyout(rep, v: int, spec) -> None:
     ]  # fmt: skip
     before = rep.exits.adjust[v][buyer]
     for q in sellers:
-        rep._leave(q, v, "buy-out", exit_spec=spec)
+        rep._leave(q, v, "buy-out", exit_spec=spec.exit)
     bought = rep.exits.adjust[v][buyer] - before
     rep._event("buyout", buyer, v, bought, f"{len(sellers)} stake(s) bought")
+    if spec.absorbed:
+        _absorb(rep, v, buyer, spec.into, month)
+
+
+def _absorb(rep, v: int, buyer: int, into: int | None, month: int) -> None:
+    """v ends, absorbed (model.md §9.3): the buyer's unpaid pledge to v is cancelled (v is
+    now its own business), or moved to venture `into`, which the buyer joins. Its stake in
+    v, all of v's paid-in capital, stays recorded there."""
+    rep.end_venture(v, "absorbed")
+    ledger, names = rep.ledger, rep.model.venture_ids
+    if into is None:
+        amount, detail = ledger.cancel_from(v, buyer, month), "by the buyer: outstanding cancelled"
+    elif rep.collapse[into] is not None or rep.leave[into, buyer] <= month:
+        amount = ledger.cancel_from(v, buyer, month)
+        detail = f"into {names[into]}, ended or left by the buyer: outstanding cancelled"
+    else:
+        amount = ledger.move_from(v, buyer, month, ((into, 1.0),))
+        rep.join[into, buyer] = min(rep.join[into, buyer], month)
+        detail = f"into {names[into]}: outstanding moved"
+    rep._event("absorbed", buyer, v, amount, detail)
+    rep._after_change(month)

@@ -39,7 +39,7 @@ class Ledger:
         self.pledged_at, self.due, self.cancelled_at = self.flows
         self.horizon = horizon
         # Pledged but not scheduled within the horizon: payments after it, and on_call
-        # pledges not yet called (model.md §4, §9.4).
+        # pledges not yet called (model.md §4, §9.5).
         self.unscheduled = np.zeros((ventures, members))
         # Running committed (pledged − cancelled) per venture and member, as Python
         # floats: the engine reads it at every decision and numpy scalars are slow.
@@ -64,13 +64,17 @@ class Ledger:
         self.pledged_at[v, p, month] += amount
         self.committed[v][p] += amount
 
+    def outstanding_from(self, v: int, p: int, month: int) -> float:
+        """What p still has to pay v from `month` on (unscheduled money included)."""
+        return float(self.due[v, p, month:].sum() + self.unscheduled[v, p])
+
     def cancel_from(self, v: int, p: int, month: int, at: int | None = None) -> float:
         """Cancel every payment due at `month` or later, recorded in month `at` (default:
         `month`; nothing is cancelled if that is past the horizon); return the amount."""
         at = month if at is None else at
         if at >= self.horizon:
             return 0.0
-        amount = float(self.due[v, p, month:].sum() + self.unscheduled[v, p])
+        amount = self.outstanding_from(v, p, month)
         if amount <= _EPS:
             return 0.0
         self.due[v, p, month:] = 0.0
@@ -95,7 +99,7 @@ class Ledger:
 
     def call(self, v: int, p: int, month: int, amount: float) -> float:
         """Pull up to `amount` of p's outstanding pledge to v forward into `month` (a capital
-        call, model.md §9.4): paid_in rises; pledged and committed do not change. Return the
+        call, model.md §9.5): paid_in rises; pledged and committed do not change. Return the
         amount paid."""
         paid = self._take_after(v, p, month, amount)
         self.due[v, p, month] += paid
@@ -108,10 +112,6 @@ class Ledger:
         self.cancelled_at[v, p, month] += cancelled
         self.committed[v][p] -= cancelled
         return cancelled
-
-    def outstanding_after(self, v: int, p: int, month: int) -> float:
-        """What p still owes v once `month`'s payments are made."""
-        return float(self.due[v, p, month + 1 :].sum() + self.unscheduled[v, p])
 
     def _take_after(self, v: int, p: int, month: int, amount: float) -> float:
         """Remove up to `amount` from p's payments to v after `month`, earliest first, then

@@ -156,22 +156,43 @@ class PolicySpec:
 
 @dataclass(frozen=True)
 class SplitSpec:
-    """A venture's split (model.md §9.2): month index, and per member (by index) the
-    (child venture, fraction) pairs its outstanding pledge goes to; () cancels it."""
+    """A venture's split (model.md §9.2): when, and per member (by index) the (child
+    venture, fraction) pairs its outstanding pledge goes to, () to cancel it; a member with
+    given amounts has (child, amount) pairs in `amounts` instead (drawn at the split)."""
 
-    at: int
+    at: int | None  # month index; None: on an event
     children: tuple  # child venture indices
     parts: tuple  # per member: ((child, fraction), ...)
+    amounts: tuple | None = None  # per member: ((child, amount), ...) or None; None: no amounts
+    on_departure: int | None = None  # splits in the month this member leaves it (-1: any)
+    on_below: float | None = None  # splits once its committed capital is below this
+
+    def children_of(self, p: int) -> tuple:
+        """The children member p can join."""
+        given = None if self.amounts is None else self.amounts[p]
+        return tuple(c for c, _ in (self.parts[p] if given is None else given))
+
+
+@dataclass(frozen=True)
+class BuyoutSpec:
+    """A buy-out (model.md §9.3): month index, the buyer's purchase as an exit rule, and
+    what follows: the venture goes on, or is absorbed by the buyer (`into` None) or into
+    venture `into`."""
+
+    at: int
+    exit: ExitSpec
+    absorbed: bool = False
+    into: int | None = None
 
 
 # An on_call pledge is one payment "scheduled" this far out: past any horizon, so the ledger
-# keeps it in its unscheduled bucket until capital calls draw it (model.md §4, §9.4).
+# keeps it in its unscheduled bucket until capital calls draw it (model.md §4, §9.5).
 ON_CALL = 10**6
 
 
 @dataclass(frozen=True)
 class CallSpec:
-    """A venture's spending plan and capital calls (model.md §9.4); month indices."""
+    """A venture's spending plan and capital calls (model.md §9.5); month indices."""
 
     amount: Number  # planned spending per `per` months, drawn once per replication
     per: int  # 1 (per_month) or 12 (per_year: a twelfth of it each month)
@@ -200,8 +221,8 @@ class VentureSpec:
     dissolve_at: int | None = None
     dissolve_below: float | None = None
     split: SplitSpec | None = None
-    buyout: tuple | None = None  # (month index, ExitSpec naming the buyer), model.md §9.3
-    calls: CallSpec | None = None  # spending plan and capital calls, model.md §9.4
+    buyout: BuyoutSpec | None = None
+    calls: CallSpec | None = None  # spending plan and capital calls, model.md §9.5
 
 
 @dataclass
@@ -221,13 +242,13 @@ class Model:
     contagion: list[ContagionSpec] = field(default_factory=list)
     exits: list = field(default_factory=list)  # per member: ExitSpec, or None (the stake stays)
     involved: np.ndarray = field(default=None)  # (V, P): member has a row in this venture
-    split_only: np.ndarray | None = None  # (V, P): a row only through a split (joins then)
+    split_only: np.ndarray | None = None  # (V, P): a row only through a split or absorption
     plan: object = field(default=None, repr=False)  # replication.Plan, built on first use
 
     @property
     def has_exits(self) -> bool:
         """Some departure, a buy-out or a capital-call default moves a stake (model.md §6.4,
-        §9.3, §9.4)."""
+        §9.3, §9.5)."""
         return (
             any(e is not None for e in self.exits)
             or any(v.buyout for v in self.ventures)
@@ -323,7 +344,7 @@ def compile_scenario(s: Scenario) -> Model:
             else v.dissolution.at - s.start,
             None if v.dissolution is None else v.dissolution.committed_below,
             None if v.split is None else _split(v.split, index, vindex, s.start),
-            None if v.buyout is None else _buyout(v.buyout, index, s.start),
+            None if v.buyout is None else _buyout(v.buyout, index, vindex, s.start),
             None if v.spending is None else _calls(v, members, index, s),
         )
         for vid, v in s.ventures.items()
@@ -336,12 +357,15 @@ def compile_scenario(s: Scenario) -> Model:
             involved[p.venture, p.funder] = True
     split_only = None
     for v in ventures:
+        joins = []  # (venture, member) rows a split or an absorption may add
         if v.split is not None:
+            joins += [(c, p) for p in range(len(members)) for c in v.split.children_of(p)]
+        if v.buyout is not None and v.buyout.into is not None:
+            joins.append((v.buyout.into, v.buyout.exit.buyer))
+        for c, p in joins:
             if split_only is None:
                 split_only = np.zeros_like(involved)
-            for p, parts in enumerate(v.split.parts):
-                for c, _ in parts:
-                    split_only[c, p] = not involved[c, p]
+            split_only[c, p] = not involved[c, p]
     if split_only is not None:
         involved |= split_only
     return Model(
@@ -366,20 +390,37 @@ def compile_scenario(s: Scenario) -> Model:
 
 
 def _split(sp, index, vindex, start) -> SplitSpec:
-    """Each member's children with its fractions: given, else equal parts."""
+    """Each member's children with its fractions (given, else equal parts) or amounts."""
     goes: dict[int, list[int]] = {}
     for cid, child in sp.into.items():
         for mid in child.members:
             goes.setdefault(index[mid], []).append(vindex[cid])
     given = {} if sp.pledges == "equal" else sp.pledges
-    parts = []
+    listed = sp.amounts or {}
+    parts, amounts = [], []
     for p, mid in enumerate(index):
         kids = goes.get(p, [])
+        if mid in listed:  # amounts instead of fractions; a fixed 0 moves and joins nothing
+            drawn = listed[mid].items()
+            amounts.append(tuple((vindex[c], a) for c, a in drawn if _positive_or_drawn(a)))
+            parts.append(())
+            continue
+        amounts.append(None)
         if mid in given:
             parts.append(tuple((vindex[c], f) for c, f in given[mid].items() if f > 0))
         else:
             parts.append(tuple((c, 1.0 / len(kids)) for c in kids))
-    return SplitSpec(sp.at - start, tuple(vindex[c] for c in sp.into), tuple(parts))
+    on = sp.on
+    return SplitSpec(
+        None if sp.at is None else sp.at - start,
+        tuple(vindex[c] for c in sp.into),
+        tuple(parts),
+        tuple(amounts) if listed else None,
+        None
+        if on is None or on.departure is None
+        else (-1 if on.departure == "any" else index[on.departure]),
+        None if on is None else on.committed_below,
+    )
 
 
 def _calls(v, members: list, index: dict, s: Scenario) -> CallSpec:
@@ -406,8 +447,16 @@ def _calls(v, members: list, index: dict, s: Scenario) -> CallSpec:
     )
 
 
-def _buyout(b, index, start: int) -> tuple:
-    return (b.at - start, _exit(Exit(stake="buyer", buyer=b.buyer, price=b.price), index))
+def _positive_or_drawn(amount) -> bool:
+    return isinstance(amount, Distribution) or amount > 0
+
+
+def _buyout(b, index, vindex, start: int) -> BuyoutSpec:
+    purchase = _exit(Exit(stake="buyer", buyer=b.buyer, price=b.price), index)
+    if b.then == "continue":
+        return BuyoutSpec(b.at - start, purchase)
+    into = None if b.then == "absorbed" else vindex[b.then.into]
+    return BuyoutSpec(b.at - start, purchase, absorbed=True, into=into)
 
 
 def _exit(e, index) -> ExitSpec | None:

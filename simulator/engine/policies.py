@@ -3,7 +3,7 @@
 A `stop` cancels a funder's outstanding pledge to a venture at a date, or at a date if
 a condition holds then; a `cap` limits what a funder pledges through its policies,
 all ventures together; a venture's `dissolution` winds it up at a date, once its
-committed capital is below an amount, or in the month its cash runs out (§9.4). A
+committed capital is below an amount, or in the month its cash runs out (§9.5). A
 replication builds a `FunderRules` only when its scenario has one of them, so the others
 pay nothing for them.
 """
@@ -22,9 +22,8 @@ class FunderRules:
         self.stopped: dict = {}  # (venture, funder) → first month cancelled
         self.room: dict = {}  # funder → what its cap still allows
         self.cap_of: dict = {}  # funder → (cap policy id, total)
-        self.dissolved: set = set()
         self.tests_scheduled: set = set()
-        self.cash_outs: set = set()  # (venture, month) in which its cash ran out (§9.4)
+        self.cash_outs: set = set()  # (venture, month) in which its cash ran out (§9.5)
 
     def start(self) -> None:
         """Reserve matching caps, book stops and dated dissolutions (before raises: §11)."""
@@ -107,7 +106,7 @@ class FunderRules:
         """From month `first` on the funder pays nothing more to the venture."""
         rep, v, f = self.rep, pol.venture, pol.funder
         if rep.collapse[v] is not None:
-            self._skip(pol, "venture dissolved" if v in self.dissolved else "venture collapsed")
+            self._skip(pol, f"venture {rep.ended_as[v]}")
             return
         if not rep.is_member(f, v):
             self._skip(pol, "not a member")
@@ -124,17 +123,14 @@ class FunderRules:
     def _skip(self, pol, why: str) -> None:
         self.rep._event("policy_skipped", pol.funder, pol.venture, 0.0, f"{pol.id}: {why}")
 
-    def outcome(self, match: list, collapse: list) -> tuple[list, list, list]:
-        """A stopped funder's matching freezes from its stop (§8.4), as from a departure;
-        a dissolved venture is reported as dissolved, not as collapsed (§9.1)."""
+    def outcome(self, match: list) -> list:
+        """A stopped funder's matching freezes from its stop (§8.4), as from a departure."""
         pols = [pol for pol in self.rep.model.policies if pol.kind == "match"]
         match = [
             (ratio, cap, min(leave, self.stopped.get((pol.venture, pol.funder), leave)), join)
             for pol, (ratio, cap, leave, join) in zip(pols, match, strict=True)
         ]
-        dissolved = [c if v in self.dissolved else None for v, c in enumerate(collapse)]
-        collapse = [None if v in self.dissolved else c for v, c in enumerate(collapse)]
-        return match, collapse, dissolved
+        return match
 
     # --- dissolution (§9.1) --------------------------------------------------------------
 
@@ -149,7 +145,7 @@ class FunderRules:
                 self._schedule_dissolution(v, month)
 
     def cash_ran_out(self, v: int, month: int) -> None:
-        """A venture dissolved when its cash runs out is tested this month (§9.4)."""
+        """A venture dissolved when its cash runs out is tested this month (§9.5)."""
         self.cash_outs.add((v, month))
         self._schedule_dissolution(v, month)
 
@@ -172,8 +168,7 @@ class FunderRules:
             why = "cash ran out"
         else:
             return
-        rep.collapse[v] = month  # the engine treats it as ended; _finish reports it apart
-        self.dissolved.add(v)
+        rep.end_venture(v, "dissolved")
         cancelled = sum(
             rep.ledger.cancel_from(v, p, month + 1) for p in range(len(rep.model.members))
         )

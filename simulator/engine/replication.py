@@ -1,11 +1,11 @@
 """One replication: a SimPy environment in which members pledge, leave, join and policies act.
 
-Same-month order (a month m runs from time m to m+1): departures at m+0.0,
-splits at m+0.05 (splits.py), negotiation outcomes at m+0.1, negotiation rounds at
-m+0.15 (negotiation.py), policies at m+0.2 (dated stops first), then that month's
-scheduled payments are settled, spending and capital calls at m+0.25 (calls.py), then
-stop conditions at m+0.45 (policies.py), venture
-checks (deadline, minimum capital) at m+0.5 and dissolutions at m+0.55.
+Same-month order (a month m runs from time m to m+1): departures at m+0.0, buy-outs at
+m+0.03 (exits.py), splits at m+0.05 (splits.py), negotiation outcomes at m+0.1,
+negotiation rounds at m+0.15 (negotiation.py), policies at m+0.2 (dated stops first), then
+that month's scheduled payments are settled, spending and capital calls at m+0.25
+(calls.py), then stop conditions at m+0.45 (policies.py),
+venture checks (deadline, minimum capital) at m+0.5 and dissolutions at m+0.55.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from simulator.engine.splits import Splits
 
 JOIN, POLICY, CHECK = 0.1, 0.2, 0.5
 BUYOUT = 0.03  # after the month's departures (0.0), before splits (0.05) and joins (0.1)
+# How a venture ended, as coded in the outcome table's `ended` (model.md §9): "" not ended.
+ENDINGS = ("", "collapsed", "dissolved", "split", "absorbed")
 
 
 def _call(action, args, _event) -> None:
@@ -41,12 +43,12 @@ def _call(action, args, _event) -> None:
 class RepOutcome:
     join: np.ndarray  # (V, P) month each member joined each venture (horizon: never)
     leave: np.ndarray  # (V, P) month it left (horizon: never)
-    collapse: list  # per venture: month of collapse or None
+    end: list  # per venture: the month it ended (collapse, dissolution, split, ...) or None
+    ending: list  # per venture: how it ended, an index into ENDINGS
     events: list  # (month, type, member, venture, amount, detail)
     match: list  # per match policy: (ratio, cap, month the funder left)
     exits: list | None = None  # stake flows (flow, venture, member, month, amount), §6.4
-    dissolved: list | None = None  # per venture: month of dissolution or None (§9.1)
-    spent: np.ndarray | None = None  # (V, H) spending per month (§9.4), None without plans
+    spent: np.ndarray | None = None  # (V, H) spending per month (§9.5), None without plans
     cash_out: list | None = None  # per venture: first month its cash ran out, or None
 
 
@@ -65,7 +67,10 @@ class Replication(CorePolicies):
         self.ledger = Ledger(V, P, H, flows)
         self.join = np.full((V, P), H, dtype=np.int64)
         self.leave = np.full((V, P), H, dtype=np.int64)
-        self.collapse = [None] * len(model.ventures)
+        # The month each venture ended, None while it runs: the engine treats every way of
+        # ending alike (no checks, raises, top-ups...); `ended_as` says which it was.
+        self.collapse = [None] * V
+        self.ended_as = [""] * V
         self.events: list[tuple] = []
         self.changed: dict[int, simpy.Event] = {}  # member → fires when it joins or leaves
         self.policy_values: dict[str, dict] = {}
@@ -109,8 +114,8 @@ class Replication(CorePolicies):
             self.rules.start()
         if plan.splits:
             self.splits = Splits(self, plan.splits)
-        for v, (month, spec) in plan.buyouts:  # after the month's departures (§9.3, §11)
-            self._at(month + BUYOUT, buyout, self, v, spec)
+        for v, spec in plan.buyouts:  # after the month's departures (§9.3, §11)
+            self._at(spec.at + BUYOUT, buyout, self, v, spec)
         for pol in plan.raises:
             self._at(pol.at + POLICY, self._raise, pol)
         for v, spec in enumerate(m.ventures):
@@ -144,7 +149,7 @@ class Replication(CorePolicies):
 
     def _leave(self, p: int, venture: int | None, detail: str = "", exit_spec=None) -> None:
         """p leaves (§6.2). Past m + 0.25 (an exclusion after a capital call, and contagion
-        exits it sets off, §9.4) the month's payments are made: only later ones are cancelled."""
+        exits it sets off, §9.5) the month's payments are made: only later ones are cancelled."""
         month = self._month()
         paid_month = self.env.now - month >= CALL
         for v in range(len(self.model.ventures)) if venture is None else (venture,):
@@ -155,6 +160,8 @@ class Replication(CorePolicies):
                 self._event("departure", p, v, amount, detail)
                 if self.exits is not None:
                     self.exits.left(p, v, month, exit_spec, paid_month)
+                if self.splits is not None:
+                    self.splits.departed(p, v)
         self._signal(p)
         if self.contagion is not None:
             self.contagion.departed(p, month)
@@ -270,6 +277,8 @@ class Replication(CorePolicies):
                 self._top_up(pol, month)
         if self.rules is not None:
             self.rules.after_change(month)
+        if self.splits is not None and self.splits.on_capital:
+            self.splits.capital_changed()
         for v, spec in enumerate(self.model.ventures):
             if spec.deadline is None or month < spec.deadline or self.collapse[v] is not None:
                 continue
@@ -291,13 +300,18 @@ class Replication(CorePolicies):
         total, _ = self.committed_total(v)
         if total < minimum - 1e-9:
             month = self._month()
-            self.collapse[v] = month
+            self.end_venture(v, "collapsed")
             cancelled = sum(
                 self.ledger.cancel_from(v, p, month + 1) for p in range(len(self.model.members))
             )
             self._event("collapse", -1, v, cancelled, f"committed {total:g} < minimum {minimum:g}")
             if self.negotiations is not None and self.negotiations.by_capital:
                 self.negotiations.capital_changed()
+
+    def end_venture(self, v: int, how: str) -> None:
+        """v ends now (`how` one of ENDINGS): from here on the engine treats it as ended."""
+        self.collapse[v] = self._month()
+        self.ended_as[v] = how
 
     # --- records ------------------------------------------------------------------------
 
@@ -316,14 +330,13 @@ class Replication(CorePolicies):
             if pol.kind == "match"
         ]
         exits = None if self.exits is None else self.exits.records
-        collapse, dissolved = self.collapse, None
         if self.rules is not None:
-            match, collapse, dissolved = self.rules.outcome(match, collapse)
-        if self.splits is not None:
-            collapse = self.splits.outcome(collapse)
+            match = self.rules.outcome(match)
+        ending = [ENDINGS.index(how) for how in self.ended_as]
         spent = cash_out = None
         if self.calls is not None:
             spent, cash_out = self.calls.spent, self.calls.cash_out
         return RepOutcome(
-            self.join, self.leave, collapse, self.events, match, exits, dissolved, spent, cash_out
-        )
+            self.join, self.leave, self.collapse, ending, self.events, match, exits, spent,
+            cash_out,
+        )  # fmt: skip

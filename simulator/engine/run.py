@@ -21,16 +21,16 @@ class Chunk:
     paid_in: np.ndarray
     cancelled: np.ndarray
     member: np.ndarray
-    collapse: np.ndarray  # (n, ventures) month index, -1 if the venture did not collapse
+    end: np.ndarray  # (n, ventures) month the venture ended, -1 if it did not
+    ending: np.ndarray  # (n, ventures) how it ended: an index into replication.ENDINGS
     events: list  # (replication, month, type, member, venture, amount, detail)
     failed: dict = field(default_factory=dict)  # replication → "ErrorType: message"
     # Cumulative stake flows (exits.FLOWS: bought, sold, refunded, paid_for_stakes,
     # received_for_stake), shaped (5, n, ventures, members, months); None without exit rules.
     stakes: np.ndarray | None = None
-    dissolution: np.ndarray | None = None  # (n, ventures) month of dissolution, -1 if none
     bases: tuple = ()  # each venture's share basis (model.md §10)
     _share: np.ndarray | None = field(default=None, repr=False)
-    # Spending per month (model.md §9.4), (n, ventures, months), NaN for a venture without a
+    # Spending per month (model.md §9.5), (n, ventures, months), NaN for a venture without a
     # plan, and the first month each venture's cash ran out, (n, ventures), -1 if never;
     # None when no venture spends.
     spent: np.ndarray | None = None
@@ -114,8 +114,8 @@ def simulate(
         flows = workspace.flows_for(replications, V, P, H)
     join = np.empty((replications, V, P), dtype=np.int64)
     leave = np.empty((replications, V, P), dtype=np.int64)
-    collapse = np.full((replications, V), -1, dtype=np.int64)
-    dissolution = np.full((replications, V), -1, dtype=np.int64)
+    end = np.full((replications, V), -1, dtype=np.int64)
+    ending = np.zeros((replications, V), dtype=np.int8)
     match_params = []
     events: list = []
     failed: dict = {}
@@ -137,12 +137,10 @@ def simulate(
             match_params.append([(0.0, np.nan, H, H)] * n_match)
             continue
         join[i], leave[i] = out.join, out.leave
-        for v, month in enumerate(out.collapse):
+        for v, month in enumerate(out.end):
             if month is not None:
-                collapse[i, v] = month
-        for v, month in enumerate(out.dissolved or ()):
-            if month is not None:
-                dissolution[i, v] = month
+                end[i, v] = month
+        ending[i] = out.ending
         match_params.append(out.match)
         for flow, v, p, month, amount in out.exits or ():
             stakes[flow, i, v, p, month] += amount
@@ -159,8 +157,8 @@ def simulate(
     if stakes is not None:
         np.cumsum(stakes, axis=-1, out=stakes)
     return Chunk(
-        first, pledged, paid, cancelled, member, collapse, events, failed, stakes,
-        dissolution, tuple(spec.share_basis for spec in model.ventures),
+        first, pledged, paid, cancelled, member, end, ending, events, failed, stakes,
+        tuple(spec.share_basis for spec in model.ventures),
         spent=spent, cash_out=cash_out,
     )  # fmt: skip
 

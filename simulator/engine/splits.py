@@ -1,16 +1,24 @@
-"""A venture splitting into child ventures at a date (docs/model.md §9.2).
+"""A venture splitting into child ventures, at a date or on an event (docs/model.md §9.2).
 
-At time m + 0.05 of the split month m (after the month's departures, before joins and
-policies) each member of the parent moves its outstanding pledge to the children it
-goes to: the payments due from month m on are cancelled in the parent and pledged, each
-in its own month, to the children in the member's fractions. Paid-in capital stays in
-the parent, which ends there (treated as collapsed by the engine, reported apart). A
-replication builds a `Splits` only when its scenario has a split.
+At time m + 0.05 of the split month m (after the month's departures and buy-outs, before
+joins and policies) each member of the parent moves its outstanding pledge to the children
+it goes to: the payments due from month m on are cancelled in the parent and pledged, each
+in its own month, to the children in the member's fractions, or as given amounts (scaled
+down to what is outstanding; what they leave is cancelled). Paid-in capital stays in the
+parent, which ends there. A split `on` an event is booked when the event happens (a member
+leaving the parent, its committed capital falling below a level) for the next split time.
+A replication builds a `Splits` only when its scenario has a split.
 """
 
 from __future__ import annotations
 
+import math
+
+from simulator.engine.draws import draw
+
 SPLIT = 0.05  # time within a month (model.md §11)
+ANY = -1  # on.departure: any member
+_EPS = 1e-9
 
 
 class Splits:
@@ -18,9 +26,46 @@ class Splits:
 
     def __init__(self, rep, splits: list):
         self.rep = rep
-        self.done: set = set()  # parents that split (not reported as collapsed)
+        self.on_departure: dict = {}  # parent → spec: splits when a member leaves it
+        self.on_capital: list = []  # (parent, spec): splits once its capital is below a level
+        self.booked: set = set()  # parents whose trigger has fired (it fires once)
         for v, spec in splits:
-            rep._at(spec.at + SPLIT, self._split, v, spec)
+            if spec.at is not None:
+                rep._at(spec.at + SPLIT, self._split, v, spec)
+            elif spec.on_departure is not None:
+                self.on_departure[v] = spec
+            else:
+                self.on_capital.append((v, spec))
+
+    # --- triggers ------------------------------------------------------------------------
+
+    def departed(self, p: int, v: int) -> None:
+        """p has just left v: a split of v waiting for p (or for any member) is booked."""
+        spec = self.on_departure.get(v)
+        if spec is not None and spec.on_departure in (p, ANY):
+            self._book(v, spec)
+
+    def capital_changed(self) -> None:
+        """Month 0, or committed capital changed: book the splits now below their level."""
+        rep = self.rep
+        for v, spec in self.on_capital:
+            if v not in self.booked and rep.committed_total(v)[0] < spec.on_below - _EPS:
+                self._book(v, spec)
+
+    def _book(self, v: int, spec) -> None:
+        """Fire once, while the parent has not ended; the split follows at the next split
+        time: m + 0.05 if the month's splits are still to come, else m + 1.05."""
+        rep = self.rep
+        if v in self.booked or rep.collapse[v] is not None:
+            return
+        self.booked.add(v)
+        now = rep.env.now
+        month = math.floor(now)
+        when = month + SPLIT if now < month + SPLIT else month + 1 + SPLIT
+        if when < rep.model.horizon:
+            rep._at(when, self._split, v, spec)
+
+    # --- the split -----------------------------------------------------------------------
 
     def _split(self, v: int, spec) -> None:
         rep = self.rep
@@ -29,22 +74,37 @@ class Splits:
         if rep.collapse[v] is not None:
             rep._event("split", -1, v, 0.0, f"into {kids}: venture already ended, nothing moved")
             return
-        rep.collapse[v] = month  # the engine treats it as ended; _finish reports it apart
-        self.done.add(v)
+        rep.end_venture(v, "split")
         moved = 0.0
         for p, parts in enumerate(spec.parts):
             if not rep.is_member(p, v):
                 continue
+            given = None if spec.amounts is None else spec.amounts[p]
+            how = ""
+            if given is not None:
+                parts, how = self._fractions(v, p, month, given)
             amount = ledger.move_from(v, p, month, parts)
             moved += amount
             for c, f in parts:
                 rep.join[c, p] = min(rep.join[c, p], month)
-                rep._event("split", p, c, f * amount, f"from {names[v]} ({f:.6g})")
-            if not parts and amount > 0:
-                rep._event("split", p, v, amount, "goes to no child: outstanding cancelled")
+                rep._event("split", p, c, f * amount, f"from {names[v]} ({f:.6g}{how})")
+            rest = amount * (1.0 - sum(f for _, f in parts))
+            if rest > _EPS:
+                why = "goes to no child" if not parts else "not given to a child"
+                rep._event("split", p, v, rest, f"{why}: outstanding cancelled")
         rep._event("split", -1, v, moved, f"into {kids}")
         rep._after_change(month)
 
-    def outcome(self, collapse: list) -> list:
-        """A parent that split is not reported as collapsed."""
-        return [None if v in self.done else c for v, c in enumerate(collapse)]
+    def _fractions(self, v: int, p: int, month: int, given: tuple) -> tuple[list, str]:
+        """Given amounts a_c (drawn now) as fractions of p's outstanding pledge O: a_c / O
+        when they add up to A ≤ O (the rest is cancelled), else a_c / A (scaled down to O)."""
+        drawn = [(c, draw(a, self.rep.rng)) for c, a in given]
+        total = sum(a for _, a in drawn)
+        outstanding = self.rep.ledger.outstanding_from(v, p, month)
+        base = max(total, outstanding)
+        if base <= _EPS:
+            return [], ""
+        how = f" of {outstanding:.6g}"
+        if total > outstanding + _EPS:
+            how += f", amounts {total:.6g} scaled"
+        return [(c, a / base) for c, a in drawn if a > 0], how

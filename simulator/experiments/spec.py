@@ -22,7 +22,8 @@ from simulator.scenario.yamlio import Document, format_path, parse_text, read_fi
 
 OUTCOMES = (
     "pledged_final", "committed_final", "paid_in_final", "outstanding_final", "cancelled_final",
-    "members_final", "collapsed", "dissolved", "committed_at_reference", "capital_to_market",
+    "members_final", "collapsed", "dissolved", "ended", "committed_at_reference",
+    "capital_to_market",
 )  # fmt: skip
 TRAJECTORY_VARIABLES = ("pledged", "committed", "paid_in", "cancelled")
 

@@ -186,7 +186,12 @@ def _sweep_outcomes(context: Context, chunk, point: int, parameters: dict, keep)
     columns = outcome_columns(context, chunk)
     n = len(columns["replication"])
     names = ["replication", "venture", *(keep if keep is not None else OUTCOME_COLUMNS[2:])]
-    for flag, date in (("collapsed", "collapse_date"), ("dissolved", "dissolution_date")):
+    dated = (
+        ("collapsed", "collapse_date"),
+        ("dissolved", "dissolution_date"),
+        ("ended", "end_date"),
+    )
+    for flag, date in dated:
         if keep is not None and flag in keep:
             names.append(date)
     data = {"point": pa.array(np.full(n, point, dtype=np.int64))}

@@ -75,7 +75,12 @@ def _data_path(data, loc: tuple) -> tuple:
         ):
             node = node[part]
             path.append(part)
-        elif i == len(loc) - 1 and isinstance(part, str) and not part.startswith(("[", "function")):
+        elif (
+            i == len(loc) - 1
+            and isinstance(node, dict)
+            and isinstance(part, str)
+            and not part.startswith(("[", "function"))
+        ):
             path.append(part)  # a missing or unknown key: the last element names it
     return tuple(path)
 
@@ -226,8 +231,9 @@ def _step(tp, part):
             tag = m.model_fields.get("type")
             if tag is not None and tag.default == part or _literal_is(m, part):
                 return m
-        if len(models) == 1:
-            return _step(models[0], part)
+        if len(models) == 1:  # a field of the one model, or a marker before it (a tag)
+            only = models[0]
+            return _step(only, part) if str(part) in _fields(only) else only
     return None
 
 

@@ -1,5 +1,5 @@
-"""Cross-key checks of negotiations in rounds, contagion rules, stops, total caps and
-dissolutions (used by checks.py)."""
+"""Cross-key checks of negotiations in rounds, contagion rules, stops, total caps,
+dissolutions, splits and buy-outs (used by checks.py)."""
 
 from __future__ import annotations
 
@@ -277,20 +277,32 @@ def dissolution_checks(ctx, path, d) -> None:
 
 
 def parent_members(s, vid) -> list[str]:
-    """The members of a venture as far as the file says: its pledgers and policy funders."""
+    """The members of a venture as far as the file says: its pledgers and policy funders,
+    and those a split or an absorption brings into it."""
+    brought = set()
+    for v in s.ventures.values():
+        if v.split is not None and vid in v.split.into:
+            brought.update(v.split.into[vid].members)
+        if v.buyout is not None and getattr(v.buyout.then, "into", None) == vid:
+            brought.add(v.buyout.buyer)
     return [
         mid
         for mid, m in s.members().items()
-        if vid in member_ventures(s, m) or vid in _funded(s, mid)
+        if vid in member_ventures(s, m) or vid in _funded(s, mid) or mid in brought
     ]
 
 
 def split_checks(ctx, vid, sp) -> None:
-    """A split (docs/model.md §9.2): declared children, members of the parent going to
-    them, every member placed, fractions adding up to 1 for each member."""
+    """A split (docs/model.md §9.2): a date or an event, declared children, members of the
+    parent going to them, every member placed, fractions adding up to 1 for each member,
+    amounts only for a member's children."""
     s, path = ctx.s, ("ventures", vid, "split")
-    ctx.in_horizon(path + ("at",), sp.at, "split date")
+    if (sp.at is None) == (sp.on is None):
+        ctx.add(path, "give exactly one of 'at' (a date) or 'on' (an event that splits it)")
+    if sp.at is not None:
+        ctx.in_horizon(path + ("at",), sp.at, "split date")
     inside = parent_members(s, vid)
+    trigger = None if sp.on is None else _split_trigger(ctx, path + ("on",), vid, sp.on, inside)
     goes: dict[str, list[str]] = {}
     for cid, child in sp.into.items():
         cpath = path + ("into", cid)
@@ -298,7 +310,7 @@ def split_checks(ctx, vid, sp) -> None:
             ctx.add(cpath, f"a venture cannot split into itself (got {cid!r})")
         elif cid not in s.ventures:
             ctx.venture_ref(cpath, cid)
-        elif s.ventures[cid].split is not None and s.ventures[cid].split.at <= sp.at:
+        elif _dated_before(s.ventures[cid].split, sp.at):
             ctx.add(cpath, f"child {cid!r} splits before its parent does (expected a later date)")
         for i, mid in enumerate(child.members):
             if mid not in ctx.member_ids:
@@ -317,16 +329,50 @@ def split_checks(ctx, vid, sp) -> None:
         elif mid not in inside:
             ctx.add(path + ("leaving", i), f"{mid!r} is not a member of venture {vid!r}")
     for mid in inside:
-        if mid not in goes and mid not in sp.leaving:
+        if mid not in goes and mid not in sp.leaving and mid != trigger:
             ctx.add(
                 path + ("into",),
                 f"member {mid!r} of {vid!r} goes to no child venture (list it in a child's "
                 "members, or in 'leaving' to cancel its outstanding pledge)",
             )
-    if sp.pledges == "equal":
-        return
-    for mid, parts in sp.pledges.items():
-        ppath = path + ("pledges", mid)
+    if sp.amounts is not None and "pledges" in sp.model_fields_set:
+        ctx.add(path + ("amounts",), "give either pledges (fractions) or amounts, not both")
+    given = {} if sp.pledges == "equal" else sp.pledges
+    for key, table in (("pledges", given), ("amounts", sp.amounts or {})):
+        _parts_checks(ctx, path + (key,), vid, table, goes, fractions=key == "pledges")
+
+
+def _dated_before(child_split, at) -> bool:
+    """A child's dated split not later than its parent's dated split."""
+    return child_split is not None and None not in (child_split.at, at) and child_split.at <= at
+
+
+def _split_trigger(ctx, path, vid, on, inside) -> str | None:
+    """One event; a member it names belongs to the venture. Returns that member, if any."""
+    if (on.departure is None) == (on.committed_below is None):
+        ctx.add(
+            path,
+            "give exactly one of 'departure' (a member id or any) or 'committed_below' (an amount)",
+        )
+    mid = on.departure
+    if mid is None or mid == "any":
+        return None
+    if mid not in ctx.member_ids:
+        ctx.member_ref(path + ("departure",), mid)
+        return None
+    if mid not in inside:
+        ctx.add(
+            path + ("departure",),
+            f"{mid!r} is not a member of venture {vid!r}, so it cannot leave it (got {mid!r}; "
+            f"expected one of: {', '.join(inside) or 'none'})",
+        )
+    return mid
+
+
+def _parts_checks(ctx, path, vid, table, goes, fractions: bool) -> None:
+    """Per member, the children it is given fractions (adding up to 1) or amounts for."""
+    for mid, parts in table.items():
+        ppath = path + (mid,)
         if mid not in goes:
             ctx.add(
                 ppath,
@@ -340,6 +386,8 @@ def split_checks(ctx, vid, sp) -> None:
                     ppath + (cid,),
                     f"{mid!r} does not go to {cid!r} (expected one of: {', '.join(goes[mid])})",
                 )
+        if not fractions:
+            continue
         total = sum(parts.values())
         if abs(total - 1.0) > 1e-9:
             got = ", ".join(f"{c}={x:g}" for c, x in parts.items())
@@ -352,9 +400,19 @@ def split_checks(ctx, vid, sp) -> None:
 
 def buyout_checks(ctx, vid, b) -> None:
     """A buy-out (docs/model.md §9.3): a date in the horizon, a buyer that is a member of
-    the venture, a price whose keys go together."""
+    the venture, a price whose keys go together, absorption into another declared venture."""
     path = ("ventures", vid, "buyout")
     ctx.in_horizon(path + ("at",), b.at, "buy-out date")
+    if not isinstance(b.then, str):
+        into = b.then.into
+        if into == vid:
+            ctx.add(
+                path + ("then", "into"),
+                f"a venture cannot be absorbed into itself (got {into!r}; expected another "
+                "venture)",
+            )
+        else:
+            ctx.venture_ref(path + ("then", "into"), into)
     if b.buyer not in ctx.member_ids:
         ctx.member_ref(path + ("buyer",), b.buyer)
         return

@@ -48,7 +48,7 @@ class Calendar(Strict):
 
 class OnCall(Strict):
     """Nothing is scheduled: the pledge stays outstanding until capital calls draw it
-    (docs/model.md §9.4); the venture needs `capital_calls`."""
+    (docs/model.md §9.5); the venture needs `capital_calls`."""
 
     type: Literal["on_call"]
 
@@ -250,7 +250,7 @@ class Dissolution(Strict):
 
 
 class Spending(Strict):
-    """The venture's spending plan (docs/model.md §9.4): an amount per month or per year
+    """The venture's spending plan (docs/model.md §9.5): an amount per month or per year
     (give exactly one), drawn once per replication, from `start` to `end`."""
 
     per_month: Amount | None = None
@@ -300,23 +300,50 @@ class SplitChild(Strict):
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
-class Split(Strict):
-    """At `at` the venture ends and each member's outstanding pledge moves to the child
-    ventures it goes to: `equal` parts, or the fractions given per member (model.md §9.2)."""
+class SplitTrigger(Strict):
+    """What splits the venture instead of a date: a member leaving it, or its committed
+    capital falling below an amount (give exactly one)."""
 
-    at: Month
+    departure: Id | None = None  # a member id, or `any`
+    committed_below: float | None = Field(None, ge=0)
+
+
+class Split(Strict):
+    """At `at`, or when `on` fires, the venture ends and each member's outstanding pledge
+    moves to the child ventures it goes to: `equal` parts, the fractions given per member,
+    or given amounts per member (model.md §9.2)."""
+
+    at: Month | None = None
+    on: SplitTrigger | None = None
     into: dict[Id, SplitChild] = Field(min_length=1)
     pledges: Literal["equal"] | dict[Id, dict[Id, Fraction]] = "equal"
+    amounts: dict[Id, dict[Id, Amount]] | None = None  # instead of `pledges` fractions
     leaving: list[Id] = Field(default_factory=list)  # go to no child: outstanding cancelled
+
+
+class Absorption(Strict):
+    """The venture a bought-out venture is absorbed into: the buyer's unpaid pledge moves there."""
+
+    into: Id
+
+
+# A word or {into: venture}, told apart by the input's shape so that a mistake is reported
+# against the one form written, not against both.
+AfterBuyout = Annotated[
+    Annotated[Literal["continue", "absorbed"], Tag("word")] | Annotated[Absorption, Tag("mapping")],
+    Discriminator(lambda data: "word" if isinstance(data, str) else "mapping"),
+]
 
 
 class Buyout(Strict):
     """At a date, `buyer` buys every other member's paid-in stake in the venture (their
-    unpaid pledges are cancelled as they leave); the venture goes on with one owner."""
+    unpaid pledges are cancelled as they leave); then the venture goes on with one owner,
+    is absorbed by the buyer, or is absorbed into another venture (model.md §9.3)."""
 
     at: Month
     buyer: Id
     price: Price | None = None
+    then: AfterBuyout = "continue"
 
 
 class Venture(Strict):

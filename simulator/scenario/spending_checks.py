@@ -1,4 +1,4 @@
-"""Cross-key checks of spending plans, capital calls and on_call pledges (docs/model.md §9.4;
+"""Cross-key checks of spending plans, capital calls and on_call pledges (docs/model.md §9.5;
 used by checks.py)."""
 
 from __future__ import annotations
