@@ -208,3 +208,23 @@ def test_a_drawn_share_makes_the_run_stochastic():
     np.testing.assert_allclose(
         r.trajectories.groupby(["replication", "date"])["granted"].sum(), 0, atol=1e-9
     )
+
+
+def test_example_scenario_figures():
+    # scenarios/examples/entry_dilution.yaml: the figures its header states (the others
+    # keep 0.8 × 265 = 212 of ownership: Orange 212 · 60/225 − 60 = −3.47).
+    r = simulator.run("scenarios/examples/entry_dilution.yaml", seed=1)
+    t = r.trajectories
+    may, june = (t[t["date"] == pd.Timestamp(2012, m, 1)] for m in (5, 6))
+    may, june = (x.set_index(x["partner"].astype(str)) for x in (may, june))
+    assert may["share"].to_dict() == pytest.approx(
+        {"state": 0.6, "orange": 60 / 225, "thales": 30 / 225, "dassault": 0, "atos": 0}
+    )
+    assert june["share"].to_dict() == pytest.approx(
+        {"state": 0.48, "orange": 0.8 * 60 / 225, "thales": 0.8 * 30 / 225, "dassault": 0,
+         "atos": 0.2}
+    )  # fmt: skip
+    assert june["granted"].to_dict() == pytest.approx(
+        {"state": -7.8, "orange": 212 * 60 / 225 - 60, "thales": 212 * 30 / 225 - 30,
+         "dassault": 0, "atos": 13}
+    )  # fmt: skip
