@@ -393,7 +393,8 @@ def check_outcomes(results) -> None:
     np.testing.assert_array_equal(o["members_final"], members.loc[sums.index])
 
 
-def check_all(text: str) -> None:
+def check_all(text: str):
+    """Run a random scenario and check it; return (scenario, results) for further checks."""
     scenario, results = run_text(text)
     traj = results.trajectories
     assert results.outcomes["replication"].nunique() == REPLICATIONS
@@ -403,6 +404,7 @@ def check_all(text: str) -> None:
     check_outcomes(results)
     if not any(p.type == "match" for p in scenario.policies.values()):
         check_events(results)
+    return scenario, results
 
 
 @SETTINGS
@@ -550,9 +552,8 @@ def check_stakes(scenario, traj: pd.DataFrame) -> None:
     assert not off.any(), f"member shares do not sum to 1:\n{sums[off].head()}"
 
 
-@settings(SETTINGS, max_examples=30)
-@given(scenario_texts_with_exits())
-def test_ledger_identities_with_exit_rules(text):
+def check_all_with_stakes(text: str):
+    """check_all with the stake identities instead of the capital-only share sums."""
     scenario, results = run_text(text)
     traj = results.trajectories
     check_ledger(traj)
@@ -561,6 +562,13 @@ def test_ledger_identities_with_exit_rules(text):
     check_outcomes(results)
     if not any(p.type == "match" for p in scenario.policies.values()):
         check_events(results)
+    return scenario, results
+
+
+@settings(SETTINGS, max_examples=30)
+@given(scenario_texts_with_exits())
+def test_ledger_identities_with_exit_rules(text):
+    check_all_with_stakes(text)
 
 
 # --- stops, total caps and dissolution (docs/model.md §8.4, §8.5, §9.1) -------------------
@@ -739,23 +747,10 @@ def check_granted(scenario, results) -> int:
 @settings(SETTINGS, max_examples=25)
 @given(scenario_texts_with_dilution())
 def test_ledger_identities_with_entry_dilution(text):
-    scenario, results = run_text(text)
-    traj = results.trajectories
-    check_ledger(traj)
-    check_monotone(traj)
-    check_shares(scenario, traj)
-    check_outcomes(results)
-    check_granted(scenario, results)
-    if not any(p.type == "match" for p in scenario.policies.values()):
-        check_events(results)
+    check_granted(*check_all(text))
 
 
 @settings(SETTINGS, max_examples=15)
 @given(scenario_texts_with_dilution(base=scenario_texts_with_exits()))
 def test_ledger_identities_with_entry_dilution_and_exit_rules(text):
-    scenario, results = run_text(text)
-    traj = results.trajectories
-    check_ledger(traj)
-    check_monotone(traj)
-    check_stakes(scenario, traj)
-    check_granted(scenario, results)
+    check_granted(*check_all_with_stakes(text))
