@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.engine.dilution import target_shares
+from simulator.engine.dilution import target_shares, transfers
 from simulator.scenario.load import validate_document
 from simulator.scenario.schema import Negotiation
 from simulator.scenario.yamlio import parse_text
@@ -35,8 +35,12 @@ candidates:
 """
 
 
-def run(terms="", basis="committed", thales=30, schedule="{type: upfront}", orange="", n=None):
+def run(
+    terms="", basis="committed", thales=30, schedule="{type: upfront}", orange="", n=None, tail=""
+):
+    """BASE with Atos's negotiation `terms`; `tail` adds lines (another candidate)."""
     text = BASE.format(terms=terms, basis=basis, thales=thales, schedule=schedule, orange=orange)
+    text += tail
     s = validate_document(parse_text(text, "dilution.yaml"), default_name="dilution")
     return simulator.run(s, replications=n, seed=1)
 
@@ -103,6 +107,15 @@ def test_target_shares_water_filling():
     assert target_shares("equal", 1.0, [40, 30, 30]) == pytest.approx([0, 0, 0])
 
 
+def test_transfers_add_up_to_zero():
+    moves = transfers("pro_rata", 0.25, {0: 135, 1: 60, 2: 30}, 3, 50)
+    assert [(q, g) for q, g, _ in moves] == [
+        (0, pytest.approx(-11.25)), (1, pytest.approx(-5)), (2, pytest.approx(-2.5)),
+        (3, pytest.approx(18.75)),
+    ]  # fmt: skip
+    assert transfers("equal", 0.25, {0: 0.0, 1: 0.0}, 2, 50) == []  # nothing to share
+
+
 def test_a_larger_member_can_gain_under_equal_dilution():
     # Owned 70, 24, 6 (T = 100), x* = 25, s = 0.3: after 0.58, 0.12, 0 of 125, so the
     # largest member's ownership rises from 70 to 72.5 (each gave up the same share of
@@ -149,6 +162,21 @@ def test_a_later_departure_leaves_the_others_shares_summing_to_one():
     assert end.loc["orange", "granted"] == pytest.approx(-5)  # the register keeps it
     # Pro rata transfers keep the others' relative shares: State/Thales is still 135/30.
     assert end.loc["state", "share"] / end.loc["thales", "share"] == pytest.approx(135 / 30)
+
+
+def test_a_second_grant_counts_the_first():
+    # After Atos's 25 % (ownership 123.75 / 55 / 27.5 / 68.75 of 275), Bull joins in month
+    # 4 with 25 and 10 % pro rata: T = 275 counts the first grant, T + x* = 300, everyone
+    # else keeps 90 % of its share: 40.5 / 18 / 9 / 22.5 %, Bull 10 % (g = 30 − 25 = 5).
+    bull = "  bull: {pledge: 25, negotiation: {start: 2020-05, dilution: pro_rata, share: 0.1}}\n"
+    r = run(", dilution: pro_rata, share: 0.25", tail=bull)
+    at = month(r, 4)
+    assert at["share"].to_dict() == pytest.approx(
+        {"state": 0.405, "orange": 0.18, "thales": 0.09, "atos": 0.225, "bull": 0.1}
+    )
+    assert at.loc["bull", "granted"] == pytest.approx(5)
+    assert at.loc["atos", "granted"] == pytest.approx(18.75 + (300 * 0.225 - 68.75))
+    assert at["granted"].sum() == pytest.approx(0, abs=1e-12)
 
 
 def test_bargained_terms_grant_min_share_by_default():

@@ -59,30 +59,39 @@ class Dilution:
             return
         rep = self.rep
         share = bargained_share if spec.share is None else draw(spec.share, rep.rng)
-        held = rep.holdings(v, month, rep._match_committed(v))
         granted = self.granted[v]
-        owned = {q: max(h + granted[q], 0.0) for q, h in held.items()}
+        held = rep.holdings(v, month, rep._match_committed(v))
+        owned = {q: max(h + granted[q], 0.0) for q, h in held.items()}  # what each owns now
         own = owned.pop(p)
-        others = sum(owned.values())
-        if others <= _EPS:  # the others own nothing: nothing to share
+        moves = transfers(spec.kind, share, owned, p, own)
+        if not moves:
             return
-        after = target_shares(spec.kind, share, list(owned.values()))
-        total = others + own
-        moves = [(q, total * s - o) for (q, o), s in zip(owned.items(), after, strict=True)]
-        moves.append((p, total * share - own))
+        others, total = sum(owned.values()), sum(owned.values()) + own
         names, vid = rep.model.members, rep.model.ventures[v].id
-        for (q, g), s in zip(moves, [*after, share], strict=True):
+        for q, g, after in moves:
             granted[q] += g
             if q == p:
-                detail = (
-                    f"{spec.kind}: granted {_pct(share)} of {vid} (capital {_pct(own / total)})"
-                )
+                detail = f"granted {_pct(share)} of {vid} (capital {_pct(own / total)})"
             else:
-                detail = (
-                    f"{spec.kind}: {names[p]} joins; share {_pct(owned[q] / others)} → {_pct(s)}"
-                )
-            rep._event("dilution", q, v, g, detail)
-        self.records.append((v, p, month, own, tuple(moves)))
+                detail = f"{names[p]} joins; share {_pct(owned[q] / others)} → {_pct(after)}"
+            rep._event("dilution", q, v, g, f"{spec.kind}: {detail}")
+        self.records.append((v, p, month, own, tuple((q, g) for q, g, _ in moves)))
+
+
+def transfers(kind: str, share: float, owned: dict, joiner: int, own: float) -> list:
+    """(member, ownership transfer g, share after) for the others, then the joiner.
+
+    `owned` maps each other active member to what it owns (≥ 0), `own` is the joiner's
+    holding x*. g_q = (T + x*) · s'_q − O_q and g_p = (T + x*) · s − x*, so Σ g = 0.
+    Empty when the others own nothing: there is nothing to share.
+    """
+    others = sum(owned.values())
+    if others <= _EPS:
+        return []
+    total = others + own
+    after = target_shares(kind, share, list(owned.values()))
+    moves = [(q, total * s - o, s) for (q, o), s in zip(owned.items(), after, strict=True)]
+    return [*moves, (joiner, total * share - own, share)]
 
 
 def _pct(x: float) -> str:
