@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulator.engine.dilution import granted_flows
 from simulator.engine.exits import BOUGHT, FLOWS, REFUNDED, SOLD
 from simulator.engine.ledger import Trajectories, add_match, shares
 from simulator.engine.model import Model
@@ -29,7 +30,19 @@ class Chunk:
     # received_for_stake), shaped (5, n, ventures, members, months); None without exit rules.
     stakes: np.ndarray | None = None
     bases: tuple = ()  # each venture's share basis (model.md §10)
+    # Shares granted at entry (model.md §10), as (replication index in the chunk, venture,
+    # joiner, month, x*, ((member, transfer), ...)); None without a negotiated share.
+    grants: list | None = None
     _share: np.ndarray | None = field(default=None, repr=False)
+    _granted: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def granted(self) -> np.ndarray | None:
+        """Ownership granted at entry on each venture's basis, computed on first use;
+        None without a negotiated share."""
+        if self.grants is not None and self._granted is None:
+            self._granted = granted_flows(self.bases, self.grants, self.paid_in)
+        return self._granted
 
     @property
     def share(self) -> np.ndarray:
@@ -40,6 +53,8 @@ class Chunk:
             adjust = None
             if self.stakes is not None:
                 adjust = self.stakes[BOUGHT] - self.stakes[SOLD] - self.stakes[REFUNDED]
+            if self.grants is not None:  # ownership, not capital: it counts in shares only
+                adjust = self.granted if adjust is None else adjust + self.granted
             self._share = np.empty_like(self.pledged)
             for v, basis in enumerate(self.bases):
                 self._share[:, v] = shares(traj, basis, adjust)[:, v]
@@ -116,6 +131,7 @@ def simulate(
     failed: dict = {}
     n_match = sum(p.kind == "match" for p in model.policies)
     stakes = np.zeros((len(FLOWS), replications, V, P, H)) if model.has_exits else None
+    grants: list | None = [] if model.has_dilution else None
     for i, ss in enumerate(seed_sequences(seed, replications, first)):
         try:
             out = Replication(model, np.random.default_rng(ss), flows[:, i]).run()
@@ -134,6 +150,8 @@ def simulate(
         match_params.append(out.match)
         for flow, v, p, month, amount in out.exits or ():
             stakes[flow, i, v, p, month] += amount
+        if grants is not None:
+            grants.extend((i, *g) for g in out.grants)
         rep = first + i
         events.extend((rep, *e) for e in out.events)
     pledged, paid, cancelled = np.cumsum(flows, axis=-1, out=flows)
@@ -145,7 +163,7 @@ def simulate(
         np.cumsum(stakes, axis=-1, out=stakes)
     return Chunk(
         first, pledged, paid, cancelled, member, end, ending, events, failed, stakes,
-        tuple(spec.share_basis for spec in model.ventures),
+        tuple(spec.share_basis for spec in model.ventures), grants,
     )  # fmt: skip
 
 
