@@ -130,17 +130,29 @@ def _cash(results, venture: str, ax) -> None:
 
 
 def _mark_events(results, venture, ax) -> None:
+    """One dashed line and one label per month and kind of event: two members leaving in the
+    same month share a label instead of printing one over the other."""
     ev = results.events
     ev = ev[(ev["venture"] == venture) & ev["type"].isin(EVENT_STYLE)]
     top = ax.get_ylim()[1]
-    for _, e in ev.iterrows():
-        color, verb = EVENT_STYLE[e["type"]]
-        ax.axvline(e["date"], color=color, ls="--", lw=1)
-        who = _label(results, "partners", e["partner"]) if e["partner"] else e["venture"]
-        text = f"{who} {verb}" + (f" ({e['amount']:,.0f})" if e["amount"] else "")
+    for (date, kind), group in ev.groupby(["date", "type"], sort=True):
+        color, verb = EVENT_STYLE[kind]
+        ax.axvline(date, color=color, ls="--", lw=1)
+        names = [
+            (_label(results, "partners", e.partner) if e.partner else e.venture)
+            + (f" ({e.amount:,.0f})" if e.amount else "")
+            for e in group.itertuples()
+        ]
+        text = f"{', '.join(names)} {verb if len(names) == 1 else _plural(verb)}"
         # A light box keeps the label readable where it crosses the coloured stack.
-        ax.annotate(text, (e["date"], top * 0.97), rotation=90, va="top", ha="right",
+        ax.annotate(text, (date, top * 0.97), rotation=90, va="top", ha="right",
                     fontsize=8, color=color, bbox=_LABEL_BOX)  # fmt: skip
+
+
+def _plural(verb: str) -> str:
+    """leaves → leave, tops up → top up."""
+    first, _, rest = verb.partition(" ")
+    return " ".join(filter(None, [first[:-1] if first.endswith("s") else first, rest]))
 
 
 def _against_market(results, venture: str, ax) -> None:

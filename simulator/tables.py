@@ -24,6 +24,8 @@ TRAJECTORY_COLUMNS = [
 STAKE_COLUMNS = [
     "bought", "sold", "refunded", "stake", "paid_for_stakes", "received_for_stake",
 ]  # fmt: skip
+# Added last when a candidate is granted a negotiated share at entry (model.md §10).
+GRANTED_COLUMNS = ["granted"]
 OUTCOME_COLUMNS = [
     "replication", "venture", "pledged_final", "committed_final", "paid_in_final",
     "outstanding_final", "cancelled_final", "members_final", "collapsed", "collapse_date",
@@ -177,20 +179,23 @@ def trajectory_table(ctx: Context, c: Chunk) -> pd.DataFrame:
         columns["venture_spent"] = spent[r, v, t]
         columns["venture_cash"] = cash[r, v, t]
         names += SPENDING_COLUMNS
-    if c.stakes is None:
-        return pd.DataFrame(columns)[names]
-    bought, sold, refunded, paid_for, received = (flow[mask] for flow in c.stakes)
-    stake = columns["paid_in"] + bought - sold - refunded
-    stake[np.abs(stake) < _EPS] = 0.0
-    columns.update(
-        bought=bought,
-        sold=sold,
-        refunded=refunded,
-        stake=stake,
-        paid_for_stakes=paid_for,
-        received_for_stake=received,
-    )
-    return pd.DataFrame(columns)[names + STAKE_COLUMNS]
+    if c.stakes is not None:
+        bought, sold, refunded, paid_for, received = (flow[mask] for flow in c.stakes)
+        stake = columns["paid_in"] + bought - sold - refunded
+        stake[np.abs(stake) < _EPS] = 0.0
+        columns.update(
+            bought=bought,
+            sold=sold,
+            refunded=refunded,
+            stake=stake,
+            paid_for_stakes=paid_for,
+            received_for_stake=received,
+        )
+        names += STAKE_COLUMNS
+    if c.granted is not None:
+        columns["granted"] = c.granted[mask]
+        names += GRANTED_COLUMNS
+    return pd.DataFrame(columns)[names]
 
 
 def event_table(ctx: Context, c: Chunk) -> pd.DataFrame:

@@ -250,11 +250,11 @@ def contagion_rules(draw, members: list, at_risk: list) -> dict:
 
 
 @st.composite
-def scenario_texts(draw, force: str | None = None) -> str:
+def scenario_texts(draw, force: str | None = None, min_candidates: int = 0) -> str:
     horizon = draw(st.integers(6, 36))
     ventures = ["v0", "v1"][: draw(st.integers(1, 2))]
     partners = [f"a{i}" for i in range(draw(st.integers(2, 6)))]
-    candidates = [f"c{i}" for i in range(draw(st.integers(0, 2)))]
+    candidates = [f"c{i}" for i in range(draw(st.integers(min_candidates, 2)))]
     members = partners + candidates
     at_risk: list = []  # members with a hazard departure (contagion can raise theirs)
     data: dict = {"start": label(0), "end": label(horizon - 1), "ventures": {}}
@@ -352,6 +352,8 @@ def check_shares(scenario, traj: pd.DataFrame) -> None:
         t["paid_in"].to_numpy(),
         t["committed"].to_numpy(),
     )
+    if "granted" in t:  # ownership granted at entry counts with capital (§10)
+        basis = basis + t["granted"].to_numpy()
     member = t["member"].to_numpy()
     share = t["share"].to_numpy()
     assert (share >= -TOL).all() and (share <= 1 + TOL).all()
@@ -400,7 +402,8 @@ def check_outcomes(results) -> None:
     np.testing.assert_array_equal(o["members_final"], members.loc[sums.index])
 
 
-def check_all(text: str) -> None:
+def check_all(text: str):
+    """Run a random scenario and check it; return (scenario, results) for further checks."""
     scenario, results = run_text(text)
     traj = results.trajectories
     assert results.outcomes["replication"].nunique() == REPLICATIONS
@@ -410,6 +413,7 @@ def check_all(text: str) -> None:
     check_outcomes(results)
     if not any(p.type == "match" for p in scenario.policies.values()):
         check_events(results)
+    return scenario, results
 
 
 @SETTINGS
@@ -555,6 +559,8 @@ def check_stakes(scenario, traj: pd.DataFrame, forfeits: bool = False) -> None:
     basis_of = {vid: v.share_basis for vid, v in scenario.ventures.items()}
     holding = traj["committed"].to_numpy() + bought - sold - refunded
     value = np.where(traj["venture"].astype(str).map(basis_of) == "paid_in", stake, holding)
+    if "granted" in traj:  # ownership granted at entry (§10)
+        value = value + traj["granted"].to_numpy()
     t = traj.assign(active=np.where(traj["member"], np.maximum(value, 0.0), 0.0))
     sums = t.groupby(keys, observed=True)[["share", "active"]].sum()
     held = sums["active"] > 1e-6
@@ -562,9 +568,8 @@ def check_stakes(scenario, traj: pd.DataFrame, forfeits: bool = False) -> None:
     assert not off.any(), f"member shares do not sum to 1:\n{sums[off].head()}"
 
 
-def check_with_stakes(text: str):
-    """Run `text`: the ledger and stake identities, the outcome totals and, without matching
-    money, the events' amounts hold. Returns the results."""
+def check_all_with_stakes(text: str):
+    """check_all with the stake identities instead of the capital-only share sums."""
     scenario, results = run_text(text)
     traj = results.trajectories
     check_ledger(traj)
@@ -573,13 +578,13 @@ def check_with_stakes(text: str):
     check_outcomes(results)
     if not any(p.type == "match" for p in scenario.policies.values()):
         check_events(results)
-    return results
+    return scenario, results
 
 
 @settings(SETTINGS, max_examples=30)
 @given(scenario_texts_with_exits())
 def test_ledger_identities_with_exit_rules(text):
-    check_with_stakes(text)
+    check_all_with_stakes(text)
 
 
 # --- stops, total caps and dissolution (docs/model.md §8.4, §8.5, §9.1) -------------------
@@ -913,6 +918,81 @@ def check_splits(results) -> None:
 @settings(SETTINGS, max_examples=25)
 @given(split_texts())
 def test_ledger_identities_with_splits_and_absorption(text):
-    results = check_with_stakes(text)
+    _, results = check_all_with_stakes(text)
     check_splits(results)
     check_endings(results)
+
+
+# --- entry dilution by a negotiated share (docs/model.md §10) -----------------------------
+
+entry_shares = st.one_of(
+    st.sampled_from([0.0, 0.1, 0.25, 0.6, 1.0]), st.just({"dist": "uniform", "low": 0, "high": 0.5})
+)
+
+
+@st.composite
+def scenario_texts_with_dilution(draw, base=None) -> str:
+    """A random scenario of `base` (default: the strategy above, with a candidate) whose
+    candidates pledging to one venture mostly get a share at entry, pro rata or equal."""
+    data = yaml.safe_load(draw(base if base is not None else scenario_texts(min_candidates=1)))
+    for m in data.get("candidates", {}).values():
+        if len(m.get("pledges", [None])) != 1 or draw(st.integers(0, 3)) == 0:
+            continue
+        n = m["negotiation"]
+        n["dilution"] = draw(st.sampled_from(["pro_rata", "equal"]))
+        if "max_pledge" not in n or n.get("min_share", 0) == 0 or draw(st.booleans()):
+            n["share"] = draw(entry_shares)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+# Events after a join (m + 0.1, m + 0.15) that move capital in its month (§11).
+_MOVES_CAPITAL = {"top_up", "raise", "stop", "join"}
+
+
+def check_granted(scenario, results) -> int:
+    """Σ_q granted = 0 per venture and month; on the committed basis a joiner granted a fixed
+    share s holds exactly s at the end of its join month when nothing else moved capital in
+    that month after it. Returns how many joins were checked so."""
+    t = results.trajectories
+    diluting = {
+        mid: c.negotiation
+        for mid, c in scenario.candidates.items()
+        if c.negotiation.dilution != "capital"
+    }
+    assert ("granted" in t) == bool(diluting)
+    if not diluting:
+        return 0
+    keys = ["replication", "venture", "date"]
+    sums = t.groupby(keys, observed=True)["granted"].sum()
+    scale = t.groupby(keys, observed=True)["pledged"].sum().abs() + 1.0
+    assert (sums.abs() <= 1e-9 * scale).all(), f"granted does not sum to 0:\n{sums[sums != 0]}"
+    e = results.events
+    grants = e[(e["type"] == "dilution") & e["detail"].astype(str).str.contains(": granted ")]
+    basis_of = {vid: v.share_basis for vid, v in scenario.ventures.items()}
+    rows = t.set_index(["replication", "venture", "date", "partner"], drop=False)
+    checked = 0
+    for g in grants.itertuples():
+        n = diluting[g.partner]
+        s = n.min_share if n.share is None else n.share
+        if basis_of[g.venture] != "committed" or not isinstance(s, float):
+            continue
+        same = e[(e["replication"] == g.replication) & (e["date"] == g.date)]
+        moved = same[(same["venture"] == g.venture) & same["type"].isin(_MOVES_CAPITAL)]
+        if (moved["partner"] != g.partner).any():
+            continue
+        share = rows.loc[(g.replication, g.venture, g.date, g.partner), "share"]
+        assert abs(share - s) <= 1e-9, f"{g.partner} holds {share} at its join, granted {s}"
+        checked += 1
+    return checked
+
+
+@settings(SETTINGS, max_examples=25)
+@given(scenario_texts_with_dilution())
+def test_ledger_identities_with_entry_dilution(text):
+    check_granted(*check_all(text))
+
+
+@settings(SETTINGS, max_examples=15)
+@given(scenario_texts_with_dilution(base=scenario_texts_with_exits()))
+def test_ledger_identities_with_entry_dilution_and_exit_rules(text):
+    check_granted(*check_all_with_stakes(text))

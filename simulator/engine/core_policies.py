@@ -93,20 +93,22 @@ class CorePolicies:
         """Committed capital of v's active members, matching money included: the total the
         ownership shares use (§10), with the matching money by funder."""
         match = self._match_committed(v)
+        return sum(self.holdings(v, month, match).values()), match
+
+    def holdings(self, v: int, month: int, match: dict[int, float]) -> dict[int, float]:
+        """Capital each active member of v holds on the committed basis (§3's holding plus
+        its matching money `match`), in member order."""
         committed = self.ledger.committed[v]
-        total = sum(
-            committed[q] + match.get(q, 0.0)
+        held = {
+            q: committed[q] + match.get(q, 0.0)
             for q in range(len(committed))
             if self.join[v, q] <= month < self.leave[v, q]
-        )
+        }
         if self.exits is not None:  # stakes bought (or sold before leaving) count
             adjust = self.exits.adjust[v]
-            total += sum(
-                adjust[q]
-                for q in range(len(committed))
-                if self.join[v, q] <= month < self.leave[v, q]
-            )
-        return total, match
+            for q in held:
+                held[q] += adjust[q]
+        return held
 
     def _top_up(self, pol: PolicySpec, month: int) -> None:
         v, f = pol.venture, pol.funder

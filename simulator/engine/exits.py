@@ -89,22 +89,16 @@ class Exits:
     def _buyers(self, spec, v: int, month: int) -> list[tuple[int, float]]:
         """(member, fraction of the stake) for each buyer, fractions summing to 1."""
         rep = self.rep
-        active = [
-            q for q in range(len(rep.model.members)) if rep.join[v, q] <= month < rep.leave[v, q]
-        ]
+        held = rep.holdings(v, month, rep._match_committed(v))
         if spec.stake == "buyer":
-            return [(spec.buyer, 1.0)] if spec.buyer in active else []
-        if not active:
+            return [(spec.buyer, 1.0)] if spec.buyer in held else []
+        if not held:
             return []
-        _, match = rep.active_committed(v, month)
-        held = [
-            max(rep.ledger.committed[v][q] + match.get(q, 0.0) + self.adjust[v][q], 0.0)
-            for q in active
-        ]
-        total = sum(held)
+        held = {q: max(h, 0.0) for q, h in held.items()}
+        total = sum(held.values())
         if total <= _EPS:  # nobody holds capital: equal parts
-            return [(q, 1.0 / len(active)) for q in active]
-        return [(q, h / total) for q, h in zip(active, held, strict=True) if h > 0]
+            return [(q, 1.0 / len(held)) for q in held]
+        return [(q, h / total) for q, h in held.items() if h > 0]
 
     def _flow(self, flow: int, v: int, p: int, month: int, amount: float) -> None:
         self.records.append((flow, v, p, month, amount))

@@ -109,12 +109,21 @@ class RoundsSpec:
 
 
 @dataclass(frozen=True)
+class DilutionSpec:
+    """A share granted at entry, taken from the others (model.md §10)."""
+
+    kind: str  # pro_rata | equal
+    share: Number | None  # None: the bargained min_share
+
+
+@dataclass(frozen=True)
 class NegotiationSpec:
     member: int
     start: int | None  # None: opened by a trigger
     duration: Number
     success: Number
     rounds: RoundsSpec | None = None
+    dilution: DilutionSpec | None = None  # None: ownership from capital only
 
 
 @dataclass(frozen=True)
@@ -254,6 +263,11 @@ class Model:
             or any(v.buyout for v in self.ventures)
             or any(v.calls is not None and v.calls.moves_stakes for v in self.ventures)
         )
+
+    @property
+    def has_dilution(self) -> bool:
+        """Some candidate is granted a negotiated share at entry (model.md §10)."""
+        return any(n.dilution is not None for n in self.negotiations)
 
     @property
     def venture_ids(self) -> list[str]:
@@ -496,8 +510,9 @@ def _policy(pid, p, index, vindex, only, start) -> PolicySpec:
 def _negotiation(s, m, i, index, vindex, order, pledges) -> NegotiationSpec:
     n = m.negotiation
     start = None if n.start is None else n.start - s.start
+    dilution = None if n.dilution == "capital" else DilutionSpec(n.dilution, n.share)
     if not n.in_rounds:
-        return NegotiationSpec(i, start, n.duration, n.success)
+        return NegotiationSpec(i, start, n.duration, n.success, dilution=dilution)
     own = list(dict.fromkeys(p.venture for p in pledges if p.member == i))
     watched = own[0] if own else 0
     t = n.trigger
@@ -522,4 +537,4 @@ def _negotiation(s, m, i, index, vindex, order, pledges) -> NegotiationSpec:
         refuses_with=tuple(index[x] for x in n.refuses_with),
         until_filled=tuple(own) if n.until_filled else (),
     )
-    return NegotiationSpec(i, start, 0.0, 1.0, rounds)
+    return NegotiationSpec(i, start, 0.0, 1.0, rounds, dilution)

@@ -130,7 +130,8 @@ class Negotiations:
                 return
             amount, reason = self._bargain(r.bargain, talks, month)
             if reason is None:
-                rep.join_candidate(n.member, month, open_targets, amount, f"round {k}")
+                detail = f"round {k}"
+                rep.join_candidate(n.member, month, open_targets, amount, detail, talks.min_share)
                 return
         nxt = month + r.every
         if r.rounds is not None and k >= r.rounds:

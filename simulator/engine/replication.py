@@ -20,6 +20,7 @@ import simpy
 from simulator.engine.calls import CALL, Calls
 from simulator.engine.contagion import Contagion
 from simulator.engine.core_policies import CorePolicies
+from simulator.engine.dilution import Dilution
 from simulator.engine.draws import draw, months_until_departure
 from simulator.engine.exits import Exits, buyout
 from simulator.engine.ledger import Ledger
@@ -48,6 +49,7 @@ class RepOutcome:
     events: list  # (month, type, member, venture, amount, detail)
     match: list  # per match policy: (ratio, cap, month the funder left)
     exits: list | None = None  # stake flows (flow, venture, member, month, amount), §6.4
+    grants: list | None = None  # shares granted at entry (dilution.py), §10
     spent: np.ndarray | None = None  # (V, H) spending per month (§9.5), None without plans
     cash_out: list | None = None  # per venture: first month its cash ran out, or None
 
@@ -82,6 +84,7 @@ class Replication(CorePolicies):
         self.exits: Exits | None = Exits(self) if model.has_exits else None
         self.rules: FunderRules | None = None  # only with stops, total caps or dissolutions
         self.splits: Splits | None = None  # only with splits
+        self.dilution = Dilution(self) if model.has_dilution else None
         self.calls: Calls | None = None  # only with spending plans
         self.minimum = [
             None if v.minimum_capital is None else draw(v.minimum_capital, rng)
@@ -254,13 +257,18 @@ class Replication(CorePolicies):
             return
         self.join_candidate(n.member, month, open_targets, None, f"after {duration} months")
 
-    def join_candidate(self, p: int, month: int, targets: list, amount, detail: str) -> None:
-        """Candidate p joins each venture of `targets` with `amount` (None: drawn per pledge)."""
+    def join_candidate(
+        self, p: int, month: int, targets: list, amount, detail: str, min_share: float = 0.0
+    ) -> None:
+        """Candidate p joins each venture of `targets` with `amount` (None: drawn per pledge);
+        `min_share` is its bargained one, the share it is granted by default (§10)."""
         for s in targets:
             pledge = draw(s.amount, self.rng) if amount is None else amount
             pledge = self._pledge(s.venture, p, month, pledge, s.schedule)
             self.join[s.venture, p] = month
             self._event("join", p, s.venture, pledge, detail)
+            if self.dilution is not None:
+                self.dilution.joined(p, s.venture, month, min_share)
         for d in self.model.departures:
             if d.member == p:
                 self._start_departure(d, month + 1)
@@ -333,10 +341,11 @@ class Replication(CorePolicies):
         if self.rules is not None:
             match = self.rules.outcome(match)
         ending = [ENDINGS.index(how) for how in self.ended_as]
+        grants = None if self.dilution is None else self.dilution.records
         spent = cash_out = None
         if self.calls is not None:
             spent, cash_out = self.calls.spent, self.calls.cash_out
         return RepOutcome(
-            self.join, self.leave, self.collapse, ending, self.events, match, exits, spent,
-            cash_out,
+            self.join, self.leave, self.collapse, ending, self.events, match, exits, grants,
+            spent=spent, cash_out=cash_out,
         )  # fmt: skip

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulator.engine.dilution import granted_flows
 from simulator.engine.exits import BOUGHT, FLOWS, REFUNDED, SOLD
 from simulator.engine.ledger import Trajectories, add_match, shares
 from simulator.engine.model import Model
@@ -29,12 +30,24 @@ class Chunk:
     # received_for_stake), shaped (5, n, ventures, members, months); None without exit rules.
     stakes: np.ndarray | None = None
     bases: tuple = ()  # each venture's share basis (model.md §10)
+    # Shares granted at entry (model.md §10), as (replication index in the chunk, venture,
+    # joiner, month, x*, ((member, transfer), ...)); None without a negotiated share.
+    grants: list | None = None
     _share: np.ndarray | None = field(default=None, repr=False)
+    _granted: np.ndarray | None = field(default=None, repr=False)
     # Spending per month (model.md §9.5), (n, ventures, months), NaN for a venture without a
     # plan, and the first month each venture's cash ran out, (n, ventures), -1 if never;
     # None when no venture spends.
     spent: np.ndarray | None = None
     cash_out: np.ndarray | None = None
+
+    @property
+    def granted(self) -> np.ndarray | None:
+        """Ownership granted at entry on each venture's basis, computed on first use;
+        None without a negotiated share."""
+        if self.grants is not None and self._granted is None:
+            self._granted = granted_flows(self.bases, self.grants, self.paid_in)
+        return self._granted
 
     @property
     def share(self) -> np.ndarray:
@@ -45,6 +58,8 @@ class Chunk:
             adjust = None
             if self.stakes is not None:
                 adjust = self.stakes[BOUGHT] - self.stakes[SOLD] - self.stakes[REFUNDED]
+            if self.grants is not None:  # ownership, not capital: it counts in shares only
+                adjust = self.granted if adjust is None else adjust + self.granted
             self._share = np.empty_like(self.pledged)
             for v, basis in enumerate(self.bases):
                 self._share[:, v] = shares(traj, basis, adjust)[:, v]
@@ -121,6 +136,7 @@ def simulate(
     failed: dict = {}
     n_match = sum(p.kind == "match" for p in model.policies)
     stakes = np.zeros((len(FLOWS), replications, V, P, H)) if model.has_exits else None
+    grants: list | None = [] if model.has_dilution else None
     spends = np.array([v.calls is not None for v in model.ventures])
     spent = None
     if spends.any():  # NaN for ventures without a plan: they have no cash to speak of
@@ -144,6 +160,8 @@ def simulate(
         match_params.append(out.match)
         for flow, v, p, month, amount in out.exits or ():
             stakes[flow, i, v, p, month] += amount
+        if grants is not None:
+            grants.extend((i, *g) for g in out.grants)
         if spent is not None:
             spent[i, spends] = out.spent[spends]
             cash_out[i] = [-1 if month is None else month for month in out.cash_out]
@@ -158,7 +176,7 @@ def simulate(
         np.cumsum(stakes, axis=-1, out=stakes)
     return Chunk(
         first, pledged, paid, cancelled, member, end, ending, events, failed, stakes,
-        tuple(spec.share_basis for spec in model.ventures),
+        tuple(spec.share_basis for spec in model.ventures), grants,
         spent=spent, cash_out=cash_out,
     )  # fmt: skip
 

@@ -28,6 +28,7 @@ def negotiation_checks(ctx, path, mid, m) -> None:
         ctx.add(path, "give exactly one of 'start' (a date) or 'trigger' (an event that opens it)")
     if n.start is not None:
         ctx.in_horizon(path + ("start",), n.start)
+    _dilution_checks(ctx, path, m)
     if not n.in_rounds:
         return
     for key in _SIMPLE_ONLY:
@@ -76,6 +77,37 @@ def negotiation_checks(ctx, path, mid, m) -> None:
                 )
     if n.trigger is not None:
         _trigger_checks(ctx, path + ("trigger",), mid, n.trigger, ventures)
+
+
+def _dilution_checks(ctx, path, m) -> None:
+    """A share granted at entry (docs/model.md §10): a share to grant, in one venture."""
+    n = m.negotiation
+    if n.dilution == "capital":
+        if n.share is not None:
+            ctx.add(
+                path + ("share",),
+                "share is granted by a dilution (got dilution: capital; expected dilution: "
+                "pro_rata or equal)",
+            )
+        return
+    default = n.bargained and (isinstance(n.min_share, Distribution) or n.min_share > 0)
+    if n.share is None and not default:
+        ctx.add(
+            path + ("dilution",),
+            f"dilution: {n.dilution} needs the share granted at entry (give share, or "
+            "min_share > 0 with bargained terms)",
+        )
+    if m.pledges is not None:
+        ventures = list(m.pledges)
+    else:
+        ventures = ["one"] if m.pledge is not None or n.bargained else []
+    if len(ventures) != 1:
+        got = f"pledges to {', '.join(ventures)}" if ventures else "no pledge"
+        ctx.add(
+            path + ("dilution",),
+            f"a share granted at entry is a share of one venture (got {got}; expected a "
+            "pledge to exactly one venture)",
+        )
 
 
 def _trigger_checks(ctx, path, mid, t, ventures) -> None:

@@ -138,11 +138,16 @@ class Negotiation(Strict):
     veto_by: MemberSet = ()
     refuses_with: MemberSet = ()
     until_filled: bool = False
+    # Ownership at entry (docs/model.md §10): from capital, or a share granted at the join
+    # and taken from the others pro rata or equally. Works with both forms.
+    dilution: Literal["capital", "pro_rata", "equal"] = "capital"
+    share: Probability | None = None  # default with bargained terms: min_share
 
     @property
     def in_rounds(self) -> bool:
-        """True when a key beyond the simple form's start, duration and success is written."""
-        return bool(self.model_fields_set - {"start", "duration", "success"})
+        """True when a key beyond the simple form's start, duration and success (and the
+        entry terms dilution, share, which both forms take) is written."""
+        return bool(self.model_fields_set - {"start", "duration", "success", "dilution", "share"})
 
     @property
     def bargained(self) -> bool:
