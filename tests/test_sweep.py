@@ -128,6 +128,10 @@ BAD = {
     "unknown design": (
         "parameters:\n  partners.state.pledge: {values: [1]}\ndesign: {type: factorial}\n",
         4, "expected 'grid', 'lhs', 'sobol' or 'morris'"),
+    "cash without a spending plan": (
+        "parameters:\n  partners.state.pledge: {values: [1]}\n"
+        "keep: {trajectories: [committed, cash]}\n",
+        4, "cash need a venture with a spending plan (ventures.<id>.spending)"),
 }  # fmt: skip
 
 
@@ -285,3 +289,29 @@ def test_schema_of_sweep_files(tmp_path):
     assert {"scenario", "parameters", "design", "replications", "seed", "keep"} <= set(
         schema["properties"]
     )
+
+
+CALLS = ROOT / "scenarios" / "examples" / "capital_calls.yaml"
+
+
+def test_a_sweep_keeps_spending_outcomes_and_cash_quantiles(tmp_path):
+    """Probability of cash running out per point equals the share of its replications whose
+    outcome says so; with no default at all (p = 0) the cash never runs out (model.md §9.5)."""
+    body = (
+        "parameters:\n"
+        "  ventures.andromede.capital_calls.default.probability: {values: [0.0, 0.6]}\n"
+        "replications: 40\nseed: 3\n"
+        "keep:\n  outcomes: [committed_final, cash_final, spent_final, cash_out]\n"
+        "  trajectories: [paid_in, cash]\n"
+    )
+    r = simulator.sweep(write_sweep(tmp_path, body, CALLS), out=tmp_path / "o", plots=False,
+                        executor="serial")  # fmt: skip
+    o = r.outcomes
+    assert {"cash_out", "cash_out_date", "cash_final", "spent_final"} <= set(o.columns)
+    by_point = o.groupby("point")["cash_out"].mean()
+    points = r.points.set_index("point")
+    np.testing.assert_allclose(points["p_cash_out"], by_point.loc[points.index])
+    assert points.loc[0, "p_cash_out"] == 0.0
+    assert (o.loc[o["point"] == 0, "cash_final"] == 10.0).all()  # the example's 285 − 275
+    cash = r.quantiles[r.quantiles["variable"] == "cash"]
+    assert (cash["q05"] >= -1e-6).all()

@@ -7,10 +7,10 @@ import pandas as pd
 
 NUMERIC_OUTCOMES = (
     "pledged_final", "committed_final", "paid_in_final", "outstanding_final", "cancelled_final",
-    "members_final", "committed_at_reference", "capital_to_market",
+    "members_final", "committed_at_reference", "capital_to_market", "spent_final", "cash_final",
 )  # fmt: skip
 LEVELS = (0.05, 0.5, 0.95)
-FLAGS = (("collapsed", "p_collapse"), ("dissolved", "p_dissolved"))
+FLAGS = (("collapsed", "p_collapse"), ("dissolved", "p_dissolved"), ("cash_out", "p_cash_out"))
 ENDED = (("split", "p_split"), ("absorbed", "p_absorbed"))  # values of `ended`
 
 

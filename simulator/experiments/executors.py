@@ -67,17 +67,17 @@ class Processes:
             raise ExecutorError(f"cannot start {self.workers} worker processes: {exc}") from None
 
     def map(self, fn: Callable, items: Iterable) -> Iterator:
+        """Results as they finish. The first tasks are submitted now, not at the first
+        `next`: the caller can do its own work while the pool starts on them."""
         items = iter(items)
-        pending = set()
         limit = self.workers * IN_FLIGHT_PER_WORKER
-        while True:
-            for item in items:
-                pending.add(self.pool.submit(fn, item))
-                if len(pending) >= limit:
-                    break
-            if not pending:
-                return
+        pending = {self.pool.submit(fn, item) for item in islice(items, limit)}
+        return self._results(fn, items, pending)
+
+    def _results(self, fn: Callable, items: Iterator, pending: set) -> Iterator:
+        while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            pending |= {self.pool.submit(fn, item) for item in islice(items, len(done))}
             for future in done:
                 yield future.result()
 

@@ -26,6 +26,9 @@ OUTCOMES = (
     "capital_to_market",
 )  # fmt: skip
 TRAJECTORY_VARIABLES = ("pledged", "committed", "paid_in", "cancelled")
+# Kept only when asked for, and only for a base scenario with a spending plan (model.md §9.5).
+SPENDING_OUTCOMES = ("spent_final", "cash_final", "cash_out")
+SPENDING_VARIABLES = ("spent", "cash")
 
 
 class Range(Strict):
@@ -68,8 +71,10 @@ class Design(Strict):
 class Keep(Strict):
     """Which outcome columns and which venture-total trajectories (as quantiles) to keep."""
 
-    outcomes: list[Literal[OUTCOMES]] = Field(default_factory=lambda: list(OUTCOMES))  # type: ignore[valid-type]
-    trajectories: list[Literal[TRAJECTORY_VARIABLES]] = Field(  # type: ignore[valid-type]
+    outcomes: list[Literal[OUTCOMES + SPENDING_OUTCOMES]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: list(OUTCOMES)
+    )
+    trajectories: list[Literal[TRAJECTORY_VARIABLES + SPENDING_VARIABLES]] = Field(  # type: ignore[valid-type]
         default_factory=lambda: ["committed", "paid_in"]
     )
 

@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,7 +139,10 @@ class Store:
                     writer.close()
 
         atomic_write(self.dir / "outcomes.parquet", write)
-        return pa.concat_tables(kept).to_pandas()
+        table = pa.concat_tables(kept)
+        kept.clear()
+        # Arrow's buffers are freed as their columns are converted: one copy at the peak.
+        return table.to_pandas(self_destruct=True, split_blocks=True)
 
     def failures(self, tasks: list[Task]) -> pd.DataFrame:
         frames = [
@@ -154,37 +156,32 @@ class Store:
             else pd.DataFrame(columns=FAILURE_COLUMNS)
         )
 
-    def quantiles(
-        self,
-        tasks: list[Task],
-        points: int,
-        ventures: list[str],
-        variables: list[str],
-        dates,
-        map: Callable = map,
-    ) -> pd.DataFrame:
-        """Monthly mean and quantiles of venture totals per design point, exact.
-
-        One job per point, run by `map` (a local pool's map: each worker reads the parts
-        of its points from the shared disk). The totals of a point are read memory-mapped,
-        a block of months at a time, so a point with a million replications needs ~64 MiB.
-        """
+    def quantile_jobs(
+        self, tasks: list[Task], points: int, ventures: list[str], variables: list[str], dates
+    ) -> list[QuantileJob]:
+        """One job per design point: the monthly mean and exact quantiles of its venture
+        totals, read from the parts of the tasks that hold it (`point_quantiles`). A local
+        pool's workers can run them: they see the parts on the shared disk."""
         by_point: dict[int, dict[int, None]] = {}
         for t in tasks:
             for seg in t.segments:
                 by_point.setdefault(seg.point, {})[t.index] = None
-        jobs = [
+        return [
             QuantileJob(str(self.parts), point, tuple(by_point[point]), ventures, variables, dates)
             for point in range(points)
             if point in by_point
         ]
-        frames = [f for f in map(point_quantiles, jobs) if f is not None]
-        if not frames:
-            return pd.DataFrame()
-        return pd.concat(sorted(frames, key=lambda f: f["point"].iat[0]), ignore_index=True)
 
     def remove_parts(self) -> None:
         shutil.rmtree(self.parts, ignore_errors=True)
+
+
+def combine_quantiles(frames) -> pd.DataFrame:
+    """The per-point quantile tables (in any order) as one table, by point."""
+    frames = [f for f in frames if f is not None]
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(sorted(frames, key=lambda f: f["point"].iat[0]), ignore_index=True)
 
 
 def _quantiles(block: np.ndarray) -> np.ndarray:
@@ -222,6 +219,8 @@ class QuantileJob:
 
 
 def point_quantiles(job: QuantileJob) -> pd.DataFrame | None:
+    """The point's totals are read memory-mapped, a block of months at a time, so a point with
+    a million replications needs ~64 MiB."""
     arrays = []
     for index in job.tasks:
         rows = np.load(part_path(job.parts, index, "rows.npy")) == job.point

@@ -19,8 +19,15 @@ from simulator.errors import Problem, ScenarioError
 from simulator.experiments.design import expand
 from simulator.experiments.executors import Executor, executor_for
 from simulator.experiments.progress import progress_bar
-from simulator.experiments.spec import Sweep, base_path, load_sweep, sweep_hash
-from simulator.experiments.store import Store
+from simulator.experiments.spec import (
+    SPENDING_OUTCOMES,
+    SPENDING_VARIABLES,
+    Sweep,
+    base_path,
+    load_sweep,
+    sweep_hash,
+)
+from simulator.experiments.store import Store, combine_quantiles, point_quantiles
 from simulator.experiments.tasks import CHUNK, Point, Work, plan_tasks, run_task
 from simulator.manifest import provenance
 from simulator.results import SWEEP_FILES, ResultSet, write_table
@@ -125,17 +132,15 @@ def _finish(spec, design, points, tasks, store: Store, manifest: dict, plots: bo
     from simulator.experiments.store import atomic_write
 
     context = points[0].context
+    ventures, variables = context.model.venture_ids, list(spec.keep.trajectories)
+    jobs = store.quantile_jobs(tasks, len(design), ventures, variables, context.dates)
+    # A local pool starts on the quantiles now (its map submits at once), while this process
+    # merges the outcomes.
+    quantiles = map_(point_quantiles, jobs)
     outcomes = store.merge_outcomes(tasks, ["point", "venture", *spec.keep.outcomes])
     summary = summarize_points(outcomes, design)
     del outcomes
-    quantiles = store.quantiles(
-        tasks,
-        len(design),
-        context.model.venture_ids,
-        list(spec.keep.trajectories),
-        context.dates,
-        map_,
-    )
+    quantiles = combine_quantiles(quantiles)
     failures = store.failures(tasks)
     manifest["failed"] = len(failures)
     result = ResultSet(
@@ -213,9 +218,26 @@ def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.Data
                          "a sweep may not change the horizon or the ventures (start, end, "
                          f"ventures) between design points [design point {row.point}]")]
             )  # fmt: skip
+        _check_spending(spec, model, doc, row.point)
         key = f"{scenario_hash(scenario)}:{row.point}"
         points[row.point] = Point(PointContext(scenario, model), values, key)
     return design, points
+
+
+def _check_spending(spec: Sweep, model, doc: Document, point: int) -> None:
+    """Spending outcomes and trajectories exist only for a scenario with a spending plan."""
+    if any(v.calls is not None for v in model.ventures):
+        return
+    for field, names in (("outcomes", SPENDING_OUTCOMES), ("trajectories", SPENDING_VARIABLES)):
+        asked = [n for n in getattr(spec.keep, field) if n in names]
+        if asked:
+            mark = doc.mark_for(("keep", field), key=True)
+            raise ScenarioError(
+                [Problem(mark.file, mark.line, mark.col, f"keep.{field}",
+                         f"{', '.join(asked)} need a venture with a spending plan "
+                         f"(ventures.<id>.spending), and the scenario of design point "
+                         f"{point} has none")]
+            )  # fmt: skip
 
 
 def _check_paths(spec: Sweep, base: Document, base_file: Path, doc: Document) -> None:

@@ -190,6 +190,7 @@ def _sweep_outcomes(context: Context, chunk, point: int, parameters: dict, keep)
         ("collapsed", "collapse_date"),
         ("dissolved", "dissolution_date"),
         ("ended", "end_date"),
+        ("cash_out", "cash_out_date"),
     )
     for flag, date in dated:
         if keep is not None and flag in keep:
