@@ -40,9 +40,15 @@ def part_path(parts: Path | str, index: int, what: str) -> Path:
     return Path(parts) / f"{index:08d}.{what}"
 
 
+def temporary_path(path: Path) -> Path:
+    """A hidden name next to `path` for writing it before a rename (stale ones, from a killed
+    sweep, are removed when it is resumed)."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:6]}.tmp")
+
+
 def atomic_write(path: Path, write) -> None:
     """Call write(tmp_path), then rename the temporary file onto `path`."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:6]}.tmp")
+    tmp = temporary_path(path)
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -77,6 +83,8 @@ class Store:
             if previous.get("status") == "complete":
                 return True
             self.parts.mkdir(exist_ok=True)
+            for stale in [*self.dir.glob(".*.tmp"), *self.parts.glob(".*.tmp")]:
+                stale.unlink(missing_ok=True)  # written by the interrupted run
             return False
         check_output_dir(self.dir, force, "--resume to finish an interrupted sweep, ")
         if self.dir.exists():
@@ -119,30 +127,9 @@ class Store:
 
     # --- the merge -----------------------------------------------------------------------
 
-    def merge_outcomes(self, tasks: list[Task], keep: list[str]) -> pd.DataFrame:
-        """All outcome parts, in task order, into one parquet file (one part in memory at a
-        time); returns the `keep` columns of every row, for the per-point summary."""
-        kept: list[pa.Table] = []
-
-        def write(path: Path) -> None:
-            writer = None
-            try:
-                for task in tasks:
-                    with pa.memory_map(str(self._part(task.index, "outcomes.arrow"))) as source:
-                        table = pa.ipc.open_file(source).read_all()
-                    if writer is None:
-                        writer = pq.ParquetWriter(path, table.schema)
-                    writer.write_table(table.cast(writer.schema))
-                    kept.append(table.select([c for c in keep if c in table.column_names]))
-            finally:
-                if writer is not None:
-                    writer.close()
-
-        atomic_write(self.dir / "outcomes.parquet", write)
-        table = pa.concat_tables(kept)
-        kept.clear()
-        # Arrow's buffers are freed as their columns are converted: one copy at the peak.
-        return table.to_pandas(self_destruct=True, split_blocks=True)
+    def merge(self, tasks: list[Task], keep: list[str]) -> OutcomeMerge:
+        """A merge of the outcome parts into outcomes.parquet, fed as the parts arrive."""
+        return OutcomeMerge(self, tasks, keep)
 
     def failures(self, tasks: list[Task]) -> pd.DataFrame:
         frames = [
@@ -182,6 +169,57 @@ def combine_quantiles(frames) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame()
     return pd.concat(sorted(frames, key=lambda f: f["point"].iat[0]), ignore_index=True)
+
+
+class OutcomeMerge:
+    """outcomes.parquet written part by part in task order as the parts arrive, so that the
+    parent of a pool merges while its workers simulate rather than after them (the merge was
+    0.05–0.08 s of a 3 s sweep of 20,000 replications of bench.yaml on two workers, all of
+    it on the critical path). One part is read at a time; the `keep` columns of every row are
+    kept for the per-point summary. Until `finish` the file has a temporary name.
+    """
+
+    def __init__(self, store: Store, tasks: list[Task], keep: list[str]):
+        self.store, self.keep = store, keep
+        self.order = [t.index for t in tasks]
+        self.next = 0  # position in `order` of the next part to append
+        self.ready: set[int] = set()
+        self.path = store.dir / "outcomes.parquet"
+        self.tmp = temporary_path(self.path)
+        self.writer: pq.ParquetWriter | None = None
+        self.kept: list[pa.Table] = []
+
+    def add(self, indices) -> None:
+        """Tasks whose parts are on disk; appends every part whose turn has come."""
+        self.ready.update(indices)
+        while self.next < len(self.order) and self.order[self.next] in self.ready:
+            self._append(self.order[self.next])
+            self.ready.discard(self.order[self.next])
+            self.next += 1
+
+    def _append(self, index: int) -> None:
+        with pa.memory_map(str(self.store._part(index, "outcomes.arrow"))) as source:
+            table = pa.ipc.open_file(source).read_all()
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.tmp, table.schema)
+        self.writer.write_table(table.cast(self.writer.schema))
+        self.kept.append(table.select([c for c in self.keep if c in table.column_names]))
+
+    def finish(self) -> pd.DataFrame:
+        """Rename the file into place; return the kept columns of every row."""
+        if self.next < len(self.order):
+            raise RuntimeError(f"outcome part {self.order[self.next]} was never written")
+        self.writer.close()
+        os.replace(self.tmp, self.path)
+        table = pa.concat_tables(self.kept)
+        self.kept.clear()
+        # Arrow's buffers are freed as their columns are converted: one copy at the peak.
+        return table.to_pandas(self_destruct=True, split_blocks=True)
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 def _quantiles(block: np.ndarray) -> np.ndarray:

@@ -90,19 +90,31 @@ def sweep(
         manifest["executor"], manifest["workers"] = pool.name, pool.workers
         began = time.perf_counter()
         tasks = plan_tasks(len(design), spec.replications, chunk)
-        saved = _run_tasks(spec, points, tasks, store, pool, progress)
-        manifest["seconds"] = round(time.perf_counter() - began, 3)
-        manifest["tasks"] = {"total": len(tasks), "saved_before": saved, "run": len(tasks) - saved}
-        # A local pool's workers see the parts: they compute the per-point quantiles.
-        _finish(
-            spec, design, points, tasks, store, manifest, plots, pool.map if pool.local else map
-        )
+        merge = store.merge(tasks, ["point", "venture", *spec.keep.outcomes])
+        try:
+            saved = _run_tasks(spec, points, tasks, store, pool, progress, merge)
+            manifest["seconds"] = round(time.perf_counter() - began, 3)
+            manifest["tasks"] = {
+                "total": len(tasks), "saved_before": saved, "run": len(tasks) - saved
+            }  # fmt: skip
+            # A local pool's workers see the parts: they compute the per-point quantiles.
+            _finish(
+                spec, design, points, tasks, store, manifest, plots, merge,
+                pool.map if pool.local else map,
+            )  # fmt: skip
+        except BaseException:
+            merge.abort()
+            raise
     return ResultSet.load(out, skip=() if load else ("outcomes",))
 
 
-def _run_tasks(spec: Sweep, points: dict, tasks: list, store: Store, pool, progress: bool) -> int:
-    """Run the tasks not yet saved; return how many were already saved (resumed from)."""
+def _run_tasks(
+    spec: Sweep, points: dict, tasks: list, store: Store, pool, progress: bool, merge
+) -> int:
+    """Run the tasks not yet saved, feeding `merge` as their parts land; return how many were
+    already saved (resumed from)."""
     done = store.done()
+    merge.add(done)
     todo = [t for t in tasks if t.index not in done]
     total = len(points) * spec.replications
     works = (
@@ -121,11 +133,14 @@ def _run_tasks(spec: Sweep, points: dict, tasks: list, store: Store, pool, progr
         for result in pool.map(run_task, works):
             if not result.saved:
                 store.write(result)
+            merge.add([result.task.index])
             bar.update(result.task.replications)
     return len(tasks) - len(todo)
 
 
-def _finish(spec, design, points, tasks, store: Store, manifest: dict, plots: bool, map_) -> None:
+def _finish(
+    spec, design, points, tasks, store: Store, manifest: dict, plots: bool, merge, map_
+) -> None:
     """Merge the parts into the final tables, draw the plots, mark the sweep complete."""
     from simulator.analysis.points import summarize_points
     from simulator.analysis.sensitivity import sensitivity
@@ -135,9 +150,9 @@ def _finish(spec, design, points, tasks, store: Store, manifest: dict, plots: bo
     ventures, variables = context.model.venture_ids, list(spec.keep.trajectories)
     jobs = store.quantile_jobs(tasks, len(design), ventures, variables, context.dates)
     # A local pool starts on the quantiles now (its map submits at once), while this process
-    # merges the outcomes.
+    # finishes the merge of the outcomes.
     quantiles = map_(point_quantiles, jobs)
-    outcomes = store.merge_outcomes(tasks, ["point", "venture", *spec.keep.outcomes])
+    outcomes = merge.finish()
     summary = summarize_points(outcomes, design)
     del outcomes
     quantiles = combine_quantiles(quantiles)
