@@ -11,9 +11,9 @@ Measures, in one run so that the ratios compare like with like:
                         counts the pool's start too
   peak_rss_mib          peak resident memory, summed over the sweep's processes, of a
                         1,000,000-replication sweep (target < 1024 MiB; skip with --no-memory)
-Each of --rounds rounds measures the first three back to back; the figures are medians over
-the rounds of the ratios within a round (the machine is shared: its load changes from minute
-to minute). The load average before the run is printed too.
+Each of --rounds rounds measures the first three back to back (the pool first in every other
+round); the figures are medians over the rounds of the ratios within a round (the machine is
+shared: its speed changes from minute to minute). The load average before the run is printed.
 The last line printed is a JSON object with these figures.
 Usage: python bench/sweep.py [--replications N] [--points K] [--rounds R] [--no-memory]
 """
@@ -103,7 +103,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--replications", type=int, default=20000, help="total, over all points")
     ap.add_argument("--points", type=int, default=10)
-    ap.add_argument("--rounds", type=int, default=3, help="engine/serial/processes rounds")
+    ap.add_argument("--rounds", type=int, default=5, help="engine/serial/processes rounds")
     ap.add_argument("--no-memory", action="store_true", help="skip the 1,000,000-run sweep")
     args = ap.parse_args()
     per_point = args.replications // args.points
@@ -121,12 +121,17 @@ def main() -> None:
         started = time.perf_counter() - t0
         rounds = []  # (engine, serial, processes) seconds, measured back to back
         try:
-            for _ in range(args.rounds):
+            for k in range(args.rounds):
+                # Every other round runs the pool first: a drift of the shared host's speed
+                # within a round then favours neither side.
+                processes = timed_sweep(path, tmp / "processes", pool) if k % 2 else None
                 undo = one_core()
                 engine = engine_loop(path)
                 serial = timed_sweep(path, tmp / "serial", "serial")
                 undo()
-                rounds.append((engine, serial, timed_sweep(path, tmp / "processes", pool)))
+                if processes is None:
+                    processes = timed_sweep(path, tmp / "processes", pool)
+                rounds.append((engine, serial, processes))
         finally:
             pool.close()
         # Each ratio is taken within its round, then the median over rounds: the machine is
