@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.dates as mdates
@@ -13,7 +14,9 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 
 EVENT_STYLE = {"departure": ("tab:red", "leaves"), "join": ("tab:green", "joins"),
                "collapse": ("black", "collapse"), "raise": ("tab:blue", "raises"),
-               "top_up": ("tab:blue", "tops up")}  # fmt: skip
+               "top_up": ("tab:blue", "tops up"), "buyout": ("tab:purple", "buys out"),
+               "absorbed": ("tab:purple", "absorbs it"), "split": ("black", "split"),
+               "dissolution": ("black", "dissolved")}  # fmt: skip
 _LABEL_BOX = {"boxstyle": "square,pad=0.1", "fc": "white", "alpha": 0.75, "lw": 0}
 
 
@@ -130,23 +133,36 @@ def _cash(results, venture: str, ax) -> None:
 
 
 def _mark_events(results, venture, ax) -> None:
-    """One dashed line and one label per month and kind of event: two members leaving in the
-    same month share a label instead of printing one over the other."""
+    """One dashed line and one label per month: the month's events, a line per kind ("French
+    State, Thales leave" / "Orange buys out"), instead of labels printed over one another."""
     ev = results.events
     ev = ev[(ev["venture"] == venture) & ev["type"].isin(EVENT_STYLE)]
+    # A split's own line (no partner) marks it; its per-member lines would crowd the panel.
+    ev = ev[(ev["type"] != "split") | (ev["partner"] == "")]
     top = ax.get_ylim()[1]
-    for (date, kind), group in ev.groupby(["date", "type"], sort=True):
-        color, verb = EVENT_STYLE[kind]
+    for date, month in ev.groupby("date", sort=True):
+        kinds = list(dict.fromkeys(month["type"]))  # in the order they happened
+        color = EVENT_STYLE[kinds[0]][0]
         ax.axvline(date, color=color, ls="--", lw=1)
-        names = [
-            (_label(results, "partners", e.partner) if e.partner else e.venture)
-            + (f" ({e.amount:,.0f})" if e.amount else "")
-            for e in group.itertuples()
-        ]
-        text = f"{', '.join(names)} {verb if len(names) == 1 else _plural(verb)}"
+        # One line per kind, folded: a rotated label longer than the panel is tall would
+        # spill out of it.
+        text = "\n".join(
+            textwrap.fill(_describe(results, month[month["type"] == kind], kind), 40)
+            for kind in kinds
+        )
         # A light box keeps the label readable where it crosses the coloured stack.
         ax.annotate(text, (date, top * 0.97), rotation=90, va="top", ha="right",
                     fontsize=8, color=color, bbox=_LABEL_BOX)  # fmt: skip
+
+
+def _describe(results, group, kind: str) -> str:
+    verb = EVENT_STYLE[kind][1]
+    names = [
+        (_label(results, "partners", e.partner) if e.partner else "venture")
+        + (f" ({e.amount:,.0f})" if e.amount else "")
+        for e in group.itertuples()
+    ]
+    return f"{', '.join(names)} {verb if len(names) == 1 else _plural(verb)}"
 
 
 def _plural(verb: str) -> str:
