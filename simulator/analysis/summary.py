@@ -15,7 +15,8 @@ def summarize(results) -> pd.DataFrame:
     rows = []
     for venture, g in o.groupby("venture", observed=True, sort=False):
         row = {"venture": venture, "replications": len(g)}
-        for col in COLUMNS:
+        spending = ["spent_final", "cash_final"] if "cash_out" in g else []  # model.md §9.5
+        for col in COLUMNS + spending:
             values = g[col].astype(float)
             row[f"{col}_mean"] = values.mean()
             row[f"{col}_p5"] = values.quantile(0.05)
@@ -27,12 +28,7 @@ def summarize(results) -> pd.DataFrame:
         if "ended" in g:  # the other ways of ending (model.md §9.2, §9.3)
             row["split_probability"] = (g["ended"] == "split").mean()
             row["absorption_probability"] = (g["ended"] == "absorbed").mean()
-        if "cash_out" in g:  # a spending plan (model.md §9.5)
-            for col in ("spent_final", "cash_final"):
-                values = g[col].astype(float)
-                row[f"{col}_mean"] = values.mean()
-                row[f"{col}_p5"] = values.quantile(0.05)
-                row[f"{col}_p95"] = values.quantile(0.95)
+        if spending:
             row["cash_out_probability"] = g["cash_out"].astype(bool).mean()
         rows.append(row)
     return pd.DataFrame(rows)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.engine.draws import draw
+from simulator.engine.exits import pro_rata
 
 CALL = 0.25  # time within a month (model.md §11): the month's payments are final
 _EPS = 1e-9
@@ -156,10 +157,5 @@ class Calls:
         forfeit = penalty * exits.stake(v, q, month + 1)  # month's payments included
         if forfeit <= _EPS:
             return
-        held = [max(exits.stake(v, r, month + 1), 0.0) for r in payers]
-        total = sum(held)
-        if total > _EPS:
-            buyers = [(r, h / total) for r, h in zip(payers, held, strict=True) if h > 0]
-        else:
-            buyers = [(r, 1.0 / len(payers)) for r in payers]
+        buyers = pro_rata({r: exits.stake(v, r, month + 1) for r in payers})
         exits.transfer(q, v, month, buyers, forfeit, 0.0, f"price 0 (penalty {penalty:g})")

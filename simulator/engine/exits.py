@@ -92,16 +92,22 @@ class Exits:
         held = rep.holdings(v, month, rep._match_committed(v))
         if spec.stake == "buyer":
             return [(spec.buyer, 1.0)] if spec.buyer in held else []
-        if not held:
-            return []
-        held = {q: max(h, 0.0) for q, h in held.items()}
-        total = sum(held.values())
-        if total <= _EPS:  # nobody holds capital: equal parts
-            return [(q, 1.0 / len(held)) for q in held]
-        return [(q, h / total) for q, h in held.items() if h > 0]
+        return pro_rata(held)
 
     def _flow(self, flow: int, v: int, p: int, month: int, amount: float) -> None:
         self.records.append((flow, v, p, month, amount))
+
+
+def pro_rata(held: dict[int, float]) -> list[tuple[int, float]]:
+    """(member, fraction) in proportion to what each holds (negative counts as 0), fractions
+    summing to 1; equal parts when nobody holds anything; empty without members."""
+    if not held:
+        return []
+    held = {q: max(h, 0.0) for q, h in held.items()}
+    total = sum(held.values())
+    if total <= _EPS:
+        return [(q, 1.0 / len(held)) for q in held]
+    return [(q, h / total) for q, h in held.items() if h > 0]
 
 
 def buyout(rep, v: int, spec) -> None:
