@@ -21,11 +21,21 @@ def parameter_label(key: str, value) -> str:
 
 
 def summarize_points(outcomes: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
-    """One row per (point, venture): replications, P(collapse), mean, std and 5/50/95 % of each
-    outcome (quantiles interpolated linearly, as numpy's default).
+    """One row per (point, venture): the design's parameter columns, then `point_statistics`."""
+    return with_design(point_statistics(outcomes), design)
 
-    The design's parameter columns come first, so the table reads on its own. Vectorised
-    over groups (one sort per column), as a sweep may have tens of thousands of points.
+
+def with_design(statistics: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
+    """The design's parameter columns first, so the table reads on its own."""
+    return design.merge(statistics, on="point", how="right")
+
+
+def point_statistics(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """One row per (point, venture), by point then venture: replications, P(collapse), mean,
+    std and 5/50/95 % of each outcome (quantiles interpolated linearly, as numpy's default).
+
+    Vectorised over groups (one sort per column), as a table may hold many points; a sweep
+    calls it once per point, in its workers, and concatenates.
     """
     venture = outcomes["venture"].astype(str).to_numpy()
     names, codes = np.unique(venture, return_inverse=True)
@@ -44,7 +54,7 @@ def summarize_points(outcomes: pd.DataFrame, design: pd.DataFrame) -> pd.DataFra
     for column in NUMERIC_OUTCOMES:
         if column in outcomes:
             table.update(_moments(column, outcomes[column].to_numpy(float), group, size))
-    return design.merge(pd.DataFrame(table), on="point", how="right")
+    return pd.DataFrame(table)
 
 
 def _moments(name: str, values: np.ndarray, group: np.ndarray, size: np.ndarray) -> dict:

@@ -19,14 +19,17 @@ import json
 import os
 import shutil
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from simulator.analysis.points import point_statistics
 from simulator.errors import OutputExistsError
 from simulator.experiments.tasks import Task, TaskResult
 from simulator.results import check_output_dir
@@ -127,9 +130,9 @@ class Store:
 
     # --- the merge -----------------------------------------------------------------------
 
-    def merge(self, tasks: list[Task], keep: list[str]) -> OutcomeMerge:
+    def merge(self, tasks: list[Task]) -> OutcomeMerge:
         """A merge of the outcome parts into outcomes.parquet, fed as the parts arrive."""
-        return OutcomeMerge(self, tasks, keep)
+        return OutcomeMerge(self, tasks)
 
     def failures(self, tasks: list[Task]) -> pd.DataFrame:
         frames = [
@@ -143,51 +146,91 @@ class Store:
             else pd.DataFrame(columns=FAILURE_COLUMNS)
         )
 
-    def quantile_jobs(
-        self, tasks: list[Task], points: int, ventures: list[str], variables: list[str], dates
-    ) -> list[QuantileJob]:
-        """One job per design point: the monthly mean and exact quantiles of its venture
-        totals, read from the parts of the tasks that hold it (`point_quantiles`). A local
-        pool's workers can run them: they see the parts on the shared disk."""
+    def point_jobs(
+        self, tasks: list[Task], points: int, outcomes: list[str], variables: list[str], context
+    ) -> PointJobs:
+        """One job per design point: the statistics of its `outcomes` columns and the monthly
+        mean and exact quantiles of its venture totals, from the parts of the tasks that hold
+        it (`point_results`). A local pool's workers can run them: they see the parts on the
+        shared disk."""
         by_point: dict[int, dict[int, None]] = {}
         for t in tasks:
             for seg in t.segments:
                 by_point.setdefault(seg.point, {})[t.index] = None
-        return [
-            QuantileJob(str(self.parts), point, tuple(by_point[point]), ventures, variables, dates)
+        jobs = {
+            point: PointJob(str(self.parts), point, tuple(by_point[point]), tuple(outcomes),
+                            context.model.venture_ids, variables, context.dates)
             for point in range(points)
             if point in by_point
-        ]
+        }  # fmt: skip
+        return PointJobs(jobs, tasks)
 
     def remove_parts(self) -> None:
         shutil.rmtree(self.parts, ignore_errors=True)
 
 
-def combine_quantiles(frames) -> pd.DataFrame:
-    """The per-point quantile tables (in any order) as one table, by point."""
-    frames = [f for f in frames if f is not None]
-    if not frames:
-        return pd.DataFrame()
-    return pd.concat(sorted(frames, key=lambda f: f["point"].iat[0]), ignore_index=True)
+class PointJobs:
+    """The per-point jobs of a sweep: each is ready once all the tasks holding its point are
+    saved; their results are gathered here, in whatever order they finish."""
+
+    def __init__(self, jobs: dict[int, PointJob], tasks: list[Task]):
+        self.jobs = jobs
+        self.waiting = {point: set(job.tasks) for point, job in jobs.items()}
+        self.segments = {t.index: t.segments for t in tasks}
+        self.ready: deque[PointJob] = deque()
+        self.results: dict[int, PointResult] = {}
+
+    def saved(self, indices) -> None:
+        """These tasks' parts are on disk: queue the jobs of the points now complete."""
+        for index in indices:
+            for seg in self.segments[index]:
+                waiting = self.waiting[seg.point]
+                if index in waiting:
+                    waiting.discard(index)
+                    if not waiting:
+                        self.ready.append(self.jobs[seg.point])
+
+    def take_ready(self):
+        while self.ready:
+            yield self.ready.popleft()
+
+    def add(self, result: PointResult) -> None:
+        self.results[result.point] = result
+
+    def remaining(self) -> list[PointJob]:
+        """The jobs not run yet (after the tasks: every point's tasks are saved)."""
+        return [job for point, job in self.jobs.items() if point not in self.results]
+
+    def combine(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(statistics, quantiles) of every point, as two tables by point."""
+        results = [self.results[p] for p in sorted(self.results)]
+        statistics = [r.statistics for r in results if len(r.statistics)]
+        quantiles = [r.quantiles for r in results if r.quantiles is not None]
+        if not statistics:
+            statistics = [point_statistics(pd.DataFrame({"point": [], "venture": []}))]
+        return (
+            pd.concat(statistics, ignore_index=True),
+            pd.concat(quantiles, ignore_index=True) if quantiles else pd.DataFrame(),
+        )
 
 
 class OutcomeMerge:
     """outcomes.parquet written part by part in task order as the parts arrive, so that the
     parent of a pool merges while its workers simulate rather than after them (the merge was
     0.05–0.08 s of a 3 s sweep of 20,000 replications of bench.yaml on two workers, all of
-    it on the critical path). One part is read at a time; the `keep` columns of every row are
-    kept for the per-point summary. Until `finish` the file has a temporary name.
+    it on the critical path). One part is read at a time and nothing is kept: the per-point
+    statistics are computed from the parts (`point_results`). Until `finish` the file has a
+    temporary name.
     """
 
-    def __init__(self, store: Store, tasks: list[Task], keep: list[str]):
-        self.store, self.keep = store, keep
+    def __init__(self, store: Store, tasks: list[Task]):
+        self.store = store
         self.order = [t.index for t in tasks]
         self.next = 0  # position in `order` of the next part to append
         self.ready: set[int] = set()
         self.path = store.dir / "outcomes.parquet"
         self.tmp = temporary_path(self.path)
         self.writer: pq.ParquetWriter | None = None
-        self.kept: list[pa.Table] = []
 
     def add(self, indices) -> None:
         """Tasks whose parts are on disk; appends every part whose turn has come."""
@@ -203,18 +246,13 @@ class OutcomeMerge:
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.tmp, table.schema)
         self.writer.write_table(table.cast(self.writer.schema))
-        self.kept.append(table.select([c for c in self.keep if c in table.column_names]))
 
-    def finish(self) -> pd.DataFrame:
-        """Rename the file into place; return the kept columns of every row."""
+    def finish(self) -> None:
+        """Rename the file into place."""
         if self.next < len(self.order):
             raise RuntimeError(f"outcome part {self.order[self.next]} was never written")
         self.writer.close()
         os.replace(self.tmp, self.path)
-        table = pa.concat_tables(self.kept)
-        self.kept.clear()
-        # Arrow's buffers are freed as their columns are converted: one copy at the peak.
-        return table.to_pandas(self_destruct=True, split_blocks=True)
 
     def abort(self) -> None:
         if self.writer is not None:
@@ -245,29 +283,47 @@ def _save_npy(path: Path, array) -> None:
 
 
 @dataclass(frozen=True)
-class QuantileJob:
-    """The quantiles of one design point, from the parts of the tasks that hold it."""
+class PointJob:
+    """The statistics and quantiles of one design point, from the parts of the tasks that
+    hold it."""
 
     parts: str
     point: int
     tasks: tuple[int, ...]
+    outcomes: tuple[str, ...]  # columns for point_statistics, "point" and "venture" first
     ventures: list[str]
     variables: list[str]
     dates: pd.DatetimeIndex
 
 
-def point_quantiles(job: QuantileJob) -> pd.DataFrame | None:
-    """The point's totals are read memory-mapped, a block of months at a time, so a point with
-    a million replications needs ~64 MiB."""
-    arrays = []
+@dataclass
+class PointResult:
+    point: int
+    statistics: pd.DataFrame  # point_statistics of its outcome rows
+    quantiles: pd.DataFrame | None  # None: no totals (every replication failed)
+
+
+def point_results(job: PointJob) -> PointResult:
+    """Only the point's rows are read: its outcome columns,
+    and its totals memory-mapped a block of months at a time, so a point with a million
+    replications needs ~64 MiB for its quantiles."""
+    outcomes, arrays = [], []
     for index in job.tasks:
+        with pa.memory_map(str(part_path(job.parts, index, "outcomes.arrow"))) as source:
+            table = pa.ipc.open_file(source).read_all()
+            names = set(table.column_names)
+            table = table.select([c for c in job.outcomes if c in names])
+            outcomes.append(table.filter(pc.equal(table["point"], job.point)))
         rows = np.load(part_path(job.parts, index, "rows.npy")) == job.point
         if rows.any():
             totals = np.load(part_path(job.parts, index, "totals.npy"), mmap_mode="r")
             arrays.append((totals, rows))
+    table = pa.concat_tables(outcomes, promote_options="default")
+    statistics = point_statistics(table.to_pandas())
     if not arrays:
-        return None
-    return _point_quantiles(job.point, arrays, job.ventures, job.variables, job.dates)
+        return PointResult(job.point, statistics, None)
+    quantiles = _point_quantiles(job.point, arrays, job.ventures, job.variables, job.dates)
+    return PointResult(job.point, statistics, quantiles)
 
 
 def _point_quantiles(point, arrays, ventures, variables, dates) -> pd.DataFrame:

@@ -27,8 +27,8 @@ from simulator.experiments.spec import (
     load_sweep,
     sweep_hash,
 )
-from simulator.experiments.store import Store, combine_quantiles, point_quantiles
-from simulator.experiments.tasks import CHUNK, Point, Work, plan_tasks, run_task
+from simulator.experiments.store import PointJob, PointJobs, PointResult, Store, point_results
+from simulator.experiments.tasks import CHUNK, Point, TaskResult, Work, plan_tasks, run_task
 from simulator.manifest import provenance
 from simulator.results import SWEEP_FILES, ResultSet, write_table
 from simulator.scenario.compose import resolve, set_path
@@ -90,16 +90,19 @@ def sweep(
         manifest["executor"], manifest["workers"] = pool.name, pool.workers
         began = time.perf_counter()
         tasks = plan_tasks(len(design), spec.replications, chunk)
-        merge = store.merge(tasks, ["point", "venture", *spec.keep.outcomes])
+        merge = store.merge(tasks)
+        outcomes = ["point", "venture", *spec.keep.outcomes]
+        variables = list(spec.keep.trajectories)
+        finishing = store.point_jobs(tasks, len(design), outcomes, variables, first)
         try:
-            saved = _run_tasks(spec, points, tasks, store, pool, progress, merge)
+            saved = _run_tasks(spec, points, tasks, store, pool, progress, merge, finishing)
             manifest["seconds"] = round(time.perf_counter() - began, 3)
             manifest["tasks"] = {
                 "total": len(tasks), "saved_before": saved, "run": len(tasks) - saved
             }  # fmt: skip
-            # A local pool's workers see the parts: they compute the per-point quantiles.
+            # A local pool's workers see the parts: they compute the last points' statistics.
             _finish(
-                spec, design, points, tasks, store, manifest, plots, merge,
+                spec, design, points, tasks, store, manifest, plots, merge, finishing,
                 pool.map if pool.local else map,
             )  # fmt: skip
         except BaseException:
@@ -109,12 +112,22 @@ def sweep(
 
 
 def _run_tasks(
-    spec: Sweep, points: dict, tasks: list, store: Store, pool, progress: bool, merge
+    spec: Sweep,
+    points: dict,
+    tasks: list,
+    store: Store,
+    pool,
+    progress: bool,
+    merge,
+    finishing: PointJobs,
 ) -> int:
-    """Run the tasks not yet saved, feeding `merge` as their parts land; return how many were
-    already saved (resumed from)."""
+    """Run the tasks not yet saved, feeding `merge` as their parts land, and, on a local pool,
+    each point's statistics as soon as its tasks are saved (between the tasks: the end of the
+    sweep then waits only for the last points'); return how many tasks were already saved
+    (resumed from)."""
     done = store.done()
     merge.add(done)
+    finishing.saved(done)
     todo = [t for t in tasks if t.index not in done]
     total = len(points) * spec.replications
     works = (
@@ -128,34 +141,50 @@ def _run_tasks(
         )
         for t in todo
     )
+
+    def items():
+        for work in works:
+            if pool.local:
+                yield from finishing.take_ready()
+            yield work
+
     initial = total - sum(t.replications for t in todo)
     with progress_bar(total, spec.name, enabled=progress, initial=initial) as bar:
-        for result in pool.map(run_task, works):
+        for result in pool.map(_run, items()):
+            if isinstance(result, PointResult):
+                finishing.add(result)
+                continue
             if not result.saved:
                 store.write(result)
             merge.add([result.task.index])
+            finishing.saved([result.task.index])
             bar.update(result.task.replications)
     return len(tasks) - len(todo)
 
 
+def _run(item: Work | PointJob) -> TaskResult | PointResult:
+    """What a pool runs: a task, or the statistics of a point whose tasks are all saved."""
+    return point_results(item) if isinstance(item, PointJob) else run_task(item)
+
+
 def _finish(
-    spec, design, points, tasks, store: Store, manifest: dict, plots: bool, merge, map_
-) -> None:
+    spec, design, points, tasks, store: Store, manifest: dict, plots: bool, merge,
+    finishing: PointJobs, map_,
+) -> None:  # fmt: skip
     """Merge the parts into the final tables, draw the plots, mark the sweep complete."""
-    from simulator.analysis.points import summarize_points
+    from simulator.analysis.points import with_design
     from simulator.analysis.sensitivity import sensitivity
     from simulator.experiments.store import atomic_write
 
     context = points[0].context
-    ventures, variables = context.model.venture_ids, list(spec.keep.trajectories)
-    jobs = store.quantile_jobs(tasks, len(design), ventures, variables, context.dates)
-    # A local pool starts on the quantiles now (its map submits at once), while this process
-    # finishes the merge of the outcomes.
-    quantiles = map_(point_quantiles, jobs)
-    outcomes = merge.finish()
-    summary = summarize_points(outcomes, design)
-    del outcomes
-    quantiles = combine_quantiles(quantiles)
+    # A local pool starts on the points left now (its map submits at once), while this
+    # process finishes the merge of the outcomes.
+    last = map_(point_results, finishing.remaining())
+    merge.finish()
+    for result in last:
+        finishing.add(result)
+    statistics, quantiles = finishing.combine()
+    summary = with_design(statistics, design)
     failures = store.failures(tasks)
     manifest["failed"] = len(failures)
     result = ResultSet(
