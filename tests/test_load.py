@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from simulator.errors import ScenarioError
+from simulator.scenario import yamlio
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.load import load_scenario, scenario_hash
 from simulator.scenario.types import month_label, parse_month
@@ -253,3 +255,22 @@ def test_hash_is_stable_and_sensitive(base: Path):
     assert scenario_hash(a) == scenario_hash(b)
     c = load_scenario(base, overrides=["partners.state.pledge=101"])
     assert scenario_hash(c) != scenario_hash(a)
+
+
+YAML_FILES = sorted({*ROOT.glob("scenarios/**/*.yaml"), *ROOT.glob("tests/**/*.yaml")})
+
+
+@pytest.mark.skipif(len(yamlio._LOADERS) < 2, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_libyaml_and_pure_python_parsers_agree(path):
+    """Every file reads the same (values, value and key marks) with libyaml's parser as with
+    PyYAML's own, or both reject it: the fast parser changes nothing a user can see."""
+    text = path.read_text(encoding="utf-8")
+    results = []
+    for loader in yamlio._LOADERS:
+        try:
+            doc = yamlio._parse(text, str(path), loader)
+            results.append((doc.data, doc.marks, doc.key_marks))
+        except (yaml.YAMLError, ScenarioError):  # the fast one raises yaml's, the last ours
+            results.append("rejected")
+    assert results[0] == results[1]

@@ -2,7 +2,9 @@
 
 Documents are composed with PyYAML's SafeLoader (no Python tags) and turned into
 plain dicts/lists by hand, so each key path gets a (file, line, column) mark that
-error messages can point to.
+error messages can point to. libyaml's parser composes them when PyYAML has it (a
+sweep's base scenario: 1.5 ms against 18 ms); a document it rejects is parsed again
+by the pure-Python parser, whose error messages are the ones users see.
 """
 
 from __future__ import annotations
@@ -40,6 +42,16 @@ _Loader.add_implicit_resolver(
 )
 _FLOAT = re.compile(r"^[-+]?(?:\d[\d_]*)?(?:\.\d*)?[eE][-+]?\d+$")
 _Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+
+if yaml.__with_libyaml__:
+
+    class _FastLoader(yaml.CSafeLoader):
+        """libyaml's parser with _Loader's resolvers (resolving runs in Python)."""
+
+    _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _LOADERS = (_FastLoader, _Loader)
+else:  # pragma: no cover - PyYAML built without libyaml
+    _LOADERS = (_Loader,)
 
 
 def format_path(path: KeyPath) -> str:
@@ -109,7 +121,16 @@ class Document:
 
 def parse_text(text: str, file: str) -> Document:
     """Parse one YAML document; raise ScenarioError with the position of any syntax error."""
-    loader = _Loader(text)
+    for loader_class in _LOADERS[:-1]:
+        try:
+            return _parse(text, file, loader_class)
+        except (yaml.YAMLError, ScenarioError):
+            pass  # reported by the last parser, with its messages
+    return _parse(text, file, _LOADERS[-1])
+
+
+def _parse(text: str, file: str, loader_class) -> Document:
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -119,11 +140,15 @@ def parse_text(text: str, file: str) -> Document:
         problems: list[Problem] = []
         data = _convert(node, loader, file, (), marks, key_marks, problems)
     except yaml.MarkedYAMLError as exc:
+        if loader_class is not _Loader:
+            raise
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         what = _syntax_message(exc)
         raise ScenarioError([Problem(file, line, col, "", f"malformed YAML: {what}")]) from None
     except yaml.YAMLError as exc:
+        if loader_class is not _Loader:
+            raise
         raise ScenarioError([Problem(file, 0, 0, "", f"malformed YAML: {exc}")]) from None
     finally:
         loader.dispose()
