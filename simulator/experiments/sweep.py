@@ -214,8 +214,8 @@ def _finish(
 class PointContext(Context):
     """A Context that also remembers what the sweep's manifest needs from the scenario."""
 
-    def __init__(self, scenario, model):
-        super().__init__(scenario, model)
+    def __init__(self, scenario, model, shared: dict):
+        super().__init__(scenario, model, shared)
         self.scenario_name = scenario.name
         self.unit = scenario.unit
         self.base_hash = scenario_hash(scenario)
@@ -237,7 +237,7 @@ def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.Data
     for column in design.columns[1:]:
         if design[column].dtype == object:  # mixed lists of values: keep one type per column
             design[column] = design[column].astype(str)
-    points, reference = {}, None
+    points, reference, shared = {}, None, {}
     for row in design.itertuples(index=False):
         values = dict(zip(design.columns[1:], row[1:], strict=True))
         point_doc = Document(copy.deepcopy(base.data), dict(base.marks), dict(base.key_marks))
@@ -264,7 +264,7 @@ def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.Data
             )  # fmt: skip
         _check_spending(spec, model, doc, row.point)
         key = f"{scenario_hash(scenario)}:{row.point}"
-        points[row.point] = Point(PointContext(scenario, model), values, key)
+        points[row.point] = Point(PointContext(scenario, model, shared), values, key)
     return design, points
 
 
