@@ -13,10 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_cli import PROBLEM_LINE, bad_input, consim, ok
 
 import simulator
 from simulator.engine import replication
+from simulator.experiments.tasks import TAIL, plan_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
 ATOS = ROOT / "scenarios" / "atos_joins.yaml"
@@ -171,6 +174,32 @@ def test_refuses_a_non_empty_directory_and_resume_of_another_sweep(tmp_path):
     assert "cannot resume: these results come from a different sweep" in line
 
 
+def test_resume_refuses_parts_cut_by_another_plan(tmp_path):
+    """Parts are numbered by task: resuming onto another cutting would mix replications."""
+    path = write_sweep(tmp_path, GRID)
+    ok(consim("sweep", path, "--executor", "serial", "--no-plots", cwd=tmp_path))
+    manifest_file = tmp_path / "results" / "s" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest.update(status="running", plan="0123456789abcdef")  # as an older consim wrote
+    manifest_file.write_text(json.dumps(manifest))
+    (line,) = bad_input(consim("sweep", path, "--resume", cwd=tmp_path))
+    assert "cannot resume" in line and "cut it into tasks" in line
+
+
+@settings(max_examples=200, deadline=None)
+@given(points=st.integers(1, 6), replications=st.integers(1, 900), chunk=st.integers(1, 600))
+def test_the_task_plan_covers_every_replication_once_in_order(points, replications, chunk):
+    tasks = plan_tasks(points, replications, chunk)
+    covered = [(s.point, s.first + i) for t in tasks for s in t.segments for i in range(s.count)]
+    assert covered == [(p, r) for p in range(points) for r in range(replications)]
+    sizes = [t.replications for t in tasks]
+    assert [t.index for t in tasks] == list(range(len(tasks)))
+    assert all(0 < size <= chunk for size in sizes)
+    tail = [chunk // d for d in TAIL if chunk // d > 0]
+    if tail and points * replications >= chunk + sum(tail):  # the end: small tasks
+        assert sizes[-len(tail) :] == tail[::-1] and max(sizes) == chunk
+
+
 # --- failures and interruptions ------------------------------------------------------------
 
 
@@ -221,7 +250,7 @@ def test_killed_sweep_resumes_to_the_same_result(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     saved = len(list(parts.glob("*.outcomes.arrow")))
-    assert 3 <= saved < 32
+    assert 3 <= saved < 37  # 16,000 replications: 126, 30 × 500, 250, 250, 125, 125, 62, 62
     assert not (tmp_path / "k" / "outcomes.parquet").exists()
 
     ok(consim("sweep", path, "--out", "k", "--resume", "--no-plots", cwd=tmp_path, timeout=300))
@@ -229,7 +258,7 @@ def test_killed_sweep_resumes_to_the_same_result(tmp_path):
               cwd=tmp_path, timeout=300))  # fmt: skip
     manifest = json.loads((tmp_path / "k" / "manifest.json").read_text())
     assert manifest["status"] == "complete"
-    assert manifest["tasks"] == {"total": 32, "saved_before": saved, "run": 32 - saved}
+    assert manifest["tasks"] == {"total": 37, "saved_before": saved, "run": 37 - saved}
     for name in ("outcomes.parquet", "quantiles.parquet"):
         resumed, whole = (pd.read_parquet(tmp_path / d / name) for d in ("k", "whole"))
         pd.testing.assert_frame_equal(resumed, whole)

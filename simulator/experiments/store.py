@@ -75,13 +75,12 @@ class Store:
         if resume:
             if previous is None:
                 raise OutputExistsError(f"{self.dir}: nothing to resume (no manifest.json)")
-            if previous.get("sweep_hash") != manifest["sweep_hash"] or previous.get(
-                "chunk"
-            ) != manifest.get("chunk"):
+            if any(previous.get(k) != manifest.get(k) for k in ("sweep_hash", "chunk", "plan")):
                 raise OutputExistsError(
                     f"{self.dir}: cannot resume: these results come from a different sweep "
-                    "(the sweep file, its base scenario or the chunk size changed); "
-                    "use another --out, or --force to start again"
+                    "(the sweep file, its base scenario, the chunk size or the version of "
+                    "consim that cut it into tasks changed); use another --out, or --force "
+                    "to start again"
                 )
             if previous.get("status") == "complete":
                 return True

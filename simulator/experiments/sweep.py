@@ -28,7 +28,15 @@ from simulator.experiments.spec import (
     sweep_hash,
 )
 from simulator.experiments.store import PointJob, PointJobs, PointResult, Store, point_results
-from simulator.experiments.tasks import CHUNK, Point, TaskResult, Work, plan_tasks, run_task
+from simulator.experiments.tasks import (
+    CHUNK,
+    Point,
+    TaskResult,
+    Work,
+    plan_digest,
+    plan_tasks,
+    run_task,
+)
 from simulator.manifest import provenance
 from simulator.results import SWEEP_FILES, ResultSet, write_table
 from simulator.scenario.compose import resolve, set_path
@@ -60,6 +68,7 @@ def sweep(
     out = Path(out) if out is not None else Path("results") / spec.name
     design, points = design_points(spec, sweep_file, doc)
     first = points[0].context
+    tasks = plan_tasks(len(design), spec.replications, chunk)
     manifest = {
         "kind": "sweep",
         "sweep": spec.name,
@@ -77,6 +86,7 @@ def sweep(
         "stochastic": True,
         "market_reference": first.market_reference,
         "chunk": chunk,
+        "plan": plan_digest(tasks),
         "sweep_hash": sweep_hash(spec, first.base_hash),
         "resolved_sweep": spec.model_dump(mode="json"),
         "status": "running",
@@ -89,7 +99,6 @@ def sweep(
             return ResultSet.load(out, skip=() if load else ("outcomes",))  # already complete
         manifest["executor"], manifest["workers"] = pool.name, pool.workers
         began = time.perf_counter()
-        tasks = plan_tasks(len(design), spec.replications, chunk)
         merge = store.merge(tasks)
         outcomes = ["point", "venture", *spec.keep.outcomes]
         variables = list(spec.keep.trajectories)

@@ -7,6 +7,7 @@ not depend on how the work is cut into tasks or which executor runs them.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -50,27 +51,50 @@ class Task:
         return sum(s.count for s in self.segments)
 
 
+# The last tasks are smaller, so that the workers finish together: with tasks of `chunk`
+# to the end, one of two workers idled for half a task on average at the end of a sweep
+# (11–125 ms measured for 500 replications of bench.yaml, up to 5 % of a 2 s sweep).
+TAIL = (8, 8, 4, 4, 2, 2)  # from the end: two tasks of chunk/8, two of chunk/4, two of /2
+
+
+def task_sizes(total: int, chunk: int = CHUNK) -> list[int]:
+    """How many replications each task runs, in order: `chunk`, then the smaller TAIL tasks;
+    the first task takes what is left over."""
+    sizes = []
+    for size in (*(chunk // d for d in TAIL), *([chunk] * (total // chunk + 1))):
+        if total <= 0:
+            break
+        if size > 0:
+            sizes.append(min(size, total))
+            total -= sizes[-1]
+    return sizes[::-1]
+
+
 def plan_tasks(points: int, replications: int, chunk: int = CHUNK) -> list[Task]:
-    """Cut points × replications, in order, into tasks of `chunk` replications.
+    """Cut points × replications, in order, into tasks of `task_sizes` replications.
 
     A task may span several points (a sweep of many points with few replications
     each still gets tasks worth sending); the plan depends only on its arguments,
     so a resumed sweep finds the same tasks.
     """
-    tasks, segments, size = [], [], 0
-    for point in range(points):
-        first = 0
-        while first < replications:
-            count = min(replications - first, chunk - size)
+    tasks, point, first = [], 0, 0
+    for size in task_sizes(points * replications, chunk):
+        segments = []
+        while size:
+            count = min(replications - first, size)
             segments.append(Segment(point, first, count))
+            size -= count
             first += count
-            size += count
-            if size == chunk:
-                tasks.append(Task(len(tasks), tuple(segments)))
-                segments, size = [], 0
-    if segments:
+            if first == replications:
+                point, first = point + 1, 0
         tasks.append(Task(len(tasks), tuple(segments)))
     return tasks
+
+
+def plan_digest(tasks: list[Task]) -> str:
+    """Identifies a plan: a sweep resumes only onto the plan that wrote its parts."""
+    text = ";".join(",".join(f"{s.point}:{s.first}:{s.count}" for s in t.segments) for t in tasks)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass
