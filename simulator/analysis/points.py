@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -30,30 +32,33 @@ def with_design(statistics: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
     return design.merge(statistics, on="point", how="right")
 
 
-def point_statistics(outcomes: pd.DataFrame) -> pd.DataFrame:
+def point_statistics(outcomes: pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFrame:
     """One row per (point, venture), by point then venture: replications, P(collapse), mean,
     std and 5/50/95 % of each outcome (quantiles interpolated linearly, as numpy's default).
 
-    Vectorised over groups (one sort per column), as a table may hold many points; a sweep
-    calls it once per point, in its workers, and concatenates.
+    `outcomes`: a table, or its columns as arrays (a sweep's workers pass Arrow's, which skips
+    a DataFrame). Vectorised over groups (one sort per column), as a table may hold many
+    points; a sweep calls it once per point and concatenates.
     """
-    venture = outcomes["venture"].astype(str).to_numpy()
+    venture = np.asarray(outcomes["venture"]).astype(str)
     names, codes = np.unique(venture, return_inverse=True)
-    key = outcomes["point"].to_numpy(np.int64) * len(names) + codes
+    key = np.asarray(outcomes["point"], dtype=np.int64) * len(names) + codes
     groups, group, size = np.unique(key, return_inverse=True, return_counts=True)
     table = {
         "point": groups // len(names),
         "venture": names[groups % len(names)],
         "replications": size,
     }
-    flags = {name: outcomes[flag] for flag, name in FLAGS if flag in outcomes}
+    flags = {name: np.asarray(outcomes[flag]) for flag, name in FLAGS if flag in outcomes}
     if "ended" in outcomes:  # how a venture ended (model.md §9.2, §9.3)
-        flags.update({name: outcomes["ended"] == how for how, name in ENDED})
+        ended = np.asarray(outcomes["ended"])
+        flags.update({name: ended == how for how, name in ENDED})
     for name, flag in flags.items():
-        table[name] = np.bincount(group, flag.to_numpy(float)) / size
+        table[name] = np.bincount(group, flag.astype(float)) / size
     for column in NUMERIC_OUTCOMES:
         if column in outcomes:
-            table.update(_moments(column, outcomes[column].to_numpy(float), group, size))
+            values = np.asarray(outcomes[column], dtype=float)
+            table.update(_moments(column, values, group, size))
     return pd.DataFrame(table)
 
 

@@ -318,7 +318,9 @@ def point_results(job: PointJob) -> PointResult:
             totals = np.load(part_path(job.parts, index, "totals.npy"), mmap_mode="r")
             arrays.append((totals, rows))
     table = pa.concat_tables(outcomes, promote_options="default")
-    statistics = point_statistics(table.to_pandas())
+    statistics = point_statistics(
+        {n: c.to_numpy() for n, c in zip(table.column_names, table.columns, strict=True)}
+    )
     if not arrays:
         return PointResult(job.point, statistics, None)
     quantiles = _point_quantiles(job.point, arrays, job.ventures, job.variables, job.dates)
