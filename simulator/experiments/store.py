@@ -214,13 +214,16 @@ class PointJobs:
 
 
 class OutcomeMerge:
-    """outcomes.parquet written part by part in task order as the parts arrive, so that the
-    parent of a pool merges while its workers simulate rather than after them (the merge was
-    0.05–0.08 s of a 3 s sweep of 20,000 replications of bench.yaml on two workers, all of
-    it on the critical path). One part is read at a time and nothing is kept: the per-point
-    statistics are computed from the parts (`point_results`). Until `finish` the file has a
-    temporary name.
+    """outcomes.parquet written in task order as the parts arrive, so that the parent of a
+    pool merges while its workers simulate rather than after them (the merge was 0.05–0.08 s
+    of a 3 s sweep of 20,000 replications of bench.yaml on two workers, all of it on the
+    critical path). Parts are gathered into row groups of up to ROW_GROUP rows: one
+    write per part cost 0.85 ms for a part of 1,000 rows, one per 40 parts 0.13 ms a part,
+    and readers prefer few row groups. Nothing else is kept: the per-point statistics are
+    computed from the parts (`point_results`). Until `finish` the file has a temporary name.
     """
+
+    ROW_GROUP = 2**17  # rows: ~8 MiB of bench.yaml's outcomes
 
     def __init__(self, store: Store, tasks: list[Task]):
         self.store = store
@@ -230,6 +233,8 @@ class OutcomeMerge:
         self.path = store.dir / "outcomes.parquet"
         self.tmp = temporary_path(self.path)
         self.writer: pq.ParquetWriter | None = None
+        self.pending: list[pa.Table] = []  # parts read, not yet written
+        self.rows = 0
 
     def add(self, indices) -> None:
         """Tasks whose parts are on disk; appends every part whose turn has come."""
@@ -240,16 +245,25 @@ class OutcomeMerge:
             self.next += 1
 
     def _append(self, index: int) -> None:
-        with pa.memory_map(str(self.store._part(index, "outcomes.arrow"))) as source:
+        with pa.OSFile(str(self.store._part(index, "outcomes.arrow"))) as source:
             table = pa.ipc.open_file(source).read_all()
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.tmp, table.schema)
-        self.writer.write_table(table.cast(self.writer.schema))
+        self.pending.append(table.cast(self.writer.schema))
+        self.rows += table.num_rows
+        if self.rows >= self.ROW_GROUP:
+            self._write()
+
+    def _write(self) -> None:
+        if self.pending:
+            self.writer.write_table(pa.concat_tables(self.pending), self.ROW_GROUP)
+        self.pending, self.rows = [], 0
 
     def finish(self) -> None:
-        """Rename the file into place."""
+        """Write what is left and rename the file into place."""
         if self.next < len(self.order):
             raise RuntimeError(f"outcome part {self.order[self.next]} was never written")
+        self._write()
         self.writer.close()
         os.replace(self.tmp, self.path)
 
