@@ -7,6 +7,7 @@ The Dask tests start a real `dask scheduler` and two `dask worker` processes on
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import socket
 import subprocess
@@ -19,7 +20,11 @@ import pytest
 from test_sweep import BENCH, GRID, write_sweep
 
 import simulator
+from simulator.engine.model import compile_scenario
 from simulator.experiments.executors import ExecutorError, Processes, Serial, make_executor
+from simulator.experiments.tasks import Point
+from simulator.scenario.load import load_scenario
+from simulator.tables import Context
 
 DASK = Path(sys.executable).parent / "dask"
 TABLES = ("outcomes", "quantiles", "points")
@@ -47,6 +52,23 @@ def test_executors_map_every_item_once():
             assert sorted(pool.map(square, range(20))) == [x * x for x in range(20)]
         finally:
             pool.close()
+
+
+def test_a_point_is_unpickled_once_per_process_and_keeps_its_own_parameters():
+    """Tasks carry their points pickled; a process that already holds a point's context
+    reuses it, but the parameters always come with the task (two sweeps may reach the same
+    scenario, hence the same key, under different parameter names)."""
+    scenario = load_scenario(BENCH)
+    context = Context(scenario, compile_scenario(scenario))
+    a = Point(context, {"partners.state.pledge": 135.0}, key="bench:0")
+    b = Point(context, {"partners.orange.pledge": 60.0}, key="bench:0")
+    first, second, third = (pickle.loads(pickle.dumps(p)) for p in (a, a, b))
+    assert first.context is second.context is third.context  # one copy in this process
+    assert first.context is not context
+    assert third.parameters == {"partners.orange.pledge": 60.0}
+    assert first.context.model.venture_ids == context.model.venture_ids
+    unkeyed = pickle.loads(pickle.dumps(Point(context, {"x": 1.0})))
+    assert unkeyed.context is not first.context and unkeyed.parameters == {"x": 1.0}
 
 
 def test_unknown_executor_and_scheduler_without_dask():
