@@ -72,10 +72,12 @@ def _moments(name: str, values: np.ndarray, group: np.ndarray, size: np.ndarray)
     start = np.concatenate([[0], np.cumsum(size)[:-1]])
     out = {f"{name}_mean": mean, f"{name}_std": np.where(size > 1, std, np.nan)}
     for level in LEVELS:
-        position = start + level * (size - 1)
-        below = np.floor(position).astype(np.int64)
+        # The weight from the position within the group, not within the whole table: the
+        # same figures however the points are grouped (a large offset would cost digits).
+        offset = level * (size - 1)
+        weight = offset - np.floor(offset)
+        below = start + np.floor(offset).astype(np.int64)
         above = np.minimum(below + 1, start + size - 1)
-        weight = position - below
         value = ordered[below] + weight * (ordered[above] - ordered[below])
         out[f"{name}_q{round(level * 100):02d}"] = value
     return out

@@ -102,7 +102,7 @@ def sweep(
         merge = store.merge(tasks)
         outcomes = ["point", "venture", *spec.keep.outcomes]
         variables = list(spec.keep.trajectories)
-        finishing = store.point_jobs(tasks, len(design), outcomes, variables, first)
+        finishing = store.point_jobs(tasks, outcomes, variables, first)
         try:
             saved = _run_tasks(spec, points, tasks, store, pool, progress, merge, finishing)
             manifest["seconds"] = round(time.perf_counter() - began, 3)
