@@ -1,19 +1,24 @@
 """Benchmark the sweep machinery on scenarios/reference/bench.yaml.
 
 Measures, in one run so that the ratios compare like with like:
-  engine_reps_per_s     the engine alone: simulate() in a loop over the same points and seeds
+  engine_reps_per_s     the engine alone: simulate() in a loop over the same points and seeds,
+                        each call allocating its arrays, as a plain loop does
+  engine_reusing_...    the same loop reusing one workspace, as the sweep's processes do
   serial reps_per_s     `consim sweep --executor serial` (design, seeding, tables, parts, merge)
   processes reps_per_s  `--executor processes` on every core, the pool already started and
                         its workers' imports done (a notebook or a long sweep pays that
                         once: pool_start_s, measured separately)
-  harness_overhead      1 - engine / serial time (target < 10 %)
+  harness_overhead      1 - engine / serial time (target < 10 %); _vs_reusing: against the
+                        loop reusing a workspace (the sweep's own engine calls)
   speedup               serial / processes time (target ≥ 1.8 on 2 cores); speedup_cold
                         counts the pool's start too
   peak_rss_mib          peak resident memory, summed over the sweep's processes, of a
                         1,000,000-replication sweep (target < 1024 MiB; skip with --no-memory)
-Each of --rounds rounds measures the first three back to back (the pool first in every other
-round); the figures are medians over the rounds of the ratios within a round (the machine is
-shared: its speed changes from minute to minute). The load average before the run is printed.
+Each of --rounds rounds measures the first four twice, counterbalanced (engine, reusing,
+serial, pool, pool, serial, reusing, engine: a steady drift of the machine's speed within a
+round cancels out); the
+figures are medians over the rounds of the ratios within a round (the machine is shared: its
+speed changes from second to second). The load average before the run is printed.
 The last line printed is a JSON object with these figures.
 Usage: python bench/sweep.py [--replications N] [--points K] [--rounds R] [--no-memory]
 """
@@ -32,7 +37,7 @@ from pathlib import Path
 
 import psutil
 
-from simulator.engine.run import simulate
+from simulator.engine.run import Workspace, simulate
 from simulator.experiments.executors import Processes
 from simulator.experiments.spec import load_sweep
 from simulator.experiments.sweep import design_points, sweep
@@ -53,15 +58,17 @@ def sweep_file(folder: Path, points: int, replications: int) -> Path:
     return path
 
 
-def engine_loop(path: Path) -> float:
-    """Seconds for the engine alone over the same work (compiled models, no tables, no files)."""
+def engine_loop(path: Path, workspace: Workspace | None = None) -> float:
+    """Seconds for the engine alone over the same work (compiled models, no tables, no files):
+    each call allocates its arrays, as a plain loop does, unless given a `workspace` to reuse
+    (as the sweep's processes do)."""
     spec, doc, path = load_sweep(path)
     _, points = design_points(spec, path, doc)
     t0 = time.perf_counter()
     for point in points.values():
         for first in range(0, spec.replications, CHUNK):
             n = min(CHUNK, spec.replications - first)
-            simulate(point.context.model, spec.seed, n, first)
+            simulate(point.context.model, spec.seed, n, first, workspace)
     return time.perf_counter() - t0
 
 
@@ -69,6 +76,23 @@ def timed_sweep(path: Path, out: Path, executor) -> float:
     t0 = time.perf_counter()
     sweep(path, out=out, executor=executor, force=True, plots=False, load=False)
     return time.perf_counter() - t0
+
+
+def engine_and_serial(path: Path, tmp: Path, reverse: bool = False) -> tuple[float, ...]:
+    """(engine loop, engine loop reusing a workspace, serial sweep) seconds, pinned to one
+    core, run in this order or in reverse."""
+    runs = [
+        lambda: engine_loop(path),
+        lambda: engine_loop(path, Workspace()),
+        lambda: timed_sweep(path, tmp / "serial", "serial"),
+    ]
+    undo = one_core()
+    try:
+        order = range(len(runs) - 1, -1, -1) if reverse else range(len(runs))
+        seconds = {k: runs[k]() for k in order}
+    finally:
+        undo()
+    return tuple(seconds[k] for k in range(len(runs)))
 
 
 def one_core():
@@ -119,26 +143,27 @@ def main() -> None:
         warm = sweep_file(tmp, 2 * pool.workers, 10)
         sweep(warm, out=tmp / "warm_pool", executor=pool, chunk=10, plots=False, load=False)
         started = time.perf_counter() - t0
-        rounds = []  # (engine, serial, processes) seconds, measured back to back
+        rounds = []  # per round, seconds per run: (engine, engine reusing, serial, processes)
         try:
-            for k in range(args.rounds):
-                # Every other round runs the pool first: a drift of the shared host's speed
-                # within a round then favours neither side.
-                processes = timed_sweep(path, tmp / "processes", pool) if k % 2 else None
-                undo = one_core()
-                engine = engine_loop(path)
-                serial = timed_sweep(path, tmp / "serial", "serial")
-                undo()
-                if processes is None:
-                    processes = timed_sweep(path, tmp / "processes", pool)
-                rounds.append((engine, serial, processes))
+            for _ in range(args.rounds):
+                # Counterbalanced: engine, reusing, serial, pool, pool, serial, reusing, engine.
+                # The four are centred on the same moment, so a steady drift of the shared
+                # host's speed within the round cancels out of their ratios.
+                first = engine_and_serial(path, tmp)
+                processes = sum(timed_sweep(path, tmp / "processes", pool) for _ in range(2))
+                second = engine_and_serial(path, tmp, reverse=True)
+                means = [(a + b) / 2 for a, b in zip(first, second, strict=True)]
+                rounds.append((*means, processes / 2))
         finally:
             pool.close()
         # Each ratio is taken within its round, then the median over rounds: the machine is
         # shared, and a ratio of figures measured seconds apart resists its load best.
-        engine, serial, processes = (statistics.median(r[k] for r in rounds) for k in range(3))
-        overhead = statistics.median(1 - e / s for e, s, _ in rounds)
-        speedup = statistics.median(s / p for _, s, p in rounds)
+        engine, reusing, serial, processes = (
+            statistics.median(r[k] for r in rounds) for k in range(4)
+        )
+        overhead = statistics.median(1 - e / s for e, _, s, _ in rounds)
+        overhead_reusing = statistics.median(1 - w / s for _, w, s, _ in rounds)
+        speedup = statistics.median(s / p for _, _, s, p in rounds)
         figures = {
             "scenario": str(BENCH.relative_to(ROOT)),
             "replications": total,
@@ -146,21 +171,25 @@ def main() -> None:
             "rounds": args.rounds,
             "load_average_before": round(load_before, 2),
             "engine_reps_per_s": round(total / engine, 1),
+            "engine_reusing_reps_per_s": round(total / reusing, 1),
             "reps_per_s": {
                 "serial": round(total / serial, 1),
                 "processes": round(total / processes, 1),
             },
             "harness_overhead": round(overhead, 4),
+            "harness_overhead_vs_reusing": round(overhead_reusing, 4),
             "speedup": round(speedup, 3),
-            "speedup_rounds": [round(s / p, 3) for _, s, p in rounds],
+            "speedup_rounds": [round(s / p, 3) for _, _, s, p in rounds],
             "speedup_cold": round(serial / (processes + started), 3),
             "pool_start_s": round(started, 3),
             "workers": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         }
         print(f"load average before: {load_before:.2f}; medians of {args.rounds} rounds")
-        print(f"engine alone      {total / engine:9,.0f} reps/s (one core)")
+        print(f"engine alone      {total / engine:9,.0f} reps/s (one core; "
+              f"{total / reusing:,.0f} reusing a workspace)")  # fmt: skip
         print(f"sweep, serial     {total / serial:9,.0f} reps/s (one core): "
-              f"harness overhead {100 * overhead:.1f} %")  # fmt: skip
+              f"harness overhead {100 * overhead:.1f} % ({100 * overhead_reusing:.1f} % "
+              "against the loop reusing a workspace)")  # fmt: skip
         print(f"sweep, processes  {total / processes:9,.0f} reps/s: speedup {speedup:.2f}× "
               f"(rounds: {', '.join(f'{x:.2f}' for x in figures['speedup_rounds'])}; "
               f"{serial / (processes + started):.2f}× counting the pool's start, "
