@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import signal
@@ -19,7 +20,10 @@ from test_cli import PROBLEM_LINE, bad_input, consim, ok
 
 import simulator
 from simulator.engine import replication
+from simulator.experiments.sweep import _copy_along
 from simulator.experiments.tasks import TAIL, plan_tasks
+from simulator.scenario.compose import set_path
+from simulator.scenario.yamlio import Document, Mark
 
 ROOT = Path(__file__).resolve().parents[1]
 ATOS = ROOT / "scenarios" / "atos_joins.yaml"
@@ -133,6 +137,24 @@ def test_point_tables_do_not_depend_on_how_points_are_grouped(tmp_path, monkeypa
     assert single.points.groupby("point")["replications"].first().tolist()[:4] == [6, 7, 6, 7]
     pd.testing.assert_frame_equal(single.points, grouped.points, check_exact=True)
     pd.testing.assert_frame_equal(single.quantiles, grouped.quantiles, check_exact=True)
+
+
+def test_a_design_point_copies_only_what_it_changes():
+    base = {"partners": {"state": {"pledge": 135, "schedule": {"type": "lump"}}},
+            "list": [{"a": 1}, {"a": 2}], "other": {"x": [1, 2]}}  # fmt: skip
+    before = copy.deepcopy(base)
+    paths = [("partners", "state", "pledge"), ("list", "1", "a"), ("new", "key")]
+    points = [_copy_along(base, paths) for _ in range(2)]
+    mark = Mark("s.yaml", 1, 1)
+    for i, data in enumerate(points):
+        doc = Document(data, {}, {})
+        for path in paths:
+            set_path(doc, path, 100 + i, mark)
+    assert base == before  # the base is never changed
+    assert [d["partners"]["state"]["pledge"] for d in points] == [100, 101]
+    assert [d["list"][1]["a"] for d in points] == [100, 101] and base["list"][1]["a"] == 2
+    assert [d["new"]["key"] for d in points] == [100, 101]
+    assert points[0]["other"] is base["other"]  # untouched parts are shared
 
 
 # --- bad sweep files: one clear line each, exit 2, nothing written ---------------------------

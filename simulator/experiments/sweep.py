@@ -247,9 +247,12 @@ def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.Data
         if design[column].dtype == object:  # mixed lists of values: keep one type per column
             design[column] = design[column].astype(str)
     points, reference, shared = {}, None, {}
+    names = list(design.columns[1:])
+    paths = [tuple(key.split(".")) for key in names]
     for row in design.itertuples(index=False):
-        values = dict(zip(design.columns[1:], row[1:], strict=True))
-        point_doc = Document(copy.deepcopy(base.data), dict(base.marks), dict(base.key_marks))
+        values = dict(zip(names, row[1:], strict=True))
+        data = _copy_along(base.data, paths)
+        point_doc = Document(data, dict(base.marks), dict(base.key_marks))
         for key, value in values.items():
             mark = doc.mark_for(("parameters", key), key=True)
             set_path(point_doc, tuple(key.split(".")), _plain(value), mark)
@@ -272,9 +275,26 @@ def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.Data
                          f"ventures) between design points [design point {row.point}]")]
             )  # fmt: skip
         _check_spending(spec, model, doc, row.point)
-        key = f"{scenario_hash(scenario)}:{row.point}"
-        points[row.point] = Point(PointContext(scenario, model, shared), values, key)
+        context = PointContext(scenario, model, shared)
+        points[row.point] = Point(context, values, f"{context.base_hash}:{row.point}")
     return design, points
+
+
+def _copy_along(data: dict, paths: list[tuple]) -> dict:
+    """A copy of `data` for one design point: the containers on `paths` (which set_path
+    changes in place) are copied, everything else is shared with the base, which nothing
+    changes (a deep copy per point cost more than validating it)."""
+    root = copy.copy(data)
+    for path in paths:
+        node = root
+        for part in path[:-1]:
+            if isinstance(node, dict) and isinstance(node.get(part), dict | list):
+                node[part] = node = copy.copy(node[part])
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node[int(part)] = node = copy.copy(node[int(part)])
+            else:
+                break  # set_path creates (or refuses) what follows
+    return root
 
 
 def _check_spending(spec: Sweep, model, doc: Document, point: int) -> None:
