@@ -260,6 +260,9 @@ def venture_totals(c: Chunk, variables: list[str]) -> np.ndarray:
         "spent": lambda: spending(0),
         "cash": lambda: spending(1),
     }
+    if not variables:  # a sweep that keeps no trajectories
+        R, V, _, H = c.pledged.shape
+        return np.empty((int(ok.sum()), V, 0, H), dtype=np.float32)
     return np.stack([columns[k]() for k in variables], axis=2).astype(np.float32)
 
 

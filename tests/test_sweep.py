@@ -157,6 +157,14 @@ def test_a_design_point_copies_only_what_it_changes():
     assert points[0]["other"] is base["other"]  # untouched parts are shared
 
 
+def test_a_sweep_may_keep_no_trajectories(tmp_path):
+    body = GRID.replace("seed: 5\n", "seed: 5\nkeep: {trajectories: []}\n")
+    r = simulator.sweep(write_sweep(tmp_path, body), out=tmp_path / "o", executor="serial")
+    assert r.quantiles.empty and len(r.points) == 4 and len(r.outcomes) == 4 * 60
+    assert (tmp_path / "o" / "collapse.png").is_file()
+    assert not (tmp_path / "o" / "trajectories.png").exists()
+
+
 # --- bad sweep files: one clear line each, exit 2, nothing written ---------------------------
 
 BAD = {

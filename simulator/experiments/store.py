@@ -156,7 +156,7 @@ class Store:
         shape = (len(context.model.venture_ids), len(variables), context.model.horizon)
         template = PointJob(str(self.parts), (), (), tuple(outcomes), context.model.venture_ids,
                             variables, context.dates)  # fmt: skip
-        return PointJobs(template, tasks, max(1, _BLOCK_BYTES // (4 * math.prod(shape))))
+        return PointJobs(template, tasks, max(1, _BLOCK_BYTES // (4 * max(1, math.prod(shape)))))
 
     def remove_parts(self) -> None:
         shutil.rmtree(self.parts, ignore_errors=True)
@@ -359,7 +359,7 @@ def point_results(job: PointJob) -> PointResult:
     statistics = point_statistics(
         {n: c.to_numpy() for n, c in zip(table.column_names, table.columns, strict=True)}
     )
-    quantiles = _point_quantiles(job, arrays) if arrays else None
+    quantiles = _point_quantiles(job, arrays) if arrays and job.variables else None
     return PointResult(job.points, statistics, quantiles)
 
 
