@@ -6,6 +6,7 @@ The Dask tests start a real `dask scheduler` and two `dask worker` processes on
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -69,6 +70,21 @@ def test_a_point_is_unpickled_once_per_process_and_keeps_its_own_parameters():
     assert first.context.model.venture_ids == context.model.venture_ids
     unkeyed = pickle.loads(pickle.dumps(Point(context, {"x": 1.0})))
     assert unkeyed.context is not first.context and unkeyed.parameters == {"x": 1.0}
+
+
+def frozen(_) -> int:
+    return gc.get_freeze_count()
+
+
+def test_the_collector_ignores_older_objects_during_a_run_and_only_then():
+    assert gc.get_freeze_count() == 0
+    during = list(Serial().map(frozen, range(3)))
+    assert all(n > 0 for n in during) and gc.get_freeze_count() == 0
+    pool = Processes(2)
+    try:  # workers freeze once, after their imports
+        assert all(n > 1000 for n in pool.map(frozen, range(4)))
+    finally:
+        pool.close()
 
 
 def test_unknown_executor_and_scheduler_without_dask():

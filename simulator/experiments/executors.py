@@ -8,6 +8,7 @@ memory stays bounded however long the sweep.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +31,31 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+@contextmanager
+def frozen_gc():
+    """The garbage collector leaves the objects that exist now alone until the block ends.
+
+    Its full collections scan every tracked object: the ~83,000 of the libraries and the
+    compiled design points cost 0.04–0.09 s per 20,000 replications of bench.yaml, and
+    none of them becomes garbage during a run. Left as it is if someone else froze it.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _start_worker() -> None:
+    """A pool worker's start: import what tasks need, then freeze (see frozen_gc)."""
+    import simulator.experiments.sweep  # noqa: F401  (tasks, store, tables, engine)
+
+    gc.freeze()
+
+
 class Serial:
     """In this process, one task after the other (tests, debugging, small runs)."""
 
@@ -38,8 +64,9 @@ class Serial:
     local = True  # shares this machine's disk: workers write their results themselves
 
     def map(self, fn: Callable, items: Iterable) -> Iterator:
-        for item in items:
-            yield fn(item)
+        with frozen_gc():
+            for item in items:
+                yield fn(item)
 
     def close(self) -> None:
         pass
@@ -55,7 +82,9 @@ class Processes:
         self.workers = workers or default_workers()
         try:
             self.pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
             )
             # Start the workers now, so that a pool that cannot start fails before a sweep
             # writes anything (and their start overlaps the parent's own preparations).
