@@ -66,7 +66,7 @@ def run(
     replications: int | None = None,
     seed: int | None = None,
     overrides: tuple[str, ...] | list[str] = (),
-    progress: bool = False,
+    progress: bool = True,
     executor: str | Executor = "serial",
     workers: int | None = None,
     scheduler: str | None = None,
@@ -76,6 +76,8 @@ def run(
     replications defaults to 1 for a deterministic scenario and 1000 otherwise;
     seed None draws fresh entropy, which is recorded in the manifest. executor is
     "serial", "processes" or "dask" (see `consim sweep`); all give the same numbers.
+    progress: a bar with rate and time left for runs of 1,000 replications or more, in a
+    terminal or a notebook (nowhere else); False turns it off.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)

@@ -181,3 +181,18 @@ def test_a_dask_worker_dying_midway_does_not_lose_the_sweep(tmp_path, cluster):
     assert proc.returncode == 0, err
     whole = simulator.sweep(path, out=tmp_path / "s", executor="serial", plots=False)
     assert_same(simulator.ResultSet.load(tmp_path / "d"), whole)
+
+
+def test_progress_bar_follows_enabled_and_minimum(monkeypatch):
+    """Shown where it can be seen (tqdm decides for a terminal or a notebook), unless
+    turned off or the run is short."""
+    import sys
+
+    from simulator.experiments.progress import progress_bar
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    with progress_bar(5000, "x", minimum=1000) as bar:
+        assert not bar.disable
+    for kwargs in ({"enabled": False}, {"minimum": 10_000}):
+        with progress_bar(5000, "x", **kwargs) as bar:
+            assert bar.disable

@@ -53,7 +53,7 @@ def sweep(
     scheduler: str | None = None,
     resume: bool = False,
     force: bool = False,
-    progress: bool = False,
+    progress: bool = True,
     plots: bool = True,
     chunk: int = CHUNK,
     load: bool = True,
@@ -62,7 +62,9 @@ def sweep(
     (default results/<sweep name>).
 
     Returns the ResultSet read back from `out` (with `load=False`, without the
-    outcomes table, which for a very large sweep is best read in pieces).
+    outcomes table, which for a very large sweep is best read in pieces). `progress`: a
+    bar with rate and time left in a terminal or a notebook (nowhere else); False turns
+    it off.
     """
     spec, doc, sweep_file = load_sweep(sweep_file)
     out = Path(out) if out is not None else Path("results") / spec.name
