@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from simulator.engine.model import compile_scenario
 from simulator.errors import ConsimError
-from simulator.experiments.executors import Executor, executor_for
+from simulator.experiments.executors import Executor, executor_for, frozen_gc
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.tasks import CHUNK, Point, Work, plan_tasks, run_task
 from simulator.manifest import build_manifest
@@ -97,6 +97,7 @@ def run(
     with (
         executor_for(executor, workers, scheduler) as pool,
         progress_bar(replications, scenario.name, enabled=progress, minimum=2 * CHUNK) as bar,
+        frozen_gc(),
     ):
         for result in pool.map(run_task, works):
             results.append(result)

@@ -23,7 +23,7 @@ from test_sweep import BENCH, GRID, write_sweep
 import simulator
 from simulator.engine.model import compile_scenario
 from simulator.experiments.executors import ExecutorError, Processes, Serial, make_executor
-from simulator.experiments.tasks import Point
+from simulator.experiments.tasks import Point, run_task
 from simulator.scenario.load import load_scenario
 from simulator.tables import Context
 
@@ -76,10 +76,23 @@ def frozen(_) -> int:
     return gc.get_freeze_count()
 
 
-def test_the_collector_ignores_older_objects_during_a_run_and_only_then():
+def test_the_collector_ignores_older_objects_during_a_run_and_only_then(monkeypatch):
+    import simulator.runner as runner
+
+    seen = []
+
+    def recording(work):
+        seen.append(gc.get_freeze_count())
+        if len(seen) == 3:
+            raise KeyboardInterrupt  # as a user's Ctrl-C in a notebook
+        return run_task(work)
+
     assert gc.get_freeze_count() == 0
-    during = list(Serial().map(frozen, range(3)))
-    assert all(n > 0 for n in during) and gc.get_freeze_count() == 0
+    simulator.run(BENCH, replications=40, seed=1)
+    monkeypatch.setattr(runner, "run_task", recording)
+    with pytest.raises(KeyboardInterrupt):
+        simulator.run(BENCH, replications=1200, seed=1)
+    assert seen[0] > 1000 and gc.get_freeze_count() == 0  # frozen during, released after
     pool = Processes(2)
     try:  # workers freeze once, after their imports
         assert all(n > 1000 for n in pool.map(frozen, range(4)))

@@ -17,7 +17,7 @@ import pandas as pd
 from simulator.engine.model import compile_scenario
 from simulator.errors import Problem, ScenarioError
 from simulator.experiments.design import expand
-from simulator.experiments.executors import Executor, executor_for
+from simulator.experiments.executors import Executor, executor_for, frozen_gc
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.spec import (
     SPENDING_OUTCOMES,
@@ -106,7 +106,8 @@ def sweep(
         variables = list(spec.keep.trajectories)
         finishing = store.point_jobs(tasks, outcomes, variables, first)
         try:
-            saved = _run_tasks(spec, points, tasks, store, pool, progress, merge, finishing)
+            with frozen_gc():  # the libraries and design points: no garbage among them
+                saved = _run_tasks(spec, points, tasks, store, pool, progress, merge, finishing)
             manifest["seconds"] = round(time.perf_counter() - began, 3)
             manifest["tasks"] = {
                 "total": len(tasks), "saved_before": saved, "run": len(tasks) - saved
