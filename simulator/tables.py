@@ -52,7 +52,7 @@ class Context:
     """What the tables of one model need besides the chunk: dates, market, reference month.
 
     `shared` (a dict) lets the contexts of a sweep's design points share their dates and
-    market tables when these are equal (3 ms per point for bench.yaml); they are not
+    market tables when these are equal (2.7 ms a point for bench.yaml); they are not
     modified afterwards.
     """
 

@@ -654,15 +654,7 @@ def check_total_caps(scenario, results) -> None:
 @settings(SETTINGS, max_examples=25)
 @given(funder_rule_texts())
 def test_ledger_identities_with_stops_caps_and_dissolution(text):
-    scenario, results = run_text(text)
-    traj = results.trajectories
-    check_ledger(traj)
-    check_monotone(traj)
-    check_shares(scenario, traj)
-    check_outcomes(results)
-    if not any(p.type == "match" for p in scenario.policies.values()):
-        check_events(results)
-    check_total_caps(scenario, results)
+    check_total_caps(*check_all(text))
 
 
 @settings(SETTINGS, max_examples=25)

@@ -2,8 +2,8 @@
 
 Documents are composed with PyYAML's SafeLoader (no Python tags) and turned into
 plain dicts/lists by hand, so each key path gets a (file, line, column) mark that
-error messages can point to. libyaml's parser composes them when PyYAML has it (a
-sweep's base scenario: 1.5 ms against 18 ms); a document it rejects is parsed again
+error messages can point to. libyaml's parser composes them when PyYAML has it (bench.yaml:
+0.85 ms against 4.8 ms); a document it rejects is parsed again
 by the pure-Python parser, whose error messages are the ones users see.
 """
 
