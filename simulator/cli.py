@@ -14,17 +14,6 @@ from simulator.errors import ConsimError
 EXIT_BAD_INPUT, EXIT_INTERNAL = 2, 1
 
 
-def _default_out(root: Path, name: str) -> Path:
-    """root/<scenario name>; a name that is not one plain folder name (`..`, `/x`, `a/b`)
-    would write, and with --force delete, outside root."""
-    if name in {"", ".", ".."} or Path(name).name != name or "\\" in name:
-        raise ConsimError(
-            f"scenario name {name!r} cannot name an output folder under {root}/; "
-            "rename the scenario or pass --out"
-        )
-    return root / name
-
-
 def _executor_options(default: str):
     """--executor/--workers/--scheduler, shared by `run` and `sweep`."""
 
@@ -115,21 +104,22 @@ def run(
 ):
     """Simulate SCENARIO and write outcomes, trajectories, events, manifest and plots."""
     from simulator.analysis.summary import format_summary
-    from simulator.results import check_output_dir
+    from simulator.folders import check_replaceable, default_output, locked
     from simulator.runner import run as run_scenario
     from simulator.scenario.load import load_scenario
 
     loaded = load_scenario(scenario, overrides)
-    out = out or _default_out(Path("results"), loaded.name or scenario.stem)
-    check_output_dir(out, force)  # fail before simulating, not after
+    out = out or default_output(loaded.name or scenario.stem)
     if scheduler:
         executor = "dask"
-    results = run_scenario(
-        loaded, replications=replications, seed=seed, progress=True,
-        executor=executor, workers=workers, scheduler=scheduler,
-    )  # fmt: skip
-    results.manifest["command"] = "consim " + " ".join(sys.argv[1:])
-    results.save(out, force=force, plots=not no_plots)
+    with locked(out):  # from the check to the final move: a concurrent run is refused
+        check_replaceable(out, force)  # fail before simulating, not after
+        results = run_scenario(
+            loaded, replications=replications, seed=seed, progress=True,
+            executor=executor, workers=workers, scheduler=scheduler,
+        )  # fmt: skip
+        results.manifest["command"] = "consim " + " ".join(sys.argv[1:])
+        results.save(out, force=force, plots=not no_plots)
     click.echo(format_summary(results))
     click.echo(f"  wrote {out}/")
 
@@ -158,14 +148,15 @@ def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots
     from simulator.analysis.summary import format_sweep_summary
     from simulator.experiments.spec import load_sweep
     from simulator.experiments.sweep import sweep as run_sweep
+    from simulator.experiments.sweep import sweep_output
 
     if resume and force:
         raise ConsimError("--resume and --force contradict each other: choose one")
     if scheduler:
         executor = "dask"
     if out is None:
-        spec, _, _ = load_sweep(sweep_file)
-        out = _default_out(Path("results"), spec.name)
+        spec, doc, _ = load_sweep(sweep_file)
+        out = sweep_output(spec, doc)
     try:
         results = run_sweep(
             sweep_file, out=out, executor=executor, workers=workers, scheduler=scheduler,
@@ -257,8 +248,8 @@ def demo(folder, out, replications, seed):
     """Run every scenario in the folder (one seed: common random numbers) and compare them."""
     from simulator.analysis.summary import format_summary
     from simulator.errors import ScenarioError
+    from simulator.folders import check_replaceable, default_output
     from simulator.plots import plot_comparison
-    from simulator.results import check_output_dir
     from simulator.runner import is_stochastic
     from simulator.runner import run as run_scenario
     from simulator.scenario.load import load_scenario
@@ -280,9 +271,9 @@ def demo(folder, out, replications, seed):
         loaded[name], files_of[name] = s, f
     if problems:
         raise ScenarioError(problems)
-    targets = {name: _default_out(out, name) for name in loaded}
+    targets = {name: default_output(name, root=out) for name in loaded}
     for target in targets.values():
-        check_output_dir(target, force=True)
+        check_replaceable(target, force=True)
     named = {}
     for name, s in loaded.items():
         n = replications if is_stochastic(s) else 1

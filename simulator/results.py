@@ -9,15 +9,13 @@ projection, failed replications and a manifest. Tables are pandas DataFrames.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from simulator.errors import OutputExistsError
+from simulator.folders import staging
 from simulator.tables import ENDINGS, FAILURE_COLUMNS
 
 # table name → file name; the suffix says the format
@@ -110,11 +108,11 @@ class ResultSet:
         return {k: getattr(self, k) for k in names if getattr(self, k) is not None}
 
     def save(self, directory: str | Path, force: bool = False, plots: bool = True) -> Path:
-        """Write every file into a temporary sibling, then move it into place at once."""
+        """Write every file into a temporary sibling, then move it into place at once;
+        `force` replaces earlier results (a folder that is wholly consim's, nothing else)."""
         directory = Path(directory)
-        check_output_dir(directory, force)
         names = SWEEP_FILES if self.kind == "sweep" else FILES
-        with staging(directory) as tmp:
+        with staging(directory, force) as tmp:
             for name, table in self.tables().items():
                 write_table(table, tmp / names[name])
             (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2, default=str))
@@ -164,29 +162,6 @@ class ResultSet:
         return cls(manifest=manifest, **tables)
 
 
-class staging:
-    """A temporary sibling folder moved onto `directory` at the end, or removed on error."""
-
-    def __init__(self, directory: Path):
-        self.directory = directory
-
-    def __enter__(self) -> Path:
-        self.directory.parent.mkdir(parents=True, exist_ok=True)
-        # mkdir (not tempfile.mkdtemp, which makes it 0700) so the umask decides the mode.
-        name = f".{self.directory.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self.tmp = self.directory.parent / name
-        self.tmp.mkdir()
-        return self.tmp
-
-    def __exit__(self, kind, exc, tb) -> None:
-        if kind is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return
-        if self.directory.exists():
-            shutil.rmtree(self.directory)
-        os.replace(self.tmp, self.directory)
-
-
 def write_table(table: pd.DataFrame, path: Path, file_name: str | None = None) -> None:
     """Write as parquet or CSV, by the suffix of `file_name` (default: of `path`, which may
     be a temporary name)."""
@@ -204,23 +179,3 @@ def read_table(path: Path, dates: list[str]) -> pd.DataFrame:
         if column in table:
             table[column] = pd.to_datetime(table[column])
     return table
-
-
-def check_output_dir(directory: Path, force: bool, other_ways: str = "") -> None:
-    """Refuse a non-empty directory unless `force`, and even then one that holds no
-    manifest.json: --force replaces earlier results, never an unrelated folder (`--out .`).
-
-    other_ways: more ways out to suggest, e.g. "--resume to finish an interrupted sweep, ".
-    """
-    if not (directory.exists() and any(directory.iterdir())):
-        return
-    if not force:
-        raise OutputExistsError(
-            f"{directory}: output directory is not empty (use {other_ways}--force to replace "
-            "it, or --out for another directory)"
-        )
-    if not (directory / "manifest.json").is_file():
-        raise OutputExistsError(
-            f"{directory}: not replacing this directory: it is not a consim results "
-            "directory (no manifest.json); choose another --out"
-        )

@@ -189,7 +189,8 @@ def test_rerun_without_force_refuses_and_touches_nothing(tmp_path):
 def test_rerun_with_force_replaces(tmp_path):
     ok(consim("run", PLAN, "--seed", "1", cwd=tmp_path))
     out = tmp_path / "results" / "andromede_plan"
-    (out / "stale.txt").write_text("left over")
+    (out / "funding.png").unlink()
+    (out / ".events.csv.99-abcdef.tmp").write_text("left by a killed run")
     ok(consim("run", PLAN, "--seed", "2", "--force", cwd=tmp_path))
     assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
     assert json.loads((out / "manifest.json").read_text())["seed"] == 2

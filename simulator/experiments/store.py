@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from simulator.analysis.points import point_statistics
 from simulator.errors import OutputExistsError
 from simulator.experiments.tasks import Task, TaskResult
-from simulator.results import check_output_dir
+from simulator.folders import fresh, is_consim_manifest, output_path
 from simulator.tables import FAILURE_COLUMNS
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -63,7 +63,7 @@ def atomic_write(path: Path, write) -> None:
 
 class Store:
     def __init__(self, directory: Path):
-        self.dir = Path(directory)
+        self.dir = output_path(directory)
         self.parts = self.dir / "parts"
 
     # --- beginning and resuming ----------------------------------------------------------
@@ -75,7 +75,9 @@ class Store:
         previous = self._manifest()
         if resume:
             if previous is None:
-                raise OutputExistsError(f"{self.dir}: nothing to resume (no manifest.json)")
+                raise OutputExistsError(
+                    f"{self.dir}: nothing to resume (no manifest.json written by consim)"
+                )
             if any(previous.get(k) != manifest.get(k) for k in ("sweep_hash", "chunk", "plan")):
                 raise OutputExistsError(
                     f"{self.dir}: cannot resume: these results come from a different sweep "
@@ -89,17 +91,16 @@ class Store:
             for stale in [*self.dir.glob(".*.tmp"), *self.parts.glob(".*.tmp")]:
                 stale.unlink(missing_ok=True)  # written by the interrupted run
             return False
-        check_output_dir(self.dir, force, "--resume to finish an interrupted sweep, ")
-        if self.dir.exists():
-            shutil.rmtree(self.dir)
-        self.parts.mkdir(parents=True)
+        fresh(self.dir, force, "--resume to finish an interrupted sweep, ")
+        self.parts.mkdir()
         atomic_write(self.dir / "design.csv", lambda p: design.to_csv(p, index=False))
         self.write_manifest(manifest)
         return False
 
     def _manifest(self) -> dict | None:
+        """The folder's manifest, if consim wrote it (another tool's manifest.json is not)."""
         path = self.dir / "manifest.json"
-        return json.loads(path.read_text()) if path.is_file() else None
+        return json.loads(path.read_text()) if is_consim_manifest(path) else None
 
     def write_manifest(self, manifest: dict) -> None:
         text = json.dumps(manifest, indent=2, default=str)

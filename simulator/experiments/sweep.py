@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.engine.model import compile_scenario
-from simulator.errors import Problem, ScenarioError
+from simulator.errors import OutputExistsError, Problem, ScenarioError
 from simulator.experiments.design import expand
 from simulator.experiments.executors import Executor, executor_for, frozen_gc
 from simulator.experiments.progress import progress_bar
@@ -37,6 +37,7 @@ from simulator.experiments.tasks import (
     plan_tasks,
     run_task,
 )
+from simulator.folders import default_output, locked
 from simulator.manifest import provenance
 from simulator.results import SWEEP_FILES, ResultSet, write_table
 from simulator.scenario.compose import resolve, set_path
@@ -67,7 +68,7 @@ def sweep(
     it off.
     """
     spec, doc, sweep_file = load_sweep(sweep_file)
-    out = Path(out) if out is not None else Path("results") / spec.name
+    out = Path(out) if out is not None else sweep_output(spec, doc)
     design, points = design_points(spec, sweep_file, doc)
     first = points[0].context
     tasks = plan_tasks(len(design), spec.replications, chunk)
@@ -95,7 +96,8 @@ def sweep(
         **provenance(),
     }
     # The executor starts before anything is written: one that cannot start leaves no trace.
-    with executor_for(executor, workers, scheduler) as pool:
+    # The lock is held until the sweep is merged: a second run or a --resume is refused.
+    with locked(out), executor_for(executor, workers, scheduler) as pool:
         store = Store(out)
         if store.begin(manifest, design, resume=resume, force=force):
             return ResultSet.load(out, skip=() if load else ("outcomes",))  # already complete
@@ -121,6 +123,15 @@ def sweep(
             merge.abort()
             raise
     return ResultSet.load(out, skip=() if load else ("outcomes",))
+
+
+def sweep_output(spec: Sweep, doc: Document) -> Path:
+    """results/<sweep name>; a name that is not one folder name is reported at its line."""
+    try:
+        return default_output(spec.name, "sweep")
+    except OutputExistsError as exc:
+        mark = doc.mark_for(("name",)) or doc.marks[()]
+        raise ScenarioError([Problem(mark.file, mark.line, mark.col, "name", str(exc))]) from None
 
 
 def _run_tasks(
