@@ -248,6 +248,7 @@ def demo(folder, out, replications, seed):
     """Run every scenario in the folder (one seed: common random numbers) and compare them."""
     from simulator.analysis.summary import format_summary
     from simulator.errors import ScenarioError
+    from simulator.experiments.store import atomic_write
     from simulator.folders import check_replaceable, default_output
     from simulator.plots import plot_comparison
     from simulator.runner import is_stochastic
@@ -281,7 +282,8 @@ def demo(folder, out, replications, seed):
         res.save(targets[name], force=True)
         named[name] = res
         click.echo(format_summary(res))
-    plot_comparison(named).savefig(out / "comparison.png", dpi=110)
+    figure = plot_comparison(named)
+    atomic_write(out / "comparison.png", lambda tmp: figure.savefig(tmp, dpi=110, format="png"))
     click.echo(f"wrote {out}/<scenario>/ for {len(named)} scenarios and {out}/comparison.png")
 
 

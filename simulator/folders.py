@@ -256,15 +256,13 @@ def _sibling(directory: Path, what: str) -> Path:
 
 def _remove_leftovers(directory: Path) -> None:
     """Staging and discarded folders of a killed consim process (this one holds the lock, so
-    no living process owns them)."""
-    for what in ("tmp", "old"):
-        for stale in directory.parent.glob(f".{glob_escape(directory.name)}.{what}-*"):
-            if stale.is_dir() and not stale.is_symlink():
-                shutil.rmtree(stale, ignore_errors=True)
-
-
-def glob_escape(name: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", name)
+    no living process owns them); only names of `_sibling`'s exact form."""
+    ours = re.compile(rf"^\.{re.escape(directory.name)}\.(tmp|old)-\d+-[0-9a-f]{{8}}$")
+    if not directory.parent.is_dir():
+        return
+    for stale in directory.parent.iterdir():
+        if ours.match(stale.name) and stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 @contextmanager

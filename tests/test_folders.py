@@ -264,3 +264,11 @@ def test_a_sweep_file_name_that_is_a_path_is_reported_at_its_line(tmp_path):
     path = write_sweep(tmp_path, "name: ../../up\n" + GRID)
     (line,) = bad_input(consim("sweep", path, cwd=tmp_path))
     assert line.startswith(f"{path}:2:7: name: sweep name '../../up' cannot name")
+
+
+def test_a_killed_runs_staging_folder_is_cleared_and_look_alikes_are_kept(tmp_path):
+    (tmp_path / ".out.tmp-4242-0123abcd").mkdir()  # as a run killed while saving leaves it
+    (tmp_path / ".out.tmp-4242-0123abcd" / "outcomes.csv").write_text("half")
+    (tmp_path / ".out.tmp-backup").mkdir()  # a user's
+    ok(consim("run", PLAN, "--out", "out", cwd=tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.tmp-backup", "out"]
