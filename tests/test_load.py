@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import math
 from pathlib import Path
 
 import pytest
@@ -274,3 +276,180 @@ def test_libyaml_and_pure_python_parsers_agree(path):
         except (yaml.YAMLError, ScenarioError):  # the fast one raises yaml's, the last ours
             results.append("rejected")
     assert results[0] == results[1]
+
+
+# --- YAML 1.2 core schema, the same through both parsers ----------------------------------
+
+CORE_SCALARS = [
+    ("~", None),
+    ("null", None),
+    ("NULL", None),
+    ("", None),
+    ("true", True),
+    ("FALSE", False),
+    ("yes", "yes"),
+    ("No", "No"),
+    ("on", "on"),
+    ("off", "off"),
+    ("y", "y"),
+    ("135", 135),
+    ("-7", -7),
+    ("+12", 12),
+    ("017", 17),  # YAML 1.1 read 15 (octal)
+    ("0o17", 15),
+    ("0x1F", 31),
+    ("0b101", "0b101"),
+    ("135_000_000", "135_000_000"),
+    ("1:30", "1:30"),  # YAML 1.1 read 90 (base 60)
+    ("1e3", 1000.0),
+    ("2.5e-2", 0.025),
+    (".5", 0.5),
+    ("1.", 1.0),
+    ("-.inf", -math.inf),
+    (".Inf", math.inf),
+    ("2012-01-31", "2012-01-31"),  # YAML 1.1 read a date
+    ("2012-01", "2012-01"),
+    ("=", "="),
+]
+
+
+@pytest.mark.parametrize("loader", yamlio._LOADERS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    ("text", "value"), CORE_SCALARS, ids=[t or "empty" for t, _ in CORE_SCALARS]
+)
+def test_core_schema_scalars(loader, text: str, value):
+    got = yamlio._parse(f"a: {text}\n", "f.yaml", loader).data["a"]
+    assert got == value and type(got) is type(value)
+
+
+@pytest.mark.parametrize("loader", yamlio._LOADERS, ids=lambda c: c.__name__)
+def test_nan_and_explicit_core_tags(loader):
+    data = yamlio._parse("a: .nan\nb: !!int '12'\nc: !!float 1\nd: !!str 12\n", "f", loader).data
+    assert math.isnan(data["a"])
+    assert (data["b"], data["c"], data["d"]) == (12, 1.0, "12")
+    assert type(data["c"]) is float
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: !!bool maybe\n", "f:1:4: malformed YAML: not true or false (got 'maybe')"),
+        ("a: !!int 1_000\n", "f:1:4: malformed YAML: not a whole number (got '1_000')"),
+        ("a: !!timestamp 2012-01-01\n", "f:1:4: a: unsupported tag (got !!timestamp"),
+        ("a: !!set {x: null}\n", "f:1:4: a: unsupported tag (got !!set"),
+        ("a: &a {x: 1}\nb: {<<: *a, y: 2}\n", "f:2:5: b: merge keys (<<) are YAML 1.1"),
+        ("? [1, 2]\n: 3\n", "f:1:3: a key must be a plain word"),
+        ("a: &a [*a]\n", "f:1:8: a.0: an alias inside its own anchor"),
+        ("a:\n\tb: 1\n", "f:2:1: malformed YAML: found character '\\t' that cannot start any"),
+    ],
+)
+def test_tags_and_keys_outside_the_core_schema(text: str, message: str):
+    with pytest.raises(ScenarioError) as info:
+        yamlio.parse_text(text, "f")
+    assert str(info.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("135_000_000", "YAML 1.2 has no digit separators, write 135000000"),
+        ("yes", "YAML 1.2 reads yes, no, on and off as words"),
+        ("1:30", "no base-60 numbers"),
+        ("0b11", "no 0b binary numbers"),
+        ("12", "it is quoted, so it is text: remove the quotes"),
+        ("orange", None),
+        (12, None),
+    ],
+)
+def test_scalar_hint(value, hint):
+    assert (hint in yamlio.scalar_hint(value)) if hint else yamlio.scalar_hint(value) == ""
+
+
+# --- limits, characters and encodings ------------------------------------------------------
+
+
+def bomb(levels: int = 9) -> str:
+    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, levels):
+        lines.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (bomb(), "too many aliases (more than 5,000 expanded)"),
+        ("a: " + "[" * 10_000 + "]" * 10_000 + "\n", "f:1:103: nested too deeply"),
+        ("".join("  " * i + f"k{i}:\n" for i in range(150)), "f:100:199: nested too deeply"),
+        (
+            "a: &a [" + ",".join(["1"] * 2_000) + "]\nb: [" + ",".join(["*a"] * 60) + "]\n",
+            "too many values (more than 100,000",
+        ),
+    ],
+    ids=["alias_bomb", "deep_flow", "deep_block", "wide_aliases"],
+)
+def test_reading_is_bounded(text: str, message: str):
+    with pytest.raises(ScenarioError) as info:
+        yamlio.parse_text(text, "f")
+    assert message in str(info.value)
+
+
+def test_alias_bomb_is_reported_at_an_alias():
+    with pytest.raises(ScenarioError) as info:
+        yamlio.parse_text(bomb(), "f")
+    (problem,) = info.value.problems
+    line = bomb().splitlines()[problem.line - 1]
+    assert line[problem.col - 1] == "*"
+    assert problem.path.startswith("l")
+
+
+def test_a_few_aliases_are_fine():
+    doc = yamlio.parse_text("s: &s {type: upfront}\na: {schedule: *s}\nb: {schedule: *s}\n", "f")
+    assert doc.data["a"] == doc.data["b"] == {"schedule": {"type": "upfront"}}
+
+
+def test_control_characters_are_reported_where_they_are():
+    with pytest.raises(ScenarioError) as info:
+        yamlio.parse_text("a: 1\nb: x\x00y\x1b\n", "f")
+    assert [str(p) for p in info.value.problems] == [
+        "f:2:5: control character U+0000 is not allowed in YAML (remove it)",
+        "f:2:7: control character U+001B is not allowed in YAML (remove it)",
+    ]
+
+
+TEXT = "start: 2012-01\nlabel: Crédit Agricole\n"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        TEXT.encode("utf-8"),
+        codecs.BOM_UTF8 + TEXT.encode("utf-8"),
+        TEXT.encode("utf-16"),  # with a byte order mark
+        TEXT.encode("utf-16-le"),
+        TEXT.encode("utf-16-be"),
+        TEXT.encode("utf-32"),
+        TEXT.replace("\n", "\r\n").encode("utf-8"),
+    ],
+    ids=["utf8", "utf8_bom", "utf16_bom", "utf16le", "utf16be", "utf32_bom", "crlf"],
+)
+def test_yaml_encodings_are_read(raw: bytes):
+    assert yamlio.decode(raw, "f") == TEXT
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            "a: 1\nlabel: Crédit\n".encode("latin-1"),
+            "f:2:10: the file is not UTF-8 (got byte 0xe9); save it as UTF-8, e.g. iconv -f latin1",
+        ),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "f:1:1: not a text file (got binary data"),
+        (TEXT.encode("utf-16-le")[:-1], "f:2:23: the file is not valid UTF-16-LE"),
+    ],
+    ids=["latin1", "png", "utf16_cut"],
+)
+def test_undecodable_bytes_are_reported_where_they_are(raw: bytes, message: str):
+    with pytest.raises(ScenarioError) as info:
+        yamlio.decode(raw, "f")
+    assert str(info.value).startswith(message)
