@@ -365,6 +365,24 @@ def test_scalar_hint(value, hint):
     assert (hint in yamlio.scalar_hint(value)) if hint else yamlio.scalar_hint(value) == ""
 
 
+@pytest.mark.parametrize(
+    ("override", "text"),
+    [
+        ("partners.state.pledge=135_000_000", "YAML 1.2 has no digit separators, write 135000000"),
+        ("partners.state.public=yes", "wrong type (got 'yes'; expected true or false"),
+        ("partners.state.public=1", "wrong type (got 1; expected true or false)"),
+        ("partners.state.schedule.count='4'", "wrong type (got '4'; expected a whole number"),
+        ("partners.state.schedule.count=4.0", "wrong type (got 4.0; expected a whole number)"),
+        ("partners.state.label=2012", "wrong type (got 2012; expected text)"),
+    ],
+)
+def test_no_silent_coercion(base: Path, override: str, text: str):
+    """The models are strict: text is not read as a number or a boolean, nor 1 as true."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(base, overrides=[override])
+    assert text in str(info.value)
+
+
 # --- limits, characters and encodings ------------------------------------------------------
 
 

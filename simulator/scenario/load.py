@@ -15,7 +15,7 @@ from simulator.errors import Problem, ScenarioError
 from simulator.scenario.checks import check
 from simulator.scenario.compose import apply_override, resolve
 from simulator.scenario.schema import Scenario
-from simulator.scenario.yamlio import Document, format_path
+from simulator.scenario.yamlio import Document, format_path, scalar_hint
 
 
 def load_scenario(path: str | Path, overrides: typing.Sequence[str] = ()) -> Scenario:
@@ -131,7 +131,7 @@ def _message(err: dict, tags: str = "") -> str:
     expected = _EXPECTED.get(kind)
     if expected:
         label = "out of range" if kind.startswith(("greater", "less")) else "wrong type"
-        return f"{label} (got {got}; expected {expected(err)})"
+        return f"{label} (got {got}; expected {expected(err)}{scalar_hint(given)})"
     return f"{err['msg']} (got {got})"
 
 

@@ -17,7 +17,7 @@ from simulator.scenario.types import Amount, Id, MemberSet, Month, Months, Proba
 class Strict(BaseModel):
     """Unknown keys are errors; validated objects are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 # --- payment schedules -------------------------------------------------------------

@@ -11,6 +11,7 @@ from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from simulator.scenario.distributions import DIST_PARAMS, Distribution, parse_distribution
+from simulator.scenario.yamlio import scalar_hint
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -87,10 +88,11 @@ def _quantity_validator(lo: float | None, hi: float | None, what: str):
             raise PydanticCustomError(
                 "quantity_type",
                 "not a number (got {got}; expected {expected} or a distribution "
-                "such as {dist: triangular, low: .., mode: .., high: ..})",
+                "such as {dist: triangular, low: .., mode: .., high: ..}{hint})",
                 {
                     "got": f"{value!r}, a boolean" if isinstance(value, bool) else repr(value),
                     "expected": expected,
+                    "hint": scalar_hint(value),
                 },
             )
         if (
