@@ -150,6 +150,33 @@ def test_problem_in_child_points_at_child(tmp_path: Path, base: Path):
     assert (problem.file, problem.line, problem.path) == (str(child), 3, "partners.orange.pledge")
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "1:1: not a text file"),
+        (
+            "pledges.csv",
+            b"name,pledge\norange,60\n",
+            "1:1: a scenario must be a mapping of keys (got text",
+        ),
+        ("list.yaml", b"- a\n- b\n", "1:1: a scenario must be a mapping of keys (got a list"),
+        ("bad.yaml", b"a: [1\n", "malformed YAML"),
+    ],
+)
+def test_a_base_that_is_not_a_scenario_names_the_extends_line(
+    tmp_path: Path, name, content, message
+):
+    (tmp_path / name).write_bytes(content)
+    middle = write(tmp_path, "middle.yaml", f"title: x\nextends: {name}\n")
+    top = write(tmp_path, "top.yaml", "extends: middle.yaml\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(top)
+    (problem,) = info.value.problems
+    assert str(problem).startswith(f"{tmp_path / name}:")
+    assert message in str(problem)
+    assert str(problem).endswith(f" (extended from {middle}:2)")
+
+
 # --- --set overrides ---------------------------------------------------------------
 
 

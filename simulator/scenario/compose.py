@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -73,17 +74,11 @@ def resolve(path: Path, _chain: tuple = ()) -> Document:
     doc = read_file(path)
     if not isinstance(doc.data, dict):
         mark = doc.marks[()]
-        raise ScenarioError(
-            [
-                Problem(
-                    mark.file,
-                    mark.line,
-                    mark.col,
-                    "",
-                    f"a scenario must be a mapping of keys (got {type(doc.data).__name__})",
-                )
-            ]
+        message = (
+            f"a scenario must be a mapping of keys (got {_kind(doc.data)}; "
+            "expected key: value lines, e.g. start: 2012-01)"
         )
+        raise ScenarioError([Problem(mark.file, mark.line, mark.col, "", message)])
     base_name = doc.data.pop("extends", None)
     if base_name is None:
         return doc
@@ -109,7 +104,28 @@ def resolve(path: Path, _chain: tuple = ()) -> Document:
         i = seen.index(base_path.resolve())
         cycle = " → ".join(p.name for p in (*seen[i:], seen[i]))
         raise ScenarioError([_at(chain[i][1], "extends", f"extends cycle ({cycle})")])
-    return _merge(resolve(base_path, chain), doc)
+    try:
+        base = resolve(base_path, chain)
+    except ScenarioError as exc:
+        raise ScenarioError(_pulled_in(exc.problems, base_path, mark)) from None
+    return _merge(base, doc)
+
+
+def _kind(data) -> str:
+    if isinstance(data, list):
+        return "a list"
+    if isinstance(data, str):
+        return "text"
+    return "a number" if isinstance(data, (int, float)) else repr(data)
+
+
+def _pulled_in(problems: list[Problem], base_path: Path, mark: Mark) -> list[Problem]:
+    """The problems of a base file also say which `extends:` line pulled it in: the base
+    may be a file the user never meant to name (a PNG, a CSV, a list)."""
+    note = f" (extended from {mark.file}:{mark.line})"
+    return [
+        replace(p, message=p.message + note) if p.file == str(base_path) else p for p in problems
+    ]
 
 
 def _at(mark: Mark, path: str, message: str) -> Problem:
