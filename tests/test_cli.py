@@ -342,3 +342,27 @@ def test_demo_checks_every_file_before_running_any(tmp_path):
     lines = bad_input(consim("demo", "--scenarios", folder, "--out", "res", cwd=tmp_path))
     assert lines and all("b_typo.yaml" in x for x in lines)
     assert not (tmp_path / "res").exists()
+
+
+# --- --set changes, --add adds ---------------------------------------------------------------
+
+
+def test_set_with_a_typo_in_an_id_adds_no_partner(tmp_path):
+    args = ("run", SCENARIOS / "dassault_leaves.yaml", "--set", "partners.stat.pledge=150")
+    lines = bad_input(consim(*args, cwd=tmp_path))
+    assert lines == [
+        "--set partners.stat.pledge=150: partners.stat: no partner 'stat' (did you mean "
+        "'state'? expected one of: state, orange, thales, dassault; use --add to add one)"
+    ]
+    assert not (tmp_path / "results").exists()
+
+
+def test_add_a_partner(tmp_path):
+    atos = "partners.atos={pledge: 40, schedule: {type: upfront}}"
+    done = ok(consim("run", PLAN, "--add", atos, "--no-plots", cwd=tmp_path))
+    assert committed(done.stdout) == 325.0
+    manifest = json.loads((tmp_path / "results/andromede_plan/manifest.json").read_text())
+    assert manifest["resolved_scenario"]["partners"]["atos"]["pledge"] == 40
+    lines = bad_input(consim("validate", PLAN, "--add", "partners.state={pledge: 1}", cwd=tmp_path))
+    assert len(lines) == 1
+    assert lines[0].startswith("--add partners.state={pledge: 1}: partners.state: already exists")

@@ -199,10 +199,79 @@ def test_set_null_removes_a_key(base: Path):
     assert s.partners["orange"].departure is None
 
 
-def test_set_creates_new_keys(base: Path):
-    s = load_scenario(base, overrides=["partners.thales.pledge=30", "title=What if"])
-    assert s.partners["thales"].pledge == 30
+def test_set_creates_a_field_the_file_leaves_out(base: Path):
+    overrides = ["title=What if", "partners.orange.schedule={type: tranches, count: 2}"]
+    s = load_scenario(base, overrides=overrides)
     assert s.title == "What if"
+    assert s.partners["orange"].schedule.count == 2
+
+
+@pytest.mark.parametrize(
+    ("override", "line"),
+    [
+        (
+            "partners.stat.pledge=150",
+            "partners.stat: no partner 'stat' (did you mean 'state'? "
+            "expected one of: state, orange; use --add to add one)",
+        ),
+        (
+            "partners.thales={pledge: 30}",
+            "partners.thales: no partner 'thales' "
+            "(expected one of: state, orange; use --add to add one)",
+        ),
+        ("partners.stat=null", "partners.stat: no partner 'stat' (did you mean 'state'?"),
+        (
+            "ventures.clud.deadline=2013-01",
+            "ventures.clud: no venture 'clud' (did you mean "
+            "'cloud'? expected one of: cloud; use --add to add one)",
+        ),
+        (
+            "candidates.atos.pledge=5",
+            "candidates.atos: no candidate 'atos' (there are none; use --add to add one)",
+        ),
+        (
+            "partners.state.pledges.cloud.amount=5",
+            "partners.state.pledges.cloud: no pledge to "
+            "'cloud' (there are none; use --add to add one)",
+        ),
+    ],
+)
+def test_set_never_adds_an_entry(base: Path, override: str, line: str):
+    """A typo in an id must not add a partner (or a venture, …) silently: --add does that."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(base, overrides=[override])
+    assert str(info.value).startswith(f"--set {override}: {line}")
+
+
+def test_add_makes_a_new_entry_that_set_may_then_change(base: Path):
+    add = ["partners.thales={pledge: 30, schedule: {type: upfront}}", "title=Thales joins"]
+    s = load_scenario(base, additions=add, overrides=["partners.thales.pledge=40"])
+    assert list(s.partners) == ["state", "orange", "thales"]
+    assert s.partners["thales"].pledge == 40
+    assert s.title == "Thales joins"
+    assert load_scenario(base, additions=["partners.orange.public=true"]).partners["orange"].public
+
+
+@pytest.mark.parametrize(
+    ("addition", "line"),
+    [
+        (
+            "partners.state={pledge: 1}",
+            "partners.state: already exists (got {'label': 'French",
+        ),
+        ("partners.orange.pledge=70", "partners.orange.pledge: already exists (got 60; use --set"),
+        (
+            "partners.thales.pledge=30",
+            "partners.thales: no partner 'thales' (expected one of: "
+            "state, orange; --add makes only the last key of its path: --add partners.thales=...)",
+        ),
+        ("partners.thales=", "partners.thales: nothing to add (got null)"),
+    ],
+)
+def test_add_refuses_what_exists(base: Path, addition: str, line: str):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(base, additions=[addition])
+    assert str(info.value).startswith(f"--add {addition}: {line}")
 
 
 def test_set_applies_after_extends(tmp_path: Path, base: Path):
