@@ -54,6 +54,12 @@ _add_option = click.option(
 )  # fmt: skip
 
 
+def _echo_warnings(scenario) -> None:
+    """Warnings go to stderr, one line each, and do not change the exit code."""
+    for warning in scenario.warnings:
+        click.echo(str(warning), err=True)
+
+
 class _Group(click.Group):
     """Maps errors to exit codes: 2 for bad input (one line per problem), 1 for bugs."""
 
@@ -129,6 +135,7 @@ def run(
     from simulator.scenario.load import load_scenario
 
     loaded = load_scenario(scenario, overrides, additions)
+    _echo_warnings(loaded)
     out = out or _default_out(Path("results"), loaded.name or scenario.stem)
     check_output_dir(out, force)  # fail before simulating, not after
     if scheduler:
@@ -226,6 +233,7 @@ def validate(files, overrides, additions):
                 click.echo(f"{f}: ok ({_check_sweep(f)})")
                 continue
             s = load_scenario(f, overrides, additions)
+            _echo_warnings(s)
             click.echo(f"{f}: ok ({len(s.partners)} partners, {len(s.candidates)} candidates, "
                        f"{s.horizon} months)")  # fmt: skip
         except ScenarioError as exc:

@@ -366,3 +366,33 @@ def test_add_a_partner(tmp_path):
     lines = bad_input(consim("validate", PLAN, "--add", "partners.state={pledge: 1}", cwd=tmp_path))
     assert len(lines) == 1
     assert lines[0].startswith("--add partners.state={pledge: 1}: partners.state: already exists")
+
+
+# --- warnings ---------------------------------------------------------------------------------
+
+
+def test_warnings_are_shown_and_recorded_but_do_not_fail(tmp_path):
+    path = tmp_path / "warned.yaml"
+    path.write_text(
+        f"extends: {PLAN}\npartners:\n  sfr: {{label: SFR}}\n",
+        encoding="utf-8",
+    )
+    expected = [
+        f"{path}:3:8: partners.sfr: warning: no pledge, and nothing refers to it: it takes no "
+        "part in the run (give pledge or pledges, or remove it with null)",
+    ]
+    done = ok(consim("validate", path, cwd=tmp_path))
+    assert done.stderr.splitlines() == expected
+    assert f"{path}: ok" in done.stdout
+    done = ok(consim("run", path, "--no-plots", "--out", "out", cwd=tmp_path))
+    assert done.stderr.splitlines() == expected
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["warnings"] == [
+        {
+            "file": str(path),
+            "line": 3,
+            "col": 8,
+            "path": "partners.sfr",
+            "message": expected[0].split(": warning: ")[1],
+        }
+    ]

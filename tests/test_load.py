@@ -567,3 +567,44 @@ def test_undecodable_bytes_are_reported_where_they_are(raw: bytes, message: str)
     with pytest.raises(ScenarioError) as info:
         yamlio.decode(raw, "f")
     assert str(info.value).startswith(message)
+
+
+# --- warnings: valid, but seldom meant -----------------------------------------------------
+
+WARNED = """\
+start: 2012-01
+end: 2016-12
+ventures:
+  cloud: {minimum_capital: 100, deadline: 2013-01}
+  infra: {minimum_capital: 50, deadline: 2013-01}
+  lab: {}
+partners:
+  state: {pledge: 120, venture: cloud}
+  orange: {label: Orange}
+  sfr: {label: sfr}
+  bouygues: {}
+exit: {stake: buyer, buyer: orange}
+policies:
+  m: {type: match, funder: bouygues, venture: cloud, ratio: 0.5}
+"""
+
+
+def test_warnings_are_kept_on_the_scenario(tmp_path: Path):
+    path = write(tmp_path, "warned.yaml", WARNED)
+    warnings = [str(w) for w in load_scenario(path).warnings]
+    assert warnings == [
+        f"{path}:5:28: ventures.infra.minimum_capital: warning: nobody funds this venture (no "
+        "pledge, policy, split or buy-out brings capital), so it collapses at its deadline for "
+        "certain (pledge to it, or remove minimum_capital)",
+        f"{path}:6:8: ventures.lab: warning: nobody funds this venture (no pledge, policy, "
+        "split or buy-out brings capital)",
+        f"{path}:9:11: partners.orange: warning: no pledge: it puts no money in (it is still a "
+        "member; give pledge or pledges)",
+        f"{path}:10:8: partners.sfr: warning: no pledge, and nothing refers to it: it takes no "
+        "part in the run (give pledge or pledges, or remove it with null)",
+    ]
+
+
+def test_shipped_scenarios_have_no_warnings():
+    for path in SCENARIOS:
+        assert load_scenario(path).warnings == []

@@ -12,7 +12,7 @@ import pydantic
 from pydantic import BaseModel, ValidationError
 
 from simulator.errors import Problem, ScenarioError
-from simulator.scenario.checks import check
+from simulator.scenario.checks import check, check_warnings
 from simulator.scenario.compose import apply_override, resolve
 from simulator.scenario.keypaths import allowed_keys, find_type, union_tags
 from simulator.scenario.schema import Scenario
@@ -45,11 +45,13 @@ def validate_document(doc: Document, default_name: str = "scenario") -> Scenario
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError([_problem_from_pydantic(doc, e) for e in exc.errors()]) from None
+    scenario._source = data
+    scenario._files = sorted({m.file for m in doc.marks.values() if m.line})  # not --set/--add
     issues = check(scenario)
     if issues:
         raise ScenarioError([_problem(doc, path, msg) for path, msg in issues])
-    scenario._source = data
-    scenario._files = sorted({m.file for m in doc.marks.values() if m.line})  # not --set/--add
+    warned = check_warnings(scenario)
+    scenario._warnings = sorted(_problem(doc, p, msg, severity="warning") for p, msg in warned)
     return scenario
 
 
@@ -59,9 +61,11 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _problem(doc: Document, path: tuple, message: str, key: bool = False) -> Problem:
+def _problem(
+    doc: Document, path: tuple, message: str, key: bool = False, severity: str = "error"
+) -> Problem:
     mark = doc.mark_for(path, key=key) or doc.marks.get(())
-    return Problem(mark.file, mark.line, mark.col, format_path(path), message)
+    return Problem(mark.file, mark.line, mark.col, format_path(path), message, severity)
 
 
 def _data_path(data, loc: tuple) -> tuple:

@@ -399,6 +399,7 @@ class Scenario(Strict):
 
     _source: dict = PrivateAttr(default_factory=dict)
     _files: list = PrivateAttr(default_factory=list)
+    _warnings: list = PrivateAttr(default_factory=list)
 
     @property
     def horizon(self) -> int:
@@ -413,6 +414,11 @@ class Scenario(Strict):
     @property
     def files(self) -> list[str]:
         return list(self._files)
+
+    @property
+    def warnings(self) -> list:
+        """Problems (severity "warning") of a valid scenario: shown, never refused."""
+        return list(self._warnings)
 
     def members(self) -> dict[str, Member]:
         """Partners then candidates, in file order."""
