@@ -363,7 +363,10 @@ YAML_FILES = sorted({*ROOT.glob("scenarios/**/*.yaml"), *ROOT.glob("tests/**/*.y
 def test_libyaml_and_pure_python_parsers_agree(path):
     """Every file reads the same (values, value and key marks) with libyaml's parser as with
     PyYAML's own, or both reject it: the fast parser changes nothing a user can see."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = yamlio.decode(path.read_bytes(), str(path))
+    except ScenarioError:
+        pytest.skip("not text in a YAML encoding: no parser reads it")
     results = []
     for loader in yamlio._LOADERS:
         try:
