@@ -3,11 +3,12 @@
 Documents are composed with PyYAML's SafeLoader (no Python tags) and turned into
 plain dicts/lists by hand, so each key path gets a (file, line, column) mark that
 error messages can point to. libyaml's parser composes them when PyYAML has it (bench.yaml:
-0.85 ms against 4.8 ms); a document it rejects is parsed again
-by the pure-Python parser, whose error messages are the ones users see.
+1.0 ms against 5.1 ms, with the checks below); a document it rejects is parsed again
+by the pure-Python parser, whose error messages (and alias positions) are the ones users see.
 
 Scalars follow the YAML 1.2 core schema, and reading is bounded (nesting depth, alias
-expansions, values) so that a hostile or broken file is an error, never a hang.
+expansions, values) so that a hostile or broken file is an error, never a hang (the
+checks cost bench.yaml 0.2 ms).
 """
 
 from __future__ import annotations
