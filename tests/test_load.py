@@ -471,7 +471,7 @@ def test_scalar_hint(value, hint):
         ("partners.state.public=yes", "wrong type (got 'yes'; expected true or false"),
         ("partners.state.public=1", "wrong type (got 1; expected true or false)"),
         ("partners.state.schedule.count='4'", "wrong type (got '4'; expected a whole number"),
-        ("partners.state.schedule.count=4.0", "wrong type (got 4.0; expected a whole number)"),
+        ("partners.state.schedule.count=4.5", "wrong type (got 4.5; expected a whole number)"),
         ("partners.state.label=2012", "wrong type (got 2012; expected text)"),
     ],
 )
@@ -611,3 +611,13 @@ def test_warnings_are_kept_on_the_scenario(tmp_path: Path):
 def test_shipped_scenarios_have_no_warnings():
     for path in SCENARIOS:
         assert load_scenario(path).warnings == []
+
+
+def test_an_exact_float_is_a_whole_number(base: Path):
+    """4.0 (what a sweep's grid of counts gives) is 4; 4.5 is refused (above)."""
+    schedule = (
+        load_scenario(base, overrides=["partners.state.schedule.count=4.0"])
+        .partners["state"]
+        .schedule
+    )
+    assert schedule.count == 4 and type(schedule.count) is int

@@ -39,6 +39,15 @@ Month = Annotated[
     WithJsonSchema({"type": "string", "pattern": MONTH_PATTERN, "examples": ["2012-01"]}),
 ]
 
+
+def _whole(value: Any) -> Any:
+    """An exact float (4.0, as a sweep's grid of counts gives) is the whole number it equals;
+    anything else goes on to the strict check, which refuses 4.5, '4' and true."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
+
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
