@@ -48,10 +48,13 @@ def _executor_options(default: str):
 
 
 _add_option = click.option(
-    "--add", "additions", multiple=True, metavar="PATH=VALUE",
+    "--add",
+    "additions",
+    multiple=True,
+    metavar="PATH=VALUE",
     help="Add a new partner, venture, candidate, … (or a key the file lacks), e.g. "
     "partners.atos='{pledge: 40}' (repeatable; applied before --set).",
-)  # fmt: skip
+)
 
 
 def _echo_warnings(scenario) -> None:
@@ -125,9 +128,18 @@ def main() -> None:
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @_executor_options("serial")
 def run(
-    scenario, replications, seed, overrides, additions, out, force, no_plots, executor, workers,
+    scenario,
+    replications,
+    seed,
+    overrides,
+    additions,
+    out,
+    force,
+    no_plots,
+    executor,
+    workers,
     scheduler,
-):  # fmt: skip
+):
     """Simulate SCENARIO and write outcomes, trajectories, events, manifest and plots."""
     from simulator.analysis.summary import format_summary
     from simulator.results import check_output_dir
