@@ -36,6 +36,22 @@ def _executor_options(default: str):
     return decorate
 
 
+_add_option = click.option(
+    "--add",
+    "additions",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Add a new partner, venture, candidate, … (or a key the file lacks), e.g. "
+    "partners.atos='{pledge: 40}' (repeatable; applied before --set).",
+)
+
+
+def _echo_warnings(scenario) -> None:
+    """Warnings go to stderr, one line each, and do not change the exit code."""
+    for warning in scenario.warnings:
+        click.echo(str(warning), err=True)
+
+
 class _Group(click.Group):
     """Maps errors to exit codes: 2 for bad input (one line per problem), 1 for bugs."""
 
@@ -91,8 +107,9 @@ def main() -> None:
 )  # fmt: skip
 @click.option(
     "--set", "overrides", multiple=True, metavar="PATH=VALUE",
-    help="Override a key of the scenario, e.g. partners.state.pledge=150 (repeatable).",
+    help="Change a key of the scenario, e.g. partners.state.pledge=150 (repeatable).",
 )  # fmt: skip
+@_add_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output directory [default: results/<scenario name>].")  # fmt: skip
 @click.option("--force", is_flag=True,
@@ -100,7 +117,17 @@ def main() -> None:
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @_executor_options("serial")
 def run(
-    scenario, replications, seed, overrides, out, force, no_plots, executor, workers, scheduler
+    scenario,
+    replications,
+    seed,
+    overrides,
+    additions,
+    out,
+    force,
+    no_plots,
+    executor,
+    workers,
+    scheduler,
 ):
     """Simulate SCENARIO and write outcomes, trajectories, events, manifest and plots."""
     from simulator.analysis.summary import format_summary
@@ -108,7 +135,8 @@ def run(
     from simulator.runner import run as run_scenario
     from simulator.scenario.load import load_scenario
 
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, overrides, additions)
+    _echo_warnings(loaded)
     out = out or default_output(loaded.name or scenario.stem)
     if scheduler:
         executor = "dask"
@@ -192,7 +220,8 @@ def _check_sweep(path: Path) -> str:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Check with these overrides applied.")  # fmt: skip
-def validate(files, overrides):
+@_add_option
+def validate(files, overrides, additions):
     """Check scenario and sweep FILES without running them; report every problem found.
 
     A sweep file is checked at every design point (each is validated as a scenario).
@@ -206,7 +235,8 @@ def validate(files, overrides):
             if _is_sweep_file(f):
                 click.echo(f"{f}: ok ({_check_sweep(f)})")
                 continue
-            s = load_scenario(f, overrides)
+            s = load_scenario(f, overrides, additions)
+            _echo_warnings(s)
             click.echo(f"{f}: ok ({len(s.partners)} partners, {len(s.candidates)} candidates, "
                        f"{s.horizon} months)")  # fmt: skip
         except ScenarioError as exc:

@@ -11,17 +11,20 @@ class ConsimError(Exception):
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One problem in an input file: location, key path and a message."""
+    """One problem in an input file: location, key path and a message; a warning does not
+    stop the run and is shown as `FILE:LINE:COL: key.path: warning: message`."""
 
     file: str
     line: int
     col: int
     path: str
     message: str
+    severity: str = "error"  # or "warning"
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        message = f"warning: {self.message}" if self.severity == "warning" else self.message
+        return f"{where}: {self.path}: {message}" if self.path else f"{where}: {message}"
 
 
 class ScenarioError(ConsimError):

@@ -29,6 +29,10 @@ def build_manifest(scenario: Scenario, seed: int, replications: int, stochastic:
         "replications": replications,
         "stochastic": stochastic,
         "input_hash": scenario_hash(scenario),
+        "warnings": [
+            {"file": w.file, "line": w.line, "col": w.col, "path": w.path, "message": w.message}
+            for w in scenario.warnings
+        ],
         "resolved_scenario": scenario.source,
         **provenance(),
     }

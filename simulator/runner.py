@@ -70,6 +70,7 @@ def run(
     executor: str | Executor = "serial",
     workers: int | None = None,
     scheduler: str | None = None,
+    additions: tuple[str, ...] | list[str] = (),
 ) -> ResultSet:
     """Simulate a scenario (object or file) and return its ResultSet.
 
@@ -77,11 +78,12 @@ def run(
     seed None draws fresh entropy, which is recorded in the manifest. executor is
     "serial", "processes" or "dask" (see `consim sweep`); all give the same numbers.
     progress: a bar with rate and time left for runs of 1,000 replications or more, in a
-    terminal or a notebook (nowhere else); False turns it off.
+    terminal or a notebook (nowhere else); False turns it off. overrides and additions are
+    `--set` and `--add` texts (PATH=VALUE), for a scenario given as a file.
     """
     if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario, overrides)
-    elif overrides:
+        scenario = load_scenario(scenario, overrides, additions)
+    elif overrides or additions:
         raise ConsimError("overrides apply to scenario files; pass a path, not a Scenario")
     stochastic = is_stochastic(scenario)
     if replications is None:

@@ -71,3 +71,17 @@ def test_bad_scenario_raises_scenario_error_with_problems(tmp_path):
         (4, "partners.a.pledge"), (4, "partners.b.pledge")
     ]  # fmt: skip
     assert all(p.file == str(path) for p in info.value.problems)
+
+
+def test_run_takes_additions_and_overrides_of_a_file():
+    plan = ROOT / "scenarios" / "andromede_plan.yaml"
+    r = simulator.run(
+        plan,
+        additions=["partners.atos={pledge: 40, schedule: {type: upfront}}"],
+        overrides=["partners.atos.pledge=45"],
+        progress=False,
+    )
+    assert r.manifest["resolved_scenario"]["partners"]["atos"]["pledge"] == 45
+    assert r.outcomes["committed_final"].tolist() == [330.0]
+    with pytest.raises(simulator.ConsimError):
+        simulator.run(simulator.load_scenario(plan), additions=["title=x"])

@@ -343,3 +343,57 @@ def test_demo_checks_every_file_before_running_any(tmp_path):
     lines = bad_input(consim("demo", "--scenarios", folder, "--out", "res", cwd=tmp_path))
     assert lines and all("b_typo.yaml" in x for x in lines)
     assert not (tmp_path / "res").exists()
+
+
+# --- --set changes, --add adds ---------------------------------------------------------------
+
+
+def test_set_with_a_typo_in_an_id_adds_no_partner(tmp_path):
+    args = ("run", SCENARIOS / "dassault_leaves.yaml", "--set", "partners.stat.pledge=150")
+    lines = bad_input(consim(*args, cwd=tmp_path))
+    assert lines == [
+        "--set partners.stat.pledge=150: partners.stat: no partner 'stat' (did you mean "
+        "'state'? expected one of: state, orange, thales, dassault; use --add to add one)"
+    ]
+    assert not (tmp_path / "results").exists()
+
+
+def test_add_a_partner(tmp_path):
+    atos = "partners.atos={pledge: 40, schedule: {type: upfront}}"
+    done = ok(consim("run", PLAN, "--add", atos, "--no-plots", cwd=tmp_path))
+    assert committed(done.stdout) == 325.0
+    manifest = json.loads((tmp_path / "results/andromede_plan/manifest.json").read_text())
+    assert manifest["resolved_scenario"]["partners"]["atos"]["pledge"] == 40
+    lines = bad_input(consim("validate", PLAN, "--add", "partners.state={pledge: 1}", cwd=tmp_path))
+    assert len(lines) == 1
+    assert lines[0].startswith("--add partners.state={pledge: 1}: partners.state: already exists")
+
+
+# --- warnings ---------------------------------------------------------------------------------
+
+
+def test_warnings_are_shown_and_recorded_but_do_not_fail(tmp_path):
+    path = tmp_path / "warned.yaml"
+    path.write_text(
+        f"extends: {PLAN}\npartners:\n  sfr: {{label: SFR}}\n",
+        encoding="utf-8",
+    )
+    expected = [
+        f"{path}:3:8: partners.sfr: warning: no pledge, and nothing refers to it: it takes no "
+        "part in the run (give pledge or pledges, or remove it with null)",
+    ]
+    done = ok(consim("validate", path, cwd=tmp_path))
+    assert done.stderr.splitlines() == expected
+    assert f"{path}: ok" in done.stdout
+    done = ok(consim("run", path, "--no-plots", "--out", "out", cwd=tmp_path))
+    assert done.stderr.splitlines() == expected
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["warnings"] == [
+        {
+            "file": str(path),
+            "line": 3,
+            "col": 8,
+            "path": "partners.sfr",
+            "message": expected[0].split(": warning: ")[1],
+        }
+    ]

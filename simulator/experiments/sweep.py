@@ -41,7 +41,8 @@ from simulator.folders import default_output, locked
 from simulator.manifest import provenance
 from simulator.results import SWEEP_FILES, ResultSet, write_table
 from simulator.scenario.compose import resolve, set_path
-from simulator.scenario.load import names_new_entry, scenario_hash, validate_document
+from simulator.scenario.keypaths import names_new_entry
+from simulator.scenario.load import scenario_hash, validate_document
 from simulator.scenario.yamlio import Document
 from simulator.tables import Context
 

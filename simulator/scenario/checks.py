@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.funding_checks import funding_warnings
 from simulator.scenario.restructuring_checks import (
     buyout_checks,
     cap_checks,
@@ -59,6 +60,11 @@ def check(s: Scenario) -> list[Issue]:
         ctx.market_checks()
     ctx.benchmark_checks()
     return issues
+
+
+def check_warnings(s: Scenario) -> list[Issue]:
+    """What a valid scenario may mean but probably does not (shown, not refused)."""
+    return funding_warnings(s)
 
 
 class _Context:

@@ -1,14 +1,15 @@
-"""Build one resolved document from a file: follow `extends:`, then apply `--set` overrides."""
+"""Build one resolved document from a file: follow `extends:`, then apply `--add`/`--set`."""
 
 from __future__ import annotations
 
 import copy
+import difflib
+from dataclasses import replace
 from pathlib import Path
 
-import yaml
-
 from simulator.errors import Problem, ScenarioError
-from simulator.scenario.yamlio import Document, Mark, _Loader, format_path, read_file
+from simulator.scenario.keypaths import names_new_entry
+from simulator.scenario.yamlio import Document, Mark, format_path, parse_text, read_file
 
 
 def _merge(base: Document, child: Document) -> Document:
@@ -73,17 +74,11 @@ def resolve(path: Path, _chain: tuple = ()) -> Document:
     doc = read_file(path)
     if not isinstance(doc.data, dict):
         mark = doc.marks[()]
-        raise ScenarioError(
-            [
-                Problem(
-                    mark.file,
-                    mark.line,
-                    mark.col,
-                    "",
-                    f"a scenario must be a mapping of keys (got {type(doc.data).__name__})",
-                )
-            ]
+        message = (
+            f"a scenario must be a mapping of keys (got {_kind(doc.data)}; "
+            "expected key: value lines, e.g. start: 2012-01)"
         )
+        raise ScenarioError([Problem(mark.file, mark.line, mark.col, "", message)])
     base_name = doc.data.pop("extends", None)
     if base_name is None:
         return doc
@@ -109,16 +104,37 @@ def resolve(path: Path, _chain: tuple = ()) -> Document:
         i = seen.index(base_path.resolve())
         cycle = " → ".join(p.name for p in (*seen[i:], seen[i]))
         raise ScenarioError([_at(chain[i][1], "extends", f"extends cycle ({cycle})")])
-    return _merge(resolve(base_path, chain), doc)
+    try:
+        base = resolve(base_path, chain)
+    except ScenarioError as exc:
+        raise ScenarioError(_pulled_in(exc.problems, base_path, mark)) from None
+    return _merge(base, doc)
+
+
+def _kind(data) -> str:
+    if isinstance(data, list):
+        return "a list"
+    if isinstance(data, str):
+        return "text"
+    return "a number" if isinstance(data, (int, float)) else repr(data)
+
+
+def _pulled_in(problems: list[Problem], base_path: Path, mark: Mark) -> list[Problem]:
+    """The problems of a base file also say which `extends:` line pulled it in: the base
+    may be a file the user never meant to name (a PNG, a CSV, a list)."""
+    note = f" (extended from {mark.file}:{mark.line})"
+    return [
+        replace(p, message=p.message + note) if p.file == str(base_path) else p for p in problems
+    ]
 
 
 def _at(mark: Mark, path: str, message: str) -> Problem:
     return Problem(mark.file, mark.line, mark.col, path, message)
 
 
-def parse_override(text: str) -> tuple[tuple, object]:
+def parse_override(text: str, flag: str = "--set") -> tuple[tuple, object]:
     """`partners.state.pledge=150` → (('partners', 'state', 'pledge'), 150); value read as YAML."""
-    where = f"--set {text}"
+    where = f"{flag} {text}"
     if "=" not in text:
         raise ScenarioError(
             [Problem(where, 0, 0, "", "expected PATH=VALUE, e.g. partners.state.pledge=150")]
@@ -127,19 +143,93 @@ def parse_override(text: str) -> tuple[tuple, object]:
     parts = tuple(p for p in key.strip().split("."))
     if not all(parts):
         raise ScenarioError([Problem(where, 0, 0, "", f"empty key in path {key!r}")])
-    try:
-        value = yaml.load(raw, Loader=_Loader) if raw.strip() else None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(
-            [Problem(where, 0, 0, key, f"value is not valid YAML ({exc})")]
-        ) from None
-    return parts, value
+    if not raw.strip():
+        return parts, None
+    try:  # read as a file is: the same scalars and limits
+        return parts, parse_text(raw, where).data
+    except ScenarioError as exc:
+        message = f"value is not valid YAML ({exc.problems[0].message})"
+        raise ScenarioError([Problem(where, 0, 0, key, message)]) from None
 
 
-def apply_override(doc: Document, text: str) -> None:
-    """Set one key path in place from `PATH=VALUE`; a null value removes the key."""
-    path, value = parse_override(text)
-    set_path(doc, path, value, Mark(f"--set {text}", 0, 0))
+def apply_override(doc: Document, text: str, add: bool = False) -> None:
+    """Apply one `--set PATH=VALUE` in place (null removes the key), or `--add PATH=VALUE`.
+
+    --set changes what the file has, including a field it leaves out (the schema then
+    decides), but never makes a new partner, venture, … (a typo would add one silently);
+    --add makes a new key, and refuses one that exists.
+    """
+    flag = "--add" if add else "--set"
+    path, value = parse_override(text, flag)
+    where = f"{flag} {text}"
+    if add and value is None:
+        raise ScenarioError([Problem(where, 0, 0, text.split("=")[0], "nothing to add (got null)")])
+    wrong = _entry_problem(doc.data, path, add)
+    if wrong is not None:
+        raise ScenarioError([Problem(where, 0, 0, format_path(wrong[0]), wrong[1])])
+    set_path(doc, path, value, Mark(where, 0, 0))
+
+
+def _entry_problem(data, path: tuple, add: bool) -> tuple[tuple, str] | None:
+    """(key path, message) when `path` names an entry that is missing on the way (or at the
+    end, for --set), or a key that exists at the end (for --add); else None."""
+    node = data
+    for i, part in enumerate(path):
+        last = i == len(path) - 1
+        child = _child(node, part)
+        if child is not None:
+            if last and add:
+                return path, f"already exists (got {_show(child)}; use --set to change it)"
+            node = child
+            continue
+        if not isinstance(node, dict):
+            return None  # inside a plain value: set_path says so
+        if names_new_entry(path[: i + 1]) and not (last and add):
+            return path[: i + 1], _no_entry(path, i, node, add)
+        node = {}  # a field the file leaves out: what follows is new too
+    return None
+
+
+def _child(node, part: str):
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        return node[int(part)]
+    return None
+
+
+# What an entry of each id-keyed mapping is called in messages.
+_ENTRY_NAMES = {
+    "ventures": "venture",
+    "partners": "partner",
+    "candidates": "candidate",
+    "policies": "policy",
+    "contagion": "contagion rule",
+    "benchmarks": "benchmark",
+    "points": "point",
+    "payments": "payment",
+    "pledges": "pledge to",
+    "into": "child venture",
+}
+
+
+def _no_entry(path: tuple, i: int, node: dict, add: bool) -> str:
+    part, known = path[i], [str(k) for k in node]
+    what = _ENTRY_NAMES.get(str(path[i - 1]) if i else "", "entry")
+    near = difflib.get_close_matches(part, known, n=1)
+    hint = f"did you mean {near[0]!r}? " if near else ""
+    listed = f"expected one of: {', '.join(known)}" if known else "there are none"
+    fix = (
+        f"--add makes only the last key of its path: --add {format_path(path[: i + 1])}=..."
+        if add
+        else "use --add to add one"
+    )
+    return f"no {what} {part!r} ({hint}{listed}; {fix})"
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def set_path(doc: Document, path: tuple, value, mark: Mark) -> None:

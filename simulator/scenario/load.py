@@ -12,14 +12,18 @@ import pydantic
 from pydantic import BaseModel, ValidationError
 
 from simulator.errors import Problem, ScenarioError
-from simulator.scenario.checks import check
+from simulator.scenario.checks import check, check_warnings
 from simulator.scenario.compose import apply_override, resolve
+from simulator.scenario.keypaths import allowed_keys, find_type, union_tags
 from simulator.scenario.schema import Scenario
-from simulator.scenario.yamlio import Document, format_path
+from simulator.scenario.yamlio import Document, format_path, scalar_hint
 
 
-def load_scenario(path: str | Path, overrides: typing.Sequence[str] = ()) -> Scenario:
-    """Read a scenario file (following `extends:`), apply `--set` overrides, validate it."""
+def load_scenario(
+    path: str | Path, overrides: typing.Sequence[str] = (), additions: typing.Sequence[str] = ()
+) -> Scenario:
+    """Read a scenario file (following `extends:`), apply `--add` additions then `--set`
+    overrides (so an override may change what was just added), validate it."""
     path = Path(path)
     doc = resolve(path)
     name_mark = doc.marks.get(("name",))
@@ -27,6 +31,8 @@ def load_scenario(path: str | Path, overrides: typing.Sequence[str] = ()) -> Sce
         # A what-if without a name of its own is named after its file, not its base
         # (else its results would land in, and replace, the base's folder).
         doc.data.pop("name", None)
+    for text in additions:
+        apply_override(doc, text, add=True)
     for text in overrides:
         apply_override(doc, text)
     return validate_document(doc, default_name=path.stem)
@@ -39,11 +45,13 @@ def validate_document(doc: Document, default_name: str = "scenario") -> Scenario
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError([_problem_from_pydantic(doc, e) for e in exc.errors()]) from None
+    scenario._source = data
+    scenario._files = sorted({m.file for m in doc.marks.values() if m.line})  # not --set/--add
     issues = check(scenario)
     if issues:
         raise ScenarioError([_problem(doc, path, msg) for path, msg in issues])
-    scenario._source = data
-    scenario._files = sorted({m.file for m in doc.marks.values() if not m.file.startswith("--set")})
+    warned = check_warnings(scenario)
+    scenario._warnings = sorted(_problem(doc, p, msg, severity="warning") for p, msg in warned)
     return scenario
 
 
@@ -53,9 +61,11 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _problem(doc: Document, path: tuple, message: str, key: bool = False) -> Problem:
+def _problem(
+    doc: Document, path: tuple, message: str, key: bool = False, severity: str = "error"
+) -> Problem:
     mark = doc.mark_for(path, key=key) or doc.marks.get(())
-    return Problem(mark.file, mark.line, mark.col, format_path(path), message)
+    return Problem(mark.file, mark.line, mark.col, format_path(path), message, severity)
 
 
 def _data_path(data, loc: tuple) -> tuple:
@@ -97,7 +107,7 @@ def _problem_from_pydantic(doc: Document, err: dict, model: type = Scenario) -> 
     path = _data_path(doc.data, err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(model, err["loc"][:-1])
+        allowed = allowed_keys(model, err["loc"][:-1])
         near = difflib.get_close_matches(str(path[-1]), allowed, n=1)
         hint = f"did you mean {near[0]!r}? " if near else ""
         msg = f"unknown key ({hint}expected one of: {', '.join(allowed)})"
@@ -105,7 +115,7 @@ def _problem_from_pydantic(doc: Document, err: dict, model: type = Scenario) -> 
     if kind == "missing":
         return _problem(doc, path, "required key is missing", key=True)
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        tags = ", ".join(repr(t) for t in _tags(_find_type(model, err["loc"])))
+        tags = ", ".join(repr(t) for t in union_tags(find_type(model, err["loc"])))
         if kind == "union_tag_invalid" and isinstance(err.get("input"), dict):
             path += ("type",)
         return _problem(doc, path, _message(err, tags))
@@ -131,7 +141,7 @@ def _message(err: dict, tags: str = "") -> str:
     expected = _EXPECTED.get(kind)
     if expected:
         label = "out of range" if kind.startswith(("greater", "less")) else "wrong type"
-        return f"{label} (got {got}; expected {expected(err)})"
+        return f"{label} (got {got}; expected {expected(err)}{scalar_hint(given)})"
     return f"{err['msg']} (got {got})"
 
 
@@ -154,92 +164,6 @@ _EXPECTED = {
 def _show(value) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def names_new_entry(path: tuple, model: type = Scenario) -> bool:
-    """True when `path`'s last key would be a new entry of a mapping keyed by ids or dates
-    (a partner, a venture, a market point) rather than a field of a model."""
-    parent = _unwrap(_find_type(model, path[:-1]))
-    models = _models(parent)
-    if len(models) == 1:
-        return False
-    return typing.get_origin(parent) is dict or any(
-        typing.get_origin(_unwrap(a)) is dict for a in typing.get_args(parent)
-    )
-
-
-def _find_type(model: type, loc: tuple):
-    """The annotation at `loc`, found by walking the model classes along the location."""
-    tp = model
-    for part in loc:
-        tp = _step(tp, part)
-        if tp is None:
-            return None
-    return tp
-
-
-def _allowed_keys(model: type, loc: tuple) -> list[str]:
-    """Keys allowed at `loc` (a model, or a union holding one model such as `Market | None`)."""
-    models = _models(_find_type(model, loc))
-    return list(_fields(models[0])) if len(models) == 1 else []
-
-
-def _fields(model: type) -> dict:
-    """A model's fields by the key written in YAML (the alias, e.g. `from`, where there is one)."""
-    return {f.alias or name: f for name, f in model.model_fields.items()}
-
-
-def _tags(tp) -> list[str]:
-    """The `type` values of a tagged union such as `Schedule | None`."""
-    fields = [m.model_fields.get("type") for m in _models(tp)]
-    return [typing.get_args(f.annotation)[0] for f in fields if f is not None]
-
-
-def _is_model(tp) -> bool:
-    return isinstance(tp, type) and issubclass(tp, BaseModel)
-
-
-def _unwrap(tp):
-    while typing.get_origin(tp) is typing.Annotated:
-        tp = typing.get_args(tp)[0]
-    return tp
-
-
-def _models(tp) -> list:
-    """The model classes in `tp`, looking through Annotated and (nested) unions."""
-    tp = _unwrap(tp)
-    if _is_model(tp):
-        return [tp]
-    if typing.get_origin(tp) in (dict, list) or tp is None:
-        return []
-    return [m for a in typing.get_args(tp) for m in _models(a)]
-
-
-def _step(tp, part):
-    tp = _unwrap(tp)
-    if _is_model(tp):
-        field = _fields(tp).get(str(part))
-        return field.annotation if field else None
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is dict:
-        return args[1]
-    if origin is list:
-        return args[0]
-    if args:  # a union: the location names a tagged member, or the one model inside
-        models = _models(tp)
-        for m in models:
-            tag = m.model_fields.get("type")
-            if tag is not None and tag.default == part or _literal_is(m, part):
-                return m
-        if len(models) == 1:  # a field of the one model, or a marker before it (a tag)
-            only = models[0]
-            return _step(only, part) if str(part) in _fields(only) else only
-    return None
-
-
-def _literal_is(model, part) -> bool:
-    field = model.model_fields.get("type")
-    return field is not None and part in typing.get_args(field.annotation)
 
 
 __all__ = ["load_scenario", "validate_document", "scenario_hash", "pydantic"]

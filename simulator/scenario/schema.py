@@ -11,13 +11,23 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag
 
-from simulator.scenario.types import Amount, Id, MemberSet, Month, Months, Probability, Ratio
+from simulator.scenario.types import (
+    Amount,
+    Id,
+    MemberSet,
+    Month,
+    Months,
+    Probability,
+    Ratio,
+    Whole,
+)
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors; validated objects are immutable."""
+    """Unknown keys are errors; validated objects are immutable; values are not converted
+    (pydantic's lax mode read public: yes as true and count: '4' as 4, silently)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 # --- payment schedules -------------------------------------------------------------
@@ -34,8 +44,8 @@ class Tranches(Strict):
     """`count` equal payments every `every` months from `start` (else from the pledge)."""
 
     type: Literal["tranches"]
-    count: int = Field(ge=1, le=1200)
-    every: int = Field(1, ge=1, le=120)
+    count: Whole = Field(ge=1, le=1200)
+    every: Whole = Field(1, ge=1, le=120)
     start: Month | None = None
 
 
@@ -127,8 +137,8 @@ class Negotiation(Strict):
     duration: Months = 0.0
     success: Probability = 1.0
     trigger: Trigger | None = None
-    every: int = Field(1, ge=1, le=120)
-    rounds: int | None = Field(None, ge=1, le=1200)
+    every: Whole = Field(1, ge=1, le=120)
+    rounds: Whole | None = Field(None, ge=1, le=1200)
     deadline: Month | None = None
     round_failure: Probability = 0.0
     ask: Amount | None = None
@@ -238,7 +248,7 @@ class Contagion(Strict):
     to: MemberSet = "any"
     multiplier: Ratio | None = None
     added: Probability | None = None
-    months: int | None = Field(None, ge=1, le=1200)
+    months: Whole | None = Field(None, ge=1, le=1200)
     probability: Probability | None = None
 
 
@@ -399,6 +409,7 @@ class Scenario(Strict):
 
     _source: dict = PrivateAttr(default_factory=dict)
     _files: list = PrivateAttr(default_factory=list)
+    _warnings: list = PrivateAttr(default_factory=list)
 
     @property
     def horizon(self) -> int:
@@ -413,6 +424,11 @@ class Scenario(Strict):
     @property
     def files(self) -> list[str]:
         return list(self._files)
+
+    @property
+    def warnings(self) -> list:
+        """Problems (severity "warning") of a valid scenario: shown, never refused."""
+        return list(self._warnings)
 
     def members(self) -> dict[str, Member]:
         """Partners then candidates, in file order."""

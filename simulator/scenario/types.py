@@ -11,6 +11,7 @@ from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from simulator.scenario.distributions import DIST_PARAMS, Distribution, parse_distribution
+from simulator.scenario.yamlio import scalar_hint
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -37,6 +38,15 @@ Month = Annotated[
     BeforeValidator(parse_month),
     WithJsonSchema({"type": "string", "pattern": MONTH_PATTERN, "examples": ["2012-01"]}),
 ]
+
+
+def _whole(value: Any) -> Any:
+    """An exact float (4.0, as a sweep's grid of counts gives) is the whole number it equals;
+    anything else goes on to the strict check, which refuses 4.5, '4' and true."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
 
 _ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -87,10 +97,11 @@ def _quantity_validator(lo: float | None, hi: float | None, what: str):
             raise PydanticCustomError(
                 "quantity_type",
                 "not a number (got {got}; expected {expected} or a distribution "
-                "such as {dist: triangular, low: .., mode: .., high: ..})",
+                "such as {dist: triangular, low: .., mode: .., high: ..}{hint})",
                 {
                     "got": f"{value!r}, a boolean" if isinstance(value, bool) else repr(value),
                     "expected": expected,
+                    "hint": scalar_hint(value),
                 },
             )
         if (
