@@ -47,6 +47,24 @@ def _executor_options(default: str):
     return decorate
 
 
+def _allow_large(fn):
+    """--allow-large, shared by `sweep` and `validate`; kept in the context's meta (read by
+    `_large_allowed`), so that the commands' signatures stay as they are."""
+
+    def remember(ctx: click.Context, _param, value: bool) -> bool:
+        ctx.meta["consim.allow_large"] = value
+        return value
+
+    return click.option(
+        "--allow-large", is_flag=True, expose_value=False, callback=remember,
+        help="Accept a sweep of more than 10^8 runs (points × replications).",
+    )(fn)  # fmt: skip
+
+
+def _large_allowed() -> bool:
+    return click.get_current_context().meta.get("consim.allow_large", False)
+
+
 class _Group(click.Group):
     """Maps errors to exit codes: 2 for bad input (one line per problem), 1 for bugs."""
 
@@ -143,6 +161,7 @@ def run(
               help="Finish an interrupted sweep in --out, skipping its saved chunks.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Replace the results of a previous sweep.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@_allow_large
 def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots):
     """Run SWEEP (scenarios/sweeps/*.yaml): vary parameters of a base scenario over a
     design (grid, lhs, sobol, morris), run replications of every point with common
@@ -164,12 +183,13 @@ def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots
     if scheduler:
         executor = "dask"
     if out is None:
-        spec, _, _ = load_sweep(sweep_file)
+        spec, _, _ = load_sweep(sweep_file, _large_allowed())
         out = _default_out(Path("results"), spec.name)
     try:
         results = run_sweep(
             sweep_file, out=out, executor=executor, workers=workers, scheduler=scheduler,
             resume=resume, force=force, progress=True, plots=not no_plots, load=False,
+            allow_large=_large_allowed(),
         )  # fmt: skip
     except KeyboardInterrupt:
         click.echo(f"interrupted; finished chunks are saved in {out}/: "
@@ -191,7 +211,7 @@ def _check_sweep(path: Path) -> str:
     from simulator.experiments.spec import load_sweep
     from simulator.experiments.sweep import design_points
 
-    spec, doc, path = load_sweep(path)
+    spec, doc, path = load_sweep(path, _large_allowed())
     design, _ = design_points(spec, path, doc)
     return (f"sweep: {len(design)} design points × {spec.replications} replications "
             f"of {spec.scenario}")  # fmt: skip
@@ -201,6 +221,7 @@ def _check_sweep(path: Path) -> str:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Check with these overrides applied.")  # fmt: skip
+@_allow_large
 def validate(files, overrides):
     """Check scenario and sweep FILES without running them; report every problem found.
 

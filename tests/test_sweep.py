@@ -400,3 +400,56 @@ def test_a_sweep_keeps_spending_outcomes_and_cash_quantiles(tmp_path):
     assert (o.loc[o["point"] == 0, "cash_final"] == 10.0).all()  # the example's 285 − 275
     cash = r.quantiles[r.quantiles["variable"] == "cash"]
     assert (cash["q05"] >= -1e-6).all()
+
+
+# --- sweep size: counted from the file, refused before anything is expanded ----------------
+
+HUGE_GRID = (
+    "parameters:\n"
+    + "".join(
+        f"  {p}.pledge: {{low: 10, high: 90, steps: 1000}}\n"
+        for p in ("partners.state", "partners.orange", "partners.thales", "candidates.atos")
+    )
+    + "  partners.dassault.pledge: {low: 10, high: 90, steps: 1000}\n"
+)  # 1000^5 = 10^15 points
+
+
+def test_a_design_too_large_for_memory_is_refused_at_once(tmp_path):
+    """10^15 grid points, or a Sobol design of 2^40 base samples: one line at the key that
+    makes it so, within seconds (it was expanded first), and --allow-large does not lift it."""
+    grid = write_sweep(tmp_path, HUGE_GRID, name="grid")
+    sobol = write_sweep(tmp_path, "parameters:\n  partners.state.pledge: {low: 10, high: 90}\n"
+                        "  partners.orange.pledge: {low: 10, high: 90}\n"
+                        f"design: {{type: sobol, samples: {2**40}}}\n", name="sobol")  # fmt: skip
+    began = time.monotonic()
+    for command in ("validate", "sweep"):
+        (line,) = bad_input(consim(command, grid, "--allow-large", cwd=tmp_path))
+        assert line == (f"{grid}:2:1: parameters: the design has 10^15 points, more than can "
+                        "be held in memory (expected at most 100,000)")  # fmt: skip
+        (line,) = bad_input(consim(command, sobol, cwd=tmp_path))
+        assert (
+            line.startswith(f"{sobol}:5:23:") and "design.samples: the design has 4.4e+12" in line
+        )
+    assert time.monotonic() - began < 30
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_sweep_of_too_many_runs_needs_allow_large(tmp_path):
+    """2 points × 10^11 replications (`1e11` reads as a number) pass no check; 2 × 10^8
+    runs need --allow-large, in `validate` and in `sweep` alike, and from Python."""
+    body = "parameters:\n  candidates.atos.pledge: {values: [30, 90]}\nreplications: "
+    huge = write_sweep(tmp_path, body + "1e11\n", name="huge")
+    large = write_sweep(tmp_path, body + "100000000\n", name="large")
+    for command in ("validate", "sweep"):
+        (line,) = bad_input(consim(command, huge, "--allow-large", cwd=tmp_path))
+        assert line.startswith(f"{huge}:4:1: replications: 2.0e+11 runs in all")
+        assert "exceed the limit of 10^9, which no option lifts" in line
+        (line,) = bad_input(consim(command, large, cwd=tmp_path))
+        assert line == (f"{large}:4:1: replications: 2.0e+08 runs in all (points × "
+                        "replications) exceed the limit of 10^8; pass --allow-large "
+                        "(allow_large=True from Python) to run it anyway")  # fmt: skip
+    assert not (tmp_path / "results").exists()
+    done = ok(consim("validate", large, "--allow-large", cwd=tmp_path))
+    assert "2 design points × 100000000 replications" in done.stdout
+    with pytest.raises(simulator.ScenarioError, match="exceed the limit of 10\\^8"):
+        simulator.sweep(large, out=tmp_path / "o", executor="serial")

@@ -57,6 +57,7 @@ def sweep(
     plots: bool = True,
     chunk: int = CHUNK,
     load: bool = True,
+    allow_large: bool = False,
 ) -> ResultSet:
     """Run a sweep file (or the same mapping written in Python); results stream into `out`
     (default results/<sweep name>).
@@ -64,9 +65,10 @@ def sweep(
     Returns the ResultSet read back from `out` (with `load=False`, without the
     outcomes table, which for a very large sweep is best read in pieces). `progress`: a
     bar with rate and time left in a terminal or a notebook (nowhere else); False turns
-    it off.
+    it off. A sweep of more than 10^8 runs (points × replications) is refused unless
+    `allow_large` (docs/sweeps.md §7).
     """
-    spec, doc, sweep_file = load_sweep(sweep_file)
+    spec, doc, sweep_file = load_sweep(sweep_file, allow_large)
     out = Path(out) if out is not None else Path("results") / spec.name
     design, points = design_points(spec, sweep_file, doc)
     first = points[0].context
