@@ -189,7 +189,7 @@ def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots
         results = run_sweep(
             sweep_file, out=out, executor=executor, workers=workers, scheduler=scheduler,
             resume=resume, force=force, progress=True, plots=not no_plots, load=False,
-            allow_large=_large_allowed(),
+            allow_large=_large_allowed(), on_plan=lambda plan: click.echo(plan, err=True),
         )  # fmt: skip
     except KeyboardInterrupt:
         click.echo(f"interrupted; finished chunks are saved in {out}/: "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from test_cli import PROBLEM_LINE, bad_input, consim, ok
 
 import simulator
 from simulator.engine import replication
-from simulator.experiments.sweep import _copy_along
+from simulator.experiments.sweep import _copy_along, estimate
 from simulator.experiments.tasks import TAIL, plan_tasks
 from simulator.scenario.compose import set_path
 from simulator.scenario.yamlio import Document, Mark
@@ -453,3 +454,25 @@ def test_a_sweep_of_too_many_runs_needs_allow_large(tmp_path):
     assert "2 design points × 100000000 replications" in done.stdout
     with pytest.raises(simulator.ScenarioError, match="exceed the limit of 10\\^8"):
         simulator.sweep(large, out=tmp_path / "o", executor="serial")
+
+
+def test_a_sweep_says_its_size_and_about_how_long_before_it_starts(tmp_path):
+    """On stderr (stdout stays the summary), from a pilot of the first point scaled by the
+    runs and workers; the manifest and simulator.experiments.sweep.estimate have it too."""
+    path = write_sweep(tmp_path, BIG, base=BENCH)  # 8 points × 2,000 replications
+    done = ok(consim("sweep", path, "--executor", "serial", "--no-plots", cwd=tmp_path,
+                     timeout=300))  # fmt: skip
+    first = done.stderr.splitlines()[0]
+    pattern = r"s: 8 points × 2,000 replications = 16,000 runs on 1 worker; about [\d.]+ (s|min)"
+    assert re.fullmatch(pattern, first), first
+    assert "about" not in done.stdout
+    manifest = json.loads((tmp_path / "results" / "s" / "manifest.json").read_text())
+    ratio = manifest["estimated_seconds"] / manifest["seconds"]
+    assert 0.2 < ratio < 5, manifest  # approximate, on a shared machine
+    plan = estimate(path, workers=2)
+    assert (plan.points, plan.runs, plan.to_run, plan.workers) == (8, 16_000, 16_000, 2)
+    assert str(plan).startswith("s: 8 points × 2,000 replications = 16,000 runs on 2 workers")
+    plans = []
+    simulator.sweep(write_sweep(tmp_path, GRID, name="g"), out=tmp_path / "g", plots=False,
+                    executor="serial", on_plan=plans.append)  # fmt: skip
+    assert [(p.points, p.runs, p.workers) for p in plans] == [(4, 240, 1)]

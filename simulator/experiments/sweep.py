@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,8 @@ import pandas as pd
 from simulator.engine.model import compile_scenario
 from simulator.errors import Problem, ScenarioError
 from simulator.experiments.design import expand
-from simulator.experiments.executors import Executor, executor_for, frozen_gc
+from simulator.experiments.estimate import SweepPlan, pilot
+from simulator.experiments.executors import Executor, default_workers, executor_for, frozen_gc
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.spec import (
     SPENDING_OUTCOMES,
@@ -58,6 +60,7 @@ def sweep(
     chunk: int = CHUNK,
     load: bool = True,
     allow_large: bool = False,
+    on_plan: Callable[[SweepPlan], None] | None = None,
 ) -> ResultSet:
     """Run a sweep file (or the same mapping written in Python); results stream into `out`
     (default results/<sweep name>).
@@ -66,7 +69,9 @@ def sweep(
     outcomes table, which for a very large sweep is best read in pieces). `progress`: a
     bar with rate and time left in a terminal or a notebook (nowhere else); False turns
     it off. A sweep of more than 10^8 runs (points × replications) is refused unless
-    `allow_large` (docs/sweeps.md §7).
+    `allow_large` (docs/sweeps.md §7). Before the first task, `on_plan` (if given) receives
+    the SweepPlan: points, runs, workers and the estimated time, also kept in the
+    manifest as `estimated_seconds` (`consim sweep` prints it).
     """
     spec, doc, sweep_file = load_sweep(sweep_file, allow_large)
     out = Path(out) if out is not None else Path("results") / spec.name
@@ -102,6 +107,11 @@ def sweep(
         if store.begin(manifest, design, resume=resume, force=force):
             return ResultSet.load(out, skip=() if load else ("outcomes",))  # already complete
         manifest["executor"], manifest["workers"] = pool.name, pool.workers
+        done = store.done()
+        plan = _plan(spec, points, tasks, done, pool.workers)
+        manifest["estimated_seconds"] = round(plan.seconds, 1)
+        if on_plan is not None:
+            on_plan(plan)
         began = time.perf_counter()
         merge = store.merge(tasks)
         outcomes = ["point", "venture", *spec.keep.outcomes]
@@ -109,7 +119,9 @@ def sweep(
         finishing = store.point_jobs(tasks, outcomes, variables, first)
         try:
             with frozen_gc():  # the libraries and design points: no garbage among them
-                saved = _run_tasks(spec, points, tasks, store, pool, progress, merge, finishing)
+                saved = _run_tasks(
+                    spec, points, tasks, done, store, pool, progress, merge, finishing
+                )
             manifest["seconds"] = round(time.perf_counter() - began, 3)
             manifest["tasks"] = {
                 "total": len(tasks), "saved_before": saved, "run": len(tasks) - saved
@@ -125,10 +137,37 @@ def sweep(
     return ResultSet.load(out, skip=() if load else ("outcomes",))
 
 
+def estimate(
+    sweep_file: str | Path | dict, workers: int | None = None, allow_large: bool = False
+) -> SweepPlan:
+    """The SweepPlan of a sweep on `workers` (default: one per core), without running it:
+    its design points are built and checked, and the pilot runs."""
+    spec, doc, sweep_file = load_sweep(sweep_file, allow_large)
+    design, points = design_points(spec, sweep_file, doc)
+    tasks = plan_tasks(len(design), spec.replications)
+    return _plan(spec, points, tasks, set(), workers or default_workers())
+
+
+def _plan(spec: Sweep, points: dict, tasks: list, done: set, workers: int) -> SweepPlan:
+    """What is left to run and, from a pilot of the first point, about how long it takes."""
+    left = [t for t in tasks if t.index not in done]
+    keep = (tuple(spec.keep.outcomes), tuple(spec.keep.trajectories))
+    seconds = pilot(points[0], spec.seed, *keep) if left else 0.0
+    return SweepPlan(
+        name=spec.name or "sweep",
+        points=len(points),
+        replications=spec.replications,
+        to_run=sum(t.replications for t in left),
+        workers=max(1, min(workers, len(left))),
+        seconds_per_run=seconds,
+    )
+
+
 def _run_tasks(
     spec: Sweep,
     points: dict,
     tasks: list,
+    done: set[int],
     store: Store,
     pool,
     progress: bool,
@@ -137,9 +176,8 @@ def _run_tasks(
 ) -> int:
     """Run the tasks not yet saved, feeding `merge` as their parts land, and, on a local pool,
     each point's statistics as soon as its tasks are saved (between the tasks: the end of the
-    sweep then waits only for the last points'); return how many tasks were already saved
-    (resumed from)."""
-    done = store.done()
+    sweep then waits only for the last points'); `done`: the tasks already saved (resumed
+    from); return how many they are."""
     merge.add(done)
     finishing.saved(done)
     todo = [t for t in tasks if t.index not in done]
