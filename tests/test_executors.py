@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 from test_sweep import BENCH, GRID, write_sweep
 
@@ -209,3 +210,51 @@ def test_progress_bar_follows_enabled_and_minimum(monkeypatch):
     for kwargs in ({"enabled": False}, {"minimum": 10_000}):
         with progress_bar(5000, "x", **kwargs) as bar:
             assert bar.disable
+
+
+# --- dead workers and dead parents -------------------------------------------------------------
+
+
+def survivors(processes: list[psutil.Process], timeout: float = 5) -> list[psutil.Process]:
+    """Those still running after `timeout` s (a zombie waiting for init to reap it has
+    exited: this machine's init does not always reap)."""
+
+    def running(p: psutil.Process) -> bool:
+        try:
+            return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + timeout
+    while (alive := [p for p in processes if running(p)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return alive
+
+
+POOL_IN_A_THREAD = """
+import threading, time
+from simulator.experiments.executors import Processes
+pools = []
+started = threading.Thread(target=lambda: pools.append(Processes(2)))
+started.start(); started.join()
+print(sorted(pools[0].map(abs, [-3, -1, -2])), flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_pool_started_by_a_thread_outlives_it_but_not_its_process():
+    """The kernel's parent-death signal follows the thread that spawned a worker, so it is
+    left unset for a pool started off the main thread: its workers outlive that thread,
+    and the watchdog still ends them with their process."""
+    proc = subprocess.Popen([sys.executable, "-c", POOL_IN_A_THREAD], stdout=subprocess.PIPE,
+                            text=True, start_new_session=True)  # fmt: skip
+    try:
+        assert proc.stdout.readline().strip() == "[1, 2, 3]"  # the thread had ended
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert len(children) == 3  # two workers and the resource tracker
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert not survivors(children)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -11,10 +11,14 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import islice
 
 from simulator.errors import ConsimError
@@ -52,11 +56,51 @@ def frozen_gc():
         gc.unfreeze()
 
 
-def _start_worker() -> None:
-    """A pool worker's start: import what tasks need, then freeze (see frozen_gc)."""
+def _start_worker(parent: int, by_main_thread: bool) -> None:
+    """A pool worker's start: tie its life to its parent's, import what tasks need, then
+    freeze (see frozen_gc)."""
+    _exit_with_parent(parent, by_main_thread)
     import simulator.experiments.sweep  # noqa: F401  (tasks, store, tables, engine)
 
     gc.freeze()
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCH_SECONDS = 0.5
+
+
+def _exit_with_parent(parent: int, by_main_thread: bool) -> None:
+    """A worker exits when the process that started it dies, rather than simulating on and
+    writing parts for nobody (a SIGKILLed sweep left its workers, and with them
+    multiprocessing's resource tracker, running for minutes).
+
+    On Linux the kernel kills it at once (PR_SET_PDEATHSIG). That signal comes when the
+    *thread* that spawned the worker exits, not the process: ProcessPoolExecutor (3.11,
+    spawn) starts workers from the thread that calls `submit`, which for Processes is the
+    one that creates the pool, as it starts every worker at once. So it is set only when
+    that was the main thread, which lives as long as its process. Everywhere, a watchdog
+    thread also exits when the parent changes (polled twice a second).
+    """
+    if by_main_thread and sys.platform.startswith("linux"):
+        _set_parent_death_signal(signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the signal was set
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="consim-parent-watch",
+                     daemon=True).start()  # fmt: skip
+
+
+def _set_parent_death_signal(signum: int) -> None:
+    """prctl(PR_SET_PDEATHSIG, signum) through libc; if it fails, the watchdog remains."""
+    import ctypes
+
+    with suppress(OSError, AttributeError):  # a libc without prctl
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)  # orphaned: adopted by init or a subreaper
 
 
 class Serial:
@@ -87,6 +131,7 @@ class Processes:
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
+                initargs=(os.getpid(), threading.current_thread() is threading.main_thread()),
             )
             # Start the workers now, so that a pool that cannot start fails before a sweep
             # writes anything (and their start overlaps the parent's own preparations).
