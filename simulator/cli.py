@@ -12,6 +12,7 @@ import click
 from simulator.errors import ConsimError
 
 EXIT_BAD_INPUT, EXIT_INTERNAL = 2, 1
+EXIT_TEMPFAIL = 75  # sysexits.h EX_TEMPFAIL: a worker died; running again may succeed
 
 
 def _default_out(root: Path, name: str) -> Path:
@@ -66,11 +67,18 @@ def _large_allowed() -> bool:
 
 
 class _Group(click.Group):
-    """Maps errors to exit codes: 2 for bad input (one line per problem), 1 for bugs."""
+    """Maps errors to exit codes: 2 for bad input (one line per problem), 75 for a worker
+    that died (`sweep` says what it kept), 1 for bugs."""
 
     def invoke(self, ctx):
+        from simulator.experiments.executors import WorkerLost
+
         try:
             return super().invoke(ctx)
+        except WorkerLost as exc:  # `run`: its results are gathered in memory, all lost
+            click.echo(f"{exc}; the run stopped and nothing was written: run it again",
+                       err=True)  # fmt: skip
+            ctx.exit(EXIT_TEMPFAIL)
         except ConsimError as exc:
             click.echo(str(exc), err=True)
             ctx.exit(EXIT_BAD_INPUT)
@@ -175,6 +183,7 @@ def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots
       consim sweep scenarios/sweeps/atos_terms.yaml --executor dask --scheduler tcp://host:8786
     """
     from simulator.analysis.summary import format_sweep_summary
+    from simulator.experiments.executors import WorkerLost
     from simulator.experiments.spec import load_sweep
     from simulator.experiments.sweep import sweep as run_sweep
 
@@ -195,6 +204,10 @@ def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots
         click.echo(f"interrupted; finished chunks are saved in {out}/: "
                    f"rerun with --resume to finish", err=True)  # fmt: skip
         sys.exit(130)
+    except WorkerLost as exc:
+        click.echo(f"{exc}; the sweep stopped: its {exc.saved} finished chunks are kept in "
+                   f"{out}/: rerun with --resume to finish", err=True)  # fmt: skip
+        sys.exit(EXIT_TEMPFAIL)
     click.echo(format_sweep_summary(results))
     click.echo(f"  wrote {out}/")
 

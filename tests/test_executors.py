@@ -258,3 +258,32 @@ def test_a_pool_started_by_a_thread_outlives_it_but_not_its_process():
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def pool_workers(pid: int) -> list[psutil.Process]:
+    children = psutil.Process(pid).children()
+    return [p for p in children if "spawn_main" in " ".join(p.cmdline())]
+
+
+def test_a_worker_killed_during_consim_run_stops_it_with_exit_75(tmp_path):
+    """A run gathers its results in memory: nothing is kept, and it says so."""
+    cmd = [sys.executable, "-m", "simulator", "run", str(BENCH), "-n", "40000", "--seed", "1",
+           "--executor", "processes", "--workers", "2", "--out", "r"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers := pool_workers(proc.pid)) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(1.0)  # the workers have imported and are simulating
+        os.kill(workers[0].pid, signal.SIGKILL)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 75, err
+    assert err.strip().splitlines()[-1] == (
+        "a worker process died (killed by SIGKILL: by hand, or by the out-of-memory killer); "
+        "the run stopped and nothing was written: run it again"
+    )
+    assert not (tmp_path / "r").exists()

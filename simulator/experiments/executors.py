@@ -31,6 +31,16 @@ class ExecutorError(ConsimError):
     """An executor could not start or lost contact with its workers."""
 
 
+class WorkerLost(Exception):
+    """A worker process died mid-run (killed, or out of memory): the run stops, and a sweep
+    keeps its saved chunks for a resume. Not the input's fault, hence not a ConsimError:
+    `consim` exits 75 (EX_TEMPFAIL, "try again")."""
+
+    def __init__(self, message: str, saved: int | None = None):
+        super().__init__(message)
+        self.saved = saved  # a sweep's chunks saved on disk, when known
+
+
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -147,15 +157,36 @@ class Processes:
         `next`: the caller can do its own work while the pool starts on them."""
         items = iter(items)
         limit = self.workers * IN_FLIGHT_PER_WORKER
-        pending = {self.pool.submit(fn, item) for item in islice(items, limit)}
+        try:
+            pending = {self.pool.submit(fn, item) for item in islice(items, limit)}
+        except BrokenProcessPool:
+            raise self._lost() from None
         return self._results(fn, items, pending)
 
     def _results(self, fn: Callable, items: Iterator, pending: set) -> Iterator:
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            pending |= {self.pool.submit(fn, item) for item in islice(items, len(done))}
-            for future in done:
-                yield future.result()
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                pending |= {self.pool.submit(fn, item) for item in islice(items, len(done))}
+                for future in done:
+                    yield future.result()
+        except BrokenProcessPool:
+            raise self._lost() from None
+
+    def _lost(self) -> WorkerLost:
+        """What a broken pool means, with how the worker died when the pool can tell (its
+        processes' exit codes: a negative one is the signal that killed it)."""
+        how = "killed, or out of memory"
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        for process in processes:  # the pool is terminating them all (SIGTERM): moments
+            process.join(timeout=2)
+        codes = [p.exitcode for p in processes]
+        killers = [-c for c in codes if c is not None and c < 0 and -c != signal.SIGTERM]
+        if killers:
+            how = f"killed by {signal.Signals(killers[0]).name}"
+            if killers[0] == signal.SIGKILL:
+                how += ": by hand, or by the out-of-memory killer"
+        return WorkerLost(f"a worker process died ({how})")
 
     def close(self) -> None:
         pool = getattr(self, "pool", None)
@@ -201,14 +232,17 @@ class Dask:
         self.workers = found or workers or 1
 
     def map(self, fn: Callable, items: Iterable) -> Iterator:
-        from distributed import as_completed
+        from distributed import KilledWorker, as_completed
 
         items = iter(items)
         limit = max(self.workers, 1) * IN_FLIGHT_PER_WORKER
         first = [self.client.submit(fn, item, pure=False) for item in islice(items, limit)]
         running = as_completed(first, loop=self.client.loop)
         for future in running:
-            result = future.result()
+            try:
+                result = future.result()
+            except KilledWorker as exc:  # Dask gave up rerunning a task (it killed workers)
+                raise WorkerLost(f"Dask workers died running a task ({exc})") from None
             future.release()
             for item in items:
                 running.add(self.client.submit(fn, item, pure=False))

@@ -19,7 +19,13 @@ from simulator.engine.model import compile_scenario
 from simulator.errors import Problem, ScenarioError
 from simulator.experiments.design import expand
 from simulator.experiments.estimate import SweepPlan, pilot
-from simulator.experiments.executors import Executor, default_workers, executor_for, frozen_gc
+from simulator.experiments.executors import (
+    Executor,
+    WorkerLost,
+    default_workers,
+    executor_for,
+    frozen_gc,
+)
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.spec import (
     SPENDING_OUTCOMES,
@@ -131,6 +137,9 @@ def sweep(
                 spec, design, points, tasks, store, manifest, plots, merge, finishing,
                 pool.map if pool.local else map,
             )  # fmt: skip
+        except WorkerLost as exc:  # the parts saved are kept: say how many
+            merge.abort()
+            raise WorkerLost(str(exc), saved=len(store.done())) from None
         except BaseException:
             merge.abort()
             raise
