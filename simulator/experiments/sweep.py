@@ -111,6 +111,7 @@ def sweep(
     with executor_for(executor, workers, scheduler) as pool:
         store = Store(out)
         if store.begin(manifest, design, resume=resume, force=force):
+            store.remove_parts()  # if killed while removing them, after marking it complete
             return ResultSet.load(out, skip=() if load else ("outcomes",))  # already complete
         manifest["executor"], manifest["workers"] = pool.name, pool.workers
         done = store.done()
@@ -264,9 +265,11 @@ def _finish(
             atomic_write(store.dir / file, lambda p, t=table, f=file: write_table(t, p, f))
     if plots:
         result.save_plots(store.dir)
-    store.remove_parts()
     manifest["status"] = "complete"
     store.write_manifest(manifest)
+    # Only now: a sweep killed while removing its parts (seconds for a large one) is then
+    # complete, not a sweep to run again from its first chunk.
+    store.remove_parts()
 
 
 # --- design points ------------------------------------------------------------------------
