@@ -17,8 +17,9 @@ from simulator.experiments.tasks import Point, Segment, Task, Work, run_task
 # The pilot doubles its batch from PILOT_FIRST replications until one batch takes
 # PILOT_SECONDS or PILOT_MOST replications are reached: ~30 ms for bench.yaml, a little
 # more for slow models. The first batch also pays for the point's warm-up, so it counts
-# only if it is the only one; of the others the fastest counts (on a shared machine,
-# interference only ever slows a batch down).
+# only if it is the only one; of the others the fastest counts. Batches are timed by this
+# thread's CPU clock, not the wall clock: a pilot of 30 ms taken while other work held the
+# core (or the Dask workers were still starting) was off by 10× on the wall clock.
 PILOT_FIRST, PILOT_MOST, PILOT_SECONDS = 2, 64, 0.01
 
 
@@ -63,14 +64,14 @@ def about(seconds: float) -> str:
 
 
 def pilot(point: Point, seed: int, outcomes: tuple, trajectories: tuple) -> float:
-    """Seconds per replication of `point`, as a sweep's task spends them (serial, here)."""
+    """CPU seconds per replication of `point`, as a sweep's task spends them (serial, here)."""
     count, per_run = PILOT_FIRST, []
     while True:
         work = Work(Task(-1, (Segment(0, 0, count),)), {0: point}, seed,
                     outcomes=outcomes, trajectories=trajectories)  # fmt: skip
-        began = time.perf_counter()
+        began = time.thread_time()
         run_task(work)
-        spent = time.perf_counter() - began
+        spent = time.thread_time() - began
         per_run.append(spent / count)
         if spent >= PILOT_SECONDS or count >= PILOT_MOST:
             return min(per_run[1:] or per_run)
