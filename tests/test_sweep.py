@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -282,6 +278,7 @@ def test_a_replication_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, m
     assert r.points.set_index("point")["replications"].tolist() == [59, 59, 60, 60]
 
 
+# 16,000 replications of bench.yaml: 37 chunks, for the crash tests (test_crash.py).
 BIG = """\
 parameters:
   partners.state.pledge: {low: 80, high: 120, steps: 8}
@@ -289,37 +286,6 @@ replications: 2000
 seed: 1
 keep: {outcomes: [committed_final, collapsed], trajectories: [committed]}
 """
-
-
-def test_killed_sweep_resumes_to_the_same_result(tmp_path):
-    path = write_sweep(tmp_path, BIG, base=BENCH)
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    cmd = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", "k", "--no-plots",
-           "--executor", "processes", "--workers", "2"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    parts = tmp_path / "k" / "parts"
-    deadline = time.monotonic() + 120
-    while len(list(parts.glob("*.outcomes.arrow"))) < 3:
-        assert proc.poll() is None, "the sweep finished before it could be killed"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    saved = len(list(parts.glob("*.outcomes.arrow")))
-    assert 3 <= saved < 37  # 16,000 replications: 126, 30 × 500, 250, 250, 125, 125, 62, 62
-    assert not (tmp_path / "k" / "outcomes.parquet").exists()
-
-    ok(consim("sweep", path, "--out", "k", "--resume", "--no-plots", cwd=tmp_path, timeout=300))
-    ok(consim("sweep", path, "--out", "whole", "--no-plots", "--executor", "serial",
-              cwd=tmp_path, timeout=300))  # fmt: skip
-    manifest = json.loads((tmp_path / "k" / "manifest.json").read_text())
-    assert manifest["status"] == "complete"
-    assert manifest["tasks"] == {"total": 37, "saved_before": saved, "run": 37 - saved}
-    for name in ("outcomes.parquet", "quantiles.parquet"):
-        resumed, whole = (pd.read_parquet(tmp_path / d / name) for d in ("k", "whole"))
-        pd.testing.assert_frame_equal(resumed, whole)
-    assert not (tmp_path / "k" / "parts").exists()
 
 
 def test_validate_checks_sweep_files_at_every_design_point(tmp_path):
