@@ -14,11 +14,13 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import pandas as pd
 import psutil
 import pytest
+from test_cli import consim, ok
 from test_sweep import BENCH, GRID, write_sweep
 
 import simulator
@@ -193,8 +195,23 @@ def test_a_dask_worker_dying_midway_does_not_lose_the_sweep(tmp_path, cluster):
     os.killpg(workers[0].pid, signal.SIGKILL)
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
+    # Nothing but the plan: no resource-tracker KeyError, no traceback, no warning.
+    assert len(err.splitlines()) == 1 and err.startswith("s: 6 points × 1,000"), err
     whole = simulator.sweep(path, out=tmp_path / "s", executor="serial", plots=False)
     assert_same(simulator.ResultSet.load(tmp_path / "d"), whole)
+
+
+def test_a_local_dask_cluster_is_quiet_when_port_8787_is_taken(tmp_path):
+    """Its scheduler serves HTTP on a free port: on 8787, the default, it warned on stderr
+    whenever another Dask cluster was running."""
+    path = write_sweep(tmp_path, GRID)
+    with socket.socket() as taken:
+        with suppress(OSError):  # already taken: all the better
+            taken.bind(("", 8787))
+            taken.listen()
+        done = ok(consim("sweep", path, "--executor", "dask", "--workers", "2", "--no-plots",
+                         cwd=tmp_path))  # fmt: skip
+    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("s: 4 points"), done
 
 
 def test_progress_bar_follows_enabled_and_minimum(monkeypatch):
@@ -265,18 +282,23 @@ def pool_workers(pid: int) -> list[psutil.Process]:
     return [p for p in children if "spawn_main" in " ".join(p.cmdline())]
 
 
+def cpu(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
 def test_a_worker_killed_during_consim_run_stops_it_with_exit_75(tmp_path):
     """A run gathers its results in memory: nothing is kept, and it says so."""
-    cmd = [sys.executable, "-m", "simulator", "run", str(BENCH), "-n", "40000", "--seed", "1",
+    cmd = [sys.executable, "-m", "simulator", "run", str(BENCH), "-n", "60000", "--seed", "1",
            "--executor", "processes", "--workers", "2", "--out", "r"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)  # fmt: skip
     try:
         deadline = time.monotonic() + 120
-        while len(workers := pool_workers(proc.pid)) < 2:
+        # Simulating: both workers past their start (~0.8 s of CPU for their imports).
+        while len(workers := pool_workers(proc.pid)) < 2 or min(cpu(w) for w in workers) < 2:
             assert proc.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
-        time.sleep(1.0)  # the workers have imported and are simulating
         os.kill(workers[0].pid, signal.SIGKILL)
         _, err = proc.communicate(timeout=120)
     finally:

@@ -221,6 +221,9 @@ class Dask:
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
+                    # The scheduler serves HTTP even without a dashboard, on port 8787 by
+                    # default: with another cluster there, a warning went to stderr.
+                    scheduler_kwargs={"dashboard_address": ":0"},
                     silence_logs=40,  # logging.ERROR
                 )
                 self.client = Client(self.cluster, set_as_default=False)
