@@ -75,9 +75,10 @@ def sweep(
     outcomes table, which for a very large sweep is best read in pieces). `progress`: a
     bar with rate and time left in a terminal or a notebook (nowhere else); False turns
     it off. A sweep of more than 10^8 runs (points × replications) is refused unless
-    `allow_large` (docs/sweeps.md §7). Before the first task, `on_plan` (if given) receives
-    the SweepPlan: points, runs, workers and the estimated time, also kept in the
-    manifest as `estimated_seconds` (`consim sweep` prints it).
+    `allow_large` (docs/sweeps.md §7). Given `on_plan`, a pilot estimates the time, and
+    before the first task `on_plan` receives the SweepPlan: points, runs, workers and the
+    estimated time, also kept in the manifest as `estimated_seconds` (`consim sweep`
+    prints it; `estimate` gives it without running the sweep).
     """
     spec, doc, sweep_file = load_sweep(sweep_file, allow_large)
     out = Path(out) if out is not None else Path("results") / spec.name
@@ -115,9 +116,10 @@ def sweep(
             return ResultSet.load(out, skip=() if load else ("outcomes",))  # already complete
         manifest["executor"], manifest["workers"] = pool.name, pool.workers
         done = store.done()
-        plan = _plan(spec, points, tasks, done, pool.workers)
-        manifest["estimated_seconds"] = round(plan.seconds, 1)
-        if on_plan is not None:
+        manifest["estimated_seconds"] = None
+        if on_plan is not None:  # only when asked for: the pilot costs ~30 ms of the parent
+            plan = _plan(spec, points, tasks, done, pool.workers)
+            manifest["estimated_seconds"] = round(plan.seconds, 1)
             on_plan(plan)
         began = time.perf_counter()
         merge = store.merge(tasks)
