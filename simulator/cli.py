@@ -12,6 +12,7 @@ import click
 from simulator.errors import ConsimError
 
 EXIT_BAD_INPUT, EXIT_INTERNAL = 2, 1
+EXIT_TEMPFAIL = 75  # sysexits.h EX_TEMPFAIL: a worker died; running again may succeed
 
 
 def _executor_options(default: str):
@@ -52,12 +53,37 @@ def _echo_warnings(scenario) -> None:
         click.echo(str(warning), err=True)
 
 
+def _allow_large(fn):
+    """--allow-large, shared by `sweep` and `validate`; kept in the context's meta (read by
+    `_large_allowed`), so that the commands' signatures stay as they are."""
+
+    def remember(ctx: click.Context, _param, value: bool) -> bool:
+        ctx.meta["consim.allow_large"] = value
+        return value
+
+    return click.option(
+        "--allow-large", is_flag=True, expose_value=False, callback=remember,
+        help="Accept a sweep of more than 10^8 runs (points × replications).",
+    )(fn)  # fmt: skip
+
+
+def _large_allowed() -> bool:
+    return click.get_current_context().meta.get("consim.allow_large", False)
+
+
 class _Group(click.Group):
-    """Maps errors to exit codes: 2 for bad input (one line per problem), 1 for bugs."""
+    """Maps errors to exit codes: 2 for bad input (one line per problem), 75 for a worker
+    that died (`sweep` says what it kept), 1 for bugs."""
 
     def invoke(self, ctx):
+        from simulator.experiments.executors import WorkerLost
+
         try:
             return super().invoke(ctx)
+        except WorkerLost as exc:  # `run`: its results are gathered in memory, all lost
+            click.echo(f"{exc}; the run stopped and nothing was written: run it again",
+                       err=True)  # fmt: skip
+            ctx.exit(EXIT_TEMPFAIL)
         except ConsimError as exc:
             click.echo(str(exc), err=True)
             ctx.exit(EXIT_BAD_INPUT)
@@ -161,6 +187,7 @@ def run(
               help="Finish an interrupted sweep in --out, skipping its saved chunks.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Replace the results of a previous sweep.")
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@_allow_large
 def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots):
     """Run SWEEP (scenarios/sweeps/*.yaml): vary parameters of a base scenario over a
     design (grid, lhs, sobol, morris), run replications of every point with common
@@ -174,6 +201,7 @@ def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots
       consim sweep scenarios/sweeps/atos_terms.yaml --executor dask --scheduler tcp://host:8786
     """
     from simulator.analysis.summary import format_sweep_summary
+    from simulator.experiments.executors import WorkerLost
     from simulator.experiments.spec import load_sweep
     from simulator.experiments.sweep import sweep as run_sweep
     from simulator.experiments.sweep import sweep_output
@@ -183,17 +211,22 @@ def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots
     if scheduler:
         executor = "dask"
     if out is None:
-        spec, doc, _ = load_sweep(sweep_file)
+        spec, doc, _ = load_sweep(sweep_file, _large_allowed())
         out = sweep_output(spec, doc)
     try:
         results = run_sweep(
             sweep_file, out=out, executor=executor, workers=workers, scheduler=scheduler,
             resume=resume, force=force, progress=True, plots=not no_plots, load=False,
+            allow_large=_large_allowed(), on_plan=lambda plan: click.echo(plan, err=True),
         )  # fmt: skip
     except KeyboardInterrupt:
         click.echo(f"interrupted; finished chunks are saved in {out}/: "
                    f"rerun with --resume to finish", err=True)  # fmt: skip
         sys.exit(130)
+    except WorkerLost as exc:
+        click.echo(f"{exc}; the sweep stopped: its {exc.saved} finished chunks are kept in "
+                   f"{out}/: rerun with --resume to finish", err=True)  # fmt: skip
+        sys.exit(EXIT_TEMPFAIL)
     click.echo(format_sweep_summary(results))
     click.echo(f"  wrote {out}/")
 
@@ -210,7 +243,7 @@ def _check_sweep(path: Path) -> str:
     from simulator.experiments.spec import load_sweep
     from simulator.experiments.sweep import design_points
 
-    spec, doc, path = load_sweep(path)
+    spec, doc, path = load_sweep(path, _large_allowed())
     design, _ = design_points(spec, path, doc)
     return (f"sweep: {len(design)} design points × {spec.replications} replications "
             f"of {spec.scenario}")  # fmt: skip
@@ -221,6 +254,7 @@ def _check_sweep(path: Path) -> str:
 @click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
               help="Check with these overrides applied.")  # fmt: skip
 @_add_option
+@_allow_large
 def validate(files, overrides, additions):
     """Check scenario and sweep FILES without running them; report every problem found.
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulator.experiments.design import expand, from_unit
-from simulator.experiments.spec import Range, Sweep, Values
+from simulator.experiments.spec import Range, Sweep, Values, design_size
 
 
 def spec(parameters: dict, **design) -> Sweep:
@@ -57,3 +57,23 @@ def test_values_are_picked_by_equal_slices_of_the_unit_interval():
     v = Values(values=[1, 2, 3, 4])
     assert [from_unit(v, u) for u in (0.0, 0.24, 0.25, 0.74, 0.99, 1.0)] == [1, 1, 2, 3, 4, 4]
     assert from_unit(Range(low=2, high=4), 0.25) == 2.5
+
+
+@pytest.mark.parametrize(
+    "design",
+    [
+        {"type": "grid"},
+        {"type": "lhs", "samples": 7},
+        {"type": "sobol", "samples": 8},
+        {"type": "sobol", "samples": 8, "second_order": True},
+        {"type": "morris", "samples": 5, "levels": 4},
+    ],
+)
+@pytest.mark.parametrize("dims", [2, 3])
+def test_the_design_size_is_counted_without_expanding(design, dims):
+    """design_size (checked against the limits before anything is expanded) agrees with
+    the number of points SALib and the grid actually give."""
+    parameters = {f"p{i}": {"low": 0, "high": 1, "steps": 2 + i} for i in range(dims - 1)}
+    parameters["v"] = {"values": ["x", "y", "z"]}
+    s = spec(parameters, **design)
+    assert design_size(s) == len(expand(s))

@@ -14,10 +14,13 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
+from test_cli import consim, ok
 from test_sweep import BENCH, GRID, write_sweep
 
 import simulator
@@ -192,8 +195,23 @@ def test_a_dask_worker_dying_midway_does_not_lose_the_sweep(tmp_path, cluster):
     os.killpg(workers[0].pid, signal.SIGKILL)
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
+    # Nothing but the plan: no resource-tracker KeyError, no traceback, no warning.
+    assert len(err.splitlines()) == 1 and err.startswith("s: 6 points × 1,000"), err
     whole = simulator.sweep(path, out=tmp_path / "s", executor="serial", plots=False)
     assert_same(simulator.ResultSet.load(tmp_path / "d"), whole)
+
+
+def test_a_local_dask_cluster_is_quiet_when_port_8787_is_taken(tmp_path):
+    """Its scheduler serves HTTP on a free port: on 8787, the default, it warned on stderr
+    whenever another Dask cluster was running."""
+    path = write_sweep(tmp_path, GRID)
+    with socket.socket() as taken:
+        with suppress(OSError):  # already taken: all the better
+            taken.bind(("", 8787))
+            taken.listen()
+        done = ok(consim("sweep", path, "--executor", "dask", "--workers", "2", "--no-plots",
+                         cwd=tmp_path))  # fmt: skip
+    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("s: 4 points"), done
 
 
 def test_progress_bar_follows_enabled_and_minimum(monkeypatch):
@@ -209,3 +227,85 @@ def test_progress_bar_follows_enabled_and_minimum(monkeypatch):
     for kwargs in ({"enabled": False}, {"minimum": 10_000}):
         with progress_bar(5000, "x", **kwargs) as bar:
             assert bar.disable
+
+
+# --- dead workers and dead parents -------------------------------------------------------------
+
+
+def survivors(processes: list[psutil.Process], timeout: float = 5) -> list[psutil.Process]:
+    """Those still running after `timeout` s (a zombie waiting for init to reap it has
+    exited: this machine's init does not always reap)."""
+
+    def running(p: psutil.Process) -> bool:
+        try:
+            return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + timeout
+    while (alive := [p for p in processes if running(p)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return alive
+
+
+POOL_IN_A_THREAD = """
+import threading, time
+from simulator.experiments.executors import Processes
+pools = []
+started = threading.Thread(target=lambda: pools.append(Processes(2)))
+started.start(); started.join()
+print(sorted(pools[0].map(abs, [-3, -1, -2])), flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_pool_started_by_a_thread_outlives_it_but_not_its_process():
+    """The kernel's parent-death signal follows the thread that spawned a worker, so it is
+    left unset for a pool started off the main thread: its workers outlive that thread,
+    and the watchdog still ends them with their process."""
+    proc = subprocess.Popen([sys.executable, "-c", POOL_IN_A_THREAD], stdout=subprocess.PIPE,
+                            text=True, start_new_session=True)  # fmt: skip
+    try:
+        assert proc.stdout.readline().strip() == "[1, 2, 3]"  # the thread had ended
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert len(children) == 3  # two workers and the resource tracker
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert not survivors(children)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def pool_workers(pid: int) -> list[psutil.Process]:
+    children = psutil.Process(pid).children()
+    return [p for p in children if "spawn_main" in " ".join(p.cmdline())]
+
+
+def cpu(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def test_a_worker_killed_during_consim_run_stops_it_with_exit_75(tmp_path):
+    """A run gathers its results in memory: nothing is kept, and it says so."""
+    cmd = [sys.executable, "-m", "simulator", "run", str(BENCH), "-n", "60000", "--seed", "1",
+           "--executor", "processes", "--workers", "2", "--out", "r"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        # Simulating: both workers past their start (~0.8 s of CPU for their imports).
+        while len(workers := pool_workers(proc.pid)) < 2 or min(cpu(w) for w in workers) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        os.kill(workers[0].pid, signal.SIGKILL)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 75, err
+    assert err.strip().splitlines()[-1] == (
+        "a worker process died (killed by SIGKILL: by hand, or by the out-of-memory killer); "
+        "the run stopped and nothing was written: run it again"
+    )
+    assert not (tmp_path / "r").exists()

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import signal
-import subprocess
-import sys
+import re
 import time
 from pathlib import Path
 
@@ -20,7 +17,7 @@ from test_cli import PROBLEM_LINE, bad_input, consim, ok
 
 import simulator
 from simulator.engine import replication
-from simulator.experiments.sweep import _copy_along
+from simulator.experiments.sweep import _copy_along, estimate
 from simulator.experiments.tasks import TAIL, plan_tasks
 from simulator.scenario.compose import set_path
 from simulator.scenario.yamlio import Document, Mark
@@ -281,6 +278,7 @@ def test_a_replication_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path, m
     assert r.points.set_index("point")["replications"].tolist() == [59, 59, 60, 60]
 
 
+# 16,000 replications of bench.yaml: 37 chunks, for the crash tests (test_crash.py).
 BIG = """\
 parameters:
   partners.state.pledge: {low: 80, high: 120, steps: 8}
@@ -288,37 +286,6 @@ replications: 2000
 seed: 1
 keep: {outcomes: [committed_final, collapsed], trajectories: [committed]}
 """
-
-
-def test_killed_sweep_resumes_to_the_same_result(tmp_path):
-    path = write_sweep(tmp_path, BIG, base=BENCH)
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    cmd = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", "k", "--no-plots",
-           "--executor", "processes", "--workers", "2"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    parts = tmp_path / "k" / "parts"
-    deadline = time.monotonic() + 120
-    while len(list(parts.glob("*.outcomes.arrow"))) < 3:
-        assert proc.poll() is None, "the sweep finished before it could be killed"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    saved = len(list(parts.glob("*.outcomes.arrow")))
-    assert 3 <= saved < 37  # 16,000 replications: 126, 30 × 500, 250, 250, 125, 125, 62, 62
-    assert not (tmp_path / "k" / "outcomes.parquet").exists()
-
-    ok(consim("sweep", path, "--out", "k", "--resume", "--no-plots", cwd=tmp_path, timeout=300))
-    ok(consim("sweep", path, "--out", "whole", "--no-plots", "--executor", "serial",
-              cwd=tmp_path, timeout=300))  # fmt: skip
-    manifest = json.loads((tmp_path / "k" / "manifest.json").read_text())
-    assert manifest["status"] == "complete"
-    assert manifest["tasks"] == {"total": 37, "saved_before": saved, "run": 37 - saved}
-    for name in ("outcomes.parquet", "quantiles.parquet"):
-        resumed, whole = (pd.read_parquet(tmp_path / d / name) for d in ("k", "whole"))
-        pd.testing.assert_frame_equal(resumed, whole)
-    assert not (tmp_path / "k" / "parts").exists()
 
 
 def test_validate_checks_sweep_files_at_every_design_point(tmp_path):
@@ -400,3 +367,78 @@ def test_a_sweep_keeps_spending_outcomes_and_cash_quantiles(tmp_path):
     assert (o.loc[o["point"] == 0, "cash_final"] == 10.0).all()  # the example's 285 − 275
     cash = r.quantiles[r.quantiles["variable"] == "cash"]
     assert (cash["q05"] >= -1e-6).all()
+
+
+# --- sweep size: counted from the file, refused before anything is expanded ----------------
+
+HUGE_GRID = (
+    "parameters:\n"
+    + "".join(
+        f"  {p}.pledge: {{low: 10, high: 90, steps: 1000}}\n"
+        for p in ("partners.state", "partners.orange", "partners.thales", "candidates.atos")
+    )
+    + "  partners.dassault.pledge: {low: 10, high: 90, steps: 1000}\n"
+)  # 1000^5 = 10^15 points
+
+
+def test_a_design_too_large_for_memory_is_refused_at_once(tmp_path):
+    """10^15 grid points, or a Sobol design of 2^40 base samples: one line at the key that
+    makes it so, within seconds (it was expanded first), and --allow-large does not lift it."""
+    grid = write_sweep(tmp_path, HUGE_GRID, name="grid")
+    sobol = write_sweep(tmp_path, "parameters:\n  partners.state.pledge: {low: 10, high: 90}\n"
+                        "  partners.orange.pledge: {low: 10, high: 90}\n"
+                        f"design: {{type: sobol, samples: {2**40}}}\n", name="sobol")  # fmt: skip
+    began = time.monotonic()
+    for command in ("validate", "sweep"):
+        (line,) = bad_input(consim(command, grid, "--allow-large", cwd=tmp_path))
+        assert line == (f"{grid}:2:1: parameters: the design has 10^15 points, more than can "
+                        "be held in memory (expected at most 100,000)")  # fmt: skip
+        (line,) = bad_input(consim(command, sobol, cwd=tmp_path))
+        assert (
+            line.startswith(f"{sobol}:5:23:") and "design.samples: the design has 4.4e+12" in line
+        )
+    assert time.monotonic() - began < 30
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_sweep_of_too_many_runs_needs_allow_large(tmp_path):
+    """2 points × 10^11 replications (`1e11` reads as a number) pass no check; 2 × 10^8
+    runs need --allow-large, in `validate` and in `sweep` alike, and from Python."""
+    body = "parameters:\n  candidates.atos.pledge: {values: [30, 90]}\nreplications: "
+    huge = write_sweep(tmp_path, body + "1e11\n", name="huge")
+    large = write_sweep(tmp_path, body + "100000000\n", name="large")
+    for command in ("validate", "sweep"):
+        (line,) = bad_input(consim(command, huge, "--allow-large", cwd=tmp_path))
+        assert line.startswith(f"{huge}:4:1: replications: 2.0e+11 runs in all")
+        assert "exceed the limit of 10^9, which no option lifts" in line
+        (line,) = bad_input(consim(command, large, cwd=tmp_path))
+        assert line == (f"{large}:4:1: replications: 2.0e+08 runs in all (points × "
+                        "replications) exceed the limit of 10^8; pass --allow-large "
+                        "(allow_large=True from Python) to run it anyway")  # fmt: skip
+    assert not (tmp_path / "results").exists()
+    done = ok(consim("validate", large, "--allow-large", cwd=tmp_path))
+    assert "2 design points × 100000000 replications" in done.stdout
+    with pytest.raises(simulator.ScenarioError, match="exceed the limit of 10\\^8"):
+        simulator.sweep(large, out=tmp_path / "o", executor="serial")
+
+
+def test_a_sweep_says_its_size_and_about_how_long_before_it_starts(tmp_path):
+    """On stderr (stdout stays the summary), from a pilot of the first point scaled by the
+    runs and workers; the manifest and simulator.experiments.sweep.estimate have it too."""
+    path = write_sweep(tmp_path, BIG, base=BENCH)  # 8 points × 2,000 replications
+    done = ok(consim("sweep", path, "--executor", "serial", "--no-plots", cwd=tmp_path,
+                     timeout=300))  # fmt: skip
+    first = done.stderr.splitlines()[0]
+    pattern = r"s: 8 points × 2,000 replications = 16,000 runs on 1 worker; about [\d.]+ (s|min)"
+    assert re.fullmatch(pattern, first), first
+    assert "about" not in done.stdout
+    manifest = json.loads((tmp_path / "results" / "s" / "manifest.json").read_text())
+    ratio = manifest["estimated_seconds"] / manifest["seconds"]
+    assert 0.2 < ratio < 5, manifest  # approximate, on a shared machine
+    plan = estimate(path, workers=2)
+    assert (plan.points, plan.runs, plan.to_run, plan.workers) == (8, 16_000, 16_000, 2)
+    assert str(plan).startswith("s: 8 points × 2,000 replications = 16,000 runs on 2 workers")
+    plans = []
+    simulator.sweep(write_sweep(tmp_path, GRID, name="g"), out=tmp_path / "g", plots=False,
+                    executor="serial", on_plan=plans.append)  # fmt: skip
+    assert [(p.points, p.runs, p.workers) for p in plans] == [(4, 240, 1)]

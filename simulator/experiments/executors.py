@@ -11,10 +11,14 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import islice
 
 from simulator.errors import ConsimError
@@ -25,6 +29,16 @@ IN_FLIGHT_PER_WORKER = 2
 
 class ExecutorError(ConsimError):
     """An executor could not start or lost contact with its workers."""
+
+
+class WorkerLost(Exception):
+    """A worker process died mid-run (killed, or out of memory): the run stops, and a sweep
+    keeps its saved chunks for a resume. Not the input's fault, hence not a ConsimError:
+    `consim` exits 75 (EX_TEMPFAIL, "try again")."""
+
+    def __init__(self, message: str, saved: int | None = None):
+        super().__init__(message)
+        self.saved = saved  # a sweep's chunks saved on disk, when known
 
 
 def default_workers() -> int:
@@ -52,11 +66,51 @@ def frozen_gc():
         gc.unfreeze()
 
 
-def _start_worker() -> None:
-    """A pool worker's start: import what tasks need, then freeze (see frozen_gc)."""
+def _start_worker(parent: int, by_main_thread: bool) -> None:
+    """A pool worker's start: tie its life to its parent's, import what tasks need, then
+    freeze (see frozen_gc)."""
+    _exit_with_parent(parent, by_main_thread)
     import simulator.experiments.sweep  # noqa: F401  (tasks, store, tables, engine)
 
     gc.freeze()
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCH_SECONDS = 0.5
+
+
+def _exit_with_parent(parent: int, by_main_thread: bool) -> None:
+    """A worker exits when the process that started it dies, rather than simulating on and
+    writing parts for nobody (a SIGKILLed sweep left its workers, and with them
+    multiprocessing's resource tracker, running for minutes).
+
+    On Linux the kernel kills it at once (PR_SET_PDEATHSIG). That signal comes when the
+    *thread* that spawned the worker exits, not the process: ProcessPoolExecutor (3.11,
+    spawn) starts workers from the thread that calls `submit`, which for Processes is the
+    one that creates the pool, as it starts every worker at once. So it is set only when
+    that was the main thread, which lives as long as its process. Everywhere, a watchdog
+    thread also exits when the parent changes (polled twice a second).
+    """
+    if by_main_thread and sys.platform.startswith("linux"):
+        _set_parent_death_signal(signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the signal was set
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="consim-parent-watch",
+                     daemon=True).start()  # fmt: skip
+
+
+def _set_parent_death_signal(signum: int) -> None:
+    """prctl(PR_SET_PDEATHSIG, signum) through libc; if it fails, the watchdog remains."""
+    import ctypes
+
+    with suppress(OSError, AttributeError):  # a libc without prctl
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)  # orphaned: adopted by init or a subreaper
 
 
 class Serial:
@@ -87,6 +141,7 @@ class Processes:
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
+                initargs=(os.getpid(), threading.current_thread() is threading.main_thread()),
             )
             # Start the workers now, so that a pool that cannot start fails before a sweep
             # writes anything (and their start overlaps the parent's own preparations).
@@ -102,15 +157,36 @@ class Processes:
         `next`: the caller can do its own work while the pool starts on them."""
         items = iter(items)
         limit = self.workers * IN_FLIGHT_PER_WORKER
-        pending = {self.pool.submit(fn, item) for item in islice(items, limit)}
+        try:
+            pending = {self.pool.submit(fn, item) for item in islice(items, limit)}
+        except BrokenProcessPool:
+            raise self._lost() from None
         return self._results(fn, items, pending)
 
     def _results(self, fn: Callable, items: Iterator, pending: set) -> Iterator:
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            pending |= {self.pool.submit(fn, item) for item in islice(items, len(done))}
-            for future in done:
-                yield future.result()
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                pending |= {self.pool.submit(fn, item) for item in islice(items, len(done))}
+                for future in done:
+                    yield future.result()
+        except BrokenProcessPool:
+            raise self._lost() from None
+
+    def _lost(self) -> WorkerLost:
+        """What a broken pool means, with how the worker died when the pool can tell (its
+        processes' exit codes: a negative one is the signal that killed it)."""
+        how = "killed, or out of memory"
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        for process in processes:  # the pool is terminating them all (SIGTERM): moments
+            process.join(timeout=2)
+        codes = [p.exitcode for p in processes]
+        killers = [-c for c in codes if c is not None and c < 0 and -c != signal.SIGTERM]
+        if killers:
+            how = f"killed by {signal.Signals(killers[0]).name}"
+            if killers[0] == signal.SIGKILL:
+                how += ": by hand, or by the out-of-memory killer"
+        return WorkerLost(f"a worker process died ({how})")
 
     def close(self) -> None:
         pool = getattr(self, "pool", None)
@@ -145,6 +221,9 @@ class Dask:
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
+                    # The scheduler serves HTTP even without a dashboard, on port 8787 by
+                    # default: with another cluster there, a warning went to stderr.
+                    scheduler_kwargs={"dashboard_address": ":0"},
                     silence_logs=40,  # logging.ERROR
                 )
                 self.client = Client(self.cluster, set_as_default=False)
@@ -156,14 +235,17 @@ class Dask:
         self.workers = found or workers or 1
 
     def map(self, fn: Callable, items: Iterable) -> Iterator:
-        from distributed import as_completed
+        from distributed import KilledWorker, as_completed
 
         items = iter(items)
         limit = max(self.workers, 1) * IN_FLIGHT_PER_WORKER
         first = [self.client.submit(fn, item, pure=False) for item in islice(items, limit)]
         running = as_completed(first, loop=self.client.loop)
         for future in running:
-            result = future.result()
+            try:
+                result = future.result()
+            except KilledWorker as exc:  # Dask gave up rerunning a task (it killed workers)
+                raise WorkerLost(f"Dask workers died running a task ({exc})") from None
             future.release()
             for item in items:
                 running.add(self.client.submit(fn, item, pure=False))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -29,6 +30,19 @@ TRAJECTORY_VARIABLES = ("pledged", "committed", "paid_in", "cancelled")
 # Kept only when asked for, and only for a base scenario with a spending plan (model.md §9.5).
 SPENDING_OUTCOMES = ("spent_final", "cash_final", "cash_out")
 SPENDING_VARIABLES = ("spent", "cash")
+
+# Size limits, checked from the spec before anything is expanded (docs/sweeps.md §7).
+# Every design point's scenario is validated, compiled and held in memory during the sweep:
+# 27 KiB and 0.64 ms a point for bench.yaml (7.7 KiB, 0.35 ms for atos_joins.yaml), so
+# 100,000 points take ~2.6 GiB and a minute before the first replication; a million
+# would not fit in this machine's 24 GiB. No flag lifts it.
+MAX_POINTS = 100_000
+# The task plan is held in memory too (~340 B a task of 500 replications, and as much again
+# for the bookkeeping of points): 10^9 runs make 2 million tasks, ~1.5 GB, 8 s to plan.
+MAX_RUNS = 10**9
+# Past this, a sweep takes hours and tens of GB of parts on disk (docs/sweeps.md §7): most
+# likely a typo, so it runs only when asked for (--allow-large; allow_large=True).
+LARGE_RUNS = 10**8
 
 
 class Range(Strict):
@@ -93,10 +107,13 @@ class Sweep(Strict):
     keep: Keep = Field(default_factory=Keep)
 
 
-def load_sweep(source: str | Path | dict) -> tuple[Sweep, Document, Path]:
+def load_sweep(
+    source: str | Path | dict, allow_large: bool = False
+) -> tuple[Sweep, Document, Path]:
     """Read and validate a sweep file, or a mapping written in Python (its `scenario`
     then relative to the working folder); returns the spec, the Document (its marks serve
-    later errors) and the path relative paths are resolved against."""
+    later errors) and the path relative paths are resolved against. Its size is checked
+    against the limits (`allow_large` lifts the one on runs) before anything is expanded."""
     if isinstance(source, dict):
         path = Path.cwd() / "sweep.yaml"
         doc = parse_text(yaml.safe_dump(source, sort_keys=False, allow_unicode=True), "<sweep>")
@@ -109,6 +126,8 @@ def load_sweep(source: str | Path | dict) -> tuple[Sweep, Document, Path]:
     data.setdefault("name", path.stem)
     sweep = validate_model(Document(data, doc.marks, doc.key_marks), Sweep)
     problems = _check(sweep, doc, path)
+    if not problems:  # the size needs a well-formed design (steps, samples)
+        problems = _check_size(sweep, doc, allow_large)
     if problems:
         raise ScenarioError(problems)
     return sweep, doc, path
@@ -116,8 +135,7 @@ def load_sweep(source: str | Path | dict) -> tuple[Sweep, Document, Path]:
 
 def _check(sweep: Sweep, doc: Document, path: Path) -> list[Problem]:
     def at(keys: tuple, message: str) -> Problem:
-        mark = doc.mark_for(keys, key=True) or doc.marks[()]
-        return Problem(mark.file, mark.line, mark.col, format_path(keys), message)
+        return _problem(doc, keys, message)
 
     problems = []
     if not base_path(sweep, path).is_file():
@@ -157,6 +175,58 @@ def _check(sweep: Sweep, doc: Document, path: Path) -> list[Problem]:
             at(("keep", "outcomes"), "must not be empty (expected at least one outcome)")
         )
     return problems
+
+
+def design_size(sweep: Sweep) -> int:
+    """How many design points the design expands to, counted without expanding it (the
+    sizes of SALib's samples: Saltelli N·(D+2), or N·(2D+2) with second order; Morris
+    N·(D+1))."""
+    d, n, dims = sweep.design, sweep.design.samples or 0, len(sweep.parameters)
+    if d.type == "grid":
+        return math.prod(
+            (p.steps or 0) if isinstance(p, Range) else len(p.values)
+            for p in sweep.parameters.values()
+        )
+    if d.type == "lhs":
+        return n
+    if d.type == "sobol":
+        return n * (2 * dims + 2 if d.second_order else dims + 2)
+    return n * (dims + 1)
+
+
+def _check_size(sweep: Sweep, doc: Document, allow_large: bool) -> list[Problem]:
+    """Refuse a design too large to expand, and, unless allowed, a sweep of more runs than
+    anyone is likely to mean; reported at the key that makes it so."""
+    points = design_size(sweep)
+    runs = points * sweep.replications
+    design_key = ("parameters",) if sweep.design.type == "grid" else ("design", "samples")
+    if points > MAX_POINTS:
+        return [_problem(doc, design_key, f"the design has {_count(points)} points, more than "
+                         f"can be held in memory (expected at most {MAX_POINTS:,})")]  # fmt: skip
+    runs_key = ("replications",) if "replications" in doc.data else design_key
+    if runs > MAX_RUNS:
+        return [_problem(doc, runs_key, f"{_count(runs)} runs in all (points × replications) "
+                         f"exceed the limit of {_count(MAX_RUNS)}, which no option lifts: "
+                         "the task plan would not fit in memory")]  # fmt: skip
+    if runs > LARGE_RUNS and not allow_large:
+        return [_problem(doc, runs_key, f"{_count(runs)} runs in all (points × replications) "
+                         f"exceed the limit of {_count(LARGE_RUNS)}; pass --allow-large "
+                         "(allow_large=True from Python) to run it anyway")]  # fmt: skip
+    return []
+
+
+def _problem(doc: Document, keys: tuple, message: str) -> Problem:
+    mark = doc.mark_for(keys, key=True) or doc.marks[()]
+    return Problem(mark.file, mark.line, mark.col, format_path(keys), message)
+
+
+def _count(n: int) -> str:
+    """1,000,000 and below in full; past that in powers of ten (1.0e+15), readable at once."""
+    if n <= 10**6:
+        return f"{n:,}"
+    if n == 10 ** round(math.log10(n)):
+        return f"10^{round(math.log10(n))}"
+    return f"{n:.1e}"
 
 
 def base_path(sweep: Sweep, sweep_file: Path) -> Path:

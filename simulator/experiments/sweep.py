@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +18,14 @@ import pandas as pd
 from simulator.engine.model import compile_scenario
 from simulator.errors import OutputExistsError, Problem, ScenarioError
 from simulator.experiments.design import expand
-from simulator.experiments.executors import Executor, executor_for, frozen_gc
+from simulator.experiments.estimate import SweepPlan, pilot
+from simulator.experiments.executors import (
+    Executor,
+    WorkerLost,
+    default_workers,
+    executor_for,
+    frozen_gc,
+)
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.spec import (
     SPENDING_OUTCOMES,
@@ -59,6 +67,8 @@ def sweep(
     plots: bool = True,
     chunk: int = CHUNK,
     load: bool = True,
+    allow_large: bool = False,
+    on_plan: Callable[[SweepPlan], None] | None = None,
 ) -> ResultSet:
     """Run a sweep file (or the same mapping written in Python); results stream into `out`
     (default results/<sweep name>).
@@ -66,9 +76,13 @@ def sweep(
     Returns the ResultSet read back from `out` (with `load=False`, without the
     outcomes table, which for a very large sweep is best read in pieces). `progress`: a
     bar with rate and time left in a terminal or a notebook (nowhere else); False turns
-    it off.
+    it off. A sweep of more than 10^8 runs (points × replications) is refused unless
+    `allow_large` (docs/sweeps.md §7). Given `on_plan`, a pilot estimates the time, and
+    before the first task `on_plan` receives the SweepPlan: points, runs, workers and the
+    estimated time, also kept in the manifest as `estimated_seconds` (`consim sweep`
+    prints it; `estimate` gives it without running the sweep).
     """
-    spec, doc, sweep_file = load_sweep(sweep_file)
+    spec, doc, sweep_file = load_sweep(sweep_file, allow_large)
     out = Path(out) if out is not None else sweep_output(spec, doc)
     design, points = design_points(spec, sweep_file, doc)
     first = points[0].context
@@ -101,8 +115,15 @@ def sweep(
     with locked(out), executor_for(executor, workers, scheduler) as pool:
         store = Store(out)
         if store.begin(manifest, design, resume=resume, force=force):
+            store.remove_parts()  # if killed while removing them, after marking it complete
             return ResultSet.load(out, skip=() if load else ("outcomes",))  # already complete
         manifest["executor"], manifest["workers"] = pool.name, pool.workers
+        done = store.done()
+        manifest["estimated_seconds"] = None
+        if on_plan is not None:  # only when asked for: the pilot costs ~30 ms of the parent
+            plan = _plan(spec, points, tasks, done, pool.workers)
+            manifest["estimated_seconds"] = round(plan.seconds, 1)
+            on_plan(plan)
         began = time.perf_counter()
         merge = store.merge(tasks)
         outcomes = ["point", "venture", *spec.keep.outcomes]
@@ -110,7 +131,9 @@ def sweep(
         finishing = store.point_jobs(tasks, outcomes, variables, first)
         try:
             with frozen_gc():  # the libraries and design points: no garbage among them
-                saved = _run_tasks(spec, points, tasks, store, pool, progress, merge, finishing)
+                saved = _run_tasks(
+                    spec, points, tasks, done, store, pool, progress, merge, finishing
+                )
             manifest["seconds"] = round(time.perf_counter() - began, 3)
             manifest["tasks"] = {
                 "total": len(tasks), "saved_before": saved, "run": len(tasks) - saved
@@ -120,6 +143,9 @@ def sweep(
                 spec, design, points, tasks, store, manifest, plots, merge, finishing,
                 pool.map if pool.local else map,
             )  # fmt: skip
+        except WorkerLost as exc:  # the parts saved are kept: say how many
+            merge.abort()
+            raise WorkerLost(str(exc), saved=len(store.done())) from None
         except BaseException:
             merge.abort()
             raise
@@ -135,10 +161,37 @@ def sweep_output(spec: Sweep, doc: Document) -> Path:
         raise ScenarioError([Problem(mark.file, mark.line, mark.col, "name", str(exc))]) from None
 
 
+def estimate(
+    sweep_file: str | Path | dict, workers: int | None = None, allow_large: bool = False
+) -> SweepPlan:
+    """The SweepPlan of a sweep on `workers` (default: one per core), without running it:
+    its design points are built and checked, and the pilot runs."""
+    spec, doc, sweep_file = load_sweep(sweep_file, allow_large)
+    design, points = design_points(spec, sweep_file, doc)
+    tasks = plan_tasks(len(design), spec.replications)
+    return _plan(spec, points, tasks, set(), workers or default_workers())
+
+
+def _plan(spec: Sweep, points: dict, tasks: list, done: set, workers: int) -> SweepPlan:
+    """What is left to run and, from a pilot of the first point, about how long it takes."""
+    left = [t for t in tasks if t.index not in done]
+    keep = (tuple(spec.keep.outcomes), tuple(spec.keep.trajectories))
+    seconds = pilot(points[0], spec.seed, *keep) if left else 0.0
+    return SweepPlan(
+        name=spec.name or "sweep",
+        points=len(points),
+        replications=spec.replications,
+        to_run=sum(t.replications for t in left),
+        workers=max(1, min(workers, len(left))),
+        seconds_per_run=seconds,
+    )
+
+
 def _run_tasks(
     spec: Sweep,
     points: dict,
     tasks: list,
+    done: set[int],
     store: Store,
     pool,
     progress: bool,
@@ -147,9 +200,8 @@ def _run_tasks(
 ) -> int:
     """Run the tasks not yet saved, feeding `merge` as their parts land, and, on a local pool,
     each point's statistics as soon as its tasks are saved (between the tasks: the end of the
-    sweep then waits only for the last points'); return how many tasks were already saved
-    (resumed from)."""
-    done = store.done()
+    sweep then waits only for the last points'); `done`: the tasks already saved (resumed
+    from); return how many they are."""
     merge.add(done)
     finishing.saved(done)
     todo = [t for t in tasks if t.index not in done]
@@ -227,9 +279,11 @@ def _finish(
             atomic_write(store.dir / file, lambda p, t=table, f=file: write_table(t, p, f))
     if plots:
         result.save_plots(store.dir)
-    store.remove_parts()
     manifest["status"] = "complete"
     store.write_manifest(manifest)
+    # Only now: a sweep killed while removing its parts (seconds for a large one) is then
+    # complete, not a sweep to run again from its first chunk.
+    store.remove_parts()
 
 
 # --- design points ------------------------------------------------------------------------

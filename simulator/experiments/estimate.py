@@ -1,0 +1,78 @@
+"""How much a sweep is about to run and about how long it will take, before it starts.
+
+The time comes from a pilot: a few replications of the first design point, run in this
+process exactly as a task runs them (simulation and tables, no files), timed, then
+scaled by the runs left and the workers. It is approximate: other points may be slower
+or faster than the first, and neither the pool's start nor the final merge and plots
+are counted.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from simulator.experiments.tasks import Point, Segment, Task, Work, run_task
+
+# The pilot doubles its batch from PILOT_FIRST replications until one batch takes
+# PILOT_SECONDS or PILOT_MOST replications are reached: ~30 ms for bench.yaml, a little
+# more for slow models. The first batch also pays for the point's warm-up, so it counts
+# only if it is the only one; of the others the fastest counts. Batches are timed by this
+# thread's CPU clock, not the wall clock: a pilot of 30 ms taken while other work held the
+# core (or the Dask workers were still starting) was off by 10× on the wall clock.
+PILOT_FIRST, PILOT_MOST, PILOT_SECONDS = 2, 64, 0.01
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """The size of a sweep and its estimated duration (what `consim sweep` prints first)."""
+
+    name: str
+    points: int
+    replications: int  # per design point
+    to_run: int  # runs not saved yet: all of them, unless resuming
+    workers: int  # that can work at once: at most one per task left
+    seconds_per_run: float  # measured by the pilot, on one core
+
+    @property
+    def runs(self) -> int:
+        return self.points * self.replications
+
+    @property
+    def seconds(self) -> float:
+        """Estimated wall time of the runs left."""
+        return self.seconds_per_run * self.to_run / max(1, self.workers)
+
+    def __str__(self) -> str:
+        left = f" ({self.to_run:,} left to run)" if self.to_run != self.runs else ""
+        workers = f"{self.workers} worker{'s' if self.workers != 1 else ''}"
+        return (
+            f"{self.name}: {self.points:,} points × {self.replications:,} replications = "
+            f"{self.runs:,} runs{left} on {workers}; about {about(self.seconds)}"
+        )
+
+
+def about(seconds: float) -> str:
+    """A duration as a person would say it roughly: 4 s, 40 s, 12 min, 3.5 h."""
+    if seconds < 10:
+        return f"{max(seconds, 0.1):.2g} s" if seconds < 1 else f"{seconds:.0f} s"
+    if seconds < 90:
+        return f"{round(seconds, -1):.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def pilot(point: Point, seed: int, outcomes: tuple, trajectories: tuple) -> float:
+    """CPU seconds per replication of `point`, as a sweep's task spends them (serial, here)."""
+    count, per_run = PILOT_FIRST, []
+    while True:
+        work = Work(Task(-1, (Segment(0, 0, count),)), {0: point}, seed,
+                    outcomes=outcomes, trajectories=trajectories)  # fmt: skip
+        began = time.thread_time()
+        run_task(work)
+        spent = time.thread_time() - began
+        per_run.append(spent / count)
+        if spent >= PILOT_SECONDS or count >= PILOT_MOST:
+            return min(per_run[1:] or per_run)
+        count *= 2
