@@ -17,6 +17,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -221,7 +222,7 @@ def _acquire(path: Path, folder: Path) -> int:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 400, 0).decode("utf-8", "replace").split("\n")[0].strip()
+            holder = _holder(fd)
             os.close(fd)
             raise OutputExistsError(
                 f"{folder}: in use by {holder or 'another consim process'}; wait for it to "
@@ -237,6 +238,17 @@ def _acquire(path: Path, folder: Path) -> int:
             os.pwrite(fd, f"consim (pid {os.getpid()}: {command})\n{folder}".encode(), 0)
             return fd
         os.close(fd)
+
+
+def _holder(fd: int) -> str:
+    """Who holds the lock, as it wrote in the file; it writes just after locking, so a lock
+    taken a moment ago may not say yet: wait for it a little."""
+    for _ in range(50):
+        text = os.pread(fd, 400, 0).decode("utf-8", "replace").split("\n")[0].strip()
+        if text:
+            return text
+        time.sleep(0.01)
+    return ""
 
 
 def _release(path: Path, fd: int) -> None:

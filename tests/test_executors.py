@@ -309,3 +309,33 @@ def test_a_worker_killed_during_consim_run_stops_it_with_exit_75(tmp_path):
         "the run stopped and nothing was written: run it again"
     )
     assert not (tmp_path / "r").exists()
+
+
+def die_halfway_through_a_result(task: int) -> int:
+    """Task 0 dies the way a worker killed while sending its result does: the start of a
+    result message in the pool's result pipe, then SIGKILL. The others wait a little."""
+    import struct
+
+    if task:
+        time.sleep(0.5)
+        return task
+    frame = sys._getframe()
+    while "result_queue" not in frame.f_locals:  # the pool's worker loop, up the stack
+        frame = frame.f_back
+    writer = frame.f_locals["result_queue"]._writer
+    os.write(writer.fileno(), struct.pack("!i", 10_000) + b"partial")
+    os.kill(os.getpid(), signal.SIGKILL)
+    return task
+
+
+def test_a_worker_killed_while_sending_its_result_does_not_hang_the_pool():
+    from simulator.experiments.executors import WorkerLost
+
+    began = time.monotonic()
+    pool = Processes(2)
+    try:
+        with pytest.raises(WorkerLost, match="killed by SIGKILL"):
+            list(pool.map(die_halfway_through_a_result, range(6)))
+    finally:
+        pool.close()
+    assert time.monotonic() - began < 30

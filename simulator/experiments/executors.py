@@ -77,6 +77,7 @@ def _start_worker(parent: int, by_main_thread: bool) -> None:
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 WATCH_SECONDS = 0.5
+NOTICE_SECONDS = 3  # a pool notices a dead worker at once, unless it is stuck (Processes._watch)
 
 
 def _exit_with_parent(parent: int, by_main_thread: bool) -> None:
@@ -164,14 +165,42 @@ class Processes:
         return self._results(fn, items, pending)
 
     def _results(self, fn: Callable, items: Iterator, pending: set) -> Iterator:
+        dead_since = None
         try:
             while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                done, pending = wait(pending, timeout=WATCH_SECONDS, return_when=FIRST_COMPLETED)
+                if not done:
+                    dead_since = self._watch(dead_since)
+                    continue
                 pending |= {self.pool.submit(fn, item) for item in islice(items, len(done))}
                 for future in done:
                     yield future.result()
         except BrokenProcessPool:
             raise self._lost() from None
+
+    def _watch(self, dead_since: float | None) -> float | None:
+        """Unstick a pool that missed the death of a worker: when a worker is killed while
+        sending a result, the pool's reader waits for the rest of that message from a pipe
+        the other workers keep open, and the pool never sees that it is broken (the parent
+        hung, 1 run in 4 of a test that kills a worker). A worker dead for a few seconds
+        without the pool noticing: end the others and close this process's end of the
+        pipe, so that the reader gets end-of-file, and the pool breaks as it should."""
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        if not any(p.exitcode is not None for p in processes):
+            return None
+        now = time.monotonic()
+        if dead_since is None:
+            return now
+        if now - dead_since > NOTICE_SECONDS:
+            for process in processes:
+                process.terminate()  # SIGTERM: _lost reports the first signal, not this one
+            for process in processes:
+                process.join(timeout=2)
+            results = getattr(self.pool, "_result_queue", None)
+            if results is not None:
+                with suppress(OSError):
+                    results._writer.close()
+        return dead_since
 
     def _lost(self) -> WorkerLost:
         """What a broken pool means, with how the worker died when the pool can tell (its

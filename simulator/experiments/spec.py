@@ -19,6 +19,7 @@ from pydantic import Discriminator, Field, Tag
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.load import validate_model
 from simulator.scenario.schema import Strict
+from simulator.scenario.types import Whole
 from simulator.scenario.yamlio import Document, format_path, parse_text, read_file
 
 OUTCOMES = (
@@ -50,7 +51,7 @@ class Range(Strict):
 
     low: float
     high: float
-    steps: int | None = Field(default=None, ge=2)
+    steps: Whole | None = Field(default=None, ge=2)
     integer: bool = False
 
 
@@ -77,8 +78,8 @@ class Design(Strict):
     """How design points are chosen (SALib for the sampling designs)."""
 
     type: Literal["grid", "lhs", "sobol", "morris"] = "grid"
-    samples: int | None = Field(default=None, ge=1)
-    levels: int = Field(default=4, ge=2)
+    samples: Whole | None = Field(default=None, ge=1)
+    levels: Whole = Field(default=4, ge=2)
     second_order: bool = False
 
 
@@ -102,8 +103,8 @@ class Sweep(Strict):
     scenario: str
     parameters: dict[str, Parameter] = Field(min_length=1)
     design: Design = Field(default_factory=Design)
-    replications: int = Field(default=100, ge=1)
-    seed: int = Field(default=0, ge=0)
+    replications: Whole = Field(default=100, ge=1)
+    seed: Whole = Field(default=0, ge=0)
     keep: Keep = Field(default_factory=Keep)
 
 
