@@ -278,13 +278,13 @@ def _remove_leftovers(directory: Path) -> None:
 
 
 @contextmanager
-def staging(directory: str | Path, force: bool):
+def staging(directory: str | Path, force: bool, other_ways: str = ""):
     """Yield a new hidden sibling folder to write into; on success it replaces `directory`
     at once (with --force only a folder that is wholly consim's), on error it is removed.
-    The folder's lock is held throughout."""
+    The folder's lock is held throughout. other_ways: as for check_replaceable."""
     directory = output_path(directory)
     with locked(directory):
-        check_replaceable(directory, force)
+        check_replaceable(directory, force, other_ways)
         _remove_leftovers(directory)
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = _sibling(directory, "tmp")
@@ -292,7 +292,7 @@ def staging(directory: str | Path, force: bool):
         tmp.mkdir()
         try:
             yield tmp
-            check_replaceable(directory, force)  # as it is now, not as it was when we began
+            check_replaceable(directory, force, other_ways)  # as it is now, not at the start
             _move_into_place(tmp, directory)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -316,17 +316,3 @@ def _move_into_place(tmp: Path, directory: Path) -> None:
         ) from None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def fresh(directory: str | Path, force: bool, other_ways: str = "") -> Path:
-    """Make `directory` a new empty folder (a sweep's, written in place chunk by chunk),
-    replacing only a folder that is wholly consim's. The caller holds the lock."""
-    directory = output_path(directory)
-    check_replaceable(directory, force, other_ways)
-    _remove_leftovers(directory)
-    if directory.exists():
-        old = _sibling(directory, "old")
-        os.rename(directory, old)
-        shutil.rmtree(old, ignore_errors=True)
-    directory.mkdir(parents=True)
-    return directory

@@ -272,3 +272,18 @@ def test_a_killed_runs_staging_folder_is_cleared_and_look_alikes_are_kept(tmp_pa
     (tmp_path / ".out.tmp-backup").mkdir()  # a user's
     ok(consim("run", PLAN, "--out", "out", cwd=tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.tmp-backup", "out"]
+
+
+def test_a_sweep_folder_is_born_whole(tmp_path):
+    """Killed or failing while it starts, a sweep leaves no folder that neither --resume nor
+    --force would take (parts/ without a manifest, as it could before)."""
+    from simulator.experiments.store import Store
+
+    class Unwritable:
+        def to_csv(self, path, index):
+            Path(path).write_text("point\n")
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        Store(tmp_path / "s").begin({"kind": "sweep"}, Unwritable(), resume=False, force=False)
+    assert list(tmp_path.iterdir()) == []

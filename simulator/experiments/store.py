@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from simulator.analysis.points import point_statistics
 from simulator.errors import OutputExistsError
 from simulator.experiments.tasks import Task, TaskResult
-from simulator.folders import fresh, is_consim_manifest, output_path
+from simulator.folders import is_consim_manifest, output_path, staging
 from simulator.tables import FAILURE_COLUMNS
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -91,10 +91,11 @@ class Store:
             for stale in [*self.dir.glob(".*.tmp"), *self.parts.glob(".*.tmp")]:
                 stale.unlink(missing_ok=True)  # written by the interrupted run
             return False
-        fresh(self.dir, force, "--resume to finish an interrupted sweep, ")
-        self.parts.mkdir()
-        atomic_write(self.dir / "design.csv", lambda p: design.to_csv(p, index=False))
-        self.write_manifest(manifest)
+        # Born whole: a sweep killed at its start leaves its manifest, or no folder at all.
+        with staging(self.dir, force, "--resume to finish an interrupted sweep, ") as tmp:
+            (tmp / self.parts.name).mkdir()
+            design.to_csv(tmp / "design.csv", index=False)
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
         return False
 
     def _manifest(self) -> dict | None:
