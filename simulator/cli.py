@@ -139,7 +139,8 @@ def main() -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output directory [default: results/<scenario name>].")  # fmt: skip
 @click.option("--force", is_flag=True,
-              help="Replace the results of a previous run in the output directory.")  # fmt: skip
+              help="Replace the results of a previous run in the output directory (only a "
+              "folder consim wrote that holds only consim's files).")  # fmt: skip
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @_executor_options("serial")
 def run(
@@ -185,7 +186,12 @@ def run(
 @_executor_options("processes")
 @click.option("--resume", is_flag=True,
               help="Finish an interrupted sweep in --out, skipping its saved chunks.")  # fmt: skip
-@click.option("--force", is_flag=True, help="Replace the results of a previous sweep.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the results of a previous sweep (only a folder consim wrote that holds "
+    "only consim's files).",
+)
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @_allow_large
 def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots):
@@ -217,7 +223,7 @@ def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots
         results = run_sweep(
             sweep_file, out=out, executor=executor, workers=workers, scheduler=scheduler,
             resume=resume, force=force, progress=True, plots=not no_plots, load=False,
-            allow_large=_large_allowed(), on_plan=lambda plan: click.echo(plan, err=True),
+            allow_large=_large_allowed(), on_plan=_echo_plan,
         )  # fmt: skip
     except KeyboardInterrupt:
         click.echo(f"interrupted; finished chunks are saved in {out}/: "
@@ -239,12 +245,21 @@ def _is_sweep_file(path: Path) -> bool:
     return isinstance(data, dict) and "parameters" in data and "scenario" in data
 
 
+def _echo_plan(plan) -> None:
+    """A sweep's warnings, then its size and estimated time, on stderr."""
+    for warning in plan.warnings:
+        click.echo(warning, err=True)
+    click.echo(plan, err=True)
+
+
 def _check_sweep(path: Path) -> str:
     from simulator.experiments.spec import load_sweep
-    from simulator.experiments.sweep import design_points
+    from simulator.experiments.sweep import design_points, point_warnings
 
     spec, doc, path = load_sweep(path, _large_allowed())
-    design, _ = design_points(spec, path, doc)
+    design, points = design_points(spec, path, doc)
+    for warning in point_warnings(points):
+        click.echo(warning, err=True)
     return (f"sweep: {len(design)} design points × {spec.replications} replications "
             f"of {spec.scenario}")  # fmt: skip
 

@@ -442,3 +442,24 @@ def test_a_sweep_says_its_size_and_about_how_long_before_it_starts(tmp_path):
     simulator.sweep(write_sweep(tmp_path, GRID, name="g"), out=tmp_path / "g", plots=False,
                     executor="serial", on_plan=plans.append)  # fmt: skip
     assert [(p.points, p.runs, p.workers) for p in plans] == [(4, 240, 1)]
+
+
+def test_a_parameter_naming_a_new_entry_at_its_end_is_refused_like_set(tmp_path):
+    path = write_sweep(tmp_path, "parameters:\n  partners.stat: {values: [1, 2]}\n")
+    (line,) = bad_input(consim("validate", path, cwd=tmp_path))
+    assert line.startswith(f"{path}:3:3: parameters.partners.stat: unknown key path: no 'stat'")
+    assert "did you mean 'state'?" in line
+
+
+def test_a_sweep_shows_and_records_the_warnings_of_its_scenarios(tmp_path):
+    base = tmp_path / "base.yaml"
+    base.write_text(f"extends: {ATOS}\nname: warned\npartners:\n  sfr: {{label: SFR}}\n")
+    path = write_sweep(tmp_path, GRID, base=base)
+    expected = f"{base}:4:8: partners.sfr: warning: no pledge, and nothing refers to it"
+    done = ok(consim("validate", path, cwd=tmp_path))
+    assert done.stderr.startswith(expected) and done.stderr.count("warning:") == 1
+    args = ("sweep", path, "--out", "w", "--executor", "serial", "--no-plots")
+    done = ok(consim(*args, cwd=tmp_path))
+    assert done.stderr.splitlines()[0].startswith(expected)
+    (warning,) = json.loads((tmp_path / "w" / "manifest.json").read_text())["warnings"]
+    assert warning.startswith(expected)

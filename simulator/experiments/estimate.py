@@ -33,6 +33,7 @@ class SweepPlan:
     to_run: int  # runs not saved yet: all of them, unless resuming
     workers: int  # that can work at once: at most one per task left
     seconds_per_run: float  # measured by the pilot, on one core
+    warnings: tuple[str, ...] = ()  # of the design points' scenarios (docs/scenario-reference)
 
     @property
     def runs(self) -> int:

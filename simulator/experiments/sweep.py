@@ -107,6 +107,7 @@ def sweep(
         "plan": plan_digest(tasks),
         "sweep_hash": sweep_hash(spec, first.base_hash),
         "resolved_sweep": spec.model_dump(mode="json"),
+        "warnings": point_warnings(points),
         "status": "running",
         **provenance(),
     }
@@ -184,6 +185,7 @@ def _plan(spec: Sweep, points: dict, tasks: list, done: set, workers: int) -> Sw
         to_run=sum(t.replications for t in left),
         workers=max(1, min(workers, len(left))),
         seconds_per_run=seconds,
+        warnings=tuple(point_warnings(points)),
     )
 
 
@@ -303,6 +305,12 @@ class PointContext(Context):
             "partners": {k: m.label or k for k, m in scenario.members().items()},
             "ventures": {k: v.label or k for k, v in scenario.ventures.items()},
         }
+        self.warnings = [str(w) for w in scenario.warnings]
+
+
+def point_warnings(points: dict) -> list[str]:
+    """The warnings of the design points' scenarios, each once (most are the base's)."""
+    return list(dict.fromkeys(w for point in points.values() for w in point.context.warnings))
 
 
 def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.DataFrame, dict]:
@@ -385,12 +393,12 @@ def _check_spending(spec: Sweep, model, doc: Document, point: int) -> None:
 
 def _check_paths(spec: Sweep, base: Document, base_file: Path, doc: Document) -> None:
     """A parameter may set a field that the base leaves out (the scenario schema then says
-    whether it is allowed), but not name a partner, venture, … that the base lacks: a typo
-    there would silently add a new member."""
+    whether it is allowed), but not name a partner, venture, … that the base lacks, at any
+    level, the last included: a typo there would silently add a new member (as for --set)."""
     problems = []
     for key in spec.parameters:
         node, parts = base.data, tuple(key.split("."))
-        for i, part in enumerate(parts[:-1]):
+        for i, part in enumerate(parts):
             if isinstance(node, dict) and part in node:
                 node = node[part]
                 continue
