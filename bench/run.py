@@ -16,8 +16,8 @@ from pathlib import Path
 
 from simulator.engine.model import compile_scenario
 from simulator.engine.run import simulate
+from simulator.experiments.run import run
 from simulator.experiments.tasks import CHUNK
-from simulator.runner import run
 from simulator.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

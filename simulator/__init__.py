@@ -11,9 +11,9 @@ Public API (pinned by tests/test_api.py):
 """
 
 from simulator.errors import ConsimError, ScenarioError
+from simulator.experiments.run import is_stochastic, run
 from simulator.experiments.sweep import sweep
 from simulator.results import ResultSet
-from simulator.runner import is_stochastic, run
 from simulator.scenario.load import load_scenario
 
 __all__ = [

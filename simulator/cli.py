@@ -158,8 +158,8 @@ def run(
 ):
     """Simulate SCENARIO and write outcomes, trajectories, events, manifest and plots."""
     from simulator.analysis.summary import format_summary
-    from simulator.folders import check_replaceable, default_output, locked
-    from simulator.runner import run as run_scenario
+    from simulator.experiments.run import run as run_scenario
+    from simulator.results.folders import check_replaceable, default_output, locked
     from simulator.scenario.load import load_scenario
 
     loaded = load_scenario(scenario, overrides, additions)
@@ -327,11 +327,11 @@ def demo(folder, out, replications, seed):
     """Run every scenario in the folder (one seed: common random numbers) and compare them."""
     from simulator.analysis.summary import format_summary
     from simulator.errors import ScenarioError
+    from simulator.experiments.run import is_stochastic
+    from simulator.experiments.run import run as run_scenario
     from simulator.experiments.store import atomic_write
-    from simulator.folders import check_replaceable, default_output
-    from simulator.plots import plot_comparison
-    from simulator.runner import is_stochastic
-    from simulator.runner import run as run_scenario
+    from simulator.plots.runs import plot_comparison
+    from simulator.results.folders import check_replaceable, default_output
     from simulator.scenario.load import load_scenario
 
     files = sorted(folder.glob("*.yaml"))

@@ -13,10 +13,10 @@ import simulator
 from simulator.engine.model import compile_scenario
 from simulator.engine.replication import Replication
 from simulator.engine.run import seed_sequences, simulate
-from simulator.runner import is_stochastic
+from simulator.experiments.run import is_stochastic
+from simulator.results.tables import venture_totals
 from simulator.scenario.load import validate_document
 from simulator.scenario.yamlio import parse_text
-from simulator.tables import venture_totals
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,10 +13,10 @@ import pytest
 
 import simulator
 from simulator.engine.dilution import target_shares, transfers
+from simulator.results.tables import TRAJECTORY_COLUMNS
 from simulator.scenario.load import validate_document
 from simulator.scenario.schema import Negotiation
 from simulator.scenario.yamlio import parse_text
-from simulator.tables import TRAJECTORY_COLUMNS
 
 BASE = """
 start: 2020-01

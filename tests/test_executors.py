@@ -27,8 +27,8 @@ import simulator
 from simulator.engine.model import compile_scenario
 from simulator.experiments.executors import ExecutorError, Processes, Serial, make_executor
 from simulator.experiments.tasks import Point, run_task
+from simulator.results.tables import Context
 from simulator.scenario.load import load_scenario
-from simulator.tables import Context
 
 DASK = Path(sys.executable).parent / "dask"
 TABLES = ("outcomes", "quantiles", "points")
@@ -80,7 +80,7 @@ def frozen(_) -> int:
 
 
 def test_the_collector_ignores_older_objects_during_a_run_and_only_then(monkeypatch):
-    import simulator.runner as runner
+    import simulator.experiments.run as runner
 
     seen = []
 

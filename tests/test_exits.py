@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import simulator
+from simulator.results.tables import STAKE_COLUMNS, TRAJECTORY_COLUMNS
 from simulator.scenario.load import load_scenario, validate_document
 from simulator.scenario.yamlio import parse_text
-from simulator.tables import STAKE_COLUMNS, TRAJECTORY_COLUMNS
 
 BASE = """
 start: 2020-01

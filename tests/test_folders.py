@@ -18,7 +18,7 @@ from test_sweep import BENCH, GRID, write_sweep
 
 import simulator
 from simulator.errors import OutputExistsError, ScenarioError
-from simulator.folders import OWN_FILES, foreign_entries, lock_path, locked
+from simulator.results.folders import OWN_FILES, foreign_entries, lock_path, locked
 
 ENV = {**os.environ, "PYTHONIOENCODING": "utf-8"}
 
@@ -218,7 +218,7 @@ def test_a_lock_held_by_a_killed_process_is_free_again(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from simulator.folders import locked\n"
+            "import sys, time; from simulator.results.folders import locked\n"
             f"with locked({str(out)!r}):\n    print('held', flush=True); time.sleep(60)",
         ],
         env=ENV,

@@ -11,7 +11,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 import simulator
-from simulator.plots import comparison_styles, plot_comparison, plot_funding
+from simulator.plots.runs import comparison_styles, plot_comparison, plot_funding
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 NAMES = ["andromede_plan", "atos_joins", "dassault_leaves", "dassault_stays", "state_raises_share"]

@@ -15,10 +15,10 @@ from simulator.engine.model import compile_scenario
 from simulator.engine.run import simulate
 from simulator.errors import ScenarioError
 from simulator.experiments.tasks import _sweep_outcomes
+from simulator.results.tables import Context
 from simulator.scenario.load import load_scenario, validate_document
 from simulator.scenario.schema import Scenario
 from simulator.scenario.yamlio import parse_text
-from simulator.tables import Context
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -242,7 +242,7 @@ def test_amounts_below_and_above_the_outstanding_pledge():
 
 def test_uncertain_amounts_are_drawn_at_the_split():
     text = AMOUNTS.replace("y: {c: 40}", "y: {c: {dist: uniform, low: 0, high: 16}}")
-    assert simulator.runner.is_stochastic(scenario(text))
+    assert simulator.is_stochastic(scenario(text))
     r = simulator.run(scenario(text), replications=30, seed=4)
     t = r.trajectories
     y = t[(t["partner"] == "y") & (t["venture"] == "c") & (t["date"] == t["date"].max())]

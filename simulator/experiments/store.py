@@ -33,8 +33,8 @@ import pyarrow.parquet as pq
 from simulator.analysis.points import point_statistics
 from simulator.errors import OutputExistsError
 from simulator.experiments.tasks import Task, TaskResult
-from simulator.folders import is_consim_manifest, output_path, staging
-from simulator.tables import FAILURE_COLUMNS
+from simulator.results.folders import is_consim_manifest, output_path, staging
+from simulator.results.tables import FAILURE_COLUMNS
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 _BLOCK_BYTES = 64 * 2**20  # memory for one block of trajectories when computing quantiles

@@ -45,14 +45,14 @@ from simulator.experiments.tasks import (
     plan_tasks,
     run_task,
 )
-from simulator.folders import default_output, locked
-from simulator.manifest import provenance
-from simulator.results import SWEEP_FILES, ResultSet, write_table
+from simulator.results.folders import default_output, locked
+from simulator.results.manifest import provenance
+from simulator.results.resultset import SWEEP_FILES, ResultSet, write_table
+from simulator.results.tables import Context
 from simulator.scenario.compose import resolve, set_path
 from simulator.scenario.keypaths import names_new_entry
 from simulator.scenario.load import scenario_hash, validate_document
 from simulator.scenario.yamlio import Document
-from simulator.tables import Context
 
 
 def sweep(

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from simulator.engine.run import Workspace, simulate
-from simulator.tables import (
+from simulator.results.tables import (
     FAILURE_COLUMNS,
     OUTCOME_COLUMNS,
     Context,

@@ -17,12 +17,12 @@ from simulator.errors import ConsimError
 from simulator.experiments.executors import Executor, executor_for, frozen_gc
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.tasks import CHUNK, Point, Work, plan_tasks, run_task
-from simulator.manifest import build_manifest
-from simulator.results import ResultSet
+from simulator.results.manifest import build_manifest
+from simulator.results.resultset import ResultSet
+from simulator.results.tables import Context
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.load import load_scenario, scenario_hash
 from simulator.scenario.schema import Scenario
-from simulator.tables import Context
 
 DEFAULT_STOCHASTIC_REPLICATIONS = 1000
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.errors import OutputExistsError
-from simulator.folders import staging
-from simulator.tables import ENDINGS, FAILURE_COLUMNS
+from simulator.results.folders import staging
+from simulator.results.tables import ENDINGS, FAILURE_COLUMNS
 
 # table name → file name; the suffix says the format
 FILES = {
@@ -79,25 +79,25 @@ class ResultSet:
         return summarize(self)
 
     def plot_funding(self, venture: str | None = None, ax=None):
-        from simulator.plots import plot_funding
+        from simulator.plots.runs import plot_funding
 
         return plot_funding(self, venture=venture, ax=ax)
 
     def plot_outcome(self, outcome: str = "committed_final", parameter: str | None = None, ax=None):
         """A sweep's outcome against one varied parameter, median with 5–95 % band."""
-        from simulator.sweep_plots import plot_outcome
+        from simulator.plots.sweeps import plot_outcome
 
         return plot_outcome(self, outcome, parameter, ax=ax)
 
     def plot_heatmap(self, outcome: str = "committed_final", ax=None):
         """A two-parameter grid sweep's mean outcome as a heatmap."""
-        from simulator.sweep_plots import plot_heatmap
+        from simulator.plots.sweeps import plot_heatmap
 
         return plot_heatmap(self, outcome, ax=ax)
 
     def plot_collapse(self, ax=None):
         """A sweep's probability of collapse across its design points."""
-        from simulator.sweep_plots import plot_collapse
+        from simulator.plots.sweeps import plot_collapse
 
         return plot_collapse(self, ax=ax)
 
@@ -122,10 +122,10 @@ class ResultSet:
 
     def save_plots(self, directory: Path) -> list[Path]:
         if self.kind == "sweep":
-            from simulator.sweep_plots import save_sweep_plots
+            from simulator.plots.sweeps import save_sweep_plots
 
             return save_sweep_plots(self, directory)
-        from simulator.plots import save_run_plots
+        from simulator.plots.runs import save_run_plots
 
         return save_run_plots(self, directory)
 
