@@ -10,20 +10,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simulator.experiments.design import salib_problem, unit_sample
-from simulator.experiments.spec import Sweep
-
 OUTCOMES = ("committed_final", "paid_in_final", "capital_to_market", "members_final")
 
 
-def sensitivity(spec: Sweep, points: pd.DataFrame) -> pd.DataFrame | None:
-    """One row per (venture, outcome, parameter); None for designs without an analysis."""
-    kind = spec.design.type
-    if kind not in ("sobol", "morris"):
-        return None
+def sensitivity(
+    points: pd.DataFrame,
+    problem: dict,
+    method: str,
+    sample: np.ndarray | None = None,
+    second_order: bool = False,
+    levels: int = 4,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """One row per (venture, outcome, parameter) of a sweep's per-point means.
+
+    problem: SALib's problem dict; method "sobol" or "morris"; sample: the design on the
+    unit hypercube (Morris needs it); second_order, levels, seed: as the design was drawn.
+    """
     from SALib.analyze import morris, sobol
 
-    problem = salib_problem(spec)
     rows = []
     for venture, g in points.groupby("venture", sort=False):
         g = g.sort_values("point")
@@ -33,16 +38,13 @@ def sensitivity(spec: Sweep, points: pd.DataFrame) -> pd.DataFrame | None:
                 continue
             y = g[column].to_numpy(dtype=float)
             if np.ptp(y) == 0:  # a constant output: every index is 0, SALib would divide by 0
-                result = {"S1": 0.0, "ST": 0.0} if kind == "sobol" else {"mu_star": 0.0}
+                result = {"S1": 0.0, "ST": 0.0} if method == "sobol" else {"mu_star": 0.0}
                 result = {k: np.zeros(problem["num_vars"]) for k in result}
-            elif kind == "sobol":
-                result = sobol.analyze(problem, y, calc_second_order=spec.design.second_order,
-                                       seed=spec.seed)  # fmt: skip
+            elif method == "sobol":
+                result = sobol.analyze(problem, y, calc_second_order=second_order, seed=seed)
             else:
-                x = unit_sample(spec, problem["num_vars"])
-                result = morris.analyze(problem, x, y, num_levels=spec.design.levels,
-                                        seed=spec.seed)  # fmt: skip
-            keys = ("S1", "S1_conf", "ST", "ST_conf") if kind == "sobol" else (
+                result = morris.analyze(problem, sample, y, num_levels=levels, seed=seed)
+            keys = ("S1", "S1_conf", "ST", "ST_conf") if method == "sobol" else (
                 "mu_star", "mu_star_conf", "sigma", "mu")  # fmt: skip
             for i, name in enumerate(problem["names"]):
                 row = {"venture": venture, "outcome": outcome, "parameter": name}

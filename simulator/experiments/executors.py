@@ -66,12 +66,12 @@ def frozen_gc():
         gc.unfreeze()
 
 
-def _start_worker(parent: int, by_main_thread: bool) -> None:
-    """A pool worker's start: tie its life to its parent's, import what tasks need, then
-    freeze (see frozen_gc)."""
+def _start_worker(parent: int, by_main_thread: bool, warm_up: Callable | None) -> None:
+    """A pool worker's start: tie its life to its parent's, warm up (the caller's hook:
+    import what its tasks need), then freeze what exists (see frozen_gc)."""
     _exit_with_parent(parent, by_main_thread)
-    import simulator.experiments.sweep  # noqa: F401  (tasks, store, tables, engine)
-
+    if warm_up is not None:
+        warm_up()
     gc.freeze()
 
 
@@ -135,14 +135,19 @@ class Processes:
     name = "processes"
     local = True
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, warm_up: Callable | None = None):
+        """warm_up: a picklable function each worker calls once at its start."""
         self.workers = workers or default_workers()
         try:
             self.pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(os.getpid(), threading.current_thread() is threading.main_thread()),
+                initargs=(
+                    os.getpid(),
+                    threading.current_thread() is threading.main_thread(),
+                    warm_up,
+                ),
             )
             # Start the workers now, so that a pool that cannot start fails before a sweep
             # writes anything (and their start overlaps the parent's own preparations).
@@ -293,9 +298,13 @@ Executor = Serial | Processes | Dask
 
 
 def make_executor(
-    name: str | Executor = "processes", workers: int | None = None, scheduler: str | None = None
+    name: str | Executor = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    warm_up: Callable | None = None,
 ) -> Executor:
-    """An executor by name; `scheduler` (an address like tcp://host:8786) needs "dask".
+    """An executor by name; `scheduler` (an address like tcp://host:8786) needs "dask";
+    `warm_up` is called once by each local worker process as it starts.
 
     An executor object is returned as it is, so a notebook can keep one pool (or one
     Dask client) open across many runs and sweeps.
@@ -307,7 +316,7 @@ def make_executor(
     if name == "serial":
         return Serial()
     if name == "processes":
-        return Processes(workers)
+        return Processes(workers, warm_up)
     if name == "dask":
         return Dask(workers, scheduler)
     raise ExecutorError(f"unknown executor {name!r} (expected one of: {', '.join(EXECUTORS)})")
@@ -315,11 +324,14 @@ def make_executor(
 
 @contextmanager
 def executor_for(
-    executor: str | Executor, workers: int | None = None, scheduler: str | None = None
+    executor: str | Executor,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    warm_up: Callable | None = None,
 ):
     """An executor for one run: one named here is started and closed on exit; an object
     passed in is left open for its owner's next run."""
-    pool = make_executor(executor, workers, scheduler)
+    pool = make_executor(executor, workers, scheduler, warm_up)
     try:
         yield pool
     finally:

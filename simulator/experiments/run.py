@@ -16,6 +16,7 @@ from simulator.engine.model import compile_scenario
 from simulator.errors import ConsimError
 from simulator.experiments.executors import Executor, executor_for, frozen_gc
 from simulator.experiments.progress import progress_bar
+from simulator.experiments.store import warm_up
 from simulator.experiments.tasks import CHUNK, Point, Work, plan_tasks, run_task
 from simulator.results.manifest import build_manifest
 from simulator.results.resultset import ResultSet
@@ -97,7 +98,7 @@ def run(
     works = (Work(t, points, seed, mode="run") for t in plan_tasks(1, replications, CHUNK))
     results = []
     with (
-        executor_for(executor, workers, scheduler) as pool,
+        executor_for(executor, workers, scheduler, warm_up) as pool,
         progress_bar(replications, scenario.name, enabled=progress, minimum=2 * CHUNK) as bar,
         frozen_gc(),
     ):

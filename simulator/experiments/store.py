@@ -40,6 +40,12 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 _BLOCK_BYTES = 64 * 2**20  # memory for one block of trajectories when computing quantiles
 
 
+def warm_up() -> None:
+    """Nothing to do: a pool worker that unpickles this function imports this module, and
+    with it all that tasks and point jobs need (the engine, the tables), before its first
+    task (see executors.Processes)."""
+
+
 def part_path(parts: Path | str, index: int, what: str) -> Path:
     return Path(parts) / f"{index:08d}.{what}"
 

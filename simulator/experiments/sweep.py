@@ -17,7 +17,7 @@ import pandas as pd
 
 from simulator.engine.model import compile_scenario
 from simulator.errors import OutputExistsError, Problem, ScenarioError
-from simulator.experiments.design import expand
+from simulator.experiments.design import expand, salib_problem, unit_sample
 from simulator.experiments.estimate import SweepPlan, pilot
 from simulator.experiments.executors import (
     Executor,
@@ -35,7 +35,14 @@ from simulator.experiments.spec import (
     load_sweep,
     sweep_hash,
 )
-from simulator.experiments.store import PointJob, PointJobs, PointResult, Store, point_results
+from simulator.experiments.store import (
+    PointJob,
+    PointJobs,
+    PointResult,
+    Store,
+    point_results,
+    warm_up,
+)
 from simulator.experiments.tasks import (
     CHUNK,
     Point,
@@ -113,7 +120,7 @@ def sweep(
     }
     # The executor starts before anything is written: one that cannot start leaves no trace.
     # The lock is held until the sweep is merged: a second run or a --resume is refused.
-    with locked(out), executor_for(executor, workers, scheduler) as pool:
+    with locked(out), executor_for(executor, workers, scheduler, warm_up) as pool:
         store = Store(out)
         if store.begin(manifest, design, resume=resume, force=force):
             store.remove_parts()  # if killed while removing them, after marking it complete
@@ -151,6 +158,20 @@ def sweep(
             merge.abort()
             raise
     return ResultSet.load(out, skip=() if load else ("outcomes",))
+
+
+def sweep_sensitivity(spec: Sweep, summary: pd.DataFrame) -> pd.DataFrame | None:
+    """Sobol or Morris indices of the points' means; None for the other designs."""
+    from simulator.analysis.sensitivity import sensitivity
+
+    kind, design = spec.design.type, spec.design
+    if kind not in ("sobol", "morris"):
+        return None
+    problem = salib_problem(spec)
+    sample = unit_sample(spec, problem["num_vars"]) if kind == "morris" else None
+    return sensitivity(
+        summary, problem, kind, sample, design.second_order, design.levels, spec.seed
+    )
 
 
 def sweep_output(spec: Sweep, doc: Document) -> Path:
@@ -215,7 +236,7 @@ def _run_tasks(
             spec.seed,
             outcomes=tuple(spec.keep.outcomes),
             trajectories=tuple(spec.keep.trajectories),
-            parts=str(store.dir) if pool.local else None,
+            parts=store if pool.local else None,
         )
         for t in todo
     )
@@ -251,7 +272,6 @@ def _finish(
 ) -> None:  # fmt: skip
     """Merge the parts into the final tables, draw the plots, mark the sweep complete."""
     from simulator.analysis.points import with_design
-    from simulator.analysis.sensitivity import sensitivity
     from simulator.experiments.store import atomic_write
 
     context = points[0].context
@@ -273,7 +293,7 @@ def _finish(
         design=design,
         points=summary,
         quantiles=quantiles,
-        sensitivity=sensitivity(spec, summary),
+        sensitivity=sweep_sensitivity(spec, summary),
     )
     for name, table in result.tables().items():
         if name not in ("outcomes", "design"):  # both are on disk already

@@ -12,6 +12,7 @@ import pickle
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,12 @@ from simulator.results.tables import (
 )
 
 CHUNK = 500  # replications per task: large enough that a task outweighs its overhead
+
+
+class PartsWriter(Protocol):
+    """Where a local worker saves a task's results (a sweep's Store)."""
+
+    def write(self, result: TaskResult) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -154,7 +161,7 @@ class Work:
     mode: str = "sweep"  # "run": full per-partner tables; "sweep": outcomes and venture totals
     outcomes: tuple[str, ...] | None = None  # sweep: outcome columns to keep (None: all)
     trajectories: tuple[str, ...] = ("committed", "paid_in")
-    parts: str | None = None  # sweep: a results folder the worker can write its parts into
+    parts: PartsWriter | None = None  # sweep on local workers: they write their parts
 
 
 @dataclass
@@ -210,9 +217,7 @@ def run_task(work: Work) -> TaskResult:
     if work.parts is None:
         return result
     # A local worker saves its parts itself: the parent's core stays free for simulating.
-    from simulator.experiments.store import Store
-
-    Store(work.parts).write(result)
+    work.parts.write(result)
     empty = pd.DataFrame()
     return TaskResult(work.task, empty, empty, seconds=result.seconds, saved=True)
 
