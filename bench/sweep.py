@@ -40,8 +40,9 @@ import psutil
 
 from simulator.engine.run import Workspace, simulate
 from simulator.experiments.executors import Processes
+from simulator.experiments.points import design_points
 from simulator.experiments.spec import load_sweep
-from simulator.experiments.sweep import design_points, sweep
+from simulator.experiments.sweep import sweep
 from simulator.experiments.tasks import CHUNK
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -253,8 +253,8 @@ def _echo_plan(plan) -> None:
 
 
 def _check_sweep(path: Path) -> str:
+    from simulator.experiments.points import design_points, point_warnings
     from simulator.experiments.spec import load_sweep
-    from simulator.experiments.sweep import design_points, point_warnings
 
     spec, doc, path = load_sweep(path, _large_allowed())
     design, points = design_points(spec, path, doc)

@@ -17,7 +17,8 @@ from test_cli import PROBLEM_LINE, bad_input, consim, ok
 
 import simulator
 from simulator.engine import replication
-from simulator.experiments.sweep import _copy_along, estimate
+from simulator.experiments.points import copy_along
+from simulator.experiments.sweep import estimate
 from simulator.experiments.tasks import TAIL, plan_tasks
 from simulator.scenario.compose import set_path
 from simulator.scenario.yamlio import Document, Mark
@@ -141,7 +142,7 @@ def test_a_design_point_copies_only_what_it_changes():
             "list": [{"a": 1}, {"a": 2}], "other": {"x": [1, 2]}}  # fmt: skip
     before = copy.deepcopy(base)
     paths = [("partners", "state", "pledge"), ("list", "1", "a"), ("new", "key")]
-    points = [_copy_along(base, paths) for _ in range(2)]
+    points = [copy_along(base, paths) for _ in range(2)]
     mark = Mark("s.yaml", 1, 1)
     for i, data in enumerate(points):
         doc = Document(data, {}, {})
