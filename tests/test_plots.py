@@ -153,3 +153,29 @@ def test_plots_leave_pyplot_alone(named):
     plot_comparison(named)
     plot_funding(named["atos_joins"])
     assert plt.get_fignums() == before
+
+
+def partner_areas(fig: Figure) -> dict[tuple[int, str], tuple]:
+    """(panel, partner label) → the colour of its area in the by-partner stacks."""
+    from matplotlib.collections import PolyCollection
+
+    out = {}
+    for i, ax in enumerate(fig.axes):
+        for area in ax.collections:
+            if isinstance(area, PolyCollection) and not area.get_label().startswith("_"):
+                out[(i, area.get_label())] = tuple(area.get_facecolor()[0][:3])
+    return out
+
+
+def test_a_partner_keeps_its_colour_in_every_panel_and_figure(named):
+    from simulator.plots.style import MARKET
+
+    split = simulator.run(SCENARIOS / "examples" / "split.yaml", replications=20, seed=1)
+    colours: dict[str, set] = {}
+    for results in (split, named["andromede_plan"], named["dassault_stays"]):
+        for (_, label), colour in partner_areas(plot_funding(results)).items():
+            if not label.startswith("committed"):
+                colours.setdefault(label, set()).add(colour)
+    assert {"French State", "Orange", "Thales", "Dassault Systèmes"} <= set(colours)
+    assert all(len(seen) == 1 for seen in colours.values()), colours
+    assert to_rgb(MARKET) not in {c for seen in colours.values() for c in seen}

@@ -12,6 +12,8 @@ from matplotlib.figure import Figure
 from matplotlib.patheffects import withStroke
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from simulator.plots.style import COMMITTED, MARKET, partner_colours
+
 EVENT_STYLE = {"departure": ("tab:red", "leaves"), "join": ("tab:green", "joins"),
                "collapse": ("black", "collapse"), "raise": ("tab:blue", "raises"),
                "top_up": ("tab:blue", "tops up"), "buyout": ("tab:purple", "buys out"),
@@ -87,6 +89,11 @@ def _label(results, kind: str, key: str) -> str:
     return results.manifest.get("labels", {}).get(kind, {}).get(key, key)
 
 
+def _partners(results) -> list[str]:
+    """The scenario's members and candidates in its order (the manifest's labels)."""
+    return list(results.manifest.get("labels", {}).get("partners", {}))
+
+
 def _by_partner(results, venture: str, ax) -> None:
     name = _label(results, "ventures", venture)
     t = results.trajectories
@@ -99,8 +106,12 @@ def _by_partner(results, venture: str, ax) -> None:
     by = by.loc[:, by.max() > 0]
     order = by.iloc[-1].sort_values(ascending=False).index
     labels = [_label(results, "partners", c) for c in order]
+    colours = partner_colours([*_partners(results), *order])
     if len(order):  # a venture nobody put capital into (a child given nothing) has no areas
-        ax.stackplot(by.index, *[by[c] for c in order], labels=labels, alpha=0.85)
+        areas = [by[c] for c in order]
+        ax.stackplot(
+            by.index, *areas, labels=labels, alpha=0.85, colors=[colours[c] for c in order]
+        )
     paid = _totals(results, venture, "paid_in")
     ax.plot(paid.index, paid["mean"], color="black", lw=2, label="paid in (total)")
     if "venture_cash" in t:  # a spending plan: cash is what paid-in capital has left
@@ -176,19 +187,19 @@ def _against_market(results, venture: str, ax) -> None:
     market = results.market
     mk = market[market["series"] == "market"]
     if len(mk):
-        ax.plot(mk["date"], mk["value"], color="tab:purple", lw=2.5, label=mk["label"].iloc[0])
+        ax.plot(mk["date"], mk["value"], color=MARKET, lw=2.5, label=mk["label"].iloc[0])
     for _, b in market[market["series"] != "market"].groupby("series"):
         ax.plot(b["date"], b["value"], "o--", ms=5, label=b["label"].iloc[0])
     com = _totals(results, venture, "committed")
     paid = _totals(results, venture, "paid_in")
     name = _label(results, "ventures", venture)
-    ax.plot(com.index, com["p50"], color="tab:orange", lw=2, label=f"{name}: committed")
+    ax.plot(com.index, com["p50"], color=COMMITTED, lw=2, label=f"{name}: committed")
     ax.plot(paid.index, paid["p50"], color="black", lw=1.5, label=f"{name}: paid in")
     if results.stochastic:
         # Months with no capital have no place on a log axis: leave them out of the band
         # (clipping them to a tiny value would stretch the axis down to it).
         low = com["p5"].where(com["p5"] > 0)
-        ax.fill_between(com.index, low, com["p95"].where(low.notna()), color="tab:orange",
+        ax.fill_between(com.index, low, com["p95"].where(low.notna()), color=COMMITTED,
                         alpha=0.25)  # fmt: skip
     if len(mk) or (com["p50"] > 0).any():  # nothing positive: a linear axis at 0
         ax.set_yscale("log")

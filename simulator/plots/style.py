@@ -1,0 +1,21 @@
+"""One style for every figure: a partner keeps its colour in every panel and figure of a run,
+and no partner takes the colours kept for the market and the venture's totals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+MARKET = "tab:purple"
+COMMITTED = "tab:orange"  # the venture's committed total against the market
+# Matplotlib's tab10 without the colours kept above (and grey, kept for bands), then the
+# light shades of the same hues: 14 partners before a colour comes round again.
+PARTNERS = (
+    *("tab:blue", "tab:green", "tab:red", "tab:brown", "tab:pink", "tab:olive", "tab:cyan"),
+    *("#aec7e8", "#98df8a", "#ff9896", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5"),
+)
+
+
+def partner_colours(partners: Iterable[str]) -> dict[str, str]:
+    """Each partner's colour, by its place in the scenario (members, then candidates): the
+    same whatever the panel, the venture or the partner's size in it."""
+    return {p: PARTNERS[i % len(PARTNERS)] for i, p in enumerate(dict.fromkeys(partners))}
