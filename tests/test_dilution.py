@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import month
 
 import simulator
 from simulator.engine.dilution import target_shares, transfers
@@ -43,11 +44,6 @@ def run(
     text += tail
     s = validate_document(parse_text(text, "dilution.yaml"), default_name="dilution")
     return simulator.run(s, replications=n, seed=1)
-
-
-def month(r, t: int) -> pd.DataFrame:
-    rows = r.trajectories[r.trajectories["date"] == pd.Timestamp(2020, t + 1, 1)]
-    return rows.set_index(rows["partner"].astype(str))
 
 
 def test_pro_rata_on_the_committed_basis():

@@ -11,22 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run, scenario
 
 import simulator
-from simulator.scenario.load import validate_document
-from simulator.scenario.yamlio import parse_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
-
-
-def scenario(text: str, name: str = "test"):
-    return validate_document(parse_text(text, f"{name}.yaml"), default_name=name)
-
-
-def run(text: str, **kw) -> simulator.ResultSet:
-    kw.setdefault("seed", 1)
-    return simulator.run(scenario(text), **kw)
 
 
 def at(results, date: str, partner: str | None = None, replication: int = 0) -> pd.DataFrame:

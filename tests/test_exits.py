@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import month
 
 import simulator
 from simulator.results.tables import STAKE_COLUMNS, TRAJECTORY_COLUMNS
@@ -38,11 +39,6 @@ def run(exit: str = "", basis: str = "committed", extra: str = "", tail: str = "
     text = BASE.format(exit=f", exit: {exit}" if exit else "", basis=basis, extra=extra) + tail
     s = validate_document(parse_text(text, "exits.yaml"), default_name="exits")
     return simulator.run(s, seed=1)
-
-
-def month(r, t: int) -> pd.DataFrame:
-    rows = r.trajectories[r.trajectories["date"] == pd.Timestamp(2020, t + 1, 1)]
-    return rows.set_index(rows["partner"].astype(str))
 
 
 def shares_sum_to_one(r) -> None:

@@ -7,21 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import run, scenario
 
 import simulator
 from simulator.engine.negotiation import bargain
 from simulator.errors import ScenarioError
-from simulator.scenario.load import validate_document
-from simulator.scenario.yamlio import parse_text
-
-
-def scenario(text: str, name: str = "test"):
-    return validate_document(parse_text(text, f"{name}.yaml"), default_name=name)
-
-
-def run(text: str, **kw) -> simulator.ResultSet:
-    kw.setdefault("seed", 1)
-    return simulator.run(scenario(text), **kw)
 
 
 def story(results, member: str) -> list[tuple[str, str, float, str]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import scenario
 
 import simulator
 from simulator.analysis.summary import format_summary
@@ -16,15 +17,10 @@ from simulator.engine.run import simulate
 from simulator.errors import ScenarioError
 from simulator.experiments.tasks import _sweep_outcomes
 from simulator.results.tables import Context
-from simulator.scenario.load import load_scenario, validate_document
+from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario
-from simulator.scenario.yamlio import parse_text
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def scenario(text: str):
-    return validate_document(parse_text(text, "test.yaml"), default_name="test")
 
 
 def run(text: str) -> simulator.ResultSet:

@@ -10,17 +10,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from conftest import scenario
 
 import simulator
-from simulator.scenario.load import validate_document
-from simulator.scenario.yamlio import parse_text
 
 N = 4000
 SEED = 20240601
-
-
-def scenario(text: str, name: str = "test"):
-    return validate_document(parse_text(text, f"{name}.yaml"), default_name=name)
 
 
 def assert_within_3se(sample, expected: float, what: str = "") -> None:

@@ -1,0 +1,26 @@
+"""Helpers the test files share: a scenario from YAML text, run it, rows of one month."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import simulator
+from simulator.scenario.load import validate_document
+from simulator.scenario.yamlio import parse_text
+
+
+def scenario(text: str, name: str = "test"):
+    """A validated Scenario from YAML text, its problems reported as in `name`.yaml."""
+    return validate_document(parse_text(text, f"{name}.yaml"), default_name=name)
+
+
+def run(text: str, **kw) -> simulator.ResultSet:
+    """Simulate a scenario given as YAML text (seed 1 unless given)."""
+    kw.setdefault("seed", 1)
+    return simulator.run(scenario(text), **kw)
+
+
+def month(results, t: int) -> pd.DataFrame:
+    """The trajectory rows of month `t` of a scenario that starts in 2020-01, by partner."""
+    rows = results.trajectories[results.trajectories["date"] == pd.Timestamp(2020, t + 1, 1)]
+    return rows.set_index(rows["partner"].astype(str))
