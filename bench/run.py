@@ -50,8 +50,10 @@ def main() -> None:
             fn()
             times.append(time.perf_counter() - t0)
         best[name] = min(times)
-        print(f"{name:>7}: {n} replications in {best[name]:.3f} s (best of {args.repeat}) "
-              f"= {n / best[name]:,.0f} reps/s")  # fmt: skip
+        print(
+            f"{name:>7}: {n} replications in {best[name]:.3f} s (best of {args.repeat}) "
+            f"= {n / best[name]:,.0f} reps/s"
+        )
     print(
         json.dumps(
             {

@@ -108,8 +108,17 @@ def one_core():
 
 def peak_rss_of_sweep(path: Path, out: Path) -> tuple[float, float]:
     """Run `consim sweep` in a subprocess; sample its process tree's total RSS. (MiB, seconds)"""
-    cmd = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", str(out), "--force",
-           "--no-plots"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "simulator",
+        "sweep",
+        str(path),
+        "--out",
+        str(out),
+        "--force",
+        "--no-plots",
+    ]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     root, peak = psutil.Process(proc.pid), 0
@@ -201,26 +210,38 @@ def main() -> None:
             "workers": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         }
         print(f"load average before: {load_before:.2f}; medians of {args.rounds} rounds")
-        print(f"engine alone      {total / engine:9,.0f} reps/s (one core; "
-              f"{total / reusing:,.0f} reusing a workspace)")  # fmt: skip
-        print(f"sweep, serial     {total / serial:9,.0f} reps/s (one core): "
-              f"harness overhead {100 * overhead:.1f} % ({100 * overhead_reusing:.1f} % "
-              "against the loop reusing a workspace)")  # fmt: skip
-        print(f"sweep, processes  {total / processes:9,.0f} reps/s: speedup {speedup:.2f}× "
-              f"(rounds: {', '.join(f'{x:.2f}' for x in figures['speedup_rounds'])}; "
-              f"{serial / (processes + started):.2f}× counting the pool's start, "
-              f"{started:.2f} s)")  # fmt: skip
-        print(f"best runs         engine {total / best[0]:,.0f}, serial {total / best[2]:,.0f}, "
-              f"processes {total / best[3]:,.0f} reps/s: harness overhead "
-              f"{100 * (1 - best[0] / best[2]):.1f} % ({100 * (1 - best[1] / best[2]):.1f} % "
-              f"against reusing), speedup {best[2] / best[3]:.2f}×")  # fmt: skip
+        print(
+            f"engine alone      {total / engine:9,.0f} reps/s (one core; "
+            f"{total / reusing:,.0f} reusing a workspace)"
+        )
+        print(
+            f"sweep, serial     {total / serial:9,.0f} reps/s (one core): "
+            f"harness overhead {100 * overhead:.1f} % ({100 * overhead_reusing:.1f} % "
+            "against the loop reusing a workspace)"
+        )
+        print(
+            f"sweep, processes  {total / processes:9,.0f} reps/s: speedup {speedup:.2f}× "
+            f"(rounds: {', '.join(f'{x:.2f}' for x in figures['speedup_rounds'])}; "
+            f"{serial / (processes + started):.2f}× counting the pool's start, "
+            f"{started:.2f} s)"
+        )
+        print(
+            f"best runs         engine {total / best[0]:,.0f}, serial {total / best[2]:,.0f}, "
+            f"processes {total / best[3]:,.0f} reps/s: harness overhead "
+            f"{100 * (1 - best[0] / best[2]):.1f} % ({100 * (1 - best[1] / best[2]):.1f} % "
+            f"against reusing), speedup {best[2] / best[3]:.2f}×"
+        )
         if not args.no_memory:
             big = sweep_file(tmp, 100, 10_000)
             peak, seconds = peak_rss_of_sweep(big, tmp / "million")
-            figures["million"] = {"replications": 1_000_000, "peak_rss_mib": round(peak, 1),
-                                  "seconds": round(seconds, 1)}  # fmt: skip
-            print(f"1,000,000 replications: peak RSS {peak:,.0f} MiB (all processes), "
-                  f"{seconds:.0f} s")  # fmt: skip
+            figures["million"] = {
+                "replications": 1_000_000,
+                "peak_rss_mib": round(peak, 1),
+                "seconds": round(seconds, 1),
+            }
+            print(
+                f"1,000,000 replications: peak RSS {peak:,.0f} MiB (all processes), {seconds:.0f} s"
+            )
     print(json.dumps(figures))
 
 

@@ -20,19 +20,25 @@ def _executor_options(default: str):
 
     def decorate(fn):
         fn = click.option(
-            "--scheduler", metavar="ADDRESS", default=None,
+            "--scheduler",
+            metavar="ADDRESS",
+            default=None,
             help="Address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786); "
             "implies --executor dask.",
-        )(fn)  # fmt: skip
+        )(fn)
         fn = click.option(
-            "--workers", type=click.IntRange(min=1), default=None,
+            "--workers",
+            type=click.IntRange(min=1),
+            default=None,
             help="Worker processes [default: one per core].",
-        )(fn)  # fmt: skip
+        )(fn)
         return click.option(
-            "--executor", type=click.Choice(["serial", "processes", "dask"]), default=default,
+            "--executor",
+            type=click.Choice(["serial", "processes", "dask"]),
+            default=default,
             show_default=True,
             help="Where replications run: this process, a local process pool, or Dask.",
-        )(fn)  # fmt: skip
+        )(fn)
 
     return decorate
 
@@ -62,9 +68,12 @@ def _allow_large(fn):
         return value
 
     return click.option(
-        "--allow-large", is_flag=True, expose_value=False, callback=remember,
+        "--allow-large",
+        is_flag=True,
+        expose_value=False,
+        callback=remember,
         help="Accept a sweep of more than 10^8 runs (points × replications).",
-    )(fn)  # fmt: skip
+    )(fn)
 
 
 def _large_allowed() -> bool:
@@ -81,8 +90,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except WorkerLost as exc:  # `run`: its results are gathered in memory, all lost
-            click.echo(f"{exc}; the run stopped and nothing was written: run it again",
-                       err=True)  # fmt: skip
+            click.echo(f"{exc}; the run stopped and nothing was written: run it again", err=True)
             ctx.exit(EXIT_TEMPFAIL)
         except ConsimError as exc:
             click.echo(str(exc), err=True)
@@ -124,23 +132,38 @@ def main() -> None:
 @main.command(short_help="Simulate a scenario file and write results and plots.")
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "-n", "--replications", type=click.IntRange(min=1), default=None,
+    "-n",
+    "--replications",
+    type=click.IntRange(min=1),
+    default=None,
     help="Replications to run [default: 1 if nothing is uncertain, else 1000].",
-)  # fmt: skip
+)
 @click.option(
-    "--seed", type=click.IntRange(min=0), default=None,
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
     help="Root seed; the same seed reproduces every number [default: fresh, recorded].",
-)  # fmt: skip
+)
 @click.option(
-    "--set", "overrides", multiple=True, metavar="PATH=VALUE",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
     help="Change a key of the scenario, e.g. partners.state.pledge=150 (repeatable).",
-)  # fmt: skip
+)
 @_add_option
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output directory [default: results/<scenario name>].")  # fmt: skip
-@click.option("--force", is_flag=True,
-              help="Replace the results of a previous run in the output directory (only a "
-              "folder consim wrote that holds only consim's files).")  # fmt: skip
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output directory [default: results/<scenario name>].",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the results of a previous run in the output directory (only a "
+    "folder consim wrote that holds only consim's files).",
+)
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @_executor_options("serial")
 def run(
@@ -170,9 +193,14 @@ def run(
     with locked(out):  # from the check to the final move: a concurrent run is refused
         check_replaceable(out, force)  # fail before simulating, not after
         results = run_scenario(
-            loaded, replications=replications, seed=seed, progress=True,
-            executor=executor, workers=workers, scheduler=scheduler,
-        )  # fmt: skip
+            loaded,
+            replications=replications,
+            seed=seed,
+            progress=True,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+        )
         results.manifest["command"] = "consim " + " ".join(sys.argv[1:])
         results.save(out, force=force, plots=not no_plots)
     click.echo(format_summary(results))
@@ -181,11 +209,18 @@ def run(
 
 @main.command(short_help="Run a sweep file: many design points × replications, with plots.")
 @click.argument("sweep_file", metavar="SWEEP", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output directory [default: results/<sweep name>].")  # fmt: skip
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output directory [default: results/<sweep name>].",
+)
 @_executor_options("processes")
-@click.option("--resume", is_flag=True,
-              help="Finish an interrupted sweep in --out, skipping its saved chunks.")  # fmt: skip
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Finish an interrupted sweep in --out, skipping its saved chunks.",
+)
 @click.option(
     "--force",
     is_flag=True,
@@ -221,17 +256,31 @@ def sweep(sweep_file, out, executor, workers, scheduler, resume, force, no_plots
         out = sweep_output(spec, doc)
     try:
         results = run_sweep(
-            sweep_file, out=out, executor=executor, workers=workers, scheduler=scheduler,
-            resume=resume, force=force, progress=True, plots=not no_plots, load=False,
-            allow_large=_large_allowed(), on_plan=_echo_plan,
-        )  # fmt: skip
+            sweep_file,
+            out=out,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            resume=resume,
+            force=force,
+            progress=True,
+            plots=not no_plots,
+            load=False,
+            allow_large=_large_allowed(),
+            on_plan=_echo_plan,
+        )
     except KeyboardInterrupt:
-        click.echo(f"interrupted; finished chunks are saved in {out}/: "
-                   f"rerun with --resume to finish", err=True)  # fmt: skip
+        click.echo(
+            f"interrupted; finished chunks are saved in {out}/: rerun with --resume to finish",
+            err=True,
+        )
         sys.exit(130)
     except WorkerLost as exc:
-        click.echo(f"{exc}; the sweep stopped: its {exc.saved} finished chunks are kept in "
-                   f"{out}/: rerun with --resume to finish", err=True)  # fmt: skip
+        click.echo(
+            f"{exc}; the sweep stopped: its {exc.saved} finished chunks are kept in "
+            f"{out}/: rerun with --resume to finish",
+            err=True,
+        )
         sys.exit(EXIT_TEMPFAIL)
     click.echo(format_sweep_summary(results))
     click.echo(f"  wrote {out}/")
@@ -260,14 +309,20 @@ def _check_sweep(path: Path) -> str:
     design, points = design_points(spec, path, doc)
     for warning in point_warnings(points):
         click.echo(warning, err=True)
-    return (f"sweep: {len(design)} design points × {spec.replications} replications "
-            f"of {spec.scenario}")  # fmt: skip
+    return (
+        f"sweep: {len(design)} design points × {spec.replications} replications of {spec.scenario}"
+    )
 
 
 @main.command(short_help="Check scenario and sweep files without running them.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--set", "overrides", multiple=True, metavar="PATH=VALUE",
-              help="Check with these overrides applied.")  # fmt: skip
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Check with these overrides applied.",
+)
 @_add_option
 @_allow_large
 def validate(files, overrides, additions):
@@ -286,8 +341,10 @@ def validate(files, overrides, additions):
                 continue
             s = load_scenario(f, overrides, additions)
             _echo_warnings(s)
-            click.echo(f"{f}: ok ({len(s.partners)} partners, {len(s.candidates)} candidates, "
-                       f"{s.horizon} months)")  # fmt: skip
+            click.echo(
+                f"{f}: ok ({len(s.partners)} partners, {len(s.candidates)} candidates, "
+                f"{s.horizon} months)"
+            )
         except ScenarioError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -295,8 +352,12 @@ def validate(files, overrides, additions):
 
 
 @main.command(short_help="Print the JSON Schema of scenario files.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file instead of standard output.")  # fmt: skip
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 @click.option("--sweep", "of_sweeps", is_flag=True, help="The schema of sweep files instead.")
 def schema(out, of_sweeps):
     """Print the JSON Schema of scenario files, or of sweep files with --sweep (for editor
@@ -314,15 +375,36 @@ def schema(out, of_sweeps):
 
 
 @main.command(short_help="Run the seed scenarios and plot them side by side.")
-@click.option("--scenarios", "folder", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("scenarios"), show_default=True,
-              help="Folder of the seed scenarios.")  # fmt: skip
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("results"),
-              show_default=True, help="Where to write one folder per scenario.")  # fmt: skip
-@click.option("-n", "--replications", type=click.IntRange(min=1), default=1000,
-              show_default=True, help="Replications for uncertain scenarios.")  # fmt: skip
-@click.option("--seed", type=click.IntRange(min=0), default=2011, show_default=True,
-              help="Root seed shared by all scenarios (paired what-ifs).")  # fmt: skip
+@click.option(
+    "--scenarios",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("scenarios"),
+    show_default=True,
+    help="Folder of the seed scenarios.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("results"),
+    show_default=True,
+    help="Where to write one folder per scenario.",
+)
+@click.option(
+    "-n",
+    "--replications",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Replications for uncertain scenarios.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=2011,
+    show_default=True,
+    help="Root seed shared by all scenarios (paired what-ifs).",
+)
 def demo(folder, out, replications, seed):
     """Run every scenario in the folder (one seed: common random numbers) and compare them."""
     from simulator.analysis.summary import format_summary

@@ -16,9 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_public_names_are_pinned():
     assert sorted(simulator.__all__) == [
-        "ConsimError", "ResultSet", "ScenarioError", "is_stochastic", "load_scenario", "run",
+        "ConsimError",
+        "ResultSet",
+        "ScenarioError",
+        "is_stochastic",
+        "load_scenario",
+        "run",
         "sweep",
-    ]  # fmt: skip
+    ]
     for name in simulator.__all__:
         assert getattr(simulator, name) is not None
 
@@ -43,15 +48,17 @@ def test_run_result_saves_and_loads_back(tmp_path):
     r.save(tmp_path / "r", plots=False)
     back = simulator.ResultSet.load(tmp_path / "r")
     assert back.kind == "run" and back.replications == 40
-    pd.testing.assert_frame_equal(back.outcomes, r.outcomes, check_categorical=False,
-                                  check_dtype=False)  # fmt: skip
+    pd.testing.assert_frame_equal(
+        back.outcomes, r.outcomes, check_categorical=False, check_dtype=False
+    )
     pd.testing.assert_frame_equal(back.trajectories, r.trajectories)
     assert back.events["partner"].tolist() == r.events["partner"].tolist()
 
 
 def test_sweep_result_is_the_same_type_and_round_trips(tmp_path):
-    r = simulator.sweep(write_sweep(tmp_path, GRID), out=tmp_path / "s", executor="serial",
-                        plots=False)  # fmt: skip
+    r = simulator.sweep(
+        write_sweep(tmp_path, GRID), out=tmp_path / "s", executor="serial", plots=False
+    )
     assert isinstance(r, simulator.ResultSet) and r.kind == "sweep"
     for figure in (r.plot_outcome(), r.plot_heatmap(), r.plot_collapse()):
         assert isinstance(figure, Figure)
@@ -63,13 +70,16 @@ def test_sweep_result_is_the_same_type_and_round_trips(tmp_path):
 
 def test_bad_scenario_raises_scenario_error_with_problems(tmp_path):
     path = tmp_path / "bad.yaml"
-    path.write_text("start: 2020-01\nend: 2021-01\nventures: {v: {}}\n"
-                    "partners: {a: {pledge: -1}, b: {pledge: x}}\n")  # fmt: skip
+    path.write_text(
+        "start: 2020-01\nend: 2021-01\nventures: {v: {}}\n"
+        "partners: {a: {pledge: -1}, b: {pledge: x}}\n"
+    )
     with pytest.raises(simulator.ScenarioError) as info:
         simulator.load_scenario(path)
     assert [(p.line, p.path) for p in info.value.problems] == [
-        (4, "partners.a.pledge"), (4, "partners.b.pledge")
-    ]  # fmt: skip
+        (4, "partners.a.pledge"),
+        (4, "partners.b.pledge"),
+    ]
     assert all(p.file == str(path) for p in info.value.problems)
 
 

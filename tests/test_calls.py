@@ -310,8 +310,12 @@ def test_example_scenario_figures():
     calls = events(r, "capital_call").groupby("date")["amount"].sum()
     assert calls.round(9).tolist() == [57, 45, 45, 45, 45, 45, 3]
     assert [d.strftime("%Y-%m") for d in calls.index[1:6]] == [
-        "2013-03", "2013-12", "2014-09", "2015-06", "2016-03",
-    ]  # fmt: skip
+        "2013-03",
+        "2013-12",
+        "2014-09",
+        "2015-06",
+        "2016-03",
+    ]
     first = events(r, "capital_call").set_index("partner")["amount"][:4]
     assert first.to_dict() == {"state": 27, "orange": 12, "thales": 6, "dassault": 12}
     o = r.outcomes.iloc[0]

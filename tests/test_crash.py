@@ -34,10 +34,29 @@ TABLES = ("outcomes.parquet", "quantiles.parquet", "points.csv")
 def start(path: Path, out: str, cwd: Path, *extra: str) -> subprocess.Popen:
     """`consim sweep` on the two-worker pool, with plots (the end of the sweep draws them)."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    cmd = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", out,
-           "--executor", "processes", "--workers", "2", *extra]  # fmt: skip
-    return subprocess.Popen(cmd, cwd=cwd, env=env, start_new_session=True, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "simulator",
+        "sweep",
+        str(path),
+        "--out",
+        out,
+        "--executor",
+        "processes",
+        "--workers",
+        "2",
+        *extra,
+    ]
+    return subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def saved(out: Path) -> int:
@@ -99,8 +118,11 @@ def kill_parent_during_run(proc, out: Path, rng) -> list[psutil.Process]:
     """After a random number of saved chunks (from those saved before, as soon as the
     manifest is written), plus a random fraction of a chunk's time."""
     chunks = int(rng.integers(min(saved(out), TASKS - 4), TASKS - 3))
-    wait_until(lambda: (out / "manifest.json").is_file() and saved(out) >= chunks, proc,
-               f"{chunks} chunks were saved")  # fmt: skip
+    wait_until(
+        lambda: (out / "manifest.json").is_file() and saved(out) >= chunks,
+        proc,
+        f"{chunks} chunks were saved",
+    )
     time.sleep(rng.uniform(0, 0.1))
     return kill(proc)
 
@@ -158,12 +180,16 @@ def crash_and_resume(tmp_path: Path, whole: Whole, case: str, seed: int) -> None
     if status == "running":  # else it was killed after marking the sweep complete
         assert "runs" in done.stderr, f"{note}: {done.stderr}"
         manifest = json.loads((out / "manifest.json").read_text())
-        assert manifest["tasks"] == {"total": TASKS, "saved_before": before,
-                                     "run": TASKS - before}, note  # fmt: skip
+        assert manifest["tasks"] == {
+            "total": TASKS,
+            "saved_before": before,
+            "run": TASKS - before,
+        }, note
     for name in TABLES:
         read = pd.read_csv if name.endswith(".csv") else pd.read_parquet
-        pd.testing.assert_frame_equal(read(out / name), read(whole.out / name),
-                                      check_exact=True, obj=f"{name} ({note})")  # fmt: skip
+        pd.testing.assert_frame_equal(
+            read(out / name), read(whole.out / name), check_exact=True, obj=f"{name} ({note})"
+        )
     assert not (out / "parts").exists(), note
 
 

@@ -22,8 +22,13 @@ def test_grid_is_the_cartesian_product_in_file_order():
     assert list(d.columns) == ["point", "a", "b"]
     assert d["point"].tolist() == list(range(6))
     assert list(zip(d["a"], d["b"], strict=True)) == [
-        (0.0, "x"), (0.0, "y"), (0.5, "x"), (0.5, "y"), (1.0, "x"), (1.0, "y"),
-    ]  # fmt: skip
+        (0.0, "x"),
+        (0.0, "y"),
+        (0.5, "x"),
+        (0.5, "y"),
+        (1.0, "x"),
+        (1.0, "y"),
+    ]
 
 
 def test_integer_range_rounds():

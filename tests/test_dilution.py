@@ -106,9 +106,11 @@ def test_target_shares_water_filling():
 def test_transfers_add_up_to_zero():
     moves = transfers("pro_rata", 0.25, {0: 135, 1: 60, 2: 30}, 3, 50)
     assert [(q, g) for q, g, _ in moves] == [
-        (0, pytest.approx(-11.25)), (1, pytest.approx(-5)), (2, pytest.approx(-2.5)),
+        (0, pytest.approx(-11.25)),
+        (1, pytest.approx(-5)),
+        (2, pytest.approx(-2.5)),
         (3, pytest.approx(18.75)),
-    ]  # fmt: skip
+    ]
     assert transfers("equal", 0.25, {0: 0.0, 1: 0.0}, 2, 50) == []  # nothing to share
 
 
@@ -245,10 +247,20 @@ def test_example_scenario_figures():
         {"state": 0.6, "orange": 60 / 225, "thales": 30 / 225, "dassault": 0, "atos": 0}
     )
     assert june["share"].to_dict() == pytest.approx(
-        {"state": 0.48, "orange": 0.8 * 60 / 225, "thales": 0.8 * 30 / 225, "dassault": 0,
-         "atos": 0.2}
-    )  # fmt: skip
+        {
+            "state": 0.48,
+            "orange": 0.8 * 60 / 225,
+            "thales": 0.8 * 30 / 225,
+            "dassault": 0,
+            "atos": 0.2,
+        }
+    )
     assert june["granted"].to_dict() == pytest.approx(
-        {"state": -7.8, "orange": 212 * 60 / 225 - 60, "thales": 212 * 30 / 225 - 30,
-         "dassault": 0, "atos": 13}
-    )  # fmt: skip
+        {
+            "state": -7.8,
+            "orange": 212 * 60 / 225 - 60,
+            "thales": 212 * 30 / 225 - 30,
+            "dassault": 0,
+            "atos": 13,
+        }
+    )

@@ -46,8 +46,9 @@ def assert_same(a: simulator.ResultSet, b: simulator.ResultSet) -> None:
 @pytest.fixture(scope="module")
 def serial_grid(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("serial")
-    return simulator.sweep(write_sweep(tmp, GRID), out=tmp / "o", executor="serial", plots=False,
-                           chunk=40)  # fmt: skip
+    return simulator.sweep(
+        write_sweep(tmp, GRID), out=tmp / "o", executor="serial", plots=False, chunk=40
+    )
 
 
 def test_executors_map_every_item_once():
@@ -112,8 +113,14 @@ def test_unknown_executor_and_scheduler_without_dask():
 
 @pytest.mark.parametrize("executor", ["processes", "dask"])
 def test_same_numbers_as_serial(tmp_path, serial_grid, executor):
-    r = simulator.sweep(write_sweep(tmp_path, GRID), out=tmp_path / "o", executor=executor,
-                        workers=2, plots=False, chunk=40)  # fmt: skip
+    r = simulator.sweep(
+        write_sweep(tmp_path, GRID),
+        out=tmp_path / "o",
+        executor=executor,
+        workers=2,
+        plots=False,
+        chunk=40,
+    )
     assert r.manifest["executor"] == executor
     assert_same(r, serial_grid)
 
@@ -135,8 +142,12 @@ def free_port() -> int:
 
 
 def start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([str(DASK), *args], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    return subprocess.Popen(
+        [str(DASK), *args],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture
@@ -145,8 +156,12 @@ def cluster():
     address = f"tcp://127.0.0.1:{free_port()}"
     host, port = address.rsplit(":", 1)
     procs = [start("scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard")]
-    workers = [start("worker", address, "--nthreads", "1", "--no-dashboard", "--no-nanny",
-                     "--name", f"w{i}") for i in range(2)]  # fmt: skip
+    workers = [
+        start(
+            "worker", address, "--nthreads", "1", "--no-dashboard", "--no-nanny", "--name", f"w{i}"
+        )
+        for i in range(2)
+    ]
     procs += workers
     try:
         from distributed import Client
@@ -163,8 +178,14 @@ def cluster():
 
 def test_sweep_through_a_real_dask_cluster(tmp_path, serial_grid, cluster):
     address, _ = cluster
-    r = simulator.sweep(write_sweep(tmp_path, GRID), out=tmp_path / "o", scheduler=address,
-                        executor="dask", plots=False, chunk=40)  # fmt: skip
+    r = simulator.sweep(
+        write_sweep(tmp_path, GRID),
+        out=tmp_path / "o",
+        scheduler=address,
+        executor="dask",
+        plots=False,
+        chunk=40,
+    )
     assert r.manifest["executor"] == "dask" and r.manifest["workers"] == 2
     assert_same(r, serial_grid)
 
@@ -182,10 +203,21 @@ def test_a_dask_worker_dying_midway_does_not_lose_the_sweep(tmp_path, cluster):
     address, workers = cluster
     path = write_sweep(tmp_path, SLOW, base=BENCH)
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    cmd = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", "d", "--no-plots",
-           "--scheduler", address]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "simulator",
+        "sweep",
+        str(path),
+        "--out",
+        "d",
+        "--no-plots",
+        "--scheduler",
+        address,
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     parts = tmp_path / "d" / "parts"
     deadline = time.monotonic() + 120
     while len(list(parts.glob("*.outcomes.arrow"))) < 2:
@@ -209,8 +241,11 @@ def test_a_local_dask_cluster_is_quiet_when_port_8787_is_taken(tmp_path):
         with suppress(OSError):  # already taken: all the better
             taken.bind(("", 8787))
             taken.listen()
-        done = ok(consim("sweep", path, "--executor", "dask", "--workers", "2", "--no-plots",
-                         cwd=tmp_path))  # fmt: skip
+        done = ok(
+            consim(
+                "sweep", path, "--executor", "dask", "--workers", "2", "--no-plots", cwd=tmp_path
+            )
+        )
     assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("s: 4 points"), done
 
 
@@ -263,8 +298,12 @@ def test_a_pool_started_by_a_thread_outlives_it_but_not_its_process():
     """The kernel's parent-death signal follows the thread that spawned a worker, so it is
     left unset for a pool started off the main thread: its workers outlive that thread,
     and the watchdog still ends them with their process."""
-    proc = subprocess.Popen([sys.executable, "-c", POOL_IN_A_THREAD], stdout=subprocess.PIPE,
-                            text=True, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-c", POOL_IN_A_THREAD],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         assert proc.stdout.readline().strip() == "[1, 2, 3]"  # the thread had ended
         children = psutil.Process(proc.pid).children(recursive=True)
@@ -289,10 +328,31 @@ def cpu(process: psutil.Process) -> float:
 
 def test_a_worker_killed_during_consim_run_stops_it_with_exit_75(tmp_path):
     """A run gathers its results in memory: nothing is kept, and it says so."""
-    cmd = [sys.executable, "-m", "simulator", "run", str(BENCH), "-n", "60000", "--seed", "1",
-           "--executor", "processes", "--workers", "2", "--out", "r"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "simulator",
+        "run",
+        str(BENCH),
+        "-n",
+        "60000",
+        "--seed",
+        "1",
+        "--executor",
+        "processes",
+        "--workers",
+        "2",
+        "--out",
+        "r",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         # Simulating: both workers past their start (~0.8 s of CPU for their imports).

@@ -293,8 +293,13 @@ def test_buyout_then_absorbed_by_the_buyer():
     r = run_buyout(price=", then: absorbed")
     ev = r.events
     assert ev["type"].tolist() == [
-        "departure", "stake_sold", "departure", "stake_sold", "buyout", "absorbed",
-    ]  # fmt: skip
+        "departure",
+        "stake_sold",
+        "departure",
+        "stake_sold",
+        "buyout",
+        "absorbed",
+    ]
     assert ev["amount"].tolist() == pytest.approx([80, 40, 16, 8, 48, 40])
     last = final(r)
     assert last.loc["o", "cancelled"] == pytest.approx(40)

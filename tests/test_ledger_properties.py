@@ -716,10 +716,11 @@ def spending_texts(draw) -> str:
                     )
                 else:
                     default["probability"] = {
-                        q: draw(st.sampled_from([0.5, 1.0])) for q in draw(
+                        q: draw(st.sampled_from([0.5, 1.0]))
+                        for q in draw(
                             st.lists(st.sampled_from(list(members)), min_size=1, unique=True)
                         )
-                    }  # fmt: skip
+                    }
                 if rule == "dilute" and draw(st.booleans()):
                     default["penalty"] = draw(st.sampled_from([0.2, 1.0]))
                 if rule == "exclude" and draw(st.booleans()):

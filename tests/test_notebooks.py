@@ -52,8 +52,9 @@ def test_notebook_runs_without_errors(path, kernel_manager):
     )
     client.execute()  # raises CellExecutionError, with the cell and traceback, on any error
     assert client.km.kernel_spec.argv[0] == sys.executable
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]  # fmt: skip
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert not errors
 
 

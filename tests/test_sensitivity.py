@@ -46,7 +46,8 @@ def test_sobol_gives_all_the_variance_to_the_only_parameter_that_acts(tmp_path):
 
 def test_no_sensitivity_table_for_a_grid(tmp_path):
     body = PARAMETERS.replace("{low: 100, high: 200}", "{low: 100, high: 200, steps: 3}")
-    r = simulator.sweep(write_sweep(tmp_path, body, base=PLAN), out=tmp_path / "o",
-                        executor="serial", plots=False)  # fmt: skip
+    r = simulator.sweep(
+        write_sweep(tmp_path, body, base=PLAN), out=tmp_path / "o", executor="serial", plots=False
+    )
     assert r.sensitivity is None
     assert r.points["committed_final_mean"].tolist() == [250.0, 250.0, 300.0, 300.0, 350.0, 350.0]

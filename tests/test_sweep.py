@@ -26,9 +26,19 @@ from simulator.scenario.yamlio import Document, Mark
 ROOT = Path(__file__).resolve().parents[1]
 ATOS = ROOT / "scenarios" / "atos_joins.yaml"
 BENCH = ROOT / "scenarios" / "reference" / "bench.yaml"
-SWEEP_FILES = ["outcomes.parquet", "quantiles.parquet", "points.csv", "design.csv",
-               "failures.csv", "market.csv", "manifest.json", "outcomes.png", "collapse.png",
-               "heatmap.png", "trajectories.png"]  # fmt: skip
+SWEEP_FILES = [
+    "outcomes.parquet",
+    "quantiles.parquet",
+    "points.csv",
+    "design.csv",
+    "failures.csv",
+    "market.csv",
+    "manifest.json",
+    "outcomes.png",
+    "collapse.png",
+    "heatmap.png",
+    "trajectories.png",
+]
 
 
 def write_sweep(tmp_path: Path, body: str, base: Path = ATOS, name: str = "s") -> Path:
@@ -92,8 +102,9 @@ seed: 9
     a, b = (r.outcomes[r.outcomes["point"] == p].reset_index(drop=True) for p in (0, 1))
     assert (a["members_final"] == b["members_final"]).all()
     for point, pledge in ((0, 40), (1, 80)):
-        single = simulator.run(ATOS, replications=50, seed=9,
-                               overrides=[f"candidates.atos.pledge={pledge}"])  # fmt: skip
+        single = simulator.run(
+            ATOS, replications=50, seed=9, overrides=[f"candidates.atos.pledge={pledge}"]
+        )
         mine = r.outcomes[r.outcomes["point"] == point].reset_index(drop=True)
         np.testing.assert_array_equal(mine["committed_final"], single.outcomes["committed_final"])
 
@@ -102,8 +113,12 @@ def test_trajectory_quantiles_are_exact(tmp_path):
     r = simulator.sweep(
         write_sweep(tmp_path, GRID), out=tmp_path / "o", executor="serial", plots=False
     )
-    single = simulator.run(ATOS, replications=60, seed=5, overrides=[
-        "candidates.atos.negotiation.success=0.2", "candidates.atos.pledge=30"])  # fmt: skip
+    single = simulator.run(
+        ATOS,
+        replications=60,
+        seed=5,
+        overrides=["candidates.atos.negotiation.success=0.2", "candidates.atos.pledge=30"],
+    )
     totals = single.trajectories.groupby(["date", "replication"])["committed"].sum().unstack()
     q = r.quantiles[(r.quantiles["point"] == 0) & (r.quantiles["variable"] == "committed")]
     np.testing.assert_allclose(q["q50"], totals.median(axis=1), rtol=1e-6)
@@ -129,8 +144,11 @@ def test_point_tables_do_not_depend_on_how_points_are_grouped(tmp_path, monkeypa
 
         monkeypatch.setattr(replication.Replication, "run", flaky)
         path = write_sweep(tmp_path, body, name=f"c{chunk}")
-        results.append(simulator.sweep(path, out=tmp_path / f"o{chunk}", executor="serial",
-                                       plots=False, chunk=chunk))  # fmt: skip
+        results.append(
+            simulator.sweep(
+                path, out=tmp_path / f"o{chunk}", executor="serial", plots=False, chunk=chunk
+            )
+        )
     single, grouped = results
     assert single.points.groupby("point")["replications"].first().tolist()[:4] == [6, 7, 6, 7]
     pd.testing.assert_frame_equal(single.points, grouped.points, check_exact=True)
@@ -138,8 +156,11 @@ def test_point_tables_do_not_depend_on_how_points_are_grouped(tmp_path, monkeypa
 
 
 def test_a_design_point_copies_only_what_it_changes():
-    base = {"partners": {"state": {"pledge": 135, "schedule": {"type": "lump"}}},
-            "list": [{"a": 1}, {"a": 2}], "other": {"x": [1, 2]}}  # fmt: skip
+    base = {
+        "partners": {"state": {"pledge": 135, "schedule": {"type": "lump"}}},
+        "list": [{"a": 1}, {"a": 2}],
+        "other": {"x": [1, 2]},
+    }
     before = copy.deepcopy(base)
     paths = [("partners", "state", "pledge"), ("list", "1", "a"), ("new", "key")]
     points = [copy_along(base, paths) for _ in range(2)]
@@ -168,28 +189,42 @@ def test_a_sweep_may_keep_no_trajectories(tmp_path):
 BAD = {
     "unknown key path": (
         "parameters:\n  partners.stat.pledge: {values: [1, 2]}\n",
-        3, "did you mean 'state'?"),
+        3,
+        "did you mean 'state'?",
+    ),
     "low above high": (
         "parameters:\n  partners.state.pledge: {low: 200, high: 100, steps: 3}\n",
-        3, "low must not exceed high (got low 200 > high 100)"),
+        3,
+        "low must not exceed high (got low 200 > high 100)",
+    ),
     "zero samples": (
         "parameters:\n  partners.state.pledge: {low: 100, high: 200}\n"
         "  partners.orange.pledge: {low: 10, high: 90}\ndesign: {type: lhs, samples: 0}\n",
-        5, "out of range (got 0; expected ≥ 1)"),
+        5,
+        "out of range (got 0; expected ≥ 1)",
+    ),
     "grid range without steps": (
         "parameters:\n  partners.state.pledge: {low: 100, high: 200}\n",
-        3, "a range on a grid needs `steps`"),
+        3,
+        "a range on a grid needs `steps`",
+    ),
     "value the scenario refuses": (
         "parameters:\n  partners.state.pledge: {values: [100, -5]}\n",
-        3, "[design point 1: partners.state.pledge=-5]"),
+        3,
+        "[design point 1: partners.state.pledge=-5]",
+    ),
     "unknown design": (
         "parameters:\n  partners.state.pledge: {values: [1]}\ndesign: {type: factorial}\n",
-        4, "expected 'grid', 'lhs', 'sobol' or 'morris'"),
+        4,
+        "expected 'grid', 'lhs', 'sobol' or 'morris'",
+    ),
     "cash without a spending plan": (
         "parameters:\n  partners.state.pledge: {values: [1]}\n"
         "keep: {trajectories: [committed, cash]}\n",
-        4, "cash need a venture with a spending plan (ventures.<id>.spending)"),
-}  # fmt: skip
+        4,
+        "cash need a venture with a spending plan (ventures.<id>.spending)",
+    ),
+}
 
 
 @pytest.mark.parametrize("case", list(BAD))
@@ -357,8 +392,9 @@ def test_a_sweep_keeps_spending_outcomes_and_cash_quantiles(tmp_path):
         "keep:\n  outcomes: [committed_final, cash_final, spent_final, cash_out]\n"
         "  trajectories: [paid_in, cash]\n"
     )
-    r = simulator.sweep(write_sweep(tmp_path, body, CALLS), out=tmp_path / "o", plots=False,
-                        executor="serial")  # fmt: skip
+    r = simulator.sweep(
+        write_sweep(tmp_path, body, CALLS), out=tmp_path / "o", plots=False, executor="serial"
+    )
     o = r.outcomes
     assert {"cash_out", "cash_out_date", "cash_final", "spent_final"} <= set(o.columns)
     by_point = o.groupby("point")["cash_out"].mean()
@@ -386,14 +422,20 @@ def test_a_design_too_large_for_memory_is_refused_at_once(tmp_path):
     """10^15 grid points, or a Sobol design of 2^40 base samples: one line at the key that
     makes it so, within seconds (it was expanded first), and --allow-large does not lift it."""
     grid = write_sweep(tmp_path, HUGE_GRID, name="grid")
-    sobol = write_sweep(tmp_path, "parameters:\n  partners.state.pledge: {low: 10, high: 90}\n"
-                        "  partners.orange.pledge: {low: 10, high: 90}\n"
-                        f"design: {{type: sobol, samples: {2**40}}}\n", name="sobol")  # fmt: skip
+    sobol = write_sweep(
+        tmp_path,
+        "parameters:\n  partners.state.pledge: {low: 10, high: 90}\n"
+        "  partners.orange.pledge: {low: 10, high: 90}\n"
+        f"design: {{type: sobol, samples: {2**40}}}\n",
+        name="sobol",
+    )
     began = time.monotonic()
     for command in ("validate", "sweep"):
         (line,) = bad_input(consim(command, grid, "--allow-large", cwd=tmp_path))
-        assert line == (f"{grid}:2:1: parameters: the design has 10^15 points, more than can "
-                        "be held in memory (expected at most 100,000)")  # fmt: skip
+        assert line == (
+            f"{grid}:2:1: parameters: the design has 10^15 points, more than can "
+            "be held in memory (expected at most 100,000)"
+        )
         (line,) = bad_input(consim(command, sobol, cwd=tmp_path))
         assert (
             line.startswith(f"{sobol}:5:23:") and "design.samples: the design has 4.4e+12" in line
@@ -413,9 +455,11 @@ def test_a_sweep_of_too_many_runs_needs_allow_large(tmp_path):
         assert line.startswith(f"{huge}:4:1: replications: 2.0e+11 runs in all")
         assert "exceed the limit of 10^9, which no option lifts" in line
         (line,) = bad_input(consim(command, large, cwd=tmp_path))
-        assert line == (f"{large}:4:1: replications: 2.0e+08 runs in all (points × "
-                        "replications) exceed the limit of 10^8; pass --allow-large "
-                        "(allow_large=True from Python) to run it anyway")  # fmt: skip
+        assert line == (
+            f"{large}:4:1: replications: 2.0e+08 runs in all (points × "
+            "replications) exceed the limit of 10^8; pass --allow-large "
+            "(allow_large=True from Python) to run it anyway"
+        )
     assert not (tmp_path / "results").exists()
     done = ok(consim("validate", large, "--allow-large", cwd=tmp_path))
     assert "2 design points × 100000000 replications" in done.stdout
@@ -427,8 +471,9 @@ def test_a_sweep_says_its_size_and_about_how_long_before_it_starts(tmp_path):
     """On stderr (stdout stays the summary), from a pilot of the first point scaled by the
     runs and workers; the manifest and simulator.experiments.sweep.estimate have it too."""
     path = write_sweep(tmp_path, BIG, base=BENCH)  # 8 points × 2,000 replications
-    done = ok(consim("sweep", path, "--executor", "serial", "--no-plots", cwd=tmp_path,
-                     timeout=300))  # fmt: skip
+    done = ok(
+        consim("sweep", path, "--executor", "serial", "--no-plots", cwd=tmp_path, timeout=300)
+    )
     first = done.stderr.splitlines()[0]
     pattern = r"s: 8 points × 2,000 replications = 16,000 runs on 1 worker; about [\d.]+ (s|min)"
     assert re.fullmatch(pattern, first), first
@@ -440,8 +485,13 @@ def test_a_sweep_says_its_size_and_about_how_long_before_it_starts(tmp_path):
     assert (plan.points, plan.runs, plan.to_run, plan.workers) == (8, 16_000, 16_000, 2)
     assert str(plan).startswith("s: 8 points × 2,000 replications = 16,000 runs on 2 workers")
     plans = []
-    simulator.sweep(write_sweep(tmp_path, GRID, name="g"), out=tmp_path / "g", plots=False,
-                    executor="serial", on_plan=plans.append)  # fmt: skip
+    simulator.sweep(
+        write_sweep(tmp_path, GRID, name="g"),
+        out=tmp_path / "g",
+        plots=False,
+        executor="serial",
+        on_plan=plans.append,
+    )
     assert [(p.points, p.runs, p.workers) for p in plans] == [(4, 240, 1)]
 
 

@@ -8,9 +8,17 @@ import numpy as np
 import pandas as pd
 
 NUMERIC_OUTCOMES = (
-    "pledged_final", "committed_final", "paid_in_final", "outstanding_final", "cancelled_final",
-    "members_final", "committed_at_reference", "capital_to_market", "spent_final", "cash_final",
-)  # fmt: skip
+    "pledged_final",
+    "committed_final",
+    "paid_in_final",
+    "outstanding_final",
+    "cancelled_final",
+    "members_final",
+    "committed_at_reference",
+    "capital_to_market",
+    "spent_final",
+    "cash_final",
+)
 LEVELS = (0.05, 0.5, 0.95)
 FLAGS = (("collapsed", "p_collapse"), ("dissolved", "p_dissolved"), ("cash_out", "p_cash_out"))
 ENDED = (("split", "p_split"), ("absorbed", "p_absorbed"))  # values of `ended`

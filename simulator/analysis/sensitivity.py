@@ -44,8 +44,11 @@ def sensitivity(
                 result = sobol.analyze(problem, y, calc_second_order=second_order, seed=seed)
             else:
                 result = morris.analyze(problem, sample, y, num_levels=levels, seed=seed)
-            keys = ("S1", "S1_conf", "ST", "ST_conf") if method == "sobol" else (
-                "mu_star", "mu_star_conf", "sigma", "mu")  # fmt: skip
+            keys = (
+                ("S1", "S1_conf", "ST", "ST_conf")
+                if method == "sobol"
+                else ("mu_star", "mu_star_conf", "sigma", "mu")
+            )
             for i, name in enumerate(problem["names"]):
                 row = {"venture": venture, "outcome": outcome, "parameter": name}
                 row.update({k: float(np.asarray(result[k])[i]) for k in keys if k in result})

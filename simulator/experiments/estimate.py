@@ -68,8 +68,13 @@ def pilot(point: Point, seed: int, outcomes: tuple, trajectories: tuple) -> floa
     """CPU seconds per replication of `point`, as a sweep's task spends them (serial, here)."""
     count, per_run = PILOT_FIRST, []
     while True:
-        work = Work(Task(-1, (Segment(0, 0, count),)), {0: point}, seed,
-                    outcomes=outcomes, trajectories=trajectories)  # fmt: skip
+        work = Work(
+            Task(-1, (Segment(0, 0, count),)),
+            {0: point},
+            seed,
+            outcomes=outcomes,
+            trajectories=trajectories,
+        )
         began = time.thread_time()
         run_task(work)
         spent = time.thread_time() - began

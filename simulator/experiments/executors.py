@@ -96,8 +96,9 @@ def _exit_with_parent(parent: int, by_main_thread: bool) -> None:
         _set_parent_death_signal(signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the signal was set
         os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), name="consim-parent-watch",
-                     daemon=True).start()  # fmt: skip
+    threading.Thread(
+        target=_watch_parent, args=(parent,), name="consim-parent-watch", daemon=True
+    ).start()
 
 
 def _set_parent_death_signal(signum: int) -> None:

@@ -78,10 +78,17 @@ def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.Data
         if shape != reference:
             mark = doc.mark_for(("parameters",), key=True)
             raise ScenarioError(
-                [Problem(mark.file, mark.line, mark.col, "parameters",
-                         "a sweep may not change the horizon or the ventures (start, end, "
-                         f"ventures) between design points [design point {row.point}]")]
-            )  # fmt: skip
+                [
+                    Problem(
+                        mark.file,
+                        mark.line,
+                        mark.col,
+                        "parameters",
+                        "a sweep may not change the horizon or the ventures (start, end, "
+                        f"ventures) between design points [design point {row.point}]",
+                    )
+                ]
+            )
         _check_spending(spec, model, doc, row.point)
         context = PointContext(scenario, model, shared)
         points[row.point] = Point(context, values, f"{context.base_hash}:{row.point}")
@@ -115,11 +122,18 @@ def _check_spending(spec: Sweep, model, doc: Document, point: int) -> None:
         if asked:
             mark = doc.mark_for(("keep", field), key=True)
             raise ScenarioError(
-                [Problem(mark.file, mark.line, mark.col, f"keep.{field}",
-                         f"{', '.join(asked)} need a venture with a spending plan "
-                         f"(ventures.<id>.spending), and the scenario of design point "
-                         f"{point} has none")]
-            )  # fmt: skip
+                [
+                    Problem(
+                        mark.file,
+                        mark.line,
+                        mark.col,
+                        f"keep.{field}",
+                        f"{', '.join(asked)} need a venture with a spending plan "
+                        f"(ventures.<id>.spending), and the scenario of design point "
+                        f"{point} has none",
+                    )
+                ]
+            )
 
 
 def _check_paths(spec: Sweep, base: Document, base_file: Path, doc: Document) -> None:

@@ -23,10 +23,18 @@ from simulator.scenario.types import Whole
 from simulator.scenario.yamlio import Document, format_path, parse_text, read_file
 
 OUTCOMES = (
-    "pledged_final", "committed_final", "paid_in_final", "outstanding_final", "cancelled_final",
-    "members_final", "collapsed", "dissolved", "ended", "committed_at_reference",
+    "pledged_final",
+    "committed_final",
+    "paid_in_final",
+    "outstanding_final",
+    "cancelled_final",
+    "members_final",
+    "collapsed",
+    "dissolved",
+    "ended",
+    "committed_at_reference",
     "capital_to_market",
-)  # fmt: skip
+)
 TRAJECTORY_VARIABLES = ("pledged", "committed", "paid_in", "cancelled")
 # Kept only when asked for, and only for a base scenario with a spending plan (model.md §9.5).
 SPENDING_OUTCOMES = ("spent_final", "cash_final", "cash_out")
@@ -146,9 +154,11 @@ def _check(sweep: Sweep, doc: Document, path: Path) -> list[Problem]:
             problems.append(at(("parameters", key), f"empty key in path (got {key!r})"))
         if isinstance(p, Range) and p.low > p.high:
             problems.append(
-                at(("parameters", key, "low"),
-                   f"low must not exceed high (got low {p.low:g} > high {p.high:g})")
-            )  # fmt: skip
+                at(
+                    ("parameters", key, "low"),
+                    f"low must not exceed high (got low {p.low:g} > high {p.high:g})",
+                )
+            )
         if sweep.design.type == "grid" and isinstance(p, Range) and p.steps is None:
             problems.append(
                 at(
@@ -202,17 +212,35 @@ def _check_size(sweep: Sweep, doc: Document, allow_large: bool) -> list[Problem]
     runs = points * sweep.replications
     design_key = ("parameters",) if sweep.design.type == "grid" else ("design", "samples")
     if points > MAX_POINTS:
-        return [_problem(doc, design_key, f"the design has {_count(points)} points, more than "
-                         f"can be held in memory (expected at most {MAX_POINTS:,})")]  # fmt: skip
+        return [
+            _problem(
+                doc,
+                design_key,
+                f"the design has {_count(points)} points, more than "
+                f"can be held in memory (expected at most {MAX_POINTS:,})",
+            )
+        ]
     runs_key = ("replications",) if "replications" in doc.data else design_key
     if runs > MAX_RUNS:
-        return [_problem(doc, runs_key, f"{_count(runs)} runs in all (points × replications) "
-                         f"exceed the limit of {_count(MAX_RUNS)}, which no option lifts: "
-                         "the task plan would not fit in memory")]  # fmt: skip
+        return [
+            _problem(
+                doc,
+                runs_key,
+                f"{_count(runs)} runs in all (points × replications) "
+                f"exceed the limit of {_count(MAX_RUNS)}, which no option lifts: "
+                "the task plan would not fit in memory",
+            )
+        ]
     if runs > LARGE_RUNS and not allow_large:
-        return [_problem(doc, runs_key, f"{_count(runs)} runs in all (points × replications) "
-                         f"exceed the limit of {_count(LARGE_RUNS)}; pass --allow-large "
-                         "(allow_large=True from Python) to run it anyway")]  # fmt: skip
+        return [
+            _problem(
+                doc,
+                runs_key,
+                f"{_count(runs)} runs in all (points × replications) "
+                f"exceed the limit of {_count(LARGE_RUNS)}; pass --allow-large "
+                "(allow_large=True from Python) to run it anyway",
+            )
+        ]
     return []
 
 

@@ -162,8 +162,15 @@ class Store:
         that hold it (`point_results`). A local pool's workers can run them: they see the
         parts on the shared disk."""
         shape = (len(context.model.venture_ids), len(variables), context.model.horizon)
-        template = PointJob(str(self.parts), (), (), tuple(outcomes), context.model.venture_ids,
-                            variables, context.dates)  # fmt: skip
+        template = PointJob(
+            str(self.parts),
+            (),
+            (),
+            tuple(outcomes),
+            context.model.venture_ids,
+            variables,
+            context.dates,
+        )
         return PointJobs(template, tasks, max(1, _BLOCK_BYTES // (4 * max(1, math.prod(shape)))))
 
     def remove_parts(self) -> None:
@@ -358,8 +365,9 @@ def point_results(job: PointJob) -> PointResult:
         names = set(table.column_names)
         table = table.select([c for c in job.outcomes if c in names])
         point = table["point"]
-        outcomes.append(table.filter(pc.and_(pc.greater_equal(point, low),
-                                             pc.less_equal(point, high))))  # fmt: skip
+        outcomes.append(
+            table.filter(pc.and_(pc.greater_equal(point, low), pc.less_equal(point, high)))
+        )
         rows = np.load(part_path(job.parts, index, "rows.npy"))
         mine = (rows >= low) & (rows <= high)
         if mine.any():
@@ -394,8 +402,9 @@ def _point_quantiles(job: PointJob, arrays: list) -> pd.DataFrame:
         qs.append(np.stack([_quantiles(b) for b in parts], axis=1))
     mean = np.concatenate(means, axis=-1)  # (P, V, K, H)
     q = np.concatenate(qs, axis=-1)  # (Q, P, V, K, H)
-    p, v, k, t = np.meshgrid(np.arange(len(points)), np.arange(V), np.arange(K), np.arange(H),
-                             indexing="ij")  # fmt: skip
+    p, v, k, t = np.meshgrid(
+        np.arange(len(points)), np.arange(V), np.arange(K), np.arange(H), indexing="ij"
+    )
     table = pd.DataFrame(
         {
             "point": points.astype(np.int64)[p.ravel()],

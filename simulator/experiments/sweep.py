@@ -135,13 +135,23 @@ def sweep(
                 )
             manifest["seconds"] = round(time.perf_counter() - began, 3)
             manifest["tasks"] = {
-                "total": len(tasks), "saved_before": saved, "run": len(tasks) - saved
-            }  # fmt: skip
+                "total": len(tasks),
+                "saved_before": saved,
+                "run": len(tasks) - saved,
+            }
             # A local pool's workers see the parts: they compute the last points' statistics.
             _finish(
-                spec, design, points, tasks, store, manifest, plots, merge, finishing,
+                spec,
+                design,
+                points,
+                tasks,
+                store,
+                manifest,
+                plots,
+                merge,
+                finishing,
                 pool.map if pool.local else map,
-            )  # fmt: skip
+            )
         except WorkerLost as exc:  # the parts saved are kept: say how many
             merge.abort()
             raise WorkerLost(str(exc), saved=len(store.done())) from None
@@ -258,9 +268,17 @@ def _run(item: Work | PointJob) -> TaskResult | PointResult:
 
 
 def _finish(
-    spec, design, points, tasks, store: Store, manifest: dict, plots: bool, merge,
-    finishing: PointJobs, map_,
-) -> None:  # fmt: skip
+    spec,
+    design,
+    points,
+    tasks,
+    store: Store,
+    manifest: dict,
+    plots: bool,
+    merge,
+    finishing: PointJobs,
+    map_,
+) -> None:
     """Merge the parts into the final tables, draw the plots, mark the sweep complete."""
     from simulator.analysis.points import with_design
     from simulator.experiments.store import atomic_write

@@ -14,11 +14,17 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from simulator.plots.style import COMMITTED, MARKET, partner_colours
 
-EVENT_STYLE = {"departure": ("tab:red", "leaves"), "join": ("tab:green", "joins"),
-               "collapse": ("black", "collapse"), "raise": ("tab:blue", "raises"),
-               "top_up": ("tab:blue", "tops up"), "buyout": ("tab:purple", "buys out"),
-               "absorbed": ("tab:purple", "absorbs it"), "split": ("black", "split"),
-               "dissolution": ("black", "dissolved")}  # fmt: skip
+EVENT_STYLE = {
+    "departure": ("tab:red", "leaves"),
+    "join": ("tab:green", "joins"),
+    "collapse": ("black", "collapse"),
+    "raise": ("tab:blue", "raises"),
+    "top_up": ("tab:blue", "tops up"),
+    "buyout": ("tab:purple", "buys out"),
+    "absorbed": ("tab:purple", "absorbs it"),
+    "split": ("black", "split"),
+    "dissolution": ("black", "dissolved"),
+}
 _LABEL_BOX = {"boxstyle": "square,pad=0.1", "fc": "white", "alpha": 0.75, "lw": 0}
 
 
@@ -65,9 +71,12 @@ def plot_funding(results, venture: str | None = None, ax=None):
         _by_partner(results, ventures[0], ax)
         return ax.figure
     fig, axes = _subplots(
-        len(ventures), 2, figsize=(13, 4.6 * len(ventures)), squeeze=False,
+        len(ventures),
+        2,
+        figsize=(13, 4.6 * len(ventures)),
+        squeeze=False,
         gridspec_kw={"width_ratios": [1.35, 1]},
-    )  # fmt: skip
+    )
     for row, v in zip(axes, ventures, strict=True):
         _by_partner(results, v, row[0])
         _against_market(results, v, row[1])
@@ -118,8 +127,9 @@ def _by_partner(results, venture: str, ax) -> None:
         _cash(results, venture, ax)
     if results.stochastic:
         com = _totals(results, venture, "committed")
-        ax.fill_between(com.index, com["p5"], com["p95"], color="grey", alpha=0.25,
-                        label="committed, 5–95 %")  # fmt: skip
+        ax.fill_between(
+            com.index, com["p5"], com["p95"], color="grey", alpha=0.25, label="committed, 5–95 %"
+        )
         ax.set_title(f"{name}: committed capital by partner (mean of replications)")
     else:
         ax.set_title(f"{name}: committed capital by partner")
@@ -135,12 +145,27 @@ def _cash(results, venture: str, ax) -> None:
     cash = _totals(results, venture, "venture_cash", how="first")
     label = "cash (median)" if results.stochastic else "cash"
     # A white outline keeps the line readable where it crosses the coloured stack.
-    ax.plot(cash.index, cash["p50"], color="darkgreen", lw=2, ls="--", label=label,
-            path_effects=[withStroke(linewidth=4, foreground="white")])  # fmt: skip
+    ax.plot(
+        cash.index,
+        cash["p50"],
+        color="darkgreen",
+        lw=2,
+        ls="--",
+        label=label,
+        path_effects=[withStroke(linewidth=4, foreground="white")],
+    )
     if results.stochastic:
-        ax.fill_between(cash.index, cash["p5"], cash["p95"], facecolor="white", alpha=0.45,
-                        edgecolor="darkgreen", hatch="///", lw=0.5,
-                        label="cash, 5–95 %")  # fmt: skip
+        ax.fill_between(
+            cash.index,
+            cash["p5"],
+            cash["p95"],
+            facecolor="white",
+            alpha=0.45,
+            edgecolor="darkgreen",
+            hatch="///",
+            lw=0.5,
+            label="cash, 5–95 %",
+        )
 
 
 def _mark_events(results, venture, ax) -> None:
@@ -162,8 +187,16 @@ def _mark_events(results, venture, ax) -> None:
             for kind in kinds
         )
         # A light box keeps the label readable where it crosses the coloured stack.
-        ax.annotate(text, (date, top * 0.97), rotation=90, va="top", ha="right",
-                    fontsize=8, color=color, bbox=_LABEL_BOX)  # fmt: skip
+        ax.annotate(
+            text,
+            (date, top * 0.97),
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=8,
+            color=color,
+            bbox=_LABEL_BOX,
+        )
 
 
 def _describe(results, group, kind: str) -> str:
@@ -199,8 +232,7 @@ def _against_market(results, venture: str, ax) -> None:
         # Months with no capital have no place on a log axis: leave them out of the band
         # (clipping them to a tiny value would stretch the axis down to it).
         low = com["p5"].where(com["p5"] > 0)
-        ax.fill_between(com.index, low, com["p95"].where(low.notna()), color=COMMITTED,
-                        alpha=0.25)  # fmt: skip
+        ax.fill_between(com.index, low, com["p95"].where(low.notna()), color=COMMITTED, alpha=0.25)
     if len(mk) or (com["p50"] > 0).any():  # nothing positive: a linear axis at 0
         ax.set_yscale("log")
     plain = FuncFormatter(lambda y, _: f"{y:,.0f}" if y >= 1 else f"{y:g}")
@@ -217,12 +249,18 @@ def _against_market(results, venture: str, ax) -> None:
         ref = pd.Timestamp(o["reference_date"].iloc[0])
         mref = o["market_at_reference"].iloc[0]
         ax.axvline(ref, color="grey", ls=":", lw=1)
-        _annotate_ratio(ax, ref, ratio, mref, o["committed_at_reference"].median(), unit,
-                        median=results.stochastic)  # fmt: skip
+        _annotate_ratio(
+            ax,
+            ref,
+            ratio,
+            mref,
+            o["committed_at_reference"].median(),
+            unit,
+            median=results.stochastic,
+        )
     ax.grid(alpha=0.3, which="both")
     # Below the panel, not inside it: the legend then never hides a curve or the annotation.
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8,
-              framealpha=0.9)  # fmt: skip
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8, framealpha=0.9)
 
 
 def _annotate_ratio(ax, ref, ratio, market, committed, unit, median: bool) -> None:
@@ -234,10 +272,14 @@ def _annotate_ratio(ax, ref, ratio, market, committed, unit, median: bool) -> No
     ax.annotate(
         f"{ref:%Y-%m}: committed{stat}\n= {100 * ratio:.2f} % of a\n{market:,.0f} {unit} market",
         (ref, np.sqrt(market * max(committed, 1e-3))),
-        xytext=(-8 if on_right_half else 8, 0), textcoords="offset points",
-        ha="right" if on_right_half else "left", va="center", ma="left", fontsize=9,
+        xytext=(-8 if on_right_half else 8, 0),
+        textcoords="offset points",
+        ha="right" if on_right_half else "left",
+        va="center",
+        ma="left",
+        fontsize=9,
         bbox={"boxstyle": "round", "fc": "white", "alpha": 0.9},
-    )  # fmt: skip
+    )
 
 
 # Curves of different what-ifs often coincide (the plan and "the State covers the gap" both end
@@ -252,10 +294,15 @@ def comparison_styles(count: int) -> list[dict]:
     """Line properties for `count` scenarios: distinct colour, dashes and marker, widths falling."""
     widths = np.linspace(4.5, 1.5, count) if count > 1 else [2.5]
     return [
-        {"color": f"C{i % 10}", "ls": _DASHES[i % len(_DASHES)],
-         "marker": _MARKERS[i % len(_MARKERS)], "lw": float(w), "zorder": 3 + i}
+        {
+            "color": f"C{i % 10}",
+            "ls": _DASHES[i % len(_DASHES)],
+            "marker": _MARKERS[i % len(_MARKERS)],
+            "lw": float(w),
+            "zorder": 3 + i,
+        }
         for i, w in enumerate(widths)
-    ]  # fmt: skip
+    ]
 
 
 def plot_comparison(named_results: dict, venture: str | None = None, ax=None):
@@ -271,8 +318,9 @@ def plot_comparison(named_results: dict, venture: str | None = None, ax=None):
     # Bands first, under every line.
     for (name, com), style in zip(totals.items(), styles, strict=True):
         if named_results[name].stochastic:
-            ax.fill_between(com.index, com["p5"], com["p95"], color=style["color"], alpha=0.12,
-                            lw=0, zorder=1)  # fmt: skip
+            ax.fill_between(
+                com.index, com["p5"], com["p95"], color=style["color"], alpha=0.12, lw=0, zorder=1
+            )
     last = None
     for i, ((name, com), style) in enumerate(zip(totals.items(), styles, strict=True)):
         every = max(len(com) // 6, 1)
@@ -280,9 +328,18 @@ def plot_comparison(named_results: dict, venture: str | None = None, ax=None):
         label = f"{name}: {final['p50']:,.0f} {unit}"
         if named_results[name].stochastic:
             label += f" (5–95 %: {final['p5']:,.0f}–{final['p95']:,.0f})"
-        ax.plot(com.index, com["p50"], label=label, markevery=(i * every // len(totals), every),
-                ms=7, mec="white", mew=0.8, solid_capstyle="butt", dash_capstyle="butt",
-                **style)  # fmt: skip
+        ax.plot(
+            com.index,
+            com["p50"],
+            label=label,
+            markevery=(i * every // len(totals), every),
+            ms=7,
+            mec="white",
+            mew=0.8,
+            solid_capstyle="butt",
+            dash_capstyle="butt",
+            **style,
+        )
         last = com.index[-1] if last is None else max(last, com.index[-1])
     ax.set_ylabel(f"committed capital ({unit})")
     # Headroom above the highest curve: the widest line at the top must not be cut in half.
@@ -291,8 +348,14 @@ def plot_comparison(named_results: dict, venture: str | None = None, ax=None):
     ax.set_title("What-ifs: committed capital over time (median, 5–95 % band where uncertain)")
     ax.grid(alpha=0.3)
     title = f"median at {pd.Timestamp(last):%Y-%m}" if last is not None else None
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title=title,
-              title_fontsize=9, framealpha=0.9)  # fmt: skip
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=9,
+        title=title,
+        title_fontsize=9,
+        framealpha=0.9,
+    )
     fig.tight_layout()
     return fig
 

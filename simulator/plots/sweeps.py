@@ -70,8 +70,14 @@ def plot_outcome(results, outcome="committed_final", parameter=None, venture=Non
     grid = results.manifest.get("design", {}).get("type") == "grid"
     if not grid:
         _sampled(points, outcome, parameter, ax)
-        _label_axes(results, ax, outcome, parameter, venture, "mean per design point, "
-                    "and its average along the parameter")  # fmt: skip
+        _label_axes(
+            results,
+            ax,
+            outcome,
+            parameter,
+            venture,
+            "mean per design point, and its average along the parameter",
+        )
         return ax.figure
     groups = points.groupby(others, sort=True) if others else [((), points)]
     for key, g in groups:
@@ -82,8 +88,17 @@ def plot_outcome(results, outcome="committed_final", parameter=None, venture=Non
         )
         mean = g[f"{outcome}_mean"]
         se = g[f"{outcome}_std"].fillna(0) / np.sqrt(g["replications"])
-        line = ax.errorbar(x, mean, yerr=2 * se, marker="o", ms=4, capsize=2,
-                           lw=1.4 if grid else 0, elinewidth=1, label=label or None)  # fmt: skip
+        line = ax.errorbar(
+            x,
+            mean,
+            yerr=2 * se,
+            marker="o",
+            ms=4,
+            capsize=2,
+            lw=1.4 if grid else 0,
+            elinewidth=1,
+            label=label or None,
+        )
         if not others:
             color = line.lines[0].get_color()
             lo, hi = g[f"{outcome}_q05"], g[f"{outcome}_q95"]
@@ -135,9 +150,10 @@ def _venture_label(results, venture: str) -> str:
 def plot_outcomes(results, outcomes=None, venture=None):
     """Small multiples: each kept outcome (rows) against each varied parameter (columns)."""
     outcomes = outcomes or [
-        o for o in ("committed_final", "paid_in_final", "capital_to_market", "members_final")
+        o
+        for o in ("committed_final", "paid_in_final", "capital_to_market", "members_final")
         if f"{o}_q50" in results.points
-    ]  # fmt: skip
+    ]
     params = _parameters(results)
     fig, axes = _figure(len(outcomes), len(params), (5.2, 3.6))
     for i, outcome in enumerate(outcomes):
@@ -207,8 +223,10 @@ def plot_collapse(results, venture=None, ax=None):
     ax.yaxis.set_major_formatter(_PERCENT)
     ax.set_xlabel(parameter)
     ax.set_ylabel("P(collapse)")
-    ax.set_title(f"{_venture_label(results, venture)}: probability of collapse per design "
-                 "point (± 1 s.e.)", fontsize=10)  # fmt: skip
+    ax.set_title(
+        f"{_venture_label(results, venture)}: probability of collapse per design point (± 1 s.e.)",
+        fontsize=10,
+    )
     ax.grid(alpha=0.3)
     return ax.figure
 
@@ -237,8 +255,11 @@ def plot_trajectories(results, variable="committed", venture=None, points=None, 
         ax.fill_between(g["date"], g["q05"], g["q95"], color=line.get_color(), alpha=0.18)
     unit = results.manifest.get("unit", "")
     ax.set_ylabel(f"{variable} ({unit})")
-    ax.set_title(f"{_venture_label(results, venture)}: {variable} capital over time for "
-                 "three design points (median, 5–95 % of runs)", fontsize=10)  # fmt: skip
+    ax.set_title(
+        f"{_venture_label(results, venture)}: {variable} capital over time for "
+        "three design points (median, 5–95 % of runs)",
+        fontsize=10,
+    )
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
     _market_note(results, ax)
@@ -256,9 +277,15 @@ def _market_note(results, ax) -> None:
     at = market[market["date"] == pd.Timestamp(ref)] if ref else market.iloc[[-1]]
     row = at.iloc[0] if len(at) else market.iloc[-1]
     unit = results.manifest.get("unit", "")
-    ax.text(0.01, 0.98, f"market projection: {row['value']:,.0f} {unit} in {row['date']:%Y-%m}",
-            transform=ax.transAxes, va="top", fontsize=8,
-            bbox={"boxstyle": "round", "fc": "white", "alpha": 0.8})  # fmt: skip
+    ax.text(
+        0.01,
+        0.98,
+        f"market projection: {row['value']:,.0f} {unit} in {row['date']:%Y-%m}",
+        transform=ax.transAxes,
+        va="top",
+        fontsize=8,
+        bbox={"boxstyle": "round", "fc": "white", "alpha": 0.8},
+    )
 
 
 def plot_sensitivity(results, outcome="committed_final", venture=None, ax=None):
@@ -282,16 +309,20 @@ def plot_sensitivity(results, outcome="committed_final", venture=None, ax=None):
     ax.axvline(0, color="grey", lw=0.8)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, axis="x")
-    ax.set_title(f"{_venture_label(results, venture)}: what drives "
-                 f"{OUTCOME_LABELS.get(outcome, outcome)}", fontsize=10)  # fmt: skip
+    ax.set_title(
+        f"{_venture_label(results, venture)}: what drives {OUTCOME_LABELS.get(outcome, outcome)}",
+        fontsize=10,
+    )
     return ax.figure
 
 
 def _title(results, what: str) -> str:
     m = results.manifest
-    return (f"{m.get('title') or m.get('sweep')}: {what}\n"
-            f"{m.get('points')} design points × {m.get('replications')} replications, "
-            f"seed {m.get('seed')}")  # fmt: skip
+    return (
+        f"{m.get('title') or m.get('sweep')}: {what}\n"
+        f"{m.get('points')} design points × {m.get('replications')} replications, "
+        f"seed {m.get('seed')}"
+    )
 
 
 def save_sweep_plots(results, directory: Path) -> list[Path]:
