@@ -83,9 +83,26 @@ def sweep(
     spec, doc, sweep_file = load_sweep(sweep_file, allow_large)
     out = Path(out) if out is not None else sweep_output(spec, doc)
     design, points = design_points(spec, sweep_file, doc)
-    first = points[0].context
     tasks = plan_tasks(len(design), spec.replications, chunk)
-    manifest = {
+    manifest = _new_manifest(spec, sweep_file, design, points, tasks, chunk)
+    # The executor starts before anything is written: one that cannot start leaves no trace.
+    # The lock is held until the sweep is merged: a second run or a --resume is refused.
+    with locked(out), executor_for(executor, workers, scheduler, warm_up) as pool:
+        store = Store(out)
+        if store.begin(manifest, design, resume=resume, force=force):
+            store.remove_parts()  # if killed while removing them, after marking it complete
+            return ResultSet.load(out, skip=() if load else ("outcomes",))  # already complete
+        manifest["executor"], manifest["workers"] = pool.name, pool.workers
+        _run_and_finish(
+            spec, design, points, tasks, store, pool, manifest, progress, plots, on_plan
+        )
+    return ResultSet.load(out, skip=() if load else ("outcomes",))
+
+
+def _new_manifest(spec: Sweep, sweep_file, design, points: dict, tasks: list, chunk: int) -> dict:
+    """The manifest of a sweep about to start (status "running")."""
+    first = points[0].context
+    return {
         "kind": "sweep",
         "sweep": spec.name,
         "title": spec.title,
@@ -109,56 +126,37 @@ def sweep(
         "status": "running",
         **provenance(),
     }
-    # The executor starts before anything is written: one that cannot start leaves no trace.
-    # The lock is held until the sweep is merged: a second run or a --resume is refused.
-    with locked(out), executor_for(executor, workers, scheduler, warm_up) as pool:
-        store = Store(out)
-        if store.begin(manifest, design, resume=resume, force=force):
-            store.remove_parts()  # if killed while removing them, after marking it complete
-            return ResultSet.load(out, skip=() if load else ("outcomes",))  # already complete
-        manifest["executor"], manifest["workers"] = pool.name, pool.workers
-        done = store.done()
-        manifest["estimated_seconds"] = None
-        if on_plan is not None:  # only when asked for: the pilot costs ~30 ms of the parent
-            plan = _plan(spec, points, tasks, done, pool.workers)
-            manifest["estimated_seconds"] = round(plan.seconds, 1)
-            on_plan(plan)
-        began = time.perf_counter()
-        merge = store.merge(tasks)
-        outcomes = ["point", "venture", *spec.keep.outcomes]
-        variables = list(spec.keep.trajectories)
-        finishing = store.point_jobs(tasks, outcomes, variables, first)
-        try:
-            with frozen_gc():  # the libraries and design points: no garbage among them
-                saved = _run_tasks(
-                    spec, points, tasks, done, store, pool, progress, merge, finishing
-                )
-            manifest["seconds"] = round(time.perf_counter() - began, 3)
-            manifest["tasks"] = {
-                "total": len(tasks),
-                "saved_before": saved,
-                "run": len(tasks) - saved,
-            }
-            # A local pool's workers see the parts: they compute the last points' statistics.
-            _finish(
-                spec,
-                design,
-                points,
-                tasks,
-                store,
-                manifest,
-                plots,
-                merge,
-                finishing,
-                pool.map if pool.local else map,
-            )
-        except WorkerLost as exc:  # the parts saved are kept: say how many
-            merge.abort()
-            raise WorkerLost(str(exc), saved=len(store.done())) from None
-        except BaseException:
-            merge.abort()
-            raise
-    return ResultSet.load(out, skip=() if load else ("outcomes",))
+
+
+def _run_and_finish(
+    spec, design, points, tasks, store: Store, pool, manifest: dict, progress, plots, on_plan
+) -> None:
+    """Run the tasks not saved yet, then merge, summarise, plot and mark the sweep complete;
+    on any failure the merge is abandoned and the saved parts are kept for a resume."""
+    done = store.done()
+    manifest["estimated_seconds"] = None
+    if on_plan is not None:  # only when asked for: the pilot costs ~30 ms of the parent
+        plan = _plan(spec, points, tasks, done, pool.workers)
+        manifest["estimated_seconds"] = round(plan.seconds, 1)
+        on_plan(plan)
+    began = time.perf_counter()
+    merge = store.merge(tasks)
+    outcomes = ["point", "venture", *spec.keep.outcomes]
+    finishing = store.point_jobs(tasks, outcomes, list(spec.keep.trajectories), points[0].context)
+    try:
+        with frozen_gc():  # the libraries and design points: no garbage among them
+            saved = _run_tasks(spec, points, tasks, done, store, pool, progress, merge, finishing)
+        manifest["seconds"] = round(time.perf_counter() - began, 3)
+        manifest["tasks"] = {"total": len(tasks), "saved_before": saved, "run": len(tasks) - saved}
+        # A local pool's workers see the parts: they compute the last points' statistics.
+        map_ = pool.map if pool.local else map
+        _finish(spec, design, points, tasks, store, manifest, plots, merge, finishing, map_)
+    except WorkerLost as exc:  # the parts saved are kept: say how many
+        merge.abort()
+        raise WorkerLost(str(exc), saved=len(store.done())) from None
+    except BaseException:
+        merge.abort()
+        raise
 
 
 def sweep_sensitivity(spec: Sweep, summary: pd.DataFrame) -> pd.DataFrame | None:
