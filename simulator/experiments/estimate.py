@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from simulator.experiments.tasks import Point, Segment, Task, Work, run_task
 
 # The pilot doubles its batch from PILOT_FIRST replications until one batch takes
-# PILOT_SECONDS or PILOT_MOST replications are reached: ~30 ms for bench.yaml, a little
-# more for slow models. The first batch also pays for the point's warm-up, so it counts
-# only if it is the only one; of the others the fastest counts. Batches are timed by this
-# thread's CPU clock, not the wall clock: a pilot of 30 ms taken while other work held the
-# core (or the Dask workers were still starting) was off by 10× on the wall clock.
+# PILOT_SECONDS or PILOT_MOST replications are reached: tens of milliseconds. The first
+# batch also pays for the point's warm-up, so it counts only if it is the only one; of the
+# others the fastest counts. Batches are timed by this
+# thread's CPU clock, not the wall clock, which counts whatever else holds the core (the
+# Dask workers starting, other programs) and was seen off by 10×.
 PILOT_FIRST, PILOT_MOST, PILOT_SECONDS = 2, 64, 0.01
 
 

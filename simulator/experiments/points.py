@@ -98,8 +98,7 @@ def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.Data
 def copy_along(data: dict, paths: list[tuple]) -> dict:
     """A copy of `data` for one design point: the containers on `paths` (which set_path
     changes in place) are copied, everything else is shared with the base, which nothing
-    changes (with the design's columns sliced once and one hash per point: 2,000 points
-    compiled in 1.09 s instead of 1.57 s)."""
+    changes: a deep copy per point dominated the preparation of many-point sweeps."""
     root = copy.copy(data)
     for path in paths:
         node = root

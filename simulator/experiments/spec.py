@@ -41,10 +41,10 @@ SPENDING_OUTCOMES = ("spent_final", "cash_final", "cash_out")
 SPENDING_VARIABLES = ("spent", "cash")
 
 # Size limits, checked from the spec before anything is expanded (docs/sweeps.md §7).
-# Every design point's scenario is validated, compiled and held in memory during the sweep:
-# 27 KiB and 0.64 ms a point for bench.yaml (7.7 KiB, 0.35 ms for atos_joins.yaml), so
-# 100,000 points take ~2.6 GiB and a minute before the first replication; a million
-# would not fit in this machine's 24 GiB. No flag lifts it.
+# Every design point's scenario is validated, compiled and held in memory during the sweep
+# (tens of KiB a point for the reference scenario, docs/sweeps.md §7): 100,000 points take
+# gigabytes and a minute before the first replication; a million would not fit in the
+# memory of a workstation. No flag lifts it.
 MAX_POINTS = 100_000
 # The task plan is held in memory too (~340 B a task of 500 replications, and as much again
 # for the bookkeeping of points): 10^9 runs make 2 million tasks, ~1.5 GB, 8 s to plan.

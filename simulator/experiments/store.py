@@ -132,8 +132,7 @@ class Store:
                 lambda p: result.failures.to_parquet(p, index=False),
             )
         # Last: its presence says the task is done. Arrow IPC, not parquet: parts are
-        # read once, by the merge, and IPC writes faster (a 500-replication part of
-        # bench.yaml: 0.22 ms against 0.84 ms).
+        # read once, by the merge, and IPC writes several times faster.
         atomic_write(self._part(i, "outcomes.arrow"), lambda p: _write_ipc(p, result.outcomes))
 
     # --- the merge -----------------------------------------------------------------------
@@ -249,14 +248,12 @@ class PointJobs:
 
 class OutcomeMerge:
     """outcomes.parquet written in task order as the parts arrive, so that the parent of a
-    pool merges while its workers simulate rather than after them (the merge was 0.05–0.08 s
-    of a 3 s sweep of 20,000 replications of bench.yaml on two workers, all of it on the
-    critical path). Parts are gathered into row groups of ROW_GROUP rows: one write per
-    part cost 0.85 ms for a part of 1,000 rows, one per 40 parts 0.13 ms a part, and readers
-    prefer few row groups; but what is left at the end is written after the last chunk, on
-    the critical path (row groups of 131,072 rows left all of a 20,000-row sweep to the end:
-    13–56 ms). Nothing else is kept: the per-point statistics are computed from the parts
-    (`point_results`). Until `finish` the file has a temporary name.
+    pool merges while its workers simulate rather than after them (else the whole merge is
+    on the critical path). Parts are gathered into row groups of ROW_GROUP rows: a write per
+    part is slow and readers prefer few row groups, but what is left at the end is written
+    after the last chunk, so groups stay moderate. Nothing else is kept: the per-point
+    statistics are computed from the parts (`point_results`). Until `finish` the file has a
+    temporary name.
     """
 
     ROW_GROUP = 2**14  # rows: ~1 MiB of bench.yaml's outcomes
@@ -311,8 +308,7 @@ class OutcomeMerge:
 
 def _quantiles(block: np.ndarray, axis: int = 0) -> np.ndarray:
     """np.quantile(block, QUANTILES, axis=axis) with its default (linear) method, computed
-    from one sort: 2.8 ms against np.quantile's 6.9 ms for a (2000, 1, 2, 72) block. The
-    quantiles' axis comes first."""
+    from one sort instead of one per quantile. The quantiles' axis comes first."""
     ordered = np.moveaxis(np.sort(block, axis=axis), axis, 0)
     position = np.asarray(QUANTILES) * (len(ordered) - 1)
     below = np.floor(position).astype(int)

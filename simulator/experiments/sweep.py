@@ -135,7 +135,7 @@ def _run_and_finish(
     on any failure the merge is abandoned and the saved parts are kept for a resume."""
     done = store.done()
     manifest["estimated_seconds"] = None
-    if on_plan is not None:  # only when asked for: the pilot costs ~30 ms of the parent
+    if on_plan is not None:  # only when asked for: the pilot costs the parent some time
         plan = _plan(spec, points, tasks, done, pool.workers)
         manifest["estimated_seconds"] = round(plan.seconds, 1)
         on_plan(plan)

@@ -60,8 +60,7 @@ class Task:
 
 
 # The last tasks are smaller, so that the workers finish together: with tasks of `chunk`
-# to the end, one of two workers idled for half a task on average at the end of a sweep
-# (11–125 ms measured for 500 replications of bench.yaml, up to 5 % of a 2 s sweep).
+# to the end, one of two workers idles for half a task on average at the end of a sweep.
 TAIL = (8, 8, 4, 4, 2, 2)  # from the end: two tasks of chunk/8, two of chunk/4, two of /2
 
 
@@ -109,11 +108,9 @@ def plan_digest(tasks: list[Task]) -> str:
 class Point:
     """What a worker needs to simulate one design point.
 
-    With a `key`, a point is pickled once (its compiled model is most of a task's 25 KB),
-    and a worker that already holds the key reuses its own copy without unpickling: the
-    parent's pickling, and the worker's, cost 0.35 ms a task each before. The copy a worker
-    keeps has built its plan and caches: a fresh copy of bench.yaml's model simulated 500
-    replications in 107 ms against 102 ms for one already used.
+    With a `key`, a point is pickled once (its compiled model is most of a task's bytes),
+    and a worker that already holds the key reuses its own copy without unpickling, with
+    the plan and caches that copy has already built.
     """
 
     context: Context  # the compiled model, dates and market

@@ -48,7 +48,7 @@ def provenance() -> dict:
 
 
 # Both are fixed for the life of a process (the code it imported does not change), so they are
-# read once: 6–20 ms per call, on the single-process part of every sweep.
+# read once, not on the single-process part of every sweep.
 @functools.cache
 def _versions() -> dict:
     out = {"python": platform.python_version()}

@@ -52,8 +52,8 @@ class Context:
     """What the tables of one model need besides the chunk: dates, market, reference month.
 
     `shared` (a dict) lets the contexts of a sweep's design points share their dates and
-    market tables when these are equal (2.7 ms a point for bench.yaml); they are not
-    modified afterwards.
+    market tables when these are equal (building them is most of a point's context); they
+    are not modified afterwards.
     """
 
     def __init__(self, scenario: Scenario, model: Model, shared: dict | None = None):
