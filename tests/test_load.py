@@ -358,7 +358,7 @@ def test_hash_is_stable_and_sensitive(base: Path):
 YAML_FILES = sorted({*ROOT.glob("scenarios/**/*.yaml"), *ROOT.glob("tests/**/*.yaml")})
 
 
-@pytest.mark.skipif(len(yamlio._LOADERS) < 2, reason="PyYAML built without libyaml")
+@pytest.mark.skipif(len(yamlio.LOADERS) < 2, reason="PyYAML built without libyaml")
 @pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_libyaml_and_pure_python_parsers_agree(path):
     """Every file reads the same (values, value and key marks) with libyaml's parser as with
@@ -368,7 +368,7 @@ def test_libyaml_and_pure_python_parsers_agree(path):
     except ScenarioError:
         pytest.skip("not text in a YAML encoding: no parser reads it")
     results = []
-    for loader in yamlio._LOADERS:
+    for loader in yamlio.LOADERS:
         try:
             doc = yamlio._parse(text, str(path), loader)
             results.append((doc.data, doc.marks, doc.key_marks))
@@ -412,7 +412,7 @@ CORE_SCALARS = [
 ]
 
 
-@pytest.mark.parametrize("loader", yamlio._LOADERS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("loader", yamlio.LOADERS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize(
     ("text", "value"), CORE_SCALARS, ids=[t or "empty" for t, _ in CORE_SCALARS]
 )
@@ -421,7 +421,7 @@ def test_core_schema_scalars(loader, text: str, value):
     assert got == value and type(got) is type(value)
 
 
-@pytest.mark.parametrize("loader", yamlio._LOADERS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("loader", yamlio.LOADERS, ids=lambda c: c.__name__)
 def test_nan_and_explicit_core_tags(loader):
     data = yamlio._parse("a: .nan\nb: !!int '12'\nc: !!float 1\nd: !!str 12\n", "f", loader).data
     assert math.isnan(data["a"])

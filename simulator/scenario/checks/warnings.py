@@ -1,4 +1,4 @@
-"""Who funds what (used by checks.py): members without a pledge and ventures nobody funds.
+"""Who funds what: members without a pledge and ventures nobody funds (warnings, not errors).
 
 Errors are kept for what cannot run or contradicts itself; these all run, and the engine
 handles them correctly, but they are seldom meant, so they are warnings. A member without a
@@ -10,11 +10,10 @@ removes its last funder asks exactly that, and may run).
 
 from __future__ import annotations
 
+from simulator.scenario.checks.context import Issue
+from simulator.scenario.checks.membership import member_ventures
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.restructuring_checks import member_ventures
 from simulator.scenario.schema import Cap, Scenario, Stop
-
-Issue = tuple  # (key path tuple, message)
 
 # Free text: a label that happens to spell an id is not a reference to it.
 _TEXT_KEYS = {"label", "title", "description", "name", "unit"}

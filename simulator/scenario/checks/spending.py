@@ -1,14 +1,16 @@
 """Cross-key checks of spending plans, capital calls and on_call pledges (docs/model.md §9.5;
-used by checks.py)."""
+used by ventures.py)."""
 
 from __future__ import annotations
 
-from simulator.scenario.restructuring_checks import _exit_shape, parent_members
+from simulator.scenario.checks.context import CheckContext
+from simulator.scenario.checks.exits import exit_shape
+from simulator.scenario.checks.membership import parent_members
 from simulator.scenario.schema import OnCall
 from simulator.scenario.types import month_label
 
 
-def spending_checks(ctx, vid, v) -> None:
+def spending_checks(ctx: CheckContext, vid, v) -> None:
     """A venture's spending plan, its capital calls, and a dissolution when cash runs out."""
     path = ("ventures", vid)
     sp, cc = v.spending, v.capital_calls
@@ -47,7 +49,7 @@ def spending_checks(ctx, vid, v) -> None:
         _default_checks(ctx, vid, cpath + ("default",), cc.default)
 
 
-def _default_checks(ctx, vid, path, d) -> None:
+def _default_checks(ctx: CheckContext, vid, path, d) -> None:
     if isinstance(d.probability, dict):
         for mid in d.probability:
             ctx.member_ref(path + ("probability", mid), mid)
@@ -55,7 +57,7 @@ def _default_checks(ctx, vid, path, d) -> None:
         ctx.add(path + ("penalty",), "penalty goes with rule: dilute (got rule: exclude)")
     if d.rule == "dilute" and d.exit is not None:
         ctx.add(path + ("exit",), "exit goes with rule: exclude (got rule: dilute)")
-    if d.exit is not None and _exit_shape(ctx, path + ("exit",), d.exit):
+    if d.exit is not None and exit_shape(ctx, path + ("exit",), d.exit):
         inside = parent_members(ctx.s, vid)
         if d.exit.buyer not in inside:
             ctx.add(
@@ -65,7 +67,7 @@ def _default_checks(ctx, vid, path, d) -> None:
             )
 
 
-def on_call_checks(ctx) -> None:
+def on_call_checks(ctx: CheckContext) -> None:
     """An on_call pledge is paid only by capital calls: its venture must have them."""
     s = ctx.s
     only = next(iter(s.ventures))

@@ -1,0 +1,129 @@
+"""Negotiations of candidates: simple or in rounds, bargained terms, triggers, and a share
+granted at entry."""
+
+from __future__ import annotations
+
+from simulator.scenario.checks.context import CheckContext
+from simulator.scenario.checks.membership import candidate_ventures
+from simulator.scenario.distributions import Distribution
+from simulator.scenario.types import month_label
+
+_SIMPLE_ONLY = ("duration", "success")
+
+
+def negotiation_checks(ctx: CheckContext, path, mid, m) -> None:
+    s, n = ctx.s, m.negotiation
+    path = path + ("negotiation",)
+    if (n.start is None) == (n.trigger is None):
+        ctx.add(path, "give exactly one of 'start' (a date) or 'trigger' (an event that opens it)")
+    if n.start is not None:
+        ctx.in_horizon(path + ("start",), n.start)
+    _dilution_checks(ctx, path, m)
+    if not n.in_rounds:
+        return
+    for key in _SIMPLE_ONLY:
+        if key in n.model_fields_set:
+            ctx.add(
+                path + (key,),
+                f"{key} belongs to the simple form (start, duration, success); a negotiation "
+                "in rounds ends by its rounds, deadline or round_failure (remove it)",
+            )
+    if n.deadline is not None:
+        ctx.in_horizon(path + ("deadline",), n.deadline, "deadline")
+        if n.start is not None and n.deadline < n.start:
+            ctx.add(
+                path + ("deadline",),
+                f"deadline is before start (got {month_label(n.deadline)}; "
+                f"expected ≥ {month_label(n.start)})",
+            )
+    _share_below_one(ctx, path + ("min_share",), n.min_share, "min_share")
+    for key in ("veto_by", "refuses_with"):
+        ids = getattr(n, key)
+        if ids == "any":
+            ctx.add(path + (key,), "not a list of members (got 'any'; expected member ids)")
+            continue
+        for i, other in enumerate(ids):
+            _member(ctx, path + (key, i), other, mid)
+    ventures = candidate_ventures(s, m)
+    if not n.bargained:
+        for key in ("ask", "min_share", "power"):
+            if key in n.model_fields_set:
+                ctx.add(path + (key,), f"{key} is a bargained term: it goes with max_pledge")
+    elif n.ask is None:
+        for vid in ventures:
+            if s.ventures[vid].minimum_capital is None:
+                ctx.add(
+                    path,
+                    f"a bargained negotiation asks for 'ask' or the gap to the venture's "
+                    f"minimum_capital (venture {vid!r} has none; give ask)",
+                )
+    if n.until_filled:
+        for vid in ventures:
+            if s.ventures[vid].minimum_capital is None:
+                ctx.add(
+                    path + ("until_filled",),
+                    f"until_filled stops when the gap to minimum_capital is filled "
+                    f"(venture {vid!r} has no minimum_capital)",
+                )
+    if n.trigger is not None:
+        _trigger_checks(ctx, path + ("trigger",), mid, n.trigger, ventures)
+
+
+def _dilution_checks(ctx: CheckContext, path, m) -> None:
+    """A share granted at entry (docs/model.md §10): a share to grant, in one venture."""
+    n = m.negotiation
+    if n.dilution == "capital":
+        if n.share is not None:
+            ctx.add(
+                path + ("share",),
+                "share is granted by a dilution (got dilution: capital; expected dilution: "
+                "pro_rata or equal)",
+            )
+        return
+    default = n.bargained and (isinstance(n.min_share, Distribution) or n.min_share > 0)
+    if n.share is None and not default:
+        ctx.add(
+            path + ("dilution",),
+            f"dilution: {n.dilution} needs the share granted at entry (give share, or "
+            "min_share > 0 with bargained terms)",
+        )
+    if m.pledges is not None:
+        ventures = list(m.pledges)
+    else:
+        ventures = ["one"] if m.pledge is not None or n.bargained else []
+    if len(ventures) != 1:
+        got = f"pledges to {', '.join(ventures)}" if ventures else "no pledge"
+        ctx.add(
+            path + ("dilution",),
+            f"a share granted at entry is a share of one venture (got {got}; expected a "
+            "pledge to exactly one venture)",
+        )
+
+
+def _trigger_checks(ctx: CheckContext, path, mid, t, ventures) -> None:
+    if (t.departure is None) == (t.capital_below is None):
+        ctx.add(path, "give exactly one of 'departure' (a member id or any) or 'capital_below'")
+    if t.departure is not None and t.departure != "any":
+        _member(ctx, path + ("departure",), t.departure, mid)
+    if t.venture is not None:
+        ctx.venture_ref(path + ("venture",), t.venture)
+        if t.capital_below is None:
+            ctx.add(path + ("venture",), "venture goes with capital_below")
+    elif t.capital_below is not None and len(ventures) != 1 and len(ctx.s.ventures) > 1:
+        ctx.add(
+            path,
+            "capital_below needs the venture it watches: give trigger.venture "
+            f"(expected one of: {', '.join(ctx.s.ventures)})",
+        )
+
+
+def _member(ctx: CheckContext, path, other, mid) -> None:
+    ctx.member_ref(path, other)
+    if other == mid:
+        ctx.add(path, f"a candidate cannot name itself (got {mid!r})")
+
+
+def _share_below_one(ctx: CheckContext, path, value, key) -> None:
+    high = value.support()[1] if isinstance(value, Distribution) else value
+    if high >= 1:
+        ctx.add(path, f"{key} must be below 1 (got up to {high:g}; expected in [0, 1))")
