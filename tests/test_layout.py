@@ -1,4 +1,7 @@
-"""The stages of the package import only from earlier stages (the "layout" of docs)."""
+"""The layout: each folder of simulator/ is one stage of the data's way, and a module imports
+only its own stage or earlier ones (docs/architecture.md). The one way back up is the
+ResultSet's methods, which import analyses and plots lazily, as pandas offers `.plot`.
+"""
 
 from __future__ import annotations
 
@@ -7,85 +10,84 @@ from pathlib import Path
 
 import pytest
 
-import simulator
-
-ROOT = Path(simulator.__file__).parent
-
-# The scenario stage (YAML → validated Scenario) comes first: nothing after it.
-LATER_THAN_SCENARIO = (
-    "simulator.engine",
-    "simulator.experiments",
-    "simulator.analysis",
-    "simulator.plots",
-    "simulator.results",
-    "simulator.cli",
-)
+PACKAGE = Path(__file__).resolve().parents[1] / "simulator"
+# Stages in the order the data flows; the faces (cli, the package's __init__ and __main__)
+# come last, and nothing imports them.
+STAGES = ("errors", "scenario", "engine", "results", "analysis", "plots", "experiments")
+FACES = ("cli", "__init__", "__main__")
+LAZY_OK = ("results/resultset.py", "ResultSet")  # whose methods may import lazily
 
 
-def module_name(path: Path, root: Path = ROOT) -> str:
-    """The dotted name of a file under the package folder `root`."""
-    parts = path.relative_to(root.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+def modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
 
 
-def imported_modules(path: Path, root: Path = ROOT) -> list[tuple[int, str]]:
-    """(line, module) for every import in a file, at any depth (inside functions too);
-    relative imports are resolved against the file's package, and `from a import b` gives
-    a.b (b may be a module; a.b lies within a either way)."""
-    package = module_name(path, root)
-    if path.name != "__init__.py":
-        package = package.rpartition(".")[0]
+def stage_of(dotted: str) -> int:
+    """The rank of a module `simulator.x.y` (faces rank after every stage)."""
+    parts = dotted.split(".")
+    head = parts[1] if len(parts) > 1 else "__init__"
+    if head in STAGES:
+        return STAGES.index(head)
+    if head in FACES:
+        return len(STAGES)
+    raise AssertionError(f"{dotted}: in no stage; add its folder to STAGES or move it")
+
+
+def dotted_of(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    return ".".join(rel.parts)
+
+
+def imports(tree: ast.AST):
+    """(imported module, line, enclosing class or None, inside a function) for every import."""
+
+    def walk(node, cls, in_function):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Import):
+                for alias in child.names:
+                    yield alias.name, child.lineno, cls, in_function
+            elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                yield child.module, child.lineno, cls, in_function
+            inner = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+            name = child.name if isinstance(child, ast.ClassDef) else cls
+            yield from walk(child, name, in_function or inner)
+
+    yield from walk(tree, None, False)
+
+
+def back_arrows(path: Path) -> list[str]:
+    dotted = dotted_of(path)
+    own = stage_of(dotted)
+    rel = str(path.relative_to(PACKAGE))
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join(anchor + ([base] if base else []))
-            found += [(node.lineno, f"{base}.{alias.name}") for alias in node.names]
+    for target, line, cls, in_function in imports(ast.parse(path.read_text(encoding="utf-8"))):
+        if not target.startswith("simulator.") and target != "simulator":
+            continue
+        if stage_of(target) <= own or (dotted.split(".")[1] in FACES):
+            continue
+        if in_function and (rel, cls) == LAZY_OK and stage_of(target) < len(STAGES):
+            continue
+        found.append(f"{rel}:{line}: {dotted} imports {target}")
     return found
 
 
-def is_within(name: str, prefixes) -> bool:
-    return any(name == p or name.startswith(p + ".") for p in prefixes)
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_a_module_imports_only_its_stage_or_earlier_ones(path: Path):
+    assert back_arrows(path) == []
 
 
-@pytest.mark.parametrize(
-    "path",
-    sorted((ROOT / "scenario").rglob("*.py")),
-    ids=lambda p: str(p.relative_to(ROOT)),
-)
-def test_scenario_stage_imports_no_later_stage(path):
-    bad = [
-        f"{path.relative_to(ROOT.parent)}:{line}: imports {name}"
-        for line, name in imported_modules(path)
-        if is_within(name, LATER_THAN_SCENARIO)
-    ]
-    assert not bad, "the scenario stage imports a later stage:\n" + "\n".join(bad)
-
-
-def test_imported_modules_sees_every_form(tmp_path):
-    pkg = tmp_path / "simulator" / "scenario"
-    pkg.mkdir(parents=True)
-    src = pkg / "probe.py"
-    src.write_text(
-        "import simulator.engine.ledger\n"
-        "from simulator import plots\n"
-        "from ..analysis.market import market_series\n"
-        "def f():\n"
-        "    from simulator.cli import main\n"
-        "    import simulator.results as r\n",
-        encoding="utf-8",
+def test_the_rule_sees_a_back_arrow(tmp_path: Path):
+    """The walker finds imports at every depth, and the lazy exception is the ResultSet's."""
+    tree = ast.parse(
+        "import simulator.plots.runs\n"
+        "def f():\n    from simulator.experiments.run import run\n"
+        "class ResultSet:\n    def g(self):\n        from simulator.plots.runs import x\n"
     )
-    names = {name for _, name in imported_modules(src, tmp_path / "simulator")}
-    for module in (
-        "simulator.engine.ledger",
-        "simulator.plots",
-        "simulator.analysis.market",
-        "simulator.cli",
-        "simulator.results",
-    ):
-        assert any(is_within(name, (module,)) for name in names), module
-    assert all(is_within(n, LATER_THAN_SCENARIO) for n in names)
+    found = [(t, cls, fn) for t, _, cls, fn in imports(tree)]
+    assert found == [
+        ("simulator.plots.runs", None, False),
+        ("simulator.experiments.run", None, True),
+        ("simulator.plots.runs", "ResultSet", True),
+    ]
+    assert stage_of("simulator.engine.model") < stage_of("simulator.results.tables")
+    assert stage_of("simulator.cli") == len(STAGES)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator.analysis.market import market_series
 from simulator.scenario.load import validate_document
+from simulator.scenario.market import market_series
 from simulator.scenario.schema import Market
 from simulator.scenario.types import parse_month
 from simulator.scenario.yamlio import parse_text

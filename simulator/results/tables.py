@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simulator.analysis.market import market_series
 from simulator.engine.model import Model
 from simulator.engine.replication import ENDINGS
 from simulator.engine.run import Chunk
+from simulator.scenario.market import market_series
 from simulator.scenario.schema import Scenario
 
 TRAJECTORY_COLUMNS = [
