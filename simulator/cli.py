@@ -408,43 +408,12 @@ def schema(out, of_sweeps):
 def demo(folder, out, replications, seed):
     """Run every scenario in the folder (one seed: common random numbers) and compare them."""
     from simulator.analysis.summary import format_summary
-    from simulator.errors import ScenarioError
-    from simulator.experiments.run import is_stochastic
-    from simulator.experiments.run import run as run_scenario
-    from simulator.experiments.store import atomic_write
-    from simulator.plots.runs import plot_comparison
-    from simulator.results.folders import check_replaceable, default_output
-    from simulator.scenario.load import load_scenario
+    from simulator.experiments.demo import demo as run_demo
 
-    files = sorted(folder.glob("*.yaml"))
-    if not files:
-        raise ConsimError(f"{folder}: no scenario files (*.yaml) found")
-    # Load and check every file before running any: no half-written demo on a typo.
-    loaded, files_of, problems = {}, {}, []
-    for f in files:
-        try:
-            s = load_scenario(f)
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-            continue
-        name = s.name or f.stem
-        if name in loaded:
-            raise ConsimError(f"{f}: scenario name {name!r} is also used by {files_of[name]}")
-        loaded[name], files_of[name] = s, f
-    if problems:
-        raise ScenarioError(problems)
-    targets = {name: default_output(name, root=out) for name in loaded}
-    for target in targets.values():
-        check_replaceable(target, force=True)
-    named = {}
-    for name, s in loaded.items():
-        n = replications if is_stochastic(s) else 1
-        res = run_scenario(s, replications=n, seed=seed, progress=True)
-        res.save(targets[name], force=True)
-        named[name] = res
-        click.echo(format_summary(res))
-    figure = plot_comparison(named)
-    atomic_write(out / "comparison.png", lambda tmp: figure.savefig(tmp, dpi=110, format="png"))
+    def echo(results) -> None:
+        click.echo(format_summary(results))
+
+    named = run_demo(folder, out, replications, seed, on_result=echo)
     click.echo(f"wrote {out}/<scenario>/ for {len(named)} scenarios and {out}/comparison.png")
 
 
