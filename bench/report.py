@@ -1,0 +1,113 @@
+"""Run the benchmarks and write docs/performance.md from the figures they print.
+
+    python bench/report.py                 # bench/run.py, then bench/sweep.py (with the
+                                           # 1,000,000-replication memory sweep): minutes
+    python bench/report.py --no-memory     # without the memory sweep
+
+Each benchmark prints its figures as a JSON object on its last line; this script only
+runs them and lays the figures out, so the table always says what a command measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "docs" / "performance.md"
+
+METHOD = """\
+`bench/run.py` times the engine alone (`simulate()` over chunks of 500 replications) and a
+whole `simulator.run` (the engine plus the ResultSet's tables) on
+`scenarios/reference/bench.yaml` (8 partners, 72 months, hazards, candidates, matching, a
+deadline), pinned to one core, best of 3. `bench/sweep.py` runs, in interleaved rounds
+(engine, engine reusing a workspace, serial sweep, pool, pool, serial, reusing, engine, so
+that a drift of the machine's speed within a round cancels out of the ratios), the engine
+loop and the same sweep serially and on the process pool; its figures are medians over
+rounds of the ratios within a round, and each configuration's best run (interference only
+slows a run down). The memory figure is the peak resident memory over all processes of a
+sweep of 1,000,000 replications (100 points × 10,000).
+
+The project's machine is a 2-core virtual machine on a shared host whose speed changes by
+up to ±30 % from one second to the next: compare ratios from one run, not figures from two.
+"""
+
+
+def figures(script: str, *args: str) -> dict:
+    """Run a benchmark and return the JSON object on its last line (its other lines go on)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    sys.stdout.write(done.stdout)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def table(engine: dict, sweep: dict) -> list[str]:
+    best = sweep["best"]
+    rows = [
+        ("engine alone, one core (best of 3)", f"{engine['reps_per_s']:,.0f} reps/s"),
+        ("`simulator.run` with its tables, one core", f"{engine['reps_per_s_tables']:,.0f} reps/s"),
+        (
+            "engine alone in the sweep benchmark (median; best run)",
+            f"{sweep['engine_reps_per_s']:,.0f}; {best['engine_reps_per_s']:,.0f} reps/s",
+        ),
+        (
+            "serial sweep: harness overhead over the engine loop (median; best runs)",
+            f"{100 * sweep['harness_overhead']:.1f} %; {100 * best['harness_overhead']:.1f} %",
+        ),
+        (
+            f"process pool of {sweep['workers']}: speedup over serial (median; best runs)",
+            f"{sweep['speedup']:.2f}×; {best['speedup']:.2f}×",
+        ),
+        (
+            "the same counting the pool's start",
+            f"{sweep['speedup_cold']:.2f}× (start {sweep['pool_start_s']:.2f} s)",
+        ),
+    ]
+    if "million" in sweep:
+        m = sweep["million"]
+        rows.append(
+            (
+                "1,000,000 replications: peak RSS, all processes",
+                f"{m['peak_rss_mib']:,.0f} MiB ({m['seconds']:.0f} s)",
+            )
+        )
+    return ["| figure | measured |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--no-memory", action="store_true", help="skip the 1,000,000-run sweep")
+    args = ap.parse_args()
+    engine = figures("run.py")
+    sweep = figures("sweep.py", *(["--no-memory"] if args.no_memory else []))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    command = "python bench/report.py" + (" --no-memory" if args.no_memory else "")
+    text = [
+        "# Performance",
+        "",
+        f"Written by `{command}` on {date.today():%Y-%m-%d} ({cores} cores, Python "
+        f"{platform.python_version()}); run it again to refresh every figure.",
+        "",
+        *table(engine, sweep),
+        "",
+        "## How it is measured",
+        "",
+        METHOD,
+    ]
+    OUT.write_text("\n".join(text))
+    print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
