@@ -45,13 +45,13 @@ def validate_document(doc: Document, default_name: str = "scenario") -> Scenario
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError([_problem_from_pydantic(doc, e) for e in exc.errors()]) from None
-    scenario._source = data
-    scenario._files = sorted({m.file for m in doc.marks.values() if m.line})  # not --set/--add
+    files = sorted({m.file for m in doc.marks.values() if m.line})  # not --set/--add
+    scenario.record_origin(data, files)
     issues = check(scenario)
     if issues:
         raise ScenarioError([_problem(doc, path, msg) for path, msg in issues])
     warned = check_warnings(scenario)
-    scenario._warnings = sorted(_problem(doc, p, msg, severity="warning") for p, msg in warned)
+    scenario.record_warnings(sorted(_problem(doc, p, msg, severity="warning") for p, msg in warned))
     return scenario
 
 

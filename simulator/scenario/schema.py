@@ -430,6 +430,15 @@ class Scenario(Strict):
         """Problems (severity "warning") of a valid scenario: shown, never refused."""
         return list(self._warnings)
 
+    def record_origin(self, source: dict, files: list[str]) -> None:
+        """Keep the resolved data the scenario was validated from and the files it came from
+        (for the manifest and the input hash)."""
+        self._source, self._files = source, list(files)
+
+    def record_warnings(self, warnings: list) -> None:
+        """Keep the warnings its checks found (see `warnings`)."""
+        self._warnings = list(warnings)
+
     def members(self) -> dict[str, Member]:
         """Partners then candidates, in file order."""
         return {**self.partners, **self.candidates}
