@@ -91,3 +91,49 @@ def test_the_rule_sees_a_back_arrow(tmp_path: Path):
     ]
     assert stage_of("simulator.engine.model") < stage_of("simulator.results.tables")
     assert stage_of("simulator.cli") == len(STAGES)
+
+
+def private_names(tree: ast.AST) -> set[str]:
+    """Names starting with one underscore that a module defines: functions, classes, module
+    variables and attributes it assigns on `self`."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+        elif isinstance(node, ast.AnnAssign | ast.Assign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return {n for n in names if n.startswith("_") and not n.startswith("__")}
+
+
+def test_no_private_name_is_used_across_modules():
+    """A module uses another's private names neither by import nor as an attribute of an
+    object from it (`rep._event`): what others use is public, with a docstring. Private names
+    of the standard library's objects are not consim's, hence not counted."""
+    trees = {path: ast.parse(path.read_text(encoding="utf-8")) for path in modules()}
+    defined = {path: private_names(tree) for path, tree in trees.items()}
+    crossing = []
+    for path, tree in trees.items():
+        others = set().union(*(names for p, names in defined.items() if p != path))
+        outside = {  # modules not consim's (`os._exit` is the standard library's)
+            (a.asname or a.name).split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for a in node.names
+            if not a.name.startswith("simulator")
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("simulator"):
+                used = [a.name for a in node.names if a.name in others]
+            elif (
+                isinstance(node, ast.Attribute)
+                and node.attr in others - defined[path]
+                and not (isinstance(node.value, ast.Name) and node.value.id in outside)
+            ):
+                used = [node.attr]
+            else:
+                continue
+            crossing += [f"{path.relative_to(PACKAGE)}:{node.lineno}: {name}" for name in used]
+    assert crossing == []

@@ -42,7 +42,7 @@ class Calls:
         }
         for v, spec in spending:
             if spec.start <= spec.end:
-                rep._at(spec.start + CALL, self._month_of, v, spec)
+                rep.at(spec.start + CALL, self._month_of, v, spec)
 
     def spends(self, v: int) -> bool:
         return v in self.specs
@@ -93,7 +93,7 @@ class Calls:
         rep = self.rep
         if rep.collapse[v] is not None:  # ended: collapse, dissolution or split
             return
-        month, planned = rep._month(), self.monthly[v]
+        month, planned = rep.month(), self.monthly[v]
         if spec.below is not None:
             cash = self.cash(v, month)
             if cash - planned < spec.below - _EPS:
@@ -104,13 +104,13 @@ class Calls:
         self.spent_total[v] += spent
         self.cash_path[v][month] = cash - spent
         if cash < planned - _EPS:
-            rep._event("cash_out", -1, v, spent, f"planned {planned:.6g}")
+            rep.record_event("cash_out", -1, v, spent, f"planned {planned:.6g}")
             if self.cash_out[v] is None:
                 self.cash_out[v] = month
             if spec.dissolve:
                 rep.rules.cash_ran_out(v, month)
         if month < spec.end and month + 1 < rep.model.horizon:
-            rep._at(month + 1 + CALL, self._month_of, v, spec)
+            rep.at(month + 1 + CALL, self._month_of, v, spec)
 
     def _call(self, v: int, spec, month: int, wanted: float, cash: float, planned: float):
         """Call `wanted` (capped at what is owed) from v's active members pro rata to their
@@ -134,21 +134,21 @@ class Calls:
             (defaulters if defaults else payers).append((q, call * o / total))
         why = f"call {call:.6g}: cash {cash:.6g} − planned {planned:.6g} < {spec.below:g}"
         for q, part in payers:
-            rep._event("capital_call", q, v, ledger.call(v, q, month, part), why)
+            rep.record_event("capital_call", q, v, ledger.call(v, q, month, part), why)
         for q, part in defaulters:
             self._default(v, spec, month, q, part, [q for q, _ in payers])
 
     def _default(self, v: int, spec, month: int, q: int, part: float, payers: list) -> None:
         rep = self.rep
         if spec.rule == "exclude":
-            rep._event("call_default", q, v, part, "excluded")
-            rep._leave(q, v, "defaulted on a capital call", spec.exit)
+            rep.record_event("call_default", q, v, part, "excluded")
+            rep.leave_member(q, v, "defaulted on a capital call", spec.exit)
             return
         rep.ledger.cancel_part(v, q, month, part)
-        rep._event("call_default", q, v, part, "diluted: its part is cancelled")
+        rep.record_event("call_default", q, v, part, "diluted: its part is cancelled")
         if spec.penalty > 0 and payers:
             self._forfeit(v, spec.penalty, month, q, payers)
-        rep._after_change(month)
+        rep.after_change(month)
 
     def _forfeit(self, v: int, penalty: float, month: int, q: int, payers: list) -> None:
         """The fraction `penalty` of q's stake passes to the members that paid the call, pro

@@ -54,7 +54,7 @@ class Contagion:
             if probability is not None:
                 for q in r.targets:
                     if q != p:
-                        self.rep._at(self.rep.env.now, self._exit, r.id, q, probability)
+                        self.rep.at(self.rep.env.now, self._exit, r.id, q, probability)
                 continue
             end = month + r.months
             if self.since[k] <= month + 1 <= self.until[k]:  # open: extend it
@@ -82,7 +82,7 @@ class Contagion:
     def _exit(self, rule_id: str, q: int, probability: float) -> None:
         rep = self.rep
         if rep.is_member(q) and rep.rng.random() < probability:
-            rep._leave(q, None, f"contagion {rule_id}")
+            rep.leave_member(q, None, f"contagion {rule_id}")
 
     def hazard_departure(self, d, first_month: int):
         """A hazard departure whose rate contagion can raise (and a rival, if any, too)."""
@@ -113,7 +113,7 @@ class Contagion:
                     month = max(wake.value, start)
                     break
                 if leave < horizon:
-                    rep._leave_if_member(d.member, d.venture)
+                    rep.leave_if_member(d.member, d.venture)
                 self.waiting.pop(d.member, None)
                 return
         self.waiting.pop(d.member, None)

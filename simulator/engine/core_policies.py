@@ -15,7 +15,8 @@ from simulator.engine.model import PolicySpec
 class CorePolicies:
     """Policy methods of `Replication` (this class holds no state of its own)."""
 
-    def _draw_policies(self) -> None:
+    def draw_policies(self) -> None:
+        """Draw each policy's uncertain terms once for the replication."""
         for pol in self.model.policies:
             self.policy_values[pol.id] = {
                 "ratio": draw(pol.ratio, self.rng),
@@ -25,8 +26,9 @@ class CorePolicies:
             }
             self.topup_added[pol.id] = 0.0
 
-    def _raise(self, pol: PolicySpec) -> None:
-        month = self._month()
+    def raise_pledge(self, pol: PolicySpec) -> None:
+        """A `raise` policy: its funder pledges the policy's amount more, unless it cannot."""
+        month = self.month()
         rules, v = self.rules, pol.venture
         why = None
         if self.collapse[v] is not None:
@@ -36,16 +38,16 @@ class CorePolicies:
         elif rules is not None and rules.is_stopped(v, pol.funder):
             why = "funder stopped"
         if why is not None:
-            self._event("policy_skipped", pol.funder, v, 0.0, f"{pol.id}: {why}")
+            self.record_event("policy_skipped", pol.funder, v, 0.0, f"{pol.id}: {why}")
             return
         amount = self.policy_values[pol.id]["amount"]
         if rules is not None:
             amount = rules.take(pol, amount)
-        self._pledge(pol.venture, pol.funder, month, amount, pol.schedule)
-        self._event("raise", pol.funder, pol.venture, amount, pol.id)
-        self._after_change(month)
+        self.pledge(pol.venture, pol.funder, month, amount, pol.schedule)
+        self.record_event("raise", pol.funder, pol.venture, amount, pol.id)
+        self.after_change(month)
 
-    def _match_committed(self, v: int) -> dict[int, float]:
+    def match_committed(self, v: int) -> dict[int, float]:
         """Matching money committed now, by funder (frozen once the funder has left)."""
         out: dict[int, float] = {}
         m = self.model
@@ -69,7 +71,7 @@ class CorePolicies:
             out[pol.funder] = out.get(pol.funder, 0.0) + amount
         return out
 
-    def _freeze_match(self, v: int, p: int, month: int) -> None:
+    def freeze_match(self, v: int, p: int, month: int) -> None:
         """A matching funder that leaves keeps what it has paid and stops matching."""
         m = self.model
         for pol in m.policies:
@@ -83,7 +85,7 @@ class CorePolicies:
                 vals["frozen"] = amount if vals["cap"] is None else min(amount, vals["cap"])
 
     def committed_total(self, v: int) -> tuple[float, dict[int, float]]:
-        match = self._match_committed(v)
+        match = self.match_committed(v)
         total = sum(self.ledger.committed[v]) + sum(match.values())
         if self.exits is not None:
             total -= self.exits.refunded[v]  # refunded capital has left the venture
@@ -92,7 +94,7 @@ class CorePolicies:
     def active_committed(self, v: int, month: int) -> tuple[float, dict[int, float]]:
         """Committed capital of v's active members, matching money included: the total the
         ownership shares use (§10), with the matching money by funder."""
-        match = self._match_committed(v)
+        match = self.match_committed(v)
         return sum(self.holdings(v, month, match).values()), match
 
     def holdings(self, v: int, month: int, match: dict[int, float]) -> dict[int, float]:
@@ -110,7 +112,8 @@ class CorePolicies:
                 held[q] += adjust[q]
         return held
 
-    def _top_up(self, pol: PolicySpec, month: int) -> None:
+    def top_up(self, pol: PolicySpec, month: int) -> None:
+        """A funder tops the venture's capital up to its target share, if it fell below."""
         v, f = pol.venture, pol.funder
         if self.collapse[v] is not None or not self.is_member(f, v):
             return
@@ -128,6 +131,6 @@ class CorePolicies:
                 return
             need = self.rules.take(pol, need)
         if need > 1e-9:
-            self._pledge(v, f, month, need, pol.schedule)
+            self.pledge(v, f, month, need, pol.schedule)
             self.topup_added[pol.id] += need
-            self._event("top_up", f, v, need, pol.id)
+            self.record_event("top_up", f, v, need, pol.id)

@@ -60,7 +60,7 @@ class Dilution:
         rep = self.rep
         share = bargained_share if spec.share is None else draw(spec.share, rep.rng)
         granted = self.granted[v]
-        held = rep.holdings(v, month, rep._match_committed(v))
+        held = rep.holdings(v, month, rep.match_committed(v))
         owned = {q: max(h + granted[q], 0.0) for q, h in held.items()}  # what each owns now
         own = owned.pop(p)
         moves = transfers(spec.kind, share, owned, p, own)
@@ -74,7 +74,7 @@ class Dilution:
                 detail = f"granted {_pct(share)} of {vid} (capital {_pct(own / total)})"
             else:
                 detail = f"{names[p]} joins; share {_pct(owned[q] / others)} → {_pct(after)}"
-            rep._event("dilution", q, v, g, f"{spec.kind}: {detail}")
+            rep.record_event("dilution", q, v, g, f"{spec.kind}: {detail}")
         self.records.append((v, p, month, own, tuple((q, g) for q, g, _ in moves)))
 
 

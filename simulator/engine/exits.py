@@ -62,12 +62,12 @@ class Exits:
             self._flow(RECEIVED, v, p, month, price)
             self.adjust[v][p] -= stake
             self.refunded[v] += stake
-            self.rep._event("stake_refunded", p, v, price, f"stake {stake:.6g} at {how}")
+            self.rep.record_event("stake_refunded", p, v, price, f"stake {stake:.6g} at {how}")
             return
         buyers = self._buyers(spec, v, month)
         if not buyers:
             why = "no remaining member" if spec.buyer is None else "buyer is not a member"
-            self.rep._event("stake_kept", p, v, 0.0, f"stake {stake:.6g} stays: {why}")
+            self.rep.record_event("stake_kept", p, v, 0.0, f"stake {stake:.6g} stays: {why}")
             return
         self.transfer(p, v, month, buyers, stake, price, how)
 
@@ -84,12 +84,12 @@ class Exits:
             self.adjust[v][p] -= part
             self.adjust[v][q] += part
             detail = f"buyer {names[q]}: stake {part:.6g} at {how}"
-            self.rep._event("stake_sold", p, v, paid, detail)
+            self.rep.record_event("stake_sold", p, v, paid, detail)
 
     def _buyers(self, spec, v: int, month: int) -> list[tuple[int, float]]:
         """(member, fraction of the stake) for each buyer, fractions summing to 1."""
         rep = self.rep
-        held = rep.holdings(v, month, rep._match_committed(v))
+        held = rep.holdings(v, month, rep.match_committed(v))
         if spec.stake == "buyer":
             return [(spec.buyer, 1.0)] if spec.buyer in held else []
         return pro_rata(held)
@@ -114,21 +114,22 @@ def buyout(rep, v: int, spec) -> None:
     """The buyer takes every other active member's stake in v (model.md §9.3): each leaves v
     (its unpaid pledge is cancelled) and sells its stake to the buyer at the buy-out price;
     then v goes on with one owner, or is absorbed."""
-    month = rep._month()
+    month = rep.month()
     buyer = spec.exit.buyer
     if rep.collapse[v] is not None or not rep.is_member(buyer, v):
         why = "venture ended" if rep.collapse[v] is not None else "buyer is not a member"
-        rep._event("buyout_skipped", buyer, v, 0.0, why)
+        rep.record_event("buyout_skipped", buyer, v, 0.0, why)
         return
     sellers = [
-        q for q in range(len(rep.model.members))
+        q
+        for q in range(len(rep.model.members))
         if q != buyer and rep.join[v, q] <= month < rep.leave[v, q]
-    ]  # fmt: skip
+    ]
     before = rep.exits.adjust[v][buyer]
     for q in sellers:
-        rep._leave(q, v, "buy-out", exit_spec=spec.exit)
+        rep.leave_member(q, v, "buy-out", exit_spec=spec.exit)
     bought = rep.exits.adjust[v][buyer] - before
-    rep._event("buyout", buyer, v, bought, f"{len(sellers)} stake(s) bought")
+    rep.record_event("buyout", buyer, v, bought, f"{len(sellers)} stake(s) bought")
     if spec.absorbed:
         _absorb(rep, v, buyer, spec.into, month)
 
@@ -148,5 +149,5 @@ def _absorb(rep, v: int, buyer: int, into: int | None, month: int) -> None:
         amount = ledger.move_from(v, buyer, month, ((into, 1.0),))
         rep.join[into, buyer] = min(rep.join[into, buyer], month)
         detail = f"into {names[into]}: outstanding moved"
-    rep._event("absorbed", buyer, v, amount, detail)
-    rep._after_change(month)
+    rep.record_event("absorbed", buyer, v, amount, detail)
+    rep.after_change(month)

@@ -63,7 +63,7 @@ class Negotiations:
             return
         if month not in self.table:
             self.table[month] = []
-            self.rep._at(month + ROUND, self._hold, month)
+            self.rep.at(month + ROUND, self._hold, month)
         self.table[month].append(i)
 
     def _trigger(self, i: int) -> None:
@@ -74,7 +74,7 @@ class Negotiations:
         deadline = self.specs[i].rounds.deadline
         if deadline is not None and month > deadline:
             detail = "deadline passed before the trigger"
-            self.rep._event("negotiation_failed", self.specs[i].member, -1, 0.0, detail)
+            self.rep.record_event("negotiation_failed", self.specs[i].member, -1, 0.0, detail)
             return
         self._book(month, i)
 
@@ -101,7 +101,7 @@ class Negotiations:
 
     def _open(self, i: int) -> Talks:
         n, rng = self.specs[i], self.rep.rng
-        self.rep._event("negotiation_start", n.member, -1, 0.0, "")
+        self.rep.record_event("negotiation_start", n.member, -1, 0.0, "")
         b = n.rounds.bargain
         talks = Talks(failure=draw(n.rounds.failure, rng))
         if b is not None:
@@ -121,12 +121,14 @@ class Negotiations:
         if not open_targets:
             return
         if r.until_filled and all(self.gap(v) <= _EPS for v in r.until_filled):
-            rep._event("negotiation_abandoned", n.member, -1, 0.0, f"gap filled (round {k})")
+            rep.record_event("negotiation_abandoned", n.member, -1, 0.0, f"gap filled (round {k})")
             return
         reason = self._blocked(r)
         if reason is None:
             if talks.failure > 0 and rep.rng.random() < talks.failure:
-                rep._event("negotiation_failed", n.member, -1, 0.0, f"outside failure (round {k})")
+                rep.record_event(
+                    "negotiation_failed", n.member, -1, 0.0, f"outside failure (round {k})"
+                )
                 return
             amount, reason = self._bargain(r.bargain, talks, month)
             if reason is None:
@@ -135,7 +137,7 @@ class Negotiations:
                 return
         nxt = month + r.every
         if r.rounds is not None and k >= r.rounds:
-            rep._event(
+            rep.record_event(
                 "negotiation_failed",
                 n.member,
                 -1,
@@ -144,9 +146,9 @@ class Negotiations:
             )
         elif r.deadline is not None and nxt > r.deadline:
             end = month_label(rep.model.start + r.deadline)
-            rep._event("negotiation_failed", n.member, -1, 0.0, f"{reason} (deadline {end})")
+            rep.record_event("negotiation_failed", n.member, -1, 0.0, f"{reason} (deadline {end})")
         else:
-            rep._event("negotiation_round", n.member, -1, 0.0, f"round {k}: {reason}")
+            rep.record_event("negotiation_round", n.member, -1, 0.0, f"round {k}: {reason}")
             self._book(nxt, i)
 
     def _blocked(self, r) -> str | None:

@@ -40,9 +40,9 @@ class FunderRules:
         for pol in rep.model.policies:
             if pol.kind == "stop":
                 if pol.when is None:
-                    rep._at(pol.at + STOP, self._stop, pol, pol.at)
+                    rep.at(pol.at + STOP, self._stop, pol, pol.at)
                 else:
-                    rep._at(pol.at + STOP_TEST, self._test_stop, pol)
+                    rep.at(pol.at + STOP_TEST, self._test_stop, pol)
         for v, spec in enumerate(rep.model.ventures):
             if spec.dissolve_at is not None:
                 self._schedule_dissolution(v, spec.dissolve_at)
@@ -76,7 +76,7 @@ class FunderRules:
     def _capped(self, pol, cut: float, what: str) -> None:
         cap_id, total = self.cap_of[pol.funder]
         detail = f"{pol.id}: {what} (cap {cap_id} {total:g})"
-        self.rep._event("policy_capped", pol.funder, pol.venture, cut, detail)
+        self.rep.record_event("policy_capped", pol.funder, pol.venture, cut, detail)
 
     # --- stops (§8.4) --------------------------------------------------------------------
 
@@ -85,7 +85,7 @@ class FunderRules:
 
     def _test_stop(self, pol) -> None:
         rep, v, f, w = self.rep, pol.venture, pol.funder, pol.when
-        month = rep._month()
+        month = rep.month()
         if w.kind == "paid_in_below":
             m = rep.model
             others = [q for q in range(len(m.members)) if q != f and (w.others or not m.public[q])]
@@ -116,12 +116,12 @@ class FunderRules:
             return
         amount = rep.ledger.cancel_from(v, f, first)
         self.stopped[(v, f)] = first
-        rep._freeze_match(v, f, first)
-        rep._event("stop", f, v, amount, f"{pol.id}: {seen}" if seen else pol.id)
-        rep._after_change(rep._month())
+        rep.freeze_match(v, f, first)
+        rep.record_event("stop", f, v, amount, f"{pol.id}: {seen}" if seen else pol.id)
+        rep.after_change(rep.month())
 
     def _skip(self, pol, why: str) -> None:
-        self.rep._event("policy_skipped", pol.funder, pol.venture, 0.0, f"{pol.id}: {why}")
+        self.rep.record_event("policy_skipped", pol.funder, pol.venture, 0.0, f"{pol.id}: {why}")
 
     def outcome(self, match: list) -> list:
         """A stopped funder's matching freezes from its stop (§8.4), as from a departure."""
@@ -152,13 +152,13 @@ class FunderRules:
     def _schedule_dissolution(self, v: int, month: int) -> None:
         if (v, month) not in self.tests_scheduled and month < self.rep.model.horizon:
             self.tests_scheduled.add((v, month))
-            self.rep._at(month + DISSOLVE, self._dissolve, v)
+            self.rep.at(month + DISSOLVE, self._dissolve, v)
 
     def _dissolve(self, v: int) -> None:
         rep = self.rep
         if rep.collapse[v] is not None:
             return
-        month, spec = rep._month(), rep.model.ventures[v]
+        month, spec = rep.month(), rep.model.ventures[v]
         total = rep.committed_total(v)[0]
         if spec.dissolve_at is not None and month >= spec.dissolve_at:
             why = "at its date"
@@ -172,6 +172,6 @@ class FunderRules:
         cancelled = sum(
             rep.ledger.cancel_from(v, p, month + 1) for p in range(len(rep.model.members))
         )
-        rep._event("dissolution", -1, v, cancelled, why)
+        rep.record_event("dissolution", -1, v, cancelled, why)
         if rep.negotiations is not None and rep.negotiations.by_capital:
             rep.negotiations.capital_changed()

@@ -96,12 +96,12 @@ class Replication(CorePolicies):
     def run(self) -> RepOutcome:
         """Simulate; the flows land in the ledger, the rest is returned."""
         m, plan, rng = self.model, self.plan, self.rng
-        self._draw_policies()
+        self.draw_policies()
         if m.contagion:
             self.contagion = Contagion(self, m.contagion)
         self.ledger.copy_from(plan.base)
         for spec in plan.drawn_pledges:
-            self._pledge(spec.venture, spec.member, 0, draw(spec.amount, rng), spec.schedule)
+            self.pledge(spec.venture, spec.member, 0, draw(spec.amount, rng), spec.schedule)
         self.join[...] = plan.initial_join
         self._start_hazard_departures(plan)
         for d in plan.other_departures:
@@ -118,26 +118,28 @@ class Replication(CorePolicies):
         if plan.splits:
             self.splits = Splits(self, plan.splits)
         for v, spec in plan.buyouts:  # after the month's departures (§9.3, §11)
-            self._at(spec.at + BUYOUT, buyout, self, v, spec)
+            self.at(spec.at + BUYOUT, buyout, self, v, spec)
         for pol in plan.raises:
-            self._at(pol.at + POLICY, self._raise, pol)
+            self.at(pol.at + POLICY, self.raise_pledge, pol)
         for v, spec in enumerate(m.ventures):
             if spec.deadline is not None:
                 self._schedule_check(v, spec.deadline)
-        self._after_change(0)
+        self.after_change(0)
         self.env.run(until=m.horizon)
         return self._finish()
 
-    def _at(self, time: float, action, *args) -> None:
+    def at(self, time: float, action, *args) -> None:
         """Call action(*args) at `time`: a bare timeout with a callback, no process needed."""
         self.env.timeout(time - self.env.now).callbacks.append(partial(_call, action, args))
 
-    def _month(self) -> int:
+    def month(self) -> int:
+        """The month the simulation is in (the clock's whole part)."""
         return int(self.env.now)
 
     # --- members -----------------------------------------------------------------------
 
-    def _pledge(self, v, p, month, amount, schedule) -> float:
+    def pledge(self, v, p, month, amount, schedule) -> float:
+        """Member p pledges `amount` to venture v in `month`, paid on `schedule`."""
         offsets = schedule.offsets if schedule.anchored else schedule.offsets + month
         weights = schedule.fixed
         if weights is None:
@@ -146,21 +148,21 @@ class Replication(CorePolicies):
         return amount
 
     def is_member(self, p: int, v: int | None = None) -> bool:
-        m = self._month()
+        m = self.month()
         rows = range(len(self.model.ventures)) if v is None else (v,)
         return any(self.join[r, p] <= m < self.leave[r, p] for r in rows)
 
-    def _leave(self, p: int, venture: int | None, detail: str = "", exit_spec=None) -> None:
+    def leave_member(self, p: int, venture: int | None, detail: str = "", exit_spec=None) -> None:
         """p leaves (§6.2). Past m + 0.25 (an exclusion after a capital call, and contagion
         exits it sets off, §9.5) the month's payments are made: only later ones are cancelled."""
-        month = self._month()
+        month = self.month()
         paid_month = self.env.now - month >= CALL
         for v in range(len(self.model.ventures)) if venture is None else (venture,):
             if self.join[v, p] <= month < self.leave[v, p]:
                 amount = self.ledger.cancel_from(v, p, month + 1 if paid_month else month, month)
                 self.leave[v, p] = month
-                self._freeze_match(v, p, month)
-                self._event("departure", p, v, amount, detail)
+                self.freeze_match(v, p, month)
+                self.record_event("departure", p, v, amount, detail)
                 if self.exits is not None:
                     self.exits.left(p, v, month, exit_spec, paid_month)
                 if self.splits is not None:
@@ -170,7 +172,7 @@ class Replication(CorePolicies):
             self.contagion.departed(p, month)
         if self.negotiations is not None:
             self.negotiations.departed(p)
-        self._after_change(month)
+        self.after_change(month)
 
     def _signal(self, p: int) -> None:
         event = self.changed.pop(p, None)
@@ -181,12 +183,12 @@ class Replication(CorePolicies):
         if d.at is None and d.member in self.plan.contagion_targets:
             self.env.process(self.contagion.hazard_departure(d, first_month))
         elif d.at is not None:
-            self._at(d.at, self._leave_if_member, d.member, d.venture)
+            self.at(d.at, self.leave_if_member, d.member, d.venture)
         elif d.rival is None:
             start = first_month if d.start is None else max(d.start, first_month)
             k = months_until_departure(draw(d.hazard, self.rng), self.rng.random())
             if start + k < self.model.horizon:
-                self._at(start + k, self._leave_if_member, d.member, d.venture)
+                self.at(start + k, self.leave_if_member, d.member, d.venture)
         else:
             self.env.process(self._rival_departure(d, first_month))
 
@@ -204,11 +206,12 @@ class Replication(CorePolicies):
         horizon = self.model.horizon
         for d, t in zip(specs, when.tolist(), strict=True):
             if t < horizon:
-                self._at(t, self._leave_if_member, d.member, d.venture)
+                self.at(t, self.leave_if_member, d.member, d.venture)
 
-    def _leave_if_member(self, p, venture) -> None:
+    def leave_if_member(self, p, venture) -> None:
+        """p leaves `venture` (every venture: None) if it is still a member there."""
         if self.is_member(p, venture):
-            self._leave(p, venture)
+            self.leave_member(p, venture)
 
     def _rival_departure(self, d, first_month):
         """Hazard `rival_hazard` while the rival is a member, `hazard` otherwise (memoryless)."""
@@ -229,7 +232,7 @@ class Replication(CorePolicies):
                 month = max(math.ceil(self.env.now), start)
                 continue
             if month + k < self.model.horizon:
-                self._leave_if_member(d.member, d.venture)
+                self.leave_if_member(d.member, d.venture)
             return
 
     def open_pledges(self, member: int) -> list:
@@ -238,22 +241,22 @@ class Replication(CorePolicies):
         open_targets = [s for s in targets if self.collapse[s.venture] is None]
         if not open_targets:
             detail = "its ventures collapsed" if targets else "no pledge to make"
-            self._event("negotiation_abandoned", member, -1, 0.0, detail)
+            self.record_event("negotiation_abandoned", member, -1, 0.0, detail)
         return open_targets
 
     def _negotiate(self, n):
         rng = self.rng
         yield self.env.timeout(n.start + JOIN)
-        self._event("negotiation_start", n.member, -1, 0.0, "")
+        self.record_event("negotiation_start", n.member, -1, 0.0, "")
         duration = max(0, math.floor(draw(n.duration, rng) + 0.5))  # halves round up
         success = draw(n.success, rng)
         yield self.env.timeout(duration)
-        month = self._month()
+        month = self.month()
         open_targets = self.open_pledges(n.member)
         if not open_targets:
             return
         if rng.random() >= success:
-            self._event("negotiation_failed", n.member, -1, 0.0, f"after {duration} months")
+            self.record_event("negotiation_failed", n.member, -1, 0.0, f"after {duration} months")
             return
         self.join_candidate(n.member, month, open_targets, None, f"after {duration} months")
 
@@ -264,25 +267,26 @@ class Replication(CorePolicies):
         `min_share` is its bargained one, the share it is granted by default (§10)."""
         for s in targets:
             pledge = draw(s.amount, self.rng) if amount is None else amount
-            pledge = self._pledge(s.venture, p, month, pledge, s.schedule)
+            pledge = self.pledge(s.venture, p, month, pledge, s.schedule)
             self.join[s.venture, p] = month
-            self._event("join", p, s.venture, pledge, detail)
+            self.record_event("join", p, s.venture, pledge, detail)
             if self.dilution is not None:
                 self.dilution.joined(p, s.venture, month, min_share)
         for d in self.model.departures:
             if d.member == p:
                 self._start_departure(d, month + 1)
         self._signal(p)
-        self._after_change(month)
+        self.after_change(month)
 
     # --- ventures -----------------------------------------------------------------------
 
-    def _after_change(self, month: int) -> None:
+    def after_change(self, month: int) -> None:
+        """Members or capital changed in `month`: let every rule that watches them react."""
         if self.negotiations is not None and self.negotiations.by_capital:
             self.negotiations.capital_changed()
         for pol in self.model.policies:
             if pol.kind == "top_up":
-                self._top_up(pol, month)
+                self.top_up(pol, month)
         if self.rules is not None:
             self.rules.after_change(month)
         if self.splits is not None and self.splits.on_capital:
@@ -299,7 +303,7 @@ class Replication(CorePolicies):
     def _schedule_check(self, v: int, month: int) -> None:
         if (v, month) not in self.checks_scheduled and month < self.model.horizon:
             self.checks_scheduled.add((v, month))
-            self._at(month + CHECK, self._check, v)
+            self.at(month + CHECK, self._check, v)
 
     def _check(self, v: int) -> None:
         if self.collapse[v] is not None:
@@ -307,24 +311,29 @@ class Replication(CorePolicies):
         minimum = self.minimum[v]
         total, _ = self.committed_total(v)
         if total < minimum - 1e-9:
-            month = self._month()
+            month = self.month()
             self.end_venture(v, "collapsed")
             cancelled = sum(
                 self.ledger.cancel_from(v, p, month + 1) for p in range(len(self.model.members))
             )
-            self._event("collapse", -1, v, cancelled, f"committed {total:g} < minimum {minimum:g}")
+            self.record_event(
+                "collapse", -1, v, cancelled, f"committed {total:g} < minimum {minimum:g}"
+            )
             if self.negotiations is not None and self.negotiations.by_capital:
                 self.negotiations.capital_changed()
 
     def end_venture(self, v: int, how: str) -> None:
         """v ends now (`how` one of ENDINGS): from here on the engine treats it as ended."""
-        self.collapse[v] = self._month()
+        self.collapse[v] = self.month()
         self.ended_as[v] = how
 
     # --- records ------------------------------------------------------------------------
 
-    def _event(self, kind: str, member: int, venture: int, amount: float, detail: str) -> None:
-        self.events.append((self._month(), kind, member, venture, float(amount), detail))
+    def record_event(
+        self, kind: str, member: int, venture: int, amount: float, detail: str
+    ) -> None:
+        """Record an event of this month for the events table (member or venture -1: none)."""
+        self.events.append((self.month(), kind, member, venture, float(amount), detail))
 
     def _finish(self) -> RepOutcome:
         match = [
@@ -346,6 +355,14 @@ class Replication(CorePolicies):
         if self.calls is not None:
             spent, cash_out = self.calls.spent, self.calls.cash_out
         return RepOutcome(
-            self.join, self.leave, self.collapse, ending, self.events, match, exits, grants,
-            spent=spent, cash_out=cash_out,
-        )  # fmt: skip
+            self.join,
+            self.leave,
+            self.collapse,
+            ending,
+            self.events,
+            match,
+            exits,
+            grants,
+            spent=spent,
+            cash_out=cash_out,
+        )

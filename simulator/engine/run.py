@@ -175,10 +175,21 @@ def simulate(
     if stakes is not None:
         np.cumsum(stakes, axis=-1, out=stakes)
     return Chunk(
-        first, pledged, paid, cancelled, member, end, ending, events, failed, stakes,
-        tuple(spec.share_basis for spec in model.ventures), grants,
-        spent=spent, cash_out=cash_out,
-    )  # fmt: skip
+        first,
+        pledged,
+        paid,
+        cancelled,
+        member,
+        end,
+        ending,
+        events,
+        failed,
+        stakes,
+        tuple(spec.share_basis for spec in model.ventures),
+        grants,
+        spent=spent,
+        cash_out=cash_out,
+    )
 
 
 def _add_matches(model: Model, traj: Trajectories, params: list) -> None:
@@ -190,6 +201,12 @@ def _add_matches(model: Model, traj: Trajectories, params: list) -> None:
         private = ~model.public
         private[pol.funder] = False
         add_match(
-            traj, pol.venture, pol.funder, private, ratio, cap,
-            stop.astype(np.int64), begin.astype(np.int64),
-        )  # fmt: skip
+            traj,
+            pol.venture,
+            pol.funder,
+            private,
+            ratio,
+            cap,
+            stop.astype(np.int64),
+            begin.astype(np.int64),
+        )

@@ -31,7 +31,7 @@ class Splits:
         self.booked: set = set()  # parents whose trigger has fired (it fires once)
         for v, spec in splits:
             if spec.at is not None:
-                rep._at(spec.at + SPLIT, self._split, v, spec)
+                rep.at(spec.at + SPLIT, self._split, v, spec)
             elif spec.on_departure is not None:
                 self.on_departure[v] = spec
             else:
@@ -63,16 +63,18 @@ class Splits:
         month = math.floor(now)
         when = month + SPLIT if now < month + SPLIT else month + 1 + SPLIT
         if when < rep.model.horizon:
-            rep._at(when, self._split, v, spec)
+            rep.at(when, self._split, v, spec)
 
     # --- the split -----------------------------------------------------------------------
 
     def _split(self, v: int, spec) -> None:
         rep = self.rep
-        month, ledger, names = rep._month(), rep.ledger, rep.model.venture_ids
+        month, ledger, names = rep.month(), rep.ledger, rep.model.venture_ids
         kids = ", ".join(names[c] for c in spec.children)
         if rep.collapse[v] is not None:
-            rep._event("split", -1, v, 0.0, f"into {kids}: venture already ended, nothing moved")
+            rep.record_event(
+                "split", -1, v, 0.0, f"into {kids}: venture already ended, nothing moved"
+            )
             return
         rep.end_venture(v, "split")
         moved = 0.0
@@ -87,13 +89,13 @@ class Splits:
             moved += amount
             for c, f in parts:
                 rep.join[c, p] = min(rep.join[c, p], month)
-                rep._event("split", p, c, f * amount, f"from {names[v]} ({f:.6g}{how})")
+                rep.record_event("split", p, c, f * amount, f"from {names[v]} ({f:.6g}{how})")
             rest = amount * (1.0 - sum(f for _, f in parts))
             if rest > _EPS:
                 why = "goes to no child" if not parts else "not given to a child"
-                rep._event("split", p, v, rest, f"{why}: outstanding cancelled")
-        rep._event("split", -1, v, moved, f"into {kids}")
-        rep._after_change(month)
+                rep.record_event("split", p, v, rest, f"{why}: outstanding cancelled")
+        rep.record_event("split", -1, v, moved, f"into {kids}")
+        rep.after_change(month)
 
     def _fractions(self, v: int, p: int, month: int, given: tuple) -> tuple[list, str]:
         """Given amounts a_c (drawn now) as fractions of p's outstanding pledge O: a_c / O

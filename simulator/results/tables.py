@@ -16,22 +16,50 @@ from simulator.scenario.market import market_series
 from simulator.scenario.schema import Scenario
 
 TRAJECTORY_COLUMNS = [
-    "replication", "date", "venture", "partner", "pledged", "paid_in",
-    "outstanding", "cancelled", "committed", "share", "member",
-]  # fmt: skip
+    "replication",
+    "date",
+    "venture",
+    "partner",
+    "pledged",
+    "paid_in",
+    "outstanding",
+    "cancelled",
+    "committed",
+    "share",
+    "member",
+]
 # Added after TRAJECTORY_COLUMNS when the scenario has an exit rule that moves stakes
 # (model.md §6.4); without one they would all be 0 (stake = paid_in), so they are left out.
 STAKE_COLUMNS = [
-    "bought", "sold", "refunded", "stake", "paid_for_stakes", "received_for_stake",
-]  # fmt: skip
+    "bought",
+    "sold",
+    "refunded",
+    "stake",
+    "paid_for_stakes",
+    "received_for_stake",
+]
 # Added last when a candidate is granted a negotiated share at entry (model.md §10).
 GRANTED_COLUMNS = ["granted"]
 OUTCOME_COLUMNS = [
-    "replication", "venture", "pledged_final", "committed_final", "paid_in_final",
-    "outstanding_final", "cancelled_final", "members_final", "collapsed", "collapse_date",
-    "dissolved", "dissolution_date", "ended", "end_date",
-    "reference_date", "committed_at_reference", "market_at_reference", "capital_to_market",
-]  # fmt: skip
+    "replication",
+    "venture",
+    "pledged_final",
+    "committed_final",
+    "paid_in_final",
+    "outstanding_final",
+    "cancelled_final",
+    "members_final",
+    "collapsed",
+    "collapse_date",
+    "dissolved",
+    "dissolution_date",
+    "ended",
+    "end_date",
+    "reference_date",
+    "committed_at_reference",
+    "market_at_reference",
+    "capital_to_market",
+]
 # Added after OUTCOME_COLUMNS when a venture has a spending plan (model.md §9.5).
 SPENDING_OUTCOME_COLUMNS = ["spent_final", "cash_final", "cash_out", "cash_out_date"]
 # Added to the trajectory table with a spending plan: the venture's values, the same on
