@@ -137,3 +137,40 @@ def test_no_private_name_is_used_across_modules():
                 continue
             crossing += [f"{path.relative_to(PACKAGE)}:{node.lineno}: {name}" for name in used]
     assert crossing == []
+
+
+def hub_writes(tree: ast.AST) -> list[int]:
+    """Lines that assign to the replication hub's state (`rep.x = …`, `rep.x[i] = …`,
+    `self.rep.x[i] += …`) instead of calling one of its methods."""
+
+    def on_hub(target) -> bool:
+        while isinstance(target, ast.Subscript):
+            target = target.value
+        if not isinstance(target, ast.Attribute):
+            return False
+        owner = target.value
+        return (isinstance(owner, ast.Name) and owner.id == "rep") or (
+            isinstance(owner, ast.Attribute) and owner.attr == "rep"
+        )
+
+    lines = []
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        lines += [node.lineno for t in targets if on_hub(t)]
+    return lines
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in (PACKAGE / "engine").glob("*.py") if p.name != "replication.py"],
+    ids=lambda p: p.name,
+)
+def test_a_mechanism_changes_the_hub_only_through_its_methods(path: Path):
+    assert hub_writes(ast.parse(path.read_text(encoding="utf-8"))) == []
+
+
+def test_hub_writes_are_seen():
+    tree = ast.parse("rep.join[0, 1] = 2\nself.rep.collapse[v] = 3\nrep.total += 1\nx = rep.join\n")
+    assert hub_writes(tree) == [1, 2, 3]

@@ -147,7 +147,7 @@ def _absorb(rep, v: int, buyer: int, into: int | None, month: int) -> None:
         detail = f"into {names[into]}, ended or left by the buyer: outstanding cancelled"
     else:
         amount = ledger.move_from(v, buyer, month, ((into, 1.0),))
-        rep.join[into, buyer] = min(rep.join[into, buyer], month)
+        rep.admit(buyer, into, month)
         detail = f"into {names[into]}: outstanding moved"
     rep.record_event("absorbed", buyer, v, amount, detail)
     rep.after_change(month)

@@ -208,6 +208,10 @@ class Replication(CorePolicies):
             if t < horizon:
                 self.at(t, self.leave_if_member, d.member, d.venture)
 
+    def admit(self, p: int, venture: int, month: int) -> None:
+        """p is a member of `venture` from `month` on, unless it already was."""
+        self.join[venture, p] = min(self.join[venture, p], month)
+
     def leave_if_member(self, p, venture) -> None:
         """p leaves `venture` (every venture: None) if it is still a member there."""
         if self.is_member(p, venture):

@@ -88,7 +88,7 @@ class Splits:
             amount = ledger.move_from(v, p, month, parts)
             moved += amount
             for c, f in parts:
-                rep.join[c, p] = min(rep.join[c, p], month)
+                rep.admit(p, c, month)
                 rep.record_event("split", p, c, f * amount, f"from {names[v]} ({f:.6g}{how})")
             rest = amount * (1.0 - sum(f for _, f in parts))
             if rest > _EPS:

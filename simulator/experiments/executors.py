@@ -9,6 +9,7 @@ memory stays bounded however long the sweep.
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import signal
@@ -276,16 +277,17 @@ class Dask:
         limit = max(self.workers, 1) * IN_FLIGHT_PER_WORKER
         first = [self.client.submit(fn, item, pure=False) for item in islice(items, limit)]
         running = as_completed(first, loop=self.client.loop)
-        for future in running:
-            try:
-                result = future.result()
-            except KilledWorker as exc:  # Dask gave up rerunning a task (it killed workers)
-                raise WorkerLost(f"Dask workers died running a task ({exc})") from None
-            future.release()
-            for item in items:
-                running.add(self.client.submit(fn, item, pure=False))
-                break
-            yield result
+        with quiet("distributed.client"):  # "Couldn't gather … rescheduling": Dask's own cure
+            for future in running:
+                try:
+                    result = future.result()
+                except KilledWorker as exc:  # Dask gave up rerunning a task (killed workers)
+                    raise WorkerLost(f"Dask workers died running a task ({exc})") from None
+                future.release()
+                for item in items:
+                    running.add(self.client.submit(fn, item, pure=False))
+                    break
+                yield result
 
     def close(self) -> None:
         client = getattr(self, "client", None)
@@ -293,6 +295,20 @@ class Dask:
             client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+@contextmanager
+def quiet(logger: str):
+    """Only errors of `logger` while the block runs; its level is restored after. A worker
+    that dies makes Dask's client warn that it reschedules the task it held, which is what
+    it should do: not news for a user whose sweep goes on."""
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(max(level, logging.ERROR))
+    try:
+        yield
+    finally:
+        log.setLevel(level)
 
 
 Executor = Serial | Processes | Dask
