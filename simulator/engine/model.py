@@ -30,6 +30,12 @@ from simulator.scenario.schema import (
 Number = float | Distribution
 
 
+def month_ref(month: int) -> str:
+    """A month (an index from the start) in an event's detail: the engine knows no calendar,
+    the events table writes it as a date (results.tables.event_details)."""
+    return f"{{month:{month}}}"
+
+
 @dataclass(frozen=True)
 class Schedule:
     offsets: np.ndarray  # int months

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from simulator.engine.draws import draw
-from simulator.scenario.types import month_label
+from simulator.engine.model import month_ref
 
 ROUND = 0.15
 _EPS = 1e-9
@@ -145,7 +145,7 @@ class Negotiations:
                 f"{reason} (after {k} round{'s' * (k > 1)})",
             )
         elif r.deadline is not None and nxt > r.deadline:
-            end = month_label(rep.model.start + r.deadline)
+            end = month_ref(r.deadline)  # the events table writes it as a date
             rep.record_event("negotiation_failed", n.member, -1, 0.0, f"{reason} (deadline {end})")
         else:
             rep.record_event("negotiation_round", n.member, -1, 0.0, f"round {k}: {reason}")

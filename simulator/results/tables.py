@@ -6,6 +6,8 @@ left out (they are listed in the chunk's `failed`).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -65,6 +67,7 @@ SPENDING_OUTCOME_COLUMNS = ["spent_final", "cash_final", "cash_out", "cash_out_d
 # Added to the trajectory table with a spending plan: the venture's values, the same on
 # every partner row of the venture (one per replication, date and venture: do not sum).
 SPENDING_COLUMNS = ["venture_spent", "venture_cash"]
+MONTH_REF = re.compile(r"\{month:(\d+)\}")
 EVENT_COLUMNS = ["replication", "date", "type", "partner", "venture", "amount", "detail"]
 FAILURE_COLUMNS = ["point", "replication", "seed", "error"]
 _EPS = 1e-9
@@ -258,9 +261,20 @@ def event_table(ctx: Context, c: Chunk) -> pd.DataFrame:
             "partner": names[np.array([e[3] for e in ev], dtype=np.int64) + 1],
             "venture": vnames[np.array([e[4] for e in ev], dtype=np.int64) + 1],
             "amount": np.array([e[5] for e in ev], dtype=float),
-            "detail": [e[6] for e in ev],
+            "detail": event_details([e[6] for e in ev], ctx.dates),
         }
     )[EVENT_COLUMNS]
+
+
+def event_details(details: list[str], dates) -> list[str]:
+    """Details with the engine's month references (engine.model.month_ref) as YYYY-MM."""
+    if not any("{month:" in d for d in details):
+        return details
+
+    def label(found: re.Match) -> str:
+        return f"{pd.Timestamp(dates[int(found.group(1))]):%Y-%m}"
+
+    return [MONTH_REF.sub(label, d) if "{month:" in d else d for d in details]
 
 
 def venture_totals(c: Chunk, variables: list[str]) -> np.ndarray:
