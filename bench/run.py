@@ -14,7 +14,7 @@ import os
 import time
 from pathlib import Path
 
-from simulator.engine.model import compile_scenario
+from simulator.engine.compile import compile_scenario
 from simulator.engine.run import simulate
 from simulator.experiments.run import run
 from simulator.experiments.tasks import CHUNK

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 import simulator
-from simulator.engine.model import compile_scenario
+from simulator.engine.compile import compile_scenario
 from simulator.engine.replication import Replication
 from simulator.engine.run import seed_sequences, simulate
 from simulator.experiments.run import is_stochastic

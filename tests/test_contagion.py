@@ -127,7 +127,7 @@ def test_exit_order_and_money_on_a_certain_rule():
 
 def test_unused_mechanisms_cost_nothing():
     """Without contagion rules or rounds, a replication builds neither (model.md §12)."""
-    from simulator.engine.model import compile_scenario
+    from simulator.engine.compile import compile_scenario
     from simulator.engine.replication import Replication
 
     rep = Replication(

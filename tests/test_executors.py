@@ -24,7 +24,7 @@ from test_cli import consim, ok
 from test_sweep import BENCH, GRID, write_sweep
 
 import simulator
-from simulator.engine.model import compile_scenario
+from simulator.engine.compile import compile_scenario
 from simulator.experiments.executors import ExecutorError, Processes, Serial, make_executor
 from simulator.experiments.tasks import Point, run_task
 from simulator.results.tables import Context

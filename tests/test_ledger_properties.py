@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import simulator
-from simulator.engine.model import compile_scenario
+from simulator.engine.compile import compile_scenario
 from simulator.engine.replication import Replication
 from simulator.engine.run import seed_sequences
 from simulator.errors import ScenarioError

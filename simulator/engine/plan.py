@@ -41,57 +41,57 @@ class Plan:
     spending: list  # ventures with a spending plan (calls.py), as (venture index, CallSpec)
 
 
-def plan_for(model: Model) -> Plan:
-    if model.plan is None:
-        V, P, H = len(model.ventures), len(model.members), model.horizon
-        base = Ledger(V, P, H)
-        drawn = []
-        for spec in model.pledges:
-            if model.candidate[spec.member]:
-                continue
-            if _is_fixed(spec):
-                s = spec.schedule
-                base.pledge(spec.venture, spec.member, 0, spec.amount, s.offsets, s.fixed)
-            else:
-                drawn.append(spec)
-        partner_deps = [d for d in model.departures if not model.candidate[d.member]]
-        targets = frozenset(
-            q for c in model.contagion if c.probability is None for q in c.targets
-        ) & {d.member for d in model.departures if d.hazard is not None}
-        hazards = [d for d in partner_deps if _simple_hazard(d) and d.member not in targets]
-        by_member: dict = {}
-        for spec in model.pledges:
-            by_member.setdefault(spec.member, []).append(spec)
-        model.plan = Plan(
-            base=base,
-            initial_join=np.where(
-                model.involved
-                & ~model.candidate
-                & (True if model.split_only is None else ~model.split_only),
-                0,
-                H,
-            ),
-            drawn_pledges=drawn,
-            hazard_specs=hazards,
-            hazard_start=np.array([1 if d.start is None else max(d.start, 1) for d in hazards]),
-            hazard_fixed=None
-            if any(isinstance(d.hazard, Distribution) for d in hazards)
-            else np.array([d.hazard for d in hazards], dtype=float),
-            other_departures=[d for d in partner_deps if not any(d is h for h in hazards)],
-            raises=[p for p in model.policies if p.kind == "raise"],
-            pledges_by_member=by_member,
-            simple_negotiations=[n for n in model.negotiations if n.rounds is None],
-            round_negotiations=[n for n in model.negotiations if n.rounds is not None],
-            contagion_targets=targets,
-            funder_rules=any(p.kind in ("stop", "cap") for p in model.policies)
-            or any(
-                v.dissolve_at is not None
-                or v.dissolve_below is not None
-                or (v.calls is not None and v.calls.dissolve)
-                for v in model.ventures
-            ),
-            splits=[(v, spec.split) for v, spec in enumerate(model.ventures) if spec.split],
-            buyouts=[(v, spec.buyout) for v, spec in enumerate(model.ventures) if spec.buyout],
-            spending=[(v, spec.calls) for v, spec in enumerate(model.ventures) if spec.calls],
-        )
-    return model.plan
+def build_plan(model: Model) -> Plan:
+    """What every replication of `model` shares: the fixed pledges' ledger, the pledges
+    to draw, the departures by kind, and which mechanisms it has."""
+    V, P, H = len(model.ventures), len(model.members), model.horizon
+    base = Ledger(V, P, H)
+    drawn = []
+    for spec in model.pledges:
+        if model.candidate[spec.member]:
+            continue
+        if _is_fixed(spec):
+            s = spec.schedule
+            base.pledge(spec.venture, spec.member, 0, spec.amount, s.offsets, s.fixed)
+        else:
+            drawn.append(spec)
+    partner_deps = [d for d in model.departures if not model.candidate[d.member]]
+    targets = frozenset(q for c in model.contagion if c.probability is None for q in c.targets) & {
+        d.member for d in model.departures if d.hazard is not None
+    }
+    hazards = [d for d in partner_deps if _simple_hazard(d) and d.member not in targets]
+    by_member: dict = {}
+    for spec in model.pledges:
+        by_member.setdefault(spec.member, []).append(spec)
+    return Plan(
+        base=base,
+        initial_join=np.where(
+            model.involved
+            & ~model.candidate
+            & (True if model.split_only is None else ~model.split_only),
+            0,
+            H,
+        ),
+        drawn_pledges=drawn,
+        hazard_specs=hazards,
+        hazard_start=np.array([1 if d.start is None else max(d.start, 1) for d in hazards]),
+        hazard_fixed=None
+        if any(isinstance(d.hazard, Distribution) for d in hazards)
+        else np.array([d.hazard for d in hazards], dtype=float),
+        other_departures=[d for d in partner_deps if not any(d is h for h in hazards)],
+        raises=[p for p in model.policies if p.kind == "raise"],
+        pledges_by_member=by_member,
+        simple_negotiations=[n for n in model.negotiations if n.rounds is None],
+        round_negotiations=[n for n in model.negotiations if n.rounds is not None],
+        contagion_targets=targets,
+        funder_rules=any(p.kind in ("stop", "cap") for p in model.policies)
+        or any(
+            v.dissolve_at is not None
+            or v.dissolve_below is not None
+            or (v.calls is not None and v.calls.dissolve)
+            for v in model.ventures
+        ),
+        splits=[(v, spec.split) for v, spec in enumerate(model.ventures) if spec.split],
+        buyouts=[(v, spec.buyout) for v, spec in enumerate(model.ventures) if spec.buyout],
+        spending=[(v, spec.calls) for v, spec in enumerate(model.ventures) if spec.calls],
+    )

@@ -26,7 +26,7 @@ from simulator.engine.exits import Exits, buyout
 from simulator.engine.ledger import Ledger
 from simulator.engine.model import Model, normalise
 from simulator.engine.negotiation import Negotiations
-from simulator.engine.plan import Plan, plan_for
+from simulator.engine.plan import Plan
 from simulator.engine.policies import FunderRules
 from simulator.engine.splits import Splits
 
@@ -78,7 +78,7 @@ class Replication(CorePolicies):
         self.policy_values: dict[str, dict] = {}
         self.topup_added: dict[str, float] = {}
         self.checks_scheduled: set = set()
-        self.plan = plan_for(model)
+        self.plan = model.plan
         self.contagion: Contagion | None = None  # only when the scenario has contagion rules
         self.negotiations: Negotiations | None = None  # only with negotiations in rounds
         self.exits: Exits | None = Exits(self) if model.has_exits else None

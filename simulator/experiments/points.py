@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from simulator.engine.model import compile_scenario
+from simulator.engine.compile import compile_scenario
 from simulator.errors import Problem, ScenarioError
 from simulator.experiments.design import expand
 from simulator.experiments.spec import SPENDING_OUTCOMES, SPENDING_VARIABLES, Sweep, base_path

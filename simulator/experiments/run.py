@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from simulator.engine.model import compile_scenario
+from simulator.engine.compile import compile_scenario
 from simulator.errors import ConsimError
 from simulator.experiments.executors import Executor, executor_for, frozen_gc
 from simulator.experiments.progress import progress_bar

@@ -1,0 +1,311 @@
+"""Compile a validated Scenario into the engine's Model: ids become indices, dates month
+indices from the start, schedules offset arrays; the plan every replication shares is built
+here, once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from simulator.engine.model import (
+    ON_CALL,
+    BargainSpec,
+    BuyoutSpec,
+    CallSpec,
+    ContagionSpec,
+    DepartureSpec,
+    DilutionSpec,
+    ExitSpec,
+    Model,
+    NegotiationSpec,
+    PledgeSpec,
+    PolicySpec,
+    RoundsSpec,
+    Schedule,
+    SplitSpec,
+    StopTest,
+    VentureSpec,
+)
+from simulator.engine.plan import build_plan
+from simulator.scenario.distributions import Distribution
+from simulator.scenario.schema import (
+    Calendar,
+    Cap,
+    Exit,
+    Match,
+    OnCall,
+    Raise,
+    Scenario,
+    Stop,
+    TopUp,
+    Tranches,
+    Upfront,
+)
+
+
+def _schedule(sched, scenario_start: int, anchored_default: bool) -> Schedule:
+    if isinstance(sched, OnCall):
+        return Schedule(np.array([ON_CALL]), (1.0,), anchored=True)
+    if isinstance(sched, Calendar):
+        months = sorted(sched.payments)
+        return Schedule(
+            np.array([m - scenario_start for m in months]),
+            tuple(sched.payments[m] for m in months),
+            anchored=True,
+        )
+    if isinstance(sched, Tranches):
+        offsets = np.arange(sched.count) * sched.every
+        if sched.start is not None:
+            return Schedule(offsets + (sched.start - scenario_start), (1.0,) * sched.count, True)
+        return Schedule(offsets, (1.0,) * sched.count, anchored_default)
+    at = sched.at if isinstance(sched, Upfront) else None
+    if at is not None:
+        return Schedule(np.array([at - scenario_start]), (1.0,), True)
+    return Schedule(np.array([0]), (1.0,), anchored_default)
+
+
+def compile_scenario(s: Scenario) -> Model:
+    """Turn ids into indices and schedules into offset arrays."""
+    members = list(s.members())
+    index = {m: i for i, m in enumerate(members)}
+    vids = list(s.ventures)
+    vindex = {v: i for i, v in enumerate(vids)}
+    only = vids[0]
+    pledges, departures, negotiations = [], [], []
+    for mid, m in s.members().items():
+        i = index[mid]
+        is_cand = mid in s.candidates
+        items = (
+            {m.venture or only: (m.pledge, m.schedule or Upfront())}
+            if m.pledge is not None
+            else {v: (p.amount, p.schedule) for v, p in (m.pledges or {}).items()}
+        )
+        for vid, (amount, sched) in items.items():
+            sch = _schedule(sched, s.start, anchored_default=not is_cand)
+            pledges.append(PledgeSpec(vindex[vid], i, amount, sch))
+        if m.departure is not None:
+            d = m.departure
+            departures.append(
+                DepartureSpec(
+                    i,
+                    None if d.at is None else d.at - s.start,
+                    d.hazard,
+                    None if d.start is None else d.start - s.start,
+                    None if d.rival is None else index[d.rival],
+                    d.rival_hazard,
+                    None if d.venture is None else vindex[d.venture],
+                )
+            )
+        if is_cand and m.negotiation.bargained:
+            sched = _schedule(m.schedule or Upfront(), s.start, anchored_default=False)
+            pledges.append(
+                PledgeSpec(vindex[m.venture or only], i, m.negotiation.max_pledge, sched)
+            )
+        if is_cand:
+            negotiations.append(_negotiation(s, m, i, index, vindex, len(negotiations), pledges))
+    policies = [_policy(pid, p, index, vindex, only, s.start) for pid, p in s.policies.items()]
+    contagion = [
+        ContagionSpec(
+            cid,
+            None if c.from_ == "any" else tuple(index[x] for x in c.from_),
+            tuple(range(len(members))) if c.to == "any" else tuple(index[x] for x in c.to),
+            c.multiplier,
+            c.added,
+            c.months,
+            c.probability,
+        )
+        for cid, c in s.contagion.items()
+    ]
+    ventures = [
+        VentureSpec(
+            vid,
+            v.minimum_capital,
+            None if v.deadline is None else v.deadline - s.start,
+            v.share_basis,
+            None
+            if v.dissolution is None or v.dissolution.at is None
+            else v.dissolution.at - s.start,
+            None if v.dissolution is None else v.dissolution.committed_below,
+            None if v.split is None else _split(v.split, index, vindex, s.start),
+            None if v.buyout is None else _buyout(v.buyout, index, vindex, s.start),
+            None if v.spending is None else _calls(v, members, index, s),
+        )
+        for vid, v in s.ventures.items()
+    ]
+    involved = np.zeros((len(vids), len(members)), dtype=bool)
+    for p in pledges:
+        involved[p.venture, p.member] = True
+    for p in policies:
+        if p.venture >= 0:
+            involved[p.venture, p.funder] = True
+    split_only = None
+    for v in ventures:
+        joins = []  # (venture, member) rows a split or an absorption may add
+        if v.split is not None:
+            joins += [(c, p) for p in range(len(members)) for c in v.split.children_of(p)]
+        if v.buyout is not None and v.buyout.into is not None:
+            joins.append((v.buyout.into, v.buyout.exit.buyer))
+        for c, p in joins:
+            if split_only is None:
+                split_only = np.zeros_like(involved)
+            split_only[c, p] = not involved[c, p]
+    if split_only is not None:
+        involved |= split_only
+    model = Model(
+        horizon=s.horizon,
+        start=s.start,
+        ventures=ventures,
+        members=members,
+        public=np.array([m.public for m in s.members().values()], dtype=bool),
+        candidate=np.array([mid in s.candidates for mid in members], dtype=bool),
+        pledges=pledges,
+        departures=departures,
+        negotiations=negotiations,
+        policies=policies,
+        contagion=contagion,
+        exits=[
+            _exit(m.departure.exit if m.departure and m.departure.exit else s.exit, index)
+            for m in s.members().values()
+        ],
+        involved=involved,
+        split_only=split_only,
+    )
+    return replace(model, plan=build_plan(model))
+
+
+def _split(sp, index, vindex, start) -> SplitSpec:
+    """Each member's children with its fractions (given, else equal parts) or amounts."""
+    goes: dict[int, list[int]] = {}
+    for cid, child in sp.into.items():
+        for mid in child.members:
+            goes.setdefault(index[mid], []).append(vindex[cid])
+    given = {} if sp.pledges == "equal" else sp.pledges
+    listed = sp.amounts or {}
+    parts, amounts = [], []
+    for p, mid in enumerate(index):
+        kids = goes.get(p, [])
+        if mid in listed:  # amounts instead of fractions; a fixed 0 moves and joins nothing
+            drawn = listed[mid].items()
+            amounts.append(tuple((vindex[c], a) for c, a in drawn if _positive_or_drawn(a)))
+            parts.append(())
+            continue
+        amounts.append(None)
+        if mid in given:
+            parts.append(tuple((vindex[c], f) for c, f in given[mid].items() if f > 0))
+        else:
+            parts.append(tuple((c, 1.0 / len(kids)) for c in kids))
+    on = sp.on
+    return SplitSpec(
+        None if sp.at is None else sp.at - start,
+        tuple(vindex[c] for c in sp.into),
+        tuple(parts),
+        tuple(amounts) if listed else None,
+        None
+        if on is None or on.departure is None
+        else (-1 if on.departure == "any" else index[on.departure]),
+        None if on is None else on.committed_below,
+    )
+
+
+def _calls(v, members: list, index: dict, s: Scenario) -> CallSpec:
+    sp, cc = v.spending, v.capital_calls
+    d = None if cc is None else cc.default
+    if d is None:
+        probability = (0.0,) * len(members)
+    elif isinstance(d.probability, dict):
+        probability = tuple(d.probability.get(m, 0.0) for m in members)
+    else:
+        probability = (d.probability,) * len(members)
+    return CallSpec(
+        amount=sp.per_month if sp.per_month is not None else sp.per_year,
+        per=1 if sp.per_month is not None else 12,
+        start=(s.start if sp.start is None else sp.start) - s.start,
+        end=(s.end if sp.end is None else sp.end) - s.start,
+        below=None if cc is None else cc.below,
+        target=None if cc is None else (cc.below if cc.target is None else cc.target),
+        default_probability=probability,
+        rule=None if d is None else d.rule,
+        penalty=0.0 if d is None or d.penalty is None else d.penalty,
+        exit=None if d is None or d.exit is None else _exit(d.exit, index),
+        dissolve=v.dissolution is not None and v.dissolution.cash_out,
+    )
+
+
+def _positive_or_drawn(amount) -> bool:
+    return isinstance(amount, Distribution) or amount > 0
+
+
+def _buyout(b, index, vindex, start: int) -> BuyoutSpec:
+    purchase = _exit(Exit(stake="buyer", buyer=b.buyer, price=b.price), index)
+    if b.then == "continue":
+        return BuyoutSpec(b.at - start, purchase)
+    into = None if b.then == "absorbed" else vindex[b.then.into]
+    return BuyoutSpec(b.at - start, purchase, absorbed=True, into=into)
+
+
+def _exit(e, index) -> ExitSpec | None:
+    if e.stake == "stays":
+        return None
+    price = e.price
+    return ExitSpec(
+        e.stake,
+        None if e.buyer is None else index[e.buyer],
+        "paid_in" if price is None else price.rule,
+        1.0 if price is None or price.multiple is None else price.multiple,
+        0.0 if price is None or price.amount is None else price.amount,
+    )
+
+
+def _policy(pid, p, index, vindex, only, start) -> PolicySpec:
+    if isinstance(p, Cap):
+        return PolicySpec(id=pid, kind="cap", funder=index[p.funder], venture=-1, amount=p.total)
+    common = dict(id=pid, funder=index[p.funder], venture=vindex[p.venture or only])
+    if isinstance(p, Stop):
+        w, when = p.when, None
+        if w is not None and w.paid_in_below is not None:
+            when = StopTest("paid_in_below", w.paid_in_below, w.of == "others")
+        elif w is not None:
+            when = StopTest("committed_below", w.committed_below)
+        return PolicySpec(kind="stop", at=p.at - start, when=when, **common)
+    if isinstance(p, Match):
+        return PolicySpec(kind="match", ratio=p.ratio, cap=p.cap, **common)
+    if isinstance(p, TopUp):
+        sched = _schedule(p.schedule, start, anchored_default=False)
+        return PolicySpec(kind="top_up", share=p.share, cap=p.cap, schedule=sched, **common)
+    assert isinstance(p, Raise)  # the schema's discriminated union has no other member
+    sched = _schedule(p.schedule, start, anchored_default=False)
+    return PolicySpec(kind="raise", at=p.at - start, amount=p.amount, schedule=sched, **common)
+
+
+def _negotiation(s, m, i, index, vindex, order, pledges) -> NegotiationSpec:
+    n = m.negotiation
+    start = None if n.start is None else n.start - s.start
+    dilution = None if n.dilution == "capital" else DilutionSpec(n.dilution, n.share)
+    if not n.in_rounds:
+        return NegotiationSpec(i, start, n.duration, n.success, dilution=dilution)
+    own = list(dict.fromkeys(p.venture for p in pledges if p.member == i))
+    watched = own[0] if own else 0
+    t = n.trigger
+    bargain = None
+    if n.bargained:
+        bargain = BargainSpec(own[0], n.ask, n.max_pledge, n.min_share, n.power)
+    rounds = RoundsSpec(
+        order=order,
+        every=n.every,
+        rounds=n.rounds if n.rounds is not None or n.deadline is not None else 1,
+        deadline=None if n.deadline is None else n.deadline - s.start,
+        failure=n.round_failure,
+        trigger_member=None
+        if t is None or t.departure is None
+        else (-1 if t.departure == "any" else index[t.departure]),
+        trigger_capital=None if t is None else t.capital_below,
+        trigger_venture=None
+        if t is None or t.capital_below is None
+        else (vindex[t.venture] if t.venture is not None else watched),
+        bargain=bargain,
+        veto_by=tuple(index[x] for x in n.veto_by),
+        refuses_with=tuple(index[x] for x in n.refuses_with),
+        until_filled=tuple(own) if n.until_filled else (),
+    )
+    return NegotiationSpec(i, start, 0.0, 1.0, rounds, dilution)
