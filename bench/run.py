@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from simulator.engine.compile import compile_scenario
-from simulator.engine.run import simulate
+from simulator.engine.simulate import simulate
 from simulator.experiments.run import run
 from simulator.experiments.tasks import CHUNK
 from simulator.scenario.load import load_scenario

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import psutil
 
-from simulator.engine.run import Workspace, simulate
+from simulator.engine.simulate import Workspace, simulate
 from simulator.experiments.executors import Processes
 from simulator.experiments.points import design_points
 from simulator.experiments.spec import load_sweep

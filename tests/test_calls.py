@@ -12,7 +12,7 @@ import pandas as pd
 import simulator
 from simulator.engine.compile import compile_scenario
 from simulator.engine.replication import Replication
-from simulator.engine.run import seed_sequences, simulate
+from simulator.engine.simulate import seed_sequences, simulate
 from simulator.experiments.run import is_stochastic
 from simulator.results.tables import venture_totals
 from simulator.scenario.load import validate_document

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import simulator
 from simulator.engine.compile import compile_scenario
 from simulator.engine.replication import Replication
-from simulator.engine.run import seed_sequences
+from simulator.engine.simulate import seed_sequences
 from simulator.errors import ScenarioError
 from simulator.scenario.load import validate_document
 from simulator.scenario.types import month_label

@@ -13,7 +13,7 @@ from conftest import scenario
 import simulator
 from simulator.analysis.summary import format_summary
 from simulator.engine.compile import compile_scenario
-from simulator.engine.run import simulate
+from simulator.engine.simulate import simulate
 from simulator.errors import ScenarioError
 from simulator.experiments.tasks import _sweep_outcomes
 from simulator.results.tables import Context

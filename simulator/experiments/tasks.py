@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from simulator.engine.run import Workspace, simulate
+from simulator.engine.simulate import Workspace, simulate
 from simulator.results.tables import (
     FAILURE_COLUMNS,
     OUTCOME_COLUMNS,

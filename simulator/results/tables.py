@@ -13,7 +13,7 @@ import pandas as pd
 
 from simulator.engine.model import Model
 from simulator.engine.replication import ENDINGS
-from simulator.engine.run import Chunk
+from simulator.engine.simulate import Chunk
 from simulator.scenario.market import market_series
 from simulator.scenario.schema import Scenario
 
