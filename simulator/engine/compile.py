@@ -69,9 +69,37 @@ def compile_scenario(s: Scenario) -> Model:
     """Turn ids into indices and schedules into offset arrays."""
     members = list(s.members())
     index = {m: i for i, m in enumerate(members)}
-    vids = list(s.ventures)
-    vindex = {v: i for i, v in enumerate(vids)}
-    only = vids[0]
+    vindex = {v: i for i, v in enumerate(s.ventures)}
+    pledges, departures, negotiations = _member_specs(s, index, vindex)
+    only = next(iter(s.ventures))
+    policies = [_policy(pid, p, index, vindex, only, s.start) for pid, p in s.policies.items()]
+    ventures = [_venture(vid, v, members, index, vindex, s) for vid, v in s.ventures.items()]
+    involved, split_only = _involved(ventures, len(members), pledges, policies)
+    model = Model(
+        horizon=s.horizon,
+        start=s.start,
+        ventures=ventures,
+        members=members,
+        public=np.array([m.public for m in s.members().values()], dtype=bool),
+        candidate=np.array([mid in s.candidates for mid in members], dtype=bool),
+        pledges=pledges,
+        departures=departures,
+        negotiations=negotiations,
+        policies=policies,
+        contagion=[_contagion(cid, c, index) for cid, c in s.contagion.items()],
+        exits=[
+            _exit(m.departure.exit if m.departure and m.departure.exit else s.exit, index)
+            for m in s.members().values()
+        ],
+        involved=involved,
+        split_only=split_only,
+    )
+    return replace(model, plan=build_plan(model))
+
+
+def _member_specs(s: Scenario, index: dict, vindex: dict) -> tuple[list, list, list]:
+    """Every member's pledges and departure, every candidate's negotiation, in file order."""
+    only = next(iter(s.ventures))
     pledges, departures, negotiations = [], [], []
     for mid, m in s.members().items():
         i = index[mid]
@@ -85,18 +113,7 @@ def compile_scenario(s: Scenario) -> Model:
             sch = _schedule(sched, s.start, anchored_default=not is_cand)
             pledges.append(PledgeSpec(vindex[vid], i, amount, sch))
         if m.departure is not None:
-            d = m.departure
-            departures.append(
-                DepartureSpec(
-                    i,
-                    None if d.at is None else d.at - s.start,
-                    d.hazard,
-                    None if d.start is None else d.start - s.start,
-                    None if d.rival is None else index[d.rival],
-                    d.rival_hazard,
-                    None if d.venture is None else vindex[d.venture],
-                )
-            )
+            departures.append(_departure(m.departure, i, index, vindex, s.start))
         if is_cand and m.negotiation.bargained:
             sched = _schedule(m.schedule or Upfront(), s.start, anchored_default=False)
             pledges.append(
@@ -104,36 +121,52 @@ def compile_scenario(s: Scenario) -> Model:
             )
         if is_cand:
             negotiations.append(_negotiation(s, m, i, index, vindex, len(negotiations), pledges))
-    policies = [_policy(pid, p, index, vindex, only, s.start) for pid, p in s.policies.items()]
-    contagion = [
-        ContagionSpec(
-            cid,
-            None if c.from_ == "any" else tuple(index[x] for x in c.from_),
-            tuple(range(len(members))) if c.to == "any" else tuple(index[x] for x in c.to),
-            c.multiplier,
-            c.added,
-            c.months,
-            c.probability,
-        )
-        for cid, c in s.contagion.items()
-    ]
-    ventures = [
-        VentureSpec(
-            vid,
-            v.minimum_capital,
-            None if v.deadline is None else v.deadline - s.start,
-            v.share_basis,
-            None
-            if v.dissolution is None or v.dissolution.at is None
-            else v.dissolution.at - s.start,
-            None if v.dissolution is None else v.dissolution.committed_below,
-            None if v.split is None else _split(v.split, index, vindex, s.start),
-            None if v.buyout is None else _buyout(v.buyout, index, vindex, s.start),
-            None if v.spending is None else _calls(v, members, index, s),
-        )
-        for vid, v in s.ventures.items()
-    ]
-    involved = np.zeros((len(vids), len(members)), dtype=bool)
+    return pledges, departures, negotiations
+
+
+def _departure(d, member: int, index: dict, vindex: dict, start: int) -> DepartureSpec:
+    return DepartureSpec(
+        member,
+        None if d.at is None else d.at - start,
+        d.hazard,
+        None if d.start is None else d.start - start,
+        None if d.rival is None else index[d.rival],
+        d.rival_hazard,
+        None if d.venture is None else vindex[d.venture],
+    )
+
+
+def _contagion(cid: str, c, index: dict) -> ContagionSpec:
+    return ContagionSpec(
+        cid,
+        None if c.from_ == "any" else tuple(index[x] for x in c.from_),
+        tuple(range(len(index))) if c.to == "any" else tuple(index[x] for x in c.to),
+        c.multiplier,
+        c.added,
+        c.months,
+        c.probability,
+    )
+
+
+def _venture(vid: str, v, members: list, index: dict, vindex: dict, s: Scenario) -> VentureSpec:
+    dissolution = v.dissolution
+    return VentureSpec(
+        vid,
+        v.minimum_capital,
+        None if v.deadline is None else v.deadline - s.start,
+        v.share_basis,
+        None if dissolution is None or dissolution.at is None else dissolution.at - s.start,
+        None if dissolution is None else dissolution.committed_below,
+        None if v.split is None else _split(v.split, index, vindex, s.start),
+        None if v.buyout is None else _buyout(v.buyout, index, vindex, s.start),
+        None if v.spending is None else _calls(v, members, index, s),
+    )
+
+
+def _involved(ventures: list, members: int, pledges: list, policies: list):
+    """(V, P) masks: which member has a row in which venture, and which of those rows only a
+    split or an absorption can add (None if none can)."""
+    involved = np.zeros((len(ventures), members), dtype=bool)
     for p in pledges:
         involved[p.venture, p.member] = True
     for p in policies:
@@ -143,7 +176,7 @@ def compile_scenario(s: Scenario) -> Model:
     for v in ventures:
         joins = []  # (venture, member) rows a split or an absorption may add
         if v.split is not None:
-            joins += [(c, p) for p in range(len(members)) for c in v.split.children_of(p)]
+            joins += [(c, p) for p in range(members) for c in v.split.children_of(p)]
         if v.buyout is not None and v.buyout.into is not None:
             joins.append((v.buyout.into, v.buyout.exit.buyer))
         for c, p in joins:
@@ -152,26 +185,7 @@ def compile_scenario(s: Scenario) -> Model:
             split_only[c, p] = not involved[c, p]
     if split_only is not None:
         involved |= split_only
-    model = Model(
-        horizon=s.horizon,
-        start=s.start,
-        ventures=ventures,
-        members=members,
-        public=np.array([m.public for m in s.members().values()], dtype=bool),
-        candidate=np.array([mid in s.candidates for mid in members], dtype=bool),
-        pledges=pledges,
-        departures=departures,
-        negotiations=negotiations,
-        policies=policies,
-        contagion=contagion,
-        exits=[
-            _exit(m.departure.exit if m.departure and m.departure.exit else s.exit, index)
-            for m in s.members().values()
-        ],
-        involved=involved,
-        split_only=split_only,
-    )
-    return replace(model, plan=build_plan(model))
+    return involved, split_only
 
 
 def _split(sp, index, vindex, start) -> SplitSpec:

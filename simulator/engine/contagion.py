@@ -102,7 +102,7 @@ class Contagion:
                 wake = self.waiting.setdefault(d.member, env.event())
                 waits = [env.timeout(max(min(leave, horizon) - env.now, 0.0)), wake]
                 if d.rival is not None:
-                    waits.append(rep.changed.setdefault(d.rival, env.event()))
+                    waits.append(rep.change_of(d.rival))
                 yield env.any_of(waits)
                 if d.rival is not None and waits[2].triggered:
                     month = max(math.ceil(env.now), start)  # as for rivals (§6.1)

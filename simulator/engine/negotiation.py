@@ -1,5 +1,6 @@
-"""Negotiations in rounds (docs/model.md §7.2-7.4): a cadence, a deadline, bargained terms,
-vetoes and rivals, several candidates at once.
+"""Negotiations: the simple form (docs/model.md §7.1), one outcome after a drawn duration,
+and negotiations in rounds (§7.2-7.4): a cadence, a deadline, bargained terms, vetoes and
+rivals, several candidates at once.
 
 Rounds are held at m + 0.15, after the simple-form outcomes of the month (m + 0.1) and
 before policies (m + 0.2). All rounds of a month are held by one callback, in candidate
@@ -8,13 +9,33 @@ file order, so that the candidate listed first bargains first for the gap.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from simulator.engine.draws import draw
 from simulator.engine.model import month_ref
 
-ROUND = 0.15
+JOIN, ROUND = 0.1, 0.15
 _EPS = 1e-9
+
+
+def negotiate(rep, n):
+    """A negotiation of the simple form: it opens, lasts a drawn number of months, then the
+    candidate joins with the drawn success probability (its ventures still open)."""
+    env, rng = rep.env, rep.rng
+    yield env.timeout(n.start + JOIN)
+    rep.record_event("negotiation_start", n.member, -1, 0.0, "")
+    duration = max(0, math.floor(draw(n.duration, rng) + 0.5))  # halves round up
+    success = draw(n.success, rng)
+    yield env.timeout(duration)
+    month = rep.month()
+    open_targets = rep.open_pledges(n.member)
+    if not open_targets:
+        return
+    if rng.random() >= success:
+        rep.record_event("negotiation_failed", n.member, -1, 0.0, f"after {duration} months")
+        return
+    rep.join_candidate(n.member, month, open_targets, None, f"after {duration} months")
 
 
 @dataclass

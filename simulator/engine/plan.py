@@ -30,12 +30,13 @@ class Plan:
     hazard_start: np.ndarray  # ...the first month it applies...
     hazard_fixed: np.ndarray | None  # ...and the hazards, if none is a distribution
     other_departures: list  # partners' dated and rival departures
-    raises: list
+    raises: list  # `raise` policies, in file order...
+    top_ups: list  # ...and `top_up` ones (raises.py)
     pledges_by_member: dict  # member → its pledge specs (for candidates joining)
     simple_negotiations: list  # negotiations of the simple form (model.md §7.1)
     round_negotiations: list  # negotiations in rounds (§7.2), in candidate file order
     contagion_targets: frozenset  # members whose hazard a contagion rule can raise (§6.3)
-    funder_rules: bool  # stops, total caps or dissolutions (policies.py) are in play
+    funder_rules: bool  # stops, total caps or dissolutions (rules.py) are in play
     splits: list  # ventures that split (splits.py), as (venture index, SplitSpec)
     buyouts: list  # ventures bought out (exits.py), as (venture index, (month, ExitSpec))
     spending: list  # ventures with a spending plan (calls.py), as (venture index, CallSpec)
@@ -80,6 +81,7 @@ def build_plan(model: Model) -> Plan:
         else np.array([d.hazard for d in hazards], dtype=float),
         other_departures=[d for d in partner_deps if not any(d is h for h in hazards)],
         raises=[p for p in model.policies if p.kind == "raise"],
+        top_ups=[p for p in model.policies if p.kind == "top_up"],
         pledges_by_member=by_member,
         simple_negotiations=[n for n in model.negotiations if n.rounds is None],
         round_negotiations=[n for n in model.negotiations if n.rounds is not None],

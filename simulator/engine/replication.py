@@ -4,13 +4,12 @@ Same-month order (a month m runs from time m to m+1): departures at m+0.0, buy-o
 m+0.03 (exits.py), splits at m+0.05 (splits.py), negotiation outcomes at m+0.1,
 negotiation rounds at m+0.15 (negotiation.py), policies at m+0.2 (dated stops first), then
 that month's scheduled payments are settled, spending and capital calls at m+0.25
-(calls.py), then stop conditions at m+0.45 (policies.py),
+(calls.py), then stop conditions at m+0.45 (rules.py),
 venture checks (deadline, minimum capital) at m+0.5 and dissolutions at m+0.55.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import partial
 
@@ -19,18 +18,18 @@ import simpy
 
 from simulator.engine.calls import CALL, Calls
 from simulator.engine.contagion import Contagion
-from simulator.engine.core_policies import CorePolicies
+from simulator.engine.departures import start_departure, start_hazard_departures
 from simulator.engine.dilution import Dilution
-from simulator.engine.draws import draw, months_until_departure
+from simulator.engine.draws import draw
 from simulator.engine.exits import Exits, buyout
 from simulator.engine.ledger import Ledger
 from simulator.engine.model import Model, normalise
-from simulator.engine.negotiation import Negotiations
-from simulator.engine.plan import Plan
-from simulator.engine.policies import FunderRules
+from simulator.engine.negotiation import Negotiations, negotiate
+from simulator.engine.raises import Raises
+from simulator.engine.rules import FunderRules
 from simulator.engine.splits import Splits
 
-JOIN, POLICY, CHECK = 0.1, 0.2, 0.5
+POLICY, CHECK = 0.2, 0.5
 BUYOUT = 0.03  # after the month's departures (0.0), before splits (0.05) and joins (0.1)
 # How a venture ended, as coded in the outcome table's `ended` (model.md §9): "" not ended.
 ENDINGS = ("", "collapsed", "dissolved", "split", "absorbed")
@@ -54,14 +53,7 @@ class RepOutcome:
     cash_out: list | None = None  # per venture: first month its cash ran out, or None
 
 
-def months_until_departure_vector(hazard: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Vector form of months_until_departure (inf where the hazard is 0)."""
-    # Clipping keeps the logarithm finite (np.errstate would cost more than the draw).
-    k = np.floor(np.log1p(-u) / np.log1p(-np.clip(hazard, 1e-300, 1 - 1e-16)))
-    return np.where(hazard <= 0, np.inf, np.where(hazard >= 1, 0.0, k))
-
-
-class Replication(CorePolicies):
+class Replication:
     def __init__(self, model: Model, rng: np.random.Generator, flows: np.ndarray | None = None):
         self.model, self.rng = model, rng
         V, P, H = len(model.ventures), len(model.members), model.horizon
@@ -75,8 +67,7 @@ class Replication(CorePolicies):
         self.ended_as = [""] * V
         self.events: list[tuple] = []
         self.changed: dict[int, simpy.Event] = {}  # member → fires when it joins or leaves
-        self.policy_values: dict[str, dict] = {}
-        self.topup_added: dict[str, float] = {}
+        self.policy_values: dict[str, dict] = {}  # policy id → its drawn terms
         self.checks_scheduled: set = set()
         self.plan = model.plan
         self.contagion: Contagion | None = None  # only when the scenario has contagion rules
@@ -85,6 +76,7 @@ class Replication(CorePolicies):
         self.rules: FunderRules | None = None  # only with stops, total caps or dissolutions
         self.splits: Splits | None = None  # only with splits
         self.dilution = Dilution(self) if model.has_dilution else None
+        self.raises = Raises(self) if self.plan.raises or self.plan.top_ups else None
         self.calls: Calls | None = None  # only with spending plans
         self.minimum = [
             None if v.minimum_capital is None else draw(v.minimum_capital, rng)
@@ -103,13 +95,13 @@ class Replication(CorePolicies):
         for spec in plan.drawn_pledges:
             self.pledge(spec.venture, spec.member, 0, draw(spec.amount, rng), spec.schedule)
         self.join[...] = plan.initial_join
-        self._start_hazard_departures(plan)
+        start_hazard_departures(self, plan)
         for d in plan.other_departures:
-            self._start_departure(d, 1)
+            start_departure(self, d, 1)
         if plan.spending:
             self.calls = Calls(self, plan.spending)
         for n in plan.simple_negotiations:
-            self.env.process(self._negotiate(n))
+            self.env.process(negotiate(self, n))
         if plan.round_negotiations:
             self.negotiations = Negotiations(self, plan.round_negotiations)
         if plan.funder_rules:
@@ -120,13 +112,23 @@ class Replication(CorePolicies):
         for v, spec in plan.buyouts:  # after the month's departures (§9.3, §11)
             self.at(spec.at + BUYOUT, buyout, self, v, spec)
         for pol in plan.raises:
-            self.at(pol.at + POLICY, self.raise_pledge, pol)
+            self.at(pol.at + POLICY, self.raises.raise_pledge, pol)
         for v, spec in enumerate(m.ventures):
             if spec.deadline is not None:
                 self._schedule_check(v, spec.deadline)
         self.after_change(0)
         self.env.run(until=m.horizon)
         return self._finish()
+
+    def draw_policies(self) -> None:
+        """Draw each policy's uncertain terms once for the replication."""
+        for pol in self.model.policies:
+            self.policy_values[pol.id] = {
+                "ratio": draw(pol.ratio, self.rng),
+                "cap": None if pol.cap is None else draw(pol.cap, self.rng),
+                "share": draw(pol.share, self.rng),
+                "amount": draw(pol.amount, self.rng),
+            }
 
     def at(self, time: float, action, *args) -> None:
         """Call action(*args) at `time`: a bare timeout with a callback, no process needed."""
@@ -174,39 +176,17 @@ class Replication(CorePolicies):
             self.negotiations.departed(p)
         self.after_change(month)
 
+    def change_of(self, p: int) -> simpy.Event:
+        """An event that fires when p next joins or leaves a venture."""
+        event = self.changed.get(p)
+        if event is None:
+            event = self.changed[p] = self.env.event()
+        return event
+
     def _signal(self, p: int) -> None:
         event = self.changed.pop(p, None)
         if event is not None:
             event.succeed()
-
-    def _start_departure(self, d, first_month: int) -> None:
-        if d.at is None and d.member in self.plan.contagion_targets:
-            self.env.process(self.contagion.hazard_departure(d, first_month))
-        elif d.at is not None:
-            self.at(d.at, self.leave_if_member, d.member, d.venture)
-        elif d.rival is None:
-            start = first_month if d.start is None else max(d.start, first_month)
-            k = months_until_departure(draw(d.hazard, self.rng), self.rng.random())
-            if start + k < self.model.horizon:
-                self.at(start + k, self.leave_if_member, d.member, d.venture)
-        else:
-            self.env.process(self._rival_departure(d, first_month))
-
-    def _start_hazard_departures(self, plan: Plan) -> None:
-        """Partners' plain hazards, drawn as one vector: the common case in large consortia."""
-        specs = plan.hazard_specs
-        if not specs:
-            return
-        hazard = plan.hazard_fixed
-        if hazard is None:
-            hazard = np.array([draw(d.hazard, self.rng) for d in specs])
-        when = plan.hazard_start + months_until_departure_vector(
-            hazard, self.rng.random(len(specs))
-        )
-        horizon = self.model.horizon
-        for d, t in zip(specs, when.tolist(), strict=True):
-            if t < horizon:
-                self.at(t, self.leave_if_member, d.member, d.venture)
 
     def admit(self, p: int, venture: int, month: int) -> None:
         """p is a member of `venture` from `month` on, unless it already was."""
@@ -217,28 +197,6 @@ class Replication(CorePolicies):
         if self.is_member(p, venture):
             self.leave_member(p, venture)
 
-    def _rival_departure(self, d, first_month):
-        """Hazard `rival_hazard` while the rival is a member, `hazard` otherwise (memoryless)."""
-        base, raised = draw(d.hazard, self.rng), draw(d.rival_hazard, self.rng)
-        month = start = first_month if d.start is None else max(d.start, first_month)
-        while True:
-            rate = raised if self.is_member(d.rival) else base
-            k = months_until_departure(rate, self.rng.random())
-            if month + k >= self.model.horizon:
-                wait = self.model.horizon - self.env.now
-            else:
-                wait = month + k - self.env.now
-            change = self.changed.setdefault(d.rival, self.env.event())
-            yield self.env.timeout(max(wait, 0.0)) | change
-            if change.triggered:
-                # The rival left at m+0.0: month m's draw is still to come (use the new
-                # rate); it joined at m+0.1: month m is past. Never before `start`.
-                month = max(math.ceil(self.env.now), start)
-                continue
-            if month + k < self.model.horizon:
-                self.leave_if_member(d.member, d.venture)
-            return
-
     def open_pledges(self, member: int) -> list:
         """A candidate's pledges to ventures not collapsed; if none, the talks are abandoned."""
         targets = self.plan.pledges_by_member.get(member, [])
@@ -247,22 +205,6 @@ class Replication(CorePolicies):
             detail = "its ventures collapsed" if targets else "no pledge to make"
             self.record_event("negotiation_abandoned", member, -1, 0.0, detail)
         return open_targets
-
-    def _negotiate(self, n):
-        rng = self.rng
-        yield self.env.timeout(n.start + JOIN)
-        self.record_event("negotiation_start", n.member, -1, 0.0, "")
-        duration = max(0, math.floor(draw(n.duration, rng) + 0.5))  # halves round up
-        success = draw(n.success, rng)
-        yield self.env.timeout(duration)
-        month = self.month()
-        open_targets = self.open_pledges(n.member)
-        if not open_targets:
-            return
-        if rng.random() >= success:
-            self.record_event("negotiation_failed", n.member, -1, 0.0, f"after {duration} months")
-            return
-        self.join_candidate(n.member, month, open_targets, None, f"after {duration} months")
 
     def join_candidate(
         self, p: int, month: int, targets: list, amount, detail: str, min_share: float = 0.0
@@ -278,7 +220,7 @@ class Replication(CorePolicies):
                 self.dilution.joined(p, s.venture, month, min_share)
         for d in self.model.departures:
             if d.member == p:
-                self._start_departure(d, month + 1)
+                start_departure(self, d, month + 1)
         self._signal(p)
         self.after_change(month)
 
@@ -288,9 +230,8 @@ class Replication(CorePolicies):
         """Members or capital changed in `month`: let every rule that watches them react."""
         if self.negotiations is not None and self.negotiations.by_capital:
             self.negotiations.capital_changed()
-        for pol in self.model.policies:
-            if pol.kind == "top_up":
-                self.top_up(pol, month)
+        for pol in self.plan.top_ups:
+            self.raises.top_up(pol, month)
         if self.rules is not None:
             self.rules.after_change(month)
         if self.splits is not None and self.splits.on_capital:
@@ -330,6 +271,75 @@ class Replication(CorePolicies):
         """v ends now (`how` one of ENDINGS): from here on the engine treats it as ended."""
         self.collapse[v] = self.month()
         self.ended_as[v] = how
+
+    # --- capital (docs/model.md §3, §8.2, §10) ------------------------------------------
+
+    def match_committed(self, v: int) -> dict[int, float]:
+        """Matching money committed now, by funder (frozen once the funder has left)."""
+        out: dict[int, float] = {}
+        m = self.model
+        for pol in m.policies:
+            if pol.kind != "match" or pol.venture != v:
+                continue
+            vals = self.policy_values[pol.id]
+            if "frozen" in vals:
+                amount = vals["frozen"]
+            elif self.join[v, pol.funder] > self.env.now:
+                amount = 0.0  # a candidate funder matches only once it has joined
+            else:
+                private = sum(
+                    c
+                    for q, c in enumerate(self.ledger.committed[v])
+                    if not m.public[q] and q != pol.funder
+                )
+                amount = vals["ratio"] * private
+                if vals["cap"] is not None:
+                    amount = min(amount, vals["cap"])
+            out[pol.funder] = out.get(pol.funder, 0.0) + amount
+        return out
+
+    def freeze_match(self, v: int, p: int, month: int) -> None:
+        """A matching funder that leaves keeps what it has paid and stops matching."""
+        m = self.model
+        for pol in m.policies:
+            if pol.kind == "match" and pol.venture == v and pol.funder == p:
+                vals = self.policy_values[pol.id]
+                if "frozen" in vals:  # it stopped paying before it left (§8.4)
+                    continue
+                private = [q for q in range(len(m.members)) if not m.public[q] and q != p]
+                paid = sum(self.ledger.paid_by(v, q, month - 1) for q in private) if month else 0.0
+                amount = vals["ratio"] * paid
+                vals["frozen"] = amount if vals["cap"] is None else min(amount, vals["cap"])
+
+    def committed_total(self, v: int) -> tuple[float, dict[int, float]]:
+        """Capital committed to v, matching money included and refunds taken off, with the
+        matching money by funder."""
+        match = self.match_committed(v)
+        total = sum(self.ledger.committed[v]) + sum(match.values())
+        if self.exits is not None:
+            total -= self.exits.refunded[v]  # refunded capital has left the venture
+        return total, match
+
+    def active_committed(self, v: int, month: int) -> tuple[float, dict[int, float]]:
+        """Committed capital of v's active members, matching money included: the total the
+        ownership shares use (§10), with the matching money by funder."""
+        match = self.match_committed(v)
+        return sum(self.holdings(v, month, match).values()), match
+
+    def holdings(self, v: int, month: int, match: dict[int, float]) -> dict[int, float]:
+        """Capital each active member of v holds on the committed basis (§3's holding plus
+        its matching money `match`), in member order."""
+        committed = self.ledger.committed[v]
+        held = {
+            q: committed[q] + match.get(q, 0.0)
+            for q in range(len(committed))
+            if self.join[v, q] <= month < self.leave[v, q]
+        }
+        if self.exits is not None:  # stakes bought (or sold before leaving) count
+            adjust = self.exits.adjust[v]
+            for q in held:
+                held[q] += adjust[q]
+        return held
 
     # --- records ------------------------------------------------------------------------
 

@@ -121,75 +121,96 @@ def simulate(
     (per-replication numpy calls would cost more than the arithmetic), the shares when
     a table first asks for them.
     """
-    V, P, H = len(model.ventures), len(model.members), model.horizon
-    # Each quantity contiguous over the chunk.
-    if workspace is None:
-        flows = np.empty((3, replications, V, P, H))
-    else:
-        flows = workspace.flows_for(replications, V, P, H)
-    join = np.empty((replications, V, P), dtype=np.int64)
-    leave = np.empty((replications, V, P), dtype=np.int64)
-    end = np.full((replications, V), -1, dtype=np.int64)
-    ending = np.zeros((replications, V), dtype=np.int8)
-    match_params = []
-    events: list = []
-    failed: dict = {}
-    n_match = sum(p.kind == "match" for p in model.policies)
-    stakes = np.zeros((len(FLOWS), replications, V, P, H)) if model.has_exits else None
-    grants: list | None = [] if model.has_dilution else None
-    spends = np.array([v.calls is not None for v in model.ventures])
-    spent = None
-    if spends.any():  # NaN for ventures without a plan: they have no cash to speak of
-        spent = np.where(spends[None, :, None], 0.0, np.nan) * np.ones((replications, V, H))
-    cash_out = np.full((replications, V), -1, dtype=np.int64) if spent is not None else None
+    records = _Records(model, replications, first, workspace)
     for i, ss in enumerate(seed_sequences(seed, replications, first)):
         try:
-            out = Replication(model, np.random.default_rng(ss), flows[:, i]).run()
+            out = Replication(model, np.random.default_rng(ss), records.flows[:, i]).run()
         except Exception as exc:  # one bad draw must not sink a whole sweep
-            # Recorded and left out of the tables; the chunk goes on.
-            failed[first + i] = f"{type(exc).__name__}: {exc}"
-            flows[:, i] = 0.0
-            join[i], leave[i] = H, H
-            match_params.append([(0.0, np.nan, H, H)] * n_match)
+            records.failed(i, exc)  # recorded and left out of the tables; the chunk goes on
             continue
-        join[i], leave[i] = out.join, out.leave
+        records.add(i, out)
+    return records.chunk()
+
+
+class _Records:
+    """The arrays a chunk's replications record into, filled one replication at a time."""
+
+    def __init__(self, model: Model, n: int, first: int, workspace: Workspace | None):
+        V, P, H = len(model.ventures), len(model.members), model.horizon
+        self.model, self.first = model, first
+        # Each quantity contiguous over the chunk.
+        if workspace is None:
+            self.flows = np.empty((3, n, V, P, H))
+        else:
+            self.flows = workspace.flows_for(n, V, P, H)
+        self.join = np.empty((n, V, P), dtype=np.int64)
+        self.leave = np.empty((n, V, P), dtype=np.int64)
+        self.end = np.full((n, V), -1, dtype=np.int64)
+        self.ending = np.zeros((n, V), dtype=np.int8)
+        self.match_params: list = []
+        self.events: list = []
+        self.failures: dict = {}
+        self.stakes = np.zeros((len(FLOWS), n, V, P, H)) if model.has_exits else None
+        self.grants: list | None = [] if model.has_dilution else None
+        self.spends = np.array([v.calls is not None for v in model.ventures])
+        self.spent = self.cash_out = None
+        if self.spends.any():  # NaN for ventures without a plan: they have no cash to speak of
+            self.spent = np.where(self.spends[None, :, None], 0.0, np.nan) * np.ones((n, V, H))
+            self.cash_out = np.full((n, V), -1, dtype=np.int64)
+
+    def failed(self, i: int, exc: Exception) -> None:
+        """Replication i raised: it records nothing but its error."""
+        H = self.model.horizon
+        self.failures[self.first + i] = f"{type(exc).__name__}: {exc}"
+        self.flows[:, i] = 0.0
+        self.join[i], self.leave[i] = H, H
+        n_match = sum(p.kind == "match" for p in self.model.policies)
+        self.match_params.append([(0.0, np.nan, H, H)] * n_match)
+
+    def add(self, i: int, out) -> None:
+        """Replication i's outcome (its flows are already in place)."""
+        self.join[i], self.leave[i] = out.join, out.leave
         for v, month in enumerate(out.end):
             if month is not None:
-                end[i, v] = month
-        ending[i] = out.ending
-        match_params.append(out.match)
+                self.end[i, v] = month
+        self.ending[i] = out.ending
+        self.match_params.append(out.match)
         for flow, v, p, month, amount in out.exits or ():
-            stakes[flow, i, v, p, month] += amount
-        if grants is not None:
-            grants.extend((i, *g) for g in out.grants)
-        if spent is not None:
-            spent[i, spends] = out.spent[spends]
-            cash_out[i] = [-1 if month is None else month for month in out.cash_out]
-        rep = first + i
-        events.extend((rep, *e) for e in out.events)
-    pledged, paid, cancelled = np.cumsum(flows, axis=-1, out=flows)
-    months = np.arange(H)
-    member = (join[..., None] <= months) & (months < leave[..., None])
-    traj = Trajectories(pledged, paid, cancelled, member)
-    _add_matches(model, traj, match_params)
-    if stakes is not None:
-        np.cumsum(stakes, axis=-1, out=stakes)
-    return Chunk(
-        first,
-        pledged,
-        paid,
-        cancelled,
-        member,
-        end,
-        ending,
-        events,
-        failed,
-        stakes,
-        tuple(spec.share_basis for spec in model.ventures),
-        grants,
-        spent=spent,
-        cash_out=cash_out,
-    )
+            self.stakes[flow, i, v, p, month] += amount
+        if self.grants is not None:
+            self.grants.extend((i, *g) for g in out.grants)
+        if self.spent is not None:
+            self.spent[i, self.spends] = out.spent[self.spends]
+            self.cash_out[i] = [-1 if month is None else month for month in out.cash_out]
+        rep = self.first + i
+        self.events.extend((rep, *e) for e in out.events)
+
+    def chunk(self) -> Chunk:
+        """The cumulative trajectories and matching money, computed once for the chunk."""
+        model = self.model
+        pledged, paid, cancelled = np.cumsum(self.flows, axis=-1, out=self.flows)
+        months = np.arange(model.horizon)
+        member = (self.join[..., None] <= months) & (months < self.leave[..., None])
+        traj = Trajectories(pledged, paid, cancelled, member)
+        _add_matches(model, traj, self.match_params)
+        if self.stakes is not None:
+            np.cumsum(self.stakes, axis=-1, out=self.stakes)
+        return Chunk(
+            self.first,
+            pledged,
+            paid,
+            cancelled,
+            member,
+            self.end,
+            self.ending,
+            self.events,
+            self.failures,
+            self.stakes,
+            tuple(spec.share_basis for spec in model.ventures),
+            self.grants,
+            spent=self.spent,
+            cash_out=self.cash_out,
+        )
 
 
 def _add_matches(model: Model, traj: Trajectories, params: list) -> None:

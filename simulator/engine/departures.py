@@ -1,0 +1,73 @@
+"""Dated and hazard departures of members (docs/model.md §6.1-6.3), started at month 1 for
+founders and the month after joining for candidates.
+
+A plain hazard is drawn as a geometric waiting time once; a member with a rival leaves at
+one of two rates, redrawn when the rival joins or leaves (the hazard is memoryless); a
+member a contagion rule can reach is followed by contagion.py instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simulator.engine.draws import draw, months_until_departure
+
+
+def months_until_departure_vector(hazard: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Vector form of months_until_departure (inf where the hazard is 0)."""
+    # Clipping keeps the logarithm finite (np.errstate would cost more than the draw).
+    k = np.floor(np.log1p(-u) / np.log1p(-np.clip(hazard, 1e-300, 1 - 1e-16)))
+    return np.where(hazard <= 0, np.inf, np.where(hazard >= 1, 0.0, k))
+
+
+def start_departure(rep, d, first_month: int) -> None:
+    """Book departure `d` of the replication `rep`, possible from `first_month` on."""
+    if d.at is None and d.member in rep.plan.contagion_targets:
+        rep.env.process(rep.contagion.hazard_departure(d, first_month))
+    elif d.at is not None:
+        rep.at(d.at, rep.leave_if_member, d.member, d.venture)
+    elif d.rival is None:
+        start = first_month if d.start is None else max(d.start, first_month)
+        k = months_until_departure(draw(d.hazard, rep.rng), rep.rng.random())
+        if start + k < rep.model.horizon:
+            rep.at(start + k, rep.leave_if_member, d.member, d.venture)
+    else:
+        rep.env.process(rival_departure(rep, d, first_month))
+
+
+def start_hazard_departures(rep, plan) -> None:
+    """Partners' plain hazards, drawn as one vector: the common case in large consortia."""
+    specs = plan.hazard_specs
+    if not specs:
+        return
+    hazard = plan.hazard_fixed
+    if hazard is None:
+        hazard = np.array([draw(d.hazard, rep.rng) for d in specs])
+    when = plan.hazard_start + months_until_departure_vector(hazard, rep.rng.random(len(specs)))
+    horizon = rep.model.horizon
+    for d, t in zip(specs, when.tolist(), strict=True):
+        if t < horizon:
+            rep.at(t, rep.leave_if_member, d.member, d.venture)
+
+
+def rival_departure(rep, d, first_month: int):
+    """Hazard `rival_hazard` while the rival is a member, `hazard` otherwise (memoryless)."""
+    env, rng, horizon = rep.env, rep.rng, rep.model.horizon
+    base, raised = draw(d.hazard, rng), draw(d.rival_hazard, rng)
+    month = start = first_month if d.start is None else max(d.start, first_month)
+    while True:
+        rate = raised if rep.is_member(d.rival) else base
+        k = months_until_departure(rate, rng.random())
+        wait = horizon - env.now if month + k >= horizon else month + k - env.now
+        change = rep.change_of(d.rival)
+        yield env.timeout(max(wait, 0.0)) | change
+        if change.triggered:
+            # The rival left at m+0.0: month m's draw is still to come (use the new
+            # rate); it joined at m+0.1: month m is past. Never before `start`.
+            month = max(math.ceil(env.now), start)
+            continue
+        if month + k < horizon:
+            rep.leave_if_member(d.member, d.venture)
+        return
