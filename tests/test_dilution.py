@@ -16,7 +16,7 @@ import simulator
 from simulator.engine.dilution import target_shares, transfers
 from simulator.results.tables import TRAJECTORY_COLUMNS
 from simulator.scenario.load import validate_document
-from simulator.scenario.schema import Negotiation
+from simulator.scenario.members import Negotiation
 from simulator.scenario.yamlio import parse_text
 
 BASE = """

@@ -29,19 +29,9 @@ from simulator.engine.model import (
 )
 from simulator.engine.plan import build_plan
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.schema import (
-    Calendar,
-    Cap,
-    Exit,
-    Match,
-    OnCall,
-    Raise,
-    Scenario,
-    Stop,
-    TopUp,
-    Tranches,
-    Upfront,
-)
+from simulator.scenario.members import Exit
+from simulator.scenario.schedules import Calendar, OnCall, Tranches, Upfront
+from simulator.scenario.schema import Cap, Match, Raise, Scenario, Stop, TopUp
 
 
 def _schedule(sched, scenario_start: int, anchored_default: bool) -> Schedule:

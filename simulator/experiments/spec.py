@@ -18,8 +18,7 @@ from pydantic import Discriminator, Field, Tag
 
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.load import validate_model
-from simulator.scenario.schema import Strict
-from simulator.scenario.types import Whole
+from simulator.scenario.types import Strict, Whole
 from simulator.scenario.yamlio import Document, format_path, parse_text, read_file
 
 OUTCOMES = (

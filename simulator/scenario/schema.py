@@ -1,177 +1,23 @@
 """The scenario language as pydantic models: shapes and ranges of every key.
 
-Cross-references (a pledge naming an unknown venture, a date outside the
-horizon) are checked afterwards in `checks.py`, so every problem can be
-reported with its own key path.
+This module holds the scenario itself, its policies, contagion rules and market; members,
+ventures and payment schedules have their own modules. Cross-references (a pledge naming
+an unknown venture, a date outside the horizon) are checked afterwards in `checks/`, so
+every problem can be reported with its own key path.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag
+from pydantic import Field, PrivateAttr
 
-from simulator.scenario.types import (
-    Amount,
-    Id,
-    MemberSet,
-    Month,
-    Months,
-    Probability,
-    Ratio,
-    Whole,
-)
+from simulator.scenario.members import Candidate, Exit, Member, Partner
+from simulator.scenario.schedules import Schedule, Upfront
+from simulator.scenario.types import Amount, Id, MemberSet, Month, Probability, Ratio, Strict, Whole
+from simulator.scenario.ventures import Venture
 
-
-class Strict(BaseModel):
-    """Unknown keys are errors; validated objects are immutable; values are not converted
-    (pydantic's lax mode read public: yes as true and count: '4' as 4, silently)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-# --- payment schedules -------------------------------------------------------------
-
-
-class Upfront(Strict):
-    """The whole amount is paid at once: at `at`, else when the pledge is made."""
-
-    type: Literal["upfront"] = "upfront"
-    at: Month | None = None
-
-
-class Tranches(Strict):
-    """`count` equal payments every `every` months from `start` (else from the pledge)."""
-
-    type: Literal["tranches"]
-    count: Whole = Field(ge=1, le=1200)
-    every: Whole = Field(1, ge=1, le=120)
-    start: Month | None = None
-
-
-class Calendar(Strict):
-    """Explicit payments by month; they must add up to the pledge (see the reference)."""
-
-    type: Literal["calendar"]
-    payments: dict[Month, Amount] = Field(min_length=1)
-
-
-class OnCall(Strict):
-    """Nothing is scheduled: the pledge stays outstanding until capital calls draw it
-    (docs/model.md §9.5); the venture needs `capital_calls`."""
-
-    type: Literal["on_call"]
-
-
-Schedule = Annotated[Upfront | Tranches | Calendar | OnCall, Field(discriminator="type")]
-
-
-# --- members ----------------------------------------------------------------------
-
-
-class Pledge(Strict):
-    amount: Amount
-    schedule: Schedule = Upfront()
-
-
-class Price(Strict):
-    """What a leaver's stake changes hands for (docs/model.md §6.4): its paid-in value,
-    a multiple of it, or a given amount."""
-
-    rule: Literal["paid_in", "multiple", "amount"] = "paid_in"
-    multiple: Ratio | None = None
-    amount: Amount | None = None
-
-
-class Exit(Strict):
-    """What happens to a leaver's paid-in stake: it stays (a passive holding), the venture
-    refunds it, the remaining members pre-empt it pro rata, or a named member buys it."""
-
-    stake: Literal["stays", "refund", "preemption", "buyer"] = "stays"
-    buyer: Id | None = None
-    price: Price | None = None
-
-
-class Departure(Strict):
-    """When a member leaves: at a date, or with a monthly hazard (raised while a rival is in)."""
-
-    at: Month | None = None
-    hazard: Probability | None = None
-    start: Month | None = None
-    rival: Id | None = None
-    rival_hazard: Probability | None = None
-    venture: Id | None = None
-    exit: Exit | None = None  # None: the scenario's `exit`, else the stake stays
-
-
-class Member(Strict):
-    label: str | None = None
-    public: bool = False
-    pledge: Amount | None = None
-    venture: Id | None = None
-    schedule: Schedule | None = None
-    pledges: dict[Id, Pledge] | None = None
-    departure: Departure | None = None
-
-
-class Partner(Member):
-    """A member from the start."""
-
-
-class Trigger(Strict):
-    """What opens a negotiation instead of a date: a member leaving, or capital falling."""
-
-    departure: Id | None = None  # a member id, or `any`
-    capital_below: float | None = Field(None, ge=0)
-    venture: Id | None = None  # for capital_below: the venture watched
-
-
-class Negotiation(Strict):
-    """Talks with a candidate: the simple form (start, duration, success) or rounds.
-
-    Writing any other key makes it a negotiation in rounds (docs/model.md §7.2):
-    a cadence, bargained terms, vetoes, rivals, a trigger instead of a start date.
-    """
-
-    start: Month | None = None
-    duration: Months = 0.0
-    success: Probability = 1.0
-    trigger: Trigger | None = None
-    every: Whole = Field(1, ge=1, le=120)
-    rounds: Whole | None = Field(None, ge=1, le=1200)
-    deadline: Month | None = None
-    round_failure: Probability = 0.0
-    ask: Amount | None = None
-    max_pledge: Amount | None = None
-    min_share: Probability = 0.0
-    power: float = Field(0.5, ge=0, le=1)
-    veto_by: MemberSet = ()
-    refuses_with: MemberSet = ()
-    until_filled: bool = False
-    # Ownership at entry (docs/model.md §10): from capital, or a share granted at the join
-    # and taken from the others pro rata or equally. Works with both forms.
-    dilution: Literal["capital", "pro_rata", "equal"] = "capital"
-    share: Probability | None = None  # default with bargained terms: min_share
-
-    @property
-    def in_rounds(self) -> bool:
-        """True when a key beyond the simple form's start, duration and success (and the
-        entry terms dilution, share, which both forms take) is written."""
-        return bool(self.model_fields_set - {"start", "duration", "success", "dilution", "share"})
-
-    @property
-    def bargained(self) -> bool:
-        """The pledge is bargained (max_pledge given) rather than drawn from `pledge`."""
-        return self.max_pledge is not None
-
-
-class Candidate(Member):
-    """A would-be member: joins (with its pledges) if its negotiation succeeds."""
-
-    negotiation: Negotiation
-
-
-# --- policies ----------------------------------------------------------------------
+# --- policies ---------------------------------------------------------------------
 
 
 class Match(Strict):
@@ -237,7 +83,7 @@ class Cap(Strict):
 Policy = Annotated[Match | TopUp | Raise | Stop | Cap, Field(discriminator="type")]
 
 
-# --- contagion ---------------------------------------------------------------------
+# --- contagion --------------------------------------------------------------------
 
 
 class Contagion(Strict):
@@ -252,125 +98,7 @@ class Contagion(Strict):
     probability: Probability | None = None
 
 
-# --- ventures and the outside world ------------------------------------------------
-
-
-class Dissolution(Strict):
-    """The venture is wound up at a date, once its committed capital is below an amount, or
-    in the month its cash runs out (with a spending plan)."""
-
-    at: Month | None = None
-    committed_below: float | None = Field(None, ge=0)
-    cash_out: bool = False
-
-
-class Spending(Strict):
-    """The venture's spending plan (docs/model.md §9.5): an amount per month or per year
-    (give exactly one), drawn once per replication, from `start` to `end`."""
-
-    per_month: Amount | None = None
-    per_year: Amount | None = None
-    start: Month | None = None
-    end: Month | None = None
-
-
-def _one_or_each(value) -> str:
-    """A mapping without `dist` gives a probability per member; anything else is one."""
-    return "[each]" if isinstance(value, dict) and "dist" not in value else "[one]"
-
-
-# The tags keep a failed value's errors to the form it was written in ("[…]": not a key
-# of the file, so error paths leave them out).
-ProbabilityByMember = Annotated[
-    Annotated[Probability, Tag("[one]")] | Annotated[dict[Id, Probability], Tag("[each]")],
-    Discriminator(_one_or_each),
-]
-
-
-class CallDefault(Strict):
-    """Members that do not pay a capital call: with a probability per member and per call
-    (one for all, or by member), they are diluted or excluded."""
-
-    probability: ProbabilityByMember
-    rule: Literal["dilute", "exclude"]
-    penalty: float | None = Field(None, ge=0, le=1)  # dilute: fraction of the stake forfeited
-    exit: Exit | None = None  # exclude: the excluded member's exit rule
-
-
-class CapitalCalls(Strict):
-    """Capital is called from members pro rata to their outstanding pledges when cash after
-    the month's spending would fall below `below`, up to `target` (default: below)."""
-
-    below: float = Field(ge=0)
-    target: float | None = Field(None, ge=0)
-    default: CallDefault | None = None
-
-
-class SplitChild(Strict):
-    """A venture the split creates capital in, and the parent's members that go to it."""
-
-    members: list[Id] = Field(min_length=1)
-
-
-Fraction = Annotated[float, Field(ge=0, le=1)]
-
-
-class SplitTrigger(Strict):
-    """What splits the venture instead of a date: a member leaving it, or its committed
-    capital falling below an amount (give exactly one)."""
-
-    departure: Id | None = None  # a member id, or `any`
-    committed_below: float | None = Field(None, ge=0)
-
-
-class Split(Strict):
-    """At `at`, or when `on` fires, the venture ends and each member's outstanding pledge
-    moves to the child ventures it goes to: `equal` parts, the fractions given per member,
-    or given amounts per member (model.md §9.2)."""
-
-    at: Month | None = None
-    on: SplitTrigger | None = None
-    into: dict[Id, SplitChild] = Field(min_length=1)
-    pledges: Literal["equal"] | dict[Id, dict[Id, Fraction]] = "equal"
-    amounts: dict[Id, dict[Id, Amount]] | None = None  # instead of `pledges` fractions
-    leaving: list[Id] = Field(default_factory=list)  # go to no child: outstanding cancelled
-
-
-class Absorption(Strict):
-    """The venture a bought-out venture is absorbed into: the buyer's unpaid pledge moves there."""
-
-    into: Id
-
-
-# A word or {into: venture}, told apart by the input's shape so that a mistake is reported
-# against the one form written, not against both.
-AfterBuyout = Annotated[
-    Annotated[Literal["continue", "absorbed"], Tag("word")] | Annotated[Absorption, Tag("mapping")],
-    Discriminator(lambda data: "word" if isinstance(data, str) else "mapping"),
-]
-
-
-class Buyout(Strict):
-    """At a date, `buyer` buys every other member's paid-in stake in the venture (their
-    unpaid pledges are cancelled as they leave); then the venture goes on with one owner,
-    is absorbed by the buyer, or is absorbed into another venture (model.md §9.3)."""
-
-    at: Month
-    buyer: Id
-    price: Price | None = None
-    then: AfterBuyout = "continue"
-
-
-class Venture(Strict):
-    label: str | None = None
-    minimum_capital: Amount | None = None
-    deadline: Month | None = None
-    share_basis: Literal["committed", "paid_in"] = "committed"
-    dissolution: Dissolution | None = None
-    split: Split | None = None
-    buyout: Buyout | None = None
-    spending: Spending | None = None
-    capital_calls: CapitalCalls | None = None
+# --- the outside world and the scenario -------------------------------------------
 
 
 class Market(Strict):

@@ -7,7 +7,7 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from simulator.scenario.distributions import DIST_PARAMS, Distribution, parse_distribution
@@ -190,3 +190,10 @@ MemberSet = Annotated[
         }
     ),
 ]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors; validated objects are immutable; values are not converted
+    (pydantic's lax mode read public: yes as true and count: '4' as 4, silently)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.checks.membership import funded_ventures, member_ventures, parent_members
-from simulator.scenario.schema import Exit
+from simulator.scenario.members import Exit
 
 
 def exit_checks(ctx: CheckContext) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.checks.negotiations import negotiation_checks
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.schema import Calendar, Member, Tranches, Upfront
+from simulator.scenario.members import Member
+from simulator.scenario.schedules import Calendar, Tranches, Upfront
 from simulator.scenario.types import month_label
 
 

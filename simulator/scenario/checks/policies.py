@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.distributions import Distribution
-from simulator.scenario.schema import Calendar, Cap, Stop, TopUp
+from simulator.scenario.schedules import Calendar
+from simulator.scenario.schema import Cap, Stop, TopUp
 
 
 def policy_checks(ctx: CheckContext, path, p) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.checks.exits import exit_shape
 from simulator.scenario.checks.membership import parent_members
-from simulator.scenario.schema import OnCall
+from simulator.scenario.schedules import OnCall
 from simulator.scenario.types import month_label
 
 

@@ -1,0 +1,122 @@
+"""Partners and candidates: pledges, departures with their exit rules, negotiations."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from simulator.scenario.schedules import Schedule, Upfront
+from simulator.scenario.types import (
+    Amount,
+    Id,
+    MemberSet,
+    Month,
+    Months,
+    Probability,
+    Ratio,
+    Strict,
+    Whole,
+)
+
+
+class Pledge(Strict):
+    amount: Amount
+    schedule: Schedule = Upfront()
+
+
+class Price(Strict):
+    """What a leaver's stake changes hands for (docs/model.md §6.4): its paid-in value,
+    a multiple of it, or a given amount."""
+
+    rule: Literal["paid_in", "multiple", "amount"] = "paid_in"
+    multiple: Ratio | None = None
+    amount: Amount | None = None
+
+
+class Exit(Strict):
+    """What happens to a leaver's paid-in stake: it stays (a passive holding), the venture
+    refunds it, the remaining members pre-empt it pro rata, or a named member buys it."""
+
+    stake: Literal["stays", "refund", "preemption", "buyer"] = "stays"
+    buyer: Id | None = None
+    price: Price | None = None
+
+
+class Departure(Strict):
+    """When a member leaves: at a date, or with a monthly hazard (raised while a rival is in)."""
+
+    at: Month | None = None
+    hazard: Probability | None = None
+    start: Month | None = None
+    rival: Id | None = None
+    rival_hazard: Probability | None = None
+    venture: Id | None = None
+    exit: Exit | None = None  # None: the scenario's `exit`, else the stake stays
+
+
+class Member(Strict):
+    label: str | None = None
+    public: bool = False
+    pledge: Amount | None = None
+    venture: Id | None = None
+    schedule: Schedule | None = None
+    pledges: dict[Id, Pledge] | None = None
+    departure: Departure | None = None
+
+
+class Partner(Member):
+    """A member from the start."""
+
+
+class Trigger(Strict):
+    """What opens a negotiation instead of a date: a member leaving, or capital falling."""
+
+    departure: Id | None = None  # a member id, or `any`
+    capital_below: float | None = Field(None, ge=0)
+    venture: Id | None = None  # for capital_below: the venture watched
+
+
+class Negotiation(Strict):
+    """Talks with a candidate: the simple form (start, duration, success) or rounds.
+
+    Writing any other key makes it a negotiation in rounds (docs/model.md §7.2):
+    a cadence, bargained terms, vetoes, rivals, a trigger instead of a start date.
+    """
+
+    start: Month | None = None
+    duration: Months = 0.0
+    success: Probability = 1.0
+    trigger: Trigger | None = None
+    every: Whole = Field(1, ge=1, le=120)
+    rounds: Whole | None = Field(None, ge=1, le=1200)
+    deadline: Month | None = None
+    round_failure: Probability = 0.0
+    ask: Amount | None = None
+    max_pledge: Amount | None = None
+    min_share: Probability = 0.0
+    power: float = Field(0.5, ge=0, le=1)
+    veto_by: MemberSet = ()
+    refuses_with: MemberSet = ()
+    until_filled: bool = False
+    # Ownership at entry (docs/model.md §10): from capital, or a share granted at the join
+    # and taken from the others pro rata or equally. Works with both forms.
+    dilution: Literal["capital", "pro_rata", "equal"] = "capital"
+    share: Probability | None = None  # default with bargained terms: min_share
+
+    @property
+    def in_rounds(self) -> bool:
+        """True when a key beyond the simple form's start, duration and success (and the
+        entry terms dilution, share, which both forms take) is written."""
+        return bool(self.model_fields_set - {"start", "duration", "success", "dilution", "share"})
+
+    @property
+    def bargained(self) -> bool:
+        """The pledge is bargained (max_pledge given) rather than drawn from `pledge`."""
+        return self.max_pledge is not None
+
+
+class Candidate(Member):
+    """A would-be member: joins (with its pledges) if its negotiation succeeds."""
+
+    negotiation: Negotiation
