@@ -139,9 +139,13 @@ def test_no_private_name_is_used_across_modules():
     assert crossing == []
 
 
+MUTATORS = {"append", "extend", "pop", "setdefault", "update", "add", "discard", "clear"}
+
+
 def hub_writes(tree: ast.AST) -> list[int]:
     """Lines that assign to the replication hub's state (`rep.x = …`, `rep.x[i] = …`,
-    `self.rep.x[i] += …`) instead of calling one of its methods."""
+    `self.rep.x[i] += …`) or change one of its containers in place (`rep.x.append(…)`)
+    instead of calling one of its methods."""
 
     def on_hub(target) -> bool:
         while isinstance(target, ast.Subscript):
@@ -158,6 +162,12 @@ def hub_writes(tree: ast.AST) -> list[int]:
         targets = node.targets if isinstance(node, ast.Assign) else []
         if isinstance(node, ast.AugAssign | ast.AnnAssign):
             targets = [node.target]
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in MUTATORS
+        ):
+            targets = [node.func.value]
         lines += [node.lineno for t in targets if on_hub(t)]
     return lines
 
@@ -172,5 +182,26 @@ def test_a_mechanism_changes_the_hub_only_through_its_methods(path: Path):
 
 
 def test_hub_writes_are_seen():
-    tree = ast.parse("rep.join[0, 1] = 2\nself.rep.collapse[v] = 3\nrep.total += 1\nx = rep.join\n")
-    assert hub_writes(tree) == [1, 2, 3]
+    tree = ast.parse(
+        "rep.join[0, 1] = 2\nself.rep.collapse[v] = 3\nrep.total += 1\nx = rep.join\n"
+        "rep.changed.setdefault(p, e)\nrep.ledger.pledge(v, p)\nrep.events[0].append(1)\n"
+    )
+    assert hub_writes(tree) == [1, 2, 3, 5, 7]
+
+
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 400, 60
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_modules_and_functions_stay_small(path: Path):
+    """A module a reader can hold in mind, functions that do one thing: past these sizes,
+    cut by what the parts hold (docs/architecture.md)."""
+    text = path.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= MAX_MODULE_LINES
+    long = [
+        f"{node.name}: {node.end_lineno - node.lineno + 1} lines"
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert long == []

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from simulator.errors import ConsimError, ScenarioError
+from simulator.experiments.parts import atomic_write
 from simulator.experiments.run import is_stochastic, run
-from simulator.experiments.store import atomic_write
 from simulator.plots.runs import plot_comparison
 from simulator.results.folders import check_replaceable, default_output
 from simulator.results.resultset import ResultSet

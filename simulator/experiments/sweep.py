@@ -23,6 +23,8 @@ from simulator.experiments.executors import (
     executor_for,
     frozen_gc,
 )
+from simulator.experiments.parts import atomic_write
+from simulator.experiments.point_jobs import PointJob, PointJobs, PointResult, point_results
 from simulator.experiments.points import design_points, point_warnings
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.spec import (
@@ -31,14 +33,7 @@ from simulator.experiments.spec import (
     load_sweep,
     sweep_hash,
 )
-from simulator.experiments.store import (
-    PointJob,
-    PointJobs,
-    PointResult,
-    Store,
-    point_results,
-    warm_up,
-)
+from simulator.experiments.store import Store, warm_up
 from simulator.experiments.tasks import (
     CHUNK,
     TaskResult,
@@ -279,7 +274,6 @@ def _finish(
 ) -> None:
     """Merge the parts into the final tables, draw the plots, mark the sweep complete."""
     from simulator.analysis.points import with_design
-    from simulator.experiments.store import atomic_write
 
     context = points[0].context
     # A local pool starts on the points left now (its map submits at once), while this
