@@ -90,10 +90,9 @@ def seed_sequences(seed: int | None, count: int, first: int = 0) -> list[np.rand
 class Workspace:
     """The chunk's flow array, kept from one chunk to the next by a process that runs many.
 
-    A fresh array per chunk is mapped anew by the operating system: 5.4 page faults per
-    replication of bench.yaml with chunks of 500 (8.6 MB), about 8 % of a sweep's time
-    spent in the kernel (measured with getrusage). A chunk simulated into a workspace is
-    valid only until the next one is.
+    A fresh array per chunk is mapped anew by the operating system, a page fault at each
+    first write: a sweep would spend a visible share of its time in the kernel. A chunk
+    simulated into a workspace is valid only until the next one is.
     """
 
     def __init__(self):

@@ -50,12 +50,11 @@ def default_workers() -> int:
 def frozen_gc():
     """The garbage collector leaves the objects that exist now alone until the block ends.
 
-    Its full collections scan every tracked object: the ~83,000 of the libraries and the
-    compiled design points cost 0.04–0.09 s per 20,000 replications of bench.yaml, and
-    none of them becomes garbage during a run. Used as a plain `with` around a whole run
-    (an exception or Ctrl-C unfreezes at once; a generator left suspended would not), not
-    around each task (each freeze resets the collector's counts, so the garbage of a long
-    run would pile up). Left as it is if someone else froze it.
+    Its full collections scan every tracked object, the libraries' and the compiled design
+    points' among them, none of which becomes garbage during a run. Used as a plain `with`
+    around a whole run (an exception or Ctrl-C unfreezes at once; a generator left suspended
+    would not), not around each task (each freeze resets the collector's counts, so the
+    garbage of a long run would pile up). Left as it is if someone else froze it.
     """
     if gc.get_freeze_count():
         yield
