@@ -1,0 +1,87 @@
+"""Confidence intervals: t-intervals on means of replications, binomial intervals on
+probabilities, paired differences with common random numbers.
+
+Taken from scipy (Student's t) and statsmodels (Wilson's interval), not written here. A
+deterministic scenario (every replication alike, or one replication of a model with
+nothing uncertain) has an exact mean: its interval has zero width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A mean (or a probability) with its confidence interval; `low`/`high` are NaN when one
+    replication of an uncertain model cannot say how far off the mean is."""
+
+    value: float
+    low: float
+    high: float
+    n: int
+    level: float = LEVEL
+
+    @property
+    def half_width(self) -> float:
+        return (self.high - self.low) / 2
+
+
+def mean_interval(values, level: float = LEVEL, exact: bool = False) -> Estimate:
+    """The mean of `values` (one per replication) with its t-interval. `exact`: the model
+    has nothing uncertain, so one replication is the answer (zero width)."""
+    x = np.asarray(values, dtype=float)
+    n = len(x)
+    if n == 0:
+        return Estimate(np.nan, np.nan, np.nan, 0, level)
+    mean = float(x.mean())
+    if n == 1:
+        low = high = mean if exact else np.nan
+        return Estimate(mean, low, high, 1, level)
+    se = float(x.std(ddof=1)) / np.sqrt(n)
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
+    return Estimate(mean, mean - half, mean + half, n, level)
+
+
+def proportion_interval(successes, n: int, level: float = LEVEL) -> Estimate:
+    """The share `successes / n` with Wilson's score interval (good near 0 and 1, where the
+    normal approximation gives intervals below 0 or of zero width)."""
+    if n == 0:
+        return Estimate(np.nan, np.nan, np.nan, 0, level)
+    k = int(successes)
+    low, high = proportion_confint(k, n, alpha=1 - level, method="wilson")
+    # At 0 and n the bounds are 0 and 1 exactly; rounding leaves 1e-19 and 1 - 1e-16.
+    low, high = (0.0 if k == 0 else float(low)), (1.0 if k == n else float(high))
+    return Estimate(k / n, low, high, n, level)
+
+
+@dataclass(frozen=True)
+class Difference(Estimate):
+    """A paired difference (what-if minus baseline) with its interval and two-sided p-value
+    (H0: no difference), from the per-replication differences."""
+
+    p_value: float = np.nan
+
+
+def paired_difference(whatif, baseline, level: float = LEVEL, exact: bool = False) -> Difference:
+    """Mean of `whatif - baseline`, replication by replication (common random numbers: the
+    i-th replications of both saw the same draws), with the t-interval of those differences.
+
+    The pairing is the point: the variance of a difference of paired runs is far smaller
+    than the sum of the two variances when both scenarios share most of their randomness.
+    """
+    d = np.asarray(whatif, dtype=float) - np.asarray(baseline, dtype=float)
+    est = mean_interval(d, level, exact)
+    if len(d) < 2:
+        p = np.nan if not exact else (1.0 if est.value == 0 else 0.0)
+    elif np.ptp(d) == 0:  # every replication moved by the same amount: no doubt about it
+        p = 1.0 if d[0] == 0 else 0.0
+    else:
+        p = float(stats.ttest_1samp(d, 0.0).pvalue)
+    return Difference(est.value, est.low, est.high, est.n, level, p)
