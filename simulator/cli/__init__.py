@@ -5,10 +5,18 @@ One module per group of commands; `group.py` holds the top-level group and the e
 
 from __future__ import annotations
 
-from simulator.cli import demo, files, simulate
+from simulator.cli import compare, demo, files, simulate
 from simulator.cli.group import main
 
-for command in (simulate.run, simulate.sweep, files.validate, files.schema, demo.demo):
+COMMANDS = (
+    simulate.run,
+    simulate.sweep,
+    compare.compare,
+    files.validate,
+    files.schema,
+    demo.demo,
+)
+for command in COMMANDS:
     main.add_command(command)
 
 __all__ = ["main"]

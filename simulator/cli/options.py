@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
 
@@ -68,3 +70,51 @@ def allow_large(fn):
 
 def large_allowed() -> bool:
     return click.get_current_context().meta.get("consim.allow_large", False)
+
+
+def target_options(fn):
+    """--target-ci/--outcome/--batch, shared by `run` and `compare`; the command receives
+    them as one `target` (a TargetCI, or None without --target-ci)."""
+
+    @functools.wraps(fn)
+    def command(*args, target_ci, outcome, batch, **kwargs):
+        from simulator.experiments.precision import TargetCI
+
+        if target_ci is None:
+            return fn(*args, target=None, **kwargs)
+        return fn(*args, target=TargetCI(target_ci, outcome, batch), **kwargs)
+
+    command = click.option(
+        "--batch",
+        type=click.IntRange(min=1),
+        default=500,
+        show_default=True,
+        help="With --target-ci: replications per batch.",
+    )(command)
+    command = click.option(
+        "--outcome",
+        default="committed_final",
+        show_default=True,
+        help="With --target-ci: the outcome whose interval is watched.",
+    )(command)
+    return click.option(
+        "--target-ci",
+        type=float,
+        default=None,
+        metavar="HALFWIDTH",
+        help="Run in batches until the 95 % interval of the outcome's mean is ± HALFWIDTH "
+        "(in the scenario's unit; a probability as a fraction) or -n replications are run.",
+    )(command)
+
+
+def echo_target(record: dict | None, replications: int) -> None:
+    """How a run to a target ended: the half-width reached after how many replications."""
+    if not record:
+        return
+    reached = record.get("reached")
+    met = reached is not None and reached <= record["half_width"]
+    how = "reached" if met else "NOT reached (the most replications were run)"
+    click.echo(
+        f"  target ±{record['half_width']:g} on the mean of {record['outcome']}: {how} after "
+        f"{replications:,} replications (±{reached:.3g})"
+    )

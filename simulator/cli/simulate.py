@@ -11,9 +11,11 @@ from simulator.cli.group import EXIT_TEMPFAIL
 from simulator.cli.options import (
     add_option,
     allow_large,
+    echo_target,
     echo_warnings,
     executor_options,
     large_allowed,
+    target_options,
 )
 from simulator.errors import ConsimError
 
@@ -54,6 +56,7 @@ from simulator.errors import ConsimError
     "folder consim wrote that holds only consim's files).",
 )
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@target_options
 @executor_options("serial")
 def run(
     scenario,
@@ -67,6 +70,7 @@ def run(
     executor,
     workers,
     scheduler,
+    target,
 ):
     """Simulate SCENARIO and write outcomes, trajectories, events, manifest and plots."""
     from simulator.analysis.summary import format_summary
@@ -89,10 +93,12 @@ def run(
             executor=executor,
             workers=workers,
             scheduler=scheduler,
+            target_ci=target,
         )
         results.manifest["command"] = "consim " + " ".join(sys.argv[1:])
         results.save(out, force=force, plots=not no_plots)
     click.echo(format_summary(results))
+    echo_target(results.manifest.get("target_ci"), results.replications)
     click.echo(f"  wrote {out}/")
 
 

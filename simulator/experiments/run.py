@@ -6,6 +6,8 @@ executors as `consim sweep`, with per-partner trajectories and events.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +17,10 @@ from pydantic import BaseModel
 from simulator.engine.compile import compile_scenario
 from simulator.errors import ConsimError
 from simulator.experiments.executors import Executor, executor_for, frozen_gc
+from simulator.experiments.precision import TargetCI, half_width, until_precise
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.store import warm_up
-from simulator.experiments.tasks import CHUNK, Point, Work, plan_tasks, run_task
+from simulator.experiments.tasks import CHUNK, Point, Task, Work, plan_tasks, run_task
 from simulator.results.manifest import build_manifest
 from simulator.results.resultset import ResultSet
 from simulator.results.tables import Context
@@ -62,6 +65,92 @@ def is_stochastic(scenario: Scenario) -> bool:
     )
 
 
+@dataclass
+class Simulation:
+    """A scenario being run: its compiled point and the task results gathered so far, in
+    batches of replications numbered on from the last (replication i draws the same
+    numbers whichever batch runs it)."""
+
+    scenario: Scenario
+    context: Context
+    stochastic: bool
+    results: list = field(default_factory=list)
+    replications: int = 0
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Simulation:
+        context = Context(scenario, compile_scenario(scenario))
+        return cls(scenario, context, is_stochastic(scenario))
+
+    def works(self, seed: int, first: int, count: int, index: int) -> list[Work]:
+        """The tasks of replications first … first+count-1, numbered from `index`."""
+        points = {0: Point(self.context, key=f"run:{scenario_hash(self.scenario)}")}
+        return [
+            Work(
+                Task(index + k, tuple(replace(s, first=s.first + first) for s in t.segments)),
+                points,
+                seed,
+                mode="run",
+            )
+            for k, t in enumerate(plan_tasks(1, count, CHUNK))
+        ]
+
+    def ordered(self) -> list:
+        """The task results in replication order (task indices restart at each batch)."""
+        return sorted(self.results, key=lambda r: r.task.segments[0].first)
+
+    def outcomes(self) -> pd.DataFrame:
+        """The outcome rows gathered so far (cheaper than the whole ResultSet)."""
+        return pd.concat([r.outcomes for r in self.ordered()], ignore_index=True)
+
+    def result_set(self, seed: int, executor: str) -> ResultSet:
+        results = self.ordered()
+        manifest = build_manifest(self.scenario, seed, self.replications, self.stochastic)
+        manifest["executor"] = executor
+
+        def stack(name: str) -> pd.DataFrame:
+            return pd.concat([getattr(r, name) for r in results], ignore_index=True)
+
+        failures = stack("failures")
+        manifest["failed"] = len(failures)
+        return ResultSet(
+            outcomes=stack("outcomes"),
+            trajectories=stack("trajectories"),
+            events=stack("events"),
+            market=self.context.market,
+            manifest=manifest,
+            failures=failures,
+        )
+
+
+def simulate_batch(sims: list[Simulation], seed: int, first: int, count: int, pool, bar) -> None:
+    """Replications first … first+count-1 of every simulation, on one executor."""
+    owner, works = {}, []
+    for sim in sims:
+        for work in sim.works(seed, first, count, len(owner)):
+            owner[work.task.index] = sim
+            works.append(work)
+    for result in pool.map(run_task, works):
+        owner[result.task.index].results.append(result)
+        bar.update(result.task.replications)
+    for sim in sims:
+        sim.replications = first + count
+
+
+def as_scenario(scenario, overrides=(), additions=()) -> Scenario:
+    """A Scenario, or a file loaded with its `--set`/`--add` texts."""
+    if not isinstance(scenario, Scenario):
+        return load_scenario(scenario, overrides, additions)
+    if overrides or additions:
+        raise ConsimError("overrides apply to scenario files; pass a path, not a Scenario")
+    return scenario
+
+
+def fresh_seed(seed: int | None) -> int:
+    """The seed given, or fresh entropy (recorded in the manifest)."""
+    return int(np.random.SeedSequence().entropy % (2**63)) if seed is None else seed
+
+
 def run(
     scenario: Scenario | str | Path,
     replications: int | None = None,
@@ -72,6 +161,7 @@ def run(
     workers: int | None = None,
     scheduler: str | None = None,
     additions: tuple[str, ...] | list[str] = (),
+    target_ci: TargetCI | None = None,
 ) -> ResultSet:
     """Simulate a scenario (object or file) and return its ResultSet.
 
@@ -80,45 +170,52 @@ def run(
     "serial", "processes" or "dask" (see `consim sweep`); all give the same numbers.
     progress: a bar with rate and time left for runs of 1,000 replications or more, in a
     terminal or a notebook (nowhere else); False turns it off. overrides and additions are
-    `--set` and `--add` texts (PATH=VALUE), for a scenario given as a file.
+    `--set` and `--add` texts (PATH=VALUE), for a scenario given as a file. target_ci: run
+    in batches until an outcome's interval is narrow enough (then `replications` is the
+    most to run, default the target's maximum).
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario, overrides, additions)
-    elif overrides or additions:
-        raise ConsimError("overrides apply to scenario files; pass a path, not a Scenario")
-    stochastic = is_stochastic(scenario)
-    if replications is None:
-        replications = DEFAULT_STOCHASTIC_REPLICATIONS if stochastic else 1
-    if replications < 1:
-        raise ConsimError(f"replications must be ≥ 1 (got {replications})")
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
-    context = Context(scenario, compile_scenario(scenario))
-    points = {0: Point(context, key=f"run:{scenario_hash(scenario)}")}
-    works = (Work(t, points, seed, mode="run") for t in plan_tasks(1, replications, CHUNK))
-    results = []
+    sim = Simulation.of(as_scenario(scenario, overrides, additions))
+    seed = fresh_seed(seed)
+    precise = target_ci is not None and sim.stochastic
+    total = planned_replications([sim], replications, target_ci)
     with (
         executor_for(executor, workers, scheduler, warm_up) as pool,
-        progress_bar(replications, scenario.name, enabled=progress, minimum=2 * CHUNK) as bar,
+        progress_bar(total, sim.scenario.name, enabled=progress, minimum=2 * CHUNK) as bar,
         frozen_gc(),
     ):
-        for result in pool.map(run_task, works):
-            results.append(result)
-            bar.update(result.task.replications)
-    results.sort(key=lambda r: r.task.index)
-    manifest = build_manifest(scenario, seed, replications, stochastic)
-    manifest["executor"] = pool.name
+        if precise:
+            target = replace(target_ci, maximum=total)
 
-    def stack(name: str) -> pd.DataFrame:
-        return pd.concat([getattr(r, name) for r in results], ignore_index=True)
+            def measure() -> float:
+                return half_width(sim.outcomes(), target.outcome)
 
-    failures = stack("failures")
-    manifest["failed"] = len(failures)
-    return ResultSet(
-        outcomes=stack("outcomes"),
-        trajectories=stack("trajectories"),
-        events=stack("events"),
-        market=context.market,
-        manifest=manifest,
-        failures=failures,
-    )
+            until_precise(partial(simulate_batch, [sim], seed, pool=pool, bar=bar), measure, target)
+        else:
+            simulate_batch([sim], seed, 0, total, pool, bar)
+    results = sim.result_set(seed, pool.name)
+    if precise:
+        results.manifest["target_ci"] = precision_record(target, results.outcomes)
+    return results
+
+
+def planned_replications(sims: list[Simulation], replications: int | None, target) -> int:
+    """Replications to run (with a target: the most to run): 1 when nothing is uncertain."""
+    stochastic = any(sim.stochastic for sim in sims)
+    if replications is None:
+        if not stochastic:
+            return 1
+        replications = target.maximum if target is not None else DEFAULT_STOCHASTIC_REPLICATIONS
+    if replications < 1:
+        raise ConsimError(f"replications must be ≥ 1 (got {replications})")
+    return replications if stochastic or target is None else 1
+
+
+def precision_record(target: TargetCI, outcomes: pd.DataFrame) -> dict:
+    """What the manifest says of a run to a target: the target, and the half-width reached."""
+    return {
+        "outcome": target.outcome,
+        "half_width": target.half_width,
+        "batch": target.batch,
+        "maximum": target.maximum,
+        "reached": half_width(outcomes, target.outcome),
+    }

@@ -50,12 +50,14 @@ OWN_FILES = frozenset(
         "heatmap.png",
         "trajectories.png",
         "sensitivity.png",
+        "comparison.csv",
+        "comparison.png",
     }
 )
 PARTS = "parts"  # a sweep's chunks while it runs (see experiments/store.py)
 _PART = re.compile(r"^\d{8}\.[a-z.]+$")
 _TEMPORARY = re.compile(r"^\..+\.tmp$")  # written under a hidden name, then renamed
-_KINDS = ("run", "sweep")
+_KINDS = ("run", "sweep", "comparison")
 
 
 def check_name(name: str, what: str = "scenario") -> str:
@@ -92,18 +94,29 @@ def output_path(directory: str | Path) -> Path:
     return directory
 
 
-def is_consim_manifest(path: Path) -> bool:
-    """Whether `path` is a manifest consim wrote (another tool's manifest.json is not)."""
+def consim_kind(path: Path) -> str | None:
+    """The kind of results ("run", "sweep", "comparison") a manifest consim wrote says it
+    describes; None for anything else (another tool's manifest.json, no file)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    versions = data.get("versions") if isinstance(data, dict) else None
-    return data.get("kind") in _KINDS and isinstance(versions, dict) and "consim" in versions
+        return None
+    if not isinstance(data, dict):
+        return None
+    versions = data.get("versions")
+    ours = data.get("kind") in _KINDS and isinstance(versions, dict) and "consim" in versions
+    return data["kind"] if ours else None
+
+
+def is_consim_manifest(path: Path) -> bool:
+    """Whether `path` is a manifest consim wrote (another tool's manifest.json is not)."""
+    return consim_kind(path) is not None
 
 
 def foreign_entries(directory: Path) -> list[str]:
-    """The entries of `directory` that consim did not write, sorted."""
+    """The entries of `directory` that consim did not write, sorted. A comparison's folder
+    holds one run's folder per scenario: each must be wholly consim's too."""
+    comparison = consim_kind(directory / "manifest.json") == "comparison"
     foreign = []
     for entry in directory.iterdir():
         name = entry.name
@@ -113,6 +126,8 @@ def foreign_entries(directory: Path) -> list[str]:
             continue
         elif entry.is_dir() and name == PARTS:
             foreign += [f"{PARTS}/{e}" for e in _foreign_parts(entry)]
+        elif entry.is_dir() and comparison and consim_kind(entry / "manifest.json") == "run":
+            foreign += [f"{name}/{e}" for e in foreign_entries(entry)]
         else:
             foreign.append(name + ("/" if entry.is_dir() else ""))
     return sorted(foreign)

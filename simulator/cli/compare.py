@@ -1,0 +1,118 @@
+"""`consim compare`: what-ifs side by side with common random numbers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from simulator.cli.options import (
+    add_option,
+    echo_target,
+    echo_warnings,
+    executor_options,
+    target_options,
+)
+
+
+@click.command(short_help="Compare what-ifs with the first (the baseline), with intervals.")
+@click.argument(
+    "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "-n",
+    "--replications",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Replications of every scenario [default: 1 if nothing is uncertain, else 1000; "
+    "with --target-ci, the most to run, default 100,000].",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Root seed shared by every scenario [default: fresh, recorded].",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Change a key in every scenario, e.g. market.growth=0.2 (repeatable).",
+)
+@add_option
+@target_options
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output directory [default: results/compare-<baseline>].",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an earlier comparison in the output directory (only a folder consim "
+    "wrote that holds only consim's files).",
+)
+@click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
+@executor_options("serial")
+def compare(
+    scenarios,
+    replications,
+    seed,
+    overrides,
+    additions,
+    target,
+    out,
+    force,
+    no_plots,
+    executor,
+    workers,
+    scheduler,
+):
+    """Run SCENARIOS (two or more files) with one seed and compare each with the first, the
+    baseline: each one's mean with its 95 % confidence interval, the paired difference
+    from the baseline (replication by replication: common random numbers) with its own
+    interval and p-value, and P(collapse) with its binomial interval.
+
+    Writes comparison.csv, comparison.png (trajectories and a forest plot of the
+    differences), a manifest and one results folder per scenario.
+
+    \b
+    Examples:
+      consim compare scenarios/dassault_leaves.yaml scenarios/atos_joins.yaml
+      consim compare scenarios/dassault_leaves.yaml scenarios/*.yaml --target-ci 1.0
+    """
+    from simulator.analysis.compare import format_comparison
+    from simulator.experiments.compare import compare as run_compare
+    from simulator.results.folders import check_replaceable, default_output, locked
+    from simulator.scenario.load import load_scenario
+
+    loaded = [load_scenario(f, overrides, additions) for f in scenarios]
+    for s in loaded:
+        echo_warnings(s)
+    out = out or default_output(f"compare-{loaded[0].name or scenarios[0].stem}")
+    with locked(out):
+        check_replaceable(out, force)  # fail before simulating, not after
+        comparison = run_compare(
+            *loaded,
+            replications=replications,
+            seed=seed,
+            progress=True,
+            executor="dask" if scheduler else executor,
+            workers=workers,
+            scheduler=scheduler,
+            target_ci=target,
+        )
+        comparison.manifest["command"] = "consim " + " ".join(sys.argv[1:])
+        comparison.save(out, force=force, plots=not no_plots)
+    unit = comparison.manifest["unit"]
+    click.echo(
+        format_comparison(comparison.table, unit, target.outcome if target else "committed_final")
+    )
+    echo_target(comparison.manifest.get("target_ci"), comparison.manifest["replications"])
+    click.echo(
+        f"  {comparison.manifest['replications']:,} replication(s) each, "
+        f"seed {comparison.manifest['seed']}; wrote {out}/"
+    )

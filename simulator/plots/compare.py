@@ -1,0 +1,166 @@
+"""The comparison figure: every scenario's trajectory (median and 5–95 % of runs) and the
+paired differences from the baseline with their 95 % confidence intervals (a forest plot)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from simulator.analysis.compare import differences
+from simulator.analysis.trajectories import total_quantiles
+
+# Curves often coincide (several what-ifs end at 285): each scenario gets its own colour,
+# dash pattern and marker, the first drawn widest and later ones narrower on top, so that
+# identical curves show as nested stripes.
+DASHES = ["-", (0, (5, 2)), "-.", (0, (1, 1.5)), (0, (8, 2, 1, 2, 1, 2)), (0, (3, 1))]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+OUTCOME_LABELS = {
+    "committed_final": "committed capital at the end",
+    "paid_in_final": "paid-in capital at the end",
+    "cancelled_final": "cancelled pledges at the end",
+    "committed_at_reference": "committed capital at the reference date",
+    "capital_to_market": "capital ÷ projected market at the reference date",
+    "collapsed": "probability of collapse",
+}
+
+
+def scenario_styles(count: int) -> list[dict]:
+    """Line properties for `count` scenarios: distinct colour, dashes and marker, widths
+    falling."""
+    widths = np.linspace(4.5, 1.5, count) if count > 1 else [2.5]
+    return [
+        {
+            "color": f"C{i % 10}",
+            "ls": DASHES[i % len(DASHES)],
+            "marker": MARKERS[i % len(MARKERS)],
+            "lw": float(w),
+            "zorder": 3 + i,
+        }
+        for i, w in enumerate(widths)
+    ]
+
+
+def plot_comparison(comparison, outcome: str = "committed_final") -> Figure:
+    """Left: committed capital over time, per scenario and venture; right: each what-if's
+    paired difference from the baseline in `outcome`, with its 95 % interval."""
+    fig = Figure(figsize=(15, 6.5))
+    left, right = fig.subplots(1, 2, width_ratios=(1.7, 1))
+    draw_trajectories(left, comparison.results)
+    draw_differences(right, comparison, outcome)
+    fig.suptitle(
+        f"What-ifs against {comparison.baseline}: {comparison.manifest['replications']:,} "
+        f"replication(s) each, seed {comparison.manifest['seed']} (common random numbers)",
+        fontweight="bold",
+    )
+    fig.tight_layout()
+    return fig
+
+
+def draw_trajectories(ax, named_results: dict) -> None:
+    """Median committed capital per scenario (and venture, if several), with the 5–95 %
+    band of runs where the scenario is uncertain."""
+    unit = next(iter(named_results.values())).manifest.get("unit", "")
+    curves = []
+    for name, results in named_results.items():
+        ventures = list(dict.fromkeys(results.outcomes["venture"].astype(str)))
+        for venture in ventures:
+            label = name if len(ventures) == 1 else f"{name} · {venture}"
+            q = total_quantiles(results.trajectories, venture, "committed")
+            curves.append((label, q, results.stochastic))
+    styles = scenario_styles(len(curves))
+    for (_, q, stochastic), style in zip(curves, styles, strict=True):
+        if stochastic:
+            ax.fill_between(q.index, q["p5"], q["p95"], color=style["color"], alpha=0.12, lw=0)
+    for i, ((label, q, stochastic), style) in enumerate(zip(curves, styles, strict=True)):
+        every = max(len(q) // 6, 1)
+        end = q.iloc[-1]
+        text = f"{label}: median {end['p50']:,.0f} {unit}"
+        if stochastic:
+            text += f" (5–95 % of runs: {end['p5']:,.0f}–{end['p95']:,.0f})"
+        ax.plot(
+            q.index,
+            q["p50"],
+            label=text,
+            markevery=(i * every // len(curves), every),
+            ms=6,
+            mec="white",
+            mew=0.8,
+            **style,
+        )
+    top = max((float(q[["p50", "p95"]].max().max()) for _, q, _ in curves), default=0.0)
+    ax.set_ylim(0, top * 1.25 if top > 0 else None)  # room for the legend above the curves
+    ax.set_ylabel(f"committed capital ({unit})")
+    ax.set_title("Committed capital over time (median; band: 5–95 % of runs)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper center", fontsize=8, ncols=2, framealpha=0.9)
+
+
+def draw_differences(ax, comparison, outcome: str) -> None:
+    """A forest plot: one row per what-if (and venture), its mean paired difference from the
+    baseline and the 95 % confidence interval; rows of ventures the baseline lacks are
+    listed with no bar."""
+    table = comparison.table
+    rows = differences(table, outcome)
+    missing = table[(table["outcome"] == outcome) & table["note"].str.startswith("not in")]
+    scale, suffix, axis_unit = _units(outcome, comparison.manifest["unit"])
+    labels = [_row_label(r, table) for _, r in rows.iterrows()]
+    y = np.arange(len(rows))[::-1]
+    diff = rows["diff"].to_numpy() * scale
+    low, high = rows["diff_ci_low"].to_numpy() * scale, rows["diff_ci_high"].to_numpy() * scale
+    err = np.vstack([diff - low, high - diff])
+    ax.errorbar(
+        diff,
+        y,
+        xerr=np.nan_to_num(err),
+        fmt="o",
+        color="black",
+        ecolor="tab:blue",
+        elinewidth=3,
+        capsize=5,
+        ms=6,
+        zorder=3,
+    )
+    ax.axvline(0, color="grey", lw=1)
+    for yi, d, lo, hi in zip(y, diff, low, high, strict=True):
+        ci = "exact" if lo == hi else f"95 % CI {lo:+,.1f} to {hi:+,.1f}"
+        ax.annotate(
+            f"{d:+,.1f}{suffix}\n({ci})",
+            (d, yi),
+            xytext=(0, 9),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.8, max(len(rows), 1) - 0.2)
+    span = np.nanmax(np.abs(np.concatenate([low, high, [1.0]])))
+    ax.set_xlim(-1.35 * span, 1.35 * span)
+    what = OUTCOME_LABELS.get(outcome, outcome)
+    ax.set_xlabel(f"difference from {comparison.baseline} ({axis_unit})")
+    ax.set_title(f"Paired difference in {what}\n(mean over runs, 95 % confidence interval)")
+    ax.grid(axis="x", alpha=0.3)
+    if len(missing):
+        names = ", ".join(f"{r.scenario} · {r.venture}" for r in missing.itertuples())
+        ax.text(
+            0.01,
+            0.01,
+            f"no difference: {names} (venture absent)",
+            transform=ax.transAxes,
+            fontsize=7,
+            color="grey",
+            va="bottom",
+        )
+
+
+def _units(outcome: str, unit: str) -> tuple[float, str, str]:
+    """Scale, suffix of a value and unit of the axis: shares and ratios in percentage
+    points, amounts in the scenario's unit."""
+    if outcome in ("collapsed", "capital_to_market"):
+        return 100.0, " pts", "percentage points"
+    return 1.0, f" {unit}", unit
+
+
+def _row_label(row: pd.Series, table: pd.DataFrame) -> str:
+    several = table["venture"].nunique() > 1
+    return f"{row['scenario']} · {row['venture']}" if several else str(row["scenario"])
