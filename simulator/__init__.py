@@ -8,18 +8,27 @@ Public API (pinned by tests/test_api.py):
 
     grid = sweep("scenarios/sweeps/atos_terms.yaml", out="results/atos_terms")  # a ResultSet
     grid.points; grid.plot_heatmap(); grid.plot_outcome("committed_final")
+
+    c = compare("scenarios/dassault_leaves.yaml", "scenarios/atos_joins.yaml", seed=7)
+    c.table; c.plot(); c.save("results/compare")              # a Comparison
+    run(scenario, target_ci=TargetCI(1.0))                    # batches until ±1.0 on the mean
 """
 
 from simulator.errors import ConsimError, ScenarioError
+from simulator.experiments.compare import Comparison, compare
+from simulator.experiments.precision import TargetCI
 from simulator.experiments.run import is_stochastic, run
 from simulator.experiments.sweep import sweep
 from simulator.results import ResultSet
 from simulator.scenario.load import load_scenario
 
 __all__ = [
+    "Comparison",
     "ConsimError",
     "ResultSet",
     "ScenarioError",
+    "TargetCI",
+    "compare",
     "is_stochastic",
     "load_scenario",
     "run",

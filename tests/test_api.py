@@ -16,9 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_public_names_are_pinned():
     assert sorted(simulator.__all__) == [
+        "Comparison",
         "ConsimError",
         "ResultSet",
         "ScenarioError",
+        "TargetCI",
+        "compare",
         "is_stochastic",
         "load_scenario",
         "run",
