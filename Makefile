@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m simulator demo --out results
+	$(BIN)/python -m simulator demo
 	$(BIN)/python -m simulator sweep scenarios/sweeps/atos_terms.yaml --out results/atos_terms --force
 
 test: $(STAMP)

@@ -327,6 +327,9 @@ def test_demo_runs_every_seed_scenario(tmp_path):
     png = (out / "comparison.png").read_bytes()
     assert png.startswith(PNG_SIGNATURE) and len(png) > 10_000
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [f.stem for f in SEED_FILES]
+    table = pd.read_csv(out / "comparison.csv")
+    assert table["scenario"].iloc[0] == "dassault_leaves"  # the baseline: what happened
+    assert "paired with dassault_leaves (the baseline)" in done.stdout
     for f in SEED_FILES:
         assert sorted(p.name for p in (out / f.stem).iterdir()) == sorted(RUN_FILES)
         manifest = json.loads((out / f.stem / "manifest.json").read_text())

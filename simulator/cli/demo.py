@@ -1,4 +1,4 @@
-"""`consim demo`: the seed scenarios side by side."""
+"""`consim demo`: the seed what-ifs compared with what happened."""
 
 from __future__ import annotations
 
@@ -7,21 +7,27 @@ from pathlib import Path
 import click
 
 
-@click.command(short_help="Run the seed scenarios and plot them side by side.")
+@click.command(short_help="Compare the seed what-ifs with what happened, with intervals.")
 @click.option(
     "--scenarios",
     "folder",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("scenarios"),
     show_default=True,
-    help="Folder of the seed scenarios.",
+    help="Folder of the scenarios to compare.",
+)
+@click.option(
+    "--baseline",
+    default="dassault_leaves",
+    show_default=True,
+    help="The scenario the others are compared with (what happened, for the seed case).",
 )
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("results"),
+    default=Path("results/demo"),
     show_default=True,
-    help="Where to write one folder per scenario.",
+    help="The comparison folder (replaced if consim wrote it).",
 )
 @click.option(
     "-n",
@@ -29,7 +35,7 @@ import click
     type=click.IntRange(min=1),
     default=1000,
     show_default=True,
-    help="Replications for uncertain scenarios.",
+    help="Replications of every scenario.",
 )
 @click.option(
     "--seed",
@@ -38,13 +44,13 @@ import click
     show_default=True,
     help="Root seed shared by all scenarios (paired what-ifs).",
 )
-def demo(folder, out, replications, seed):
-    """Run every scenario in the folder (one seed: common random numbers) and compare them."""
-    from simulator.analysis.summary import format_summary
+def demo(folder, baseline, out, replications, seed):
+    """Compare every scenario in the folder with the baseline, as `consim compare` does
+    (one seed: common random numbers), and write the comparison folder: comparison.csv,
+    comparison.png and one results folder per scenario."""
+    from simulator.analysis.compare import format_comparison
     from simulator.experiments.demo import demo as run_demo
 
-    def echo(results) -> None:
-        click.echo(format_summary(results))
-
-    named = run_demo(folder, out, replications, seed, on_result=echo)
-    click.echo(f"wrote {out}/<scenario>/ for {len(named)} scenarios and {out}/comparison.png")
+    comparison = run_demo(folder, out, replications, seed, baseline)
+    click.echo(format_comparison(comparison.table, comparison.manifest["unit"]))
+    click.echo(f"  wrote {out}/ (comparison.png, comparison.csv, one folder per scenario)")

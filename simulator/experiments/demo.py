@@ -1,17 +1,13 @@
-"""The demo: every scenario of a folder run with one seed (common random numbers), each saved
-in its own results folder, and a figure of them side by side."""
+"""The demo: every scenario of a folder compared with one of them (the baseline), with one
+seed (common random numbers), saved as a comparison folder."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from simulator.errors import ConsimError, ScenarioError
-from simulator.experiments.parts import atomic_write
-from simulator.experiments.run import is_stochastic, run
-from simulator.plots.runs import plot_comparison
-from simulator.results.folders import check_replaceable, default_output
-from simulator.results.resultset import ResultSet
+from simulator.experiments.compare import Comparison, compare
+from simulator.results.folders import check_replaceable
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario
 
@@ -43,22 +39,24 @@ def demo(
     out: Path,
     replications: int,
     seed: int,
-    on_result: Callable[[ResultSet], None] | None = None,
-) -> dict[str, ResultSet]:
-    """Run and save every scenario of `folder` into out/<name>/ (replacing only consim's own
-    folders), then draw out/comparison.png; `on_result` sees each result as it is saved."""
+    baseline: str,
+    progress: bool = True,
+) -> Comparison:
+    """Compare every scenario of `folder` with `baseline` (one seed: common random numbers)
+    and save the comparison into `out` (replacing only a folder consim wrote)."""
     loaded = load_folder(folder)
-    targets = {name: default_output(name, root=out) for name in loaded}
-    for target in targets.values():
-        check_replaceable(target, force=True)
-    named = {}
-    for name, s in loaded.items():
-        n = replications if is_stochastic(s) else 1
-        results = run(s, replications=n, seed=seed, progress=True)
-        results.save(targets[name], force=True)
-        named[name] = results
-        if on_result is not None:
-            on_result(results)
-    figure = plot_comparison(named)
-    atomic_write(out / "comparison.png", lambda tmp: figure.savefig(tmp, dpi=110, format="png"))
-    return named
+    if baseline not in loaded:
+        raise ConsimError(
+            f"{folder}: no scenario named {baseline!r} to compare with "
+            f"(expected one of {', '.join(loaded)})"
+        )
+    check_replaceable(out, force=True)  # before running, not after
+    order = [baseline, *(name for name in loaded if name != baseline)]
+    comparison = compare(
+        *(loaded[name] for name in order),
+        replications=replications,
+        seed=seed,
+        progress=progress,
+    )
+    comparison.save(out, force=True)
+    return comparison
