@@ -39,7 +39,7 @@ from simulator.cli.options import (
     "overrides",
     multiple=True,
     metavar="PATH=VALUE",
-    help="Change a key in every scenario, e.g. market.growth=0.2 (repeatable).",
+    help="Change a key in every scenario, e.g. partners.state.pledge=150 (repeatable).",
 )
 @add_option
 @target_options
@@ -82,7 +82,8 @@ def compare(
     \b
     Examples:
       consim compare scenarios/dassault_leaves.yaml scenarios/atos_joins.yaml
-      consim compare scenarios/dassault_leaves.yaml scenarios/*.yaml --target-ci 1.0
+      consim compare scenarios/dassault_leaves.yaml scenarios/atos_joins.yaml \\
+        scenarios/state_raises_share.yaml --target-ci 1.0 --seed 7
     """
     from simulator.analysis.compare import format_comparison
     from simulator.experiments.compare import compare as run_compare
