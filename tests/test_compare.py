@@ -134,6 +134,16 @@ def test_ventures_in_only_some_scenarios_are_kept_and_marked():
     w = t[t["venture"] == "w"].set_index("scenario")
     assert w.loc["base", "note"] == "not in this scenario" and w.loc["base", "replications"] == 0
     assert w.loc["split", "note"] == "not in the baseline" and np.isnan(w.loc["split", "diff"])
+    # the consortium's money, however divided: the split moves pledges, it does not add any
+    total = t[t["venture"] == "all ventures"].set_index("scenario")
+    assert total.loc["split", "diff"] == pytest.approx(0.0, abs=1e-9)
+    forest = c.plot().axes[1]
+    assert [x.get_text() for x in forest.get_yticklabels()] == [
+        "split · v",
+        "split · w",
+        "split · all ventures",
+    ]
+    assert "not in the baseline" in [x.get_text() for x in forest.texts]
 
 
 def test_the_cli_writes_the_comparison_folder(tmp_path):

@@ -29,6 +29,9 @@ AMOUNTS = (
     "capital_to_market",
 )
 SHARES = ("collapsed",)
+# When a scenario has several ventures (a split creates two), their sum is compared too:
+# the consortium's money, however it is divided.
+ALL_VENTURES = "all ventures"
 COLUMNS = [
     "scenario",
     "venture",
@@ -62,11 +65,16 @@ def compare_outcomes(
     names = list(outcomes)
     base = names[0]
     ventures = list(dict.fromkeys(v for o in outcomes.values() for v in o["venture"].unique()))
+    if len(ventures) > 1:
+        outcomes = {n: _with_total(o, amounts) for n, o in outcomes.items()}
+        ventures.append(ALL_VENTURES)
     rows = []
     for venture in ventures:
         by_name = {n: _by_replication(o, venture) for n, o in outcomes.items()}
         for outcome in [*amounts, *shares]:
             share = outcome in shares
+            if share and venture == ALL_VENTURES:
+                continue
             for name in names:
                 rows.append(
                     _row(
@@ -82,6 +90,14 @@ def compare_outcomes(
                     )
                 )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _with_total(outcomes: pd.DataFrame, amounts: tuple[str, ...]) -> pd.DataFrame:
+    """The outcome rows plus, per replication, the sum of `amounts` over the ventures."""
+    total = outcomes.groupby("replication", observed=True)[list(amounts)].sum().reset_index()
+    total["venture"] = ALL_VENTURES
+    rows = outcomes.assign(venture=outcomes["venture"].astype(str))
+    return pd.concat([rows, total], ignore_index=True)
 
 
 def _by_replication(outcomes: pd.DataFrame, venture) -> pd.DataFrame | None:
@@ -125,12 +141,6 @@ def _difference(d: Difference) -> dict:
         "diff_ci_high": d.high,
         "p_value": d.p_value,
     }
-
-
-def differences(table: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    """The rows of `outcome` with a difference from the baseline (for the forest plot)."""
-    rows = table[(table["outcome"] == outcome) & table["diff"].notna()]
-    return rows.reset_index(drop=True)
 
 
 def widest_half_width(table: pd.DataFrame, outcome: str) -> float:

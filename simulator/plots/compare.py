@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simulator.analysis.compare import differences
 from simulator.analysis.trajectories import total_quantiles
 
 # Curves often coincide (several what-ifs end at 285): each scenario gets its own colour,
@@ -76,7 +75,7 @@ def draw_trajectories(ax, named_results: dict) -> None:
         every = max(len(q) // 6, 1)
         end = q.iloc[-1]
         text = f"{label}: median {end['p50']:,.0f} {unit}"
-        if stochastic:
+        if stochastic and end["p95"] > end["p5"]:
             text += f" (5–95 % of runs: {end['p5']:,.0f}–{end['p95']:,.0f})"
         ax.plot(
             q.index,
@@ -89,22 +88,19 @@ def draw_trajectories(ax, named_results: dict) -> None:
             **style,
         )
     top = max((float(q[["p50", "p95"]].max().max()) for _, q, _ in curves), default=0.0)
-    ax.set_ylim(0, top * 1.25 if top > 0 else None)  # room for the legend above the curves
+    ax.set_ylim(0, top * 1.08 if top > 0 else None)  # the widest line must not be cut
     ax.set_ylabel(f"committed capital ({unit})")
     ax.set_title("Committed capital over time (median; band: 5–95 % of runs)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper center", fontsize=8, ncols=2, framealpha=0.9)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize=8, ncols=2, frameon=False)
 
 
 def draw_differences(ax, comparison, outcome: str) -> None:
     """A forest plot: one row per what-if (and venture), its mean paired difference from the
-    baseline and the 95 % confidence interval; rows of ventures the baseline lacks are
-    listed with no bar."""
-    table = comparison.table
-    rows = differences(table, outcome)
-    missing = table[(table["outcome"] == outcome) & table["note"].str.startswith("not in")]
+    baseline and the 95 % confidence interval; a venture the baseline or the what-if lacks
+    keeps its row, marked, with no bar."""
+    rows = comparison_rows(comparison.table, outcome)
     scale, suffix, axis_unit = _units(outcome, comparison.manifest["unit"])
-    labels = [_row_label(r, table) for _, r in rows.iterrows()]
     y = np.arange(len(rows))[::-1]
     diff = rows["diff"].to_numpy() * scale
     low, high = rows["diff_ci_low"].to_numpy() * scale, rows["diff_ci_high"].to_numpy() * scale
@@ -122,7 +118,18 @@ def draw_differences(ax, comparison, outcome: str) -> None:
         zorder=3,
     )
     ax.axvline(0, color="grey", lw=1)
-    for yi, d, lo, hi in zip(y, diff, low, high, strict=True):
+    for yi, d, lo, hi, note in zip(y, diff, low, high, rows["note"], strict=True):
+        if np.isnan(d):
+            ax.annotate(
+                note,
+                (0, yi),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+                color="grey",
+            )
+            continue
         ci = "exact" if lo == hi else f"95 % CI {lo:+,.1f} to {hi:+,.1f}"
         ax.annotate(
             f"{d:+,.1f}{suffix}\n({ci})",
@@ -132,25 +139,30 @@ def draw_differences(ax, comparison, outcome: str) -> None:
             ha="center",
             fontsize=8,
         )
-    ax.set_yticks(y, labels)
+    several = comparison.table["venture"].nunique() > 1
+    ax.set_yticks(
+        y,
+        [f"{r.scenario} · {r.venture}" if several else str(r.scenario) for r in rows.itertuples()],
+    )
     ax.set_ylim(-0.8, max(len(rows), 1) - 0.2)
     span = np.nanmax(np.abs(np.concatenate([low, high, [1.0]])))
     ax.set_xlim(-1.35 * span, 1.35 * span)
-    what = OUTCOME_LABELS.get(outcome, outcome)
     ax.set_xlabel(f"difference from {comparison.baseline} ({axis_unit})")
+    what = OUTCOME_LABELS.get(outcome, outcome)
     ax.set_title(f"Paired difference in {what}\n(mean over runs, 95 % confidence interval)")
     ax.grid(axis="x", alpha=0.3)
-    if len(missing):
-        names = ", ".join(f"{r.scenario} · {r.venture}" for r in missing.itertuples())
-        ax.text(
-            0.01,
-            0.01,
-            f"no difference: {names} (venture absent)",
-            transform=ax.transAxes,
-            fontsize=7,
-            color="grey",
-            va="bottom",
-        )
+
+
+def comparison_rows(table: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The what-ifs' rows of `outcome` (not the baseline's), in table order; a venture that
+    exists in neither the what-if nor the baseline has no row."""
+    rows = table[table["outcome"] == outcome]
+    base = rows[rows["note"] == "baseline"]
+    in_base = set(base.loc[base["replications"] > 0, "venture"])
+    keep = (rows["note"] != "baseline") & (
+        (rows["replications"] > 0) | rows["venture"].isin(in_base)
+    )
+    return rows[keep].reset_index(drop=True)
 
 
 def _units(outcome: str, unit: str) -> tuple[float, str, str]:
