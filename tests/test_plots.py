@@ -265,3 +265,26 @@ def test_a_partner_keeps_its_colour_in_every_panel_and_figure(named):
     assert {"French State", "Orange", "Thales", "Dassault Systèmes"} <= set(colours)
     assert all(len(seen) == 1 for seen in colours.values()), colours
     assert to_rgb(MARKET) not in {c for seen in colours.values() for c in seen}
+
+
+def test_benchmarks_and_an_uncertain_market_share_the_market_axis():
+    results = simulator.run(
+        SCENARIOS / "andromede_plan.yaml",
+        replications=50,
+        seed=1,
+        progress=False,
+        overrides=["market.growth={dist: uniform, low: 0.1, high: 0.4}"],
+        additions=["benchmarks.others={label: Others' investment, points: {2012-01: 2000}}"],
+    )
+    fig = plot_funding(results)
+    ax = funding_axes(fig)
+    mk = results.market.set_index(["series", "date"])
+    median = line(ax["market"], "European cloud market (EC projection), median")
+    assert at(median, "2016-12") == pytest.approx(mk.loc[("market", "2016-12-01"), "value"] / 1000)
+    (band,) = [c for c in ax["market"].collections if "5–95 %" in c.get_label()]
+    assert band.get_label() == "market: 5–95 % of the projection (uncertain growth)"
+    top = band.get_paths()[0].vertices[:, 1].max()
+    assert top == pytest.approx(mk.loc[("market", "2016-12-01"), "p95"] / 1000)
+    others = line(ax["market"], "Others' investment")
+    assert list(others.get_ydata()) == [2.0]  # 2000 M€ on the bn€ axis
+    assert "Others' investment" in legend_texts(fig)
