@@ -103,9 +103,11 @@ def ratio_axis(ax) -> None:
     ax.set_ylim(bottom=0)
 
 
-def draw_projection(ax, market: pd.DataFrame, scale: float = 1.0) -> None:
+def draw_projection(ax, market: pd.DataFrame, scale: float = 1.0, unit: str = "") -> None:
     """The market projection (its median and 5–95 % when the growth is uncertain) and each
-    benchmark series, divided by `scale`, on `ax` (an axis of their own: twinx)."""
+    benchmark series, divided by `scale`, on `ax` (an axis of their own: twinx). Benchmark
+    points are written out with `unit` beside them: on a second axis a point low down would
+    otherwise be read against the first one."""
     mk = market[market["series"] == "market"]
     if len(mk):
         uncertain = "p05" in mk and mk["p05"].notna().any()
@@ -129,13 +131,25 @@ def draw_projection(ax, market: pd.DataFrame, scale: float = 1.0) -> None:
         )
     others = market[market["series"] != "market"]
     for i, (_, b) in enumerate(others.groupby("series", sort=False)):
+        colour = BENCHMARKS[i % len(BENCHMARKS)]
+        values = b["value"] / scale
         ax.plot(
             b["date"],
-            b["value"] / scale,
+            values,
             ls="--",
             lw=1.2,
             marker=BENCHMARK_MARKERS[i % len(BENCHMARK_MARKERS)],
             ms=6,
-            color=BENCHMARKS[i % len(BENCHMARKS)],
+            color=colour,
             label=b["label"].iloc[0],
         )
+        shown = range(len(b)) if len(b) <= 6 else [len(b) - 1]  # many points: the last only
+        for k in shown:
+            ax.annotate(
+                f"{values.iloc[k]:,.3g} {unit}".strip(),
+                (b["date"].iloc[k], values.iloc[k]),
+                xytext=(5, 5),
+                textcoords="offset points",
+                fontsize=8,
+                color=colour,
+            )

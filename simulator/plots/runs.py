@@ -246,7 +246,7 @@ def _against_market(results, venture: str, top, bottom) -> None:
     if market is not None and len(market):
         right = top.twinx()
         larger, scale = larger_unit(unit)
-        draw_projection(right, market, scale)
+        draw_projection(right, market, scale, larger)
         right.set_ylim(0, right.get_ylim()[1] * 1.05)
         right.set_ylabel(f"market projection ({larger} = 1,000 {unit})", color=MARKET)
         right.tick_params(axis="y", colors=MARKET)

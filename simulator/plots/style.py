@@ -21,7 +21,7 @@ def partner_colours(partners: Iterable[str]) -> dict[str, str]:
     return {p: PARTNERS[i % len(PARTNERS)] for i, p in enumerate(dict.fromkeys(partners))}
 
 
-# Benchmark series (what others invest, say) beside the market: dark neutral shades, told
-# apart by their markers, so that none is read as a partner, the market or the totals.
-BENCHMARKS = ("black", "#555555", "#333333", "#777777")
+# Benchmark series (what others invest, say), drawn on the market's axis: dark shades of the
+# market's hue, told apart by their markers, so that none is read as a partner or the totals.
+BENCHMARKS = ("#3f1f66", "#6a3d9a", "#2d1248", "#8c6bb1")
 BENCHMARK_MARKERS = ("s", "D", "^", "v", "P", "X")
