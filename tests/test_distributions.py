@@ -69,6 +69,31 @@ def test_choice_draws_only_listed_values_with_their_weights():
     assert abs(share - 0.7) <= 4 * math.sqrt(0.7 * 0.3 / N)
 
 
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("u", [0.05, 0.5, 0.95])
+def test_quantile_splits_the_draws(name: str, u: float):
+    """P(X < q) ≤ u ≤ P(X ≤ q), within sampling error (both equal u for a continuous one)."""
+    dist = parse_distribution(CASES[name][0])
+    q, x = dist.quantile(u), draws(dist)
+    tolerance = 4 * math.sqrt(u * (1 - u) / N)
+    assert np.mean(x < q) <= u + tolerance
+    assert np.mean(x <= q) >= u - tolerance
+
+
+def test_quantile_closed_forms():
+    assert parse_distribution({"dist": "uniform", "low": 1, "high": 2}).quantile(0.25) == 1.25
+    tri = parse_distribution({"dist": "triangular", "low": 0, "mode": 1, "high": 2})
+    assert tri.quantile(0.5) == pytest.approx(1.0)
+    assert tri.quantile(0.125) == pytest.approx(0.5)  # F(x) = x²/2 below the mode
+    normal = parse_distribution({"dist": "normal", "mean": 60, "sd": 10})
+    assert normal.quantile(0.975) == pytest.approx(60 + 19.5996, abs=1e-3)
+    assert parse_distribution(CASES["normal_clipped"][0]).quantile(0.99) == 80.0
+    assert parse_distribution(CASES["bernoulli"][0]).quantile(0.5) == 0.0  # P(0) = 0.7
+    assert parse_distribution(CASES["choice_weighted"][0]).quantile(0.2) == 50.0
+    with pytest.raises(ValueError, match="0 < u < 1"):
+        normal.quantile(1.0)
+
+
 def test_same_seed_same_draws():
     dist = parse_distribution(CASES["triangular"][0])
     assert np.array_equal(draws(dist, seed=7), draws(dist, seed=7))

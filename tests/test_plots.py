@@ -110,33 +110,117 @@ def test_comparison_draws_on_a_given_axes(named):
 # --- funding -------------------------------------------------------------------------
 
 
+def funding_axes(fig: Figure) -> dict[str, object]:
+    """The funding figure's panels of its (only) venture, by role."""
+    roles = {}
+    for ax in fig.axes:
+        label = ax.get_ylabel()
+        if "by partner" in ax.get_title():
+            roles["partners"] = ax
+        elif label.startswith("capital committed"):
+            roles["ratio"] = ax
+        elif label.startswith("capital"):
+            roles["capital"] = ax
+        elif label.startswith("market"):
+            roles["market"] = ax
+    assert len(roles) == len(fig.axes) == 4
+    return roles
+
+
+def line(ax, label: str):
+    (found,) = [ln for ln in ax.get_lines() if ln.get_label() == label]
+    return found
+
+
+def at(ln, when: str) -> float:
+    """A line's y value at the first day of month `when` (YYYY-MM)."""
+    x = np.asarray(ln.get_xdata())
+    (i,) = np.flatnonzero(x == np.datetime64(f"{when}-01"))
+    return float(np.asarray(ln.get_ydata())[i])
+
+
 @pytest.mark.parametrize("name", ["atos_joins", "state_raises_share", "dassault_leaves"])
-def test_market_annotation_and_legend_never_collide(named, name):
+def test_funding_legends_stay_in_the_figure_and_off_the_panels(named, name):
     fig = plot_funding(named[name])
     renderer = rendered(fig)
-    assert len(fig.axes) == 2
-    ax = fig.axes[1]
-    legend = ax.get_legend().get_window_extent(renderer)
-    (note,) = ax.texts
-    note_box = note.get_bbox_patch().get_window_extent(renderer)
-    panel = ax.get_window_extent(renderer)
-    ticks = ax.xaxis.get_tightbbox(renderer)
-    assert not legend.overlaps(note_box)
-    assert not legend.overlaps(panel), "the legend covers the curves"
-    assert not legend.overlaps(ticks), "the legend covers the date labels"
-    assert panel.contains(note_box.x0, note_box.y0) and panel.contains(note_box.x1, note_box.y1)
-    figure = fig.bbox
-    assert figure.contains(legend.x0, legend.y0) and figure.contains(legend.x1, legend.y1)
+    panels = [ax.get_window_extent(renderer) for ax in fig.axes]
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    assert len(legends) == 2  # the partners', and one for the capital, market and ratio
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        assert not any(box.overlaps(panel) for panel in panels), "a legend covers a panel"
+        assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1)
+    ratio = funding_axes(fig)["ratio"]
+    ticks = ratio.xaxis.get_tightbbox(renderer)
+    assert not ratio.get_legend().get_window_extent(renderer).overlaps(ticks)
 
 
-def test_market_annotation_gives_the_ratio(named):
-    fig = plot_funding(named["state_raises_share"])
-    (note,) = fig.axes[1].texts
-    text = note.get_text()
-    assert "2014-12" in text and f"{100 * 285 / 35000:.2f} %" in text and "35,000 M€" in text
-    assert "median" not in text
-    (note,) = plot_funding(named["atos_joins"]).axes[1].texts
-    assert "median" in note.get_text()
+@pytest.mark.parametrize("name", NAMES)
+def test_no_axis_of_the_funding_figure_is_log_scaled(named, name):
+    fig = plot_funding(named[name])
+    assert [ax.get_yscale() for ax in fig.axes] == ["linear"] * len(fig.axes)
+    assert [ax.get_xscale() for ax in fig.axes] == ["linear"] * len(fig.axes)
+
+
+def test_funding_axes_say_their_units(named):
+    ax = funding_axes(plot_funding(named["andromede_plan"]))
+    assert ax["partners"].get_ylabel() == "capital (M€)"
+    assert ax["capital"].get_ylabel() == "capital (M€)"
+    assert ax["market"].get_ylabel() == "market projection (bn€ = 1,000 M€)"
+    ratio = ax["ratio"].get_ylabel()
+    assert ratio.replace("\n", " ") == (
+        "capital committed ÷ one year's projected market revenue (%)"
+    )
+    assert ax["ratio"].yaxis.get_major_formatter()(0.75, 0) == "0.75 %"
+
+
+def test_the_ratio_line_is_committed_over_market_in_percent(named):
+    """The plan: 285 M€ committed from the start against 35 bn€ in 2014-12, +25 %/year."""
+    ax = funding_axes(plot_funding(named["andromede_plan"]))
+    ratio = line(ax["ratio"], "ratio")
+    assert at(ratio, "2014-12") == pytest.approx(100 * 285 / 35000, rel=1e-12)  # 0.814 %
+    assert f"{at(ratio, '2014-12'):.3f}" == "0.814"
+    assert at(ratio, "2011-10") == pytest.approx(100 * 285 / (35000 * 1.25 ** (-38 / 12)))
+    assert at(ratio, "2016-12") == pytest.approx(100 * 285 / (35000 * 1.25**2))
+    market = line(ax["market"], "European cloud market (EC projection)")
+    assert at(market, "2014-12") == pytest.approx(35.0, rel=1e-12)  # bn€
+    assert at(market, "2015-12") == pytest.approx(35 * 1.25, rel=1e-12)
+    assert at(line(ax["capital"], "committed"), "2014-12") == pytest.approx(285)
+    (mean,) = [c for c in ax["ratio"].containers]  # the value at the reference date
+    assert mean.lines[0].get_ydata()[0] == pytest.approx(100 * 285 / 35000)
+    leaves = funding_axes(plot_funding(named["dassault_leaves"]))
+    assert at(line(leaves["ratio"], "ratio"), "2014-12") == pytest.approx(100 * 225 / 35000)
+
+
+def legend_texts(fig: Figure) -> list[str]:
+    return [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+
+
+def test_funding_legend_names_each_statistic(named):
+    """Uncertain: every entry for a statistic says median or mean; a band is a spread of
+    runs, not a confidence interval. Certain: no statistic is named."""
+    texts = legend_texts(plot_funding(named["atos_joins"]))
+    stats = [t for t in texts if t not in ("European cloud market (EC projection)",)]
+    partners = {"French State", "Orange", "Thales", "Atos", "Dassault Systèmes"}
+    for text in stats:
+        if text in partners:
+            continue
+        assert "median" in text or "mean" in text or "5–95 % of runs" in text, text
+    assert "ratio, median" in texts and "ratio: 5–95 % of runs" in texts
+    (mean,) = [t for t in texts if t.startswith("ratio at 2014-12: mean")]
+    assert "95 % CI" in mean
+    assert not any("CI" in t for t in texts if "5–95" in t)
+    plain = legend_texts(plot_funding(named["andromede_plan"]))
+    assert not any("median" in t or "mean" in t or "5–95" in t for t in plain), plain
+    assert "ratio at 2014-12: 0.81 %" in plain
+
+
+def test_funding_mean_at_reference_matches_the_outcomes(named):
+    results = named["atos_joins"]
+    ax = funding_axes(plot_funding(results))["ratio"]
+    (mean,) = ax.containers
+    expected = 100 * results.outcomes["capital_to_market"].mean()
+    assert mean.lines[0].get_ydata()[0] == pytest.approx(expected, rel=1e-12)
 
 
 def test_funding_draws_the_partner_panel_on_a_given_axes(named):
@@ -161,6 +245,8 @@ def partner_areas(fig: Figure) -> dict[tuple[int, str], tuple]:
 
     out = {}
     for i, ax in enumerate(fig.axes):
+        if "by partner" not in ax.get_title():
+            continue
         for area in ax.collections:
             if isinstance(area, PolyCollection) and not area.get_label().startswith("_"):
                 out[(i, area.get_label())] = tuple(area.get_facecolor()[0][:3])
@@ -179,3 +265,26 @@ def test_a_partner_keeps_its_colour_in_every_panel_and_figure(named):
     assert {"French State", "Orange", "Thales", "Dassault Systèmes"} <= set(colours)
     assert all(len(seen) == 1 for seen in colours.values()), colours
     assert to_rgb(MARKET) not in {c for seen in colours.values() for c in seen}
+
+
+def test_benchmarks_and_an_uncertain_market_share_the_market_axis():
+    results = simulator.run(
+        SCENARIOS / "andromede_plan.yaml",
+        replications=50,
+        seed=1,
+        progress=False,
+        overrides=["market.growth={dist: uniform, low: 0.1, high: 0.4}"],
+        additions=["benchmarks.others={label: Others' investment, points: {2012-01: 2000}}"],
+    )
+    fig = plot_funding(results)
+    ax = funding_axes(fig)
+    mk = results.market.set_index(["series", "date"])
+    median = line(ax["market"], "European cloud market (EC projection), median")
+    assert at(median, "2016-12") == pytest.approx(mk.loc[("market", "2016-12-01"), "value"] / 1000)
+    (band,) = [c for c in ax["market"].collections if "5–95 %" in c.get_label()]
+    assert band.get_label() == "market: 5–95 % of the projection (uncertain growth)"
+    top = band.get_paths()[0].vertices[:, 1].max()
+    assert top == pytest.approx(mk.loc[("market", "2016-12-01"), "p95"] / 1000)
+    others = line(ax["market"], "Others' investment")
+    assert list(others.get_ydata()) == [2.0]  # 2000 M€ on the bn€ axis
+    assert "Others' investment" in legend_texts(fig)

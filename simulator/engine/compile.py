@@ -29,6 +29,7 @@ from simulator.engine.model import (
 )
 from simulator.engine.plan import build_plan
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.market import uncertain_growth
 from simulator.scenario.members import Exit
 from simulator.scenario.schedules import Calendar, OnCall, Tranches, Upfront
 from simulator.scenario.schema import Cap, Match, Raise, Scenario, Stop, TopUp
@@ -83,6 +84,7 @@ def compile_scenario(s: Scenario) -> Model:
         ],
         involved=involved,
         split_only=split_only,
+        market_growth=uncertain_growth(s.market),
     )
     return replace(model, plan=build_plan(model))
 

@@ -246,6 +246,9 @@ class Model:
     involved: np.ndarray = field(default=None)  # (V, P): member has a row in this venture
     split_only: np.ndarray | None = None  # (V, P): a row only through a split or absorption
     plan: object = field(default=None, repr=False)  # plan.Plan, built by compile_scenario
+    # The market's annual growth when it is a distribution (model.md §13): drawn once per
+    # replication, after every other draw; None when the projection is certain.
+    market_growth: Distribution | None = None
 
     @property
     def has_exits(self) -> bool:

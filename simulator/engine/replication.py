@@ -51,6 +51,7 @@ class RepOutcome:
     grants: list | None = None  # shares granted at entry (dilution.py), §10
     spent: np.ndarray | None = None  # (V, H) spending per month (§9.5), None without plans
     cash_out: list | None = None  # per venture: first month its cash ran out, or None
+    market_growth: float | None = None  # the market's growth drawn (§13), None if certain
 
 
 class Replication:
@@ -368,6 +369,9 @@ class Replication:
         spent = cash_out = None
         if self.calls is not None:
             spent, cash_out = self.calls.spent, self.calls.cash_out
+        # Last of all the replication's draws, so that no other draw moves (model.md §12).
+        growth = self.model.market_growth
+        growth = None if growth is None else draw(growth, self.rng)
         return RepOutcome(
             self.join,
             self.leave,
@@ -379,4 +383,5 @@ class Replication:
             grants,
             spent=spent,
             cash_out=cash_out,
+            market_growth=growth,
         )

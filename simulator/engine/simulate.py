@@ -40,6 +40,9 @@ class Chunk:
     # None when no venture spends.
     spent: np.ndarray | None = None
     cash_out: np.ndarray | None = None
+    # The market's annual growth drawn in each replication, (n,), NaN for a failed one; None
+    # when the market projection is certain (model.md §13).
+    market_growth: np.ndarray | None = None
 
     @property
     def granted(self) -> np.ndarray | None:
@@ -156,6 +159,7 @@ class _Records:
         if self.spends.any():  # NaN for ventures without a plan: they have no cash to speak of
             self.spent = np.where(self.spends[None, :, None], 0.0, np.nan) * np.ones((n, V, H))
             self.cash_out = np.full((n, V), -1, dtype=np.int64)
+        self.market_growth = None if model.market_growth is None else np.full(n, np.nan)
 
     def failed(self, i: int, exc: Exception) -> None:
         """Replication i raised: it records nothing but its error."""
@@ -181,6 +185,8 @@ class _Records:
         if self.spent is not None:
             self.spent[i, self.spends] = out.spent[self.spends]
             self.cash_out[i] = [-1 if month is None else month for month in out.cash_out]
+        if self.market_growth is not None:
+            self.market_growth[i] = out.market_growth
         rep = self.first + i
         self.events.extend((rep, *e) for e in out.events)
 
@@ -209,6 +215,7 @@ class _Records:
             self.grants,
             spent=self.spent,
             cash_out=self.cash_out,
+            market_growth=self.market_growth,
         )
 
 

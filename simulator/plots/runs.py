@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patheffects import withStroke
-from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from simulator.analysis.market import market_ratio, ratio_at_reference
+from simulator.plots.market import draw_market_ratio, draw_projection, larger_unit
 from simulator.plots.style import COMMITTED, MARKET, partner_colours
 
 EVENT_STYLE = {
@@ -70,22 +71,22 @@ def plot_funding(results, venture: str | None = None, ax=None):
     if ax is not None:
         _by_partner(results, ventures[0], ax)
         return ax.figure
-    fig, axes = _subplots(
-        len(ventures),
-        2,
-        figsize=(13, 4.6 * len(ventures)),
-        squeeze=False,
-        gridspec_kw={"width_ratios": [1.35, 1]},
+    # Constrained layout makes room for the title and for the legends below the panels.
+    fig = Figure(figsize=(15, 7.6 * len(ventures)), layout="constrained")
+    # Per venture: the partners on the left; on the right the capital against the market
+    # above and their ratio below, on a shared time axis.
+    grid = fig.add_gridspec(
+        2 * len(ventures), 2, width_ratios=[1.3, 1], height_ratios=[1.25, 1] * len(ventures)
     )
-    for row, v in zip(axes, ventures, strict=True):
-        _by_partner(results, v, row[0])
-        _against_market(results, v, row[1])
+    for i, v in enumerate(ventures):
+        _by_partner(results, v, fig.add_subplot(grid[2 * i : 2 * i + 2, 0]))
+        top = fig.add_subplot(grid[2 * i, 1])
+        _against_market(results, v, top, fig.add_subplot(grid[2 * i + 1, 1], sharex=top))
     m = results.manifest
     title = m.get("title") or m.get("scenario") or "consim"
     reps = results.replications
     sub = f"{reps} replications, seed {m.get('seed')}" if results.stochastic else "deterministic"
     fig.suptitle(f"{title}  ({sub})", fontsize=13, fontweight="bold")
-    fig.tight_layout()
     return fig
 
 
@@ -122,13 +123,19 @@ def _by_partner(results, venture: str, ax) -> None:
             by.index, *areas, labels=labels, alpha=0.85, colors=[colours[c] for c in order]
         )
     paid = _totals(results, venture, "paid_in")
-    ax.plot(paid.index, paid["mean"], color="black", lw=2, label="paid in (total)")
+    label = "paid in (total, mean)" if results.stochastic else "paid in (total)"
+    ax.plot(paid.index, paid["mean"], color="black", lw=2, label=label)
     if "venture_cash" in t:  # a spending plan: cash is what paid-in capital has left
         _cash(results, venture, ax)
     if results.stochastic:
         com = _totals(results, venture, "committed")
         ax.fill_between(
-            com.index, com["p5"], com["p95"], color="grey", alpha=0.25, label="committed, 5–95 %"
+            com.index,
+            com["p5"],
+            com["p95"],
+            color="grey",
+            alpha=0.25,
+            label="committed: 5–95 % of runs",
         )
         ax.set_title(f"{name}: committed capital by partner (mean of replications)")
     else:
@@ -137,7 +144,8 @@ def _by_partner(results, venture: str, ax) -> None:
     ax.set_ylabel(f"capital ({_unit(results)})")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.9)
+    # Below the panel: beside it, the legend would take the width the panels need.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=3, fontsize=8, framealpha=0.9)
 
 
 def _cash(results, venture: str, ax) -> None:
@@ -164,7 +172,7 @@ def _cash(results, venture: str, ax) -> None:
             edgecolor="darkgreen",
             hatch="///",
             lw=0.5,
-            label="cash, 5–95 %",
+            label="cash: 5–95 % of runs",
         )
 
 
@@ -215,71 +223,75 @@ def _plural(verb: str) -> str:
     return " ".join(filter(None, [first[:-1] if first.endswith("s") else first, rest]))
 
 
-def _against_market(results, venture: str, ax) -> None:
-    unit = _unit(results)
-    market = results.market
-    mk = market[market["series"] == "market"]
-    if len(mk):
-        ax.plot(mk["date"], mk["value"], color=MARKET, lw=2.5, label=mk["label"].iloc[0])
-    for _, b in market[market["series"] != "market"].groupby("series"):
-        ax.plot(b["date"], b["value"], "o--", ms=5, label=b["label"].iloc[0])
+def _against_market(results, venture: str, top, bottom) -> None:
+    """Above: committed and paid-in capital on a linear axis in the scenario's unit, the
+    market projection and the benchmarks on a second axis in a unit a thousand times larger
+    (each reads on its own scale); below: capital committed ÷ the projected market, in %."""
+    unit, name = _unit(results), _label(results, "ventures", venture)
+    stat = ", median" if results.stochastic else ""
     com = _totals(results, venture, "committed")
     paid = _totals(results, venture, "paid_in")
-    name = _label(results, "ventures", venture)
-    ax.plot(com.index, com["p50"], color=COMMITTED, lw=2, label=f"{name}: committed")
-    ax.plot(paid.index, paid["p50"], color="black", lw=1.5, label=f"{name}: paid in")
-    if results.stochastic:
-        # Months with no capital have no place on a log axis: leave them out of the band
-        # (clipping them to a tiny value would stretch the axis down to it).
-        low = com["p5"].where(com["p5"] > 0)
-        ax.fill_between(com.index, low, com["p95"].where(low.notna()), color=COMMITTED, alpha=0.25)
-    if len(mk) or (com["p50"] > 0).any():  # nothing positive: a linear axis at 0
-        ax.set_yscale("log")
-    plain = FuncFormatter(lambda y, _: f"{y:,.0f}" if y >= 1 else f"{y:g}")
-    ax.yaxis.set_major_formatter(plain)
-    low, high = ax.get_ylim()
-    # Within about a decade (no market line) label between decades too; else decades only.
-    ax.yaxis.set_minor_formatter(plain if high < 30 * max(low, 1e-9) else NullFormatter())
-    ax.set_ylabel(f"{unit} (log scale)")
-    what = "against the market projection" if len(mk) else "over time (no market projection)"
-    ax.set_title(f"{name} {what}")
-    o = results.outcomes[results.outcomes["venture"] == venture]
-    ratio = o["capital_to_market"].median()
-    if pd.notna(ratio):
-        ref = pd.Timestamp(o["reference_date"].iloc[0])
-        mref = o["market_at_reference"].iloc[0]
-        ax.axvline(ref, color="grey", ls=":", lw=1)
-        _annotate_ratio(
-            ax,
-            ref,
-            ratio,
-            mref,
-            o["committed_at_reference"].median(),
-            unit,
-            median=results.stochastic,
-        )
-    ax.grid(alpha=0.3, which="both")
-    # Below the panel, not inside it: the legend then never hides a curve or the annotation.
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8, framealpha=0.9)
-
-
-def _annotate_ratio(ax, ref, ratio, market, committed, unit, median: bool) -> None:
-    """Capital / market at the reference date, written midway (on the log axis) between the
-    two curves and on the side of the reference line with more room, so it stays in the panel."""
-    left, right = ax.get_xlim()
-    on_right_half = (mdates.date2num(ref) - left) / (right - left) > 0.5
-    stat = " (median)" if median else ""
-    ax.annotate(
-        f"{ref:%Y-%m}: committed{stat}\n= {100 * ratio:.2f} % of a\n{market:,.0f} {unit} market",
-        (ref, np.sqrt(market * max(committed, 1e-3))),
-        xytext=(-8 if on_right_half else 8, 0),
-        textcoords="offset points",
-        ha="right" if on_right_half else "left",
-        va="center",
-        ma="left",
-        fontsize=9,
-        bbox={"boxstyle": "round", "fc": "white", "alpha": 0.9},
+    if (com["p95"] - com["p5"]).max() > 0:  # the runs differ
+        band = {"color": COMMITTED, "alpha": 0.25, "lw": 0, "label": "committed: 5–95 % of runs"}
+        top.fill_between(com.index, com["p5"], com["p95"], **band)
+    top.plot(com.index, com["p50"], color=COMMITTED, lw=2.5, label=f"committed{stat}")
+    top.plot(paid.index, paid["p50"], color="black", lw=1.5, label=f"paid in{stat}")
+    top.set_ylim(0, max(float(com["p95"].max()), float(paid["p50"].max()), 1e-9) * 1.15)
+    top.set_ylabel(f"capital ({unit})")
+    top.grid(alpha=0.3)
+    top.tick_params(labelbottom=False)
+    axes = [top]
+    market = results.market
+    has_market = market is not None and (market["series"] == "market").any()
+    if market is not None and len(market):
+        right = top.twinx()
+        larger, scale = larger_unit(unit)
+        draw_projection(right, market, scale, larger)
+        right.set_ylim(0, right.get_ylim()[1] * 1.05)
+        right.set_ylabel(f"market projection ({larger} = 1,000 {unit})", color=MARKET)
+        right.tick_params(axis="y", colors=MARKET)
+        axes.append(right)
+    what = "against the market projection" if has_market else "(no market projection)"
+    top.set_title(f"{name}: capital {what}")
+    _ratio_panel(results, venture, bottom, top)
+    # Years, or months over a short horizon, without labels running into one another.
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    bottom.xaxis.set_major_locator(locator)
+    bottom.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes.append(bottom)
+    handles = [h for a in axes for h in a.get_legend_handles_labels()[0]]
+    # Below the panels, not inside them: the legend then never hides a curve.
+    bottom.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        ncol=2,
+        fontsize=8,
+        framealpha=0.9,
     )
+
+
+def _ratio_panel(results, venture: str, ax, top) -> None:
+    """Capital committed ÷ one year's projected market revenue, with its mean at the
+    reference date (a dotted line on `top` too), or a note that there is no projection."""
+    exact = not results.stochastic
+    table = market_ratio(results.trajectories, results.market, results.outcomes, exact=exact)
+    table = table[table["venture"] == venture]
+    ax.grid(alpha=0.3)
+    if table.empty:
+        note = "no market projection (market: in the scenario), hence no ratio"
+        ax.text(0.5, 0.5, note, ha="center", va="center", transform=ax.transAxes)
+        ax.set_yticks([])
+        return
+    at = ratio_at_reference(results.outcomes, exact=exact)
+    at = at[at["venture"] == venture]
+    reference = at.iloc[0] if len(at) else None
+    draw_market_ratio(ax, table, label="ratio", venture=venture, reference=reference)
+    if reference is not None:
+        when = pd.Timestamp(reference["reference_date"])
+        for a in (ax, top):
+            a.axvline(when, color="grey", ls=":", lw=1)
+    ax.set_title("the ratio is a yardstick, not a market share", fontsize=10)
 
 
 # Curves of different what-ifs often coincide (the plan and "the State covers the gap" both end

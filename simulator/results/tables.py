@@ -14,6 +14,7 @@ import pandas as pd
 from simulator.engine.model import Model
 from simulator.engine.replication import ENDINGS
 from simulator.engine.simulate import Chunk
+from simulator.results.market import market_table, month_dates, reference_index
 from simulator.scenario.market import market_series
 from simulator.scenario.schema import Scenario
 
@@ -67,16 +68,16 @@ SPENDING_OUTCOME_COLUMNS = ["spent_final", "cash_final", "cash_out", "cash_out_d
 # Added to the trajectory table with a spending plan: the venture's values, the same on
 # every partner row of the venture (one per replication, date and venture: do not sum).
 SPENDING_COLUMNS = ["venture_spent", "venture_cash"]
+# Added last when the market's growth is a distribution (model.md §13): to the outcomes, the
+# growth each replication drew; to the trajectories, its market projection in each month
+# (the same on every row of a replication and month: do not sum).
+MARKET_OUTCOME_COLUMNS = ["market_growth"]
+MARKET_COLUMNS = ["market"]
 MONTH_REF = re.compile(r"\{month:(\d+)\}")
 EVENT_COLUMNS = ["replication", "date", "type", "partner", "venture", "amount", "detail"]
 FAILURE_COLUMNS = ["point", "replication", "seed", "error"]
 _EPS = 1e-9
 _ENDINGS = pd.Index(ENDINGS, dtype=object)  # object, not str: Arrow `string` values, as venture
-
-
-def month_dates(start: int, count: int) -> pd.DatetimeIndex:
-    """First day of each simulated month."""
-    return pd.date_range(f"{start // 12:04d}-{start % 12 + 1:02d}-01", periods=count, freq="MS")
 
 
 class Context:
@@ -101,6 +102,8 @@ class Context:
             values = market[market["series"] == "market"]["value"].to_numpy()
             shared[key] = market, values[self.reference] if self.reference is not None else None
         self.market, self.market_at_reference = shared[key]
+        # The projection to draw each replication's from, when its growth is uncertain.
+        self.uncertain_market = scenario.market if model.market_growth is not None else None
 
 
 def _market_inputs(scenario: Scenario) -> str:
@@ -108,6 +111,23 @@ def _market_inputs(scenario: Scenario) -> str:
     market = scenario.market.model_dump_json() if scenario.market is not None else ""
     benchmarks = [(k, b.model_dump_json()) for k, b in scenario.benchmarks.items()]
     return repr((scenario.start, market, benchmarks))
+
+
+def market_paths(ctx: Context, c: Chunk) -> np.ndarray | None:
+    """Each replication's market projection (n, months) from the growth it drew; None when
+    the projection is certain (the market table's `value` is then every replication's)."""
+    if c.market_growth is None:
+        return None
+    return market_series(ctx.uncertain_market, ctx.model.start, ctx.model.horizon, c.market_growth)
+
+
+def market_at_reference(ctx: Context, c: Chunk) -> np.ndarray:
+    """The market at the reference month, one value per (replication that ran, venture)."""
+    V = len(ctx.model.ventures)
+    paths = market_paths(ctx, c)
+    if paths is None:
+        return np.full(int(c.ok.sum()) * V, ctx.market_at_reference)
+    return np.repeat(paths[c.ok, ctx.reference], V)
 
 
 def committed_and_outstanding(c: Chunk) -> tuple[np.ndarray, np.ndarray]:
@@ -171,8 +191,8 @@ def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
         at_ref = total(c.pledged, ctx.reference) - total(c.cancelled, ctx.reference)
         columns["reference_date"] = np.full(n, dates.values[ctx.reference])
         columns["committed_at_reference"] = at_ref
-        columns["market_at_reference"] = np.full(n, ctx.market_at_reference)
-        columns["capital_to_market"] = at_ref / ctx.market_at_reference
+        columns["market_at_reference"] = market = market_at_reference(ctx, c)
+        columns["capital_to_market"] = at_ref / market
     else:
         columns["reference_date"] = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
         for name in OUTCOME_COLUMNS[-3:]:
@@ -184,6 +204,8 @@ def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
         columns["cash_final"] = cash
         columns["cash_out"] = cash_out >= 0
         columns["cash_out_date"] = _dates_or_nat(dates, cash_out)
+    if c.market_growth is not None:
+        columns["market_growth"] = np.repeat(c.market_growth[ok], V)
     return columns
 
 
@@ -193,6 +215,7 @@ def outcome_table(ctx: Context, c: Chunk) -> pd.DataFrame:
     columns = outcome_columns(ctx, c)
     columns["venture"] = pd.Categorical.from_codes(columns["venture"], ctx.model.venture_ids)
     names = OUTCOME_COLUMNS + (SPENDING_OUTCOME_COLUMNS if c.spent is not None else [])
+    names += MARKET_OUTCOME_COLUMNS if c.market_growth is not None else []
     return pd.DataFrame(columns, copy=False)[names]
 
 
@@ -245,6 +268,10 @@ def trajectory_table(ctx: Context, c: Chunk) -> pd.DataFrame:
     if c.granted is not None:
         columns["granted"] = c.granted[mask]
         names += GRANTED_COLUMNS
+    paths = market_paths(ctx, c)
+    if paths is not None:
+        columns["market"] = paths[r, t]
+        names += MARKET_COLUMNS
     return pd.DataFrame(columns)[names]
 
 
@@ -318,45 +345,3 @@ def failure_table(c: Chunk, seed: int, point: int = 0) -> pd.DataFrame:
             "error": list(c.failed.values()),
         }
     )[FAILURE_COLUMNS]
-
-
-def market_table(scenario: Scenario, dates: pd.DatetimeIndex) -> pd.DataFrame:
-    """The market projection per month, plus benchmark points, in the scenario's unit."""
-    frames = []
-    if scenario.market is not None:
-        frames.append(
-            pd.DataFrame(
-                {
-                    "series": "market",
-                    "label": scenario.market.label,
-                    "date": dates,
-                    "value": market_series(scenario.market, scenario.start, len(dates)),
-                }
-            )
-        )
-    for bid, b in scenario.benchmarks.items():
-        points = sorted(b.points.items())
-        frames.append(
-            pd.DataFrame(
-                {
-                    "series": bid,
-                    "label": b.label or bid,
-                    "date": month_dates(points[0][0], points[-1][0] - points[0][0] + 1)[
-                        [m - points[0][0] for m, _ in points]
-                    ],
-                    "value": [v for _, v in points],
-                }
-            )
-        )
-    if not frames:
-        return pd.DataFrame({"series": [], "label": [], "date": [], "value": []})
-    return pd.concat(frames, ignore_index=True)
-
-
-def reference_index(scenario: Scenario, model: Model) -> int | None:
-    """Month index of the market reference date (default: the last market point in range)."""
-    m = scenario.market
-    if m is None:
-        return None
-    ref = m.reference if m.reference is not None else max(m.points)
-    return int(min(max(ref - model.start, 0), model.horizon - 1))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 from pydantic_core import PydanticCustomError
@@ -34,6 +35,13 @@ class Distribution:
 
     def mean(self) -> float:
         return _MEAN[self.kind](*self.params)
+
+    def quantile(self, u: float) -> float:
+        """The value below which a share `u` (0 < u < 1) of draws falls: exact, not estimated
+        (for bernoulli and choice, the smallest value whose cumulative share reaches u)."""
+        if not 0 < u < 1:
+            raise ValueError(f"a quantile needs 0 < u < 1 (got {u!r})")
+        return float(_QUANTILE[self.kind](u, *self.params))
 
     def to_data(self) -> dict:
         return {"dist": self.kind, **dict(zip(DIST_PARAMS[self.kind], self.params, strict=True))}
@@ -103,6 +111,43 @@ _MEAN = {
         if weights is None
         else sum(v * w for v, w in zip(values, weights, strict=True)) / sum(weights)
     ),
+}
+
+
+def _triangular_quantile(u, lo, mo, hi):
+    if lo == hi:
+        return lo
+    if u < (mo - lo) / (hi - lo):
+        return lo + math.sqrt(u * (hi - lo) * (mo - lo))
+    return hi - math.sqrt((1 - u) * (hi - lo) * (hi - mo))
+
+
+def _beta_quantile(u, a, b, lo, hi):
+    from scipy.stats import beta  # only here: the loader does not pay for importing scipy
+
+    lo = lo or 0.0
+    return lo + ((1.0 if hi is None else hi) - lo) * beta.ppf(u, a, b)
+
+
+def _choice_quantile(u, values, weights):
+    weights = (1.0,) * len(values) if weights is None else weights
+    pairs = sorted(zip(values, weights, strict=True))
+    total, reached = sum(weights), 0.0
+    for value, weight in pairs:
+        reached += weight
+        if reached >= u * total:
+            return value
+    return pairs[-1][0]
+
+
+_QUANTILE = {
+    "triangular": _triangular_quantile,
+    "uniform": lambda u, lo, hi: lo + u * (hi - lo),
+    "normal": lambda u, m, sd, lo, hi: _clip(m + sd * NormalDist().inv_cdf(u), lo, hi),
+    "lognormal": lambda u, mu, s: math.exp(mu + s * NormalDist().inv_cdf(u)),
+    "beta": _beta_quantile,
+    "bernoulli": lambda u, p: 1.0 if u > 1 - p else 0.0,
+    "choice": _choice_quantile,
 }
 
 

@@ -14,7 +14,17 @@ from pydantic import Field, PrivateAttr
 
 from simulator.scenario.members import Candidate, Exit, Member, Partner
 from simulator.scenario.schedules import Schedule, Upfront
-from simulator.scenario.types import Amount, Id, MemberSet, Month, Probability, Ratio, Strict, Whole
+from simulator.scenario.types import (
+    Amount,
+    Growth,
+    Id,
+    MemberSet,
+    Month,
+    Probability,
+    Ratio,
+    Strict,
+    Whole,
+)
 from simulator.scenario.ventures import Venture
 
 # --- policies ---------------------------------------------------------------------
@@ -102,15 +112,19 @@ class Contagion(Strict):
 
 
 class Market(Strict):
-    """Market size at dated points (scenario unit), constant growth between them."""
+    """Market size at dated points (scenario unit), constant growth between them; `growth`
+    (annual, outside the points) may be a distribution, drawn once per replication."""
 
     label: str = "Market projection"
     points: dict[Month, float] = Field(min_length=1)
-    growth: float | None = Field(None, gt=-1, le=10)
+    growth: Growth | None = None
     reference: Month | None = None
 
 
 class Benchmark(Strict):
+    """Another dated series drawn next to the market (what others invest, say): no part
+    in any computation."""
+
     label: str | None = None
     points: dict[Month, float] = Field(min_length=1)
 

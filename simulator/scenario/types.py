@@ -68,16 +68,20 @@ Id = Annotated[
 ]
 
 
-def _bounds_text(lo, hi) -> str:
+def _bounds_text(lo, hi, open_low: bool = False) -> str:
     if lo is not None and hi is not None:
-        return f"in [{lo:g}, {hi:g}]"
+        return f"> {lo:g} and ≤ {hi:g}" if open_low else f"in [{lo:g}, {hi:g}]"
     if lo is not None:
-        return f"≥ {lo:g}"
+        return f"> {lo:g}" if open_low else f"≥ {lo:g}"
     return f"≤ {hi:g}"
 
 
-def _quantity_validator(lo: float | None, hi: float | None, what: str):
-    expected = f"{what} {_bounds_text(lo, hi)}" if (lo, hi) != (None, None) else what
+def _quantity_validator(lo: float | None, hi: float | None, what: str, open_low: bool = False):
+    bounds = _bounds_text(lo, hi, open_low)
+    expected = f"{what} {bounds}" if (lo, hi) != (None, None) else what
+
+    def below(x: float) -> bool:
+        return lo is not None and (x <= lo if open_low else x < lo)
 
     def validate(value: Any) -> float | Distribution:
         if isinstance(value, Distribution):
@@ -85,7 +89,7 @@ def _quantity_validator(lo: float | None, hi: float | None, what: str):
         if isinstance(value, dict) and "dist" in value:
             dist = parse_distribution(value)
             low, high = dist.support()
-            if (lo is not None and low < lo) or (hi is not None and high > hi):
+            if below(low) or (hi is not None and high > hi):
                 raise PydanticCustomError(
                     "quantity_range",
                     "a {kind} distribution here can give values {support} "
@@ -104,11 +108,7 @@ def _quantity_validator(lo: float | None, hi: float | None, what: str):
                     "hint": scalar_hint(value),
                 },
             )
-        if (
-            not math.isfinite(value)
-            or (lo is not None and value < lo)
-            or (hi is not None and value > hi)
-        ):
+        if not math.isfinite(value) or below(value) or (hi is not None and value > hi):
             raise PydanticCustomError(
                 "quantity_range",
                 "out of range (got {got}; expected {expected})",
@@ -123,10 +123,10 @@ def _support_text(low, high) -> str:
     return f"from {low:g} to {high:g}"
 
 
-def _quantity_schema(lo, hi):
+def _quantity_schema(lo, hi, open_low: bool = False):
     number: dict = {"type": "number"}
     if lo is not None:
-        number["minimum"] = lo
+        number["exclusiveMinimum" if open_low else "minimum"] = lo
     if hi is not None:
         number["maximum"] = hi
     dist = {
@@ -139,12 +139,15 @@ def _quantity_schema(lo, hi):
     return {"anyOf": [number, dist]}
 
 
-def quantity(lo: float | None = None, hi: float | None = None, what: str = "a number"):
-    """A number, or a distribution whose support lies within [lo, hi]."""
+def quantity(
+    lo: float | None = None, hi: float | None = None, what: str = "a number", open_low=False
+):
+    """A number, or a distribution whose support lies within [lo, hi] ((lo, hi] if
+    `open_low`: lo itself excluded)."""
     return Annotated[
         Any,
-        BeforeValidator(_quantity_validator(lo, hi, what)),
-        WithJsonSchema(_quantity_schema(lo, hi)),
+        BeforeValidator(_quantity_validator(lo, hi, what, open_low)),
+        WithJsonSchema(_quantity_schema(lo, hi, open_low)),
     ]
 
 
@@ -152,6 +155,8 @@ Amount = quantity(0, None, "an amount")
 Probability = quantity(0, 1, "a probability")
 Months = quantity(0, None, "a number of months")
 Ratio = quantity(0, None, "a ratio")
+# An annual growth rate: -1 (the market vanishing within a year) has no logarithm.
+Growth = quantity(-1, 10, "an annual growth rate", open_low=True)
 
 
 def _parse_members(value: Any) -> str | tuple[str, ...]:
