@@ -137,7 +137,7 @@ def test_ventures_in_only_some_scenarios_are_kept_and_marked():
     # the consortium's money, however divided: the split moves pledges, it does not add any
     total = t[t["venture"] == "all ventures"].set_index("scenario")
     assert total.loc["split", "diff"] == pytest.approx(0.0, abs=1e-9)
-    forest = c.plot().axes[1]
+    forest = next(ax for ax in c.plot().axes if ax.get_title().startswith("Paired"))
     assert [x.get_text() for x in forest.get_yticklabels()] == [
         "split · v",
         "split · w",
@@ -200,18 +200,26 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, change, args, message):
 
 
 def test_the_figure_draws_the_table():
+    market = "market: {points: {2021-01: 1000}, growth: 0.1}\n"
     c = simulator.compare(
-        scenario(BASE),
-        scenario(WITH_CANDIDATE),
-        scenario(PLUS_TEN),
+        scenario(BASE + market),
+        scenario(WITH_CANDIDATE + market),
+        scenario(PLUS_TEN + market),
         replications=200,
         seed=5,
         progress=False,
     )
     fig = c.plot()
-    trajectories, forest = fig.axes[:2]
+    titled = {ax.get_title().split(" ")[0]: ax for ax in fig.axes if ax.get_title()}
+    trajectories, ratio, forest = titled["Committed"], titled["Capital"], titled["Paired"]
     labels = [line.get_label() for line in trajectories.get_lines()]
     assert all("median" in label for label in labels) and len(labels) == 3
+    # the market on the same figure, on its own axis, in bn€
+    market_ax = next(ax for ax in fig.axes if ax.get_ylabel().startswith("market projection"))
+    assert market_ax.get_ylabel() == "market projection (bn€ = 1,000 M€)"
+    # the ratio: committed ÷ the projected market, in %, for every scenario
+    assert ratio.get_ylabel().startswith("capital committed ÷ one year's")
+    assert len([x for x in ratio.get_lines() if x.get_label().startswith("base")]) == 1
     assert trajectories.get_ylabel() == "committed capital (M€)"
     assert "5–95 % of runs" in trajectories.get_title()
     assert [t.get_text() for t in forest.get_yticklabels()] == ["with_candidate", "plus_ten"]

@@ -11,7 +11,8 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 import simulator
-from simulator.plots.runs import comparison_styles, plot_comparison, plot_funding
+from simulator.plots.compare import draw_trajectories, scenario_styles
+from simulator.plots.runs import plot_funding
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 NAMES = ["andromede_plan", "atos_joins", "dassault_leaves", "dassault_stays", "state_raises_share"]
@@ -41,30 +42,33 @@ def final_median(results) -> float:
     return float(last.groupby("replication")["committed"].sum().median())
 
 
-# --- comparison ----------------------------------------------------------------------
+# --- comparison (the trajectories panel of `consim compare`) --------------------------------
+
+
+def trajectories(named) -> Figure:
+    fig = Figure(figsize=(13, 6))
+    draw_trajectories(fig.subplots(), named)
+    return fig
 
 
 def test_comparison_draws_one_line_per_scenario(named):
-    fig = plot_comparison(named)
-    ax = fig.axes[0]
-    assert isinstance(fig, Figure)
+    ax = trajectories(named).axes[0]
     assert len(ax.get_lines()) == len(named)
 
 
 def test_comparison_legend_gives_each_final_median(named):
-    ax = plot_comparison(named).axes[0]
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert len(labels) == len(named)
+    ax = trajectories(named).axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()][: len(named)]
     for name, label in zip(named, labels, strict=True):
-        assert label.startswith(f"{name}: {final_median(named[name]):,.0f} M€"), label
-    assert labels[0] == "andromede_plan: 285 M€"
-    assert labels[2] == "dassault_leaves: 225 M€"
-    assert labels[4] == "state_raises_share: 285 M€"
-    assert "5–95 %" in labels[1] and "5–95 %" not in labels[0]
+        assert label.startswith(f"{name}: median {final_median(named[name]):,.0f} M€"), label
+    assert labels[0] == "andromede_plan: median 285 M€"
+    assert labels[2] == "dassault_leaves: median 225 M€"
+    assert labels[4] == "state_raises_share: median 285 M€"
+    assert "5–95 % of runs" in labels[1] and "5–95 %" not in labels[0]
 
 
 def test_comparison_styles_tell_coinciding_curves_apart(named):
-    lines = plot_comparison(named).axes[0].get_lines()
+    lines = trajectories(named).axes[0].get_lines()
     looks = {(ln.get_color(), str(ln.get_linestyle()), ln.get_marker()) for ln in lines}
     assert len(looks) == len(lines)
     widths = [ln.get_linewidth() for ln in lines]
@@ -72,13 +76,14 @@ def test_comparison_styles_tell_coinciding_curves_apart(named):
     # Each later (narrower) line is drawn on top of the earlier ones it may coincide with.
     assert widths == sorted(widths, reverse=True) and len(set(widths)) == len(widths)
     assert zorders == sorted(zorders) and len(set(zorders)) == len(zorders)
-    styles = comparison_styles(12)
+    styles = scenario_styles(12)
     assert len({(s["color"], str(s["ls"]), s["marker"]) for s in styles}) == 12
+    assert "tab:purple" not in {s["color"] for s in styles}  # the market's colour
 
 
 def test_comparison_every_scenario_is_visible_in_the_image(named):
     """Plan and 'State covers the gap' share 285 M€ after 2012: both colours must show."""
-    fig = plot_comparison(named)
+    fig = trajectories(named)
     fig.set_dpi(100)
     renderer = rendered(fig)
     ax = fig.axes[0]
@@ -95,16 +100,9 @@ def test_comparison_every_scenario_is_visible_in_the_image(named):
 
 
 def test_comparison_leaves_headroom_above_the_top_curve(named):
-    ax = plot_comparison(named).axes[0]
+    ax = trajectories(named).axes[0]
     assert ax.get_ylim()[0] == 0
     assert ax.get_ylim()[1] > 285 * 1.05
-
-
-def test_comparison_draws_on_a_given_axes(named):
-    fig = Figure()
-    ax = fig.subplots()
-    assert plot_comparison({"plan": named["andromede_plan"]}, ax=ax) is fig
-    assert len(ax.get_lines()) == 1
 
 
 # --- funding -------------------------------------------------------------------------
@@ -234,7 +232,13 @@ def test_plots_leave_pyplot_alone(named):
     import matplotlib.pyplot as plt
 
     before = plt.get_fignums()
-    plot_comparison(named)
+    trajectories(named)
+    simulator.compare(
+        *[SCENARIOS / f"{n}.yaml" for n in NAMES[:2]],
+        replications=20,
+        seed=1,
+        progress=False,
+    ).plot()
     plot_funding(named["atos_joins"])
     assert plt.get_fignums() == before
 

@@ -7,7 +7,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from simulator.analysis.market import market_ratio, ratio_at_reference
 from simulator.analysis.trajectories import total_quantiles
+from simulator.plots.market import draw_market_ratio, draw_projection, larger_unit
+from simulator.plots.style import MARKET, SCENARIOS
 
 # Curves often coincide (several what-ifs end at 285): each scenario gets its own colour,
 # dash pattern and marker, the first drawn widest and later ones narrower on top, so that
@@ -30,7 +33,7 @@ def scenario_styles(count: int) -> list[dict]:
     widths = np.linspace(4.5, 1.5, count) if count > 1 else [2.5]
     return [
         {
-            "color": f"C{i % 10}",
+            "color": SCENARIOS[i % len(SCENARIOS)],
             "ls": DASHES[i % len(DASHES)],
             "marker": MARKERS[i % len(MARKERS)],
             "lw": float(w),
@@ -41,32 +44,46 @@ def scenario_styles(count: int) -> list[dict]:
 
 
 def plot_comparison(comparison, outcome: str = "committed_final") -> Figure:
-    """Left: committed capital over time, per scenario and venture; right: each what-if's
-    paired difference from the baseline in `outcome`, with its 95 % interval."""
-    fig = Figure(figsize=(15, 6.5))
-    left, right = fig.subplots(1, 2, width_ratios=(1.7, 1))
-    draw_trajectories(left, comparison.results)
-    draw_differences(right, comparison, outcome)
+    """Left: committed capital over time per scenario (and venture) with the market
+    projection on a second axis, and below it capital ÷ one year's projected market; right:
+    each what-if's paired difference from the baseline in `outcome`, with its 95 %
+    interval."""
+    fig = Figure(figsize=(16, 10), layout="constrained")
+    grid = fig.add_gridspec(2, 2, width_ratios=(1.6, 1), height_ratios=(1.2, 1))
+    top = fig.add_subplot(grid[0, 0])
+    bottom = fig.add_subplot(grid[1, 0], sharex=top)
+    draw_trajectories(top, comparison.results)
+    draw_ratios(bottom, comparison.results)
+    draw_differences(fig.add_subplot(grid[:, 1]), comparison, outcome)
     fig.suptitle(
         f"What-ifs against {comparison.baseline}: {comparison.manifest['replications']:,} "
         f"replication(s) each, seed {comparison.manifest['seed']} (common random numbers)",
         fontweight="bold",
     )
-    fig.tight_layout()
     return fig
 
 
-def draw_trajectories(ax, named_results: dict) -> None:
-    """Median committed capital per scenario (and venture, if several), with the 5–95 %
-    band of runs where the scenario is uncertain."""
-    unit = next(iter(named_results.values())).manifest.get("unit", "")
+def _curves(named_results: dict) -> list[tuple[str, str, object]]:
+    """(label, venture, results) for each scenario and venture, in order."""
     curves = []
     for name, results in named_results.items():
         ventures = list(dict.fromkeys(results.outcomes["venture"].astype(str)))
         for venture in ventures:
             label = name if len(ventures) == 1 else f"{name} · {venture}"
-            q = total_quantiles(results.trajectories, venture, "committed")
-            curves.append((label, q, results.stochastic))
+            curves.append((label, venture, results))
+    return curves
+
+
+def draw_trajectories(ax, named_results: dict) -> None:
+    """Median committed capital per scenario (and venture, if several), with the 5–95 %
+    band of runs where the scenario is uncertain, and the market projection (with its
+    benchmarks) on a second axis in a larger unit."""
+    first = next(iter(named_results.values()))
+    unit = first.manifest.get("unit", "")
+    curves = [
+        (label, total_quantiles(r.trajectories, venture, "committed"), r.stochastic)
+        for label, venture, r in _curves(named_results)
+    ]
     styles = scenario_styles(len(curves))
     for (_, q, stochastic), style in zip(curves, styles, strict=True):
         if stochastic:
@@ -90,9 +107,67 @@ def draw_trajectories(ax, named_results: dict) -> None:
     top = max((float(q[["p50", "p95"]].max().max()) for _, q, _ in curves), default=0.0)
     ax.set_ylim(0, top * 1.08 if top > 0 else None)  # the widest line must not be cut
     ax.set_ylabel(f"committed capital ({unit})")
-    ax.set_title("Committed capital over time (median; band: 5–95 % of runs)")
+    ax.set_title(
+        "Committed capital over time (median; band: 5–95 % of runs), against the market projection"
+    )
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize=8, ncols=2, frameon=False)
+    handles, labels = ax.get_legend_handles_labels()
+    if first.market is not None and len(first.market):
+        big, scale = larger_unit(unit)
+        market_ax = ax.twinx()
+        draw_projection(market_ax, first.market, scale, big)
+        market_ax.set_ylim(bottom=0)
+        market_ax.set_ylabel(f"market projection ({big} = {scale:,.0f} {unit})", color=MARKET)
+        market_ax.tick_params(axis="y", colors=MARKET)
+        more, more_labels = market_ax.get_legend_handles_labels()
+        handles, labels = handles + more, labels + more_labels
+    ax.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.06),
+        fontsize=8,
+        ncols=2,
+        frameon=False,
+    )
+
+
+def draw_ratios(ax, named_results: dict) -> None:
+    """Capital committed ÷ one year's projected market, per scenario (and venture): the
+    median over runs, and the mean at the reference date with its 95 % interval."""
+    curves = _curves(named_results)
+    styles = scenario_styles(len(curves))
+    drawn = False
+    for (label, venture, results), style in zip(curves, styles, strict=True):
+        exact = not results.stochastic
+        table = market_ratio(results.trajectories, results.market, results.outcomes, exact)
+        if table.empty:
+            continue
+        ref = ratio_at_reference(results.outcomes, exact)
+        ref = ref[ref["venture"] == venture]
+        draw_market_ratio(
+            ax,
+            table,
+            label=label,
+            colour=style["color"],
+            band=False,
+            venture=venture,
+            reference=None if ref.empty else ref.iloc[0],
+        )
+        drawn = True
+    if not drawn:
+        ax.text(
+            0.5,
+            0.5,
+            "no market projection in these scenarios",
+            ha="center",
+            transform=ax.transAxes,
+            color="grey",
+        )
+        return
+    ax.set_title("Capital against the market: a yardstick, not a market share")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize=8, ncols=2, frameon=False)
 
 
 def draw_differences(ax, comparison, outcome: str) -> None:

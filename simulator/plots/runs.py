@@ -6,12 +6,12 @@ import textwrap
 from pathlib import Path
 
 import matplotlib.dates as mdates
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patheffects import withStroke
 
 from simulator.analysis.market import market_ratio, ratio_at_reference
+from simulator.analysis.trajectories import total_quantiles
 from simulator.plots.market import draw_market_ratio, draw_projection, larger_unit
 from simulator.plots.style import COMMITTED, MARKET, partner_colours
 
@@ -39,22 +39,6 @@ def _subplots(rows, cols, **kw):
     no GUI backend is needed, and the caller owns it (notebooks display it)."""
     fig = Figure(figsize=kw.pop("figsize"))
     return fig, fig.subplots(rows, cols, **kw)
-
-
-def _totals(results, venture: str, column: str, how: str = "sum") -> pd.DataFrame:
-    """Per date: mean, 5 %, 50 % and 95 % over replications of a venture's total `column`
-    (`how="first"` for a venture's own column, the same on each of its partner rows)."""
-    t = results.trajectories
-    t = t[t["venture"] == venture]
-    per_rep = t.groupby(["date", "replication"], observed=True)[column].agg(how).unstack()
-    return pd.DataFrame(
-        {
-            "mean": per_rep.mean(axis=1),
-            "p5": per_rep.quantile(0.05, axis=1),
-            "p50": per_rep.median(axis=1),
-            "p95": per_rep.quantile(0.95, axis=1),
-        }
-    )
 
 
 def _ventures(results, venture):
@@ -122,13 +106,13 @@ def _by_partner(results, venture: str, ax) -> None:
         ax.stackplot(
             by.index, *areas, labels=labels, alpha=0.85, colors=[colours[c] for c in order]
         )
-    paid = _totals(results, venture, "paid_in")
+    paid = total_quantiles(results.trajectories, venture, "paid_in")
     label = "paid in (total, mean)" if results.stochastic else "paid in (total)"
     ax.plot(paid.index, paid["mean"], color="black", lw=2, label=label)
     if "venture_cash" in t:  # a spending plan: cash is what paid-in capital has left
         _cash(results, venture, ax)
     if results.stochastic:
-        com = _totals(results, venture, "committed")
+        com = total_quantiles(results.trajectories, venture, "committed")
         ax.fill_between(
             com.index,
             com["p5"],
@@ -150,7 +134,7 @@ def _by_partner(results, venture: str, ax) -> None:
 
 def _cash(results, venture: str, ax) -> None:
     """The venture's cash (model.md §9.5) over the capital: median, and 5–95 % if uncertain."""
-    cash = _totals(results, venture, "venture_cash", how="first")
+    cash = total_quantiles(results.trajectories, venture, "venture_cash", how="first")
     label = "cash (median)" if results.stochastic else "cash"
     # A white outline keeps the line readable where it crosses the coloured stack.
     ax.plot(
@@ -229,8 +213,8 @@ def _against_market(results, venture: str, top, bottom) -> None:
     (each reads on its own scale); below: capital committed ÷ the projected market, in %."""
     unit, name = _unit(results), _label(results, "ventures", venture)
     stat = ", median" if results.stochastic else ""
-    com = _totals(results, venture, "committed")
-    paid = _totals(results, venture, "paid_in")
+    com = total_quantiles(results.trajectories, venture, "committed")
+    paid = total_quantiles(results.trajectories, venture, "paid_in")
     if (com["p95"] - com["p5"]).max() > 0:  # the runs differ
         band = {"color": COMMITTED, "alpha": 0.25, "lw": 0, "label": "committed: 5–95 % of runs"}
         top.fill_between(com.index, com["p5"], com["p95"], **band)
@@ -292,84 +276,6 @@ def _ratio_panel(results, venture: str, ax, top) -> None:
         for a in (ax, top):
             a.axvline(when, color="grey", ls=":", lw=1)
     ax.set_title("the ratio is a yardstick, not a market share", fontsize=10)
-
-
-# Curves of different what-ifs often coincide (the plan and "the State covers the gap" both end
-# at 285). Each scenario gets its own colour, dash pattern and marker; the first is drawn widest
-# and later ones narrower on top, so identical curves show as nested stripes, and markers sit
-# at staggered months so each scenario's markers stay visible on a shared curve.
-_DASHES = ["-", (0, (5, 2)), "-.", (0, (1, 1.5)), (0, (8, 2, 1, 2, 1, 2)), (0, (3, 1))]
-_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
-
-
-def comparison_styles(count: int) -> list[dict]:
-    """Line properties for `count` scenarios: distinct colour, dashes and marker, widths falling."""
-    widths = np.linspace(4.5, 1.5, count) if count > 1 else [2.5]
-    return [
-        {
-            "color": f"C{i % 10}",
-            "ls": _DASHES[i % len(_DASHES)],
-            "marker": _MARKERS[i % len(_MARKERS)],
-            "lw": float(w),
-            "zorder": 3 + i,
-        }
-        for i, w in enumerate(widths)
-    ]
-
-
-def plot_comparison(named_results: dict, venture: str | None = None, ax=None):
-    """Total committed capital over time for several scenarios (median and 5–95 % band).
-
-    The legend gives each scenario's final median (and band where uncertain)."""
-    fig, ax = (ax.figure, ax) if ax is not None else _figure(figsize=(13, 5.5))
-    unit = next((_unit(r) for r in named_results.values()), "")
-    totals = {}
-    for name, res in named_results.items():
-        totals[name] = _totals(res, venture or _ventures(res, None)[0], "committed")
-    styles = comparison_styles(len(totals))
-    # Bands first, under every line.
-    for (name, com), style in zip(totals.items(), styles, strict=True):
-        if named_results[name].stochastic:
-            ax.fill_between(
-                com.index, com["p5"], com["p95"], color=style["color"], alpha=0.12, lw=0, zorder=1
-            )
-    last = None
-    for i, ((name, com), style) in enumerate(zip(totals.items(), styles, strict=True)):
-        every = max(len(com) // 6, 1)
-        final = com.iloc[-1]
-        label = f"{name}: {final['p50']:,.0f} {unit}"
-        if named_results[name].stochastic:
-            label += f" (5–95 %: {final['p5']:,.0f}–{final['p95']:,.0f})"
-        ax.plot(
-            com.index,
-            com["p50"],
-            label=label,
-            markevery=(i * every // len(totals), every),
-            ms=7,
-            mec="white",
-            mew=0.8,
-            solid_capstyle="butt",
-            dash_capstyle="butt",
-            **style,
-        )
-        last = com.index[-1] if last is None else max(last, com.index[-1])
-    ax.set_ylabel(f"committed capital ({unit})")
-    # Headroom above the highest curve: the widest line at the top must not be cut in half.
-    top = max((float(c[["p50", "p95"]].max().max()) for c in totals.values()), default=0.0)
-    ax.set_ylim(0, top * 1.08 if top > 0 else None)
-    ax.set_title("What-ifs: committed capital over time (median, 5–95 % band where uncertain)")
-    ax.grid(alpha=0.3)
-    title = f"median at {pd.Timestamp(last):%Y-%m}" if last is not None else None
-    ax.legend(
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        fontsize=9,
-        title=title,
-        title_fontsize=9,
-        framealpha=0.9,
-    )
-    fig.tight_layout()
-    return fig
 
 
 def save_run_plots(results, directory: Path) -> list[Path]:

@@ -25,3 +25,16 @@ def partner_colours(partners: Iterable[str]) -> dict[str, str]:
 # market's hue, told apart by their markers, so that none is read as a partner or the totals.
 BENCHMARKS = ("#3f1f66", "#6a3d9a", "#2d1248", "#8c6bb1")
 BENCHMARK_MARKERS = ("s", "D", "^", "v", "P", "X")
+
+# Scenarios side by side (a comparison): tab10 without the market's purple and the grey of
+# bands; a scenario keeps its colour in every panel of the comparison.
+SCENARIOS = (
+    "tab:blue",
+    "tab:orange",
+    "tab:green",
+    "tab:red",
+    "tab:brown",
+    "tab:pink",
+    "tab:olive",
+    "tab:cyan",
+)
