@@ -12,7 +12,8 @@ import pandas as pd
 import simulator
 from simulator.engine.compile import compile_scenario
 from simulator.engine.replication import Replication
-from simulator.engine.simulate import seed_sequences, simulate
+from simulator.engine.simulate import simulate
+from simulator.engine.streams import streams_at
 from simulator.experiments.run import is_stochastic
 from simulator.results.tables import venture_totals
 from simulator.scenario.load import validate_document
@@ -293,8 +294,8 @@ exit: {stake: refund}
     model = compile_scenario(s)
     r = simulator.run(s, replications=20, seed=5)
     t = r.trajectories.drop_duplicates(["replication", "date"])
-    for i, ss in enumerate(seed_sequences(5, 20)):
-        rep = Replication(model, np.random.default_rng(ss))
+    for i in range(20):
+        rep = Replication(model, streams_at(5, i))
         rep.run()
         path = rep.calls.cash_path[0]
         table = t[t["replication"] == i].sort_values("date")["venture_cash"].to_numpy()

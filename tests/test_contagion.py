@@ -129,10 +129,9 @@ def test_unused_mechanisms_cost_nothing():
     """Without contagion rules or rounds, a replication builds neither (model.md §12)."""
     from simulator.engine.compile import compile_scenario
     from simulator.engine.replication import Replication
+    from simulator.engine.streams import streams_at
 
-    rep = Replication(
-        compile_scenario(scenario(RAISED.split("contagion:")[0])), np.random.default_rng(1)
-    )
+    rep = Replication(compile_scenario(scenario(RAISED.split("contagion:")[0])), streams_at(1, 0))
     rep.run()
     assert rep.contagion is None and rep.negotiations is None
     assert rep.plan.contagion_targets == frozenset() and rep.plan.round_negotiations == []

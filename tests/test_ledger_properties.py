@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import simulator
 from simulator.engine.compile import compile_scenario
 from simulator.engine.replication import Replication
-from simulator.engine.simulate import seed_sequences
+from simulator.engine.streams import streams_at
 from simulator.errors import ScenarioError
 from simulator.scenario.load import validate_document
 from simulator.scenario.types import month_label
@@ -770,8 +770,8 @@ def check_cash(scenario, results) -> None:
     has_plan = o.index.get_level_values("venture").isin(spending)
     assert (o["cash_final"].notna().to_numpy() == has_plan).all()
     model = compile_scenario(scenario)
-    for i, ss in enumerate(seed_sequences(3, REPLICATIONS)):
-        rep = Replication(model, np.random.default_rng(ss))
+    for i in range(REPLICATIONS):
+        rep = Replication(model, streams_at(3, i))
         rep.run()
         for v, path in rep.calls.cash_path.items():
             vid = model.venture_ids[v]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.engine.draws import draw
 from simulator.engine.exits import pro_rata
 
 CALL = 0.25  # time within a month (model.md §11): the month's payments are final
@@ -36,13 +35,21 @@ class Calls:
         self.cash_path: dict = {v: {} for v in self.specs}  # month → cash after spending
         # Drawn once per replication (model.md §12): every plan's amount, then the default
         # probabilities that are distributions, venture by venture in member order.
-        self.monthly = {v: draw(spec.amount, rep.rng) / spec.per for v, spec in spending}
+        self.monthly = {
+            v: rep.draw(spec.amount, f"spending/{rep.model.ventures[v].id}") / spec.per
+            for v, spec in spending
+        }
         self.probability = {
-            v: [draw(x, rep.rng) for x in spec.default_probability] for v, spec in spending
+            v: [rep.draw(x, self.key(v, q)) for q, x in enumerate(spec.default_probability)]
+            for v, spec in spending
         }
         for v, spec in spending:
             if spec.start <= spec.end:
                 rep.at(spec.start + CALL, self._month_of, v, spec)
+
+    def key(self, v: int, q: int) -> str:
+        """The name of member q's defaults on venture v's capital calls."""
+        return f"calls/{self.rep.model.ventures[v].id}/{self.rep.model.members[q]}"
 
     def spends(self, v: int) -> bool:
         return v in self.specs
@@ -130,7 +137,7 @@ class Calls:
         payers, defaulters = [], []
         for q, o in owed.items():
             p = probability[q]
-            defaults = p >= 1.0 or (p > 0.0 and rep.rng.random() < p)
+            defaults = p >= 1.0 or (p > 0.0 and rep.uniform(self.key(v, q)) < p)
             (defaulters if defaults else payers).append((q, call * o / total))
         why = f"call {call:.6g}: cash {cash:.6g} − planned {planned:.6g} < {spec.below:g}"
         for q, part in payers:

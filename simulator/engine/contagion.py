@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from simulator.engine.draws import draw, months_until_departure
+from simulator.engine.draws import months_until_departure
 
 
 class Contagion:
@@ -20,12 +20,11 @@ class Contagion:
 
     def __init__(self, rep, rules: list):
         self.rep, self.rules = rep, rules
-        rng = rep.rng
         self.values = [
             (
-                None if r.multiplier is None else draw(r.multiplier, rng),
-                None if r.added is None else draw(r.added, rng),
-                None if r.probability is None else draw(r.probability, rng),
+                None if r.multiplier is None else rep.draw(r.multiplier, f"contagion/{r.id}"),
+                None if r.added is None else rep.draw(r.added, f"contagion/{r.id}"),
+                None if r.probability is None else rep.draw(r.probability, f"contagion/{r.id}"),
             )
             for r in rules
         ]
@@ -81,19 +80,25 @@ class Contagion:
 
     def _exit(self, rule_id: str, q: int, probability: float) -> None:
         rep = self.rep
-        if rep.is_member(q) and rep.rng.random() < probability:
+        if (
+            rep.is_member(q)
+            and rep.uniform(f"contagion/{rule_id}/{rep.model.members[q]}") < probability
+        ):
             rep.leave_member(q, None, f"contagion {rule_id}")
 
     def hazard_departure(self, d, first_month: int):
         """A hazard departure whose rate contagion can raise (and a rival, if any, too)."""
         rep = self.rep
-        env, rng, horizon = rep.env, rep.rng, rep.model.horizon
-        base = draw(d.hazard, rng)
-        raised = None if d.rival is None else draw(d.rival_hazard, rng)
+        env, horizon = rep.env, rep.model.horizon
+        key = rep.member_key("departure", d.member)
+        base = rep.draw(d.hazard, key)
+        raised = None if d.rival is None else rep.draw(d.rival_hazard, key)
         month = start = first_month if d.start is None else max(d.start, first_month)
         while rep.is_member(d.member, d.venture):
             plain = raised if raised is not None and rep.is_member(d.rival) else base
-            leave = month + months_until_departure(self.rate(d.member, plain, month), rng.random())
+            leave = month + months_until_departure(
+                self.rate(d.member, plain, month), rep.uniform(key)
+            )
             change = self.next_change(d.member, month)
             if leave >= change < horizon:  # survives to a known change of rate: draw on
                 month = change

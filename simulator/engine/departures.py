@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from simulator.engine.draws import draw, months_until_departure
+from simulator.engine.draws import months_until_departure
 
 
 def months_until_departure_vector(hazard: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -30,7 +30,8 @@ def start_departure(rep, d, first_month: int) -> None:
         rep.at(d.at, rep.leave_if_member, d.member, d.venture)
     elif d.rival is None:
         start = first_month if d.start is None else max(d.start, first_month)
-        k = months_until_departure(draw(d.hazard, rep.rng), rep.rng.random())
+        key = rep.member_key("departure", d.member)
+        k = months_until_departure(rep.draw(d.hazard, key), rep.uniform(key))
         if start + k < rep.model.horizon:
             rep.at(start + k, rep.leave_if_member, d.member, d.venture)
     else:
@@ -44,8 +45,11 @@ def start_hazard_departures(rep, plan) -> None:
         return
     hazard = plan.hazard_fixed
     if hazard is None:
-        hazard = np.array([draw(d.hazard, rep.rng) for d in specs])
-    when = plan.hazard_start + months_until_departure_vector(hazard, rep.rng.random(len(specs)))
+        hazard = np.array(
+            [rep.draw(d.hazard, name) for d, name in zip(specs, plan.hazard_names, strict=True)]
+        )
+    u = rep.streams.uniforms(plan.hazard_names)
+    when = plan.hazard_start + months_until_departure_vector(hazard, u)
     horizon = rep.model.horizon
     for d, t in zip(specs, when.tolist(), strict=True):
         if t < horizon:
@@ -54,12 +58,13 @@ def start_hazard_departures(rep, plan) -> None:
 
 def rival_departure(rep, d, first_month: int):
     """Hazard `rival_hazard` while the rival is a member, `hazard` otherwise (memoryless)."""
-    env, rng, horizon = rep.env, rep.rng, rep.model.horizon
-    base, raised = draw(d.hazard, rng), draw(d.rival_hazard, rng)
+    env, horizon = rep.env, rep.model.horizon
+    key = rep.member_key("departure", d.member)
+    base, raised = rep.draw(d.hazard, key), rep.draw(d.rival_hazard, key)
     month = start = first_month if d.start is None else max(d.start, first_month)
     while True:
         rate = raised if rep.is_member(d.rival) else base
-        k = months_until_departure(rate, rng.random())
+        k = months_until_departure(rate, rep.uniform(key))
         wait = horizon - env.now if month + k >= horizon else month + k - env.now
         change = rep.change_of(d.rival)
         yield env.timeout(max(wait, 0.0)) | change

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.engine.draws import draw
-
 _EPS = 1e-9
 
 
@@ -58,7 +56,11 @@ class Dilution:
         if spec is None:
             return
         rep = self.rep
-        share = bargained_share if spec.share is None else draw(spec.share, rep.rng)
+        share = (
+            bargained_share
+            if spec.share is None
+            else rep.draw(spec.share, rep.member_key("dilution", p))
+        )
         granted = self.granted[v]
         held = rep.holdings(v, month, rep.match_committed(v))
         owned = {q: max(h + granted[q], 0.0) for q, h in held.items()}  # what each owns now

@@ -9,8 +9,6 @@ Capital moves at book value S; the price X is cash between the parties.
 
 from __future__ import annotations
 
-from simulator.engine.draws import draw
-
 # Flows recorded per (venture, member, month), in this order (model.md §3).
 FLOWS = ("bought", "sold", "refunded", "paid_for_stakes", "received_for_stake")
 BOUGHT, SOLD, REFUNDED, PAID_FOR, RECEIVED = range(len(FLOWS))
@@ -43,12 +41,12 @@ class Exits:
         stake = self.stake(v, p, month + 1 if paid_month else month)
         if stake <= _EPS:
             return
-        rng = self.rep.rng
+        key = self.rep.member_key("exit", p)
         if spec.rule == "multiple":
-            k = draw(spec.multiple, rng)
+            k = self.rep.draw(spec.multiple, key)
             price, how = k * stake, f"{k:g}× paid-in"
         elif spec.rule == "amount":
-            price, how = draw(spec.amount, rng), "given amount"
+            price, how = self.rep.draw(spec.amount, key), "given amount"
         else:
             price, how = stake, "paid-in value"
         if spec.stake == "refund":

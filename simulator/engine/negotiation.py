@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from simulator.engine.draws import draw
 from simulator.engine.model import month_ref
 
 JOIN, ROUND = 0.1, 0.15
@@ -22,17 +21,17 @@ _EPS = 1e-9
 def negotiate(rep, n):
     """A negotiation of the simple form: it opens, lasts a drawn number of months, then the
     candidate joins with the drawn success probability (its ventures still open)."""
-    env, rng = rep.env, rep.rng
+    env, key = rep.env, rep.member_key("negotiation", n.member)
     yield env.timeout(n.start + JOIN)
     rep.record_event("negotiation_start", n.member, -1, 0.0, "")
-    duration = max(0, math.floor(draw(n.duration, rng) + 0.5))  # halves round up
-    success = draw(n.success, rng)
+    duration = max(0, math.floor(rep.draw(n.duration, key) + 0.5))  # halves round up
+    success = rep.draw(n.success, key)
     yield env.timeout(duration)
     month = rep.month()
     open_targets = rep.open_pledges(n.member)
     if not open_targets:
         return
-    if rng.random() >= success:
+    if rep.uniform(key) >= success:
         rep.record_event("negotiation_failed", n.member, -1, 0.0, f"after {duration} months")
         return
     rep.join_candidate(n.member, month, open_targets, None, f"after {duration} months")
@@ -121,14 +120,15 @@ class Negotiations:
             self._round(i, month)
 
     def _open(self, i: int) -> Talks:
-        n, rng = self.specs[i], self.rep.rng
-        self.rep.record_event("negotiation_start", n.member, -1, 0.0, "")
+        rep, n = self.rep, self.specs[i]
+        key = rep.member_key("negotiation", n.member)
+        rep.record_event("negotiation_start", n.member, -1, 0.0, "")
         b = n.rounds.bargain
-        talks = Talks(failure=draw(n.rounds.failure, rng))
+        talks = Talks(failure=rep.draw(n.rounds.failure, key))
         if b is not None:
-            talks.max_pledge = draw(b.max_pledge, rng)
-            talks.ask = None if b.ask is None else draw(b.ask, rng)
-            talks.min_share = draw(b.min_share, rng)
+            talks.max_pledge = rep.draw(b.max_pledge, key)
+            talks.ask = None if b.ask is None else rep.draw(b.ask, key)
+            talks.min_share = rep.draw(b.min_share, key)
         self.talks[i] = talks
         return talks
 
@@ -146,7 +146,10 @@ class Negotiations:
             return
         reason = self._blocked(r)
         if reason is None:
-            if talks.failure > 0 and rep.rng.random() < talks.failure:
+            if (
+                talks.failure > 0
+                and rep.uniform(rep.member_key("negotiation", n.member)) < talks.failure
+            ):
                 rep.record_event(
                     "negotiation_failed", n.member, -1, 0.0, f"outside failure (round {k})"
                 )

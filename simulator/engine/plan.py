@@ -29,6 +29,7 @@ class Plan:
     hazard_specs: list  # partners whose departure is a plain monthly hazard...
     hazard_start: np.ndarray  # ...the first month it applies...
     hazard_fixed: np.ndarray | None  # ...and the hazards, if none is a distribution
+    hazard_names: tuple  # ...and their streams' names (streams.py)
     other_departures: list  # partners' dated and rival departures
     raises: list  # `raise` policies, in file order...
     top_ups: list  # ...and `top_up` ones (raises.py)
@@ -76,6 +77,7 @@ def build_plan(model: Model) -> Plan:
         drawn_pledges=drawn,
         hazard_specs=hazards,
         hazard_start=np.array([1 if d.start is None else max(d.start, 1) for d in hazards]),
+        hazard_names=tuple(f"departure/{model.members[d.member]}" for d in hazards),
         hazard_fixed=None
         if any(isinstance(d.hazard, Distribution) for d in hazards)
         else np.array([d.hazard for d in hazards], dtype=float),

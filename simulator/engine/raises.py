@@ -1,5 +1,6 @@
 """Policies by which a funder pledges more (docs/model.md §8.1, §8.3): `raise`, at a date,
-and `top_up`, whenever the funder's share falls below its target.
+and `top_up`, whenever the funder's share falls below its target; and the draw of every
+policy's terms.
 
 Their terms are drawn with the others' by the replication (`policy_values`); matching money
 (§8.2) is part of the replication's capital accounting, since every rule reads it.
@@ -10,6 +11,21 @@ from __future__ import annotations
 from simulator.engine.model import PolicySpec
 
 _EPS = 1e-9
+
+
+def policy_terms(rep) -> dict[str, dict]:
+    """Every policy's terms for one replication, by policy id, drawn from the policy's
+    stream where uncertain (a `cap` policy's total in the `amount` slot)."""
+    terms = {}
+    for pol in rep.model.policies:
+        key = f"policy/{pol.id}"
+        terms[pol.id] = {
+            "ratio": rep.draw(pol.ratio, key),
+            "cap": None if pol.cap is None else rep.draw(pol.cap, key),
+            "share": rep.draw(pol.share, key),
+            "amount": rep.draw(pol.amount, key),
+        }
+    return terms
 
 
 class Raises:
@@ -37,7 +53,7 @@ class Raises:
         amount = rep.policy_values[pol.id]["amount"]
         if rules is not None:
             amount = rules.take(pol, amount)
-        rep.pledge(pol.venture, pol.funder, month, amount, pol.schedule)
+        rep.pledge(pol.venture, pol.funder, month, amount, pol.schedule, f"policy/{pol.id}")
         rep.record_event("raise", pol.funder, pol.venture, amount, pol.id)
         rep.after_change(month)
 
@@ -61,6 +77,6 @@ class Raises:
                 return
             need = rep.rules.take(pol, need)
         if need > _EPS:
-            rep.pledge(v, f, month, need, pol.schedule)
+            rep.pledge(v, f, month, need, pol.schedule, f"policy/{pol.id}")
             self.added[pol.id] += need
             rep.record_event("top_up", f, v, need, pol.id)

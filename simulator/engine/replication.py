@@ -10,7 +10,6 @@ venture checks (deadline, minimum capital) at m+0.5 and dissolutions at m+0.55.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -20,43 +19,28 @@ from simulator.engine.calls import CALL, Calls
 from simulator.engine.contagion import Contagion
 from simulator.engine.departures import start_departure, start_hazard_departures
 from simulator.engine.dilution import Dilution
-from simulator.engine.draws import draw
 from simulator.engine.exits import Exits, buyout
 from simulator.engine.ledger import Ledger
 from simulator.engine.model import Model, normalise
 from simulator.engine.negotiation import Negotiations, negotiate
-from simulator.engine.raises import Raises
+from simulator.engine.outcome import ENDINGS, RepOutcome
+from simulator.engine.raises import Raises, policy_terms
 from simulator.engine.rules import FunderRules
 from simulator.engine.splits import Splits
+from simulator.engine.streams import Streams
+from simulator.scenario.distributions import Distribution
 
 POLICY, CHECK = 0.2, 0.5
 BUYOUT = 0.03  # after the month's departures (0.0), before splits (0.05) and joins (0.1)
-# How a venture ended, as coded in the outcome table's `ended` (model.md §9): "" not ended.
-ENDINGS = ("", "collapsed", "dissolved", "split", "absorbed")
 
 
 def _call(action, args, _event) -> None:
     action(*args)
 
 
-@dataclass
-class RepOutcome:
-    join: np.ndarray  # (V, P) month each member joined each venture (horizon: never)
-    leave: np.ndarray  # (V, P) month it left (horizon: never)
-    end: list  # per venture: the month it ended (collapse, dissolution, split, ...) or None
-    ending: list  # per venture: how it ended, an index into ENDINGS
-    events: list  # (month, type, member, venture, amount, detail)
-    match: list  # per match policy: (ratio, cap, month the funder left)
-    exits: list | None = None  # stake flows (flow, venture, member, month, amount), §6.4
-    grants: list | None = None  # shares granted at entry (dilution.py), §10
-    spent: np.ndarray | None = None  # (V, H) spending per month (§9.5), None without plans
-    cash_out: list | None = None  # per venture: first month its cash ran out, or None
-    market_growth: float | None = None  # the market's growth drawn (§13), None if certain
-
-
 class Replication:
-    def __init__(self, model: Model, rng: np.random.Generator, flows: np.ndarray | None = None):
-        self.model, self.rng = model, rng
+    def __init__(self, model: Model, streams: Streams, flows: np.ndarray | None = None):
+        self.model, self.streams = model, streams
         V, P, H = len(model.ventures), len(model.members), model.horizon
         self.env = simpy.Environment()
         self.ledger = Ledger(V, P, H, flows)
@@ -80,7 +64,7 @@ class Replication:
         self.raises = Raises(self) if self.plan.raises or self.plan.top_ups else None
         self.calls: Calls | None = None  # only with spending plans
         self.minimum = [
-            None if v.minimum_capital is None else draw(v.minimum_capital, rng)
+            None if v.minimum_capital is None else self.draw(v.minimum_capital, f"venture/{v.id}")
             for v in model.ventures
         ]
 
@@ -88,13 +72,16 @@ class Replication:
 
     def run(self) -> RepOutcome:
         """Simulate; the flows land in the ledger, the rest is returned."""
-        m, plan, rng = self.model, self.plan, self.rng
-        self.draw_policies()
+        m, plan = self.model, self.plan
+        self.policy_values = policy_terms(self)
         if m.contagion:
             self.contagion = Contagion(self, m.contagion)
         self.ledger.copy_from(plan.base)
         for spec in plan.drawn_pledges:
-            self.pledge(spec.venture, spec.member, 0, draw(spec.amount, rng), spec.schedule)
+            key = self.pledge_key(spec.member, spec.venture)
+            self.pledge(
+                spec.venture, spec.member, 0, self.draw(spec.amount, key), spec.schedule, key
+            )
         self.join[...] = plan.initial_join
         start_hazard_departures(self, plan)
         for d in plan.other_departures:
@@ -121,16 +108,6 @@ class Replication:
         self.env.run(until=m.horizon)
         return self._finish()
 
-    def draw_policies(self) -> None:
-        """Draw each policy's uncertain terms once for the replication."""
-        for pol in self.model.policies:
-            self.policy_values[pol.id] = {
-                "ratio": draw(pol.ratio, self.rng),
-                "cap": None if pol.cap is None else draw(pol.cap, self.rng),
-                "share": draw(pol.share, self.rng),
-                "amount": draw(pol.amount, self.rng),
-            }
-
     def at(self, time: float, action, *args) -> None:
         """Call action(*args) at `time`: a bare timeout with a callback, no process needed."""
         self.env.timeout(time - self.env.now).callbacks.append(partial(_call, action, args))
@@ -139,14 +116,39 @@ class Replication:
         """The month the simulation is in (the clock's whole part)."""
         return int(self.env.now)
 
+    # --- random numbers (docs/model.md §12) -------------------------------------------------
+
+    def stream(self, key: str) -> np.random.Generator:
+        """The generator of the random element named `key` (e.g. "departure/orange"), at
+        this replication's draws: each element draws from its own stream."""
+        return self.streams.get(key)
+
+    def draw(self, value, key: str):
+        """A number as given, or one draw of its distribution from element `key`'s stream."""
+        return value.sample(self.streams.get(key)) if isinstance(value, Distribution) else value
+
+    def uniform(self, key: str) -> float:
+        """One uniform in [0, 1) from element `key`'s stream."""
+        return self.streams.get(key).random()
+
+    def member_key(self, kind: str, p: int) -> str:
+        """The name of member p's element of `kind` ("departure", "negotiation", ...): by
+        its id, so that adding a member leaves the others' names, hence draws, alone."""
+        return f"{kind}/{self.model.members[p]}"
+
+    def pledge_key(self, p: int, v: int) -> str:
+        """The name of member p's pledge to venture v."""
+        return f"pledge/{self.model.members[p]}/{self.model.ventures[v].id}"
+
     # --- members -----------------------------------------------------------------------
 
-    def pledge(self, v, p, month, amount, schedule) -> float:
-        """Member p pledges `amount` to venture v in `month`, paid on `schedule`."""
+    def pledge(self, v, p, month, amount, schedule, key: str) -> float:
+        """Member p pledges `amount` to venture v in `month`, paid on `schedule`; uncertain
+        payment weights are drawn from the stream of element `key` (who decided the pledge)."""
         offsets = schedule.offsets if schedule.anchored else schedule.offsets + month
         weights = schedule.fixed
         if weights is None:
-            weights = normalise([draw(w, self.rng) for w in schedule.weights])
+            weights = normalise([self.draw(w, key) for w in schedule.weights])
         self.ledger.pledge(v, p, month, amount, offsets, weights)
         return amount
 
@@ -213,8 +215,9 @@ class Replication:
         """Candidate p joins each venture of `targets` with `amount` (None: drawn per pledge);
         `min_share` is its bargained one, the share it is granted by default (§10)."""
         for s in targets:
-            pledge = draw(s.amount, self.rng) if amount is None else amount
-            pledge = self.pledge(s.venture, p, month, pledge, s.schedule)
+            key = self.pledge_key(p, s.venture)
+            pledge = self.draw(s.amount, key) if amount is None else amount
+            pledge = self.pledge(s.venture, p, month, pledge, s.schedule, key)
             self.join[s.venture, p] = month
             self.record_event("join", p, s.venture, pledge, detail)
             if self.dilution is not None:
@@ -371,7 +374,7 @@ class Replication:
             spent, cash_out = self.calls.spent, self.calls.cash_out
         # Last of all the replication's draws, so that no other draw moves (model.md §12).
         growth = self.model.market_growth
-        growth = None if growth is None else draw(growth, self.rng)
+        growth = None if growth is None else self.draw(growth, "market")
         return RepOutcome(
             self.join,
             self.leave,

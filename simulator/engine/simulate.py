@@ -11,6 +11,7 @@ from simulator.engine.exits import BOUGHT, FLOWS, REFUNDED, SOLD
 from simulator.engine.ledger import Trajectories, add_match, shares
 from simulator.engine.model import Model
 from simulator.engine.replication import Replication
+from simulator.engine.streams import Streams
 
 
 @dataclass
@@ -23,7 +24,7 @@ class Chunk:
     cancelled: np.ndarray
     member: np.ndarray
     end: np.ndarray  # (n, ventures) month the venture ended, -1 if it did not
-    ending: np.ndarray  # (n, ventures) how it ended: an index into replication.ENDINGS
+    ending: np.ndarray  # (n, ventures) how it ended: an index into outcome.ENDINGS
     events: list  # (replication, month, type, member, venture, amount, detail)
     failed: dict = field(default_factory=dict)  # replication → "ErrorType: message"
     # Cumulative stake flows (exits.FLOWS: bought, sold, refunded, paid_for_stakes,
@@ -80,16 +81,6 @@ class Chunk:
         return len(self.pledged)
 
 
-def seed_sequences(seed: int | None, count: int, first: int = 0) -> list[np.random.SeedSequence]:
-    """Child seeds `first … first+count-1` of one root: replication i always gets child i."""
-    root = np.random.SeedSequence(seed)
-    # spawn() is stateful; derive child i directly so any chunk can be rebuilt alone.
-    return [
-        np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, i))
-        for i in range(first, first + count)
-    ]
-
-
 class Workspace:
     """The chunk's flow array, kept from one chunk to the next by a process that runs many.
 
@@ -124,9 +115,11 @@ def simulate(
     a table first asks for them.
     """
     records = _Records(model, replications, first, workspace)
-    for i, ss in enumerate(seed_sequences(seed, replications, first)):
+    streams = Streams(seed)
+    for i in range(replications):
+        streams.start(first + i)
         try:
-            out = Replication(model, np.random.default_rng(ss), records.flows[:, i]).run()
+            out = Replication(model, streams, records.flows[:, i]).run()
         except Exception as exc:  # one bad draw must not sink a whole sweep
             records.failed(i, exc)  # recorded and left out of the tables; the chunk goes on
             continue

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import math
 
-from simulator.engine.draws import draw
-
 SPLIT = 0.05  # time within a month (model.md §11)
 ANY = -1  # on.departure: any member
 _EPS = 1e-9
@@ -100,7 +98,9 @@ class Splits:
     def _fractions(self, v: int, p: int, month: int, given: tuple) -> tuple[list, str]:
         """Given amounts a_c (drawn now) as fractions of p's outstanding pledge O: a_c / O
         when they add up to A ≤ O (the rest is cancelled), else a_c / A (scaled down to O)."""
-        drawn = [(c, draw(a, self.rep.rng)) for c, a in given]
+        rep = self.rep
+        key = f"split/{rep.model.ventures[v].id}/{rep.model.members[p]}"
+        drawn = [(c, rep.draw(a, key)) for c, a in given]
         total = sum(a for _, a in drawn)
         outstanding = self.rep.ledger.outstanding_from(v, p, month)
         base = max(total, outstanding)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.engine.model import Model
-from simulator.engine.replication import ENDINGS
+from simulator.engine.outcome import ENDINGS
 from simulator.engine.simulate import Chunk
 from simulator.results.market import market_table, month_dates, reference_index
 from simulator.scenario.market import market_series
