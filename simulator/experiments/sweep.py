@@ -2,7 +2,8 @@
 
 Every design point is the base scenario with the point's values set at their key
 paths, validated like a scenario file (a bad value is reported at the sweep
-file's line). Replication i of every point uses child i of the sweep's seed.
+file's line). Replication i of every point draws the same numbers per random element
+(engine/streams.py).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Units of work: chunks of replications of design points, and the function a worker runs.
 
-Replications are numbered within a design point; replication i of every point
-uses child i of the run's root seed (common random numbers), so the numbers do
-not depend on how the work is cut into tasks or which executor runs them.
+Replications are numbered within a design point; replication i of every point draws the
+same numbers per random element (common random numbers, engine/streams.py), so the numbers
+do not depend on how the work is cut into tasks or which executor runs them.
 """
 
 from __future__ import annotations
