@@ -65,7 +65,7 @@ def bad_input(done: subprocess.CompletedProcess) -> list[str]:
 
 def committed(stdout: str) -> float:
     """The final committed capital in `consim run`'s summary (mean for uncertain runs)."""
-    m = re.search(r"^\s+committed\s+([\d,]+\.\d)", stdout, re.MULTILINE)
+    m = re.search(r"^\s+committed\s+(?:mean )?([\d,]+\.\d)", stdout, re.MULTILINE)
     assert m, stdout
     return float(m.group(1).replace(",", ""))
 
@@ -288,7 +288,7 @@ def test_missing_file(tmp_path):
 
 def test_validate_every_seed_scenario(tmp_path):
     done = ok(consim("validate", *SEED_FILES, cwd=tmp_path))
-    assert len(SEED_FILES) == 5
+    assert len(SEED_FILES) == 6
     for f in SEED_FILES:
         assert f"{f}: ok" in done.stdout
     assert done.stderr == ""

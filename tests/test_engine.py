@@ -511,7 +511,7 @@ def test_different_seeds_differ():
     )
 
 
-@pytest.mark.parametrize("name", ["atos_joins", "dassault_stays"])
+@pytest.mark.parametrize("name", ["atos_joins", "dassault_may_leave"])
 def test_replication_i_does_not_depend_on_the_number_of_replications(name):
     path = SCENARIOS / f"{name}.yaml"
     few = simulator.run(path, replications=10, seed=5)

@@ -15,7 +15,13 @@ from simulator.plots.compare import draw_trajectories, scenario_styles
 from simulator.plots.runs import plot_funding
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-NAMES = ["andromede_plan", "atos_joins", "dassault_leaves", "dassault_stays", "state_raises_share"]
+NAMES = [
+    "andromede_plan",
+    "atos_joins",
+    "dassault_leaves",
+    "dassault_may_leave",
+    "state_raises_share",
+]
 
 
 @pytest.fixture(scope="module")
@@ -262,7 +268,7 @@ def test_a_partner_keeps_its_colour_in_every_panel_and_figure(named):
 
     split = simulator.run(SCENARIOS / "examples" / "split.yaml", replications=20, seed=1)
     colours: dict[str, set] = {}
-    for results in (split, named["andromede_plan"], named["dassault_stays"]):
+    for results in (split, named["andromede_plan"], named["dassault_may_leave"]):
         for (_, label), colour in partner_areas(plot_funding(results)).items():
             if not label.startswith("committed"):
                 colours.setdefault(label, set()).add(colour)

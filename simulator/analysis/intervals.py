@@ -93,3 +93,19 @@ def _constant(x: np.ndarray) -> bool:
     """All values equal, up to the rounding of sums of money (1e-9 of their size): a
     difference of 10 computed as 160 - 150 in one run and 110 - 100 in another."""
     return float(np.ptp(x)) <= 1e-9 * max(1.0, float(np.max(np.abs(x))))
+
+
+def mean_bounds(mean, std, n, level: float = LEVEL):
+    """Arrays of t-interval bounds for many groups at once (NaN where n < 2)."""
+    mean, std, n = (np.asarray(x, dtype=float) for x in (mean, std, n))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.5 + level / 2, n - 1) * std / np.sqrt(n)
+    half = np.where(n > 1, half, np.nan)
+    return mean - half, mean + half
+
+
+def proportion_bounds(successes, n, level: float = LEVEL):
+    """Arrays of Wilson interval bounds for many groups at once (0 and 1 exact at the ends)."""
+    k, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    low, high = proportion_confint(k, n, alpha=1 - level, method="wilson")
+    return np.where(k == 0, 0.0, low), np.where(k == n, 1.0, high)

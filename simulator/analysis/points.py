@@ -7,6 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from simulator.analysis.intervals import mean_bounds, proportion_bounds
+
 NUMERIC_OUTCOMES = (
     "pledged_final",
     "committed_final",
@@ -41,8 +43,9 @@ def with_design(statistics: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
 
 
 def point_statistics(outcomes: pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """One row per (point, venture), by point then venture: replications, P(collapse), mean,
-    std and 5/50/95 % of each outcome (quantiles interpolated linearly, as numpy's default).
+    """One row per (point, venture), by point then venture: replications, P(collapse) (and
+    the other ways of ending) with a 95 % Wilson interval, the mean of each outcome with its
+    95 % t-interval, its std and 5/50/95 % (quantiles interpolated linearly, as numpy's).
 
     `outcomes`: a table, or its columns as arrays (a sweep's workers pass Arrow's, which skips
     a DataFrame). Vectorised over groups (one sort per column), as a table may hold many
@@ -62,7 +65,9 @@ def point_statistics(outcomes: pd.DataFrame | Mapping[str, np.ndarray]) -> pd.Da
         ended = np.asarray(outcomes["ended"])
         flags.update({name: ended == how for how, name in ENDED})
     for name, flag in flags.items():
-        table[name] = np.bincount(group, flag.astype(float)) / size
+        hits = np.bincount(group, flag.astype(float), minlength=len(groups))
+        table[name] = hits / size
+        table[f"{name}_ci_low"], table[f"{name}_ci_high"] = proportion_bounds(hits, size)
     for column in NUMERIC_OUTCOMES:
         if column in outcomes:
             values = np.asarray(outcomes[column], dtype=float)
@@ -78,7 +83,9 @@ def _moments(name: str, values: np.ndarray, group: np.ndarray, size: np.ndarray)
     order = np.lexsort((values, group))
     ordered = values[order]
     start = np.concatenate([[0], np.cumsum(size)[:-1]])
-    out = {f"{name}_mean": mean, f"{name}_std": np.where(size > 1, std, np.nan)}
+    std = np.where(size > 1, std, np.nan)
+    low, high = mean_bounds(mean, np.where(std < 1e-9 * np.maximum(1.0, abs(mean)), 0.0, std), size)
+    out = {f"{name}_mean": mean, f"{name}_ci_low": low, f"{name}_ci_high": high, f"{name}_std": std}
     for level in LEVELS:
         # The weight from the position within the group, not within the whole table: the
         # same figures however the points are grouped (a large offset would cost digits).
