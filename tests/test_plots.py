@@ -298,3 +298,12 @@ def test_benchmarks_and_an_uncertain_market_share_the_market_axis():
     others = line(ax["market"], "Others' investment")
     assert list(others.get_ydata()) == [2.0]  # 2000 M€ on the bn€ axis
     assert "Others' investment" in legend_texts(fig)
+
+
+def test_a_deterministic_scenario_run_many_times_labels_each_event_once():
+    """A comparison runs a deterministic scenario as often as its uncertain neighbours: its
+    events, the same in every run, are labelled once, not once per run."""
+    r = simulator.run(SCENARIOS / "dassault_leaves.yaml", replications=50, seed=1)
+    fig = plot_funding(r)
+    labels = [t.get_text() for ax in fig.axes for t in ax.texts if "Dassault" in t.get_text()]
+    assert labels and all(label.count("Dassault") == 1 for label in labels), labels

@@ -165,6 +165,9 @@ def _mark_events(results, venture, ax) -> None:
     State, Thales leave" / "Orange buys out"), instead of labels printed over one another."""
     ev = results.events
     ev = ev[(ev["venture"] == venture) & ev["type"].isin(EVENT_STYLE)]
+    # Nothing uncertain: every replication has the same events (a comparison runs such a
+    # scenario as many times as its uncertain neighbours); one replication tells them.
+    ev = ev if results.stochastic else ev[ev["replication"] == ev["replication"].min()]
     # A split's own line (no partner) marks it; its per-member lines would crowd the panel.
     ev = ev[(ev["type"] != "split") | (ev["partner"] == "")]
     top = ax.get_ylim()[1]
