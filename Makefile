@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow lint format bench clean
+.PHONY: demo test test-slow lint format bench clean figures
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) results/*/
+
+# The README's first picture: the demo's comparison figure, copied into docs/.
+figures: $(STAMP)
+	$(BIN)/python -m simulator demo
+	cp results/demo/comparison.png docs/images/comparison.png
