@@ -81,3 +81,13 @@ def test_money_a_split_moves_is_not_reported_as_cancelled():
     assert "cancelled     45.0 M€ in every run" in block  # Dassault Systèmes' unpaid part
     assert "moved         168.8 M€ in every run" in block  # to Cloudwatt and Numergy
     assert "members" not in block  # the venture ended in every run
+
+
+def test_benchmarks_are_in_the_summary():
+    s = simulator.load_scenario(
+        "scenarios/dassault_leaves.yaml",
+        additions=["benchmarks.us={label: US groups, points: {2012-12: 5000, 2014-12: 9000}}"],
+    )
+    text = format_summary(simulator.run(s, seed=1))
+    assert "benchmark     US groups: 9,000 M€ in 2014-12" in text
+    assert f"is {225 / 9000:.1%} of it" in text

@@ -226,7 +226,26 @@ def _market_lines(results, r: pd.Series, exact: bool) -> list[str]:
         f"    {'vs market':<14}capital committed ÷ one year's projected market revenue, "
         f"{when} ({projection}):",
         f"    {'':<14}{ratio}",
+        *_benchmark_lines(results, r, pd.Timestamp(o["reference_date"].iloc[0]), unit),
     ]
+
+
+def _benchmark_lines(results, r: pd.Series, when: pd.Timestamp, unit: str) -> list[str]:
+    """Each benchmark series (`benchmarks:`) at its last point up to the reference date
+    (else its first), with the venture's mean committed capital as a share of it."""
+    market = results.market
+    if market is None or market.empty:
+        return []
+    lines = []
+    for _, b in market[market["series"] != "market"].groupby("series", sort=False):
+        before = b[b["date"] <= when]
+        point = before.iloc[-1] if len(before) else b.iloc[0]
+        share = r["committed_final_mean"] / point["value"] if point["value"] else float("nan")
+        lines.append(
+            f"    {'benchmark':<14}{point['label']}: {point['value']:,.0f} {unit} "
+            f"in {point['date']:%Y-%m}; committed capital at the end (mean) is {share:.1%} of it"
+        )
+    return lines
 
 
 def format_sweep_summary(results) -> str:
