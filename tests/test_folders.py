@@ -173,7 +173,7 @@ def test_two_runs_into_one_new_folder_cannot_both_write(tmp_path):
 SLOW = """\
 parameters:
   partners.state.pledge: {low: 80, high: 120, steps: 4}
-replications: 8000  # long enough to outlast two consim starts on a loaded machine
+replications: 5000  # long enough to outlast two consim starts on a loaded machine
 seed: 3
 keep: {outcomes: [committed_final], trajectories: [committed]}
 """
