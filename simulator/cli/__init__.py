@@ -5,13 +5,14 @@ One module per group of commands; `group.py` holds the top-level group and the e
 
 from __future__ import annotations
 
-from simulator.cli import compare, demo, files, simulate
+from simulator.cli import compare, demo, explain, files, simulate
 from simulator.cli.group import main
 
 COMMANDS = (
     simulate.run,
     simulate.sweep,
     compare.compare,
+    explain.explain,
     files.validate,
     files.schema,
     demo.demo,

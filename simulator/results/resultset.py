@@ -107,6 +107,19 @@ class ResultSet:
         names = SWEEP_FILES if self.kind == "sweep" else FILES
         return {k: getattr(self, k) for k in names if getattr(self, k) is not None}
 
+    def story(self, replication: int) -> pd.DataFrame:
+        """One run's starting pledges and events in date order, each with what it pledged
+        or cancelled (analysis.story); `explain(k)` gives the same as text."""
+        from simulator.analysis.story import replication_of, story
+
+        return story(self, replication_of(self, replication, None, None))
+
+    def explain(self, replication: int) -> str:
+        """One run's story as dated lines, with each venture's account at the end."""
+        from simulator.analysis.story import format_story, replication_of
+
+        return format_story(self, replication_of(self, replication, None, None))
+
     def save(self, directory: str | Path, force: bool = False, plots: bool = True) -> Path:
         """Write every file into a temporary sibling, then move it into place at once;
         `force` replaces earlier results (a folder that is wholly consim's, nothing else)."""
