@@ -1,7 +1,9 @@
 """Confidence intervals: t-intervals on means of replications, binomial intervals on
 probabilities, paired differences with common random numbers.
 
-Taken from scipy (Student's t) and statsmodels (Wilson's interval), not written here. A
+Taken from scipy (Student's t) and statsmodels (Wilson's interval), not written here;
+imported when first needed (together they take half a second to import, which every
+`consim` command and every pool worker would otherwise pay). A
 deterministic scenario (every replication alike, or one replication of a model with
 nothing uncertain) has an exact mean: its interval has zero width.
 """
@@ -11,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
 
 LEVEL = 0.95
 
@@ -46,6 +46,8 @@ def mean_interval(values, level: float = LEVEL, exact: bool = False) -> Estimate
         return Estimate(mean, low, high, 1, level)
     if _constant(x):
         return Estimate(mean, mean, mean, n, level)
+    from scipy import stats
+
     se = float(x.std(ddof=1)) / np.sqrt(n)
     half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
     return Estimate(mean, mean - half, mean + half, n, level)
@@ -56,6 +58,8 @@ def proportion_interval(successes, n: int, level: float = LEVEL) -> Estimate:
     normal approximation gives intervals below 0 or of zero width)."""
     if n == 0:
         return Estimate(np.nan, np.nan, np.nan, 0, level)
+    from statsmodels.stats.proportion import proportion_confint
+
     k = int(successes)
     low, high = proportion_confint(k, n, alpha=1 - level, method="wilson")
     # At 0 and n the bounds are 0 and 1 exactly; rounding leaves 1e-19 and 1 - 1e-16.
@@ -85,6 +89,8 @@ def paired_difference(whatif, baseline, level: float = LEVEL, exact: bool = Fals
     elif _constant(d):  # every replication moved by the same amount: no doubt about it
         p = 1.0 if est.value == 0 else 0.0
     else:
+        from scipy import stats
+
         p = float(stats.ttest_1samp(d, 0.0).pvalue)
     return Difference(est.value, est.low, est.high, est.n, level, p)
 
@@ -97,6 +103,8 @@ def _constant(x: np.ndarray) -> bool:
 
 def mean_bounds(mean, std, n, level: float = LEVEL):
     """Arrays of t-interval bounds for many groups at once (NaN where n < 2)."""
+    from scipy import stats
+
     mean, std, n = (np.asarray(x, dtype=float) for x in (mean, std, n))
     with np.errstate(invalid="ignore", divide="ignore"):
         half = stats.t.ppf(0.5 + level / 2, n - 1) * std / np.sqrt(n)
@@ -106,6 +114,8 @@ def mean_bounds(mean, std, n, level: float = LEVEL):
 
 def proportion_bounds(successes, n, level: float = LEVEL):
     """Arrays of Wilson interval bounds for many groups at once (0 and 1 exact at the ends)."""
+    from statsmodels.stats.proportion import proportion_confint
+
     k, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
     low, high = proportion_confint(k, n, alpha=1 - level, method="wilson")
     return np.where(k == 0, 0.0, low), np.where(k == n, 1.0, high)

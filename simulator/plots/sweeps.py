@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from simulator.analysis.points import parameter_label
 
@@ -183,7 +183,9 @@ def plot_heatmap(results, outcome="committed_final", venture=None, ax=None, colu
     if ax is None:
         fig, axes = _figure(1, 1, (6.4, 4.8))
         ax = axes[0, 0]
-    image = ax.imshow(table.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+    values = table.to_numpy()
+    vmin, vmax = _colour_range(values, column)
+    image = ax.imshow(values, origin="lower", aspect="auto", cmap="viridis", vmin=vmin, vmax=vmax)
     ax.set_xticks(
         range(table.shape[1]), [f"{v:g}" if isinstance(v, float) else v for v in table.columns]
     )
@@ -192,18 +194,31 @@ def plot_heatmap(results, outcome="committed_final", venture=None, ax=None, colu
     )
     ax.set_xlabel(table.columns.name)
     ax.set_ylabel(table.index.name)
-    values = table.to_numpy()
-    span = np.nanmax(values) - np.nanmin(values) or 1.0
     for (r, c), v in np.ndenumerate(values):
         text = f"{v:.0%}" if column == "p_collapse" else f"{v:,.3g}"
-        dark = (v - np.nanmin(values)) / span < 0.6
+        dark = (v - vmin) / (vmax - vmin) < 0.6
         ax.text(
             c, r, text, ha="center", va="center", fontsize=8, color="white" if dark else "black"
         )
     label = "P(collapse)" if column == "p_collapse" else "mean " + _ylabel(results, outcome)
-    ax.figure.colorbar(image, ax=ax, label=label)
+    bar = ax.figure.colorbar(image, ax=ax, label=label)
+    if column.startswith("p_"):
+        bar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(label, fontsize=10)
     return ax.figure
+
+
+def _colour_range(values: np.ndarray, column: str) -> tuple[float, float]:
+    """A probability's colours run from 0 to 100 %, whatever the grid holds (an all-zero
+    grid is not a scale from -10 % to +10 %); a constant grid gets a small range around
+    its value."""
+    if column.startswith("p_"):
+        return 0.0, 1.0
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    if low == high:
+        pad = 0.01 * abs(low) or 1.0
+        return low - pad, high + pad
+    return low, high
 
 
 def plot_collapse(results, venture=None, ax=None):
