@@ -5,7 +5,7 @@ One module per group of commands; `group.py` holds the top-level group and the e
 
 from __future__ import annotations
 
-from simulator.cli import compare, demo, explain, files, simulate
+from simulator.cli import compare, demo, explain, files, simulate, tornado
 from simulator.cli.group import main
 
 COMMANDS = (
@@ -13,6 +13,7 @@ COMMANDS = (
     simulate.sweep,
     compare.compare,
     explain.explain,
+    tornado.tornado,
     files.validate,
     files.schema,
     demo.demo,

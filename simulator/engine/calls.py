@@ -36,11 +36,14 @@ class Calls:
         # Drawn once per replication (model.md §12): every plan's amount, then the default
         # probabilities that are distributions, venture by venture in member order.
         self.monthly = {
-            v: rep.draw(spec.amount, f"spending/{rep.model.ventures[v].id}") / spec.per
+            v: rep.draw(spec.amount, f"spending/{rep.model.ventures[v].id}/amount") / spec.per
             for v, spec in spending
         }
         self.probability = {
-            v: [rep.draw(x, self.key(v, q)) for q, x in enumerate(spec.default_probability)]
+            v: [
+                rep.draw(x, self.key(v, q) + "/probability")
+                for q, x in enumerate(spec.default_probability)
+            ]
             for v, spec in spending
         }
         for v, spec in spending:

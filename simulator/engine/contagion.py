@@ -22,9 +22,13 @@ class Contagion:
         self.rep, self.rules = rep, rules
         self.values = [
             (
-                None if r.multiplier is None else rep.draw(r.multiplier, f"contagion/{r.id}"),
-                None if r.added is None else rep.draw(r.added, f"contagion/{r.id}"),
-                None if r.probability is None else rep.draw(r.probability, f"contagion/{r.id}"),
+                None
+                if r.multiplier is None
+                else rep.draw(r.multiplier, f"contagion/{r.id}/multiplier"),
+                None if r.added is None else rep.draw(r.added, f"contagion/{r.id}/added"),
+                None
+                if r.probability is None
+                else rep.draw(r.probability, f"contagion/{r.id}/probability"),
             )
             for r in rules
         ]
@@ -91,8 +95,8 @@ class Contagion:
         rep = self.rep
         env, horizon = rep.env, rep.model.horizon
         key = rep.member_key("departure", d.member)
-        base = rep.draw(d.hazard, key)
-        raised = None if d.rival is None else rep.draw(d.rival_hazard, key)
+        base = rep.draw(d.hazard, key + "/hazard")
+        raised = None if d.rival is None else rep.draw(d.rival_hazard, key + "/rival_hazard")
         month = start = first_month if d.start is None else max(d.start, first_month)
         while rep.is_member(d.member, d.venture):
             plain = raised if raised is not None and rep.is_member(d.rival) else base

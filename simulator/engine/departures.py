@@ -31,7 +31,7 @@ def start_departure(rep, d, first_month: int) -> None:
     elif d.rival is None:
         start = first_month if d.start is None else max(d.start, first_month)
         key = rep.member_key("departure", d.member)
-        k = months_until_departure(rep.draw(d.hazard, key), rep.uniform(key))
+        k = months_until_departure(rep.draw(d.hazard, key + "/hazard"), rep.uniform(key))
         if start + k < rep.model.horizon:
             rep.at(start + k, rep.leave_if_member, d.member, d.venture)
     else:
@@ -46,7 +46,10 @@ def start_hazard_departures(rep, plan) -> None:
     hazard = plan.hazard_fixed
     if hazard is None:
         hazard = np.array(
-            [rep.draw(d.hazard, name) for d, name in zip(specs, plan.hazard_names, strict=True)]
+            [
+                rep.draw(d.hazard, name + "/hazard")
+                for d, name in zip(specs, plan.hazard_names, strict=True)
+            ]
         )
     u = rep.streams.uniforms(plan.hazard_names)
     when = plan.hazard_start + months_until_departure_vector(hazard, u)
@@ -60,7 +63,8 @@ def rival_departure(rep, d, first_month: int):
     """Hazard `rival_hazard` while the rival is a member, `hazard` otherwise (memoryless)."""
     env, horizon = rep.env, rep.model.horizon
     key = rep.member_key("departure", d.member)
-    base, raised = rep.draw(d.hazard, key), rep.draw(d.rival_hazard, key)
+    base = rep.draw(d.hazard, key + "/hazard")
+    raised = rep.draw(d.rival_hazard, key + "/rival_hazard")
     month = start = first_month if d.start is None else max(d.start, first_month)
     while True:
         rate = raised if rep.is_member(d.rival) else base

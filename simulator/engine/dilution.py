@@ -59,7 +59,7 @@ class Dilution:
         share = (
             bargained_share
             if spec.share is None
-            else rep.draw(spec.share, rep.member_key("dilution", p))
+            else rep.draw(spec.share, rep.member_key("dilution", p) + "/share")
         )
         granted = self.granted[v]
         held = rep.holdings(v, month, rep.match_committed(v))

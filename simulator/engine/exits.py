@@ -43,10 +43,10 @@ class Exits:
             return
         key = self.rep.member_key("exit", p)
         if spec.rule == "multiple":
-            k = self.rep.draw(spec.multiple, key)
+            k = self.rep.draw(spec.multiple, key + "/multiple")
             price, how = k * stake, f"{k:g}× paid-in"
         elif spec.rule == "amount":
-            price, how = self.rep.draw(spec.amount, key), "given amount"
+            price, how = self.rep.draw(spec.amount, key + "/amount"), "given amount"
         else:
             price, how = stake, "paid-in value"
         if spec.stake == "refund":

@@ -24,8 +24,8 @@ def negotiate(rep, n):
     env, key = rep.env, rep.member_key("negotiation", n.member)
     yield env.timeout(n.start + JOIN)
     rep.record_event("negotiation_start", n.member, -1, 0.0, "")
-    duration = max(0, math.floor(rep.draw(n.duration, key) + 0.5))  # halves round up
-    success = rep.draw(n.success, key)
+    duration = max(0, math.floor(rep.draw(n.duration, key + "/duration") + 0.5))  # halves round up
+    success = rep.draw(n.success, key + "/success")
     yield env.timeout(duration)
     month = rep.month()
     open_targets = rep.open_pledges(n.member)
@@ -124,11 +124,11 @@ class Negotiations:
         key = rep.member_key("negotiation", n.member)
         rep.record_event("negotiation_start", n.member, -1, 0.0, "")
         b = n.rounds.bargain
-        talks = Talks(failure=rep.draw(n.rounds.failure, key))
+        talks = Talks(failure=rep.draw(n.rounds.failure, key + "/round_failure"))
         if b is not None:
-            talks.max_pledge = rep.draw(b.max_pledge, key)
-            talks.ask = None if b.ask is None else rep.draw(b.ask, key)
-            talks.min_share = rep.draw(b.min_share, key)
+            talks.max_pledge = rep.draw(b.max_pledge, key + "/max_pledge")
+            talks.ask = None if b.ask is None else rep.draw(b.ask, key + "/ask")
+            talks.min_share = rep.draw(b.min_share, key + "/min_share")
         self.talks[i] = talks
         return talks
 

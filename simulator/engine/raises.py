@@ -20,10 +20,10 @@ def policy_terms(rep) -> dict[str, dict]:
     for pol in rep.model.policies:
         key = f"policy/{pol.id}"
         terms[pol.id] = {
-            "ratio": rep.draw(pol.ratio, key),
-            "cap": None if pol.cap is None else rep.draw(pol.cap, key),
-            "share": rep.draw(pol.share, key),
-            "amount": rep.draw(pol.amount, key),
+            "ratio": rep.draw(pol.ratio, key + "/ratio"),
+            "cap": None if pol.cap is None else rep.draw(pol.cap, key + "/cap"),
+            "share": rep.draw(pol.share, key + "/share"),
+            "amount": rep.draw(pol.amount, key + "/amount"),
         }
     return terms
 

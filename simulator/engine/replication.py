@@ -64,7 +64,9 @@ class Replication:
         self.raises = Raises(self) if self.plan.raises or self.plan.top_ups else None
         self.calls: Calls | None = None  # only with spending plans
         self.minimum = [
-            None if v.minimum_capital is None else self.draw(v.minimum_capital, f"venture/{v.id}")
+            None
+            if v.minimum_capital is None
+            else self.draw(v.minimum_capital, f"venture/{v.id}/minimum_capital")
             for v in model.ventures
         ]
 
@@ -80,7 +82,12 @@ class Replication:
         for spec in plan.drawn_pledges:
             key = self.pledge_key(spec.member, spec.venture)
             self.pledge(
-                spec.venture, spec.member, 0, self.draw(spec.amount, key), spec.schedule, key
+                spec.venture,
+                spec.member,
+                0,
+                self.draw(spec.amount, key + "/amount"),
+                spec.schedule,
+                key,
             )
         self.join[...] = plan.initial_join
         start_hazard_departures(self, plan)
@@ -148,7 +155,7 @@ class Replication:
         offsets = schedule.offsets if schedule.anchored else schedule.offsets + month
         weights = schedule.fixed
         if weights is None:
-            weights = normalise([self.draw(w, key) for w in schedule.weights])
+            weights = normalise([self.draw(w, key + "/weights") for w in schedule.weights])
         self.ledger.pledge(v, p, month, amount, offsets, weights)
         return amount
 
@@ -216,7 +223,7 @@ class Replication:
         `min_share` is its bargained one, the share it is granted by default (§10)."""
         for s in targets:
             key = self.pledge_key(p, s.venture)
-            pledge = self.draw(s.amount, key) if amount is None else amount
+            pledge = self.draw(s.amount, key + "/amount") if amount is None else amount
             pledge = self.pledge(s.venture, p, month, pledge, s.schedule, key)
             self.join[s.venture, p] = month
             self.record_event("join", p, s.venture, pledge, detail)
@@ -374,7 +381,7 @@ class Replication:
             spent, cash_out = self.calls.spent, self.calls.cash_out
         # Last of all the replication's draws, so that no other draw moves (model.md §12).
         growth = self.model.market_growth
-        growth = None if growth is None else self.draw(growth, "market")
+        growth = None if growth is None else self.draw(growth, "market/growth")
         return RepOutcome(
             self.join,
             self.leave,

@@ -100,7 +100,8 @@ class Splits:
         when they add up to A ≤ O (the rest is cancelled), else a_c / A (scaled down to O)."""
         rep = self.rep
         key = f"split/{rep.model.ventures[v].id}/{rep.model.members[p]}"
-        drawn = [(c, rep.draw(a, key)) for c, a in given]
+        ids = rep.model.venture_ids
+        drawn = [(c, rep.draw(a, f"{key}/{ids[c]}")) for c, a in given]
         total = sum(a for _, a in drawn)
         outstanding = self.rep.ledger.outstanding_from(v, p, month)
         base = max(total, outstanding)
