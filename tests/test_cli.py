@@ -95,6 +95,18 @@ def test_help_lists_the_commands(tmp_path):
         assert word in out
 
 
+def test_every_help_reads_cleanly():
+    """Examples keep their line breaks (click's \\b marker is a real backspace, not the
+    two characters a doubled backslash leaves in the text)."""
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+
+    for name in main.commands:
+        out = CliRunner().invoke(main, [name, "--help"]).output
+        assert "\\b" not in out, f"consim {name} --help shows a raw \\b"
+
+
 def test_run_help_lists_the_options(tmp_path):
     out = ok(consim("run", "--help", cwd=tmp_path)).stdout
     for option in ("--replications", "-n", "--seed", "--set", "--out", "--force", "--no-plots"):

@@ -23,7 +23,7 @@ def explain(results, replication, worst, best):
     with the money it pledged or cancelled, and each venture's account, which adds up to
     the run's row in outcomes.csv.
 
-    \\b
+    \b
     Examples:
       consim explain results/atos_joins --replication 347
       consim explain results/demo/atos_joins --worst committed_final

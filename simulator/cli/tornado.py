@@ -41,7 +41,7 @@ def tornado(scenario, outcome, replications, seed, out):
     and print the swing of OUTCOME's mean, widest first, with the 95 % interval of each
     paired difference from the base scenario.
 
-    \\b
+    \b
     Example:
       consim tornado scenarios/atos_joins.yaml --outcome committed_final --out tornado.png
     """
