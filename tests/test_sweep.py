@@ -38,6 +38,8 @@ SWEEP_FILES = [
     "collapse.png",
     "heatmap.png",
     "trajectories.png",
+    "sensitivity.csv",
+    "sensitivity.png",
 ]
 
 

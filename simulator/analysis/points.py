@@ -20,6 +20,7 @@ NUMERIC_OUTCOMES = (
     "capital_to_market",
     "spent_final",
     "cash_final",
+    "months_to_collapse",
 )
 LEVELS = (0.05, 0.5, 0.95)
 FLAGS = (("collapsed", "p_collapse"), ("dissolved", "p_dissolved"), ("cash_out", "p_cash_out"))

@@ -1,56 +1,232 @@
-"""Global sensitivity indices of a Sobol or Morris sweep (SALib), per venture and outcome.
+"""Global sensitivity indices of a sweep, per venture and outcome: which varied input moves
+the expected outcome, P(collapse) and the months to collapse included.
 
-The model output for SALib is each design point's mean over its replications, so
-the indices say how much of the variation of the *expected* outcome each
-parameter explains; replication noise shows up in the confidence intervals.
+The model output is each design point's mean over its replications (a probability for
+the flags), so the indices say how much of the variation of the *expected* outcome each
+input explains. The method follows the design:
+
+- sobol: Sobol first-order (S1) and total (ST) indices, SALib's Saltelli estimator, with
+  its bootstrap intervals;
+- morris: Morris μ* (mean absolute elementary effect on the unit scale of each input, so
+  in the outcome's unit per full range), σ and μ, SALib, with μ*'s bootstrap interval;
+- grid: S1 and ST exactly, from the full factorial's analysis of variance (the mean over
+  the points sharing an input's value, or sharing every other input's); their intervals
+  come from the Monte Carlo error of the points' means (a parametric bootstrap);
+- lhs: Borgonovo's δ and S1 from SALib's delta method, which takes any sample.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-OUTCOMES = ("committed_final", "paid_in_final", "capital_to_market", "members_final")
+from simulator.analysis.points import FLAGS, NUMERIC_OUTCOMES
+from simulator.errors import ConsimError
+
+LEVEL = 0.95
+BOOTSTRAP = 200
+# The index each method ranks inputs by.
+RANK_BY = {"sobol": "ST", "grid": "ST", "morris": "mu_star", "lhs": "delta"}
 
 
-def sensitivity(
+def outcome_columns(points: pd.DataFrame) -> dict[str, str]:
+    """Outcome name → the points column holding its per-point mean (`collapsed` → p_collapse)."""
+    found = {flag: name for flag, name in FLAGS if name in points}
+    found.update({o: f"{o}_mean" for o in NUMERIC_OUTCOMES if f"{o}_mean" in points})
+    return found
+
+
+def salib_sample(kind: str, names: list[str], design: dict, seed: int | None) -> np.ndarray:
+    """A sampling design's points on [0, 1]^d (SALib), a pure function of its arguments: the
+    sweep draws its points with it and the analysis finds them again."""
+    from SALib.sample import latin, morris, sobol
+
+    problem = unit_problem(names)
+    n = design["samples"]
+    if kind == "lhs":
+        return latin.sample(problem, n, seed=seed)
+    if kind == "sobol":
+        return sobol.sample(problem, n, calc_second_order=design["second_order"], seed=seed)
+    return morris.sample(problem, n, num_levels=design["levels"], seed=seed)
+
+
+def unit_problem(names: list[str]) -> dict:
+    return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+
+
+def indices(
     points: pd.DataFrame,
-    problem: dict,
-    method: str,
-    sample: np.ndarray | None = None,
-    second_order: bool = False,
-    levels: int = 4,
-    seed: int | None = None,
+    design: pd.DataFrame,
+    spec: dict,
+    seed: int | None,
+    outcomes: list[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per (venture, outcome, parameter) of a sweep's per-point means.
+    """One row per (venture, outcome, parameter): the indices of the design's method.
 
-    problem: SALib's problem dict; method "sobol" or "morris"; sample: the design on the
-    unit hypercube (Morris needs it); second_order, levels, seed: as the design was drawn.
+    points: the sweep's per-point summary; design: its points' inputs; spec: the design
+    (type, samples, levels, second_order); outcomes: names as `outcome_columns` gives them
+    (default: all the points table holds).
     """
-    from SALib.analyze import morris, sobol
-
+    names = [c for c in design.columns if c != "point"]
+    columns = outcome_columns(points)
+    unknown = sorted(set(outcomes or ()) - set(columns))
+    if unknown:
+        raise ConsimError(
+            f"no outcome {', '.join(unknown)} in this sweep (it has: {', '.join(columns)})"
+        )
+    kind = spec["type"]
     rows = []
-    for venture, g in points.groupby("venture", sort=False):
+    for venture, g in points.groupby("venture", sort=False, observed=True):
         g = g.sort_values("point")
-        for outcome in OUTCOMES:
-            column = f"{outcome}_mean"
-            if column not in g:
-                continue
-            y = g[column].to_numpy(dtype=float)
-            if np.ptp(y) == 0:  # a constant output: every index is 0, SALib would divide by 0
-                result = {"S1": 0.0, "ST": 0.0} if method == "sobol" else {"mu_star": 0.0}
-                result = {k: np.zeros(problem["num_vars"]) for k in result}
-            elif method == "sobol":
-                result = sobol.analyze(problem, y, calc_second_order=second_order, seed=seed)
-            else:
-                result = morris.analyze(problem, sample, y, num_levels=levels, seed=seed)
-            keys = (
-                ("S1", "S1_conf", "ST", "ST_conf")
-                if method == "sobol"
-                else ("mu_star", "mu_star_conf", "sigma", "mu")
-            )
-            for i, name in enumerate(problem["names"]):
-                row = {"venture": venture, "outcome": outcome, "parameter": name}
-                row.update({k: float(np.asarray(result[k])[i]) for k in keys if k in result})
-                rows.append(row)
-    return pd.DataFrame(rows)
+        for outcome in outcomes or list(columns):
+            found = _one(kind, g, columns[outcome], design, names, spec, seed)
+            for name, values in zip(names, found, strict=True):
+                rows.append({"venture": venture, "outcome": outcome, "parameter": name, **values})
+    table = pd.DataFrame(rows)
+    table.insert(3, "method", kind)
+    return table
+
+
+def _one(kind, g, column, design, names, spec, seed) -> list[dict]:
+    y = g[column].to_numpy(dtype=float)
+    if np.ptp(y) == 0 or not np.isfinite(y).all():  # constant: every input explains nothing
+        return [_zero(kind) for _ in names]
+    if kind == "grid":
+        return _grid(g, column, design, names)
+    if kind == "sobol":
+        return _sobol(y, names, spec, seed)
+    if kind == "morris":
+        return _morris(y, names, spec, seed)
+    return _delta(y, design, names, seed)
+
+
+def _zero(kind: str) -> dict:
+    keys = {"morris": ("mu_star", "sigma", "mu"), "lhs": ("delta", "S1")}.get(kind, ("S1", "ST"))
+    out = {}
+    for k in keys:
+        out[k] = 0.0
+        if k != "sigma" and k != "mu":
+            out[f"{k}_ci_low"] = out[f"{k}_ci_high"] = 0.0
+    return out
+
+
+def _with_conf(result, keys, i: int) -> dict:
+    """SALib's estimate and its half-width as an interval (ci_low, ci_high)."""
+    out = {}
+    for k in keys:
+        value = float(np.asarray(result[k])[i])
+        out[k] = value
+        half = float(np.asarray(result[f"{k}_conf"])[i]) if f"{k}_conf" in result else np.nan
+        out[f"{k}_ci_low"], out[f"{k}_ci_high"] = value - half, value + half
+    return out
+
+
+def _sobol(y, names, spec, seed) -> list[dict]:
+    from SALib.analyze import sobol
+
+    result = sobol.analyze(
+        unit_problem(names), y, calc_second_order=spec["second_order"], seed=seed
+    )
+    return [_with_conf(result, ("S1", "ST"), i) for i in range(len(names))]
+
+
+def _morris(y, names, spec, seed) -> list[dict]:
+    from SALib.analyze import morris
+
+    x = salib_sample("morris", names, spec, seed)
+    result = morris.analyze(unit_problem(names), x, y, num_levels=spec["levels"], seed=seed)
+    out = []
+    for i in range(len(names)):
+        row = _with_conf(result, ("mu_star",), i)
+        row.update(sigma=float(result["sigma"][i]), mu=float(result["mu"][i]))
+        out.append(row)
+    return out
+
+
+def _delta(y, design, names, seed) -> list[dict]:
+    from SALib.analyze import delta
+
+    x = np.column_stack([numeric(design[n]) for n in names])
+    bounds = [[float(c.min()), float(c.max()) + (c.max() == c.min())] for c in x.T]
+    problem = {"num_vars": len(names), "names": names, "bounds": bounds}
+    # SALib's delta warns at each merge of its histogram bins and replaces the warnings
+    # module's formatter: record (and drop) its notes, then put the formatter back.
+    formatter = warnings.formatwarning
+    with warnings.catch_warnings(record=True):
+        result = delta.analyze(problem, x, y, seed=seed, method="all")
+    warnings.formatwarning = formatter
+    result["delta"], result["delta_conf"] = result["delta_balanced"], result["delta_balanced_conf"]
+    return [_with_conf(result, ("delta", "S1"), i) for i in range(len(names))]
+
+
+def numeric(values: pd.Series) -> np.ndarray:
+    """An input's values as numbers: as they are, months as month counts, other text and
+    booleans by their order of appearance."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=float)
+    months = pd.to_datetime(values.astype(str), format="%Y-%m", errors="coerce")
+    if months.notna().all():
+        return (months.dt.year * 12 + months.dt.month - 1).to_numpy(dtype=float)
+    return pd.factorize(values)[0].astype(float)
+
+
+def _grid(g, column, design, names) -> list[dict]:
+    """Exact S1 and ST of a full factorial, with a parametric bootstrap of the means' noise."""
+    x = design.set_index("point").loc[g["point"], names].reset_index(drop=True)
+    y = g[column].to_numpy(dtype=float)
+    se = _standard_errors(g, column)
+    rng = np.random.default_rng(0)
+    draws = [_anova(x, y + se * rng.standard_normal(len(y)), names) for _ in range(BOOTSTRAP)]
+    draws = np.array(draws)  # (BOOTSTRAP, names, 2)
+    low, high = np.nanquantile(draws, [(1 - LEVEL) / 2, (1 + LEVEL) / 2], axis=0)
+    exact = _anova(x, y, names)
+    out = []
+    for i in range(len(names)):
+        row = {}
+        for j, k in enumerate(("S1", "ST")):
+            row[k] = exact[i][j]
+            row[f"{k}_ci_low"], row[f"{k}_ci_high"] = low[i, j], high[i, j]
+        out.append(row)
+    return out
+
+
+def _standard_errors(g, column) -> np.ndarray:
+    n = g["replications"].to_numpy(dtype=float)
+    if column.endswith("_mean"):
+        std = g[column.removesuffix("_mean") + "_std"].to_numpy(dtype=float)
+    else:  # a probability
+        p = g[column].to_numpy(dtype=float)
+        std = np.sqrt(p * (1 - p))
+    return np.nan_to_num(std / np.sqrt(n))
+
+
+def _anova(x: pd.DataFrame, y: np.ndarray, names: list[str]) -> list[tuple[float, float]]:
+    """(S1, ST) per input of a full factorial with equal weights: S1 = Var(E[y|x_i]) / Var(y),
+    ST = E[Var(y | x_~i)] / Var(y)."""
+    total = y.var()
+    frame = x.assign(_y=y)
+    out = []
+    for name in names:
+        first = frame.groupby(name, observed=True)["_y"].mean().var(ddof=0)
+        others = [n for n in names if n != name]
+        within = total  # one input: all the variance is its own
+        if others:
+            within = frame.groupby(others, observed=True)["_y"].var(ddof=0).mean()
+        out.append((first / total, within / total) if total > 0 else (0.0, 0.0))
+    return out
+
+
+def ranked(table: pd.DataFrame, outcome: str, venture: str | None = None) -> pd.DataFrame:
+    """The rows of one outcome (and venture: the first by default), most influential first."""
+    outcomes = list(pd.unique(table["outcome"]))
+    if outcome not in outcomes:
+        raise ConsimError(f"no outcome {outcome} in this sweep (it has: {', '.join(outcomes)})")
+    ventures = list(pd.unique(table["venture"].astype(str)))
+    venture = ventures[0] if venture is None else venture
+    if venture not in ventures:
+        raise ConsimError(f"no venture {venture} in this sweep (it has: {', '.join(ventures)})")
+    rows = table[(table["outcome"] == outcome) & (table["venture"].astype(str) == venture)]
+    key = RANK_BY[str(rows["method"].iloc[0])]
+    return rows.sort_values(key, ascending=False, kind="stable")

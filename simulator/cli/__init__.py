@@ -5,7 +5,7 @@ One module per group of commands; `group.py` holds the top-level group and the e
 
 from __future__ import annotations
 
-from simulator.cli import compare, demo, explain, files, simulate, tornado
+from simulator.cli import analyze, compare, demo, explain, files, simulate, tornado
 from simulator.cli.group import main
 
 COMMANDS = (
@@ -14,6 +14,7 @@ COMMANDS = (
     compare.compare,
     explain.explain,
     tornado.tornado,
+    analyze.analyze,
     files.validate,
     files.schema,
     demo.demo,

@@ -12,6 +12,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from simulator.analysis.sensitivity import salib_sample
 from simulator.experiments.spec import Range, Sweep, Values
 
 
@@ -38,15 +39,8 @@ def grid_values(p: Range | Values) -> list:
 
 def unit_sample(sweep: Sweep, dims: int) -> np.ndarray:
     """The SALib sample on [0, 1]^dims, seeded from the sweep's seed."""
-    from SALib.sample import latin, morris, sobol
-
-    problem = {"num_vars": dims, "names": list(sweep.parameters), "bounds": [[0.0, 1.0]] * dims}
-    d, n, seed = sweep.design, sweep.design.samples, sweep.seed
-    if d.type == "lhs":
-        return latin.sample(problem, n, seed=seed)
-    if d.type == "sobol":
-        return sobol.sample(problem, n, calc_second_order=d.second_order, seed=seed)
-    return morris.sample(problem, n, num_levels=d.levels, seed=seed)
+    names = list(sweep.parameters)[:dims]
+    return salib_sample(sweep.design.type, names, sweep.design.model_dump(), sweep.seed)
 
 
 def from_unit(p: Range | Values, u: float):
@@ -54,9 +48,3 @@ def from_unit(p: Range | Values, u: float):
         return p.values[min(int(u * len(p.values)), len(p.values) - 1)]
     x = p.low + u * (p.high - p.low)
     return int(round(x)) if p.integer else float(x)
-
-
-def salib_problem(sweep: Sweep) -> dict:
-    """The SALib problem matching `unit_sample`, for the sensitivity analysis."""
-    names = list(sweep.parameters)
-    return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}

@@ -153,11 +153,20 @@ def point_results(job: PointJob) -> PointResult:
             totals = np.load(part_path(job.parts, index, "totals.npy"), mmap_mode="r")
             arrays.append((totals, mine, rows[mine]))
     table = pa.concat_tables(outcomes, promote_options="default")
-    statistics = point_statistics(
-        {n: c.to_numpy() for n, c in zip(table.column_names, table.columns, strict=True)}
-    )
+    columns = {n: c.to_numpy() for n, c in zip(table.column_names, table.columns, strict=True)}
+    if "collapse_date" in columns:
+        columns["months_to_collapse"] = months_to_collapse(columns["collapse_date"], job.dates)
+    statistics = point_statistics(columns)
     quantiles = _point_quantiles(job, arrays) if arrays and job.variables else None
     return PointResult(job.points, statistics, quantiles)
+
+
+def months_to_collapse(dates: np.ndarray, months: pd.DatetimeIndex) -> np.ndarray:
+    """Months from the start to the collapse, the horizon's length for a run that did not
+    collapse (so that its mean, the restricted mean time to collapse, is always defined)."""
+    first = months[0].year * 12 + months[0].month
+    when = pd.DatetimeIndex(dates)
+    return np.where(when.isna(), len(months), when.year * 12 + when.month - first).astype(float)
 
 
 def _point_quantiles(job: PointJob, arrays: list) -> pd.DataFrame:

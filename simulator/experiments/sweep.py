@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.errors import OutputExistsError, Problem, ScenarioError
-from simulator.experiments.design import salib_problem, unit_sample
 from simulator.experiments.estimate import SweepPlan, pilot
 from simulator.experiments.executors import (
     Executor,
@@ -138,6 +137,8 @@ def _run_and_finish(
     began = time.perf_counter()
     merge = store.merge(tasks)
     outcomes = ["point", "venture", *spec.keep.outcomes]
+    if "collapsed" in outcomes:  # for the months to collapse
+        outcomes.append("collapse_date")
     finishing = store.point_jobs(tasks, outcomes, list(spec.keep.trajectories), points[0].context)
     try:
         with frozen_gc():  # the libraries and design points: no garbage among them
@@ -155,18 +156,11 @@ def _run_and_finish(
         raise
 
 
-def sweep_sensitivity(spec: Sweep, summary: pd.DataFrame) -> pd.DataFrame | None:
-    """Sobol or Morris indices of the points' means; None for the other designs."""
-    from simulator.analysis.sensitivity import sensitivity
+def sweep_sensitivity(spec: Sweep, design: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """The indices of every outcome the points table holds (analysis.sensitivity)."""
+    from simulator.analysis.sensitivity import indices
 
-    kind, design = spec.design.type, spec.design
-    if kind not in ("sobol", "morris"):
-        return None
-    problem = salib_problem(spec)
-    sample = unit_sample(spec, problem["num_vars"]) if kind == "morris" else None
-    return sensitivity(
-        summary, problem, kind, sample, design.second_order, design.levels, spec.seed
-    )
+    return indices(summary, design, spec.design.model_dump(), spec.seed)
 
 
 def sweep_output(spec: Sweep, doc: Document) -> Path:
@@ -295,7 +289,7 @@ def _finish(
         design=design,
         points=summary,
         quantiles=quantiles,
-        sensitivity=sweep_sensitivity(spec, summary),
+        indices=sweep_sensitivity(spec, design, summary),
     )
     for name, table in result.tables().items():
         if name not in ("outcomes", "design"):  # both are on disk already

@@ -303,34 +303,6 @@ def _market_note(results, ax) -> None:
     )
 
 
-def plot_sensitivity(results, outcome="committed_final", venture=None, ax=None):
-    """Sobol first-order and total indices (or Morris μ*), with confidence intervals."""
-    table = results.sensitivity
-    venture = venture or str(table["venture"].iloc[0])
-    t = table[(table["venture"] == venture) & (table["outcome"] == outcome)]
-    if ax is None:
-        fig, axes = _figure(1, 1, (7.5, 0.6 * len(t) + 1.8))
-        ax = axes[0, 0]
-    y = np.arange(len(t))
-    if "ST" in t:
-        ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], label="total (ST)", capsize=2)
-        ax.barh(y - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], label="first order (S1)", capsize=2)
-        ax.set_xlabel("Sobol index: share of the variance of the mean outcome")
-    else:
-        ax.barh(y, t["mu_star"], 0.5, xerr=t["mu_star_conf"], label="μ* (Morris)", capsize=2)
-        ax.set_xlabel(f"Morris μ*: mean absolute elementary effect ({_ylabel(results, outcome)})")
-    ax.set_yticks(y, t["parameter"])
-    ax.invert_yaxis()
-    ax.axvline(0, color="grey", lw=0.8)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3, axis="x")
-    ax.set_title(
-        f"{_venture_label(results, venture)}: what drives {OUTCOME_LABELS.get(outcome, outcome)}",
-        fontsize=10,
-    )
-    return ax.figure
-
-
 def _title(results, what: str) -> str:
     m = results.manifest
     return (
@@ -347,8 +319,10 @@ def save_sweep_plots(results, directory: Path) -> list[Path]:
         figures["heatmap.png"] = plot_heatmap(results)
     if results.quantiles is not None and not results.quantiles.empty:
         figures["trajectories.png"] = plot_trajectories(results)
-    if results.sensitivity is not None and not results.sensitivity.empty:
-        figures["sensitivity.png"] = plot_sensitivity(results)
+    if results.indices is not None and not results.indices.empty:
+        from simulator.plots.sensitivity import plot_indices
+
+        figures["sensitivity.png"] = plot_indices(results)
     written = []
     for name, fig in figures.items():
         fig.savefig(directory / name, dpi=110)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from simulator.errors import OutputExistsError
+from simulator.errors import ConsimError, OutputExistsError
 from simulator.results.folders import staging
 from simulator.results.tables import ENDINGS, FAILURE_COLUMNS
 
@@ -28,7 +28,7 @@ FILES = {
     "design": "design.csv",
     "points": "points.csv",
     "quantiles": "quantiles.parquet",
-    "sensitivity": "sensitivity.csv",
+    "indices": "sensitivity.csv",
 }
 SWEEP_FILES = {**FILES, "outcomes": "outcomes.parquet"}
 _DATES = {
@@ -57,7 +57,7 @@ class ResultSet:
     design: pd.DataFrame | None = None  # sweeps: one row per design point
     points: pd.DataFrame | None = None  # sweeps: outcome summaries per point and venture
     quantiles: pd.DataFrame | None = None  # sweeps: monthly quantiles per point
-    sensitivity: pd.DataFrame | None = None  # Sobol / Morris sweeps: indices per parameter
+    indices: pd.DataFrame | None = None  # sweeps: sensitivity indices per input (sensitivity())
 
     @property
     def kind(self) -> str:
@@ -77,6 +77,45 @@ class ResultSet:
         from simulator.analysis.summary import summarize
 
         return summarize(self)
+
+    def sensitivity(self, outcome: str | None = None, venture: str | None = None) -> pd.DataFrame:
+        """A sweep's sensitivity indices (analysis.sensitivity): every outcome, or one
+        outcome's inputs most influential first (of `venture`, by default the first).
+
+        """
+        from simulator.analysis.sensitivity import indices, ranked
+
+        if self.kind != "sweep":
+            raise ConsimError("sensitivity indices need a sweep (a run varies no input)")
+        if self.indices is None:
+            m = self.manifest
+            spec = m["resolved_sweep"]["design"]
+            self.indices = indices(self.points, self.design, spec, m.get("seed"))
+        return self.indices if outcome is None else ranked(self.indices, outcome, venture)
+
+    def discover(
+        self,
+        where: str | None = None,
+        outcome: str | None = None,
+        venture: str | None = None,
+        boxes: int = 3,
+        min_coverage: float | None = None,
+    ):
+        """PRIM boxes of the inputs under which runs are cases of interest: `outcome` a
+        yes/no outcome ("collapsed") or `where` a condition ("committed_final < 250").
+        A run's inputs are who left and when, who joined with how much; a sweep's are its
+        design's values (analysis.discover); `plots.discover.plot_discovery` draws it."""
+        from simulator.analysis.discover import cases_of_interest, discover, inputs_of
+
+        rows, inputs, features = inputs_of(self, venture)
+        cases, case = cases_of_interest(rows, where, outcome)
+        return discover(inputs, features, cases, case, boxes, min_coverage)
+
+    def plot_sensitivity(self, outcome: str = "committed_final", venture: str | None = None):
+        """Bars of each input's indices for one outcome, most influential first."""
+        from simulator.plots.sensitivity import plot_sensitivity
+
+        return plot_sensitivity(self, outcome, venture=venture)
 
     def plot_funding(self, venture: str | None = None, ax=None):
         from simulator.plots.runs import plot_funding
