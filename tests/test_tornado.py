@@ -71,3 +71,17 @@ def test_a_scenario_with_nothing_uncertain_is_one_line(tmp_path):
     assert done.exit_code == 2
     assert "nothing in it is a distribution" in done.output
     assert len(done.output.strip().splitlines()) == 1
+
+
+def test_p_collapse_swings_with_the_input_that_drives_it(tmp_path):
+    """The planted scenario collapses when Thales leaves by 2013-01 and Atos pledges below
+    40: Atos's pledge drawn at its 5th percentile (22) or 95th (58) moves P(collapse) from
+    P(Thales leaves by 2013-01) to 0."""
+    path = "scenarios/examples/planted_collapse.yaml"
+    t = tornado(path, outcome="collapsed", replications=400, seed=3, progress=False)
+    row = t.table.set_index("input").loc["candidates.atos.pledge"]
+    left = 1 - (1 - 0.03) ** 15  # Thales's monthly hazard, 2011-10 … 2013-01 (15 months)
+    assert row["mean_at_high"] == 0.0
+    assert abs(row["mean_at_low"] - left) < 3 * np.sqrt(left * (1 - left) / 400)
+    fig = t.plot()
+    assert fig.axes[0].get_xlabel().startswith("P(collapsed), any venture")

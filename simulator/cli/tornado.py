@@ -6,6 +6,18 @@ from pathlib import Path
 
 import click
 
+FLAGS = ("collapsed", "dissolved", "cash_out")
+UNITLESS = ("members_final", "capital_to_market")
+
+
+def _shown(outcome: str, unit: str):
+    """How a value of `outcome` reads: a probability in %, money with its unit."""
+    if outcome in FLAGS:
+        return lambda v: f"{100 * v:.1f} %"
+    if outcome in UNITLESS:
+        return lambda v: f"{v:,.3g}"
+    return lambda v: f"{v:,.1f} {unit}"
+
 
 @click.command(short_help="Swing of an outcome's mean when each uncertain input is set low/high.")
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
@@ -51,17 +63,18 @@ def tornado(scenario, outcome, replications, seed, out):
     if out is not None and out.exists():
         raise ConsimError(f"{out}: exists; choose a new file for the figure")
     t = run_tornado(scenario, outcome, replications, seed)
-    unit = t.manifest["unit"]
+    show = _shown(outcome, t.manifest["unit"])
+    what = f"P({outcome})" if outcome in FLAGS else f"mean {outcome}"
     click.echo(
-        f"{t.manifest['scenario']}: mean {outcome} {t.base_mean:,.1f} {unit} (95 % CI "
-        f"{t.base_ci[0]:,.1f}–{t.base_ci[1]:,.1f}), {t.manifest['replications']:,} runs per "
-        f"bar end, seed {t.manifest['seed']}"
+        f"{t.manifest['scenario']}: {what} {show(t.base_mean)} (95 % CI {show(t.base_ci[0])}–"
+        f"{show(t.base_ci[1])}), {t.manifest['replications']:,} runs per bar end, seed "
+        f"{t.manifest['seed']}"
     )
     width = max(len(k) for k in t.table["input"])
     for r in t.table.itertuples():
         click.echo(
-            f"  {r.input:<{width}}  {r.low:>9,.3g} → {r.high:<9,.3g} mean {r.mean_at_low:,.1f} → "
-            f"{r.mean_at_high:,.1f}  swing {r.swing:,.1f} {unit}"
+            f"  {r.input:<{width}}  {r.low:>9,.3g} → {r.high:<9,.3g}  {show(r.mean_at_low)} → "
+            f"{show(r.mean_at_high)}  swing {show(r.swing)}"
         )
     if out is not None:
         t.plot().savefig(out, dpi=110)

@@ -129,7 +129,10 @@ def _totals(sim: Simulation, outcome: str) -> pd.Series:
     o = sim.outcomes()
     if outcome not in o or not pd.api.types.is_numeric_dtype(o[outcome]):
         raise ConsimError(f"--outcome: {outcome!r} is not a numeric outcome of {sim.scenario.name}")
-    return o.groupby("replication")[outcome].sum().astype(float)
+    by_run = o.groupby("replication")[outcome]
+    if pd.api.types.is_bool_dtype(o[outcome]):  # a yes/no outcome: in any venture
+        return by_run.any().astype(float)
+    return by_run.sum().astype(float)
 
 
 def _row(key: str, pair, base: pd.Series, at_low: pd.Series, at_high: pd.Series) -> tuple:

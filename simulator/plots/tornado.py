@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 LOW, HIGH = "tab:blue", "tab:red"
 
@@ -35,7 +36,11 @@ def plot_tornado(tornado) -> Figure:
     ax.axvline(base, color="black", lw=1)
     labels = [f"{r.input}\n{r.low:,.3g} → {r.high:,.3g}" for r in t.itertuples()]
     ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlabel(f"mean {tornado.outcome} ({unit}), all ventures; base {base:,.1f}")
+    if tornado.outcome in ("collapsed", "dissolved", "cash_out"):
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_xlabel(f"P({tornado.outcome}), any venture; base {100 * base:.1f} %")
+    else:
+        ax.set_xlabel(f"mean {tornado.outcome} ({unit}), all ventures; base {base:,.1f}")
     ax.set_title(
         f"{tornado.manifest['scenario']}: what moves the mean of {tornado.outcome} "
         f"({tornado.manifest['replications']:,} paired runs per bar, seed "
