@@ -3,6 +3,8 @@ outcome row."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -83,6 +85,96 @@ def test_explain_refuses_what_is_not_a_run(tmp_path):
     c.save(tmp_path / "cmp", plots=False)
     done = CliRunner().invoke(main, ["explain", str(tmp_path / "cmp"), "--replication", "1"])
     assert done.exit_code == 2
-    assert "comparison's results" in done.output and "atos_joins, dassault_leaves" in done.output
+    assert "not a comparison" in done.output and "atos_joins, dassault_leaves" in done.output
     done = CliRunner().invoke(main, ["explain", str(tmp_path), "--replication", "1"])
     assert done.exit_code == 2 and "not a consim results directory" in done.output
+
+
+SWEEP = """\
+scenario: {base}
+parameters:
+  candidates.atos.negotiation.success: {{values: [0.3, 0.9]}}
+  candidates.atos.pledge: {{values: [30, 90]}}
+replications: 25
+seed: 4
+"""
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sweep")
+    base = tmp / "atos.yaml"
+    text = Path("scenarios/atos_joins.yaml").read_text(encoding="utf-8")
+    base.write_text(
+        text.replace(
+            "extends: dassault_leaves.yaml", f"extends: {Path.cwd()}/scenarios/dassault_leaves.yaml"
+        ),
+        encoding="utf-8",
+    )
+    path = tmp / "s.yaml"
+    path.write_text(SWEEP.format(base=base), encoding="utf-8")
+    r = simulator.sweep(path, out=tmp / "o", executor="serial", plots=False, progress=False)
+    return r, tmp / "o", base
+
+
+def test_a_sweep_s_run_replayed_is_the_run_the_sweep_made(sweep):
+    """Replayed from the seed, each run's outcome row is the sweep's, value for value."""
+    from simulator.experiments.replay import replay
+
+    r, _, _ = sweep
+    o = r.outcomes.set_index(["point", "replication"])
+    for point, k in [(0, 0), (1, 7), (3, 24), (2, 13)]:
+        again = replay(r, point, k).outcomes.iloc[0]
+        mine = o.loc[(point, k)]
+        for column in ("committed_final", "paid_in_final", "members_final", "collapsed"):
+            assert again[column] == mine[column], (point, k, column)
+
+
+def test_explain_tells_a_sweep_s_worst_run(sweep):
+    r, folder, _ = sweep
+    done = CliRunner().invoke(main, ["explain", str(folder), "--worst", "committed_final"])
+    assert done.exit_code == 0, done.output
+    totals = r.outcomes.groupby(["point", "replication"])["committed_final"].sum()
+    point, k = totals.idxmin()
+    lines = done.output.splitlines()
+    assert lines[0].startswith(f"design point {point} (")
+    assert lines[1] == f"atos_joins, run {k}:"
+    assert f"committed {totals.min():,.1f} M€" in lines[-1]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--replication", "3"], "--replication in a sweep needs --point (the design point)"),
+        (["--point", "9", "--replication", "3"], "--point 9: no such design point (0–3)"),
+        (["--point", "1", "--replication", "25"], "--replication 25: no such run (0–24 per point)"),
+    ],
+)
+def test_bad_sweep_runs_are_one_line(sweep, args, message):
+    _, folder, _ = sweep
+    done = CliRunner().invoke(main, ["explain", str(folder), *args])
+    assert done.exit_code == 2 and done.output.strip() == message
+
+
+def test_a_changed_scenario_is_not_replayed(sweep, tmp_path):
+    import shutil
+
+    _, folder, base = sweep
+    copy = tmp_path / "o"
+    shutil.copytree(folder, copy)
+    saved = base.read_text(encoding="utf-8")
+    try:
+        base.write_text(saved.replace("high: 12}", "high: 13}"), encoding="utf-8")
+        done = CliRunner().invoke(
+            main, ["explain", str(copy), "--point", "0", "--replication", "1"]
+        )
+    finally:
+        base.write_text(saved, encoding="utf-8")
+    assert done.exit_code == 2
+    assert "changed since the sweep ran" in done.output
+
+
+def test_point_is_for_sweeps(atos):
+    _, folder = atos
+    done = CliRunner().invoke(main, ["explain", str(folder), "--point", "1", "--replication", "1"])
+    assert done.exit_code == 2 and "only a sweep has design points" in done.output

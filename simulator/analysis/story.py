@@ -57,14 +57,33 @@ def replication_of(results, replication: int | None, worst: str | None, best: st
             )
         return replication
     column = worst or best
-    if column not in o or not pd.api.types.is_numeric_dtype(o[column]):
-        numeric = [c for c in o.columns if pd.api.types.is_numeric_dtype(o[c])]
-        raise ConsimError(
-            f"{'--worst' if worst else '--best'}: {column!r} is not a numeric outcome "
-            f"(expected one of {', '.join(c for c in numeric if c != 'replication')})"
-        )
+    _numeric_outcome(o, column, "--worst" if worst else "--best")
     totals = o.groupby("replication")[column].sum()
     return int(totals.idxmin() if worst else totals.idxmax())
+
+
+def extreme_run(outcomes: pd.DataFrame, worst, best, point: int | None) -> tuple[int, int]:
+    """A sweep's (point, replication) with the lowest (`worst`) or highest (`best`) value of
+    an outcome, summed over the ventures; among one point's runs when `point` is given."""
+    o = outcomes
+    if point is not None:
+        o = o[o["point"] == point]
+        if o.empty:
+            raise ConsimError(f"--point {point}: no such design point")
+    column = worst or best
+    _numeric_outcome(o, column, "--worst" if worst else "--best")
+    totals = o.groupby(["point", "replication"])[column].sum()
+    where = totals.idxmin() if worst else totals.idxmax()
+    return int(where[0]), int(where[1])
+
+
+def _numeric_outcome(o: pd.DataFrame, column: str, flag: str) -> None:
+    if column not in o or not pd.api.types.is_numeric_dtype(o[column]):
+        skip = {"replication", "point"}
+        numeric = [c for c in o.columns if pd.api.types.is_numeric_dtype(o[c]) and c not in skip]
+        raise ConsimError(
+            f"{flag}: {column!r} is not a numeric outcome (expected one of {', '.join(numeric)})"
+        )
 
 
 def story(results, replication: int) -> pd.DataFrame:

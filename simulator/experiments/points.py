@@ -46,32 +46,14 @@ def point_warnings(points: dict) -> list[str]:
 
 def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.DataFrame, dict]:
     """The design table and, per point, its compiled scenario; every point is validated."""
-    base_file = base_path(spec, sweep_file)
-    base = resolve(base_file)
-    base.data.setdefault("name", base_file.stem)
+    base, base_file = base_document(spec, sweep_file)
     _check_paths(spec, base, base_file, doc)
-    design = expand(spec)
-    for column in design.columns[1:]:
-        if design[column].dtype == object:  # mixed lists of values: keep one type per column
-            design[column] = design[column].astype(str)
+    design = design_table(spec)
     points, reference, shared = {}, None, {}
     names = list(design.columns[1:])
-    paths = [tuple(key.split(".")) for key in names]
     for row in design.itertuples(index=False):
         values = dict(zip(names, row[1:], strict=True))
-        data = copy_along(base.data, paths)
-        point_doc = Document(data, dict(base.marks), dict(base.key_marks))
-        for key, value in values.items():
-            mark = doc.mark_for(("parameters", key), key=True)
-            set_path(point_doc, tuple(key.split(".")), _plain(value), mark)
-        try:
-            scenario = validate_document(point_doc, default_name=base_file.stem)
-        except ScenarioError as exc:
-            where = ", ".join(f"{k}={_plain(v)}" for k, v in values.items())
-            note = f" [design point {row.point}: {where}]"
-            raise ScenarioError(
-                [Problem(p.file, p.line, p.col, p.path, p.message + note) for p in exc.problems]
-            ) from None
+        scenario = point_scenario(base, base_file, doc, values, row.point)
         model = compile_scenario(scenario)
         shape = (model.start, model.horizon, model.venture_ids)
         reference = reference or shape
@@ -93,6 +75,41 @@ def design_points(spec: Sweep, sweep_file: Path, doc: Document) -> tuple[pd.Data
         context = PointContext(scenario, model, shared)
         points[row.point] = Point(context, values, f"{context.base_hash}:{row.point}")
     return design, points
+
+
+def design_table(spec: Sweep) -> pd.DataFrame:
+    """The design's points (design.expand), a column of mixed values read as text."""
+    design = expand(spec)
+    for column in design.columns[1:]:
+        if design[column].dtype == object:  # mixed lists of values: keep one type per column
+            design[column] = design[column].astype(str)
+    return design
+
+
+def point_scenario(base: Document, base_file: Path, doc: Document, values: dict, point: int):
+    """The base scenario with one design point's values, validated; an error names the
+    point and its values."""
+    data = copy_along(base.data, [tuple(key.split(".")) for key in values])
+    point_doc = Document(data, dict(base.marks), dict(base.key_marks))
+    for key, value in values.items():
+        mark = doc.mark_for(("parameters", key), key=True)
+        set_path(point_doc, tuple(key.split(".")), _plain(value), mark)
+    try:
+        return validate_document(point_doc, default_name=base_file.stem)
+    except ScenarioError as exc:
+        where = ", ".join(f"{k}={_plain(v)}" for k, v in values.items())
+        note = f" [design point {point}: {where}]"
+        raise ScenarioError(
+            [Problem(p.file, p.line, p.col, p.path, p.message + note) for p in exc.problems]
+        ) from None
+
+
+def base_document(spec: Sweep, sweep_file: Path) -> tuple[Document, Path]:
+    """The sweep's base scenario, its `extends` resolved, named after its file by default."""
+    base_file = base_path(spec, sweep_file)
+    base = resolve(base_file)
+    base.data.setdefault("name", base_file.stem)
+    return base, base_file
 
 
 def copy_along(data: dict, paths: list[tuple]) -> dict:
