@@ -307,3 +307,35 @@ def test_a_deterministic_scenario_run_many_times_labels_each_event_once():
     fig = plot_funding(r)
     labels = [t.get_text() for ax in fig.axes for t in ax.texts if "Dassault" in t.get_text()]
     assert labels and all(label.count("Dassault") == 1 for label in labels), labels
+
+
+CROWD = """
+name: crowd
+start: 2011-10
+end: 2016-12
+ventures: {v: {}}
+partners:
+  state: {pledge: 135}
+  orange: {pledge: 60, departure: {at: 2012-01}}
+  thales: {pledge: 30, departure: {at: 2012-02}}
+  dassault: {pledge: 60, departure: {at: 2012-03}}
+  bull: {pledge: 20, departure: {at: 2012-05}}
+  atos: {pledge: 20, departure: {at: 2014-05}}
+"""
+
+
+def test_event_labels_of_nearby_months_share_one_label_and_never_overlap(tmp_path):
+    path = tmp_path / "crowd.yaml"
+    path.write_text(CROWD, encoding="utf-8")
+    fig = plot_funding(simulator.run(path, progress=False))
+    renderer = rendered(fig)
+    panel = fig.axes[0]
+    texts = [t.get_text() for t in panel.texts]
+    assert texts == [
+        "2012-01 orange leaves\n2012-02 thales leaves\n2012-03 dassault leaves\n"
+        "2012-05 bull leaves",
+        "atos leaves",
+    ]
+    boxes = [t.get_window_extent(renderer) for t in panel.texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert len([ln for ln in panel.lines if ln.get_linestyle() == "--"]) == 5  # a line each

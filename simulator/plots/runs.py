@@ -171,27 +171,49 @@ def _mark_events(results, venture, ax) -> None:
     # A split's own line (no partner) marks it; its per-member lines would crowd the panel.
     ev = ev[(ev["type"] != "split") | (ev["partner"] == "")]
     top = ax.get_ylim()[1]
-    for date, month in ev.groupby("date", sort=True):
-        kinds = list(dict.fromkeys(month["type"]))  # in the order they happened
-        color = EVENT_STYLE[kinds[0]][0]
-        ax.axvline(date, color=color, ls="--", lw=1)
-        # One line per kind, folded: a rotated label longer than the panel is tall would
-        # spill out of it.
-        text = "\n".join(
-            textwrap.fill(_describe(results, month[month["type"] == kind], kind), 40)
-            for kind in kinds
-        )
+    for dates in _clusters(sorted(ev["date"].unique()), results.trajectories["date"]):
+        lines, first_colour = [], None
+        for date in dates:
+            month = ev[ev["date"] == date]
+            kinds = list(dict.fromkeys(month["type"]))  # in the order they happened
+            colour = EVENT_STYLE[kinds[0]][0]
+            first_colour = first_colour or colour
+            ax.axvline(date, color=colour, ls="--", lw=1)
+            dated = f"{pd.Timestamp(date):%Y-%m} " if len(dates) > 1 else ""
+            # One line per kind, folded: a rotated label longer than the panel is tall
+            # would spill out of it.
+            lines += [
+                textwrap.fill(dated + _describe(results, month[month["type"] == kind], kind), 40)
+                for kind in kinds
+            ]
         # A light box keeps the label readable where it crosses the coloured stack.
         ax.annotate(
-            text,
-            (date, top * 0.97),
+            "\n".join(lines),
+            (dates[0], top * 0.97),
             rotation=90,
             va="top",
             ha="right",
             fontsize=8,
-            color=color,
+            color=first_colour,
             bbox=_LABEL_BOX,
         )
+
+
+def _clusters(dates: list, months: pd.Series) -> list[list]:
+    """Event months close enough for their labels to touch (within 4 % of the horizon, a
+    label's line height on the panel) share one label, a line per month."""
+    span = pd.Series(months.unique())
+    gap = max(1, round(0.04 * len(span)))
+    clusters: list[list] = []
+    for date in dates:
+        here = pd.Timestamp(date)
+        if clusters:
+            start = pd.Timestamp(clusters[-1][-1])
+            if (here.year - start.year) * 12 + here.month - start.month < gap * len(clusters[-1]):
+                clusters[-1].append(date)
+                continue
+        clusters.append([date])
+    return clusters
 
 
 def _describe(results, group, kind: str) -> str:
