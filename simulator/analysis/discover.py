@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simulator.analysis.labels import input_label
 from simulator.errors import ConsimError
 from simulator.scenario.types import month_label
 
@@ -106,7 +107,8 @@ def inputs_of(results, venture: str | None):
         )
     rows = outcomes[outcomes["venture"].astype(str) == venture].reset_index(drop=True)
     if results.kind == "sweep":
-        inputs, features = sweep_inputs(rows, list(results.manifest["parameters"]))
+        m = results.manifest
+        inputs, features = sweep_inputs(rows, list(m["parameters"]), m.get("labels"), m["unit"])
     else:
         rows = rows.sort_values("replication", kind="stable").reset_index(drop=True)
         inputs, features = run_inputs(results, venture)
@@ -144,26 +146,27 @@ def run_inputs(results, venture: str) -> tuple[pd.DataFrame, dict[str, Feature]]
     return pd.DataFrame(table, index=reps), features
 
 
-def sweep_inputs(outcomes: pd.DataFrame, parameters: list[str]):
+def sweep_inputs(outcomes: pd.DataFrame, parameters: list[str], labels=None, unit: str = ""):
     """The design's values per replication; text values as one 0/1 column per value."""
     table, features = {}, {}
     for name in parameters:
         values = outcomes[name]
+        said = input_label(name, labels, unit)
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
         months = (
             None if numeric else pd.to_datetime(values.astype(str), format="%Y-%m", errors="coerce")
         )
         if numeric:
             table[name] = values.to_numpy(dtype=float)
-            features[name] = Feature(name, "number")
+            features[name] = Feature(said, "number")
         elif months.notna().all():
             table[name] = (months.dt.year * 12 + months.dt.month - 1).to_numpy(dtype=float)
-            features[name] = Feature(name, "month")
+            features[name] = Feature(said, "month")
         else:
             for value in pd.unique(values.astype(str)):
                 column = f"{name}={value}"
                 table[column] = (values.astype(str) == value).to_numpy(dtype=float)
-                features[column] = Feature(f"{name} is {value}", "flag")
+                features[column] = Feature(f"{said} is {value}", "flag")
     return pd.DataFrame(table), features
 
 

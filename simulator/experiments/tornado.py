@@ -121,6 +121,10 @@ def tornado(
         "replications": n,
         "quantiles": [low, high],
         "outcome": outcome,
+        "labels": {
+            "partners": {k: m.label or k for k, m in base.members().items()},
+            "ventures": {k: v.label or k for k, v in base.ventures.items()},
+        },
     }
     return Tornado(table.reset_index(drop=True), est.value, (est.low, est.high), outcome, manifest)
 

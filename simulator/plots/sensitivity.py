@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from simulator.analysis.labels import input_label
 from simulator.analysis.sensitivity import RANK_BY, ranked
 
 # The panels `plot_indices` draws when the sweep holds them: the money, then collapse.
@@ -54,7 +55,8 @@ def plot_sensitivity(results, outcome: str = "committed_final", venture=None, ax
         bounds = rows[[f"{key}_ci_low", f"{key}_ci_high"]].to_numpy(dtype=float).T
         offset = (k - (len(bars) - 1) / 2) * height
         ax.barh(y + offset, values, height, xerr=np.abs(bounds - values), label=label, capsize=2)
-    ax.set_yticks(y, [parameter_label(results, p) for p in rows["parameter"]])
+    labels, unit = results.manifest.get("labels"), results.manifest.get("unit", "")
+    ax.set_yticks(y, [input_label(p, labels, unit) for p in rows["parameter"]])
     ax.set_ylim(len(rows) - 0.5, -0.5)  # the first input on top
     ax.axvline(0, color="grey", lw=0.8)
     if order is None:
@@ -104,7 +106,3 @@ def _moves(table, outcome: str) -> bool:
     rows = table[table["outcome"] == outcome]
     numbers = rows.select_dtypes("number").to_numpy(dtype=float)
     return bool(np.nan_to_num(np.abs(numbers)).sum() > 0)
-
-
-def parameter_label(results, key: str) -> str:
-    return key

@@ -6,6 +6,7 @@ per-replication outcomes, which may not fit in memory) and return Figures.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from simulator.analysis.labels import input_label
 from simulator.analysis.points import parameter_label
 
 OUTCOME_LABELS = {
@@ -25,6 +27,8 @@ OUTCOME_LABELS = {
     "committed_at_reference": "committed at the market reference date",
     "capital_to_market": "capital / market at the reference date",
 }
+MARKERS = "os^Dv<>P"
+DASHES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1))]
 _PERCENT = FuncFormatter(lambda x, _: f"{100 * x:.3g} %")
 
 
@@ -69,7 +73,7 @@ def plot_outcome(results, outcome="committed_final", parameter=None, venture=Non
     others = [p for p in _parameters(results) if p != parameter]
     grid = results.manifest.get("design", {}).get("type") == "grid"
     if not grid:
-        _sampled(points, outcome, parameter, ax)
+        _sampled(results, points, outcome, parameter, ax)
         _label_axes(
             results,
             ax,
@@ -79,23 +83,26 @@ def plot_outcome(results, outcome="committed_final", parameter=None, venture=Non
             "mean per design point, and its average along the parameter",
         )
         return ax.figure
-    groups = points.groupby(others, sort=True) if others else [((), points)]
-    for key, g in groups:
+    groups = list(points.groupby(others, sort=True)) if others else [((), points)]
+    for k, (key, g) in enumerate(groups):
         g = g.sort_values(parameter)
-        x = g[parameter] if _is_numeric(g[parameter]) else g[parameter].astype(str)
+        x = _positions(results, parameter, g[parameter])
         label = ", ".join(
             parameter_label(o, v) for o, v in zip(others, np.atleast_1d(key), strict=False)
         )
         mean = g[f"{outcome}_mean"]
         se = g[f"{outcome}_std"].fillna(0) / np.sqrt(g["replications"])
+        # Lines may coincide (an input that does not act): the first drawn widest, each
+        # with its own marker and dashes, so every one shows through the others.
         line = ax.errorbar(
             x,
             mean,
             yerr=2 * se,
-            marker="o",
-            ms=4,
+            marker=MARKERS[k % len(MARKERS)],
+            ms=7 - 3.5 * k / max(1, len(groups) - 1),
             capsize=2,
-            lw=1.4 if grid else 0,
+            lw=3.2 - 2.0 * k / max(1, len(groups) - 1),
+            ls=DASHES[k % len(DASHES)],
             elinewidth=1,
             label=label or None,
         )
@@ -113,34 +120,62 @@ def plot_outcome(results, outcome="committed_final", parameter=None, venture=Non
     return ax.figure
 
 
-def _sampled(points: pd.DataFrame, outcome: str, parameter: str, ax) -> None:
+def _sampled(results, points: pd.DataFrame, outcome: str, parameter: str, ax) -> None:
     """A sampling design: one dot per point, and the average over bins of the parameter
     (eight equal-count bins for a number, each value for a list)."""
     points = points.sort_values(parameter)  # categories appear on the axis in sorted order
     y = points[f"{outcome}_mean"]
-    numeric = _is_numeric(points[parameter])
-    x = points[parameter] if numeric else points[parameter].astype(str)
+    x = pd.Series(_positions(results, parameter, points[parameter]), index=points.index)
     ax.scatter(x, y, s=9, alpha=0.35, lw=0, label="design points")
-    if numeric and x.nunique() > 8:
+    if _is_numeric(points[parameter]) and x.nunique() > 8:
         bins = pd.qcut(x, 8, duplicates="drop")
         trend = y.groupby(bins, observed=True).mean()
         centres = x.groupby(bins, observed=True).mean()
     else:
         trend = y.groupby(x, sort=True).mean()
         centres = trend.index
-    ax.plot(centres, trend.to_numpy(), color="black", lw=2, marker="o", ms=4, label="average")
+    ax.plot(
+        np.asarray(centres, dtype=float),
+        trend.to_numpy(),
+        color="black",
+        lw=2,
+        marker="o",
+        ms=4,
+        label="average",
+    )
     ax.legend(fontsize=8)
 
 
+def _positions(results, parameter: str, values: pd.Series) -> np.ndarray:
+    """Where a parameter's values sit on the x axis: numbers as they are, other values
+    (text, months) at 0, 1, 2, ... in the order of the design's sorted values."""
+    if _is_numeric(values):
+        return values.to_numpy(dtype=float)
+    order = sorted(results.design[parameter].astype(str).unique())
+    return values.astype(str).map({v: i for i, v in enumerate(order)}).to_numpy(dtype=float)
+
+
 def _label_axes(results, ax, outcome: str, parameter: str, venture: str, what: str) -> None:
-    ax.set_xlabel(parameter)
+    ax.set_xlabel(input_label(parameter, results.manifest.get("labels"), _unit(results)))
     ax.set_ylabel(_ylabel(results, outcome))
     if outcome == "capital_to_market":
         ax.yaxis.set_major_formatter(_PERCENT)
-    if _is_numeric(results.design[parameter]):  # not on a categorical axis: it would relabel
+    values = results.design[parameter]
+    distinct = sorted(values.astype(str).unique()) if not _is_numeric(values) else None
+    if distinct is not None:  # text or months: a tick at each value, named
+        ax.set_xticks(range(len(distinct)), distinct)
+        ax.set_xlim(-0.5, len(distinct) - 0.5)
+    elif values.nunique() <= 12 and results.manifest.get("design", {}).get("type") == "grid":
+        ticks = np.sort(values.unique())  # a grid's numbers: a tick at each design value
+        ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
+    else:
         ax.xaxis.set_major_locator(MaxNLocator(6))
     ax.set_title(f"{_venture_label(results, venture)}: {what}", fontsize=10)
     ax.grid(alpha=0.3)
+
+
+def _unit(results) -> str:
+    return results.manifest.get("unit", "")
 
 
 def _venture_label(results, venture: str) -> str:
@@ -152,7 +187,7 @@ def plot_outcomes(results, outcomes=None, venture=None):
     outcomes = outcomes or [
         o
         for o in ("committed_final", "paid_in_final", "capital_to_market", "members_final")
-        if f"{o}_q50" in results.points
+        if f"{o}_q50" in results.points and results.points[f"{o}_mean"].notna().any()
     ]
     params = _parameters(results)
     fig, axes = _figure(len(outcomes), len(params), (5.2, 3.6))
@@ -162,7 +197,17 @@ def plot_outcomes(results, outcomes=None, venture=None):
             axes[i, j].set_title("")
             if j:
                 axes[i, j].set_ylabel("")
-    fig.suptitle(_title(results, "outcomes against the varied parameters"))
+    grid = results.manifest.get("design", {}).get("type") == "grid"
+    how = (
+        "dots: a design point's mean over its replications; bars: ± 2 standard errors "
+        "(about 95 %); a line per value of the other inputs"
+        if grid
+        else "dots: each design point's mean over its replications; black line: their "
+        "average along the input (equal-count bins)"
+    )
+    wrap = int(fig.get_figwidth() * 13)  # characters of 10-point text across the figure
+    title = _title(results, "outcomes against the varied parameters")
+    fig.suptitle(title + "\n" + textwrap.fill(how, wrap), fontsize=10)
     return fig
 
 
@@ -192,8 +237,9 @@ def plot_heatmap(results, outcome="committed_final", venture=None, ax=None, colu
     ax.set_yticks(
         range(table.shape[0]), [f"{v:g}" if isinstance(v, float) else v for v in table.index]
     )
-    ax.set_xlabel(table.columns.name)
-    ax.set_ylabel(table.index.name)
+    labels = results.manifest.get("labels")
+    ax.set_xlabel(input_label(table.columns.name, labels, _unit(results)))
+    ax.set_ylabel(input_label(table.index.name, labels, _unit(results)))
     for (r, c), v in np.ndenumerate(values):
         text = f"{v:.0%}" if column == "p_collapse" else f"{v:,.3g}"
         dark = (v - vmin) / (vmax - vmin) < 0.6
@@ -222,27 +268,17 @@ def _colour_range(values: np.ndarray, column: str) -> tuple[float, float]:
 
 
 def plot_collapse(results, venture=None, ax=None):
-    """Probability of collapse across the design: a heatmap on a 2-parameter grid, else
-    against the first parameter, with its binomial standard error."""
+    """Probability of collapse across the design: a heatmap on a two-parameter grid, else
+    against the inputs that matter most for it (plots.collapse); with `ax`, the first."""
     if _grid_pivot(results, "p_collapse", venture) is not None:
         return plot_heatmap(results, venture=venture, ax=ax, column="p_collapse")
-    points, venture = _venture_points(results, venture)
-    parameter = _parameters(results)[0]
+    from simulator.plots.collapse import collapse_inputs, draw_collapse, plot_collapse_by_input
+
+    venture = venture or str(results.points["venture"].iloc[0])
     if ax is None:
-        fig, axes = _figure(1, 1, (6.4, 4.2))
-        ax = axes[0, 0]
-    g = points.sort_values(parameter)
-    p, n = g["p_collapse"], g["replications"]
-    ax.errorbar(g[parameter], p, yerr=np.sqrt(p * (1 - p) / n), fmt="o", ms=4, capsize=2)
-    ax.set_ylim(-0.02, 1.02)
-    ax.yaxis.set_major_formatter(_PERCENT)
-    ax.set_xlabel(parameter)
-    ax.set_ylabel("P(collapse)")
-    ax.set_title(
-        f"{_venture_label(results, venture)}: probability of collapse per design point (± 1 s.e.)",
-        fontsize=10,
-    )
-    ax.grid(alpha=0.3)
+        return plot_collapse_by_input(results, venture)
+    points = results.points[results.points["venture"].astype(str) == venture]
+    draw_collapse(results, points, collapse_inputs(results, venture)[0][0], ax)
     return ax.figure
 
 
@@ -263,13 +299,23 @@ def plot_trajectories(results, variable="committed", venture=None, points=None, 
         fig, axes = _figure(1, 1, (8.5, 4.4))
         ax = axes[0, 0]
     design = results.design.set_index("point")
-    for point in points:
+    top = 0.0
+    for k, point in enumerate(points):
         g = q[q["point"] == point]
         where = ", ".join(parameter_label(c, design.loc[point, c]) for c in design.columns)
-        line = ax.plot(g["date"], g["q50"], lw=2, label=f"point {point}: {where}")[0]
-        ax.fill_between(g["date"], g["q05"], g["q95"], color=line.get_color(), alpha=0.18)
-    unit = results.manifest.get("unit", "")
-    ax.set_ylabel(f"{variable} ({unit})")
+        # Medians often coincide for months or years: the first drawn widest, each dashed
+        # its own way, so that no line hides another.
+        line = ax.plot(
+            g["date"],
+            g["q50"],
+            lw=3.4 - 1.2 * k,
+            ls=DASHES[k % len(DASHES)],
+            label=f"point {point}: {where}",
+        )[0]
+        ax.fill_between(g["date"], g["q05"], g["q95"], color=line.get_color(), alpha=0.15)
+        top = max(top, float(g["q95"].max()))
+    ax.set_ylim(0, top * 1.12 or 1.0)  # capital from 0, room above the highest band
+    ax.set_ylabel(f"{variable} ({_unit(results)}): median, band 5–95 % of runs")
     ax.set_title(
         f"{_venture_label(results, venture)}: {variable} capital over time for "
         "three design points (median, 5–95 % of runs)",

@@ -6,6 +6,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from simulator.analysis.labels import input_label
+
 LOW, HIGH = "tab:blue", "tab:red"
 
 
@@ -34,7 +36,10 @@ def plot_tornado(tornado) -> Figure:
             label=f"input at its {q}th percentile",
         )
     ax.axvline(base, color="black", lw=1)
-    labels = [f"{r.input}\n{r.low:,.3g} → {r.high:,.3g}" for r in t.itertuples()]
+    names = tornado.manifest.get("labels")
+    labels = [
+        f"{input_label(r.input, names, unit)}\n{r.low:,.3g} → {r.high:,.3g}" for r in t.itertuples()
+    ]
     ax.set_yticks(y, labels, fontsize=8)
     if tornado.outcome in ("collapsed", "dissolved", "cash_out"):
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
