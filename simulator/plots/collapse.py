@@ -46,14 +46,7 @@ def plot_collapse_by_input(results, venture: str) -> Figure:
     if not (points["p_collapse"] > 0).any():
         for ax in axes:
             ax.set_axis_off()
-        axes[0].text(
-            0.5,
-            0.5,
-            "no run collapsed at any design point",
-            ha="center",
-            transform=fig.transFigure,
-            fontsize=12,
-        )
+        fig.text(0.5, 0.5, "no run collapsed at any design point", ha="center", fontsize=12)
     else:
         top = max(
             draw_collapse(results, points, name, ax) for ax, name in zip(axes, inputs, strict=True)
