@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "simulator"
 # Stages in the order the data flows; the faces (cli, the package's __init__ and __main__)
 # come last, and nothing imports them.
-STAGES = ("errors", "scenario", "engine", "results", "analysis", "plots", "experiments")
+STAGES = ("errors", "scenario", "engine", "results", "analysis", "plots", "experiments", "reports")
 FACES = ("cli", "__init__", "__main__")
 LAZY_OK = ("results/resultset.py", "ResultSet")  # whose methods may import lazily
 

@@ -5,7 +5,7 @@ One module per group of commands; `group.py` holds the top-level group and the e
 
 from __future__ import annotations
 
-from simulator.cli import analyze, compare, demo, explain, files, simulate, tornado
+from simulator.cli import analyze, compare, demo, explain, files, report, simulate, tornado
 from simulator.cli.group import main
 
 COMMANDS = (
@@ -15,6 +15,7 @@ COMMANDS = (
     explain.explain,
     tornado.tornado,
     analyze.analyze,
+    report.report,
     files.validate,
     files.schema,
     demo.demo,

@@ -52,6 +52,8 @@ OWN_FILES = frozenset(
         "sensitivity.png",
         "comparison.csv",
         "comparison.png",
+        "report.html",  # consim report's default files
+        "report.xlsx",
     }
 )
 PARTS = "parts"  # a sweep's chunks while it runs (see experiments/store.py)

@@ -209,7 +209,7 @@ class ResultSet:
         if "events" in tables:  # venture-level events have no partner, most no detail
             events = tables["events"]
             for column in ("partner", "venture", "detail"):
-                events[column] = events[column].fillna("").astype(str)
+                events[column] = events[column].astype(object).fillna("").astype(str)
             events["amount"] = events["amount"].astype(float)
         return cls(manifest=manifest, **tables)
 

@@ -1,0 +1,186 @@
+"""What a report holds, whatever it is written as: sections of text, tables and figures,
+the scenario's assumptions and the provenance, gathered from a results folder of a run, a
+comparison or a sweep."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from simulator.analysis.story import format_story
+from simulator.errors import ConsimError
+from simulator.reports.assumptions import assumptions
+from simulator.results.resultset import ResultSet
+
+KINDS = ("run", "comparison", "sweep")
+MEASURES = {
+    "committed_final": "committed at the end",
+    "paid_in_final": "paid in at the end",
+    "cancelled_final": "cancelled",
+    "capital_to_market": "capital ÷ one year's market",
+}
+PROVENANCE = (
+    "kind",
+    "scenario",
+    "sweep",
+    "baseline",
+    "seed",
+    "replications",
+    "points",
+    "input_hash",
+    "sweep_hash",
+    "created",
+    "command",
+    "git_commit",
+    "executor",
+    "files",
+    "versions",
+)
+WORST = 3  # runs whose stories a stochastic run's report tells
+
+
+@dataclass
+class Section:
+    title: str
+    text: list[str] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: dict[str, object] = field(default_factory=dict)  # caption → matplotlib Figure
+    stories: dict[str, str] = field(default_factory=dict)  # heading → story text
+
+
+@dataclass
+class Report:
+    title: str
+    kind: str
+    sections: list[Section]
+    assumptions: dict[str, pd.DataFrame]
+    provenance: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by a short unique name (the workbook's sheets)."""
+        out = {f"assumptions {k}": t for k, t in self.assumptions.items()}
+        for s in self.sections:
+            out.update(s.tables)
+        stories = [
+            (h, line)
+            for s in self.sections
+            for h, t in s.stories.items()
+            for line in t.splitlines()
+        ]
+        if stories:
+            out["stories"] = pd.DataFrame(stories, columns=["run", "line"])
+        out["provenance"] = self.provenance
+        return out
+
+
+def load_report(folder: str | Path) -> Report:
+    """The report of a results folder written by `consim run`, `compare` or `sweep`."""
+    folder = Path(folder)
+    manifest_file = folder / "manifest.json"
+    if not folder.is_dir() or not manifest_file.is_file():
+        raise ConsimError(
+            f"{folder}: not a consim results folder (expected the manifest.json that "
+            "`consim run`, `compare` or `sweep` writes)"
+        )
+    kind = json.loads(manifest_file.read_text()).get("kind", "run")
+    if kind not in KINDS:
+        raise ConsimError(f"{folder}: a {kind!r} folder; a report is made of a {', '.join(KINDS)}")
+    if kind == "comparison":
+        from simulator.reports.compare import comparison_report
+
+        return comparison_report(folder)
+    if kind == "sweep":
+        from simulator.reports.sweep import sweep_report
+
+        return sweep_report(ResultSet.load(folder))
+    return run_report(ResultSet.load(folder))
+
+
+def run_report(results: ResultSet) -> Report:
+    m = results.manifest
+    funding = Section(
+        "Funding against the market",
+        text=[
+            f"{results.replications:,} replication(s), seed {m.get('seed')}; means with 95 % "
+            "confidence intervals, medians and 5–95 % of runs."
+        ],
+        tables={"summary": summary_table(results)},
+        figures={
+            "Committed capital by partner, and the capital against the market": (
+                results.plot_funding()
+            )
+        },
+    )
+    sections = [funding, stories_section(results)]
+    return Report(
+        m.get("title") or m.get("scenario", "run"),
+        "run",
+        sections,
+        assumptions(m.get("resolved_scenario", {})),
+        provenance(m),
+    )
+
+
+def summary_table(results: ResultSet) -> pd.DataFrame:
+    """One row per venture and measure: mean with its interval, median and 5–95 % of runs;
+    P(collapse) with its Wilson interval."""
+    rows = []
+    for r in results.summary().to_dict("records"):
+        for column, name in MEASURES.items():
+            if f"{column}_mean" not in r:
+                continue
+            rows.append(
+                {
+                    "venture": r["venture"],
+                    "measure": name,
+                    "mean": r[f"{column}_mean"],
+                    "95 % CI low": r[f"{column}_ci_low"],
+                    "95 % CI high": r[f"{column}_ci_high"],
+                    "median": r[f"{column}_median"],
+                    "5 % of runs": r[f"{column}_p5"],
+                    "95 % of runs": r[f"{column}_p95"],
+                }
+            )
+        rows.append(
+            {
+                "venture": r["venture"],
+                "measure": "P(collapse)",
+                "mean": r["collapse_probability"],
+                "95 % CI low": r["collapse_ci_low"],
+                "95 % CI high": r["collapse_ci_high"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def stories_section(results: ResultSet, worst: int = WORST) -> Section:
+    """The stories of the runs with the least committed capital (the one run of a
+    deterministic scenario)."""
+    totals = results.outcomes.groupby("replication")["committed_final"].sum().sort_values()
+    picks = totals.index[: worst if results.stochastic else 1]
+    stories = {
+        f"run {k}: committed {totals[k]:,.1f} {results.manifest.get('unit', '')}": format_story(
+            results, int(k)
+        )
+        for k in picks
+    }
+    what = (
+        "the runs with the least capital committed at the end"
+        if results.stochastic
+        else ("the run (nothing in the scenario is uncertain)")
+    )
+    return Section("Stories of " + what, stories=stories)
+
+
+def provenance(manifest: dict) -> pd.DataFrame:
+    rows = []
+    for key in PROVENANCE:
+        if key in manifest:
+            value = manifest[key]
+            if isinstance(value, dict | list):
+                value = json.dumps(value, default=str)
+            rows.append({"item": key, "value": str(value)})
+    return pd.DataFrame(rows)

@@ -1,0 +1,144 @@
+"""`consim report`: one self-contained HTML page of a run, a comparison and a sweep, checked
+in a real headless browser (Chromium from Debian's packages, driven by Selenium): it loads
+without console errors and shows every figure; the workbook holds the same tables."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_sweep import write_sweep
+
+import simulator
+from simulator.cli import main
+from simulator.results.folders import foreign_entries
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+LIMIT = 5_000_000  # bytes
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    """A stochastic run, a comparison and a sweep, saved as the CLI saves them."""
+    tmp = tmp_path_factory.mktemp("reports")
+    simulator.run(SCENARIOS / "atos_joins.yaml", replications=60, seed=3, progress=False).save(
+        tmp / "run"
+    )
+    simulator.compare(
+        SCENARIOS / "dassault_leaves.yaml",
+        SCENARIOS / "atos_joins.yaml",
+        replications=30,
+        seed=1,
+        progress=False,
+    ).save(tmp / "compare")
+    body = (
+        "parameters:\n  candidates.atos.negotiation.success: {low: 0.2, high: 0.8, steps: 2}\n"
+        "  partners.thales.departure.hazard: {values: [0.0, 0.05]}\nreplications: 20\nseed: 2\n"
+    )
+    simulator.sweep(write_sweep(tmp, body), out=tmp / "sweep", executor="serial", progress=False)
+    return {"run": tmp / "run", "compare": tmp / "compare", "sweep": tmp / "sweep"}
+
+
+def write(folder: Path, *args) -> Path:
+    done = CliRunner().invoke(main, ["report", str(folder), *args])
+    assert done.exit_code == 0, done.output
+    return Path(done.output.split()[1])
+
+
+@pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
+def test_the_page_is_self_contained_and_small(folders, kind):
+    page = write(folders[kind])
+    assert page == folders[kind] / "report.html"
+    assert page.stat().st_size < LIMIT
+    html = page.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)=["']https?:""", html), "a resource from the network"
+    assert html.count('<img src="data:image/png;base64,') >= (3 if kind == "sweep" else 1)
+    for heading in ("Assumptions", "Provenance"):
+        assert f">{heading}</h2>" in html
+    assert foreign_entries(folders[kind]) == []  # the folder is still wholly consim's
+
+
+def test_a_run_s_report_holds_its_numbers(folders):
+    html = write(folders["run"]).read_text(encoding="utf-8")
+    r = simulator.ResultSet.load(folders["run"])
+    mean = r.summary()["committed_final_mean"].iloc[0]
+    assert f"{mean:,.4g}" in html
+    assert "triangular 20–40–60" in html  # Atos's pledge, as the file writes it
+    assert "run " in html and "Dassault Systèmes leaves: 60.0 M€ cancelled" in html
+    assert r.manifest["input_hash"] in html
+
+
+def chrome():
+    """A headless Chromium driven by Selenium, or a skip saying what is missing."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if browser is None or driver is None:
+        pytest.skip("chromium and chromium-driver are not installed (.ci/run installs them)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,2000"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = webdriver.ChromeService(executable_path=driver)
+    return webdriver.Chrome(options=options, service=service)
+
+
+@pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
+def test_the_page_opens_in_a_browser_with_every_figure_shown(folders, kind, tmp_path):
+    page = write(folders[kind], "--out", str(tmp_path / f"{kind}.html"))
+    browser = chrome()
+    try:
+        browser.get(page.as_uri())
+        images = browser.execute_script(
+            "return [...document.images].map(i => [i.complete, i.naturalWidth, "
+            "i.getBoundingClientRect().width, getComputedStyle(i).visibility])"
+        )
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        height = browser.execute_script("return document.body.scrollHeight")
+        browser.set_window_size(1280, min(height, 16000))
+        browser.save_screenshot(str(tmp_path / f"{kind}.png"))
+    finally:
+        browser.quit()
+    assert errors == []
+    assert images and all(
+        done and natural > 0 and shown > 0 and seen == "visible"
+        for done, natural, shown, seen in images
+    ), images
+    assert (tmp_path / f"{kind}.png").stat().st_size > 10_000
+
+
+def test_the_workbook_holds_the_same_tables(folders, tmp_path):
+    from openpyxl import load_workbook
+
+    book = write(folders["run"], "--format", "xlsx", "--out", str(tmp_path / "run.xlsx"))
+    sheets = load_workbook(book, read_only=True)
+    names = sheets.sheetnames
+    for name in ("assumptions scenario", "assumptions members", "summary", "stories", "provenance"):
+        assert name in names
+    rows = list(sheets["summary"].iter_rows(values_only=True))
+    header, first = rows[0], rows[1]
+    r = simulator.ResultSet.load(folders["run"])
+    assert first[header.index("mean")] == pytest.approx(r.summary()["committed_final_mean"].iloc[0])
+    members = [row[0] for row in sheets["assumptions members"].iter_rows(values_only=True)]
+    assert "Atos" in members and "French State" in members
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["{tmp}"], "not a consim results folder"),
+        (["{run}", "--out", "{run}/report.html"], "exists; choose a new file, or --force"),
+        (["{run}", "--out", "{tmp}"], "a folder; give a file name for the report"),
+    ],
+)
+def test_bad_input_is_one_line(folders, tmp_path, args, message):
+    write(folders["run"])  # the default file exists
+    args = [a.format(tmp=tmp_path, run=folders["run"]) for a in args]
+    done = CliRunner().invoke(main, ["report", *args])
+    assert done.exit_code == 2, done.output
+    assert message in done.output and len(done.output.strip().splitlines()) == 1
