@@ -12,13 +12,21 @@ Public API (pinned by tests/test_api.py):
     c = compare("scenarios/dassault_leaves.yaml", "scenarios/atos_joins.yaml", seed=7)
     c.table; c.plot(); c.save("results/compare")              # a Comparison
     run(scenario, target_ci=TargetCI(1.0))                    # batches until ±1.0 on the mean
+
+    tornado("scenarios/atos_joins.yaml").plot()               # one input at a time, paired
+    grid.sensitivity("collapsed"); results.discover(outcome="collapsed")   # what, where
+    replay(grid, point=3, replication=17).explain(17)         # a sweep's run, told
+    report("results/demo")                                    # results/demo/report.html
 """
 
 from simulator.errors import ConsimError, ScenarioError
 from simulator.experiments.compare import Comparison, compare
 from simulator.experiments.precision import TargetCI
+from simulator.experiments.replay import replay
 from simulator.experiments.run import is_stochastic, run
 from simulator.experiments.sweep import sweep
+from simulator.experiments.tornado import tornado
+from simulator.reports import report
 from simulator.results import ResultSet
 from simulator.scenario.load import load_scenario
 
@@ -31,7 +39,10 @@ __all__ = [
     "compare",
     "is_stochastic",
     "load_scenario",
+    "replay",
+    "report",
     "run",
     "sweep",
+    "tornado",
 ]
 __version__ = "0.1.0"

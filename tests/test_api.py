@@ -24,8 +24,11 @@ def test_public_names_are_pinned():
         "compare",
         "is_stochastic",
         "load_scenario",
+        "replay",
+        "report",
         "run",
         "sweep",
+        "tornado",
     ]
     for name in simulator.__all__:
         assert getattr(simulator, name) is not None
