@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python -m simulator demo
+	$(BIN)/python -m simulator report results/demo
 	$(BIN)/python -m simulator sweep scenarios/sweeps/atos_terms.yaml --out results/atos_terms --force
 
 test: $(STAMP)
