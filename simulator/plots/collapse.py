@@ -7,12 +7,12 @@ import textwrap
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from simulator.analysis.intervals import proportion_bounds
 from simulator.analysis.labels import input_label
 from simulator.analysis.sensitivity import RANK_BY, numeric
+from simulator.plots.figure import Figure
 
 MOST = 3  # panels
 BINS = 8  # a sampled number's equal-count bins

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from simulator.analysis.market import market_ratio, ratio_at_reference
 from simulator.analysis.trajectories import total_quantiles
+from simulator.plots.figure import Figure
 from simulator.plots.market import draw_market_ratio, draw_projection, larger_unit
 from simulator.plots.style import MARKET, SCENARIOS
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.figure import Figure
+
+from simulator.plots.figure import Figure
 
 
 def plot_discovery(d) -> Figure:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import matplotlib.dates as mdates
 import pandas as pd
-from matplotlib.figure import Figure
 from matplotlib.patheffects import withStroke
 
 from simulator.analysis.market import market_ratio, ratio_at_reference
 from simulator.analysis.trajectories import total_quantiles
+from simulator.plots.figure import Figure
 from simulator.plots.market import draw_market_ratio, draw_projection, larger_unit
 from simulator.plots.style import COMMITTED, MARKET, partner_colours
 

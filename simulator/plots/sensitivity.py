@@ -5,10 +5,10 @@ with their 95 % intervals, most influential input first."""
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from simulator.analysis.labels import input_label
 from simulator.analysis.sensitivity import RANK_BY, ranked
+from simulator.plots.figure import Figure
 
 # The panels `plot_indices` draws when the sweep holds them: the money, then collapse.
 MAIN = ("committed_final", "capital_to_market", "collapsed", "months_to_collapse")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from simulator.analysis.labels import input_label
 from simulator.analysis.points import parameter_label
+from simulator.plots.figure import Figure
 
 OUTCOME_LABELS = {
     "committed_final": "committed at the end",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from simulator.analysis.labels import input_label
+from simulator.plots.figure import Figure
 
 LOW, HIGH = "tab:blue", "tab:red"
 

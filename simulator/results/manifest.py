@@ -29,6 +29,7 @@ def build_manifest(scenario: Scenario, seed: int, replications: int, stochastic:
         "replications": replications,
         "stochastic": stochastic,
         "input_hash": scenario_hash(scenario),
+        "changes": scenario.changes,  # made in code (with_changes), after the files
         "warnings": [
             {"file": w.file, "line": w.line, "col": w.col, "path": w.path, "message": w.message}
             for w in scenario.warnings

@@ -70,8 +70,16 @@ def resolve(path: Path, _chain: tuple = ()) -> Document:
     cycle is reported at the `extends:` line of the first file in it.
     """
     path = Path(path)
+    return _with_bases(read_file(path), path, _chain)
+
+
+def resolve_text(text: str, path: Path) -> Document:
+    """YAML text as if it were the file `path` (its `extends:` relative to path's folder)."""
+    return _with_bases(parse_text(text, path.name), path, ())
+
+
+def _with_bases(doc: Document, path: Path, _chain: tuple) -> Document:
     key = path.resolve()
-    doc = read_file(path)
     if not isinstance(doc.data, dict):
         mark = doc.marks[()]
         message = (
@@ -161,9 +169,14 @@ def apply_override(doc: Document, text: str, add: bool = False) -> None:
     """
     flag = "--add" if add else "--set"
     path, value = parse_override(text, flag)
-    where = f"{flag} {text}"
+    apply_change(doc, path, value, f"{flag} {text}", add)
+
+
+def apply_change(doc: Document, path: tuple, value, where: str, add: bool = False) -> None:
+    """Set (or with `add`, add) one key path in place, with --set's and --add's rules;
+    problems are reported at `where` (the flag and its text, or the code that asked)."""
     if add and value is None:
-        raise ScenarioError([Problem(where, 0, 0, text.split("=")[0], "nothing to add (got null)")])
+        raise ScenarioError([Problem(where, 0, 0, format_path(path), "nothing to add (got null)")])
     wrong = _entry_problem(doc.data, path, add)
     if wrong is not None:
         raise ScenarioError([Problem(where, 0, 0, format_path(wrong[0]), wrong[1])])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import json
@@ -13,18 +14,38 @@ from pydantic import BaseModel, ValidationError
 
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.checks import check, check_warnings
-from simulator.scenario.compose import apply_override, resolve
+from simulator.scenario.compose import apply_change, apply_override, resolve, resolve_text
 from simulator.scenario.keypaths import allowed_keys, find_type, union_tags
 from simulator.scenario.schema import Scenario
-from simulator.scenario.yamlio import Document, format_path, scalar_hint
+from simulator.scenario.yamlio import Document, Mark, format_path, scalar_hint
 
 
 def load_scenario(
-    path: str | Path, overrides: typing.Sequence[str] = (), additions: typing.Sequence[str] = ()
+    source: str | Path | dict,
+    overrides: typing.Sequence[str] = (),
+    additions: typing.Sequence[str] = (),
 ) -> Scenario:
-    """Read a scenario file (following `extends:`), apply `--add` additions then `--set`
-    overrides (so an override may change what was just added), validate it."""
-    path = Path(path)
+    """Read a scenario file (following `extends:`), YAML text (a string of several lines)
+    or a mapping written in Python (their `extends:` relative to the working folder); apply
+    `--add` additions then `--set` overrides (so an override may change what was just
+    added); validate it with the same checks and messages as a file.
+
+    >>> load_scenario("scenarios/andromede_plan.yaml")
+    <Scenario 'andromede_plan': 2011-10 to 2016-12, 4 partner(s), 1 venture(s)>
+    >>> load_scenario({"start": "2020-01", "end": "2020-12", "ventures": {"v": {}},
+    ...                "partners": {"a": {"pledge": 10}}}).name
+    'scenario'
+    """
+    if isinstance(source, dict) or (isinstance(source, str) and "\n" in source):
+        text = source if isinstance(source, str) else _yaml_text(source)
+        where = "<dict>" if isinstance(source, dict) else "<text>"
+        doc = resolve_text(text, Path.cwd() / where)
+        for text in additions:
+            apply_override(doc, text, add=True)
+        for text in overrides:
+            apply_override(doc, text)
+        return validate_document(doc, default_name="scenario")
+    path = Path(source)
     doc = resolve(path)
     name_mark = doc.marks.get(("name",))
     if name_mark is not None and name_mark.file != str(path):
@@ -36,6 +57,59 @@ def load_scenario(
     for text in overrides:
         apply_override(doc, text)
     return validate_document(doc, default_name=path.stem)
+
+
+def _yaml_text(data: dict) -> str:
+    import yaml
+
+    try:
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem("<dict>", 0, 0, "", f"not plain data ({exc})")]) from None
+
+
+def with_changes(scenario: Scenario, changes: dict, add: dict | None = None) -> Scenario:
+    """The scenario with key paths changed (`add`: new keys, as --add), validated again with
+    the file's checks and messages; the variant records its changes (the manifest keeps
+    them), the original is left as it was."""
+    doc = Document(copy.deepcopy(scenario.source), {(): Mark("with_changes", 0, 0)}, {})
+    said = list(scenario.changes)
+    for flag, entries in (("add", add or {}), ("set", changes or {})):
+        for key, value in entries.items():
+            value = _plain(value)
+            try:
+                apply_change(doc, _key_path(key), value, f"with_changes {key}", flag == "add")
+            except ScenarioError as exc:  # say it in the terms of the code, not of the flags
+                raise ScenarioError([_in_code(p) for p in exc.problems]) from None
+            said.append(f"{'+' if flag == 'add' else ''}{key}={json.dumps(value, default=str)}")
+    variant = validate_document(doc, default_name=scenario.name or "scenario")
+    variant.record_origin(variant.source, scenario.files)
+    variant.record_changes(said)
+    return variant
+
+
+def _in_code(problem: Problem) -> Problem:
+    message = problem.message.replace("use --add to add one", "add one with add={...}")
+    message = message.replace("use --set to change it", "change it, not add it")
+    return Problem(problem.file, problem.line, problem.col, problem.path, message)
+
+
+def _key_path(key) -> tuple:
+    parts = tuple(key) if isinstance(key, tuple) else tuple(str(key).split("."))
+    if not parts or not all(parts):
+        raise ScenarioError([Problem("with_changes", 0, 0, "", f"empty key in path {key!r}")])
+    return parts
+
+
+def _plain(value):
+    """numpy scalars and tuples as the plain values a YAML file would hold."""
+    if hasattr(value, "item") and not isinstance(value, dict | list):
+        return value.item()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
 
 
 def validate_document(doc: Document, default_name: str = "scenario") -> Scenario:

@@ -24,6 +24,7 @@ from simulator.scenario.types import (
     Ratio,
     Strict,
     Whole,
+    month_label,
 )
 from simulator.scenario.ventures import Venture
 
@@ -152,6 +153,7 @@ class Scenario(Strict):
     _source: dict = PrivateAttr(default_factory=dict)
     _files: list = PrivateAttr(default_factory=list)
     _warnings: list = PrivateAttr(default_factory=list)
+    _changes: list = PrivateAttr(default_factory=list)
 
     @property
     def horizon(self) -> int:
@@ -176,6 +178,63 @@ class Scenario(Strict):
         """Keep the resolved data the scenario was validated from and the files it came from
         (for the manifest and the input hash)."""
         self._source, self._files = source, list(files)
+
+    @property
+    def changes(self) -> list[str]:
+        """The changes made in code (`with_changes`), as `path=value` texts."""
+        return list(self._changes)
+
+    def record_changes(self, changes: list[str]) -> None:
+        self._changes = list(changes)
+
+    def with_changes(self, changes: dict | None = None, add: dict | None = None) -> Scenario:
+        """A variant with key paths changed, validated again with a file's checks and
+        messages (a bad path or value is a ScenarioError naming the key path); `add`
+        makes new keys, as --add. The scenario itself is left as it was; the variant
+        records its changes, and its manifest its own input hash.
+
+        >>> from simulator import load_scenario
+        >>> plan = load_scenario("scenarios/andromede_plan.yaml")
+        >>> plan.with_changes({"partners.state.pledge": 195}).partners["state"].pledge
+        195.0
+        """
+        from simulator.scenario.load import with_changes
+
+        return with_changes(self, changes or {}, add)
+
+    def model_copy(self, *, update=None, deep: bool = False):
+        """A copy; changing fields goes through `with_changes`, which validates the variant
+        and keeps its provenance (a copy with `update` would keep the original's)."""
+        if update:
+            from simulator.errors import ConsimError
+
+            raise ConsimError(
+                "a changed scenario goes through scenario.with_changes({'key.path': value}), "
+                "which validates it and records the change"
+            )
+        return super().model_copy(deep=deep)
+
+    def _content(self) -> str:
+        import json
+
+        return json.dumps(self._source, sort_keys=True, default=str)
+
+    def __eq__(self, other) -> bool:
+        """Equal when the resolved scenarios are (wherever the files came from)."""
+        return isinstance(other, Scenario) and self._content() == other._content()
+
+    def __hash__(self) -> int:
+        return hash(self._content())
+
+    def __repr__(self) -> str:
+        parts = [f"{len(self.partners)} partner(s)"]
+        if self.candidates:
+            parts.append(f"{len(self.candidates)} candidate(s)")
+        parts.append(f"{len(self.ventures)} venture(s)")
+        if self._changes:
+            parts.append("changed: " + ", ".join(self._changes))
+        span = f"{month_label(self.start)} to {month_label(self.end)}"
+        return f"<Scenario {self.name!r}: {span}, {', '.join(parts)}>"
 
     def record_warnings(self, warnings: list) -> None:
         """Keep the warnings its checks found (see `warnings`)."""
