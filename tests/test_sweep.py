@@ -355,7 +355,8 @@ def test_a_sweep_written_in_python_equals_the_file(tmp_path, monkeypatch):
         "seed": 5,
     }
     inline = simulator.sweep(spec, executor="serial", plots=False)
-    assert (tmp_path / "results" / "inline" / "manifest.json").is_file()
+    assert (inline.path / "manifest.json").is_file()  # a temporary folder: nothing in cwd
+    assert not (tmp_path / "results").exists()
     from_file = simulator.sweep(
         write_sweep(tmp_path, GRID), out="f", executor="serial", plots=False
     )

@@ -109,3 +109,30 @@ def test_scenarios_load_from_text_and_dicts_and_compare_by_content(plan):
 def test_model_copy_with_an_update_is_refused(plan):
     with pytest.raises(ConsimError, match="with_changes"):
         plan.model_copy(update={"name": "x"})
+
+
+def test_results_read_short_in_a_notebook(plan, tmp_path):
+    r = simulator.run(plan.with_changes({"partners.state.pledge": 195}), progress=False)
+    assert repr(r) == "<ResultSet run of 'andromede_plan': 1 replication(s), seed " + (
+        f"{r.manifest['seed']}; in memory>"
+    )
+    page = r._repr_html_()
+    assert "committed at the end 345.0 M€, P(collapse) 0.0%" in page
+    assert page.count("data:image/png;base64,") == 1 and len(page) < 400_000
+    r.save(tmp_path / "v", plots=False)
+    assert repr(r).endswith(f"files in {tmp_path / 'v'}>")
+    assert len(repr(simulator.ResultSet.load(tmp_path / "v"))) < 200
+
+
+def test_a_sweep_from_python_without_a_folder_runs_again(tmp_path):
+    body = {
+        "scenario": str(PLAN),
+        "parameters": {"partners.state.pledge": {"values": [100, 200]}},
+        "replications": 1,
+        "seed": 1,
+    }
+    first = simulator.sweep(body, executor="serial", progress=False, plots=False)
+    again = simulator.sweep(body, executor="serial", progress=False, plots=False)
+    assert first.path != again.path and first.path.is_dir()
+    assert first.points["committed_final_mean"].tolist() == [250.0, 350.0]
+    assert again.points["committed_final_mean"].tolist() == [250.0, 350.0]

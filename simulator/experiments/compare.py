@@ -42,6 +42,24 @@ class Comparison:
     def baseline(self) -> str:
         return next(iter(self.results))
 
+    def __repr__(self) -> str:
+        m = self.manifest
+        return (
+            f"<Comparison of {len(self.results)} scenarios against {self.baseline!r}: "
+            f"{m.get('replications', 0):,} replication(s) each, seed {m.get('seed')}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the committed capital's means and paired differences with
+        their intervals, and the comparison figure."""
+        from simulator.plots.display import card
+
+        t = self.table
+        rows = t[(t["outcome"] == "committed_final") & (t["statistic"] == "mean")]
+        columns = ["scenario", "venture", "mean", "ci_low", "ci_high", "diff"]
+        columns += ["diff_ci_low", "diff_ci_high", "p_value"]
+        return card(repr(self)[1:-1], [], rows[columns], self.plot())
+
     def plot(self, outcome: str = "committed_final"):
         """Trajectories of every scenario against the market, and the paired differences
         from the baseline with their intervals (a forest plot)."""

@@ -8,6 +8,7 @@ file's line). Replication i of every point draws the same numbers per random ele
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -63,8 +64,9 @@ def sweep(
     allow_large: bool = False,
     on_plan: Callable[[SweepPlan], None] | None = None,
 ) -> ResultSet:
-    """Run a sweep file (or the same mapping written in Python); results stream into `out`
-    (default results/<sweep name>).
+    """Run a sweep file (or the same mapping written in Python); results stream into `out`,
+    by default a new temporary folder (a notebook cell run again just computes again;
+    `ResultSet.save(folder)` keeps the results; `consim sweep` writes results/<sweep name>).
 
     Returns the ResultSet read back from `out` (with `load=False`, without the
     outcomes table, which for a very large sweep is best read in pieces). `progress`: a
@@ -76,7 +78,9 @@ def sweep(
     prints it; `estimate` gives it without running the sweep).
     """
     spec, doc, sweep_file = load_sweep(sweep_file, allow_large)
-    out = Path(out) if out is not None else sweep_output(spec, doc)
+    if out is None:
+        out = Path(tempfile.mkdtemp(prefix=f"consim-{spec.name}-"))
+    out = Path(out)
     design, points = design_points(spec, sweep_file, doc)
     tasks = plan_tasks(len(design), spec.replications, chunk)
     manifest = _new_manifest(spec, sweep_file, design, points, tasks, chunk)

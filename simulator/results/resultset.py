@@ -58,6 +58,32 @@ class ResultSet:
     points: pd.DataFrame | None = None  # sweeps: outcome summaries per point and venture
     quantiles: pd.DataFrame | None = None  # sweeps: monthly quantiles per point
     indices: pd.DataFrame | None = None  # sweeps: sensitivity indices per input (sensitivity())
+    path: Path | None = field(default=None, repr=False)  # the folder it was saved in or read from
+
+    def __repr__(self) -> str:
+        m = self.manifest
+        if self.kind == "sweep":
+            what = (
+                f"sweep {m.get('sweep')!r}: {m.get('points'):,} points × "
+                f"{m.get('replications'):,} replications, seed {m.get('seed')}"
+            )
+        else:
+            what = f"run of {m.get('scenario')!r}: {self.replications:,} replication(s), seed "
+            what += f"{m.get('seed')}"
+        where = f"files in {self.path}" if self.path else "in memory"
+        return f"<ResultSet {what}; {where}>"
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the summary with intervals, the main figure, the folder."""
+        from simulator.plots import display
+
+        if self.kind == "sweep":
+            lines, table = display.sweep_lines(self), None
+            figure = self.plot_collapse() if "p_collapse" in self.points else None
+        else:
+            lines, table, figure = display.run_lines(self), display.run_table(self), None
+            figure = self.plot_funding()
+        return display.card(repr(self)[1:-1], lines, table, figure, self.path)
 
     @property
     def kind(self) -> str:
@@ -170,6 +196,7 @@ class ResultSet:
             (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2, default=str))
             if plots:
                 self.save_plots(tmp)
+        self.path = directory
         return directory
 
     def save_plots(self, directory: Path) -> list[Path]:
@@ -211,7 +238,7 @@ class ResultSet:
             for column in ("partner", "venture", "detail"):
                 events[column] = events[column].astype(object).fillna("").astype(str)
             events["amount"] = events["amount"].astype(float)
-        return cls(manifest=manifest, **tables)
+        return cls(manifest=manifest, path=directory, **tables)
 
 
 def write_table(table: pd.DataFrame, path: Path, file_name: str | None = None) -> None:
