@@ -21,6 +21,7 @@ Public API (pinned by tests/test_api.py):
 
 from simulator.errors import ConsimError, ScenarioError
 from simulator.experiments.compare import Comparison, compare
+from simulator.experiments.explore import explore
 from simulator.experiments.precision import TargetCI
 from simulator.experiments.replay import replay
 from simulator.experiments.run import is_stochastic, run
@@ -37,6 +38,7 @@ __all__ = [
     "ScenarioError",
     "TargetCI",
     "compare",
+    "explore",
     "is_stochastic",
     "load_scenario",
     "replay",

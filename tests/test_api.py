@@ -22,6 +22,7 @@ def test_public_names_are_pinned():
         "ScenarioError",
         "TargetCI",
         "compare",
+        "explore",
         "is_stochastic",
         "load_scenario",
         "replay",
