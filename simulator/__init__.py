@@ -27,6 +27,10 @@ from simulator.experiments.replay import replay
 from simulator.experiments.run import is_stochastic, run
 from simulator.experiments.sweep import sweep
 from simulator.experiments.tornado import tornado
+from simulator.plots.compare import plot_comparison
+from simulator.plots.discover import plot_discovery
+from simulator.plots.runs import plot_against_market, plot_funding
+from simulator.plots.sensitivity import plot_sensitivity
 from simulator.reports import report
 from simulator.results import ResultSet
 from simulator.scenario.load import load_scenario
@@ -41,6 +45,11 @@ __all__ = [
     "explore",
     "is_stochastic",
     "load_scenario",
+    "plot_against_market",
+    "plot_comparison",
+    "plot_discovery",
+    "plot_funding",
+    "plot_sensitivity",
     "replay",
     "report",
     "run",

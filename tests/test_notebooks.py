@@ -40,8 +40,38 @@ def test_there_is_a_notebook():
     assert PATHS, f"no notebook in {NOTEBOOKS}"
 
 
-@pytest.mark.parametrize("path", PATHS, ids=[p.name for p in PATHS])
-def test_notebook_runs_without_errors(path, kernel_manager):
+# What each notebook must compute, found in its cells' outputs after a run on a fresh
+# kernel: printed lines (exact figures where the scenario fixes them) and how many figures.
+EXPECTED = {
+    "01_quickstart.ipynb": (
+        [
+            "committed at the end: 225.0 M€",
+            "difference: +60.0 M€ (95 % CI +60.0 to +60.0)",
+            "recorded: ['name=\"state_covers\"', 'partners.state.pledge=195']",
+            "partners.stat: no partner 'stat' (did you mean 'state'?",
+        ],
+        1,
+    ),
+    "02_what_ifs.ipynb": (
+        [
+            "Atos joining recovers +",
+            "Dassault Systèmes leaves: 60.0 M€ cancelled",
+            "with success 0.9: committed ",
+        ],
+        0,
+    ),
+    "03_sweeps.ipynb": (
+        [
+            "P(collapse) depends most on partners.state.pledge",
+            "runs are cases of interest (collapsed)",
+            "report.html ",
+        ],
+        3,
+    ),
+}
+
+
+def executed(path: Path, kernel_manager: KernelManager):
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
@@ -52,10 +82,32 @@ def test_notebook_runs_without_errors(path, kernel_manager):
     )
     client.execute()  # raises CellExecutionError, with the cell and traceback, on any error
     assert client.km.kernel_spec.argv[0] == sys.executable
-    errors = [
-        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
-    ]
-    assert not errors
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.name for p in PATHS])
+def test_notebook_computes_what_it_says(path, kernel_manager):
+    outputs = executed(path, kernel_manager)
+    assert not [o for o in outputs if o.output_type == "error"]
+    texts = [o.get("text", "") for o in outputs if o.output_type == "stream"]
+    texts += [o.get("data", {}).get("text/plain", "") for o in outputs if "data" in o]
+    said = "\n".join(texts)
+    lines, figures = EXPECTED[path.name]
+    for line in lines:
+        assert line in said, f"{path.name}: no output says {line!r}"
+    # a figure a public plot function returns shows as a PNG in a fresh kernel, no magic
+    pngs = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(pngs) >= figures
+    assert "%matplotlib" not in path.read_text(encoding="utf-8")
+    # a finished progress bar leaves one line, not a bar frozen at 0 %
+    assert not any("0%|" in t for t in texts)
+    if path.name == "02_what_ifs.ipynb":
+        recovered = float(said.split("Atos joining recovers ")[1].split(" M€")[0])
+        assert 15 < recovered < 30  # of the 60 M€ lost: P(joins) 0.6 × a pledge of ~40
+
+
+def test_every_notebook_has_its_checks():
+    assert sorted(EXPECTED) == [p.name for p in PATHS]
 
 
 def test_notebooks_are_stored_without_outputs():

@@ -1,15 +1,22 @@
-"""Progress bars (tqdm: a text bar in a terminal, a widget in a notebook)."""
+"""Progress bars: tqdm's text bar in a terminal; in a notebook, a widget that gives way
+to one line of what was done when it closes (a saved notebook then shows "5,000 runs in
+2.1 s", not a bar frozen at 0 %)."""
 
 from __future__ import annotations
+
+import time
 
 
 def progress_bar(
     total: int, name: str | None, enabled: bool = True, minimum: int = 0, initial: int = 0
 ):
-    """A tqdm bar counting replications, with rate and ETA. Off when not `enabled`, for runs
-    of fewer than `minimum` replications, and where nobody can see it (output not a
-    terminal and not a notebook)."""
-    from tqdm.auto import tqdm
+    """A bar counting replications, with rate and time left. Off when not `enabled`, for
+    runs of fewer than `minimum` replications, and where nobody can see it (output neither
+    a terminal nor a notebook)."""
+    on = enabled and total >= minimum
+    if on and _in_notebook():
+        return NotebookBar(total, name or "replications", initial)
+    from tqdm import tqdm
 
     return tqdm(
         total=total,
@@ -19,7 +26,63 @@ def progress_bar(
         unit_scale=True,
         dynamic_ncols=True,
         smoothing=0.1,
-        # None: tqdm decides (off when the output is not a terminal; on in a notebook).
-        disable=None if enabled and total >= minimum else True,
+        disable=None if on else True,  # None: tqdm decides (off when not a terminal)
         leave=False,
     )
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+class NotebookBar:
+    """An ipywidgets progress bar in a display slot that its last line replaces."""
+
+    def __init__(self, total: int, name: str, initial: int = 0):
+        import ipywidgets as w
+        from IPython.display import display
+
+        self.total, self.name, self.n = total, name, initial
+        self.began = time.perf_counter()
+        self.bar = w.IntProgress(value=initial, max=max(1, total), description=name)
+        self.label = w.HTML()
+        self.slot = display(w.HBox([self.bar, self.label]), display_id=True)
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        self.bar.value = min(self.n, self.total)
+        seconds = time.perf_counter() - self.began
+        rate = self.n / seconds if seconds > 0 else 0.0
+        left = (self.total - self.n) / rate if rate > 0 else 0.0
+        self.label.value = f"{self.n:,}/{self.total:,} runs, {rate:,.0f}/s, {left:.0f} s left"
+
+    def close(self) -> None:
+        seconds = time.perf_counter() - self.began
+        done = "" if self.n >= self.total else f" (stopped at {self.n:,} of {self.total:,})"
+        self.bar.close()
+        self.label.close()
+        self.slot.update(Line(f"{self.name}: {self.n:,} runs in {seconds:.1f} s{done}"))
+
+    def __enter__(self) -> NotebookBar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Line:
+    """One line of text for a notebook's output, as Markdown (in italics) or plain text."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_markdown_(self) -> str:
+        return f"*{self.text}*"
+
+    def __repr__(self) -> str:
+        return self.text

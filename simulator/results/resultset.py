@@ -148,6 +148,12 @@ class ResultSet:
 
         return plot_funding(self, venture=venture, ax=ax)
 
+    def plot_against_market(self, venture: str | None = None):
+        """One venture's capital against the market projection, and capital ÷ the market."""
+        from simulator.plots.runs import plot_against_market
+
+        return plot_against_market(self, venture=venture)
+
     def plot_outcome(self, outcome: str = "committed_final", parameter: str | None = None, ax=None):
         """A sweep's outcome against one varied parameter, median with 5–95 % band."""
         from simulator.plots.sweeps import plot_outcome
