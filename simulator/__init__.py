@@ -19,41 +19,46 @@ Public API (pinned by tests/test_api.py):
     report("results/demo")                                    # results/demo/report.html
 """
 
-from simulator.errors import ConsimError, ScenarioError
-from simulator.experiments.compare import Comparison, compare
-from simulator.experiments.explore import explore
-from simulator.experiments.precision import TargetCI
-from simulator.experiments.replay import replay
-from simulator.experiments.run import is_stochastic, run
-from simulator.experiments.sweep import sweep
-from simulator.experiments.tornado import tornado
-from simulator.plots.compare import plot_comparison
-from simulator.plots.discover import plot_discovery
-from simulator.plots.runs import plot_against_market, plot_funding
-from simulator.plots.sensitivity import plot_sensitivity
-from simulator.reports import report
-from simulator.results import ResultSet
-from simulator.scenario.load import load_scenario
+from __future__ import annotations
 
-__all__ = [
-    "Comparison",
-    "ConsimError",
-    "ResultSet",
-    "ScenarioError",
-    "TargetCI",
-    "compare",
-    "explore",
-    "is_stochastic",
-    "load_scenario",
-    "plot_against_market",
-    "plot_comparison",
-    "plot_discovery",
-    "plot_funding",
-    "plot_sensitivity",
-    "replay",
-    "report",
-    "run",
-    "sweep",
-    "tornado",
-]
+import importlib
+
+# Public name → the module that defines it, imported on first use (PEP 562): `import
+# simulator` and `consim --version` stay quick, and a pool's workers load only what they run.
+_PUBLIC = {
+    "Comparison": "simulator.experiments.compare",
+    "ConsimError": "simulator.errors",
+    "ResultSet": "simulator.results",
+    "ScenarioError": "simulator.errors",
+    "TargetCI": "simulator.experiments.precision",
+    "compare": "simulator.experiments.compare",
+    "explore": "simulator.experiments.explore",
+    "is_stochastic": "simulator.experiments.run",
+    "load_scenario": "simulator.scenario.load",
+    "plot_against_market": "simulator.plots.runs",
+    "plot_comparison": "simulator.plots.compare",
+    "plot_discovery": "simulator.plots.discover",
+    "plot_funding": "simulator.plots.runs",
+    "plot_sensitivity": "simulator.plots.sensitivity",
+    "replay": "simulator.experiments.replay",
+    "report": "simulator.reports",
+    "run": "simulator.experiments.run",
+    "sweep": "simulator.experiments.sweep",
+    "tornado": "simulator.experiments.tornado",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value  # the next access is a plain attribute
+        return value
+    raise AttributeError(f"module 'simulator' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
 __version__ = "0.1.0"

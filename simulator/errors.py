@@ -8,6 +8,10 @@ from dataclasses import dataclass
 class ConsimError(Exception):
     """Base of every error consim reports to a user (exit code 2 on the command line)."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What a notebook shows: the message, not a traceback through consim's insides."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 @dataclass(frozen=True, order=True)
 class Problem:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -107,3 +109,19 @@ def test_run_takes_additions_and_overrides_of_a_file():
     assert r.outcomes["committed_final"].tolist() == [330.0]
     with pytest.raises(simulator.ConsimError):
         simulator.run(simulator.load_scenario(plan), additions=["title=x"])
+
+
+def test_import_and_version_load_nothing_heavy():
+    """`import simulator` and `consim --version` import neither pandas nor matplotlib (the
+    public names load on first use): the command answers at once, workers start light."""
+    code = (
+        "import sys, simulator; from simulator.cli import main; "
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'simpy', 'scipy') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_consim_error_shows_in_a_notebook_as_its_message():
+    error = simulator.ConsimError("--where 'x <': does not parse")
+    assert error._render_traceback_() == ["ConsimError: --where 'x <': does not parse"]
