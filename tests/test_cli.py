@@ -187,15 +187,33 @@ def test_run_manifest_makes_the_run_reproducible(plan_run):
     assert manifest["replications"] == 1
 
 
-def test_rerun_without_force_refuses_and_touches_nothing(tmp_path):
+def test_rerun_into_the_default_folder_replaces_it(tmp_path):
+    """The default folder is named after the scenario and is consim's: the README's
+    commands work when typed again (after `make demo`, say)."""
     ok(consim("run", PLAN, "--seed", "1", cwd=tmp_path))
     out = tmp_path / "results" / "andromede_plan"
+    ok(consim("run", PLAN, "--seed", "2", cwd=tmp_path))
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2
+
+
+def test_rerun_into_a_named_folder_needs_force_and_touches_nothing(tmp_path):
+    ok(consim("run", PLAN, "--seed", "1", "--out", "mine", cwd=tmp_path))
+    out = tmp_path / "mine"
     before = snapshot(out)
-    lines = bad_input(consim("run", PLAN, "--seed", "2", cwd=tmp_path))
+    lines = bad_input(consim("run", PLAN, "--seed", "2", "--out", "mine", cwd=tmp_path))
     assert len(lines) == 1
-    assert "results/andromede_plan" in lines[0]
+    assert "mine" in lines[0]
     assert "--force" in lines[0]
     assert snapshot(out) == before
+
+
+def test_the_default_folder_with_a_user_s_file_is_never_replaced(tmp_path):
+    ok(consim("run", PLAN, "--seed", "1", cwd=tmp_path))
+    out = tmp_path / "results" / "andromede_plan"
+    (out / "my notes.txt").write_text("precious")
+    lines = bad_input(consim("run", PLAN, "--seed", "2", cwd=tmp_path))
+    assert len(lines) == 1 and "my notes.txt" in lines[0]
+    assert (out / "my notes.txt").read_text() == "precious"
 
 
 def test_rerun_with_force_replaces(tmp_path):

@@ -93,6 +93,7 @@ def compare(
     loaded = [load_scenario(f, overrides, additions) for f in scenarios]
     for s in loaded:
         echo_warnings(s)
+    force = force or out is None  # the default folder is consim's: replaced (as in `run`)
     out = out or default_output(f"compare-{loaded[0].name or scenarios[0].stem}")
     with locked(out):
         check_replaceable(out, force)  # fail before simulating, not after

@@ -52,8 +52,8 @@ from simulator.errors import ConsimError
 @click.option(
     "--force",
     is_flag=True,
-    help="Replace the results of a previous run in the output directory (only a "
-    "folder consim wrote that holds only consim's files).",
+    help="Replace earlier results in the folder given with --out (only a folder consim "
+    "wrote that holds only consim's files; the default folder is replaced without it).",
 )
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @target_options
@@ -80,6 +80,10 @@ def run(
 
     loaded = load_scenario(scenario, overrides, additions)
     echo_warnings(loaded)
+    # The default folder is named after the scenario and is consim's: running again replaces
+    # it (as --force would: only if it holds nothing but consim's files). A folder the user
+    # names with --out may be theirs: replacing it takes --force.
+    force = force or out is None
     out = out or default_output(loaded.name or scenario.stem)
     if scheduler:
         executor = "dask"

@@ -78,8 +78,9 @@ def sweep(
     prints it; `estimate` gives it without running the sweep).
     """
     spec, doc, sweep_file = load_sweep(sweep_file, allow_large)
+    named = sweep_output(spec, doc)  # a name that is not one folder name is an error anyway
     if out is None:
-        out = Path(tempfile.mkdtemp(prefix=f"consim-{spec.name}-"))
+        out = Path(tempfile.mkdtemp(prefix=f"consim-{named.name}-"))
     out = Path(out)
     design, points = design_points(spec, sweep_file, doc)
     tasks = plan_tasks(len(design), spec.replications, chunk)
