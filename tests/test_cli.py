@@ -430,3 +430,22 @@ def test_warnings_are_shown_and_recorded_but_do_not_fail(tmp_path):
             "message": expected[0].split(": warning: ")[1],
         }
     ]
+
+
+def test_json_prints_one_object_and_quiet_prints_nothing(tmp_path):
+    done = ok(
+        consim(
+            "run", SCENARIOS / "atos_joins.yaml", "-n", "40", "--seed", "3", "--json", cwd=tmp_path
+        )
+    )
+    data = json.loads(done.stdout)
+    assert data["seed"] == 3 and data["replications"] == 40
+    assert data["folder"] == "results/atos_joins"
+    outcomes = pd.read_csv(tmp_path / data["folder"] / "outcomes.csv")
+    assert data["summary"][0]["committed_final_mean"] == pytest.approx(
+        outcomes["committed_final"].mean()
+    )
+    quiet = ok(consim("run", PLAN, "--quiet", cwd=tmp_path))
+    assert quiet.stdout == "" and quiet.stderr == ""
+    both = consim("run", PLAN, "--quiet", "--json", cwd=tmp_path)
+    assert both.returncode == 2 and "choose one" in both.stderr

@@ -9,9 +9,11 @@ import click
 
 from simulator.cli.options import (
     add_option,
+    echo_json,
     echo_target,
     echo_warnings,
     executor_options,
+    output_options,
     target_options,
 )
 
@@ -57,7 +59,9 @@ from simulator.cli.options import (
 )
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @executor_options("serial")
+@output_options
 def compare(
+    show,
     scenarios,
     replications,
     seed,
@@ -92,7 +96,8 @@ def compare(
 
     loaded = [load_scenario(f, overrides, additions) for f in scenarios]
     for s in loaded:
-        echo_warnings(s)
+        if show == "text":
+            echo_warnings(s)
     force = force or out is None  # the default folder is consim's: replaced (as in `run`)
     out = out or default_output(f"compare-{loaded[0].name or scenarios[0].stem}")
     with locked(out):
@@ -101,7 +106,7 @@ def compare(
             *loaded,
             replications=replications,
             seed=seed,
-            progress=True,
+            progress=show == "text",
             executor="dask" if scheduler else executor,
             workers=workers,
             scheduler=scheduler,
@@ -109,6 +114,12 @@ def compare(
         )
         comparison.manifest["command"] = "consim " + " ".join(sys.argv[1:])
         comparison.save(out, force=force, plots=not no_plots)
+    if show != "text":
+        if show == "json":
+            m = comparison.manifest
+            keys = ("baseline", "seed", "replications")
+            echo_json({**{k: m[k] for k in keys}, "folder": str(out), "table": comparison.table})
+        return
     unit = comparison.manifest["unit"]
     click.echo(
         format_comparison(comparison.table, unit, target.outcome if target else "committed_final")

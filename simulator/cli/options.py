@@ -118,3 +118,34 @@ def echo_target(record: dict | None, replications: int) -> None:
         f"  target ±{record['half_width']:g} on the mean of {record['outcome']}: {how} after "
         f"{replications:,} replications (±{reached:.3g})"
     )
+
+
+def output_options(fn):
+    """--quiet (errors only) and --json (one JSON object on stdout, for programs); the
+    command receives `show`: "text", "quiet" or "json"."""
+
+    @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (no bar).")
+    @click.option(
+        "--json", "as_json", is_flag=True, help="Print the summary as one JSON object (no bar)."
+    )
+    @functools.wraps(fn)
+    def command(*args, quiet, as_json, **kwargs):
+        if quiet and as_json:
+            raise click.UsageError("--quiet and --json: choose one")
+        return fn(*args, show="json" if as_json else "quiet" if quiet else "text", **kwargs)
+
+    return command
+
+
+def echo_json(data: dict) -> None:
+    """One JSON object; tables as lists of records (NaN as null, dates as ISO text)."""
+    import json
+
+    import pandas as pd
+
+    def plain(value):
+        if isinstance(value, pd.DataFrame):
+            return json.loads(value.to_json(orient="records", date_format="iso"))
+        return value
+
+    click.echo(json.dumps({k: plain(v) for k, v in data.items()}, default=str))

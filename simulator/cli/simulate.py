@@ -11,10 +11,12 @@ from simulator.cli.group import EXIT_TEMPFAIL
 from simulator.cli.options import (
     add_option,
     allow_large,
+    echo_json,
     echo_target,
     echo_warnings,
     executor_options,
     large_allowed,
+    output_options,
     target_options,
 )
 from simulator.errors import ConsimError
@@ -58,7 +60,9 @@ from simulator.errors import ConsimError
 @click.option("--no-plots", is_flag=True, help="Skip the PNG plots.")
 @target_options
 @executor_options("serial")
+@output_options
 def run(
+    show,
     scenario,
     replications,
     seed,
@@ -79,7 +83,8 @@ def run(
     from simulator.scenario.load import load_scenario
 
     loaded = load_scenario(scenario, overrides, additions)
-    echo_warnings(loaded)
+    if show == "text":
+        echo_warnings(loaded)
     # The default folder is named after the scenario and is consim's: running again replaces
     # it (as --force would: only if it holds nothing but consim's files). A folder the user
     # names with --out may be theirs: replacing it takes --force.
@@ -93,7 +98,7 @@ def run(
             loaded,
             replications=replications,
             seed=seed,
-            progress=True,
+            progress=show == "text",
             executor=executor,
             workers=workers,
             scheduler=scheduler,
@@ -101,9 +106,22 @@ def run(
         )
         results.manifest["command"] = "consim " + " ".join(sys.argv[1:])
         results.save(out, force=force, plots=not no_plots)
-    click.echo(format_summary(results))
-    echo_target(results.manifest.get("target_ci"), results.replications)
-    click.echo(f"  wrote {out}/")
+    if show == "json":
+        m = results.manifest
+        echo_json(
+            {
+                "scenario": m["scenario"],
+                "seed": m["seed"],
+                "replications": results.replications,
+                "input_hash": m["input_hash"],
+                "folder": str(out),
+                "summary": results.summary(),
+            }
+        )
+    elif show == "text":
+        click.echo(format_summary(results))
+        echo_target(results.manifest.get("target_ci"), results.replications)
+        click.echo(f"  wrote {out}/")
 
 
 @click.command(short_help="Run a sweep file: many design points × replications, with plots.")

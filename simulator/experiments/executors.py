@@ -244,8 +244,11 @@ class Dask:
     ):
         try:
             from distributed import Client, LocalCluster
-        except ImportError:  # pragma: no cover - a dependency of consim
-            raise ExecutorError("the dask executor needs the `distributed` package") from None
+        except ImportError:
+            raise ExecutorError(
+                "the dask executor needs Dask's `distributed` package: "
+                "pip install 'consim[distributed]'"
+            ) from None
         self.cluster = None
         try:
             if scheduler:
