@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 
 class ConsimError(Exception):
-    """Base of every error consim reports to a user (exit code 2 on the command line)."""
+    """Base of every error consim reports to a user (exit code 2 on the command line).
+
+    >>> from simulator import ConsimError, run
+    >>> try:
+    ...     run("no/such/file.yaml")
+    ... except ConsimError as mistake:
+    ...     print(mistake)
+    no/such/file.yaml: file not found
+    """
 
     def _render_traceback_(self) -> list[str]:
         """What a notebook shows: the message, not a traceback through consim's insides."""
@@ -32,7 +40,16 @@ class Problem:
 
 
 class ScenarioError(ConsimError):
-    """A scenario (or sweep) file is invalid; holds every problem found in it."""
+    """A scenario (or sweep) file is invalid; holds every problem found in it.
+
+    >>> from simulator import ScenarioError, load_scenario
+    >>> plan = load_scenario("scenarios/andromede_plan.yaml")
+    >>> try:
+    ...     plan.with_changes({"partners.state.pledge": -1})
+    ... except ScenarioError as mistake:
+    ...     print(mistake.problems[0].path)
+    partners.state.pledge
+    """
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)

@@ -125,3 +125,19 @@ def test_import_and_version_load_nothing_heavy():
 def test_a_consim_error_shows_in_a_notebook_as_its_message():
     error = simulator.ConsimError("--where 'x <': does not parse")
     assert error._render_traceback_() == ["ConsimError: --where 'x <': does not parse"]
+
+
+@pytest.mark.parametrize("name", simulator.__all__)
+def test_every_public_name_has_an_example_that_runs(name, monkeypatch):
+    """Each public function and class shows how it is used, and the example runs as a
+    doctest (from the repository's root, where its paths point)."""
+    import doctest
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    obj = getattr(simulator, name)
+    tests = doctest.DocTestFinder(recurse=False).find(obj, name, globs={})
+    assert tests and tests[0].examples, f"{name}: no example in its docstring"
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for test in tests:
+        runner.run(test)
+    assert runner.failures == 0, f"{name}: {runner.failures} example(s) failed"

@@ -32,7 +32,13 @@ from simulator.scenario.schema import Scenario
 @dataclass
 class Comparison:
     """Scenarios run side by side: their ResultSets (baseline first) and the comparison
-    table (analysis.compare.COLUMNS)."""
+    table (analysis.compare.COLUMNS).
+
+    >>> from simulator import compare
+    >>> c = compare("scenarios/dassault_leaves.yaml", "scenarios/state_raises_share.yaml")
+    >>> c.baseline, c.table.query("scenario == 'state_raises_share'")["diff"].iloc[0]
+    ('dassault_leaves', np.float64(60.0))
+    """
 
     results: dict[str, ResultSet]
     table: pd.DataFrame
@@ -96,7 +102,15 @@ def compare(
     """Run every scenario with the same seed and replications (common random numbers) and
     compare each with the first. overrides/additions (`--set`/`--add` texts) apply to every
     scenario file. replications: 1 if nothing is uncertain anywhere, else 1000; with
-    target_ci, batches until every mean and difference of its outcome is that precise."""
+    target_ci, batches until every mean and difference of its outcome is that precise.
+
+    >>> from simulator import compare
+    >>> c = compare("scenarios/dassault_leaves.yaml", "scenarios/atos_joins.yaml",
+    ...             replications=200, seed=1, progress=False)
+    >>> row = c.table.query("scenario == 'atos_joins' and outcome == 'committed_final'").iloc[0]
+    >>> bool(row["diff_ci_low"] > 0)  # Atos joining adds capital, surely
+    True
+    """
     named = _load(scenarios, overrides, additions)
     sims = [Simulation.of(s) for s in named.values()]
     names = list(named)

@@ -102,6 +102,7 @@ def explore(
     capital against the market and the summary on each change. `params`: key paths (ranges
     from the scenario's values) or {path: (low, high)}; a month takes the horizon's months.
 
+    >>> from simulator import explore
     >>> e = explore("scenarios/atos_joins.yaml", ["partners.state.pledge"], replications=50)
     >>> round(e.update(**{"partners.state.pledge": 195}).outcomes["committed_final"].min())
     285

@@ -30,7 +30,13 @@ FLAGS = ["collapsed", "dissolved", "cash_out"]
 @dataclass(frozen=True)
 class TargetCI:
     """Run until the 95 % interval of `outcome`'s mean (every venture's) is at most
-    ± `half_width`, in batches of `batch` replications, at most `maximum` in all."""
+    ± `half_width`, in batches of `batch` replications, at most `maximum` in all.
+
+    >>> from simulator import TargetCI, run
+    >>> r = run("scenarios/atos_joins.yaml", seed=1, target_ci=TargetCI(2.0), progress=False)
+    >>> bool(r.manifest["target_ci"]["reached"] <= 2.0)
+    True
+    """
 
     half_width: float
     outcome: str = "committed_final"

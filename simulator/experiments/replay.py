@@ -23,7 +23,17 @@ from simulator.scenario.load import scenario_hash
 
 def replay(results: ResultSet, point: int, replication: int) -> ResultSet:
     """Replication `replication` of design point `point` of a sweep, as a run's ResultSet
-    (numbered as in the sweep)."""
+    (numbered as in the sweep).
+
+    >>> from simulator import replay, sweep
+    >>> grid = sweep({"scenario": "scenarios/atos_joins.yaml",
+    ...               "parameters": {"candidates.atos.pledge": {"values": [30, 90]}},
+    ...               "replications": 5, "seed": 1}, executor="serial", progress=False)
+    >>> again = replay(grid, point=1, replication=3).outcomes["committed_final"].iloc[0]
+    >>> mine = grid.outcomes.query("point == 1 and replication == 3")["committed_final"]
+    >>> bool(again == mine.iloc[0])
+    True
+    """
     m = results.manifest
     if results.kind != "sweep":
         raise ConsimError("--point: only a sweep has design points")

@@ -32,7 +32,14 @@ DEFAULT_STOCHASTIC_REPLICATIONS = 1000
 
 
 def is_stochastic(scenario: Scenario) -> bool:
-    """True when any number is a distribution or anything happens by chance."""
+    """True when any number is a distribution or anything happens by chance.
+
+    >>> from simulator import is_stochastic, load_scenario
+    >>> is_stochastic(load_scenario("scenarios/andromede_plan.yaml"))
+    False
+    >>> is_stochastic(load_scenario("scenarios/atos_joins.yaml"))
+    True
+    """
 
     def walk(node) -> bool:
         if isinstance(node, Distribution):
@@ -173,6 +180,13 @@ def run(
     `--set` and `--add` texts (PATH=VALUE), for a scenario given as a file. target_ci: run
     in batches until an outcome's interval is narrow enough (then `replications` is the
     most to run, default the target's maximum).
+
+    >>> from simulator import run
+    >>> plan = run("scenarios/andromede_plan.yaml", progress=False)
+    >>> float(plan.outcomes["committed_final"].iloc[0])
+    285.0
+    >>> run("scenarios/atos_joins.yaml", replications=200, seed=7, progress=False).replications
+    200
     """
     sim = Simulation.of(as_scenario(scenario, overrides, additions))
     seed = fresh_seed(seed)

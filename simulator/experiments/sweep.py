@@ -76,6 +76,13 @@ def sweep(
     before the first task `on_plan` receives the SweepPlan: points, runs, workers and the
     estimated time, also kept in the manifest as `estimated_seconds` (`consim sweep`
     prints it; `estimate` gives it without running the sweep).
+
+    >>> from simulator import sweep
+    >>> grid = sweep({"scenario": "scenarios/andromede_plan.yaml",
+    ...               "parameters": {"partners.state.pledge": {"values": [100, 200]}},
+    ...               "replications": 1, "seed": 1}, executor="serial", progress=False)
+    >>> grid.points["committed_final_mean"].tolist()
+    [250.0, 350.0]
     """
     spec, doc, sweep_file = load_sweep(sweep_file, allow_large)
     named = sweep_output(spec, doc)  # a name that is not one folder name is an error anyway

@@ -86,7 +86,13 @@ def tornado(
     progress: bool = True,
 ) -> Tornado:
     """Run the scenario file and, for each uncertain input, the file with that input at its
-    `low` and `high` quantiles, all with one seed; `outcome` is summed over the ventures."""
+    `low` and `high` quantiles, all with one seed; `outcome` is summed over the ventures.
+
+    >>> from simulator import tornado
+    >>> t = tornado("scenarios/atos_joins.yaml", replications=100, seed=1, progress=False)
+    >>> t.table["input"].tolist()
+    ['candidates.atos.pledge', 'candidates.atos.negotiation.duration']
+    """
     base = load_scenario(path)
     inputs = uncertain_inputs(base)
     if not inputs:

@@ -47,7 +47,13 @@ def plot_comparison(comparison, outcome: str = "committed_final") -> Figure:
     """Left: committed capital over time per scenario (and venture) with the market
     projection on a second axis, and below it capital ÷ one year's projected market; right:
     each what-if's paired difference from the baseline in `outcome`, with its 95 %
-    interval."""
+    interval.
+
+    >>> from simulator import compare, plot_comparison
+    >>> c = compare("scenarios/dassault_leaves.yaml", "scenarios/state_raises_share.yaml")
+    >>> len(plot_comparison(c).axes) >= 3
+    True
+    """
     fig = Figure(figsize=(16, 10), layout="constrained")
     grid = fig.add_gridspec(2, 2, width_ratios=(1.6, 1), height_ratios=(1.2, 1))
     top = fig.add_subplot(grid[0, 0])

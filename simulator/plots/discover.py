@@ -11,7 +11,15 @@ from simulator.plots.figure import Figure
 def plot_discovery(d) -> Figure:
     """Left, each box's peeling trajectory (coverage against density, coloured by the number
     of restricted inputs; the box chosen ringed); right, each box's restricted inputs as
-    the part of their range the box keeps."""
+    the part of their range the box keeps.
+
+    >>> from simulator import plot_discovery, run
+    >>> runs = run("scenarios/examples/planted_collapse.yaml", replications=500, seed=5,
+    ...            progress=False)
+    >>> found = runs.discover(outcome="collapsed")
+    >>> len(plot_discovery(found).axes[1].texts) == len(found.limits)
+    True
+    """
     rows = len(d.limits) if len(d.limits) else 1
     fig = Figure(figsize=(12, max(3.6, 0.55 * rows + 1.8)), layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=[1, 1.3])

@@ -50,6 +50,11 @@ def plot_funding(results, venture: str | None = None, ax=None):
     """Committed capital by partner over time, and the total set against the market projection.
 
     With `ax` given, draws only the by-partner panel on it (for notebooks that compose figures).
+
+    >>> from simulator import plot_funding, run
+    >>> fig = plot_funding(run("scenarios/dassault_leaves.yaml", progress=False))
+    >>> [ax.get_title() for ax in fig.axes][:1]
+    ['Andromède: committed capital by partner']
     """
     ventures = _ventures(results, venture)
     if ax is not None:
@@ -77,7 +82,13 @@ def plot_funding(results, venture: str | None = None, ax=None):
 def plot_against_market(results, venture: str | None = None):
     """One venture's committed and paid-in capital against the market projection, and
     below it capital ÷ one year's projected market (the right-hand panels of
-    `plot_funding`, alone: quicker to draw, for live controls)."""
+    `plot_funding`, alone: quicker to draw, for live controls).
+
+    >>> from simulator import plot_against_market, run
+    >>> fig = plot_against_market(run("scenarios/dassault_leaves.yaml", progress=False))
+    >>> fig.axes[0].get_title()
+    'Andromède: capital against the market projection'
+    """
     venture = _ventures(results, venture)[0]
     fig = Figure(figsize=(8.5, 6.4), layout="constrained")
     grid = fig.add_gridspec(2, 1, height_ratios=[1.25, 1])

@@ -39,7 +39,16 @@ XLABELS = {
 
 def plot_sensitivity(results, outcome: str = "committed_final", venture=None, ax=None, order=None):
     """One outcome's indices per input, with their 95 % intervals, most influential first
-    (or in `order`, a list of inputs: panels side by side then share their rows)."""
+    (or in `order`, a list of inputs: panels side by side then share their rows).
+
+    >>> from simulator import plot_sensitivity, sweep
+    >>> grid = sweep({"scenario": "scenarios/andromede_plan.yaml",
+    ...               "parameters": {"partners.state.pledge": {"low": 100, "high": 200, "steps": 3},
+    ...                              "partners.orange.pledge": {"values": [60, 90]}},
+    ...               "replications": 1, "seed": 1}, executor="serial", progress=False)
+    >>> [t.get_text() for t in plot_sensitivity(grid).axes[0].get_yticklabels()]
+    ['French State: pledge (M€)', 'Orange: pledge (M€)']
+    """
     rows = ranked(results.sensitivity(), outcome, venture)
     if order is not None:
         rows = rows.set_index("parameter").loc[order].reset_index()

@@ -17,7 +17,15 @@ def report(
 ) -> Path:
     """Write the report of a results folder (a run, a comparison or a sweep) and return its
     path: by default `report.html` (or `.xlsx`) inside the folder, consim's own file there;
-    a file named with `out` is never replaced unless `force`."""
+    a file named with `out` is never replaced unless `force`.
+
+    >>> import tempfile
+    >>> from simulator import report, run
+    >>> plan = run("scenarios/andromede_plan.yaml", progress=False)
+    >>> folder = plan.save(tempfile.mkdtemp() + "/plan")
+    >>> report(folder).name
+    'report.html'
+    """
     if format not in FORMATS:
         raise ConsimError(f"--format {format!r}: expected one of {', '.join(FORMATS)}")
     folder = Path(results)

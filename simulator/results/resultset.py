@@ -46,7 +46,15 @@ _DATES = {
 
 @dataclass
 class ResultSet:
-    """Everything one run or sweep produced: pandas tables plus a manifest."""
+    """Everything one run or sweep produced: pandas tables plus a manifest.
+
+    >>> from simulator import run
+    >>> r = run("scenarios/atos_joins.yaml", replications=100, seed=1, progress=False)
+    >>> r
+    <ResultSet run of 'atos_joins': 100 replication(s), seed 1; in memory>
+    >>> r.summary()["committed_final_mean"].iloc[0] > 225
+    np.True_
+    """
 
     outcomes: pd.DataFrame
     trajectories: pd.DataFrame | None = None

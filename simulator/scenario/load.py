@@ -30,6 +30,7 @@ def load_scenario(
     `--add` additions then `--set` overrides (so an override may change what was just
     added); validate it with the same checks and messages as a file.
 
+    >>> from simulator import load_scenario
     >>> load_scenario("scenarios/andromede_plan.yaml")
     <Scenario 'andromede_plan': 2011-10 to 2016-12, 4 partner(s), 1 venture(s)>
     >>> load_scenario({"start": "2020-01", "end": "2020-12", "ventures": {"v": {}},
