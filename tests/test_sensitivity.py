@@ -54,10 +54,12 @@ def test_a_grid_gets_exact_indices_with_intervals(tmp_path):
     )
     t = r.sensitivity("committed_final").set_index("parameter")
     assert t.index.tolist() == ["partners.state.pledge", "partners.orange.label"]
-    assert t.loc["partners.state.pledge", ["S1", "ST"]].tolist() == [1.0, 1.0]
-    assert t.loc["partners.orange.label", ["S1", "ST"]].tolist() == [0.0, 0.0]
+    assert t.loc["partners.state.pledge", ["S1", "ST"]].tolist() == pytest.approx([1.0, 1.0])
+    assert t.loc["partners.orange.label", ["S1", "ST"]].tolist() == pytest.approx([0.0, 0.0])
     # a deterministic plan: the means carry no Monte Carlo error, the intervals no width
-    assert t.loc["partners.state.pledge", ["S1_ci_low", "S1_ci_high"]].tolist() == [1.0, 1.0]
+    assert t.loc["partners.state.pledge", ["S1_ci_low", "S1_ci_high"]].tolist() == pytest.approx(
+        [1.0, 1.0]
+    )
 
 
 PLANTED = Path(__file__).resolve().parents[1] / "scenarios" / "examples" / "planted_collapse.yaml"

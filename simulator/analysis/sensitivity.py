@@ -173,21 +173,22 @@ def numeric(values: pd.Series) -> np.ndarray:
 
 
 def _grid(g, column, design, names) -> list[dict]:
-    """Exact S1 and ST of a full factorial, with a parametric bootstrap of the means' noise."""
+    """Exact S1 and ST of a full factorial, with a parametric bootstrap of the means' noise:
+    the exact means and BOOTSTRAP noisy copies go through the analysis of variance at once."""
     x = design.set_index("point").loc[g["point"], names].reset_index(drop=True)
     y = g[column].to_numpy(dtype=float)
     se = _standard_errors(g, column)
     rng = np.random.default_rng(0)
-    draws = [_anova(x, y + se * rng.standard_normal(len(y)), names) for _ in range(BOOTSTRAP)]
-    draws = np.array(draws)  # (BOOTSTRAP, names, 2)
-    low, high = np.nanquantile(draws, [(1 - LEVEL) / 2, (1 + LEVEL) / 2], axis=0)
-    exact = _anova(x, y, names)
+    ys = np.vstack([y, y + se * rng.standard_normal((BOOTSTRAP, len(y)))])
+    s1, st = _anova(x, ys, names)  # each (1 + BOOTSTRAP, names)
+    bounds = [(1 - LEVEL) / 2, (1 + LEVEL) / 2]
     out = []
     for i in range(len(names)):
         row = {}
-        for j, k in enumerate(("S1", "ST")):
-            row[k] = exact[i][j]
-            row[f"{k}_ci_low"], row[f"{k}_ci_high"] = low[i, j], high[i, j]
+        for k, values in (("S1", s1[:, i]), ("ST", st[:, i])):
+            row[k] = float(values[0])
+            low, high = np.nanquantile(values[1:], bounds)
+            row[f"{k}_ci_low"], row[f"{k}_ci_high"] = float(low), float(high)
         out.append(row)
     return out
 
@@ -202,20 +203,32 @@ def _standard_errors(g, column) -> np.ndarray:
     return np.nan_to_num(std / np.sqrt(n))
 
 
-def _anova(x: pd.DataFrame, y: np.ndarray, names: list[str]) -> list[tuple[float, float]]:
-    """(S1, ST) per input of a full factorial with equal weights: S1 = Var(E[y|x_i]) / Var(y),
-    ST = E[Var(y | x_~i)] / Var(y)."""
-    total = y.var()
-    frame = x.assign(_y=y)
-    out = []
-    for name in names:
-        first = frame.groupby(name, observed=True)["_y"].mean().var(ddof=0)
+def _anova(x: pd.DataFrame, ys: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """S1 and ST per input of a full factorial with equal weights, for each row of `ys`
+    (one set of point means per row): S1 = Var(E[y | x_i]) / Var(y), ST = E[Var(y | x_~i)] /
+    Var(y). Group means by one-hot products, so a thousand rows cost one matrix product."""
+    total = ys.var(axis=1)
+    s1, st = np.zeros((len(ys), len(names))), np.zeros((len(ys), len(names)))
+    for i, name in enumerate(names):
+        s1[:, i] = _group_means(ys, x[[name]]).var(axis=1)
         others = [n for n in names if n != name]
-        within = total  # one input: all the variance is its own
         if others:
-            within = frame.groupby(others, observed=True)["_y"].var(ddof=0).mean()
-        out.append((first / total, within / total) if total > 0 else (0.0, 0.0))
-    return out
+            means = _group_means(ys, x[others])
+            squares = _group_means(ys * ys, x[others])
+            st[:, i] = (squares - means * means).mean(axis=1)
+        else:
+            st[:, i] = total  # one input: all the variance is its own
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(total[:, None] > 0, 1.0 / total[:, None], 0.0)
+    return s1 * ratio, st * ratio
+
+
+def _group_means(ys: np.ndarray, keys: pd.DataFrame) -> np.ndarray:
+    """Each row's mean over the points sharing each combination of `keys`' values."""
+    codes = keys.groupby(list(keys.columns), observed=True, sort=False).ngroup().to_numpy()
+    onehot = np.zeros((len(codes), codes.max() + 1))
+    onehot[np.arange(len(codes)), codes] = 1.0
+    return (ys @ onehot) / onehot.sum(axis=0)
 
 
 def ranked(table: pd.DataFrame, outcome: str, venture: str | None = None) -> pd.DataFrame:

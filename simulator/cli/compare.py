@@ -89,7 +89,6 @@ def compare(
       consim compare scenarios/dassault_leaves.yaml scenarios/atos_joins.yaml \\
         scenarios/state_raises_share.yaml --target-ci 1.0 --seed 7
     """
-    from simulator.analysis.compare import format_comparison
     from simulator.experiments.compare import compare as run_compare
     from simulator.results.folders import check_replaceable, default_output, locked
     from simulator.scenario.load import load_scenario
@@ -114,18 +113,20 @@ def compare(
         )
         comparison.manifest["command"] = "consim " + " ".join(sys.argv[1:])
         comparison.save(out, force=force, plots=not no_plots)
+    _echo_comparison(show, comparison, out, target)
+
+
+def _echo_comparison(show: str, comparison, out: Path, target) -> None:
+    """The comparison as a table, as one JSON object, or nothing (--quiet)."""
+    from simulator.analysis.compare import format_comparison
+
+    m = comparison.manifest
+    if show == "json":
+        keys = ("baseline", "seed", "replications")
+        echo_json({**{k: m[k] for k in keys}, "folder": str(out), "table": comparison.table})
     if show != "text":
-        if show == "json":
-            m = comparison.manifest
-            keys = ("baseline", "seed", "replications")
-            echo_json({**{k: m[k] for k in keys}, "folder": str(out), "table": comparison.table})
         return
-    unit = comparison.manifest["unit"]
-    click.echo(
-        format_comparison(comparison.table, unit, target.outcome if target else "committed_final")
-    )
-    echo_target(comparison.manifest.get("target_ci"), comparison.manifest["replications"])
-    click.echo(
-        f"  {comparison.manifest['replications']:,} replication(s) each, "
-        f"seed {comparison.manifest['seed']}; wrote {out}/"
-    )
+    outcome = target.outcome if target else "committed_final"
+    click.echo(format_comparison(comparison.table, m["unit"], outcome))
+    echo_target(m.get("target_ci"), m["replications"])
+    click.echo(f"  {m['replications']:,} replication(s) each, seed {m['seed']}; wrote {out}/")

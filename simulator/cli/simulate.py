@@ -77,7 +77,6 @@ def run(
     target,
 ):
     """Simulate SCENARIO and write outcomes, trajectories, events, manifest and plots."""
-    from simulator.analysis.summary import format_summary
     from simulator.experiments.run import run as run_scenario
     from simulator.results.folders import check_replaceable, default_output, locked
     from simulator.scenario.load import load_scenario
@@ -106,16 +105,23 @@ def run(
         )
         results.manifest["command"] = "consim " + " ".join(sys.argv[1:])
         results.save(out, force=force, plots=not no_plots)
+    _echo_run(show, results, out)
+
+
+def _echo_run(show: str, results, out: Path) -> None:
+    """The summary as text, as one JSON object, or nothing (--quiet)."""
+    from simulator.analysis.summary import format_summary
+
     if show == "json":
         m = results.manifest
+        keys = ("scenario", "seed", "input_hash")
+        summary = results.summary()
         echo_json(
             {
-                "scenario": m["scenario"],
-                "seed": m["seed"],
+                **{k: m[k] for k in keys},
                 "replications": results.replications,
-                "input_hash": m["input_hash"],
                 "folder": str(out),
-                "summary": results.summary(),
+                "summary": summary,
             }
         )
     elif show == "text":

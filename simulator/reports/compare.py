@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.experiments.compare import Comparison
-from simulator.reports.assumptions import assumptions
 from simulator.reports.content import Report, Section, provenance, stories_section
 from simulator.results.resultset import ResultSet
+from simulator.scenario.describe import assumptions
 
 FINDINGS = {
     "scenario": "scenario",

@@ -12,8 +12,8 @@ import pandas as pd
 
 from simulator.analysis.story import format_story
 from simulator.errors import ConsimError
-from simulator.reports.assumptions import assumptions
 from simulator.results.resultset import ResultSet
+from simulator.scenario.describe import assumptions
 
 KINDS = ("run", "comparison", "sweep")
 MEASURES = {

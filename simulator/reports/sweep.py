@@ -8,9 +8,9 @@ import pandas as pd
 from simulator.analysis.labels import input_label
 from simulator.errors import ConsimError
 from simulator.plots.sweeps import plot_collapse, plot_heatmap, plot_outcomes, plot_trajectories
-from simulator.reports.assumptions import assumptions, describe
 from simulator.reports.content import Report, Section, provenance
 from simulator.results.resultset import ResultSet
+from simulator.scenario.describe import assumptions, describe
 from simulator.scenario.load import load_scenario
 
 KEPT = [

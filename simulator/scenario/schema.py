@@ -236,6 +236,18 @@ class Scenario(Strict):
         span = f"{month_label(self.start)} to {month_label(self.end)}"
         return f"<Scenario {self.name!r}: {span}, {', '.join(parts)}>"
 
+    def _repr_html_(self) -> str:
+        """A notebook's view: who pledged what, when, with which uncertainty; the ventures."""
+        import html
+
+        from simulator.scenario.describe import assumptions
+
+        tables = assumptions(self._source)
+        parts = [f"<strong>{html.escape(repr(self)[1:-1])}</strong>"]
+        for name in ("members", "ventures"):
+            parts.append(tables[name].to_html(index=False))
+        return "\n".join(parts)
+
     def record_warnings(self, warnings: list) -> None:
         """Keep the warnings its checks found (see `warnings`)."""
         self._warnings = list(warnings)
