@@ -157,7 +157,15 @@ class Processes:
                 started.result(timeout=120)
         except (OSError, ValueError, BrokenProcessPool, TimeoutError) as exc:
             self.close()
-            raise ExecutorError(f"cannot start {self.workers} worker processes: {exc}") from None
+            hint = ""
+            if isinstance(exc, BrokenProcessPool):  # most often: a script without a guard
+                hint = (
+                    '; in a script, call it under `if __name__ == "__main__":` (each '
+                    'worker imports the script), or pass executor="serial"'
+                )
+            raise ExecutorError(
+                f"cannot start {self.workers} worker processes: {exc}{hint}"
+            ) from None
 
     def map(self, fn: Callable, items: Iterable) -> Iterator:
         """Results as they finish. The first tasks are submitted now, not at the first

@@ -69,7 +69,8 @@ class Store:
                 stale.unlink(missing_ok=True)  # written by the interrupted run
             return False
         # Born whole: a sweep killed at its start leaves its manifest, or no folder at all.
-        with staging(self.dir, force, "--resume to finish an interrupted sweep, ") as tmp:
+        resume = "--resume (resume=True) to finish an interrupted sweep, "
+        with staging(self.dir, force, resume) as tmp:
             (tmp / self.parts.name).mkdir()
             design.to_csv(tmp / "design.csv", index=False)
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))

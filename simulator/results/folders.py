@@ -157,7 +157,7 @@ def check_replaceable(directory: Path, force: bool, other_ways: str = "") -> Non
     if not force:
         raise OutputExistsError(
             f"{directory}: output directory is not empty (use {other_ways}--force to replace "
-            "it, or --out for another directory)"
+            "it, or --out for another directory; in Python: force=True, or another folder)"
         )
     if not is_consim_manifest(directory / "manifest.json"):
         raise OutputExistsError(
