@@ -193,6 +193,7 @@ def crash_and_resume(tmp_path: Path, whole: Whole, case: str, seed: int) -> None
     assert not (out / "parts").exists(), note
 
 
+@pytest.mark.slow  # ~40 s of the pool being killed and restarted: `make test-slow`
 @pytest.mark.parametrize(("case", "seed"), [("parent", 101), ("worker", 202)])
 def test_a_killed_sweep_resumes_to_the_same_result_and_leaves_no_process(
     tmp_path, whole, case, seed

@@ -115,7 +115,7 @@ def test_discovery_over_a_sweep_s_inputs(tmp_path):
         "design: {type: lhs, samples: 40}\nreplications: 40\nseed: 3\n",
         encoding="utf-8",
     )
-    r = simulator.sweep(sweep, out=tmp_path / "o", executor="serial", plots=False)
+    r = simulator.sweep(sweep, out=tmp_path / "o", executor="serial", plots=False, progress=False)
     d = r.discover(outcome="collapsed")
     restricted = set(d.limits[d.limits["box"] == 1]["input"])
     assert "candidates.atos.pledge.low" in restricted

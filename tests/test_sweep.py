@@ -248,6 +248,7 @@ def test_missing_base_scenario(tmp_path):
     assert line.startswith(f"{path}:1:1: scenario: base scenario not found")
 
 
+@pytest.mark.slow  # waits out the connection timeout (10 s)
 def test_scheduler_nobody_answers(tmp_path):
     path = write_sweep(tmp_path, GRID)
     lines = bad_input(consim("sweep", path, "--scheduler", "tcp://127.0.0.1:9", cwd=tmp_path))

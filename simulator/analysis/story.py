@@ -117,6 +117,7 @@ def story(results, replication: int) -> pd.DataFrame:
     # A split's own line first in its month, then where each member's pledge went.
     first = ~((table["event"] == "split") & (table["partner"] == ""))
     table = table.assign(_after=first).sort_values(["date", "_after"], kind="stable")
+    table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m")  # months, as read
     return table.drop(columns="_after").reset_index(drop=True)
 
 

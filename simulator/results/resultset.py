@@ -260,8 +260,8 @@ def write_table(table: pd.DataFrame, path: Path, file_name: str | None = None) -
     be a temporary name)."""
     if Path(file_name or path.name).suffix == ".parquet":
         table.to_parquet(path, index=False)
-    else:
-        table.to_csv(path, index=False)
+    else:  # a spreadsheet's reader sees months as 2012-03 (read back as the month's first day)
+        table.to_csv(path, index=False, date_format="%Y-%m")
 
 
 def read_table(path: Path, dates: list[str]) -> pd.DataFrame:
