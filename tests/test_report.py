@@ -120,10 +120,12 @@ def test_the_workbook_holds_the_same_tables(folders, tmp_path):
     names = sheets.sheetnames
     for name in ("assumptions scenario", "assumptions members", "summary", "stories", "provenance"):
         assert name in names
-    rows = list(sheets["summary"].iter_rows(values_only=True))
-    header, first = rows[0], rows[1]
+    header, *rows = list(sheets["summary"].iter_rows(values_only=True))
+    committed = next(row for row in rows if row[header.index("measure")] == "committed at the end")
     r = simulator.ResultSet.load(folders["run"])
-    assert first[header.index("mean")] == pytest.approx(r.summary()["committed_final_mean"].iloc[0])
+    mean = r.summary()["committed_final_mean"].iloc[0]
+    assert committed[header.index("mean")] == pytest.approx(mean)
+    assert committed[header.index("unit")] == "M€"
     members = [row[0] for row in sheets["assumptions members"].iter_rows(values_only=True)]
     assert "Atos" in members and "French State" in members
 
@@ -142,3 +144,4 @@ def test_bad_input_is_one_line(folders, tmp_path, args, message):
     done = CliRunner().invoke(main, ["report", *args])
     assert done.exit_code == 2, done.output
     assert message in done.output and len(done.output.strip().splitlines()) == 1
+
