@@ -145,3 +145,17 @@ def test_bad_input_is_one_line(folders, tmp_path, args, message):
     assert done.exit_code == 2, done.output
     assert message in done.output and len(done.output.strip().splitlines()) == 1
 
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["/x/simulator/__main__.py", "sweep", "s.yaml"], "consim sweep s.yaml"),
+        (["/usr/bin/consim", "demo"], "consim demo"),
+        (["bench/run.py", "-n", "5"], "bench/run.py -n 5"),
+    ],
+)
+def test_the_provenance_s_command_reads_as_typed(monkeypatch, argv, command):
+    from simulator.results.manifest import command_line
+
+    monkeypatch.setattr("sys.argv", argv)
+    assert command_line() == command
