@@ -11,7 +11,13 @@ import pandas as pd
 
 from simulator.experiments.compare import Comparison
 from simulator.reports.assumptions import assumptions
-from simulator.reports.content import Report, Section, provenance, stories_section
+from simulator.reports.content import (
+    Report,
+    Section,
+    named_ventures,
+    provenance,
+    stories_section,
+)
 from simulator.results.resultset import ResultSet
 
 FINDINGS = {
@@ -76,7 +82,11 @@ def comparison_report(folder: Path) -> Report:
             f"{m['seed']}, common random numbers: each difference is taken run by run, with "
             "its 95 % confidence interval and p-value; P(collapse) with its Wilson interval."
         ],
-        tables={"comparison": findings_table(c.table, m.get("unit", ""))},
+        tables={
+            "comparison": named_ventures(
+                findings_table(c.table, m.get("unit", "")), c.results[c.baseline].manifest
+            )
+        },
         figures={
             "Committed capital of each what-if against the market, and the paired "
             "differences from the baseline": c.plot()
@@ -88,7 +98,7 @@ def comparison_report(folder: Path) -> Report:
         stories.stories.update({f"{name}, {heading}": text for heading, text in own.items()})
     scenarios = {name: r.manifest.get("resolved_scenario", {}) for name, r in c.results.items()}
     tables = assumptions(scenarios[c.baseline])
-    tables["what each what-if changes"] = changes(scenarios, c.baseline)
+    tables["what-ifs' changes"] = changes(scenarios, c.baseline)
     hashes = {
         f"input_hash ({name})": r.manifest["input_hash"]
         for name, r in c.results.items()

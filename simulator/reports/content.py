@@ -64,7 +64,7 @@ class Report:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by a short unique name (the workbook's sheets)."""
-        out = {f"assumptions {k}": t for k, t in self.assumptions.items()}
+        out = {f"assumptions {k}": t for k, t in self.assumptions.items() if not t.empty}
         for s in self.sections:
             out.update(s.tables)
         stories = [
@@ -150,7 +150,15 @@ def summary_table(results: ResultSet) -> pd.DataFrame:
                     {"venture": r["venture"], "measure": name, "unit": "%"}
                     | dict(zip(SUMMARY_COLUMNS[:3], values, strict=True))
                 )
-    return pd.DataFrame(rows)
+    return named_ventures(pd.DataFrame(rows), results.manifest)
+
+
+def named_ventures(table: pd.DataFrame, manifest: dict) -> pd.DataFrame:
+    """The `venture` column by the ventures' names ("Andromède", not `andromede`)."""
+    names = (manifest.get("labels") or {}).get("ventures") or {}
+    if "venture" in table and names:
+        table = table.assign(venture=table["venture"].astype(str).map(lambda v: names.get(v, v)))
+    return table
 
 
 def stories_section(results: ResultSet, worst: int = WORST) -> Section:

@@ -67,7 +67,7 @@ def p_value_text(p) -> str:
     """As `consim compare` prints it: "< 0.001", "0.042"; blank for the baseline."""
     if p is None or pd.isna(p):
         return ""
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return "&lt; 0.001" if p < 0.001 else f"{p:.3f}"  # HTML: the Styler writes it as is
 
 
 def render(report: Report) -> str:

@@ -11,7 +11,7 @@ from simulator.analysis.labels import input_label
 from simulator.errors import ConsimError
 from simulator.plots.sweeps import plot_collapse, plot_heatmap, plot_outcomes, plot_trajectories
 from simulator.reports.assumptions import assumptions, describe
-from simulator.reports.content import Report, Section, provenance
+from simulator.reports.content import Report, Section, named_ventures, provenance
 from simulator.results.resultset import ResultSet
 from simulator.scenario.load import load_scenario
 
@@ -89,7 +89,8 @@ def design_section(results: ResultSet) -> Section:
     points = results.points[["point", "venture", "replications", *kept]].copy()
     probability = [c for c in kept if c.startswith("p_collapse")]
     points[probability] = points[probability] * 100
-    points = results.design.merge(points, on="point").rename(columns={**names, **KEPT})
+    points = results.design.merge(named_ventures(points, m), on="point")
+    points = points.rename(columns={**names, **KEPT})
     if len(points) > ALL_POINTS and "committed_final_mean" in kept:
         order = points.sort_values(KEPT["committed_final_mean"])
         points = pd.concat([order.head(5), order.tail(5)]).drop_duplicates()
@@ -129,7 +130,7 @@ def sensitivity_section(results: ResultSet) -> Section:
     shown["parameter"] = shown["parameter"].map(
         lambda k: input_label(k, m.get("labels"), m.get("unit", ""))
     )
-    shown = shown.rename(
+    shown = named_ventures(shown, m).rename(
         columns={
             "parameter": "input",
             "S1_ci_low": "S1: 95 % CI low",
