@@ -16,12 +16,14 @@ from simulator.results.resultset import ResultSet
 from simulator.scenario.describe import assumptions
 
 KINDS = ("run", "comparison", "sweep")
-MEASURES = {
-    "committed_final": "committed at the end",
-    "paid_in_final": "paid in at the end",
-    "cancelled_final": "cancelled",
-    "capital_to_market": "capital ÷ one year's market",
+MEASURES = {  # summary column → (what a person reads, in the scenario's unit or in %)
+    "committed_final": ("committed at the end", False),
+    "paid_in_final": ("paid in at the end", False),
+    "pledged_final": ("pledged at the end", False),
+    "cancelled_final": ("cancelled", False),
+    "capital_to_market": ("capital ÷ one year's market", True),
 }
+PROBABILITIES = {"collapse": "P(collapse)", "dissolution": "P(dissolution)"}
 PROVENANCE = (
     "kind",
     "scenario",
@@ -39,6 +41,7 @@ PROVENANCE = (
     "files",
     "versions",
 )
+SUMMARY_COLUMNS = ("mean", "95 % CI low", "95 % CI high", "median", "5 % of runs", "95 % of runs")
 WORST = 3  # runs whose stories a stochastic run's report tells
 
 
@@ -61,7 +64,7 @@ class Report:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table by a short unique name (the workbook's sheets)."""
-        out = {f"assumptions {k}": t for k, t in self.assumptions.items()}
+        out = {f"assumptions {k}": t for k, t in self.assumptions.items() if not t.empty}
         for s in self.sections:
             out.update(s.tables)
         stories = [
@@ -126,34 +129,36 @@ def run_report(results: ResultSet) -> Report:
 
 def summary_table(results: ResultSet) -> pd.DataFrame:
     """One row per venture and measure: mean with its interval, median and 5–95 % of runs;
-    P(collapse) with its Wilson interval."""
+    P(collapse) with its Wilson interval. Ratios and probabilities in %."""
+    unit = results.manifest.get("unit", "")
     rows = []
     for r in results.summary().to_dict("records"):
-        for column, name in MEASURES.items():
+        for column, (name, percent) in MEASURES.items():
             if f"{column}_mean" not in r:
                 continue
+            scale = 100 if percent else 1
+            stats = ("mean", "ci_low", "ci_high", "median", "p5", "p95")
+            values = [r[f"{column}_{k}"] * scale for k in stats]
             rows.append(
-                {
-                    "venture": r["venture"],
-                    "measure": name,
-                    "mean": r[f"{column}_mean"],
-                    "95 % CI low": r[f"{column}_ci_low"],
-                    "95 % CI high": r[f"{column}_ci_high"],
-                    "median": r[f"{column}_median"],
-                    "5 % of runs": r[f"{column}_p5"],
-                    "95 % of runs": r[f"{column}_p95"],
-                }
+                {"venture": r["venture"], "measure": name, "unit": "%" if percent else unit}
+                | dict(zip(SUMMARY_COLUMNS, values, strict=True))
             )
-        rows.append(
-            {
-                "venture": r["venture"],
-                "measure": "P(collapse)",
-                "mean": r["collapse_probability"],
-                "95 % CI low": r["collapse_ci_low"],
-                "95 % CI high": r["collapse_ci_high"],
-            }
-        )
-    return pd.DataFrame(rows)
+        for key, name in PROBABILITIES.items():
+            if f"{key}_probability" in r:
+                values = [r[f"{key}_{k}"] * 100 for k in ("probability", "ci_low", "ci_high")]
+                rows.append(
+                    {"venture": r["venture"], "measure": name, "unit": "%"}
+                    | dict(zip(SUMMARY_COLUMNS[:3], values, strict=True))
+                )
+    return named_ventures(pd.DataFrame(rows), results.manifest)
+
+
+def named_ventures(table: pd.DataFrame, manifest: dict) -> pd.DataFrame:
+    """The `venture` column by the ventures' names ("Andromède", not `andromede`)."""
+    names = (manifest.get("labels") or {}).get("ventures") or {}
+    if "venture" in table and names:
+        table = table.assign(venture=table["venture"].astype(str).map(lambda v: names.get(v, v)))
+    return table
 
 
 def stories_section(results: ResultSet, worst: int = WORST) -> Section:
@@ -175,12 +180,16 @@ def stories_section(results: ResultSet, worst: int = WORST) -> Section:
     return Section("Stories of " + what, stories=stories)
 
 
-def provenance(manifest: dict) -> pd.DataFrame:
-    rows = []
-    for key in PROVENANCE:
-        if key in manifest:
-            value = manifest[key]
-            if isinstance(value, dict | list):
-                value = json.dumps(value, default=str)
-            rows.append({"item": key, "value": str(value)})
-    return pd.DataFrame(rows)
+def provenance(manifest: dict, more: dict | None = None) -> pd.DataFrame:
+    """What the results came from, one item a row, as a person reads it."""
+    items = {key: manifest[key] for key in PROVENANCE if key in manifest} | (more or {})
+    return pd.DataFrame([{"item": key, "value": readable(value)} for key, value in items.items()])
+
+
+def readable(value) -> str:
+    """A manifest's value as text: "python 3.11.7, numpy 2.4.6"; lists joined by commas."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {readable(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(readable(v) for v in value)
+    return str(value)

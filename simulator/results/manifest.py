@@ -42,10 +42,21 @@ def build_manifest(scenario: Scenario, seed: int, replications: int, stochastic:
 def provenance() -> dict:
     return {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join(sys.argv),
+        "command": command_line(),
         "versions": dict(_versions()),
         "git_commit": _git_commit(),
     }
+
+
+def command_line() -> str:
+    """The command as the user would type it again: `consim sweep …` whether it was started
+    as `consim` or `python -m simulator`; a script or a notebook as it was started."""
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if program is not None and (
+        program.name == "consim" or program.parts[-2:] == ("simulator", "__main__.py")
+    ):
+        return " ".join(["consim", *sys.argv[1:]])
+    return " ".join(sys.argv)
 
 
 # Both are fixed for the life of a process (the code it imported does not change), so they are
