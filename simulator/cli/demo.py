@@ -12,9 +12,9 @@ import click
     "--scenarios",
     "folder",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("scenarios"),
-    show_default=True,
-    help="Folder of the scenarios to compare.",
+    default=None,
+    help="Folder of the scenarios to compare [default: ./scenarios, else the seed scenarios "
+    "beside consim's code].",
 )
 @click.option(
     "--baseline",
@@ -51,6 +51,11 @@ def demo(folder, baseline, out, replications, seed):
     from simulator.analysis.compare import format_comparison
     from simulator.experiments.demo import demo as run_demo
 
+    if folder is None:
+        folder = Path("scenarios")
+        if not folder.is_dir():  # run from elsewhere: the seed scenarios consim came with
+            folder = Path(__file__).resolve().parents[2] / "scenarios"
+            click.echo(f"no ./scenarios here: the seed scenarios in {folder}", err=True)
     comparison = run_demo(folder, out, replications, seed, baseline)
     click.echo(format_comparison(comparison.table, comparison.manifest["unit"]))
     click.echo(f"  wrote {out}/ (comparison.png, comparison.csv, one folder per scenario)")
