@@ -141,3 +141,13 @@ def test_every_public_name_has_an_example_that_runs(name, monkeypatch):
     for test in tests:
         runner.run(test)
     assert runner.failures == 0, f"{name}: {runner.failures} example(s) failed"
+
+
+def test_the_seed_scenarios_travel_with_the_package():
+    """simulator/seeds is scenarios/ (a link in the repository; files in a wheel, through
+    package-data), so `consim demo` works wherever consim is installed."""
+    seeds = Path(simulator.__file__).resolve().parent / "seeds"
+    scenarios = Path(__file__).resolve().parents[1] / "scenarios"
+    names = sorted(p.name for p in scenarios.glob("*.yaml"))
+    assert names and sorted(p.name for p in seeds.glob("*.yaml")) == names
+    assert (seeds / "sweeps" / "atos_terms.yaml").is_file()

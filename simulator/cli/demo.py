@@ -54,7 +54,7 @@ def demo(folder, baseline, out, replications, seed):
     if folder is None:
         folder = Path("scenarios")
         if not folder.is_dir():  # run from elsewhere: the seed scenarios consim came with
-            folder = Path(__file__).resolve().parents[2] / "scenarios"
+            folder = Path(__file__).resolve().parents[1] / "seeds"
             click.echo(f"no ./scenarios here: the seed scenarios in {folder}", err=True)
     comparison = run_demo(folder, out, replications, seed, baseline)
     click.echo(format_comparison(comparison.table, comparison.manifest["unit"]))
