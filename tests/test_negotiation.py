@@ -134,6 +134,15 @@ def test_a_veto_that_holds_to_the_deadline_ends_the_talks():
     assert final(r, "atos", "member") == 0
 
 
+def test_talks_that_cannot_meet_again_before_the_deadline_fail_at_the_deadline():
+    """Rounds every 4 months from 2012-01 (01, 05, 09): the next would be 2013-01, past the
+    2012-12 deadline, so the talks fail in 2012-12, not at the last round (2012-09)."""
+    text = VETO.format(leaves="2013-06", key="veto_by").replace("deadline:", "every: 4, deadline:")
+    s = story(run(text), "atos")
+    assert [m for m, kind, *_ in s if kind == "negotiation_round"] == ["2012-01", "2012-05"]
+    assert s[-1] == ("2012-12", "negotiation_failed", 0.0, "vetoed by dassault (deadline 2012-12)")
+
+
 def test_outside_failure_ends_the_talks_in_the_first_round_held():
     text = VETO.format(leaves="2012-06", key="veto_by").replace(
         "deadline:", "round_failure: 1, deadline:"

@@ -170,7 +170,17 @@ class Negotiations:
             )
         elif r.deadline is not None and nxt > r.deadline:
             end = month_ref(r.deadline)  # the events table writes it as a date
-            rep.record_event("negotiation_failed", n.member, -1, 0.0, f"{reason} (deadline {end})")
+            # No round can be held before the deadline: the talks fail *at* it (dated then,
+            # not at this last round, which may be months before with `every` > 1).
+            rep.at(
+                max(rep.env.now, r.deadline + 0.99),
+                rep.record_event,
+                "negotiation_failed",
+                n.member,
+                -1,
+                0.0,
+                f"{reason} (deadline {end})",
+            )
         else:
             rep.record_event("negotiation_round", n.member, -1, 0.0, f"round {k}: {reason}")
             self._book(nxt, i)
