@@ -22,5 +22,7 @@ def run(text: str, **kw) -> simulator.ResultSet:
 
 def month(results, t: int) -> pd.DataFrame:
     """The trajectory rows of month `t` of a scenario that starts in 2020-01, by partner."""
-    rows = results.trajectories[results.trajectories["date"] == pd.Timestamp(2020, t + 1, 1)]
+    rows = results.trajectories[
+        results.trajectories["date"] == pd.Period(year=2020, month=t + 1, freq="M")
+    ]
     return rows.set_index(rows["partner"].astype(str))

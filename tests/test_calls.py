@@ -47,7 +47,7 @@ def events(results, kind: str) -> pd.DataFrame:
 
 def month_row(results, month: str) -> pd.DataFrame:
     t = results.trajectories
-    rows = t[t["date"] == pd.Timestamp(month + "-01")]
+    rows = t[t["date"] == pd.Period(month, "M")]
     return rows.set_index(rows["partner"].astype(str))
 
 
@@ -84,7 +84,7 @@ def test_calls_pull_tranches_forward_and_draw_on_call_pledges():
     assert calls["amount"].tolist() == [10.0] * 8
     o = r.outcomes.iloc[0]
     assert (o["spent_final"], o["cash_final"], o["cash_out"]) == (100, 0, True)
-    assert o["cash_out_date"] == pd.Timestamp("2012-11-01")
+    assert o["cash_out_date"] == pd.Period("2012-11", "M")
     assert events(r, "cash_out")["detail"].tolist() == ["planned 10", "planned 10"]
     assert not is_stochastic(load(TRANCHES)) and r.replications == 1
 
@@ -214,7 +214,7 @@ def test_cash_runs_out_and_the_venture_is_dissolved():
     assert series(r, "venture_spent")[3:] == [34] * 9
     o = r.outcomes.iloc[0]
     assert (o["dissolved"], o["cash_out"], o["cancelled_final"]) == (True, True, 8)
-    assert o["dissolution_date"] == o["cash_out_date"] == pd.Timestamp("2012-04-01")
+    assert o["dissolution_date"] == o["cash_out_date"] == pd.Period("2012-04", "M")
     assert events(r, "dissolution")["detail"].tolist() == ["cash ran out"]
     assert len(events(r, "cash_out")) == 1  # the venture has ended: no more spending
 

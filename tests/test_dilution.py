@@ -241,7 +241,7 @@ def test_example_scenario_figures():
     # keep 0.8 × 265 = 212 of ownership: Orange 212 · 60/225 − 60 = −3.47).
     r = simulator.run("scenarios/examples/entry_dilution.yaml", seed=1)
     t = r.trajectories
-    may, june = (t[t["date"] == pd.Timestamp(2012, m, 1)] for m in (5, 6))
+    may, june = (t[t["date"] == pd.Period(year=2012, month=m, freq="M")] for m in (5, 6))
     may, june = (x.set_index(x["partner"].astype(str)) for x in (may, june))
     assert may["share"].to_dict() == pytest.approx(
         {"state": 0.6, "orange": 60 / 225, "thales": 30 / 225, "dassault": 0, "atos": 0}

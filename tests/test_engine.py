@@ -22,7 +22,7 @@ SCENARIOS = ROOT / "scenarios"
 def at(results, date: str, partner: str | None = None, replication: int = 0) -> pd.DataFrame:
     """Trajectory rows of one month (and one partner), indexed by partner."""
     t = results.trajectories
-    rows = t[(t["date"] == pd.Timestamp(date)) & (t["replication"] == replication)]
+    rows = t[(t["date"] == pd.Period(date, "M")) & (t["replication"] == replication)]
     if partner is not None:
         rows = rows[rows["partner"] == partner]
     return rows.set_index(rows["partner"].astype(str))
@@ -94,13 +94,13 @@ def test_dassault_leaves():
     dep = events(r, "departure")
     assert len(dep) == 1
     assert dep.loc[0, "partner"] == "dassault"
-    assert dep.loc[0, "date"] == pd.Timestamp("2011-12-01")
+    assert dep.loc[0, "date"] == pd.Period("2011-12", "M")
     assert dep.loc[0, "amount"] == pytest.approx(60)
     assert len(events(r)) == 1
     # before the departure Dassault holds 60/285; from its month on, nothing
     assert at(r, "2011-11-01").loc["dassault", "share"] == pytest.approx(60 / 285)
     t = r.trajectories
-    after = t[t["date"] >= pd.Timestamp("2011-12-01")]
+    after = t[t["date"] >= pd.Period("2011-12", "M")]
     assert (after.loc[after["partner"] == "dassault", "share"] == 0).all()
     assert (~after.loc[after["partner"] == "dassault", "member"]).all()
     others = after[after["partner"] != "dassault"].groupby("date")["share"].sum()
@@ -123,7 +123,7 @@ def test_state_raises_share():
     assert end.loc["state", "share"] == pytest.approx(195 / 285)
     raised = events(r, "raise")
     assert len(raised) == 1
-    assert raised.loc[0, "date"] == pd.Timestamp("2012-03-01")
+    assert raised.loc[0, "date"] == pd.Period("2012-03", "M")
     assert raised.loc[0, "amount"] == pytest.approx(60)
     # the raise is paid in 4 yearly tranches of 15 from 2012-03
     assert at(r, "2012-03-01").loc["state", "paid_in"] == pytest.approx(15)
@@ -155,7 +155,7 @@ def test_departure_after_some_tranches_keeps_paid_in_and_cancels_the_rest():
     assert o["members_final"] == 1
     dep = events(r, "departure")
     assert len(dep) == 1 and dep.loc[0, "amount"] == pytest.approx(40)
-    assert dep.loc[0, "date"] == pd.Timestamp("2020-05-01")
+    assert dep.loc[0, "date"] == pd.Period("2020-05", "M")
     np.testing.assert_allclose(series(r, "b", "paid_in")[:6], [5, 10, 15, 20, 20, 20])
     np.testing.assert_allclose(series(r, "b", "cancelled")[:6], [0, 0, 0, 0, 40, 40])
     np.testing.assert_allclose(series(r, "b", "outstanding")[:6], [55, 50, 45, 40, 0, 0])
@@ -266,13 +266,13 @@ def test_collapse_at_the_deadline_when_committed_is_below_minimum():
     r = run(minimum_scenario(60, "2020-04"))
     o = only(r.outcomes)
     assert o["collapsed"]
-    assert o["collapse_date"] == pd.Timestamp("2020-06-01")
+    assert o["collapse_date"] == pd.Period("2020-06", "M")
     assert o["paid_in_final"] == pytest.approx(30 + 15)
     assert o["committed_final"] == pytest.approx(45)
     assert o["cancelled_final"] == pytest.approx(45 + 30)
     col = events(r, "collapse")
     assert len(col) == 1
-    assert col.loc[0, "date"] == pd.Timestamp("2020-06-01")
+    assert col.loc[0, "date"] == pd.Period("2020-06", "M")
     assert col.loc[0, "amount"] == pytest.approx(30)
     np.testing.assert_allclose(series(r, "a", "paid_in")[4:8], [25, 30, 30, 30])
     np.testing.assert_allclose(series(r, "a", "cancelled")[4:8], [0, 0, 30, 30])
@@ -296,7 +296,7 @@ def test_no_collapse_from_a_shortfall_before_the_deadline_only_from_the_deadline
     r = run(minimum_scenario(60, "2020-08"))
     o = only(r.outcomes)
     assert o["collapsed"]
-    assert o["collapse_date"] == pd.Timestamp("2020-08-01")
+    assert o["collapse_date"] == pd.Period("2020-08", "M")
     assert o["paid_in_final"] == pytest.approx(35 + 40)  # a paid months 0-7
 
 
@@ -373,7 +373,7 @@ policies:
 """)
     top = events(r, "top_up")
     assert len(top) == 1
-    assert top.loc[0, "date"] == pd.Timestamp("2020-01-01")
+    assert top.loc[0, "date"] == pd.Period("2020-01", "M")
     assert top.loc[0, "amount"] == pytest.approx(50)
     np.testing.assert_allclose(series(r, "state", "share"), 0.4)
     assert series(r, "state", "paid_in")[0] == pytest.approx(60)  # upfront
@@ -407,7 +407,7 @@ def test_top_up_after_a_departure_restores_the_target_share_exactly():
     x = (s * T - F) / (1 - s)
     top = events(r, "top_up")
     assert len(top) == 1
-    assert top.loc[0, "date"] == pd.Timestamp("2020-03-01")
+    assert top.loc[0, "date"] == pd.Period("2020-03", "M")
     assert top.loc[0, "amount"] == pytest.approx(x)
     share = series(r, "state", "share")
     np.testing.assert_allclose(share[:2], 100 / 220)
@@ -436,7 +436,7 @@ policies:
     r = run(text % "")
     top = events(r, "top_up")
     assert len(top) == 1
-    assert top.loc[0, "date"] == pd.Timestamp("2020-06-01")
+    assert top.loc[0, "date"] == pd.Period("2020-06", "M")
     assert top.loc[0, "amount"] == pytest.approx(20 / 0.6)
     np.testing.assert_allclose(series(r, "state", "share")[5:], 0.4)
     # with a cap of 10 the state adds 10 only: 50/160
@@ -467,10 +467,10 @@ def test_candidate_with_certain_success_joins_after_the_duration():
     joined = events(r, "join")
     assert len(joined) == 1
     assert joined.loc[0, "partner"] == "c"
-    assert joined.loc[0, "date"] == pd.Timestamp("2020-05-01")  # 2020-02 + 3 months
+    assert joined.loc[0, "date"] == pd.Period("2020-05", "M")  # 2020-02 + 3 months
     assert joined.loc[0, "amount"] == pytest.approx(40)
     started = events(r, "negotiation_start")
-    assert started.loc[0, "date"] == pd.Timestamp("2020-02-01")
+    assert started.loc[0, "date"] == pd.Period("2020-02", "M")
     member = series(r, "c", "member")
     assert not member[:4].any() and member[4:].all()
     np.testing.assert_allclose(series(r, "c", "pledged"), [0] * 4 + [40] * 8)
@@ -547,7 +547,7 @@ policies:
   t: {type: top_up, funder: state, share: 0.4}
 """)
     top_ups = events(r, "top_up")
-    assert len(top_ups) == 1 and top_ups.loc[0, "date"] == pd.Timestamp("2012-04-01")
+    assert len(top_ups) == 1 and top_ups.loc[0, "date"] == pd.Period("2012-04", "M")
     assert top_ups.loc[0, "amount"] == pytest.approx(2.0)
     april = at(r, "2012-04-01")
     assert april.loc["state", "committed"] == pytest.approx(60.0)

@@ -104,14 +104,14 @@ def test_points_in_any_order():
 def test_capital_to_market_andromede_plan():
     r = simulator.run(SCENARIOS / "andromede_plan.yaml", seed=1)
     o = r.outcomes.iloc[0]
-    assert o["reference_date"] == pd.Timestamp("2014-12-01")
+    assert o["reference_date"] == pd.Period("2014-12", "M")
     assert o["committed_at_reference"] == pytest.approx(285)
     assert o["market_at_reference"] == pytest.approx(35000)
     assert o["capital_to_market"] == pytest.approx(285 / 35000)
     mk = r.market[r.market["series"] == "market"].set_index("date")["value"]
-    assert mk[pd.Timestamp("2014-12-01")] == pytest.approx(35000)
-    assert mk[pd.Timestamp("2015-12-01")] == pytest.approx(35000 * 1.25)
-    assert mk[pd.Timestamp("2011-10-01")] == pytest.approx(35000 * 1.25 ** (-38 / 12))
+    assert mk[pd.Period("2014-12", "M")] == pytest.approx(35000)
+    assert mk[pd.Period("2015-12", "M")] == pytest.approx(35000 * 1.25)
+    assert mk[pd.Period("2011-10", "M")] == pytest.approx(35000 * 1.25 ** (-38 / 12))
 
 
 def test_capital_to_market_dassault_leaves():
@@ -134,7 +134,7 @@ market:
     scenario = validate_document(parse_text(text, "m.yaml"), default_name="m")
     o = simulator.run(scenario, seed=1).outcomes.iloc[0]
     # a pays 10 a month in months 0-5 and leaves in month 6: committed 60 + 30
-    assert o["reference_date"] == pd.Timestamp("2021-01-01")
+    assert o["reference_date"] == pd.Period("2021-01", "M")
     assert o["committed_at_reference"] == pytest.approx(90)
     assert o["market_at_reference"] == pytest.approx(2000)
     assert o["capital_to_market"] == pytest.approx(90 / 2000)
@@ -152,7 +152,7 @@ market:
 """
     scenario = validate_document(parse_text(text, "m.yaml"), default_name="m")
     o = simulator.run(scenario, seed=1).outcomes.iloc[0]
-    assert o["reference_date"] == pd.Timestamp("2020-12-01")
+    assert o["reference_date"] == pd.Period("2020-12", "M")
     expected = 100 * 2 ** (23 / 72)  # 2020-12 is 23 of the 72 months from 2019-01
     assert o["market_at_reference"] == pytest.approx(expected)
     assert o["capital_to_market"] == pytest.approx(50 / expected)
@@ -227,7 +227,7 @@ def test_the_market_table_gives_the_projections_quantiles(uncertain):
     """Exact quantiles: (1 + g)^t is increasing in g after the point, decreasing before it."""
     mk = uncertain.market.set_index("date")
     assert list(uncertain.market.columns) == ["series", "label", "date", "value", "p05", "p95"]
-    end, early = mk.loc[pd.Timestamp("2016-12-01")], mk.loc[pd.Timestamp("2014-01-01")]
+    end, early = mk.loc[pd.Period("2016-12", "M")], mk.loc[pd.Period("2014-01", "M")]
 
     def q(u):
         return LOW + u * (HIGH - LOW)
@@ -237,7 +237,7 @@ def test_the_market_table_gives_the_projections_quantiles(uncertain):
     assert end["p95"] == pytest.approx(35000 * (1 + q(0.95)) ** 2, rel=1e-12)
     assert early["p05"] == pytest.approx(35000 * (1 + q(0.95)) ** (-11 / 12), rel=1e-12)
     assert early["p95"] == pytest.approx(35000 * (1 + q(0.05)) ** (-11 / 12), rel=1e-12)
-    assert mk.loc[pd.Timestamp("2014-12-01"), "p05"] == pytest.approx(35000, rel=1e-12)
+    assert mk.loc[pd.Period("2014-12", "M"), "p05"] == pytest.approx(35000, rel=1e-12)
     # ... and the runs agree with them
     drawn = uncertain.outcomes["market_at_reference"]
     assert drawn.quantile(0.05) == pytest.approx(end["p05"], rel=0.01)
@@ -314,7 +314,7 @@ def test_the_ratio_of_a_certain_scenario_is_exact():
     table = market_ratio(r.trajectories, r.market, r.outcomes, exact=True)
     assert list(table.columns) == RATIO_COLUMNS
     assert len(table) == 63 and table["date"].is_monotonic_increasing
-    row = table.set_index("date").loc[pd.Timestamp("2014-12-01")]
+    row = table.set_index("date").loc[pd.Period("2014-12", "M")]
     for column in ("median", "p05", "p95", "mean", "mean_low", "mean_high"):
         assert row[column] == pytest.approx(100 * 285 / 35000, rel=1e-12)
     first = table.iloc[0]
@@ -326,7 +326,7 @@ def test_the_ratio_of_a_certain_scenario_is_exact():
 def test_the_ratio_sets_each_run_against_its_own_market(uncertain):
     r = uncertain
     table = market_ratio(r.trajectories, r.market, r.outcomes).set_index("date")
-    row = table.loc[pd.Timestamp("2016-12-01")]
+    row = table.loc[pd.Period("2016-12", "M")]
     x = 100 * r.outcomes["capital_to_market"]
     assert row["mean"] == pytest.approx(x.mean(), rel=1e-12)
     assert row["median"] == pytest.approx(x.median(), rel=1e-12)
@@ -339,7 +339,7 @@ def test_the_ratio_sets_each_run_against_its_own_market(uncertain):
     )
     assert at.replications == 4000
     # At the point itself (2014-12) every run's market is 35000: no spread from the market.
-    point = table.loc[pd.Timestamp("2014-12-01")]
+    point = table.loc[pd.Period("2014-12", "M")]
     assert point["p05"] == pytest.approx(point["p95"], rel=1e-12)
 
 

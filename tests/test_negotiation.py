@@ -307,4 +307,4 @@ def test_negotiation_rounds_example_tells_its_story():
     ovh = e[(e["partner"] == "ovh") & (e["type"] != "negotiation_start")]
     assert ovh["detail"].str.contains("rival present: orange").all()
     atos_start = e[(e["partner"] == "atos") & (e["type"] == "negotiation_start")]
-    assert (atos_start["date"] == pd.Timestamp("2011-12-01")).all()  # opened by Dassault leaving
+    assert (atos_start["date"] == pd.Period("2011-12", "M")).all()  # opened by Dassault leaving

@@ -290,11 +290,11 @@ def test_benchmarks_and_an_uncertain_market_share_the_market_axis():
     ax = funding_axes(fig)
     mk = results.market.set_index(["series", "date"])
     median = line(ax["market"], "European cloud market (EC projection), median")
-    assert at(median, "2016-12") == pytest.approx(mk.loc[("market", "2016-12-01"), "value"] / 1000)
+    assert at(median, "2016-12") == pytest.approx(mk.loc[("market", "2016-12"), "value"] / 1000)
     (band,) = [c for c in ax["market"].collections if "5–95 %" in c.get_label()]
     assert band.get_label() == "market: 5–95 % of the projection (uncertain growth)"
     top = band.get_paths()[0].vertices[:, 1].max()
-    assert top == pytest.approx(mk.loc[("market", "2016-12-01"), "p95"] / 1000)
+    assert top == pytest.approx(mk.loc[("market", "2016-12"), "p95"] / 1000)
     others = line(ax["market"], "Others' investment")
     assert list(others.get_ydata()) == [2.0]  # 2000 M€ on the bn€ axis
     assert "Others' investment" in legend_texts(fig)

@@ -61,7 +61,7 @@ def test_stop_at_a_date_cancels_the_rest_and_freezes_matching():
     r = run(STOP_AT)
     stop = events(r, "stop")
     assert len(stop) == 1
-    assert stop.loc[0, "date"] == pd.Timestamp("2012-05-01")
+    assert stop.loc[0, "date"] == pd.Period("2012-05", "M")
     assert stop.loc[0, "amount"] == pytest.approx(80)
     skipped = events(r, "policy_skipped")
     assert list(skipped["detail"]) == ["r: funder stopped"]
@@ -130,7 +130,7 @@ def test_stop_when_the_condition_holds(when, seen):
     r = run(STOP_WHEN.replace("WHEN", when))
     stop = events(r, "stop")
     assert len(stop) == 1
-    assert stop.loc[0, "date"] == pd.Timestamp("2012-06-01")
+    assert stop.loc[0, "date"] == pd.Period("2012-06", "M")
     assert stop.loc[0, "amount"] == pytest.approx(60)
     assert stop.loc[0, "detail"] == f"s: {seen}"
     state = final(r, "state")
@@ -172,7 +172,7 @@ def test_a_stop_in_the_deadline_month_is_seen_by_the_venture_check():
     assert events(r, "collapse").loc[0, "amount"] == pytest.approx(30)
     o = r.outcomes.iloc[0]
     assert o["collapsed"]
-    assert o["collapse_date"] == pd.Timestamp("2012-06-01")
+    assert o["collapse_date"] == pd.Period("2012-06", "M")
     assert o["committed_final"] == pytest.approx(60 + 30 + 10)
 
 
@@ -224,7 +224,7 @@ def test_total_cap_binding():
     r = run(CAP.replace("TOTAL", "100"))
     capped = events(r, "policy_capped")
     assert len(capped) == 1
-    assert capped.loc[0, "date"] == pd.Timestamp("2012-04-01")
+    assert capped.loc[0, "date"] == pd.Period("2012-04", "M")
     assert capped.loc[0, "amount"] == pytest.approx(15)
     assert capped.loc[0, "detail"] == "r: 15 of 30 pledged (cap c 100)"
     assert events(r, "raise").loc[0, "amount"] == pytest.approx(15)
@@ -282,14 +282,14 @@ def test_dissolution_at_a_date():
     r = run(DISSOLVE_AT)
     d = events(r, "dissolution")
     assert len(d) == 1
-    assert d.loc[0, "date"] == pd.Timestamp("2012-06-01")
+    assert d.loc[0, "date"] == pd.Period("2012-06", "M")
     assert d.loc[0, "amount"] == pytest.approx(90)
     assert list(events(r, "policy_skipped")["detail"]) == ["r: venture dissolved"]
     o = r.outcomes.iloc[0]
     assert o["committed_final"] == pytest.approx(90)
     assert o["cancelled_final"] == pytest.approx(90)
     assert not o["collapsed"]
-    assert o["dissolved"] and o["dissolution_date"] == pd.Timestamp("2012-06-01")
+    assert o["dissolved"] and o["dissolution_date"] == pd.Period("2012-06", "M")
     assert o["members_final"] == 2
 
 
@@ -310,7 +310,7 @@ def test_dissolution_when_committed_falls_below():
     r = run(DISSOLVE_BELOW.replace("BELOW", "100"))
     d = events(r, "dissolution")
     assert len(d) == 1
-    assert d.loc[0, "date"] == pd.Timestamp("2012-04-01")
+    assert d.loc[0, "date"] == pd.Period("2012-04", "M")
     assert d.loc[0, "amount"] == pytest.approx(40)
     assert d.loc[0, "detail"] == "committed 90 < 100"
     assert r.outcomes.iloc[0]["committed_final"] == pytest.approx(50)

@@ -30,7 +30,7 @@ def run(text: str) -> simulator.ResultSet:
 def row(results, partner: str, venture: str, date: str = "2012-12") -> pd.Series:
     t = results.trajectories
     rows = t[
-        (t["date"] == pd.Timestamp(date)) & (t["partner"] == partner) & (t["venture"] == venture)
+        (t["date"] == pd.Period(date, "M")) & (t["partner"] == partner) & (t["venture"] == venture)
     ]
     assert len(rows) == 1
     return rows.iloc[0]
@@ -98,7 +98,7 @@ def test_split_moves_outstanding_pledges_to_the_children():
 def test_split_shares_in_each_child_sum_to_one_and_money_is_conserved():
     r = run(SPLIT)
     t = r.trajectories
-    after = t[t["date"] >= pd.Timestamp("2012-05")]
+    after = t[t["date"] >= pd.Period("2012-05", "M")]
     sums = after[after["venture"].isin(["b", "c"])].groupby(["venture", "date"], observed=True)
     assert np.allclose(sums["share"].sum(), 1.0)
     # Every pledge either paid somewhere or still outstanding: 120 + 60 + 24 + 10 in all.
@@ -118,7 +118,7 @@ def test_split_events_and_outcome():
     assert list(split["amount"]) == pytest.approx([20, 60, 20, 16, 116])
     assert list(split["venture"].astype(str)) == ["b", "c", "b", "c", "a"]
     assert split.loc[4, "detail"] == "into b, c"
-    assert (split["date"] == pd.Timestamp("2012-05")).all()
+    assert (split["date"] == pd.Period("2012-05", "M")).all()
     skipped = e[e["type"] == "policy_skipped"]
     assert list(skipped["detail"]) == ["r: venture split"]
     assert not r.outcomes["collapsed"].any()
@@ -261,7 +261,7 @@ def test_split_on_a_departure_follows_it_in_the_same_month():
     r = run(ON_DEPARTURE)
     e = r.events
     assert list(e["type"]) == ["departure", "stake_sold", *["split"] * 4, "policy_skipped"]
-    assert (e["date"][:6] == pd.Timestamp("2012-03")).all()
+    assert (e["date"][:6] == pd.Period("2012-03", "M")).all()
     assert list(split_events(r)["amount"]) == pytest.approx([25, 75, 20, 120])
     assert row(r, "s", "c")["pledged"] == pytest.approx(75)
     assert row(r, "y", "c")["pledged"] == pytest.approx(30)
@@ -270,7 +270,7 @@ def test_split_on_a_departure_follows_it_in_the_same_month():
     assert (a["paid_in"], a["bought"], a["stake"]) == pytest.approx((4, 20, 24))
     o = r.outcomes.set_index("venture")
     assert o.loc["a", "ended"] == "split"
-    assert o.loc["a", "end_date"] == pd.Timestamp("2012-03")
+    assert o.loc["a", "end_date"] == pd.Period("2012-03", "M")
 
 
 def test_split_on_any_departure_happens_once():
@@ -279,7 +279,7 @@ def test_split_on_any_departure_happens_once():
         "c: {amount: 10}}}", "c: {amount: 10}}, departure: {at: 2012-06}}"
     )
     r = run(text)
-    assert list(split_events(r)["date"]) == [pd.Timestamp("2012-03")] * 4
+    assert list(split_events(r)["date"]) == [pd.Period("2012-03", "M")] * 4
 
 
 def test_a_departure_that_never_happens_splits_nothing():
@@ -309,16 +309,16 @@ def test_split_on_committed_below_comes_at_the_next_split_time():
     e = r.events
     assert list(e["type"]) == ["stop", "split", "split", "split", "split", "policy_skipped"]
     assert list(split_events(r)["amount"]) == pytest.approx([40, 40, 16, 96])
-    assert (split_events(r)["date"] == pd.Timestamp("2012-05")).all()
+    assert (split_events(r)["date"] == pd.Period("2012-05", "M")).all()
     assert row(r, "s", "b")["pledged"] == pytest.approx(40)
     # A departure is a change before the month's splits: a threshold crossed by it
     # splits in the same month (x leaves at 2012-04 having paid 30).
     r = run(BELOW.replace("count: 6}}", "count: 6}, departure: {at: 2012-04}}"))
-    assert (split_events(r)["date"] == pd.Timestamp("2012-04")).all()
+    assert (split_events(r)["date"] == pd.Period("2012-04", "M")).all()
     # Below the threshold from the start: split in month 0 (at 0.05, before any payment).
     r = run(BELOW.replace("committed_below: 180", "committed_below: 205"))
     assert list(split_events(r)["amount"]) == pytest.approx([60, 60, 60, 24, 204])
-    assert (split_events(r)["date"] == pd.Timestamp("2012-01")).all()
+    assert (split_events(r)["date"] == pd.Period("2012-01", "M")).all()
 
 
 # --- how a venture ended, in the outcome table -----------------------------------------------
@@ -344,11 +344,11 @@ def test_ended_and_end_date_for_each_way_of_ending():
     assert list(o["ended"]) == ["collapsed", "dissolved", "split", "", "absorbed"]
     assert isinstance(o["ended"].dtype, pd.CategoricalDtype)
     dates = ["2012-03", "2012-04", "2012-05", None, "2012-06"]
-    assert list(o["end_date"]) == [pd.NaT if d is None else pd.Timestamp(d) for d in dates]
+    assert list(o["end_date"]) == [pd.NaT if d is None else pd.Period(d, "M") for d in dates]
     # The older columns keep their meaning: a collapse, a dissolution, nothing else.
     assert list(o["collapsed"]) == [True, False, False, False, False]
     assert list(o["dissolved"]) == [False, True, False, False, False]
-    assert o.loc["short", "collapse_date"] == pd.Timestamp("2012-03")
+    assert o.loc["short", "collapse_date"] == pd.Period("2012-03", "M")
     assert o["collapse_date"].isna().sum() == 4
 
 
@@ -362,7 +362,7 @@ def test_the_split_on_departure_example():
     )
     assert (o.loc["andromede", "ended"], o.loc["andromede", "end_date"]) == (
         "split",
-        pd.Timestamp("2011-12"),
+        pd.Period("2011-12", "M"),
     )
     assert o.loc["cloudwatt", "capital_to_market"] == pytest.approx(147.5 / 35000)
     lines = split_events(r)

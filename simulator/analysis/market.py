@@ -78,7 +78,7 @@ def ratio_at_reference(
             continue
         est = mean_interval(x, level, exact)
         p05, median, p95 = np.quantile(x, [0.05, 0.5, 0.95])
-        when = pd.Timestamp(o["reference_date"].iloc[0])
+        when = o["reference_date"].iloc[0]
         rows.append((str(venture), when, est.value, est.low, est.high, median, p05, p95, len(x)))
     return pd.DataFrame(rows, columns=REFERENCE_COLUMNS)
 

@@ -117,7 +117,7 @@ def story(results, replication: int) -> pd.DataFrame:
     # A split's own line first in its month, then where each member's pledge went.
     first = ~((table["event"] == "split") & (table["partner"] == ""))
     table = table.assign(_after=first).sort_values(["date", "_after"], kind="stable")
-    table["date"] = pd.to_datetime(table["date"]).dt.strftime("%Y-%m")  # months, as read
+    table["date"] = table["date"].astype("period[M]")
     return table.drop(columns="_after").reset_index(drop=True)
 
 
@@ -161,7 +161,7 @@ def format_story(results, replication: int) -> str:
     lines = [f"{results.manifest.get('scenario')}, run {replication}:"]
     for r in s.itertuples():
         where = f" [{r.venture}]" if several and r.venture else ""
-        lines.append(f"  {pd.Timestamp(r.date):%Y-%m}  {r.text}{where}{_money(r, unit)}")
+        lines.append(f"  {r.date}  {r.text}{where}{_money(r, unit)}")
     for venture, rows in s[s["venture"] != ""].groupby("venture", sort=False):
         if venture in o.index:
             lines.append(_account(venture, rows, o.loc[venture], unit))

@@ -216,7 +216,7 @@ def _market_lines(results, r: pd.Series, exact: bool) -> list[str]:
     if pd.isna(r.get("capital_to_market_mean")):
         return []
     o = results.outcomes
-    when = pd.Timestamp(o["reference_date"].iloc[0]).strftime("%Y-%m")
+    when = o["reference_date"].iloc[0]
     market = o["market_at_reference"].median()
     unit = results.manifest.get("unit", "")
     ratio = _amount_text(r, "capital_to_market", unit, exact, scale=100.0)
@@ -226,11 +226,11 @@ def _market_lines(results, r: pd.Series, exact: bool) -> list[str]:
         f"    {'vs market':<14}capital committed ÷ one year's projected market revenue, "
         f"{when} ({projection}):",
         f"    {'':<14}{ratio}",
-        *_benchmark_lines(results, r, pd.Timestamp(o["reference_date"].iloc[0]), unit),
+        *_benchmark_lines(results, r, o["reference_date"].iloc[0], unit),
     ]
 
 
-def _benchmark_lines(results, r: pd.Series, when: pd.Timestamp, unit: str) -> list[str]:
+def _benchmark_lines(results, r: pd.Series, when: pd.Period, unit: str) -> list[str]:
     """Each benchmark series (`benchmarks:`) at its last point up to the reference date
     (else its first), with the venture's mean committed capital as a share of it."""
     market = results.market
@@ -243,7 +243,7 @@ def _benchmark_lines(results, r: pd.Series, when: pd.Timestamp, unit: str) -> li
         share = r["committed_final_mean"] / point["value"] if point["value"] else float("nan")
         lines.append(
             f"    {'benchmark':<14}{point['label']}: {point['value']:,.0f} {unit} "
-            f"in {point['date']:%Y-%m}; committed capital at the end (mean) is {share:.1%} of it"
+            f"in {point['date']}; committed capital at the end (mean) is {share:.1%} of it"
         )
     return lines
 

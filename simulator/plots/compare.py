@@ -8,6 +8,7 @@ import pandas as pd
 
 from simulator.analysis.market import market_ratio, ratio_at_reference
 from simulator.analysis.trajectories import total_quantiles
+from simulator.plots.dates import dated
 from simulator.plots.figure import Figure
 from simulator.plots.market import draw_market_ratio, draw_projection, larger_unit
 from simulator.plots.style import MARKET, SCENARIOS
@@ -84,6 +85,7 @@ def draw_trajectories(ax, named_results: dict) -> None:
     """Median committed capital per scenario (and venture, if several), with the 5–95 %
     band of runs where the scenario is uncertain, and the market projection (with its
     benchmarks) on a second axis in a larger unit."""
+    named_results = {name: dated(r) for name, r in named_results.items()}
     first = next(iter(named_results.values()))
     unit = first.manifest.get("unit", "")
     curves = [
@@ -141,7 +143,7 @@ def draw_trajectories(ax, named_results: dict) -> None:
 def draw_ratios(ax, named_results: dict) -> None:
     """Capital committed ÷ one year's projected market, per scenario (and venture): the
     median over runs, and the mean at the reference date with its 95 % interval."""
-    curves = _curves(named_results)
+    curves = _curves({name: dated(r) for name, r in named_results.items()})
     styles = scenario_styles(len(curves))
     drawn = False
     for (label, venture, results), style in zip(curves, styles, strict=True):

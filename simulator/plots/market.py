@@ -10,7 +10,9 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from simulator.analysis.intervals import LEVEL
+from simulator.plots.dates import dated_table
 from simulator.plots.style import BENCHMARK_MARKERS, BENCHMARKS, COMMITTED, MARKET
+from simulator.results.months import as_dates
 
 RATIO_LABEL = "capital committed ÷ one year's\nprojected market revenue (%)"
 # A larger unit for the market's axis: M€ → bn€; any other unit is counted in thousands.
@@ -37,7 +39,7 @@ def draw_market_ratio(
     date with its confidence interval. `venture` defaults to the table's first; `label`
     (default: the venture) starts every legend entry. Returns the line."""
     venture = venture if venture is not None else str(table["venture"].iloc[0])
-    rows = table[table["venture"] == venture]
+    rows = dated_table(table[table["venture"] == venture])
     name = label or venture
     spread = bool((rows["p95"] - rows["p05"]).max() > 0)
     if band and spread:
@@ -60,7 +62,7 @@ def draw_market_ratio(
 
 def _mark_reference(ax, reference, name: str, colour: str, spread: bool) -> None:
     """The mean at the reference date, with its confidence interval as an error bar."""
-    when = pd.Timestamp(reference["reference_date"])
+    when = pd.Timestamp(as_dates(reference["reference_date"]))
     mean, low, high = (float(reference[k]) for k in ("mean", "mean_low", "mean_high"))
     if spread:
         d = _decimals(low, mean, high)
@@ -108,6 +110,7 @@ def draw_projection(ax, market: pd.DataFrame, scale: float = 1.0, unit: str = ""
     benchmark series, divided by `scale`, on `ax` (an axis of their own: twinx). Benchmark
     points are written out with `unit` beside them: on a second axis a point low down would
     otherwise be read against the first one."""
+    market = dated_table(market)
     mk = market[market["series"] == "market"]
     if len(mk):
         uncertain = "p05" in mk and mk["p05"].notna().any()

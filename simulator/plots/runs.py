@@ -11,9 +11,11 @@ from matplotlib.patheffects import withStroke
 
 from simulator.analysis.market import market_ratio, ratio_at_reference
 from simulator.analysis.trajectories import total_quantiles
+from simulator.plots.dates import dated
 from simulator.plots.figure import Figure
 from simulator.plots.market import draw_market_ratio, draw_projection, larger_unit
 from simulator.plots.style import COMMITTED, MARKET, partner_colours
+from simulator.results.months import as_dates
 
 EVENT_STYLE = {
     "departure": ("tab:red", "leaves"),
@@ -56,6 +58,7 @@ def plot_funding(results, venture: str | None = None, ax=None):
     >>> [ax.get_title() for ax in fig.axes][:1]
     ['Andromède: committed capital by partner']
     """
+    results = dated(results)
     ventures = _ventures(results, venture)
     if ax is not None:
         _by_partner(results, ventures[0], ax)
@@ -89,6 +92,7 @@ def plot_against_market(results, venture: str | None = None):
     >>> fig.axes[0].get_title()
     'Andromède: capital against the market projection'
     """
+    results = dated(results)
     venture = _ventures(results, venture)[0]
     fig = Figure(figsize=(8.5, 6.4), layout="constrained")
     grid = fig.add_gridspec(2, 1, height_ratios=[1.25, 1])
@@ -320,7 +324,7 @@ def _ratio_panel(results, venture: str, ax, top) -> None:
     reference = at.iloc[0] if len(at) else None
     draw_market_ratio(ax, table, label="ratio", venture=venture, reference=reference)
     if reference is not None:
-        when = pd.Timestamp(reference["reference_date"])
+        when = pd.Timestamp(as_dates(reference["reference_date"]))
         for a in (ax, top):
             a.axvline(when, color="grey", ls=":", lw=1)
     ax.set_title("the ratio is a yardstick, not a market share", fontsize=10)

@@ -15,6 +15,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from simulator.analysis.labels import input_label
 from simulator.analysis.points import parameter_label
+from simulator.plots.dates import dated
 from simulator.plots.figure import Figure
 
 OUTCOME_LABELS = {
@@ -285,6 +286,7 @@ def plot_collapse(results, venture=None, ax=None):
 def plot_trajectories(results, variable="committed", venture=None, points=None, ax=None):
     """Monthly median and 5–95 % band of a venture total for a few design points
     (by default the lowest, middle and highest by mean final committed), with the market."""
+    results = dated(results)
     q = results.quantiles
     venture = venture or str(q["venture"].iloc[0])
     q = q[(q["venture"] == venture) & (q["variable"] == variable)]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from simulator.errors import ConsimError, OutputExistsError
 from simulator.results.folders import staging
+from simulator.results.months import as_months
 from simulator.results.tables import ENDINGS, FAILURE_COLUMNS
 
 # table name → file name; the suffix says the format
@@ -31,17 +32,6 @@ FILES = {
     "indices": "sensitivity.csv",
 }
 SWEEP_FILES = {**FILES, "outcomes": "outcomes.parquet"}
-_DATES = {
-    "outcomes": [
-        "collapse_date",
-        "dissolution_date",
-        "end_date",
-        "reference_date",
-        "cash_out_date",
-    ],
-    "events": ["date"],
-    "market": ["date"],
-}
 
 
 @dataclass
@@ -67,6 +57,10 @@ class ResultSet:
     quantiles: pd.DataFrame | None = None  # sweeps: monthly quantiles per point
     indices: pd.DataFrame | None = None  # sweeps: sensitivity indices per input (sensitivity())
     path: Path | None = field(default=None, repr=False)  # the folder it was saved in or read from
+
+    def __post_init__(self) -> None:
+        for table in (self.outcomes, self.trajectories, self.events, self.market, self.quantiles):
+            as_months(table)
 
     def __repr__(self) -> str:
         m = self.manifest
@@ -237,7 +231,7 @@ class ResultSet:
         manifest = json.loads(manifest_file.read_text())
         names = SWEEP_FILES if manifest.get("kind") == "sweep" else FILES
         tables = {
-            name: read_table(directory / file, _DATES.get(name, []))
+            name: read_table(directory / file)
             for name, file in names.items()
             if (directory / file).is_file() and name not in skip
         }
@@ -260,15 +254,10 @@ def write_table(table: pd.DataFrame, path: Path, file_name: str | None = None) -
     be a temporary name)."""
     if Path(file_name or path.name).suffix == ".parquet":
         table.to_parquet(path, index=False)
-    else:  # a spreadsheet's reader sees months as 2012-03 (read back as the month's first day)
-        table.to_csv(path, index=False, date_format="%Y-%m")
+    else:  # months are periods: a spreadsheet's reader sees 2012-03
+        table.to_csv(path, index=False)
 
 
-def read_table(path: Path, dates: list[str]) -> pd.DataFrame:
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    table = pd.read_csv(path)
-    for column in dates:
-        if column in table:
-            table[column] = pd.to_datetime(table[column])
-    return table
+def read_table(path: Path) -> pd.DataFrame:
+    """A table as written by `write_table` (its months are made periods by the ResultSet)."""
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
