@@ -264,3 +264,23 @@ def test_example_scenario_figures():
             "atos": 13,
         }
     )
+
+
+def test_preemption_follows_ownership_with_the_register():
+    # Atos granted 25 % pro rata: owned State 123.75, Orange 55, Thales 27.5, Atos 68.75.
+    # Thales leaves in 2020-06 and its stake of 30 is pre-empted by what the others own
+    # (123.75 : 55 : 68.75 of 247.5), not by their capital (135 : 60 : 50): the State buys
+    # 15, Orange 6.667, Atos 8.333, and their shares stay 45 : 20 : 25 (50 %, 22.2 %, 27.8 %).
+    thales = "30, departure: {at: 2020-06, exit: {stake: preemption}}"
+    r = run(", dilution: pro_rata, share: 0.25", thales=thales)
+    end = month(r, 11)
+    assert end["bought"].to_dict() == pytest.approx(
+        {"state": 15, "orange": 20 / 3, "thales": 0, "atos": 25 / 3}
+    )
+    assert end["share"].to_dict() == pytest.approx(
+        {"state": 0.5, "orange": 2 / 9, "thales": 0, "atos": 25 / 90}
+    )
+    before = month(r, 4)["share"]  # the month before: 45 : 20 : 10 : 25 %
+    assert before.to_dict() == pytest.approx(
+        {"state": 0.45, "orange": 0.2, "thales": 0.1, "atos": 0.25}
+    )

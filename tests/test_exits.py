@@ -136,6 +136,18 @@ def test_preemption_pro_rata_to_committed_at_a_multiple():
     identities(r)
 
 
+def test_preemption_on_the_paid_in_basis_follows_paid_in_ownership():
+    # Paid-in basis: when c leaves (start of month 2) a has paid 50 and b 60, so they own
+    # 50 : 60 and pre-empt c's 20 in that proportion (a 9.09, b 10.91), not 100 : 60 by
+    # their committed capital (12.5 and 7.5), which would shift their relative ownership.
+    r = run("{stake: preemption}", basis="paid_in")
+    end = month(r, 5)
+    assert end.loc["a", "bought"] == pytest.approx(20 * 50 / 110)
+    assert end.loc["b", "bought"] == pytest.approx(20 * 60 / 110)
+    shares_sum_to_one(r)
+    identities(r)
+
+
 def test_named_buyer_at_an_amount_on_the_paid_in_basis():
     # b buys the 20 for 50. Paid-in basis: end of month 2, a has paid 75 and b holds
     # 60 + 20 = 80: shares 75/155 and 80/155; from month 3 a 100/180, b 80/180.

@@ -2,12 +2,14 @@
 
 A stake that stays needs nothing here (the replication has no `Exits` then). Otherwise,
 at the departure, the stake S (paid-in + bought − sold − refunded so far) is refunded by
-the venture, pre-empted by the remaining active members pro rata to the capital they
-hold, or bought by a named member, at a price X (S, a multiple of S, or an amount).
+the venture, pre-empted by the remaining active members pro rata to what they own, or
+bought by a named member, at a price X (S, a multiple of S, or an amount).
 Capital moves at book value S; the price X is cash between the parties.
 """
 
 from __future__ import annotations
+
+from simulator.engine.ownership import ownership
 
 # Flows recorded per (venture, member, month), in this order (model.md §3).
 FLOWS = ("bought", "sold", "refunded", "paid_for_stakes", "received_for_stake")
@@ -87,10 +89,9 @@ class Exits:
     def _buyers(self, spec, v: int, month: int) -> list[tuple[int, float]]:
         """(member, fraction of the stake) for each buyer, fractions summing to 1."""
         rep = self.rep
-        held = rep.holdings(v, month, rep.match_committed(v))
         if spec.stake == "buyer":
-            return [(spec.buyer, 1.0)] if spec.buyer in held else []
-        return pro_rata(held)
+            return [(spec.buyer, 1.0)] if spec.buyer in rep.holdings(v, month, {}) else []
+        return pro_rata(ownership(rep, v, month))
 
     def _flow(self, flow: int, v: int, p: int, month: int, amount: float) -> None:
         self.records.append((flow, v, p, month, amount))

@@ -1,0 +1,66 @@
+"""What each active member owns of a venture during a replication (docs/model.md §10's x,
+on the venture's share basis): the weights of pre-emption (§6.4), so that a leaver's
+stake shared out leaves the buyers' relative ownership as it was.
+
+The chunk computes the shares after the replication from whole arrays; a departure needs
+them at one moment, before the month's payments, from the replication's running state.
+"""
+
+from __future__ import annotations
+
+_EPS = 1e-9
+
+
+def ownership(rep, v: int, month: int) -> dict[int, float]:
+    """x_q ≥ 0 of each active member q of v at `month` (its payments of `month` not yet
+    made): on the committed basis its holding with its matching money; on the paid_in basis
+    its stake with the matching money paid; plus, on either, the ownership granted at entry
+    (on the paid_in basis as far as the joiner has paid)."""
+    committed = rep.model.ventures[v].share_basis != "paid_in"
+    if committed:
+        held = rep.holdings(v, month, rep.match_committed(v))
+    else:
+        held = {q: rep.exits.stake(v, q, month) for q in rep.holdings(v, month, {})}
+        for q, paid in _match_paid(rep, v, month).items():
+            if q in held:
+                held[q] += paid
+    if rep.dilution is not None:
+        for q, g in _granted(rep, v, month, committed).items():
+            if q in held:
+                held[q] += g
+    return {q: max(x, 0.0) for q, x in held.items()}
+
+
+def _match_paid(rep, v: int, month: int) -> dict[int, float]:
+    """Matching money paid into v by the end of month − 1, by funder (model.md §8.1)."""
+    m, out = rep.model, {}
+    for pol in m.policies:
+        if pol.kind != "match" or pol.venture != v or rep.join[v, pol.funder] > rep.env.now:
+            continue
+        vals = rep.policy_values[pol.id]
+        if "frozen" in vals:
+            amount = vals["frozen"]
+        else:
+            private = [q for q in range(len(m.members)) if not m.public[q] and q != pol.funder]
+            paid = sum(rep.ledger.paid_by(v, q, month - 1) for q in private) if month else 0.0
+            amount = vals["ratio"] * paid
+            if vals["cap"] is not None:
+                amount = min(amount, vals["cap"])
+        out[pol.funder] = out.get(pol.funder, 0.0) + amount
+    return out
+
+
+def _granted(rep, v: int, month: int, committed: bool) -> dict[int, float]:
+    """The ownership register of v now (model.md §10): each grant whole on the committed
+    basis, in proportion to what its joiner has paid of x* on the paid_in basis."""
+    out: dict[int, float] = {}
+    for venture, joiner, _, own, moves in rep.dilution.records:
+        if venture != v:
+            continue
+        part = 1.0
+        if not committed and own > _EPS:
+            paid = rep.ledger.paid_by(v, joiner, month - 1) if month else 0.0
+            part = min(1.0, paid / own)
+        for q, g in moves:
+            out[q] = out.get(q, 0.0) + g * part
+    return out
