@@ -283,6 +283,26 @@ def test_buyout_at_a_multiple():
     assert r.outcomes.iloc[0]["members_final"] == 1
 
 
+def test_buyout_at_an_amount_is_the_whole_deals_price_split_by_stakes():
+    # The price 120 is for the whole deal (not paid to each seller): s holds 40 and t 8 of
+    # the 48 bought, so s receives 120 · 40/48 = 100 and t 120 · 8/48 = 20; o pays 120.
+    r = run_buyout(price=", price: {rule: amount, amount: 120}")
+    sold = r.events[r.events["type"] == "stake_sold"]
+    assert sold["amount"].tolist() == pytest.approx([100, 20])
+    assert set(sold["detail"].str.endswith("its part of the buy-out price")) == {True}
+    last = final(r)
+    assert last.loc["o", "paid_for_stakes"] == pytest.approx(120)
+    assert last.loc["s", "received_for_stake"] == pytest.approx(100)
+    assert last.loc["t", "received_for_stake"] == pytest.approx(20)
+    # A drawn price is drawn once for the deal: the parts always add up to it.
+    r = run_buyout(price=", price: {rule: amount, amount: {dist: uniform, low: 50, high: 150}}")
+    sold = r.events[r.events["type"] == "stake_sold"]
+    parts = sold["amount"].to_numpy().reshape(-1, 2)  # (s, t) in each replication
+    np.testing.assert_allclose(parts[:, 0], 5 * parts[:, 1])
+    deal = parts.sum(axis=1)
+    assert deal.min() >= 50 and deal.max() <= 150 and deal.std() > 20
+
+
 def test_buyout_overrides_the_sellers_own_exit_rule_and_skips_when_the_buyer_left():
     # t's own exit rule (refund) does not apply to a buy-out: its stake is sold to o.
     r = run_buyout(t_extra=", departure: {hazard: 0, exit: {stake: refund}}")

@@ -27,6 +27,8 @@ class Exits:
         self.refunded = [0.0] * V  # capital refunded out of each venture, running
         self.refund_paid = [0.0] * V  # cash each venture paid for refunds (the prices)
         self.records: list = []  # (flow, venture, member, month, amount)
+        # A buy-out at a given amount: each seller's part of the deal's price (model.md §9.3)
+        self.deal: dict[int, float] = {}
 
     def stake(self, v: int, p: int, month: int) -> float:
         """Paid-in capital p holds in v at `month` (its payments of `month` not yet made)."""
@@ -44,7 +46,9 @@ class Exits:
         if stake <= _EPS:
             return
         key = self.rep.member_key("exit", p)
-        if spec.rule == "multiple":
+        if p in self.deal:
+            price, how = self.deal.pop(p), "its part of the buy-out price"
+        elif spec.rule == "multiple":
             k = self.rep.draw(spec.multiple, key + "/multiple")
             price, how = k * stake, f"{k:g}× paid-in"
         elif spec.rule == "amount":
@@ -125,12 +129,23 @@ def buyout(rep, v: int, spec) -> None:
         if q != buyer and rep.join[v, q] <= month < rep.leave[v, q]
     ]
     before = rep.exits.adjust[v][buyer]
+    if spec.exit.rule == "amount":
+        rep.exits.deal = _split_price(rep, v, month, sellers, spec.exit.amount)
     for q in sellers:
         rep.leave_member(q, v, "buy-out", exit_spec=spec.exit)
+    rep.exits.deal = {}
     bought = rep.exits.adjust[v][buyer] - before
     rep.record_event("buyout", buyer, v, bought, f"{len(sellers)} stake(s) bought")
     if spec.absorbed:
         _absorb(rep, v, buyer, spec.into, month)
+
+
+def _split_price(rep, v: int, month: int, sellers: list[int], amount) -> dict[int, float]:
+    """The buy-out's price for the whole deal (drawn once), each seller's part in proportion
+    to its stake S_q (equal parts if nobody holds anything)."""
+    price = rep.draw(amount, f"buyout/{rep.model.venture_ids[v]}/amount")
+    stakes = {q: rep.exits.stake(v, q, month) for q in sellers}
+    return {q: price * w for q, w in pro_rata(stakes)}
 
 
 def _absorb(rep, v: int, buyer: int, into: int | None, month: int) -> None:
