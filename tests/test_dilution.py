@@ -284,3 +284,23 @@ def test_preemption_follows_ownership_with_the_register():
     assert before.to_dict() == pytest.approx(
         {"state": 0.45, "orange": 0.2, "thales": 0.1, "atos": 0.25}
     )
+
+
+def test_entry_at_a_valuation_grants_the_share_its_price_gives():
+    # Atos's 50 at a pre-money value of 150 buys 50 / 200 = 25 % of the enlarged venture:
+    # the figures of the pro rata 25 % grant (State 45 %, Orange 20 %, Thales 10 %).
+    r = run(", pre_money: 150")
+    assert month(r, 2)["share"].to_dict() == pytest.approx(
+        {"state": 0.45, "orange": 0.2, "thales": 0.1, "atos": 0.25}
+    )
+    granted = r.events[(r.events["type"] == "dilution") & (r.events["partner"] == "atos")]
+    assert granted["detail"].tolist() == [
+        "pro_rata: granted 25 % of v at a pre-money value of 150 (capital 18.18 %)"
+    ]
+    assert granted["amount"].tolist() == pytest.approx([18.75])
+    # At book value (pre-money 225 = the capital already in) the price gives the capital
+    # share, 50 / 275: nobody gives up any ownership beyond what capital says.
+    r = run(", pre_money: 225")
+    moved = r.events[r.events["type"] == "dilution"]["amount"]
+    assert np.abs(moved.to_numpy()).max() < 1e-9
+    assert month(r, 2)["share"]["atos"] == pytest.approx(50 / 275)

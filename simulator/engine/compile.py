@@ -287,7 +287,8 @@ def _policy(pid, p, index, vindex, only, start) -> PolicySpec:
 def _negotiation(s, m, i, index, vindex, order, pledges) -> NegotiationSpec:
     n = m.negotiation
     start = None if n.start is None else n.start - s.start
-    dilution = None if n.dilution == "capital" else DilutionSpec(n.dilution, n.share)
+    kind = n.granted_kind
+    dilution = None if kind == "capital" else DilutionSpec(kind, n.share, n.pre_money)
     if not n.in_rounds:
         return NegotiationSpec(i, start, n.duration, n.success, dilution=dilution)
     own = list(dict.fromkeys(p.venture for p in pledges if p.member == i))

@@ -56,15 +56,19 @@ class Dilution:
         if spec is None:
             return
         rep = self.rep
-        share = (
-            bargained_share
-            if spec.share is None
-            else rep.draw(spec.share, rep.member_key("dilution", p) + "/share")
-        )
+        key = rep.member_key("dilution", p)
         granted = self.granted[v]
         held = rep.holdings(v, month, rep.match_committed(v))
         owned = {q: max(h + granted[q], 0.0) for q, h in held.items()}  # what each owns now
         own = owned.pop(p)
+        price = ""
+        if spec.pre_money is not None:  # the price: x* buys x* / (pre-money + x*)
+            pre = rep.draw(spec.pre_money, key + "/pre_money")
+            share, price = own / (pre + own), f" at a pre-money value of {pre:.6g}"
+        elif spec.share is not None:
+            share = rep.draw(spec.share, key + "/share")
+        else:
+            share = bargained_share
         moves = transfers(spec.kind, share, owned, p, own)
         if not moves:
             return
@@ -73,7 +77,7 @@ class Dilution:
         for q, g, after in moves:
             granted[q] += g
             if q == p:
-                detail = f"granted {_pct(share)} of {vid} (capital {_pct(own / total)})"
+                detail = f"granted {_pct(share)} of {vid}{price} (capital {_pct(own / total)})"
             else:
                 detail = f"{names[p]} joins; share {_pct(owned[q] / others)} → {_pct(after)}"
             rep.record_event("dilution", q, v, g, f"{spec.kind}: {detail}")

@@ -106,7 +106,8 @@ class DilutionSpec:
     """A share granted at entry, taken from the others (model.md §10)."""
 
     kind: str  # pro_rata | equal
-    share: Number | None  # None: the bargained min_share
+    share: Number | None  # None: the bargained min_share (or the valuation's share)
+    pre_money: Number | None = None  # entry at a valuation: share = x* / (pre_money + x*)
 
 
 @dataclass(frozen=True)

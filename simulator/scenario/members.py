@@ -103,12 +103,23 @@ class Negotiation(Strict):
     # and taken from the others pro rata or equally. Works with both forms.
     dilution: Literal["capital", "pro_rata", "equal"] = "capital"
     share: Probability | None = None  # default with bargained terms: min_share
+    # Entry at a valuation: the pledge x buys x / (pre_money + x) of the enlarged venture
+    pre_money: Amount | None = None
 
     @property
     def in_rounds(self) -> bool:
         """True when a key beyond the simple form's start, duration and success (and the
-        entry terms dilution, share, which both forms take) is written."""
-        return bool(self.model_fields_set - {"start", "duration", "success", "dilution", "share"})
+        entry terms dilution, share, pre_money, which both forms take) is written."""
+        entry = {"dilution", "share", "pre_money"}
+        return bool(self.model_fields_set - {"start", "duration", "success"} - entry)
+
+    @property
+    def granted_kind(self) -> str:
+        """How ownership is given at entry: `dilution`, pro_rata when only a valuation is
+        written (a price makes sense only with a share granted)."""
+        if self.pre_money is not None and "dilution" not in self.model_fields_set:
+            return "pro_rata"
+        return self.dilution
 
     @property
     def bargained(self) -> bool:

@@ -72,7 +72,9 @@ def negotiation_checks(ctx: CheckContext, path, mid, m) -> None:
 def _dilution_checks(ctx: CheckContext, path, m) -> None:
     """A share granted at entry (docs/model.md §10): a share to grant, in one venture."""
     n = m.negotiation
-    if n.dilution == "capital":
+    if n.pre_money is not None:
+        _valuation_checks(ctx, path, n)
+    if n.granted_kind == "capital":
         if n.share is not None:
             ctx.add(
                 path + ("share",),
@@ -81,7 +83,7 @@ def _dilution_checks(ctx: CheckContext, path, m) -> None:
             )
         return
     default = n.bargained and (isinstance(n.min_share, Distribution) or n.min_share > 0)
-    if n.share is None and not default:
+    if n.share is None and n.pre_money is None and not default:
         ctx.add(
             path + ("dilution",),
             f"dilution: {n.dilution} needs the share granted at entry (give share, or "
@@ -97,6 +99,27 @@ def _dilution_checks(ctx: CheckContext, path, m) -> None:
             path + ("dilution",),
             f"a share granted at entry is a share of one venture (got {got}; expected a "
             "pledge to exactly one venture)",
+        )
+
+
+def _valuation_checks(ctx: CheckContext, path, n) -> None:
+    """An entry at a valuation: a positive pre-money value, and the share it gives granted."""
+    low = n.pre_money.support()[0] if isinstance(n.pre_money, Distribution) else n.pre_money
+    if low <= 0:
+        ctx.add(
+            path + ("pre_money",),
+            f"a valuation must be positive (got {low:g}; expected a pre-money value > 0)",
+        )
+    if n.share is not None:
+        ctx.add(
+            path + ("share",),
+            "give the share granted or the pre-money value it is bought at, not both",
+        )
+    if n.dilution == "capital" and "dilution" in n.model_fields_set:
+        ctx.add(
+            path + ("dilution",),
+            "an entry at a valuation grants the share its price gives (got dilution: "
+            "capital; expected pro_rata or equal, the default with pre_money: pro_rata)",
         )
 
 
