@@ -434,6 +434,65 @@ def test_ledger_identities_with_top_ups(text):
     check_all(text)
 
 
+@st.composite
+def scenario_texts_with_an_opening(draw) -> str:
+    """The random scenarios above plus a venture `w` that opens later, its capital given as
+    an amount and shares of some partners (model.md §5, §10.1); partners leaving before it
+    opens never join it."""
+    data = yaml.safe_load(draw(scenario_texts()))
+    horizon = 12 * (int(data["end"][:4]) - 2020) + int(data["end"][5:7])
+    partners = list(data["partners"])
+    if len(data["ventures"]) == 1:  # with w there are several: name the one they meant
+        only = next(iter(data["ventures"]))
+        members = [*data["partners"].values(), *data.get("candidates", {}).values()]
+        for m in members:
+            bargained = "max_pledge" in m.get("negotiation", {})
+            if "pledge" in m or bargained:
+                m.setdefault("venture", only)
+            trigger = m.get("negotiation", {}).get("trigger", {})
+            if "capital_below" in trigger:
+                trigger.setdefault("venture", only)
+        for pol in data.get("policies", {}).values():
+            if pol.get("type") != "cap":
+                pol.setdefault("venture", only)
+    holders = draw(st.lists(st.sampled_from(partners), min_size=1, max_size=4, unique=True))
+    weights = [draw(st.integers(1, 9)) for _ in holders]
+    data["ventures"]["w"] = {
+        "opens": label(draw(st.integers(0, horizon - 1))),
+        "share_basis": draw(st.sampled_from(["committed", "paid_in"])),
+        "capital": {
+            "amount": draw(st.integers(1, 300)),
+            "shares": {q: w / sum(weights) for q, w in zip(holders, weights, strict=True)},
+            "schedule": draw(
+                st.sampled_from([{"type": "upfront"}, {"type": "tranches", "count": 3}])
+            ),
+        },
+    }
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+@settings(SETTINGS, max_examples=25)
+@given(scenario_texts_with_an_opening())
+def test_ledger_identities_with_a_venture_opening_later(text):
+    scenario, results = check_all(text)
+    t = results.trajectories
+    opens = pd.Period(month_label(scenario.ventures["w"].opens), "M")
+    w = t[t["venture"] == "w"]
+    before = w[w["date"] < opens]
+    assert (before[["pledged", "paid_in", "member", "share"]] == 0).all().all()
+    # At the opening the shares' pledges add up to the capital; partners gone before it
+    # cancel theirs in that month, and nothing else is cancelled then.
+    at = w[w["date"] == opens].groupby("replication")[["pledged", "cancelled"]].sum()
+    amount = scenario.ventures["w"].capital.amount
+    np.testing.assert_allclose(at["pledged"], amount)
+    e = results.events
+    gone = e[(e["venture"] == "w") & e["detail"].astype(str).str.endswith("before it opens")]
+    gone = gone.groupby("replication")["amount"].sum().reindex(at.index, fill_value=0.0)
+    left = e[(e["venture"] == "w") & (e["type"] == "departure") & (e["date"] == opens)]
+    if left.empty:
+        np.testing.assert_allclose(at["cancelled"], gone, atol=1e-9)
+
+
 @settings(SETTINGS, max_examples=15)
 @given(scenario_texts())
 def test_random_scenarios_are_reproducible(text):

@@ -102,8 +102,9 @@ def _member_specs(s: Scenario, index: dict, vindex: dict) -> tuple[list, list, l
             else {v: (p.amount, p.schedule) for v, p in (m.pledges or {}).items()}
         )
         for vid, (amount, sched) in items.items():
-            sch = _schedule(sched, s.start, anchored_default=not is_cand)
-            pledges.append(PledgeSpec(vindex[vid], i, amount, sch))
+            opens = 0 if is_cand else _opens(s, vid)
+            sch = _schedule(sched, s.start, anchored_default=not is_cand and not opens)
+            pledges.append(PledgeSpec(vindex[vid], i, amount, _from(sch, opens), opens))
         if m.departure is not None:
             departures.append(_departure(m.departure, i, index, vindex, s.start))
         if is_cand and m.negotiation.bargained:
@@ -113,7 +114,36 @@ def _member_specs(s: Scenario, index: dict, vindex: dict) -> tuple[list, list, l
             )
         if is_cand:
             negotiations.append(_negotiation(s, m, i, index, vindex, len(negotiations), pledges))
+    pledges += _capital_pledges(s, index, vindex)
     return pledges, departures, negotiations
+
+
+def _opens(s: Scenario, vid: str) -> int:
+    """The month index a venture opens at (0: from the start)."""
+    opens = s.ventures[vid].opens
+    return 0 if opens is None else opens - s.start
+
+
+def _from(schedule: Schedule, opens: int) -> Schedule:
+    """A schedule whose undated payments run from month `opens` (dated ones stay)."""
+    if not opens or schedule.anchored:
+        return schedule
+    return Schedule(schedule.offsets + opens, schedule.weights, anchored=True)
+
+
+def _capital_pledges(s: Scenario, index: dict, vindex: dict) -> list[PledgeSpec]:
+    """Each listed partner's share of a venture's given capital (model.md §10.1), the shares
+    scaled to add up to exactly 1 (published ones are rounded)."""
+    pledges = []
+    for vid, v in s.ventures.items():
+        if v.capital is None:
+            continue
+        opens, total = _opens(s, vid), sum(v.capital.shares.values())
+        sched = _from(_schedule(v.capital.schedule, s.start, anchored_default=not opens), opens)
+        for mid, share in v.capital.shares.items():
+            amount = v.capital.amount * share / total
+            pledges.append(PledgeSpec(vindex[vid], index[mid], amount, sched, opens))
+    return pledges
 
 
 def _departure(d, member: int, index: dict, vindex: dict, start: int) -> DepartureSpec:
@@ -152,6 +182,7 @@ def _venture(vid: str, v, members: list, index: dict, vindex: dict, s: Scenario)
         None if v.split is None else _split(v.split, index, vindex, s.start),
         None if v.buyout is None else _buyout(v.buyout, index, vindex, s.start),
         None if v.spending is None else _calls(v, members, index, s),
+        _opens(s, vid),
     )
 
 

@@ -48,6 +48,7 @@ class PledgeSpec:
     member: int
     amount: Number
     schedule: Schedule
+    month: int = 0  # a partner's pledge is made at the start, or when its venture opens
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ class VentureSpec:
     split: SplitSpec | None = None
     buyout: BuyoutSpec | None = None
     calls: CallSpec | None = None  # spending plan and capital calls, model.md §9.5
+    opens: int = 0  # month index from which the venture exists (model.md §5)
 
 
 @dataclass

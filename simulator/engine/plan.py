@@ -54,7 +54,7 @@ def build_plan(model: Model) -> Plan:
             continue
         if _is_fixed(spec):
             s = spec.schedule
-            base.pledge(spec.venture, spec.member, 0, spec.amount, s.offsets, s.fixed)
+            base.pledge(spec.venture, spec.member, spec.month, spec.amount, s.offsets, s.fixed)
         else:
             drawn.append(spec)
     partner_deps = [d for d in model.departures if not model.candidate[d.member]]
@@ -71,7 +71,7 @@ def build_plan(model: Model) -> Plan:
             model.involved
             & ~model.candidate
             & (True if model.split_only is None else ~model.split_only),
-            0,
+            np.array([v.opens for v in model.ventures])[:, None],
             H,
         ),
         drawn_pledges=drawn,

@@ -23,6 +23,7 @@ from simulator.engine.exits import Exits, buyout
 from simulator.engine.ledger import Ledger
 from simulator.engine.model import Model, normalise
 from simulator.engine.negotiation import Negotiations, negotiate
+from simulator.engine.opening import withdraw
 from simulator.engine.outcome import ENDINGS, RepOutcome
 from simulator.engine.raises import Raises, policy_terms
 from simulator.engine.rules import FunderRules
@@ -84,7 +85,7 @@ class Replication:
             self.pledge(
                 spec.venture,
                 spec.member,
-                0,
+                spec.month,
                 self.draw(spec.amount, key + "/amount"),
                 spec.schedule,
                 key,
@@ -179,6 +180,8 @@ class Replication:
                     self.exits.left(p, v, month, exit_spec, paid_month)
                 if self.splits is not None:
                     self.splits.departed(p, v)
+            elif month < self.join[v, p] < self.leave[v, p] and not self.model.candidate[p]:
+                withdraw(self, p, v, month, detail)  # its venture has not opened yet
         self._signal(p)
         if self.contagion is not None:
             self.contagion.departed(p, month)

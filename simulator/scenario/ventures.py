@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Discriminator, Field, Tag
 
 from simulator.scenario.members import Exit, Price
+from simulator.scenario.schedules import Schedule, Upfront
 from simulator.scenario.types import Amount, Id, Month, Probability, Strict
 
 
@@ -117,8 +118,24 @@ class Buyout(Strict):
     then: AfterBuyout = "continue"
 
 
+class Capital(Strict):
+    """The venture's capital as an amount and each partner's share of it (model.md §10.1):
+    each listed partner pledges its share of the amount, paid on `schedule`."""
+
+    amount: float = Field(gt=0)
+    shares: dict[Id, Annotated[float, Field(gt=0, le=1)]] = Field(min_length=1)
+    schedule: Schedule = Upfront()
+
+
+# Published shares are rounded (44.4 %, 22.2 %, 33.3 % add up to 99.9 %): shares adding up
+# to within this of 1 are scaled to 1; further off is a mistake.
+SHARES_TOLERANCE = 0.002
+
+
 class Venture(Strict):
     label: str | None = None
+    opens: Month | None = None  # created later: its partners pledge and join then
+    capital: Capital | None = None
     minimum_capital: Amount | None = None
     deadline: Month | None = None
     share_basis: Literal["committed", "paid_in"] = "committed"

@@ -3,6 +3,7 @@ split, buy-out, spending plan)."""
 
 from __future__ import annotations
 
+from simulator.scenario.checks.capital import capital_checks, opening_checks
 from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.checks.exits import buyout_checks, dissolution_checks
 from simulator.scenario.checks.spending import spending_checks
@@ -23,3 +24,5 @@ def venture_checks(ctx: CheckContext, vid, v) -> None:
     if v.buyout is not None:
         buyout_checks(ctx, vid, v.buyout)
     spending_checks(ctx, vid, v)
+    opening_checks(ctx, vid, v)
+    capital_checks(ctx, vid, v)

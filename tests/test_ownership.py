@@ -1,0 +1,100 @@
+"""Ownership as an input (docs/model.md §5, §10.1): ventures that open later, capital given
+as an amount and each partner's share. Exact figures worked by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import simulator
+from simulator.scenario.load import validate_document
+from simulator.scenario.yamlio import parse_text
+
+OPENING = """
+start: 2020-01
+end: 2020-12
+ventures:
+  old: {{}}
+  new:
+    opens: 2020-04
+    capital:
+      amount: 90
+      shares: {{a: 0.444, b: 0.222, c: 0.333}}
+      schedule: {schedule}
+partners:
+  a: {{pledge: 100, venture: old}}
+  b: {{pledge: 50, venture: old{b}}}
+  c: {{pledge: 30, venture: old}}
+  d: {{pledge: 10, venture: new, schedule: {{type: tranches, count: 2}}}}
+"""
+
+
+def run(schedule="{type: tranches, count: 3, every: 2}", b=""):
+    text = OPENING.format(schedule=schedule, b=b)
+    s = validate_document(parse_text(text, "opening.yaml"), default_name="opening")
+    return simulator.run(s, seed=1)
+
+
+def rows(r, venture: str, month: str) -> pd.DataFrame:
+    t = r.trajectories
+    at = t[(t["venture"] == venture) & (t["date"] == pd.Period(month, "M"))]
+    return at.set_index(at["partner"].astype(str))
+
+
+def test_capital_given_as_shares_of_a_venture_that_opens_later():
+    # The shares add up to 99.9 % (rounded): scaled to 1, a 0.444/0.999 · 90 = 40,
+    # b 20, c 30. They pledge in 2020-04, when `new` opens, and pay in 3 tranches every
+    # 2 months from then (2020-04, -06, -08); d pledges 10 directly, in 2 monthly tranches
+    # from the opening. Before 2020-04 nobody is a member and nothing is pledged.
+    r = run()
+    assert (rows(r, "new", "2020-03")[["pledged", "member", "share"]] == 0).all().all()
+    april = rows(r, "new", "2020-04")
+    assert april["pledged"].to_dict() == pytest.approx({"a": 40, "b": 20, "c": 30, "d": 10})
+    assert april["paid_in"].to_dict() == pytest.approx({"a": 40 / 3, "b": 20 / 3, "c": 10, "d": 5})
+    assert april["member"].all()
+    assert april["share"].to_dict() == pytest.approx({"a": 0.4, "b": 0.2, "c": 0.3, "d": 0.1})
+    end = rows(r, "new", "2020-12")
+    assert end["paid_in"].to_dict() == pytest.approx({"a": 40, "b": 20, "c": 30, "d": 10})
+    assert rows(r, "new", "2020-05")["paid_in"]["a"] == pytest.approx(40 / 3)
+    assert rows(r, "new", "2020-06")["paid_in"]["a"] == pytest.approx(80 / 3)
+    # The old venture is as before: pledged and paid at the start.
+    assert rows(r, "old", "2020-01")["paid_in"].to_dict() == pytest.approx(
+        {"a": 100, "b": 50, "c": 30}
+    )
+
+
+def test_a_partner_leaving_before_the_opening_never_joins():
+    # b leaves everything in 2020-03: in `new`, not yet open, its pledge of 20, made at the
+    # opening, is cancelled in that month; it is never a member; a, c and d share `new`
+    # as 40 : 30 : 10.
+    r = run(b=", departure: {at: 2020-03}")
+    april = rows(r, "new", "2020-04")
+    assert april.loc["b", ["pledged", "cancelled", "paid_in"]].tolist() == pytest.approx(
+        [20, 20, 0]
+    )
+    assert not rows(r, "new", "2020-12")["member"]["b"]
+    assert april["share"].to_dict() == pytest.approx({"a": 0.5, "b": 0, "c": 0.375, "d": 0.125})
+    gone = r.events[(r.events["venture"] == "new")]
+    assert gone[["date", "type", "partner", "detail"]].values.tolist() == [
+        [pd.Period("2020-03", "M"), "departure", "b", "before it opens"]
+    ]
+    assert gone["amount"].tolist() == pytest.approx([20])
+
+
+def test_published_shares_are_scaled_to_exactly_the_capital():
+    # Cloudwatt: 225 M€, Orange 44.4 %, Thales 22.2 %, the State 33.3 %: 100, 50, 75.
+    text = """
+start: 2012-09
+end: 2013-12
+ventures:
+  cloudwatt:
+    capital: {amount: 225, shares: {orange: 0.444, thales: 0.222, state: 0.333}}
+partners:
+  orange: {}
+  thales: {}
+  state: {}
+"""
+    s = validate_document(parse_text(text, "cloudwatt.yaml"), default_name="cloudwatt")
+    r = simulator.run(s, seed=1)
+    first = rows(r, "cloudwatt", "2012-09")
+    assert first["pledged"].to_dict() == pytest.approx({"orange": 100, "thales": 50, "state": 75})
