@@ -98,3 +98,32 @@ partners:
     r = simulator.run(s, seed=1)
     first = rows(r, "cloudwatt", "2012-09")
     assert first["pledged"].to_dict() == pytest.approx({"orange": 100, "thales": 50, "state": 75})
+
+
+def test_the_cloudwatt_numergy_example_gives_the_published_figures():
+    # scenarios/examples/cloudwatt_numergy.yaml: shares and capital as published, no
+    # amount solved by hand. Andromède is wound up before any tranche; each new venture's
+    # 225 M€ is pledged in 2012-09; Orange buys Cloudwatt in 2015-03 after three yearly
+    # tranches (2012-09, 2013-09, 2014-09): Thales's 30 and the State's 45 at paid-in value.
+    r = simulator.run("scenarios/examples/cloudwatt_numergy.yaml", seed=1)
+    cloud, numergy = rows(r, "cloudwatt", "2012-09"), rows(r, "numergy", "2012-09")
+    assert cloud["pledged"].to_dict() == pytest.approx({"orange": 100, "thales": 50, "state": 75})
+    assert cloud["share"].to_dict() == pytest.approx(
+        {"orange": 4 / 9, "thales": 2 / 9, "state": 1 / 3}
+    )
+    assert numergy["pledged"].to_dict() == pytest.approx(
+        {"sfr": 105.75, "bull": 45, "state": 74.25}
+    )
+    assert rows(r, "andromede", "2016-12")["paid_in"].sum() == 0
+    assert rows(r, "cloudwatt", "2012-08")["pledged"].sum() == 0
+    sold = r.events[(r.events["venture"] == "cloudwatt") & (r.events["type"] == "stake_sold")]
+    assert sold["amount"].tolist() == pytest.approx([45, 30])  # the State, then Thales
+    end = rows(r, "cloudwatt", "2016-12")
+    assert end["share"].to_dict() == pytest.approx({"orange": 1, "thales": 0, "state": 0})
+    assert end.loc["orange", "stake"] == pytest.approx(135)
+    o = r.outcomes.set_index(r.outcomes["venture"].astype(str))
+    assert o["ended"].to_dict() == {
+        "andromede": "dissolved",
+        "cloudwatt": "absorbed",
+        "numergy": "absorbed",
+    }

@@ -26,12 +26,18 @@ def candidate_ventures(s, m) -> list[str]:
 
 
 def funded_ventures(s, mid) -> set[str]:
-    """The ventures a member funds by a policy."""
+    """The ventures a member funds by a policy or by a share of a venture's given capital."""
     only = next(iter(s.ventures))
     # A total cap (type: cap) spans every venture and makes no one a member of any.
-    return {
+    by_policy = {
         p.venture or only for p in s.policies.values() if p.funder == mid and hasattr(p, "venture")
     }
+    return by_policy | capital_ventures(s, mid)
+
+
+def capital_ventures(s, mid) -> set[str]:
+    """The ventures whose given capital names a share of member `mid` (model.md §10.1)."""
+    return {vid for vid, v in s.ventures.items() if v.capital and mid in v.capital.shares}
 
 
 def parent_members(s, vid) -> list[str]:

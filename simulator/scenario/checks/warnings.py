@@ -11,7 +11,7 @@ removes its last funder asks exactly that, and may run).
 from __future__ import annotations
 
 from simulator.scenario.checks.context import Issue
-from simulator.scenario.checks.membership import member_ventures
+from simulator.scenario.checks.membership import capital_ventures, member_ventures
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.schema import Cap, Scenario, Stop
 
@@ -57,7 +57,7 @@ def _unpledged(s: Scenario) -> list[tuple[tuple, bool]]:
     by_policy = {p.funder for p in s.policies.values() if not isinstance(p, (Cap, Stop))}
     for group in ("partners", "candidates"):
         for mid, m in getattr(s, group).items():
-            if member_ventures(s, m) or mid in by_policy:
+            if member_ventures(s, m) or mid in by_policy or capital_ventures(s, mid):
                 continue
             found.append(((group, mid), mid in _words(s.source, skip=(group, mid))))
     return found
@@ -92,7 +92,9 @@ def _unfunded(s: Scenario) -> list[str]:
     for p in s.policies.values():
         if not isinstance(p, (Cap, Stop)):
             funded.add(p.venture or only)
-    for v in s.ventures.values():
+    for vid, v in s.ventures.items():
+        if v.capital is not None:
+            funded.add(vid)
         if v.split is not None:
             funded |= set(v.split.into)
         if v.buyout is not None and not isinstance(v.buyout.then, str):
