@@ -646,6 +646,60 @@ def test_ledger_identities_with_exit_rules(text):
     check_all_with_stakes(text)
 
 
+# --- transfers of ownership (docs/model.md §10.2) ------------------------------------------
+
+
+@st.composite
+def scenario_texts_with_transfers(draw) -> str:
+    """The random scenarios with exit rules above, plus transfers of ownership between the
+    members of a venture: in the register or as capital, with or without a price."""
+    data = yaml.safe_load(draw(scenario_texts_with_exits()))
+    members = {**data.get("partners", {}), **data.get("candidates", {})}
+    horizon = 12 * (int(data["end"][:4]) - 2020) + int(data["end"][5:7])
+    for vid, v in data["ventures"].items():
+        inside = sorted(q for q, m in members.items() if vid in _ventures_of(data, q, m))
+        if len(inside) < 2 or draw(st.booleans()):
+            continue
+        v["transfers"] = []
+        for _ in range(draw(st.integers(1, 2))):
+            to = draw(st.sampled_from(inside))
+            others = [q for q in inside if q != to]
+            givers = draw(st.lists(st.sampled_from(others), min_size=1, unique=True))
+            t = {
+                "at": label(draw(st.integers(0, horizon - 1))),
+                "to": to,
+                "share": draw(st.sampled_from([0.05, 0.2, 0.5, 0.9])),
+                "from": givers,
+                "ownership": draw(st.sampled_from(["register", "capital"])),
+            }
+            if draw(st.booleans()):
+                weights = [draw(st.integers(1, 5)) for _ in givers]
+                t["from"] = {q: w / sum(weights) for q, w in zip(givers, weights, strict=True)}
+            price = draw(prices)
+            if price is not None:
+                t["price"] = price
+            v["transfers"].append(t)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    try:  # a transfer of more than a giver owns, where the file says so, is refused
+        validate_document(parse_text(text, "generated.yaml"), default_name="generated")
+    except ScenarioError:
+        assume(False)
+    return text
+
+
+@settings(SETTINGS, max_examples=30)
+@given(scenario_texts_with_transfers())
+def test_ledger_identities_with_transfers_of_ownership(text):
+    scenario, results = check_all_with_stakes(text)
+    t = results.trajectories
+    if "granted" in t:  # the register moves ownership, never creates it
+        keys = ["replication", "venture", "date"]
+        sums = t.groupby(keys, observed=True)["granted"].sum()
+        assert (sums.abs() <= 1e-9 * (t["pledged"].abs().max() + 1)).all()
+    moved = results.events[results.events["type"] == "transfer"]
+    assert (moved["amount"] >= -1e-12).all()
+
+
 # --- stops, total caps and dissolution (docs/model.md §8.4, §8.5, §9.1) -------------------
 
 

@@ -127,3 +127,102 @@ def test_the_cloudwatt_numergy_example_gives_the_published_figures():
         "cloudwatt": "absorbed",
         "numergy": "absorbed",
     }
+
+
+TRANSFER = """
+start: 2020-01
+end: 2020-12
+ventures:
+  v:
+    share_basis: {basis}
+    transfers:
+      - {transfer}
+partners:
+  a: {{pledge: 60{a}}}
+  b: {{pledge: 30}}
+  c: {{pledge: 10}}
+candidates:
+  d:
+    pledge: 20
+    negotiation: {{start: 2020-03}}
+"""
+
+
+def run_transfer(transfer: str, basis="committed", a=""):
+    text = TRANSFER.format(transfer=transfer, basis=basis, a=a)
+    s = validate_document(parse_text(text, "transfer.yaml"), default_name="transfer")
+    return simulator.run(s, seed=1)
+
+
+def test_an_entrant_takes_its_share_equally_from_two_founders_in_the_register():
+    # d joins in 2020-03 with 20 of 120: a 50 %, b 25 %, c 8.33 %, d 16.67 %. In 2020-06 a
+    # and b pass 20 % of the venture to d, 10 % each (12 of the 120 each): a 40 %, b 15 %,
+    # c unchanged, d 36.67 %. The register moves; no capital does.
+    r = run_transfer("{at: 2020-06, to: d, share: 0.2, from: [a, b]}")
+    before, after = rows(r, "v", "2020-05"), rows(r, "v", "2020-06")
+    assert before["share"].to_dict() == pytest.approx(
+        {"a": 0.5, "b": 0.25, "c": 1 / 12, "d": 1 / 6}
+    )
+    assert after["share"].to_dict() == pytest.approx(
+        {"a": 0.4, "b": 0.15, "c": 1 / 12, "d": 11 / 30}
+    )
+    assert after["granted"].to_dict() == pytest.approx({"a": -12, "b": -12, "c": 0, "d": 24})
+    assert after["committed"].to_dict() == pytest.approx({"a": 60, "b": 30, "c": 10, "d": 20})
+    moved = r.events[r.events["type"] == "transfer"]
+    assert moved["detail"].tolist() == ["to d: 10 % of the venture (register)"] * 2
+    assert moved["amount"].tolist() == pytest.approx([12, 12])
+
+
+def test_a_transfer_of_capital_moves_the_stake_at_book_value_for_a_price():
+    # `capital`: ownership follows capital, so a and b sell d 12 of paid-in capital each
+    # (stakes 48 and 18, d's 44); the price of 50 for the whole transfer is split by part.
+    transfer = "{at: 2020-06, to: d, share: 0.2, from: {a: 0.5, b: 0.5}, ownership: capital, "
+    transfer += "price: {rule: amount, amount: 50}}"
+    r = run_transfer(transfer)
+    after = rows(r, "v", "2020-06")
+    assert after["share"].to_dict() == pytest.approx(
+        {"a": 0.4, "b": 0.15, "c": 1 / 12, "d": 11 / 30}
+    )
+    assert after["stake"].to_dict() == pytest.approx({"a": 48, "b": 18, "c": 10, "d": 44})
+    assert after["received_for_stake"].to_dict() == pytest.approx(
+        {"a": 25, "b": 25, "c": 0, "d": 0}
+    )
+    assert after["paid_for_stakes"]["d"] == pytest.approx(50)
+    assert "granted" not in r.trajectories
+
+
+def test_a_giver_passes_on_at_most_what_it_owns():
+    # Paid-in basis; a pays 60 in 4 tranches of 15 (months 0, 3, 6, 9). In 2020-05, before
+    # the month's payments, the others have paid 30, 10 and 20 (d joined in 2020-03) and a
+    # 30: the venture is 90 and a is asked 60 % of it, 54. With `capital` it can pass on
+    # only the 30 it has paid in; the event says what was asked.
+    a = ", schedule: {type: tranches, count: 4, every: 3}"
+    r = run_transfer(
+        "{at: 2020-05, to: d, share: 0.6, from: [a], ownership: capital}", basis="paid_in", a=a
+    )
+    moved = r.events[r.events["type"] == "transfer"].iloc[0]
+    assert moved["amount"] == pytest.approx(30)  # a's two tranches of 15 (months 0 and 3)
+    assert moved["detail"].endswith("all it has paid in: 60 % asked")
+    assert rows(r, "v", "2020-05")["stake"]["a"] == pytest.approx(0)
+
+
+def test_a_transfer_to_a_member_that_has_not_joined_is_skipped():
+    r = run_transfer("{at: 2020-02, to: d, share: 0.1, from: [a]}")
+    skipped = r.events[r.events["type"] == "transfer_skipped"]
+    assert skipped["detail"].tolist() == ["receiver is not a member"]
+    assert rows(r, "v", "2020-12")["granted"].abs().sum() == 0
+
+
+def test_the_ownership_transfer_example_gives_its_figures():
+    r = simulator.run("scenarios/examples/ownership_transfer.yaml", seed=1)
+    jan = rows(r, "andromede", "2013-01")
+    assert jan["share"].to_dict() == pytest.approx(
+        {
+            "state": 135 / 265,
+            "orange": 46.75 / 265,
+            "thales": 16.75 / 265,
+            "dassault": 0,
+            "atos": 66.5 / 265,
+        }
+    )
+    assert jan["granted"]["atos"] == pytest.approx(26.5)

@@ -32,6 +32,8 @@ VERBS = {
     "stake_refunded": "stake refunded",
     "stake_kept": "keeps its stake",
     "dilution": "ownership granted at entry",
+    "transfer": "passes ownership",
+    "transfer_skipped": "transfer skipped",
     "capital_call": "pays a capital call",
     "call_default": "does not pay a capital call",
     "cash_out": "cash runs out",

@@ -25,6 +25,7 @@ from simulator.engine.model import (
     Schedule,
     SplitSpec,
     StopTest,
+    TransferSpec,
     VentureSpec,
 )
 from simulator.engine.plan import build_plan
@@ -183,7 +184,18 @@ def _venture(vid: str, v, members: list, index: dict, vindex: dict, s: Scenario)
         None if v.buyout is None else _buyout(v.buyout, index, vindex, s.start),
         None if v.spending is None else _calls(v, members, index, s),
         _opens(s, vid),
+        tuple(_transfer(t, index, s.start) for t in sorted(v.transfers, key=lambda t: t.at)),
     )
+
+
+def _transfer(t, index: dict, start: int) -> TransferSpec:
+    if isinstance(t.from_, list):
+        givers = tuple((index[q], 1 / len(t.from_)) for q in t.from_)
+    else:
+        total = sum(t.from_.values())
+        givers = tuple((index[q], w / total) for q, w in t.from_.items())
+    price = None if t.price is None else _exit(Exit(stake="buyer", price=t.price), index)
+    return TransferSpec(t.at - start, index[t.to], t.share, givers, t.ownership, price)
 
 
 def _involved(ventures: list, members: int, pledges: list, policies: list):

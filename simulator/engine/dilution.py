@@ -83,6 +83,13 @@ class Dilution:
             rep.record_event("dilution", q, v, g, f"{spec.kind}: {detail}")
         self.records.append((v, p, month, own, tuple((q, g) for q, g, _ in moves)))
 
+    def transfer(self, v: int, giver: int, to: int, amount: float, month: int) -> None:
+        """Ownership `amount` passes from `giver` to `to` in v's register (model.md §10.2):
+        whole at once on either basis (x* = 0 in the records: nothing accrues)."""
+        self.granted[v][giver] -= amount
+        self.granted[v][to] += amount
+        self.records.append((v, to, month, 0.0, ((giver, -amount), (to, amount))))
+
 
 def transfers(kind: str, share: float, owned: dict, joiner: int, own: float) -> list:
     """(member, ownership transfer g, share after) for the others, then the joiner.

@@ -81,14 +81,19 @@ class Exits:
         names = self.rep.model.members
         for q, weight in buyers:
             part, paid = stake * weight, price * weight
-            self._flow(SOLD, v, p, month, part)
-            self._flow(RECEIVED, v, p, month, paid)
-            self._flow(BOUGHT, v, q, month, part)
-            self._flow(PAID_FOR, v, q, month, paid)
-            self.adjust[v][p] -= part
-            self.adjust[v][q] += part
+            self.move(p, q, v, month, part, paid)
             detail = f"buyer {names[q]}: stake {part:.6g} at {how}"
             self.rep.record_event("stake_sold", p, v, paid, detail)
+
+    def move(self, p: int, q: int, v: int, month: int, part: float, paid: float) -> None:
+        """Paid-in capital `part` of p's stake in v passes to q (book value), q paying p
+        `paid` in cash; no event (the caller records what happened)."""
+        self._flow(SOLD, v, p, month, part)
+        self._flow(RECEIVED, v, p, month, paid)
+        self._flow(BOUGHT, v, q, month, part)
+        self._flow(PAID_FOR, v, q, month, paid)
+        self.adjust[v][p] -= part
+        self.adjust[v][q] += part
 
     def _buyers(self, spec, v: int, month: int) -> list[tuple[int, float]]:
         """(member, fraction of the stake) for each buyer, fractions summing to 1."""

@@ -217,6 +217,20 @@ class CallSpec:
 
 
 @dataclass(frozen=True)
+class TransferSpec:
+    """A transfer of ownership (model.md §10.2): month index, receiver, share of the venture,
+    (giver, part) pairs with parts summing to 1, register or capital, and a price (an exit
+    rule's price terms) or None."""
+
+    at: int
+    to: int
+    share: float
+    givers: tuple
+    rule: str  # register | capital
+    price: ExitSpec | None = None
+
+
+@dataclass(frozen=True)
 class VentureSpec:
     id: str
     minimum_capital: Number | None
@@ -228,6 +242,7 @@ class VentureSpec:
     buyout: BuyoutSpec | None = None
     calls: CallSpec | None = None  # spending plan and capital calls, model.md §9.5
     opens: int = 0  # month index from which the venture exists (model.md §5)
+    transfers: tuple = ()  # TransferSpec, in date order (model.md §10.2)
 
 
 @dataclass
@@ -261,12 +276,16 @@ class Model:
             any(e is not None for e in self.exits)
             or any(v.buyout for v in self.ventures)
             or any(v.calls is not None and v.calls.moves_stakes for v in self.ventures)
+            or any(t.rule == "capital" or t.price for v in self.ventures for t in v.transfers)
         )
 
     @property
     def has_dilution(self) -> bool:
-        """Some candidate is granted a negotiated share at entry (model.md §10)."""
-        return any(n.dilution is not None for n in self.negotiations)
+        """The register of ownership is in use: some candidate is granted a negotiated share
+        at entry, or ownership is transferred in it (model.md §10, §10.2)."""
+        return any(n.dilution is not None for n in self.negotiations) or any(
+            t.rule == "register" for v in self.ventures for t in v.transfers
+        )
 
     @property
     def venture_ids(self) -> list[str]:

@@ -8,6 +8,8 @@ them at one moment, before the month's payments, from the replication's running 
 
 from __future__ import annotations
 
+from simulator.engine import matching
+
 _EPS = 1e-9
 
 
@@ -21,7 +23,7 @@ def ownership(rep, v: int, month: int) -> dict[int, float]:
         held = rep.holdings(v, month, rep.match_committed(v))
     else:
         held = {q: rep.exits.stake(v, q, month) for q in rep.holdings(v, month, {})}
-        for q, paid in _match_paid(rep, v, month).items():
+        for q, paid in matching.paid(rep, v, month).items():
             if q in held:
                 held[q] += paid
     if rep.dilution is not None:
@@ -29,25 +31,6 @@ def ownership(rep, v: int, month: int) -> dict[int, float]:
             if q in held:
                 held[q] += g
     return {q: max(x, 0.0) for q, x in held.items()}
-
-
-def _match_paid(rep, v: int, month: int) -> dict[int, float]:
-    """Matching money paid into v by the end of month − 1, by funder (model.md §8.1)."""
-    m, out = rep.model, {}
-    for pol in m.policies:
-        if pol.kind != "match" or pol.venture != v or rep.join[v, pol.funder] > rep.env.now:
-            continue
-        vals = rep.policy_values[pol.id]
-        if "frozen" in vals:
-            amount = vals["frozen"]
-        else:
-            private = [q for q in range(len(m.members)) if not m.public[q] and q != pol.funder]
-            paid = sum(rep.ledger.paid_by(v, q, month - 1) for q in private) if month else 0.0
-            amount = vals["ratio"] * paid
-            if vals["cap"] is not None:
-                amount = min(amount, vals["cap"])
-        out[pol.funder] = out.get(pol.funder, 0.0) + amount
-    return out
 
 
 def _granted(rep, v: int, month: int, committed: bool) -> dict[int, float]:

@@ -40,6 +40,7 @@ class Plan:
     funder_rules: bool  # stops, total caps or dissolutions (rules.py) are in play
     splits: list  # ventures that split (splits.py), as (venture index, SplitSpec)
     buyouts: list  # ventures bought out (exits.py), as (venture index, (month, ExitSpec))
+    transfers: list  # transfers of ownership (transfers.py), as (venture index, TransferSpec)
     spending: list  # ventures with a spending plan (calls.py), as (venture index, CallSpec)
 
 
@@ -97,5 +98,6 @@ def build_plan(model: Model) -> Plan:
         ),
         splits=[(v, spec.split) for v, spec in enumerate(model.ventures) if spec.split],
         buyouts=[(v, spec.buyout) for v, spec in enumerate(model.ventures) if spec.buyout],
+        transfers=[(v, t) for v, spec in enumerate(model.ventures) for t in spec.transfers],
         spending=[(v, spec.calls) for v, spec in enumerate(model.ventures) if spec.calls],
     )

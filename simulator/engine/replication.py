@@ -15,6 +15,7 @@ from functools import partial
 import numpy as np
 import simpy
 
+from simulator.engine import matching
 from simulator.engine.calls import CALL, Calls
 from simulator.engine.contagion import Contagion
 from simulator.engine.departures import start_departure, start_hazard_departures
@@ -23,12 +24,12 @@ from simulator.engine.exits import Exits, buyout
 from simulator.engine.ledger import Ledger
 from simulator.engine.model import Model, normalise
 from simulator.engine.negotiation import Negotiations, negotiate
-from simulator.engine.opening import withdraw
 from simulator.engine.outcome import ENDINGS, RepOutcome
 from simulator.engine.raises import Raises, policy_terms
 from simulator.engine.rules import FunderRules
 from simulator.engine.splits import Splits
 from simulator.engine.streams import Streams
+from simulator.engine.transfers import TRANSFER, transfer
 from simulator.scenario.distributions import Distribution
 
 POLICY, CHECK = 0.2, 0.5
@@ -107,6 +108,8 @@ class Replication:
             self.splits = Splits(self, plan.splits)
         for v, spec in plan.buyouts:  # after the month's departures (§9.3, §11)
             self.at(spec.at + BUYOUT, buyout, self, v, spec)
+        for v, spec in plan.transfers:  # after the buy-outs, before the splits (§10.2)
+            self.at(spec.at + TRANSFER, transfer, self, v, spec)
         for pol in plan.raises:
             self.at(pol.at + POLICY, self.raises.raise_pledge, pol)
         for v, spec in enumerate(m.ventures):
@@ -181,13 +184,21 @@ class Replication:
                 if self.splits is not None:
                     self.splits.departed(p, v)
             elif month < self.join[v, p] < self.leave[v, p] and not self.model.candidate[p]:
-                withdraw(self, p, v, month, detail)  # its venture has not opened yet
+                self._withdraw(p, v, detail)  # its venture has not opened yet
         self._signal(p)
         if self.contagion is not None:
             self.contagion.departed(p, month)
         if self.negotiations is not None:
             self.negotiations.departed(p)
         self.after_change(month)
+
+    def _withdraw(self, p: int, v: int, detail: str) -> None:
+        """p, due to join v when it opens (model.md §5), leaves first: its pledge, made at
+        the opening, is cancelled in that same month, so it never holds anything in v."""
+        opens = int(self.join[v, p])
+        amount = self.ledger.cancel_from(v, p, opens)
+        self.leave[v, p] = opens
+        self.record_event("departure", p, v, amount, f"{detail}, before it opens".lstrip(", "))
 
     def change_of(self, p: int) -> simpy.Event:
         """An event that fires when p next joins or leaves a venture."""
@@ -289,41 +300,12 @@ class Replication:
     # --- capital (docs/model.md §3, §8.2, §10) ------------------------------------------
 
     def match_committed(self, v: int) -> dict[int, float]:
-        """Matching money committed now, by funder (frozen once the funder has left)."""
-        out: dict[int, float] = {}
-        m = self.model
-        for pol in m.policies:
-            if pol.kind != "match" or pol.venture != v:
-                continue
-            vals = self.policy_values[pol.id]
-            if "frozen" in vals:
-                amount = vals["frozen"]
-            elif self.join[v, pol.funder] > self.env.now:
-                amount = 0.0  # a candidate funder matches only once it has joined
-            else:
-                private = sum(
-                    c
-                    for q, c in enumerate(self.ledger.committed[v])
-                    if not m.public[q] and q != pol.funder
-                )
-                amount = vals["ratio"] * private
-                if vals["cap"] is not None:
-                    amount = min(amount, vals["cap"])
-            out[pol.funder] = out.get(pol.funder, 0.0) + amount
-        return out
+        """Matching money committed now, by funder (matching.py)."""
+        return matching.committed(self, v)
 
     def freeze_match(self, v: int, p: int, month: int) -> None:
         """A matching funder that leaves keeps what it has paid and stops matching."""
-        m = self.model
-        for pol in m.policies:
-            if pol.kind == "match" and pol.venture == v and pol.funder == p:
-                vals = self.policy_values[pol.id]
-                if "frozen" in vals:  # it stopped paying before it left (§8.4)
-                    continue
-                private = [q for q in range(len(m.members)) if not m.public[q] and q != p]
-                paid = sum(self.ledger.paid_by(v, q, month - 1) for q in private) if month else 0.0
-                amount = vals["ratio"] * paid
-                vals["frozen"] = amount if vals["cap"] is None else min(amount, vals["cap"])
+        matching.freeze(self, v, p, month)
 
     def committed_total(self, v: int) -> tuple[float, dict[int, float]]:
         """Capital committed to v, matching money included and refunds taken off, with the

@@ -25,6 +25,7 @@ EVENT_STYLE = {
     "top_up": ("tab:blue", "tops up"),
     "buyout": ("tab:purple", "buys out"),
     "absorbed": ("tab:purple", "absorbs it"),
+    "transfer": ("tab:brown", "passes ownership"),
     "split": ("black", "split"),
     "dissolution": ("black", "dissolved"),
 }

@@ -132,10 +132,24 @@ class Capital(Strict):
 SHARES_TOLERANCE = 0.002
 
 
+class Transfer(Strict):
+    """At `at`, members of the venture pass `share` of its ownership to `to`: in equal parts
+    (a list) or in the proportions given; in its register of ownership, or as paid-in
+    capital at book value (`ownership: capital`), model.md §10.2."""
+
+    at: Month
+    to: Id
+    share: Annotated[float, Field(gt=0, lt=1)]
+    from_: list[Id] | dict[Id, Annotated[float, Field(gt=0, le=1)]] = Field(alias="from")
+    ownership: Literal["register", "capital"] = "register"
+    price: Price | None = None
+
+
 class Venture(Strict):
     label: str | None = None
     opens: Month | None = None  # created later: its partners pledge and join then
     capital: Capital | None = None
+    transfers: list[Transfer] = Field(default_factory=list)
     minimum_capital: Amount | None = None
     deadline: Month | None = None
     share_basis: Literal["committed", "paid_in"] = "committed"

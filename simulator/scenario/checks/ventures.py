@@ -8,6 +8,7 @@ from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.checks.exits import buyout_checks, dissolution_checks
 from simulator.scenario.checks.spending import spending_checks
 from simulator.scenario.checks.splits import split_checks
+from simulator.scenario.checks.transfers import transfer_checks
 
 
 def venture_checks(ctx: CheckContext, vid, v) -> None:
@@ -26,3 +27,4 @@ def venture_checks(ctx: CheckContext, vid, v) -> None:
     spending_checks(ctx, vid, v)
     opening_checks(ctx, vid, v)
     capital_checks(ctx, vid, v)
+    transfer_checks(ctx, vid, v)
