@@ -148,6 +148,19 @@ def test_preemption_on_the_paid_in_basis_follows_paid_in_ownership():
     identities(r)
 
 
+def test_several_named_buyers_in_stated_parts():
+    # c's stake of 20 is sold to a and b in parts 3 : 1 (15 and 5) at 1.5× paid-in: a pays
+    # 22.5, b 7.5, c receives 30.
+    r = run("{stake: buyers, buyers: {a: 0.75, b: 0.25}, price: {rule: multiple, multiple: 1.5}}")
+    end = month(r, 5)
+    assert end["bought"].to_dict() == pytest.approx({"a": 15, "b": 5, "c": 0})
+    assert end["paid_for_stakes"].to_dict() == pytest.approx({"a": 22.5, "b": 7.5, "c": 0})
+    assert end.loc["c", "received_for_stake"] == pytest.approx(30)
+    assert end.loc["c", "stake"] == pytest.approx(0)
+    shares_sum_to_one(r)
+    identities(r)
+
+
 def test_named_buyer_at_an_amount_on_the_paid_in_basis():
     # b buys the 20 for 50. Paid-in basis: end of month 2, a has paid 75 and b holds
     # 60 + 20 = 80: shares 75/155 and 80/155; from month 3 a 100/180, b 80/180.

@@ -572,6 +572,11 @@ def scenario_texts_with_exits(draw) -> str:
             ]
             if not buyers:
                 rule["stake"] = "preemption"
+            elif len(buyers) > 1 and draw(st.booleans()):  # several, in parts (§6.4)
+                named = draw(st.lists(st.sampled_from(buyers), min_size=2, unique=True))
+                weights = [draw(st.integers(1, 5)) for _ in named]
+                rule["stake"] = "buyers"
+                rule["buyers"] = {q: w / sum(weights) for q, w in zip(named, weights, strict=True)}
             else:
                 rule["buyer"] = draw(st.sampled_from(buyers))
         if rule["stake"] != "stays":
@@ -593,8 +598,8 @@ def scenario_has_exits(scenario) -> bool:
 
 def check_stakes(scenario, traj: pd.DataFrame, forfeits: bool = False) -> None:
     """Stake identities (§3), nothing negative, shares of holders summing to 1 (§10).
-    `forfeits`: a member may have sold part of its stake (a capital-call penalty, §9.5) and
-    keep the rest when it leaves."""
+    `forfeits`: a member may have sold part of its stake (a capital-call penalty, §9.5, a
+    transfer of capital, §10.2) and keep the rest when it leaves."""
     if "stake" not in traj:  # no exit rule moves a stake: the columns are left out
         assert not scenario_has_exits(scenario)
         traj = traj.assign(bought=0.0, sold=0.0, refunded=0.0, stake=traj["paid_in"])
@@ -627,13 +632,14 @@ def check_stakes(scenario, traj: pd.DataFrame, forfeits: bool = False) -> None:
     assert not off.any(), f"member shares do not sum to 1:\n{sums[off].head()}"
 
 
-def check_all_with_stakes(text: str):
-    """check_all with the stake identities instead of the capital-only share sums."""
+def check_all_with_stakes(text: str, forfeits: bool = False):
+    """check_all with the stake identities instead of the capital-only share sums
+    (`forfeits`: check_stakes's, a member may sell part of its stake while a member)."""
     scenario, results = run_text(text)
     traj = results.trajectories
     check_ledger(traj)
     check_monotone(traj)
-    check_stakes(scenario, traj)
+    check_stakes(scenario, traj, forfeits)
     check_outcomes(results)
     if not any(p.type == "match" for p in scenario.policies.values()):
         check_events(results)
@@ -690,7 +696,8 @@ def scenario_texts_with_transfers(draw) -> str:
 @settings(SETTINGS, max_examples=30)
 @given(scenario_texts_with_transfers())
 def test_ledger_identities_with_transfers_of_ownership(text):
-    scenario, results = check_all_with_stakes(text)
+    # A transfer of capital sells part of a stake while its giver stays a member.
+    scenario, results = check_all_with_stakes(text, forfeits=True)
     t = results.trajectories
     if "granted" in t:  # the register moves ownership, never creates it
         keys = ["replication", "venture", "date"]

@@ -303,6 +303,7 @@ def _exit(e, index) -> ExitSpec | None:
         "paid_in" if price is None else price.rule,
         1.0 if price is None or price.multiple is None else price.multiple,
         0.0 if price is None or price.amount is None else price.amount,
+        tuple((index[q], w / sum(e.buyers.values())) for q, w in (e.buyers or {}).items()),
     )
 
 

@@ -70,7 +70,7 @@ class Exits:
             return
         buyers = self._buyers(spec, v, month)
         if not buyers:
-            why = "no remaining member" if spec.buyer is None else "buyer is not a member"
+            why = "no remaining member" if spec.stake == "preemption" else "buyer is not a member"
             self.rep.record_event("stake_kept", p, v, 0.0, f"stake {stake:.6g} stays: {why}")
             return
         self.transfer(p, v, month, buyers, stake, price, how)
@@ -98,8 +98,12 @@ class Exits:
     def _buyers(self, spec, v: int, month: int) -> list[tuple[int, float]]:
         """(member, fraction of the stake) for each buyer, fractions summing to 1."""
         rep = self.rep
-        if spec.stake == "buyer":
-            return [(spec.buyer, 1.0)] if spec.buyer in rep.holdings(v, month, {}) else []
+        if spec.stake in ("buyer", "buyers"):  # named buyers that are members, parts to 1
+            named = spec.buyers or ((spec.buyer, 1.0),)
+            members = rep.holdings(v, month, {})
+            present = [(q, w) for q, w in named if q in members]
+            total = sum(w for _, w in present)
+            return [(q, w / total) for q, w in present]
         return pro_rata(ownership(rep, v, month))
 
     def _flow(self, flow: int, v: int, p: int, month: int, amount: float) -> None:

@@ -55,11 +55,12 @@ class PledgeSpec:
 class ExitSpec:
     """What a leaver's stake becomes (model.md §6.4); a stake that stays has no spec."""
 
-    stake: str  # refund | preemption | buyer
+    stake: str  # refund | preemption | buyer | buyers
     buyer: int | None
     rule: str  # paid_in | multiple | amount
     multiple: Number
     amount: Number
+    buyers: tuple = ()  # stake: buyers: (member, part), parts summing to 1
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,9 @@ class Splits:
             how = ""
             if given is not None:
                 parts, how = self._fractions(v, p, month, given)
+            # A child p has already left (sold out in its buy-out) it does not rejoin: that
+            # fraction is cancelled in the parent with what goes nowhere.
+            parts = [(c, f) for c, f in parts if rep.leave[c, p] > month]
             amount = ledger.move_from(v, p, month, parts)
             moved += amount
             for c, f in parts:

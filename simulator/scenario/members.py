@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -36,10 +36,12 @@ class Price(Strict):
 
 class Exit(Strict):
     """What happens to a leaver's paid-in stake: it stays (a passive holding), the venture
-    refunds it, the remaining members pre-empt it pro rata, or a named member buys it."""
+    refunds it, the remaining members pre-empt it pro rata, a named member buys it, or
+    several named members buy it in the parts given."""
 
-    stake: Literal["stays", "refund", "preemption", "buyer"] = "stays"
+    stake: Literal["stays", "refund", "preemption", "buyer", "buyers"] = "stays"
     buyer: Id | None = None
+    buyers: dict[Id, Annotated[float, Field(gt=0, le=1)]] | None = None  # stake: buyers
     price: Price | None = None
 
 

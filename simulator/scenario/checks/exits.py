@@ -6,6 +6,7 @@ from __future__ import annotations
 from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.checks.membership import funded_ventures, member_ventures, parent_members
 from simulator.scenario.members import Exit
+from simulator.scenario.ventures import SHARES_TOLERANCE
 
 
 def exit_checks(ctx: CheckContext) -> None:
@@ -27,6 +28,9 @@ def exit_checks(ctx: CheckContext) -> None:
             path = (group[mid], mid, "departure", "exit")
             if exit_shape(ctx, path, d.exit):
                 _buyer(ctx, path + ("buyer",), d.exit.buyer, mid, left)
+            for buyer in d.exit.buyers or {}:
+                if buyer in ctx.member_ids:
+                    _buyer(ctx, path + ("buyers", buyer), buyer, mid, left)
         elif s.exit.stake == "buyer" and s.exit.buyer is not None:
             _buyer(ctx, ("exit", "buyer"), s.exit.buyer, mid, left, default=True)
 
@@ -40,6 +44,7 @@ def exit_shape(ctx: CheckContext, path, e) -> bool:
             path + ("buyer",),
             f"buyer goes with stake: buyer (got stake: {e.stake}; expected stake: buyer)",
         )
+    _buyers_shape(ctx, path, e)
     if e.stake == "stays" and e.price is not None:
         ctx.add(
             path + ("price",),
@@ -61,6 +66,27 @@ def exit_shape(ctx: CheckContext, path, e) -> bool:
         ctx.member_ref(path + ("buyer",), e.buyer)
         return False
     return e.buyer is not None
+
+
+def _buyers_shape(ctx: CheckContext, path, e) -> None:
+    """`buyers` with stake: buyers, known members, parts adding up to 1."""
+    if (e.stake == "buyers") != (e.buyers is not None):
+        ctx.add(
+            path + (("buyers",) if e.buyers is not None else ()),
+            "stake: buyers and 'buyers' (a map member → part of the stake) go together",
+        )
+    if e.buyers is None:
+        return
+    for buyer in e.buyers:
+        if buyer not in ctx.member_ids:
+            ctx.member_ref(path + ("buyers", buyer), buyer)
+    total = sum(e.buyers.values())
+    if abs(total - 1) > SHARES_TOLERANCE:
+        ctx.add(
+            path + ("buyers",),
+            f"the buyers' parts add up to {100 * total:.4g} % (expected 100 %, within "
+            f"{100 * SHARES_TOLERANCE:g} points)",
+        )
 
 
 def _buyer(ctx: CheckContext, path, buyer, mid, left, default=False) -> None:
