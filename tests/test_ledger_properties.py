@@ -369,7 +369,7 @@ def check_shares(scenario, traj: pd.DataFrame) -> None:
 
 # Events whose amount is what the ledger cancelled in their venture; a split's own lines per
 # member and child repeat its parent's line (partner ""), which is the one counted.
-CANCELLING = ["departure", "collapse", "stop", "dissolution", "absorbed"]
+CANCELLING = ["departure", "collapse", "stop", "dissolution", "absorbed", "cut"]
 
 
 def check_events(results) -> None:
@@ -491,6 +491,32 @@ def test_ledger_identities_with_a_venture_opening_later(text):
     left = e[(e["venture"] == "w") & (e["type"] == "departure") & (e["date"] == opens)]
     if left.empty:
         np.testing.assert_allclose(at["cancelled"], gone, atol=1e-9)
+
+
+@st.composite
+def scenario_texts_with_cuts(draw) -> str:
+    """The random scenarios above with pledge cuts (model.md §8.6): by an amount or to an
+    amount, on the partners' and candidates' one-venture pledges."""
+    data = yaml.safe_load(draw(scenario_texts()))
+    horizon = 12 * (int(data["end"][:4]) - 2020) + int(data["end"][5:7])
+    members = {**data.get("partners", {}), **data.get("candidates", {})}
+    for m in members.values():
+        if "pledge" not in m or draw(st.booleans()):
+            continue
+        key = draw(st.sampled_from(["by", "to"]))
+        m["cuts"] = [
+            {"at": label(draw(st.integers(0, horizon - 1))), key: draw(amounts)}
+            for _ in range(draw(st.integers(1, 2)))
+        ]
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+@settings(SETTINGS, max_examples=25)
+@given(scenario_texts_with_cuts())
+def test_ledger_identities_with_pledge_cuts(text):
+    _, results = check_all(text)
+    cuts = results.events[results.events["type"] == "cut"]
+    assert (cuts["amount"] >= 0).all()
 
 
 @settings(SETTINGS, max_examples=15)

@@ -12,7 +12,7 @@ from simulator.errors import ConsimError
 # what was outstanding; a split cancels in the parent (its own line: all it gave up) and
 # pledges in each child (one line per member and child, "from <parent>").
 PLEDGES = ("join", "raise", "top_up")
-CANCELS = ("departure", "collapse", "stop", "dissolution")
+CANCELS = ("departure", "collapse", "stop", "dissolution", "cut")
 VERBS = {
     "departure": "leaves",
     "join": "joins",
@@ -33,6 +33,8 @@ VERBS = {
     "stake_kept": "keeps its stake",
     "dilution": "ownership granted at entry",
     "transfer": "passes ownership",
+    "cut": "cuts its pledge",
+    "cut_skipped": "cut skipped",
     "transfer_skipped": "transfer skipped",
     "capital_call": "pays a capital call",
     "call_default": "does not pay a capital call",

@@ -14,6 +14,7 @@ from simulator.engine.model import (
     BuyoutSpec,
     CallSpec,
     ContagionSpec,
+    CutSpec,
     DepartureSpec,
     DilutionSpec,
     ExitSpec,
@@ -79,6 +80,17 @@ def compile_scenario(s: Scenario) -> Model:
         negotiations=negotiations,
         policies=policies,
         contagion=[_contagion(cid, c, index) for cid, c in s.contagion.items()],
+        cuts=[
+            CutSpec(
+                index[mid],
+                vindex[c.venture or _pledged_venture(m, only)],
+                c.at - s.start,
+                c.by,
+                c.to,
+            )
+            for mid, m in s.members().items()
+            for c in m.cuts
+        ],
         exits=[
             _exit(m.departure.exit if m.departure and m.departure.exit else s.exit, index)
             for m in s.members().values()
@@ -88,6 +100,11 @@ def compile_scenario(s: Scenario) -> Model:
         market_growth=uncertain_growth(s.market),
     )
     return replace(model, plan=build_plan(model))
+
+
+def _pledged_venture(m, only: str) -> str:
+    """The venture a member's one pledge goes to (a cut without `venture` names none)."""
+    return next(iter(m.pledges)) if m.pledges else (m.venture or only)
 
 
 def _member_specs(s: Scenario, index: dict, vindex: dict) -> tuple[list, list, list]:

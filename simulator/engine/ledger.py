@@ -83,6 +83,20 @@ class Ledger:
         self.committed[v][p] -= amount
         return amount
 
+    def cut(self, v: int, p: int, month: int, amount: float) -> float:
+        """Cut p's outstanding pledge to v by `amount` (at most what is outstanding from
+        `month`), every remaining payment scaled alike, recorded as cancelled in `month`."""
+        outstanding = self.outstanding_from(v, p, month)
+        amount = min(max(amount, 0.0), outstanding)
+        if amount <= _EPS or month >= self.horizon:
+            return 0.0
+        keep = 1.0 - amount / outstanding
+        self.due[v, p, month:] *= keep
+        self.unscheduled[v, p] *= keep
+        self.cancelled_at[v, p, month] += amount
+        self.committed[v][p] -= amount
+        return amount
+
     def move_from(self, v: int, p: int, month: int, parts) -> float:
         """Cancel p's payments to v due at `month` or later and pledge them, at `month`,
         to the ventures of `parts` ((venture, fraction), ...): each payment keeps its month

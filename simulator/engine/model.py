@@ -218,6 +218,18 @@ class CallSpec:
 
 
 @dataclass(frozen=True)
+class CutSpec:
+    """A pledge cut (model.md §8.6): member, venture, month index, and `by` an amount or
+    `to` an amount of committed capital (one of them None)."""
+
+    member: int
+    venture: int
+    at: int
+    by: Number | None
+    to: Number | None
+
+
+@dataclass(frozen=True)
 class TransferSpec:
     """A transfer of ownership (model.md §10.2): month index, receiver, share of the venture,
     (giver, part) pairs with parts summing to 1, register or capital, and a price (an exit
@@ -261,6 +273,7 @@ class Model:
     negotiations: list[NegotiationSpec]
     policies: list[PolicySpec]
     contagion: list[ContagionSpec] = field(default_factory=list)
+    cuts: list = field(default_factory=list)  # CutSpec, in file order (model.md §8.6)
     exits: list = field(default_factory=list)  # per member: ExitSpec, or None (the stake stays)
     involved: np.ndarray = field(default=None)  # (V, P): member has a row in this venture
     split_only: np.ndarray | None = None  # (V, P): a row only through a split or absorption

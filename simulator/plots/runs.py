@@ -26,6 +26,7 @@ EVENT_STYLE = {
     "buyout": ("tab:purple", "buys out"),
     "absorbed": ("tab:purple", "absorbs it"),
     "transfer": ("tab:brown", "passes ownership"),
+    "cut": ("tab:orange", "cuts its pledge"),
     "split": ("black", "split"),
     "dissolution": ("black", "dissolved"),
 }

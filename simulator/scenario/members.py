@@ -57,6 +57,16 @@ class Departure(Strict):
     exit: Exit | None = None  # None: the scenario's `exit`, else the stake stays
 
 
+class Cut(Strict):
+    """A member reduces its pledge to a venture at a date, without leaving: by an amount, or
+    to an amount of committed capital (model.md §8.6)."""
+
+    at: Month
+    by: Amount | None = None
+    to: Amount | None = None
+    venture: Id | None = None
+
+
 class Member(Strict):
     label: str | None = None
     public: bool = False
@@ -65,6 +75,7 @@ class Member(Strict):
     schedule: Schedule | None = None
     pledges: dict[Id, Pledge] | None = None
     departure: Departure | None = None
+    cuts: list[Cut] = Field(default_factory=list)
 
 
 class Partner(Member):

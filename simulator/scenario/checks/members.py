@@ -4,6 +4,7 @@ negotiation is checked by negotiations.py."""
 from __future__ import annotations
 
 from simulator.scenario.checks.context import CheckContext
+from simulator.scenario.checks.cuts import cut_checks
 from simulator.scenario.checks.negotiations import negotiation_checks
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.members import Member
@@ -42,6 +43,7 @@ def member_checks(ctx: CheckContext, path, mid, m: Member, is_candidate) -> None
         negotiation_checks(ctx, path, mid, m)
     if m.departure is not None:
         departure_checks(ctx, path + ("departure",), mid, m.departure, is_candidate)
+    cut_checks(ctx, path, mid, m)
 
 
 def schedule_checks(ctx: CheckContext, path, sched, amount, is_candidate) -> None:
