@@ -339,3 +339,33 @@ def test_new_keys_are_in_the_json_schema():
     text = str(Scenario.model_json_schema())
     for key in ("paid_in_below", "committed_below", "'cap'", "'stop'", "dissolution"):
         assert key in text
+
+
+CROSSING = """
+start: 2012-01
+end: 2012-12
+ventures:
+  v: {dissolution: {committed_below: 100}}
+partners:
+  a: {pledge: 50}
+  b: {pledge: 45, schedule: {type: tranches, count: 9}, departure: {at: 2012-04}}
+policies:
+  r: {type: raise, funder: a, at: 2012-02, amount: 20}
+"""
+
+
+def test_a_threshold_fires_when_crossed_not_because_the_venture_started_below():
+    # 95 committed from the start, below 100: not crossed, no dissolution in month 0. The
+    # raise lifts it to 115 in 2012-02; b leaving in 2012-04 after 3 tranches of 5 cancels
+    # 30: 85 < 100, crossed, dissolved in 2012-04.
+    r = run(CROSSING)
+    d = events(r, "dissolution")
+    assert d["date"].tolist() == [pd.Period("2012-04", "M")]
+    assert d["detail"].tolist() == ["committed 85 < 100"]
+    # Without the raise the venture never reaches 100: b's departure takes it from 95 to
+    # 65, and nothing is dissolved (before 2026-12 it was dissolved in month 0).
+    r = run(
+        CROSSING.replace("policies:\n  r: {type: raise, funder: a, at: 2012-02, amount: 20}\n", "")
+    )
+    assert events(r, "dissolution").empty
+    assert r.outcomes["committed_final"].iloc[0] == pytest.approx(65)

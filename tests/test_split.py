@@ -315,10 +315,11 @@ def test_split_on_committed_below_comes_at_the_next_split_time():
     # splits in the same month (x leaves at 2012-04 having paid 30).
     r = run(BELOW.replace("count: 6}}", "count: 6}, departure: {at: 2012-04}}"))
     assert (split_events(r)["date"] == pd.Period("2012-04", "M")).all()
-    # Below the threshold from the start: split in month 0 (at 0.05, before any payment).
+    # Below the threshold from the start (204 < 205): never crossed, so no split (model.md
+    # §9.6; before 2026-12 it split in month 0, a venture punished for how it started).
     r = run(BELOW.replace("committed_below: 180", "committed_below: 205"))
-    assert list(split_events(r)["amount"]) == pytest.approx([60, 60, 60, 24, 204])
-    assert (split_events(r)["date"] == pd.Period("2012-01", "M")).all()
+    assert split_events(r).empty
+    assert r.outcomes.set_index(r.outcomes["venture"].astype(str)).loc["a", "ended"] == ""
 
 
 # --- how a venture ended, in the outcome table -----------------------------------------------

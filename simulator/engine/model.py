@@ -302,5 +302,19 @@ class Model:
         )
 
     @property
+    def has_thresholds(self) -> bool:
+        """Something fires when a venture's committed capital crosses below a level
+        (model.md §9.6): a dissolution, a split, a stop or a negotiation trigger."""
+        return (
+            any(v.dissolve_below is not None for v in self.ventures)
+            or any(v.split is not None and v.split.on_below is not None for v in self.ventures)
+            or any(p.when is not None and p.when.kind == "committed_below" for p in self.policies)
+            or any(
+                n.rounds is not None and n.rounds.trigger_capital is not None
+                for n in self.negotiations
+            )
+        )
+
+    @property
     def venture_ids(self) -> list[str]:
         return [v.id for v in self.ventures]

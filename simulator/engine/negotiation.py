@@ -109,7 +109,7 @@ class Negotiations:
         """Committed capital changed: open the negotiations waiting for it to fall."""
         for i in list(self.by_capital):
             r = self.specs[i].rounds
-            if self.rep.committed_total(r.trigger_venture)[0] < r.trigger_capital - _EPS:
+            if self.rep.fell_below(r.trigger_venture, r.trigger_capital):
                 self.by_capital.remove(i)
                 self._trigger(i)
 

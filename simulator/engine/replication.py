@@ -66,6 +66,8 @@ class Replication:
         self.dilution = Dilution(self) if model.has_dilution else None
         self.raises = Raises(self) if self.plan.raises or self.plan.top_ups else None
         self.calls: Calls | None = None  # only with spending plans
+        # The most committed capital each venture has had so far (thresholds, §9.6)
+        self.peak: list | None = [0.0] * len(model.ventures) if model.has_thresholds else None
         self.minimum = [
             None
             if v.minimum_capital is None
@@ -256,6 +258,8 @@ class Replication:
 
     def after_change(self, month: int) -> None:
         """Members or capital changed in `month`: let every rule that watches them react."""
+        if self.peak is not None:
+            self._note_peaks()
         if self.negotiations is not None and self.negotiations.by_capital:
             self.negotiations.capital_changed()
         for pol in self.plan.top_ups:
@@ -318,6 +322,17 @@ class Replication:
         if self.exits is not None:
             total -= self.exits.refunded[v]  # refunded capital has left the venture
         return total, match
+
+    def fell_below(self, v: int, level: float) -> bool:
+        """v's committed capital has crossed below `level`: it is below now and has been at
+        or above it before (model.md §9.6); a venture that started below has not."""
+        total = self.committed_total(v)[0]
+        return total < level - 1e-9 and self.peak[v] >= level - 1e-9
+
+    def _note_peaks(self) -> None:
+        """After every change of capital (and at the start): the peaks so far."""
+        for v in range(len(self.peak)):
+            self.peak[v] = max(self.peak[v], self.committed_total(v)[0])
 
     def active_committed(self, v: int, month: int) -> tuple[float, dict[int, float]]:
         """Committed capital of v's active members, matching money included: the total the

@@ -95,7 +95,7 @@ class FunderRules:
             seen = f"paid in {paid:g} of {pledged:g} pledged"
         else:
             total = rep.committed_total(v)[0]
-            holds = total < w.value - _EPS
+            holds = rep.fell_below(v, w.value)
             seen = f"committed {total:g}"
         if holds:
             self._stop(pol, month + 1, seen)
@@ -141,7 +141,7 @@ class FunderRules:
             below = spec.dissolve_below
             if below is None or rep.collapse[v] is not None:
                 continue
-            if rep.committed_total(v)[0] < below - _EPS:
+            if rep.fell_below(v, below):
                 self._schedule_dissolution(v, month)
 
     def cash_ran_out(self, v: int, month: int) -> None:

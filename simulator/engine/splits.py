@@ -47,7 +47,7 @@ class Splits:
         """Month 0, or committed capital changed: book the splits now below their level."""
         rep = self.rep
         for v, spec in self.on_capital:
-            if v not in self.booked and rep.committed_total(v)[0] < spec.on_below - _EPS:
+            if v not in self.booked and rep.fell_below(v, spec.on_below):
                 self._book(v, spec)
 
     def _book(self, v: int, spec) -> None:
