@@ -339,3 +339,17 @@ def test_event_labels_of_nearby_months_share_one_label_and_never_overlap(tmp_pat
     boxes = [t.get_window_extent(renderer) for t in panel.texts]
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     assert len([ln for ln in panel.lines if ln.get_linestyle() == "--"]) == 5  # a line each
+
+
+def test_event_labels_for_several_members_are_in_the_plural():
+    from simulator.plots.runs import _plural
+
+    verbs = ["leaves", "tops up", "passes ownership", "cuts pledge", "buys out", "raises"]
+    assert [_plural(v) for v in verbs] == [
+        "leave",
+        "top up",
+        "pass ownership",
+        "cut pledge",
+        "buy out",
+        "raise",
+    ]

@@ -26,7 +26,7 @@ EVENT_STYLE = {
     "buyout": ("tab:purple", "buys out"),
     "absorbed": ("tab:purple", "absorbs it"),
     "transfer": ("tab:brown", "passes ownership"),
-    "cut": ("tab:orange", "cuts its pledge"),
+    "cut": ("tab:orange", "cuts pledge"),
     "split": ("black", "split"),
     "dissolution": ("black", "dissolved"),
 }
@@ -256,9 +256,13 @@ def _describe(results, group, kind: str) -> str:
 
 
 def _plural(verb: str) -> str:
-    """leaves → leave, tops up → top up."""
+    """leaves → leave, tops up → top up, passes → pass."""
     first, _, rest = verb.partition(" ")
-    return " ".join(filter(None, [first[:-1] if first.endswith("s") else first, rest]))
+    if first.endswith(("sses", "shes", "ches", "xes")):
+        first = first[:-2]
+    elif first.endswith("s"):
+        first = first[:-1]
+    return " ".join(filter(None, [first, rest]))
 
 
 def _against_market(results, venture: str, top, bottom) -> None:
