@@ -226,3 +226,24 @@ def test_the_ownership_transfer_example_gives_its_figures():
         }
     )
     assert jan["granted"]["atos"] == pytest.approx(26.5)
+
+
+def test_a_run_is_set_against_observed_history():
+    # cloudwatt_numergy.yaml observes Cloudwatt's paid-in at 100 ± 15 in 2015-02; the
+    # plan (3 yearly tranches of 45 paid by then) gives 135: difference −35, z = −35/15.
+    r = simulator.run("scenarios/examples/cloudwatt_numergy.yaml", seed=1)
+    b = r.backtest().set_index("series")
+    row = b.loc["cloudwatt_paid"]
+    assert (row["date"], row["observed"], row["simulated_mean"]) == (
+        pd.Period("2015-02", "M"),
+        100,
+        pytest.approx(135),
+    )
+    assert row["difference"] == pytest.approx(-35)
+    assert row["z"] == pytest.approx(-35 / 15)
+    assert b.loc["numergy_paid", "simulated_mean"] == pytest.approx(135)
+    from simulator.analysis.summary import format_summary
+
+    assert "observed 100.0 ± 15 M€, simulated 135.0; difference -35.0, z = -2.33" in (
+        format_summary(r)
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from simulator.analysis.backtest import backtest, backtest_lines
 from simulator.analysis.intervals import mean_interval, proportion_interval
 from simulator.analysis.points import parameter_label
 
@@ -131,6 +132,9 @@ def format_summary(results) -> str:
         mine = changes[changes["venture"] == r["venture"]]
         lines += [_change_line(c, labels, exact) for _, c in mine.iterrows()]
         lines += _market_lines(results, r, exact)
+    if results.manifest.get("resolved_scenario", {}).get("observed"):
+        lines.append("  against observed history (backtest; observed − simulated mean):")
+        lines += backtest_lines(backtest(results), unit)
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from simulator.analysis.trajectories import total_quantiles
 from simulator.plots.dates import dated
 from simulator.plots.figure import Figure
 from simulator.plots.market import draw_market_ratio, draw_projection, larger_unit
-from simulator.plots.style import COMMITTED, MARKET, partner_colours
+from simulator.plots.style import COMMITTED, MARKET, OBSERVED, partner_colours
 from simulator.results.months import as_dates
 
 EVENT_STYLE = {
@@ -278,7 +278,8 @@ def _against_market(results, venture: str, top, bottom) -> None:
         top.fill_between(com.index, com["p5"], com["p95"], **band)
     top.plot(com.index, com["p50"], color=COMMITTED, lw=2.5, label=f"committed{stat}")
     top.plot(paid.index, paid["p50"], color="black", lw=1.5, label=f"paid in{stat}")
-    top.set_ylim(0, max(float(com["p95"].max()), float(paid["p50"].max()), 1e-9) * 1.15)
+    highest = _draw_observed(results, venture, top)
+    top.set_ylim(0, max(float(com["p95"].max()), float(paid["p50"].max()), highest, 1e-9) * 1.15)
     top.set_ylabel(f"capital ({unit})")
     top.grid(alpha=0.3)
     top.tick_params(labelbottom=False)
@@ -311,6 +312,30 @@ def _against_market(results, venture: str, top, bottom) -> None:
         fontsize=8,
         framealpha=0.9,
     )
+
+
+def _draw_observed(results, venture: str, ax) -> float:
+    """The venture's observed capital (`observed:`) as points with ± 2 sd bars; returns
+    the highest bar's top (0 without observations)."""
+    table = results.backtest()
+    table = table[(table["venture"] == venture) & (table["variable"] != "members")]
+    highest = 0.0
+    for k, (label, g) in enumerate(table.groupby("label", sort=False)):
+        when = [d.to_timestamp() for d in g["date"]]
+        ax.errorbar(
+            when,
+            g["observed"],
+            yerr=2 * g["sd"],
+            fmt="D",
+            ms=6,
+            capsize=4,
+            color=OBSERVED[k % len(OBSERVED)],
+            mec="black",
+            zorder=6,
+            label=f"observed: {label} (± 2 sd)",
+        )
+        highest = max(highest, float((g["observed"] + 2 * g["sd"]).max()))
+    return highest
 
 
 def _ratio_panel(results, venture: str, ax, top) -> None:

@@ -38,3 +38,6 @@ SCENARIOS = (
     "tab:olive",
     "tab:cyan",
 )
+
+# Observed history (`observed:`), drawn as points on the capital axes.
+OBSERVED = ["#d62728", "#9467bd", "#8c564b", "#e377c2"]

@@ -101,6 +101,13 @@ class ResultSet:
 
     # --- analysis and plots (thin wrappers so notebooks need one import) -------------
 
+    def backtest(self) -> pd.DataFrame:
+        """Each point of the scenario's `observed:` beside what the runs simulated in
+        that month (analysis.backtest); empty without observations."""
+        from simulator.analysis.backtest import backtest
+
+        return backtest(self)
+
     def summary(self) -> pd.DataFrame:
         from simulator.analysis.summary import summarize
 

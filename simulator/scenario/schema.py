@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, PrivateAttr
 
 from simulator.scenario.members import Candidate, Exit, Member, Partner
+from simulator.scenario.observed import Observed
 from simulator.scenario.schedules import Schedule, Upfront
 from simulator.scenario.types import (
     Amount,
@@ -147,6 +148,7 @@ class Scenario(Strict):
     exit: Exit = Exit()  # the exit rule of departures that give none
     market: Market | None = None
     benchmarks: dict[Id, Benchmark] = Field(default_factory=dict)
+    observed: dict[Id, Observed] = Field(default_factory=dict)
     # `extends` is resolved before validation; kept here so the schema documents it.
     extends: str | None = None
 

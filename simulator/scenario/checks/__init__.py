@@ -12,6 +12,7 @@ from simulator.scenario.checks.context import CheckContext, Issue
 from simulator.scenario.checks.exits import exit_checks
 from simulator.scenario.checks.market import benchmark_checks, market_checks
 from simulator.scenario.checks.members import member_checks
+from simulator.scenario.checks.observed import observed_checks
 from simulator.scenario.checks.policies import cap_checks, policy_checks, share_sums
 from simulator.scenario.checks.spending import on_call_checks
 from simulator.scenario.checks.ventures import venture_checks
@@ -51,6 +52,7 @@ def check(s: Scenario) -> list[Issue]:
     if s.market is not None:
         market_checks(ctx)
     benchmark_checks(ctx)
+    observed_checks(ctx)
     return issues
 
 
