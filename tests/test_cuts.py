@@ -92,3 +92,19 @@ def test_the_pledge_cut_example_gives_its_figures():
     later = t[(t["partner"] == "thales") & (t["date"] == pd.Period("2013-06", "M"))]
     assert later["paid_in"].iloc[0] == pytest.approx(7.5 + 12.5 / 3)
     assert r.outcomes["committed_final"].iloc[0] == pytest.approx(215)
+
+
+def test_a_cut_on_a_departure_comes_the_given_months_after_it():
+    # b leaves in 2020-04; a cuts by 30 one month later, in 2020-05: the figures of the
+    # dated cut above (a owes 50 then; its last two tranches become 10 and 10).
+    text = BASE.format(cuts="[{on: {departure: b}, after: 1, by: 30}]", minimum=0).replace(
+        "b: {pledge: 50}", "b: {pledge: 50, departure: {at: 2020-04}}"
+    )
+    r = simulator.run(validate_document(parse_text(text, "cuts.yaml"), default_name="cuts"))
+    cut = r.events[r.events["type"] == "cut"]
+    assert cut[["date", "amount"]].values.tolist() == [[pd.Period("2020-05", "M"), 30.0]]
+    assert of_a(r)["paid_in"].iloc[-1] == pytest.approx(70)
+    # Nobody leaves: no cut.
+    text = BASE.format(cuts="[{on: {departure: any}, by: 30}]", minimum=0)
+    r = simulator.run(validate_document(parse_text(text, "cuts.yaml"), default_name="cuts"))
+    assert r.events.empty

@@ -506,6 +506,8 @@ def scenario_texts_with_cuts(draw) -> str:
         key = draw(st.sampled_from(["by", "to"]))
         m["cuts"] = [
             {"at": label(draw(st.integers(0, horizon - 1))), key: draw(amounts)}
+            if draw(st.integers(0, 2))
+            else {"on": {"departure": "any"}, "after": draw(st.integers(0, 3)), key: draw(amounts)}
             for _ in range(draw(st.integers(1, 2)))
         ]
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

@@ -81,13 +81,7 @@ def compile_scenario(s: Scenario) -> Model:
         policies=policies,
         contagion=[_contagion(cid, c, index) for cid, c in s.contagion.items()],
         cuts=[
-            CutSpec(
-                index[mid],
-                vindex[c.venture or _pledged_venture(m, only)],
-                c.at - s.start,
-                c.by,
-                c.to,
-            )
+            _cut(c, index[mid], vindex[c.venture or _pledged_venture(m, only)], index, s)
             for mid, m in s.members().items()
             for c in m.cuts
         ],
@@ -100,6 +94,12 @@ def compile_scenario(s: Scenario) -> Model:
         market_growth=uncertain_growth(s.market),
     )
     return replace(model, plan=build_plan(model))
+
+
+def _cut(c, member: int, venture: int, index: dict, s: Scenario) -> CutSpec:
+    at = None if c.at is None else c.at - s.start
+    on = None if c.on is None else (-1 if c.on.departure == "any" else index[c.on.departure])
+    return CutSpec(member, venture, at, c.by, c.to, on, c.after)
 
 
 def _pledged_venture(m, only: str) -> str:

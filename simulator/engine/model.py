@@ -224,9 +224,11 @@ class CutSpec:
 
     member: int
     venture: int
-    at: int
+    at: int | None  # None: on a departure
     by: Number | None
     to: Number | None
+    on: int | None = None  # the member whose departure triggers it (-1: any)
+    after: int = 0  # months after that departure
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import simpy
 from simulator.engine import matching
 from simulator.engine.calls import CALL, Calls
 from simulator.engine.contagion import Contagion
-from simulator.engine.cuts import cut_pledge
+from simulator.engine.cuts import start_cuts
 from simulator.engine.departures import start_departure, start_hazard_departures
 from simulator.engine.dilution import Dilution
 from simulator.engine.exits import Exits, buyout
@@ -113,8 +113,7 @@ class Replication:
             self.at(spec.at + BUYOUT, buyout, self, v, spec)
         for v, spec in plan.transfers:  # after the buy-outs, before the splits (§10.2)
             self.at(spec.at + TRANSFER, transfer, self, v, spec)
-        for c in m.cuts:  # after the month's dated stops, before its raises (§8.6, §11)
-            self.at(c.at + POLICY, cut_pledge, self, c)
+        start_cuts(self, m.cuts)  # after the month's dated stops, before raises (§8.6, §11)
         for pol in plan.raises:
             self.at(pol.at + POLICY, self.raises.raise_pledge, pol)
         for v, spec in enumerate(m.ventures):

@@ -57,11 +57,20 @@ class Departure(Strict):
     exit: Exit | None = None  # None: the scenario's `exit`, else the stake stays
 
 
-class Cut(Strict):
-    """A member reduces its pledge to a venture at a date, without leaving: by an amount, or
-    to an amount of committed capital (model.md §8.6)."""
+class CutTrigger(Strict):
+    """What makes a member cut its pledge instead of a date: a member leaving (or `any`)."""
 
-    at: Month
+    departure: Id
+
+
+class Cut(Strict):
+    """A member reduces its pledge to a venture at a date, or `after` months after a
+    member leaves, without leaving: by an amount, or to an amount of committed capital
+    (model.md §8.6)."""
+
+    at: Month | None = None
+    on: CutTrigger | None = None
+    after: Whole = Field(0, ge=0, le=1200)
     by: Amount | None = None
     to: Amount | None = None
     venture: Id | None = None
