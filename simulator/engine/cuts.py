@@ -5,19 +5,19 @@ remaining payment is scaled alike, and what it has paid stays."""
 from __future__ import annotations
 
 _EPS = 1e-9
-POLICY = 0.2  # with the month's dated stops and raises (model.md §11)
 
 
-def start_cuts(rep, cuts: list) -> None:
-    """Book the dated cuts; follow the members whose departure triggers the others."""
+def start_cuts(rep, cuts: list, policy: float) -> None:
+    """Book the dated cuts at time `policy` of their month (with the dated stops and
+    raises, model.md §11); follow the members whose departure triggers the others."""
     for spec in cuts:
         if spec.at is not None:
-            rep.at(spec.at + POLICY, cut_pledge, rep, spec)
+            rep.at(spec.at + policy, cut_pledge, rep, spec)
         else:
-            rep.env.process(_on_departure(rep, spec))
+            rep.env.process(_on_departure(rep, spec, policy))
 
 
-def _on_departure(rep, spec):
+def _on_departure(rep, spec, policy: float):
     """Wait for the watched member (any member: the first) to leave a venture; the cut
     comes `after` months later, in that month's policy time."""
     watched = range(len(rep.model.members)) if spec.on == -1 else (spec.on,)
@@ -30,7 +30,7 @@ def _on_departure(rep, spec):
             if was[q] - now:  # q left a venture it was in
                 month = rep.month() + spec.after
                 if month < rep.model.horizon:
-                    rep.at(month + POLICY, cut_pledge, rep, spec)
+                    rep.at(month + policy, cut_pledge, rep, spec)
                 return
             was[q] = now
 

@@ -38,10 +38,7 @@ def freeze(rep, v: int, p: int, month: int) -> None:
             vals = rep.policy_values[pol.id]
             if "frozen" in vals:  # it stopped paying before it left (§8.4)
                 continue
-            private = [q for q in range(len(m.members)) if not m.public[q] and q != p]
-            paid = sum(rep.ledger.paid_by(v, q, month - 1) for q in private) if month else 0.0
-            amount = vals["ratio"] * paid
-            vals["frozen"] = amount if vals["cap"] is None else min(amount, vals["cap"])
+            vals["frozen"] = _paid_by(rep, pol, month)
 
 
 def paid(rep, v: int, month: int) -> dict[int, float]:
@@ -51,13 +48,16 @@ def paid(rep, v: int, month: int) -> dict[int, float]:
         if pol.kind != "match" or pol.venture != v or rep.join[v, pol.funder] > rep.env.now:
             continue
         vals = rep.policy_values[pol.id]
-        if "frozen" in vals:
-            amount = vals["frozen"]
-        else:
-            private = [q for q in range(len(m.members)) if not m.public[q] and q != pol.funder]
-            paid = sum(rep.ledger.paid_by(v, q, month - 1) for q in private) if month else 0.0
-            amount = vals["ratio"] * paid
-            if vals["cap"] is not None:
-                amount = min(amount, vals["cap"])
+        amount = vals["frozen"] if "frozen" in vals else _paid_by(rep, pol, month)
         out[pol.funder] = out.get(pol.funder, 0.0) + amount
     return out
+
+
+def _paid_by(rep, pol, month: int) -> float:
+    """What `match` policy `pol` has paid by the end of month − 1: its ratio of the private
+    members' paid-in, within its cap."""
+    m, v, vals = rep.model, pol.venture, rep.policy_values[pol.id]
+    private = [q for q in range(len(m.members)) if not m.public[q] and q != pol.funder]
+    paid = sum(rep.ledger.paid_by(v, q, month - 1) for q in private) if month else 0.0
+    amount = vals["ratio"] * paid
+    return amount if vals["cap"] is None else min(amount, vals["cap"])

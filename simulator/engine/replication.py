@@ -113,7 +113,7 @@ class Replication:
             self.at(spec.at + BUYOUT, buyout, self, v, spec)
         for v, spec in plan.transfers:  # after the buy-outs, before the splits (§10.2)
             self.at(spec.at + TRANSFER, transfer, self, v, spec)
-        start_cuts(self, m.cuts)  # after the month's dated stops, before raises (§8.6, §11)
+        start_cuts(self, m.cuts, POLICY)  # after the month's dated stops, before raises (§8.6, §11)
         for pol in plan.raises:
             self.at(pol.at + POLICY, self.raises.raise_pledge, pol)
         for v, spec in enumerate(m.ventures):

@@ -24,7 +24,8 @@ def transfer(rep, v: int, spec) -> None:
     if why:
         rep.record_event("transfer_skipped", spec.to, v, 0.0, why)
         return
-    wanted = spec.share * sum(owned.values())
+    total = sum(owned.values())
+    wanted = spec.share * total
     parts = []
     for q, w in spec.givers:
         if q not in owned:
@@ -35,11 +36,10 @@ def transfer(rep, v: int, spec) -> None:
     prices = _prices(rep, v, spec, parts)
     for (q, given, asked), paid in zip(parts, prices, strict=True):
         _apply(rep, v, spec, q, given, paid, month)
-        detail = f"to {names[spec.to]}: {_pct(given / sum(owned.values()))} of the venture"
-        detail += f" ({spec.rule})"
+        detail = f"to {names[spec.to]}: {_pct(given / total)} of the venture ({spec.rule})"
         if given < asked - _EPS:
             what = "all it owns" if spec.rule == "register" else "all it has paid in"
-            detail += f", {what}: {_pct(asked / sum(owned.values()))} asked"
+            detail += f", {what}: {_pct(asked / total)} asked"
         rep.record_event("transfer", q, v, given, detail)
     rep.after_change(month)
 

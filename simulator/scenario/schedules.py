@@ -40,3 +40,15 @@ class OnCall(Strict):
 
 
 Schedule = Annotated[Upfront | Tranches | Calendar | OnCall, Field(discriminator="type")]
+
+
+def first_date(schedule) -> int | None:
+    """The month of a schedule's first dated payment; None when it runs from the pledge
+    (or is on call)."""
+    if isinstance(schedule, Upfront):
+        return schedule.at
+    if isinstance(schedule, Tranches):
+        return schedule.start
+    if isinstance(schedule, Calendar):
+        return min(schedule.payments)
+    return None

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from simulator.scenario.checks.context import CheckContext
-from simulator.scenario.schedules import Calendar, Tranches, Upfront
+from simulator.scenario.checks.membership import member_ventures
+from simulator.scenario.schedules import Upfront, first_date
 from simulator.scenario.types import month_label
-from simulator.scenario.ventures import SHARES_TOLERANCE
 
 
 def opening_checks(ctx: CheckContext, vid, v) -> None:
@@ -20,10 +20,10 @@ def opening_checks(ctx: CheckContext, vid, v) -> None:
     for group in ("partners", "candidates"):
         for mid, m in getattr(ctx.s, group).items():
             for key, sched in _schedules_to(ctx, m, vid):
-                first = _first_date(sched)
+                first = first_date(sched)
                 if first is not None and first < v.opens:
                     _before(ctx, (group, mid, *key), "payment date", first, v.opens)
-            if group == "candidates" and _pledges_to(ctx, m, vid):
+            if group == "candidates" and vid in member_ventures(ctx.s, m):
                 _candidate_checks(ctx, mid, m, vid, v.opens)
     for other, w in ctx.s.ventures.items():
         children = list(w.split.into) if w.split is not None else []
@@ -52,20 +52,14 @@ def capital_checks(ctx: CheckContext, vid, v) -> None:
             )
         elif mid not in ctx.s.partners:
             ctx.member_ref(where, mid)
-        elif _pledges_to(ctx, ctx.s.partners[mid], vid):
+        elif vid in member_ventures(ctx.s, ctx.s.partners[mid]):
             ctx.add(
                 where,
                 f"{mid!r} also pledges to {vid!r} itself: give its share here or "
                 "its pledge, not both",
             )
-    total = sum(v.capital.shares.values())
-    if abs(total - 1) > SHARES_TOLERANCE:
-        ctx.add(
-            path + ("shares",),
-            f"shares add up to {100 * total:.4g} % (expected 100 %, within "
-            f"{100 * SHARES_TOLERANCE:g} points for rounded figures)",
-        )
-    first = _first_date(v.capital.schedule)
+    ctx.parts_add_up(path + ("shares",), v.capital.shares, "shares", " for rounded figures")
+    first = first_date(v.capital.schedule)
     if first is not None:
         ctx.in_horizon(path + ("schedule",), first, "payment date")
         if v.opens is not None and first < v.opens:
@@ -93,10 +87,6 @@ def _before(ctx: CheckContext, path, what, month, opens) -> None:
     )
 
 
-def _pledges_to(ctx: CheckContext, m, vid) -> bool:
-    return any(True for _ in _schedules_to(ctx, m, vid))
-
-
 def _schedules_to(ctx: CheckContext, m, vid):
     """(key path inside the member, schedule) of each of m's pledges to venture vid."""
     only = next(iter(ctx.s.ventures))
@@ -106,13 +96,3 @@ def _schedules_to(ctx: CheckContext, m, vid):
     for target, pledge in (m.pledges or {}).items():
         if target == vid:
             yield ("pledges", vid, "schedule"), pledge.schedule
-
-
-def _first_date(sched):
-    if isinstance(sched, Upfront):
-        return sched.at
-    if isinstance(sched, Tranches):
-        return sched.start
-    if isinstance(sched, Calendar):
-        return min(sched.payments)
-    return None

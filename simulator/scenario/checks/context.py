@@ -7,6 +7,7 @@ import difflib
 
 from simulator.scenario.schema import Scenario
 from simulator.scenario.types import month_label
+from simulator.scenario.ventures import SHARES_TOLERANCE
 
 Issue = tuple  # (key path tuple, message)
 
@@ -42,6 +43,19 @@ class CheckContext:
     def member_ref(self, path, mid) -> None:
         if mid not in self.member_ids:
             self.add(path, unknown("partner", mid, self.member_ids))
+
+    def parts_add_up(self, path, parts: dict, what: str, note: str = "") -> bool:
+        """Parts (shares, proportions) add up to 1 within SHARES_TOLERANCE, else an issue
+        "`what` add up to 95 % (expected 100 %, within 0.2 points`note`)"."""
+        total = sum(parts.values())
+        if abs(total - 1) <= SHARES_TOLERANCE:
+            return True
+        self.add(
+            path,
+            f"{what} add up to {100 * total:.4g} % (expected 100 %, within "
+            f"{100 * SHARES_TOLERANCE:g} points{note})",
+        )
+        return False
 
     def default_venture(self, path, vid):
         """The venture a pledge or policy addresses: given, or the only one there is."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.checks.membership import funded_ventures, member_ventures, parent_members
 from simulator.scenario.members import Exit
-from simulator.scenario.ventures import SHARES_TOLERANCE
 
 
 def exit_checks(ctx: CheckContext) -> None:
@@ -80,13 +79,7 @@ def _buyers_shape(ctx: CheckContext, path, e) -> None:
     for buyer in e.buyers:
         if buyer not in ctx.member_ids:
             ctx.member_ref(path + ("buyers", buyer), buyer)
-    total = sum(e.buyers.values())
-    if abs(total - 1) > SHARES_TOLERANCE:
-        ctx.add(
-            path + ("buyers",),
-            f"the buyers' parts add up to {100 * total:.4g} % (expected 100 %, within "
-            f"{100 * SHARES_TOLERANCE:g} points)",
-        )
+    ctx.parts_add_up(path + ("buyers",), e.buyers, "the buyers' parts")
 
 
 def _buyer(ctx: CheckContext, path, buyer, mid, left, default=False) -> None:

@@ -8,7 +8,7 @@ from simulator.scenario.checks.cuts import cut_checks
 from simulator.scenario.checks.negotiations import negotiation_checks
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.members import Member
-from simulator.scenario.schedules import Calendar, Tranches, Upfront
+from simulator.scenario.schedules import Calendar, Tranches, Upfront, first_date
 from simulator.scenario.types import month_label
 
 
@@ -48,9 +48,7 @@ def member_checks(ctx: CheckContext, path, mid, m: Member, is_candidate) -> None
 
 def schedule_checks(ctx: CheckContext, path, sched, amount, is_candidate) -> None:
     """A pledge's schedule: dates in the horizon, payments adding up to the pledge."""
-    first = getattr(sched, "at", None) if isinstance(sched, Upfront) else None
-    if isinstance(sched, Tranches):
-        first = sched.start
+    first = None if isinstance(sched, Calendar) else first_date(sched)
     if first is not None and is_candidate:
         ctx.add(path, "a candidate's schedule starts when it joins (remove the date)")
         return

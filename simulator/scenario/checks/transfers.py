@@ -7,7 +7,6 @@ from simulator.scenario.checks.exits import exit_shape
 from simulator.scenario.checks.membership import candidate_ventures, parent_members
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.members import Exit
-from simulator.scenario.ventures import SHARES_TOLERANCE
 
 
 def transfer_checks(ctx: CheckContext, vid, v) -> None:
@@ -44,14 +43,9 @@ def _givers(ctx: CheckContext, path, t) -> dict[str, float]:
         if len(set(t.from_)) < len(t.from_):
             ctx.add(path + ("from",), "a member is named twice (expected each once)")
         return {q: 1 / len(t.from_) for q in t.from_}
-    total = sum(t.from_.values())
-    if abs(total - 1) > SHARES_TOLERANCE:
-        ctx.add(
-            path + ("from",),
-            f"the givers' parts add up to {100 * total:.4g} % (expected 100 %, within "
-            f"{100 * SHARES_TOLERANCE:g} points)",
-        )
+    if not ctx.parts_add_up(path + ("from",), t.from_, "the givers' parts"):
         return {}
+    total = sum(t.from_.values())
     return {q: w / total for q, w in t.from_.items()}
 
 
@@ -80,9 +74,9 @@ def _planned_shares(ctx: CheckContext, vid) -> dict[str, float] | None:
     if v.capital is not None:
         total = sum(v.capital.shares.values())
         return {q: w / total for q, w in v.capital.shares.items()}
-    amounts = {}
+    amounts, inside = {}, set(parent_members(s, vid))
     for mid, m in s.members().items():
-        if mid not in parent_members(s, vid):
+        if mid not in inside:
             continue
         if mid in s.candidates or m.departure is not None or m.pledges is not None:
             return None
