@@ -17,6 +17,8 @@ Public API (pinned by tests/test_api.py):
     grid.sensitivity("collapsed"); results.discover(outcome="collapsed")   # what, where
     replay(grid, point=3, replication=17).explain(17)         # a sweep's run, told
     report("results/demo")                                    # results/demo/report.html
+    calibrate("scenarios/examples/cloudwatt_pace.yaml",       # fit inputs to `observed:`
+              ["ventures.cloudwatt.spending.per_year"]).fit
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ _PUBLIC = {
     "ResultSet": "simulator.results",
     "ScenarioError": "simulator.errors",
     "TargetCI": "simulator.experiments.precision",
+    "calibrate": "simulator.experiments.calibrate",
     "compare": "simulator.experiments.compare",
     "explore": "simulator.experiments.explore",
     "is_stochastic": "simulator.experiments.run",

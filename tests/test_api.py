@@ -23,6 +23,7 @@ def test_public_names_are_pinned():
         "ResultSet",
         "ScenarioError",
         "TargetCI",
+        "calibrate",
         "compare",
         "explore",
         "is_stochastic",

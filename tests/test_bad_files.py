@@ -2,7 +2,8 @@
 
 A bad file starts with comment lines; each `# expect: LINE: TEXT` asks for a
 problem on that (1-based) line whose rendered form contains TEXT, and
-`# expect: bases/FILE:LINE: TEXT` for one in a base file it extends. Files in other
+`# expect: bases/FILE:LINE: TEXT` for one in a base file it extends. A file whose header
+has `# fit: KEYS` is a valid scenario that `consim calibrate FILE --fit KEYS` refuses. Files in other
 encodings (UTF-16, Latin-1) carry their header in ASCII.
 
 Every file is run through the `consim run FILE --out DIR` command: in-process with
@@ -28,6 +29,7 @@ from simulator.scenario.load import load_scenario
 BAD = Path(__file__).parent / "bad"
 BAD_FILES = sorted(BAD.glob("*.yaml"))
 _EXPECT = re.compile(r"^#\s*expect:\s*(?:(\S+?):)?(\d+):\s?(.+?)\s*$")
+_FIT = re.compile(r"^#\s*fit:\s*(\S+)\s*$")
 # FILE:LINE:COL: key.path: message, or FILE:LINE:COL: message where no key is involved
 # (YAML syntax, characters, encodings, nesting). The line is always a real one.
 PROBLEM_LINE = re.compile(
@@ -72,6 +74,15 @@ def expectations(path: Path) -> list[tuple[str, int, str]]:
     return found
 
 
+def command(path: Path, out: Path) -> list[str]:
+    """`consim run FILE --out OUT`, or `consim calibrate` for a file with a `# fit:` line."""
+    for line in header(path).splitlines():
+        m = _FIT.match(line)
+        if m:
+            return ["calibrate", str(path), "--fit", m.group(1), "--out", str(out)]
+    return ["run", str(path), "--out", str(out)]
+
+
 def problems_of(path: Path):
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
@@ -104,7 +115,7 @@ def test_corpus_is_large_enough():
 def test_bad_file(path: Path, tmp_path: Path):
     assert expectations(path), f"{path.name} has no '# expect: LINE: TEXT' header"
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["run", str(path), "--out", str(out)])
+    result = CliRunner().invoke(main, command(path, out))
     check_refused(path, result.exit_code, result.stdout, result.stderr, out)
 
 

@@ -5,7 +5,17 @@ One module per group of commands; `group.py` holds the top-level group and the e
 
 from __future__ import annotations
 
-from simulator.cli import analyze, compare, demo, explain, files, report, simulate, tornado
+from simulator.cli import (
+    analyze,
+    calibrate,
+    compare,
+    demo,
+    explain,
+    files,
+    report,
+    simulate,
+    tornado,
+)
 from simulator.cli.group import main
 
 COMMANDS = (
@@ -14,6 +24,7 @@ COMMANDS = (
     compare.compare,
     explain.explain,
     tornado.tornado,
+    calibrate.calibrate,
     analyze.analyze,
     report.report,
     files.validate,

@@ -54,12 +54,17 @@ OWN_FILES = frozenset(
         "comparison.png",
         "report.html",  # consim report's default files
         "report.xlsx",
+        "calibrated.yaml",  # consim calibrate's
+        "fit.csv",
+        "posterior.csv",
+        "backtest.csv",
+        "calibration.png",
     }
 )
 PARTS = "parts"  # a sweep's chunks while it runs (see experiments/store.py)
 _PART = re.compile(r"^\d{8}\.[a-z.]+$")
 _TEMPORARY = re.compile(r"^\..+\.tmp$")  # written under a hidden name, then renamed
-_KINDS = ("run", "sweep", "comparison")
+_KINDS = ("run", "sweep", "comparison", "calibration")
 
 
 def check_name(name: str, what: str = "scenario") -> str:
