@@ -62,15 +62,15 @@ NOISY = PACE.replace(
 DATES = ["2020-09", "2021-06", "2022-03"]
 
 
-def _synthetic(tmp_path, truth: float, seed: int, sd: float = 4.0):
-    truth_file = _write(tmp_path, NOISY, {}, "truth.yaml")
+def _synthetic(tmp_path, truth: float, seed: int, sd: float = 4.0, text: str = NOISY):
+    truth_file = _write(tmp_path, text, {}, "truth.yaml")
     one = run(truth_file, 1, seed + 1000, [f"{KEY}={truth}"], progress=False)
     t = one.trajectories
     paid = t.groupby("date")["paid_in"].sum()
     noise = np.random.default_rng(seed).normal(0, sd, len(DATES))
     points = {d: float(paid[pd.Period(d, "M")] + e) for d, e in zip(DATES, noise, strict=True)}
     obs = {"paid": {"variable": "paid_in", "points": points, "sd": sd}}
-    return _write(tmp_path, NOISY, obs, f"noisy{seed}.yaml")
+    return _write(tmp_path, text, obs, f"noisy{seed}.yaml")
 
 
 @pytest.mark.parametrize(("truth", "seed"), [(30.0, 1), (55.0, 2), (80.0, 3)])
@@ -103,3 +103,27 @@ def test_the_command_writes_an_overlay_that_runs(tmp_path, monkeypatch):
     assert fitted["z"].abs().max() < 1
     again = CliRunner().invoke(main, [*args, "--overlay", "fitted.yaml"])
     assert again.exit_code == 2 and "fitted.yaml: exists" in again.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "seeds", "settings", "least"),
+    [
+        (PACE, 60, {}, 47),  # the exact likelihood: 90 % of 60 is 54 ± 2.3
+        (NOISY, 20, {"replications": 40, "design": 32, "stages": 3}, 14),  # 18 ± 1.3
+    ],
+    ids=["deterministic", "stochastic"],
+)
+def test_the_90_percent_interval_covers_the_truth_nine_times_in_ten(
+    tmp_path, text, seeds, settings, least
+):
+    """Paces drawn from the prior, observations simulated from each, then fitted: the
+    share of 90 % intervals holding the truth is 90 % (a calibrated posterior)."""
+    covered = 0
+    for seed in range(seeds):
+        truth = float(np.random.default_rng(seed).uniform(12, 120))
+        path = _synthetic(tmp_path, truth, seed, text=text)
+        row = calibrate(path, [KEY], seed=seed, check=2, progress=False, **settings).fit.iloc[0]
+        covered += row["p05"] <= truth <= row["p95"]
+    print(f"90 % intervals holding the truth: {covered} of {seeds}")
+    assert least <= covered <= seeds, f"{covered} of {seeds}"
