@@ -3,8 +3,8 @@
 A bad file starts with comment lines; each `# expect: LINE: TEXT` asks for a
 problem on that (1-based) line whose rendered form contains TEXT, and
 `# expect: bases/FILE:LINE: TEXT` for one in a base file it extends. A file whose header
-has `# fit: KEYS` is a valid scenario that `consim calibrate FILE --fit KEYS` refuses. Files in other
-encodings (UTF-16, Latin-1) carry their header in ASCII.
+has `# fit: KEYS` is a valid scenario that `consim calibrate FILE --fit KEYS` refuses.
+Files in other encodings (UTF-16, Latin-1) carry their header in ASCII.
 
 Every file is run through the `consim run FILE --out DIR` command: in-process with
 click's runner (the function the console script calls), and the hostile ones (and a

@@ -97,7 +97,7 @@ def test_the_pledge_cut_example_gives_its_figures():
 def test_a_cut_on_a_departure_comes_the_given_months_after_it():
     # b leaves in 2020-04; a cuts by 30 one month later, in 2020-05: the figures of the
     # dated cut above (a owes 50 then; its last two tranches become 10 and 10).
-    text = BASE.format(cuts="[{on: {departure: b}, after: 1, by: 30}]", minimum=0).replace(
+    text = BASE.format(cuts="[{on: {departure: b, after: 1}, by: 30}]", minimum=0).replace(
         "b: {pledge: 50}", "b: {pledge: 50, departure: {at: 2020-04}}"
     )
     r = simulator.run(validate_document(parse_text(text, "cuts.yaml"), default_name="cuts"))

@@ -1,9 +1,10 @@
 """Property tests: the ledger identities hold on random valid scenarios (docs/model.md §3, §10).
 
 A hypothesis strategy writes random scenarios (2-6 partners with pledges on upfront,
-tranche or calendar schedules, dated or hazard departures with rivals, candidates
-negotiating in the simple form or in rounds (triggers, vetoes, rivals, bargained
-pledges, until_filled), contagion rules, match / top_up / raise policies, minimum
+tranche or calendar schedules, dated or hazard departures with rivals (hazards constant,
+by month or drifting), candidates (leaving at a date or by hazard) negotiating in the
+simple form or in rounds (triggers, vetoes, rivals, bargained pledges and terms that
+vary by round, until_filled), contagion rules, match / top_up / raise policies, minimum
 capital with a deadline, one or two ventures); each is run for a few replications and
 every row of the trajectories is checked.
 """
@@ -65,6 +66,46 @@ hazards = st.one_of(
 
 
 @st.composite
+def varying_hazards(draw, horizon: int):
+    """A hazard as a number or a distribution, a step schedule or a drift (model.md §6.1)."""
+    form = draw(st.sampled_from(["constant", "constant", "steps", "drift"]))
+    if form == "constant":
+        return draw(hazards)
+    if form == "steps":
+        months = draw(st.lists(st.integers(0, horizon - 1), min_size=1, max_size=4, unique=True))
+        return {"steps": {label(m): draw(hazards) for m in sorted(months)}}
+    out = {
+        "start": draw(st.one_of(st.sampled_from([0.0, 0.02, 0.2]), hazards)),
+        "per_year": draw(
+            st.one_of(
+                st.sampled_from([-0.5, 0.0, 0.1, 3.0]),
+                st.just({"dist": "uniform", "low": -0.2, "high": 0.6}),
+            )
+        ),
+    }
+    if draw(st.booleans()):
+        out["from"] = label(draw(st.integers(-12, horizon - 1)))
+    if draw(st.booleans()):
+        out["max"] = draw(st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+    return out
+
+
+def round_terms(number, low: float, high: float, top: float):
+    """A bargaining term: `number` as it is, by round, or linear in the round (§7.6)."""
+    values = st.one_of(number, st.floats(low, high).map(lambda x: round(x, 3)))
+    return st.one_of(
+        number,
+        st.builds(lambda v: {"by_round": v}, st.lists(values, min_size=1, max_size=4)),
+        st.builds(
+            lambda first, step, most: {"first": first, "per_round": step, "max": most},
+            st.floats(low, high).map(lambda x: round(x, 3)),
+            st.sampled_from([-0.1 * top, 0.0, 0.05 * top, 0.25 * top]),
+            st.sampled_from([high, top]),
+        ),
+    )
+
+
+@st.composite
 def schedules(draw, horizon: int, dated: bool, calendar: bool):
     """A schedule and, for calendars with fixed payments, the pledge they add up to."""
     kinds = ["upfront", "tranches"] + (["calendar"] if calendar else [])
@@ -120,15 +161,15 @@ def departures(draw, horizon: int, me: str, others: list, ventures: list, candid
     kind = draw(st.sampled_from(["none", "none", "at", "hazard", "rival"]))
     if kind == "none":
         return None
-    if kind == "at" and not candidate:
+    if kind == "at":  # a candidate not in by then walks out of its talks (§7.7)
         out = {"at": label(draw(st.integers(0, horizon - 1)))}
     else:
-        out = {"hazard": draw(hazards)}
+        out = {"hazard": draw(varying_hazards(horizon))}
         if draw(st.booleans()):
             out["start"] = label(draw(st.integers(0, horizon - 1)))
         if kind == "rival" and others:
             out["rival"] = draw(st.sampled_from(others))
-            out["rival_hazard"] = draw(hazards)
+            out["rival_hazard"] = draw(varying_hazards(horizon))
     if len(ventures) > 1 and draw(st.booleans()):
         out["venture"] = draw(st.sampled_from(ventures))
     return out
@@ -182,10 +223,10 @@ def rounds(draw, horizon: int, me: str, members: list, ventures: dict, m: dict) 
         out["trigger"] = draw(
             st.one_of(
                 st.builds(lambda who: {"departure": who}, st.sampled_from(["any", *others])),
-                st.builds(lambda c: {"capital_below": c}, st.integers(0, 400)),
+                st.builds(lambda c: {"committed_below": c}, st.integers(0, 400)),
             )
         )
-        if "capital_below" in out["trigger"] and len(ventures) > 1:
+        if "committed_below" in out["trigger"] and len(ventures) > 1:
             out["trigger"]["venture"] = draw(st.sampled_from(list(ventures)))
     if draw(st.booleans()):
         out["rounds"] = draw(st.integers(1, 6))
@@ -197,9 +238,8 @@ def rounds(draw, horizon: int, me: str, members: list, ventures: dict, m: dict) 
         )
         out["deadline"] = label(draw(st.integers(first, horizon - 1)))
     if draw(st.booleans()):
-        out["round_failure"] = draw(
-            st.sampled_from([0.0, 0.3, {"dist": "uniform", "low": 0, "high": 0.5}])
-        )
+        failure = st.sampled_from([0.0, 0.3, {"dist": "uniform", "low": 0, "high": 0.5}])
+        out["round_failure"] = draw(round_terms(failure, 0, 1, 1))
     for key in ("veto_by", "refuses_with"):
         if others and draw(st.integers(0, 2)) == 0:
             out[key] = draw(st.lists(st.sampled_from(others), min_size=1, max_size=2, unique=True))
@@ -209,10 +249,10 @@ def rounds(draw, horizon: int, me: str, members: list, ventures: dict, m: dict) 
         out["until_filled"] = True
     if "pledges" not in m and draw(st.booleans()):  # bargained: the pledge is set at the table
         m.pop("pledge", None)
-        out["max_pledge"] = draw(st.one_of(amounts, uncertain_amount))
+        out["max_pledge"] = draw(round_terms(st.one_of(amounts, uncertain_amount), 0, 200, 200))
         if not with_minimum or draw(st.booleans()):
-            out["ask"] = draw(amounts)
-        out["min_share"] = draw(st.sampled_from([0.0, 0.2, 0.5]))
+            out["ask"] = draw(round_terms(amounts, 0, 200, 200))
+        out["min_share"] = draw(round_terms(st.sampled_from([0.0, 0.2, 0.5]), 0, 0.6, 0.9))
         out["power"] = draw(st.sampled_from([0.0, 0.5, 1.0]))
     return out
 
@@ -309,7 +349,11 @@ def scenario_texts(draw, force: str | None = None, min_candidates: int = 0) -> s
 
 
 def run_text(text: str):
-    scenario = validate_document(parse_text(text, "generated.yaml"), default_name="generated")
+    try:
+        scenario = validate_document(parse_text(text, "generated.yaml"), default_name="generated")
+    except ScenarioError as exc:  # a trigger drawn on a member nothing can make leave
+        assume("could never fire" not in str(exc))
+        raise
     return scenario, simulator.run(scenario, replications=REPLICATIONS, seed=3)
 
 
@@ -369,7 +413,7 @@ def check_shares(scenario, traj: pd.DataFrame) -> None:
 
 # Events whose amount is what the ledger cancelled in their venture; a split's own lines per
 # member and child repeat its parent's line (partner ""), which is the one counted.
-CANCELLING = ["departure", "collapse", "stop", "dissolution", "absorbed", "cut"]
+CANCELLING = ["departure", "collapse", "stop", "dissolution", "absorbed", "cut", "budget_refused"]
 
 
 def check_events(results) -> None:
@@ -450,7 +494,7 @@ def scenario_texts_with_an_opening(draw) -> str:
             if "pledge" in m or bargained:
                 m.setdefault("venture", only)
             trigger = m.get("negotiation", {}).get("trigger", {})
-            if "capital_below" in trigger:
+            if "committed_below" in trigger:
                 trigger.setdefault("venture", only)
         for pol in data.get("policies", {}).values():
             if pol.get("type") != "cap":
@@ -507,7 +551,7 @@ def scenario_texts_with_cuts(draw) -> str:
         m["cuts"] = [
             {"at": label(draw(st.integers(0, horizon - 1))), key: draw(amounts)}
             if draw(st.integers(0, 2))
-            else {"on": {"departure": "any"}, "after": draw(st.integers(0, 3)), key: draw(amounts)}
+            else {"on": {"departure": "any", "after": draw(st.integers(0, 3))}, key: draw(amounts)}
             for _ in range(draw(st.integers(1, 2)))
         ]
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
@@ -825,6 +869,58 @@ def test_ledger_identities_with_exit_rules_stops_caps_and_dissolution(text):
     check_outcomes(results)
 
 
+# --- actions set off by events (docs/model.md §9.7) ----------------------------------------
+
+ANY_EVENTS = ("departure", "collapse", "dissolution", "negotiation_failed", "joins")
+
+
+def _event(draw, ventures: list) -> dict:
+    """A random trigger: an event of any member, candidate or venture, or a threshold."""
+    if draw(st.integers(0, 4)) == 0:
+        on = {"committed_below": draw(st.integers(0, 300))}
+        if len(ventures) > 1:
+            on["venture"] = draw(st.sampled_from(ventures))
+    else:
+        on = {draw(st.sampled_from(ANY_EVENTS)): "any"}
+    return {**on, "after": draw(st.integers(0, 3))}
+
+
+@st.composite
+def triggered_texts(draw, base) -> str:
+    """The random scenarios of `base` with some of their dated actions (raises, stops,
+    buy-outs, transfers, cuts) set off by events instead, and top-ups and dissolutions that
+    wait for one."""
+    data = yaml.safe_load(draw(base))
+    ventures = list(data["ventures"])
+    members = {**data.get("partners", {}), **data.get("candidates", {})}
+    dated = [p for p in data.get("policies", {}).values() if p["type"] in ("raise", "stop")]
+    dated += [c for m in members.values() for c in m.get("cuts", [])]
+    for v in data["ventures"].values():
+        dated += v.get("transfers", []) + ([v["buyout"]] if "buyout" in v else [])
+    for x in dated:
+        if "at" in x and draw(st.booleans()):
+            del x["at"]
+            x["on"] = _event(draw, ventures)
+    waiting = [p for p in data.get("policies", {}).values() if p["type"] == "top_up"]
+    waiting += [v["dissolution"] for v in data["ventures"].values() if "dissolution" in v]
+    for x in waiting:
+        if draw(st.booleans()):
+            x["on"] = _event(draw, ventures)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+@settings(SETTINGS, max_examples=30)
+@given(triggered_texts(funder_rule_texts(base=scenario_texts_with_cuts())))
+def test_ledger_identities_with_triggered_policies_cuts_and_dissolutions(text):
+    check_total_caps(*check_all(text))
+
+
+@settings(SETTINGS, max_examples=30)
+@given(triggered_texts(scenario_texts_with_transfers()))
+def test_ledger_identities_with_triggered_buyouts_and_transfers(text):
+    check_all_with_stakes(text, forfeits=True)
+
+
 # --- spending plans, capital calls and defaults (docs/model.md §9.5) -----------------------
 
 
@@ -952,6 +1048,61 @@ def test_ledger_identities_with_spending_and_capital_calls(text):
     else:
         check_shares(scenario, traj)
     check_outcomes(results)
+    if "venture_cash" in traj:
+        check_cash(scenario, results)
+
+
+# --- yearly envelopes (docs/model.md §8.7) -----------------------------------------------
+
+
+@st.composite
+def budget_texts(draw, base) -> str:
+    """The random scenarios of `base` with yearly envelopes on some members: fixed or drawn,
+    payments beyond waiting or refused."""
+    data = yaml.safe_load(draw(base))
+    for m in {**data["partners"], **data.get("candidates", {})}.values():
+        if draw(st.booleans()):
+            envelope = draw(st.sampled_from([5, 20, 60, {"dist": "uniform", "low": 5, "high": 50}]))
+            m["budget"] = {
+                "per_year": envelope,
+                "beyond": draw(st.sampled_from(["wait", "refuse"])),
+            }
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def check_envelopes(scenario, traj: pd.DataFrame) -> None:
+    """A member with a fixed envelope pays at most it in each calendar year, all ventures
+    together (matching money, paid from another budget line, aside)."""
+    matching = {p.funder for p in scenario.policies.values() if p.type == "match"}
+    for mid, m in scenario.members().items():
+        if m.budget is None or mid in matching or not isinstance(m.budget.per_year, float):
+            continue
+        rows = traj[traj["partner"] == mid]
+        paid = rows.groupby(["replication", "date"], observed=True)["paid_in"].sum()
+        flows = paid.groupby(level="replication").diff().fillna(paid)
+        years = flows.index.get_level_values("date").year
+        per_year = flows.groupby([flows.index.get_level_values("replication"), years]).sum()
+        if per_year.empty:
+            continue
+        assert per_year.max() <= m.budget.per_year + 1e-6, f"{mid} pays {per_year.max()}"
+
+
+@settings(SETTINGS, max_examples=30)
+@given(budget_texts(scenario_texts()))
+def test_ledger_identities_with_yearly_envelopes(text):
+    scenario, results = check_all(text)
+    check_envelopes(scenario, results.trajectories)
+
+
+@settings(SETTINGS, max_examples=25)
+@given(budget_texts(spending_texts()))
+def test_ledger_identities_with_envelopes_and_capital_calls(text):
+    scenario, results = run_text(text)
+    traj = results.trajectories
+    check_ledger(traj)
+    check_monotone(traj)
+    check_outcomes(results)
+    check_envelopes(scenario, traj)
     if "venture_cash" in traj:
         check_cash(scenario, results)
 

@@ -230,19 +230,20 @@ def test_trigger_on_a_named_departure_opens_talks_that_month():
 
 def test_trigger_on_any_departure_and_on_a_member_that_never_leaves():
     assert story(run(TRIGGER.format(trigger="{departure: any}")), "atos")[0][0] == "2012-04"
-    assert story(run(TRIGGER.format(trigger="{departure: state}")), "atos") == []
+    with pytest.raises(ScenarioError, match="'state' never leaves in this scenario"):
+        run(TRIGGER.format(trigger="{departure: state}"))
 
 
 def test_trigger_on_capital_falling_below_a_threshold():
     # Dassault leaves in 2012-04 having paid 3 × 2.5: committed 150 + 7.5 = 157.5 < 180.
-    r = run(TRIGGER.format(trigger="{capital_below: 180}"))
+    r = run(TRIGGER.format(trigger="{committed_below: 180}"))
     assert story(r, "atos")[0][:2] == ("2012-04", "negotiation_start")
     # Below from the start (committed never reached 250): the threshold is never crossed
     # and the talks never open (model.md §9.6).
-    r = run(TRIGGER.format(trigger="{capital_below: 250}"))
+    r = run(TRIGGER.format(trigger="{committed_below: 250}"))
     assert "negotiation_start" not in [line[1] for line in story(r, "atos")]
     # A collapse at the deadline (157.5 < 200 at 2012-09 + 0.5) opens it the month after.
-    text = TRIGGER.format(trigger="{capital_below: 100}").replace(
+    text = TRIGGER.format(trigger="{committed_below: 100}").replace(
         "pledge: 45", "pledge: 45\n    venture: v"
     )
     s = story(run(text), "atos")

@@ -44,7 +44,7 @@ def test_a_change_is_validated_and_the_original_is_left_alone(plan):
             {"partners.state.pledgee": 5},
             "with_changes partners.state.pledgee: partners.state.pledgee: unknown key (did you "
             "mean 'pledge'? expected one of: label, public, pledge, venture, schedule, pledges, "
-            "departure, cuts)",
+            "departure, cuts, budget)",
         ),
         (
             {"partners.state.schedule.type": "monthly"},

@@ -12,7 +12,7 @@ from simulator.errors import ConsimError
 # what was outstanding; a split cancels in the parent (its own line: all it gave up) and
 # pledges in each child (one line per member and child, "from <parent>").
 PLEDGES = ("join", "raise", "top_up")
-CANCELS = ("departure", "collapse", "stop", "dissolution", "cut")
+CANCELS = ("departure", "collapse", "stop", "dissolution", "cut", "budget_refused")
 VERBS = {
     "departure": "leaves",
     "join": "joins",
@@ -42,6 +42,8 @@ VERBS = {
     "policy_skipped": "policy skipped",
     "policy_capped": "policy capped",
     "buyout_skipped": "buy-out skipped",
+    "budget_deferred": "pays later: beyond its yearly envelope",
+    "budget_refused": "refuses to pay beyond its yearly envelope",
 }
 STORY_COLUMNS = ["date", "venture", "partner", "event", "amount", "pledged", "cancelled", "text"]
 

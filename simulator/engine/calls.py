@@ -143,8 +143,14 @@ class Calls:
             defaults = p >= 1.0 or (p > 0.0 and rep.uniform(self.key(v, q)) < p)
             (defaulters if defaults else payers).append((q, call * o / total))
         why = f"call {call:.6g}: cash {cash:.6g} − planned {planned:.6g} < {spec.below:g}"
+        budgets = rep.budgets
         for q, part in payers:
-            rep.record_event("capital_call", q, v, ledger.call(v, q, month, part), why)
+            paid = (
+                ledger.call(v, q, month, part)
+                if budgets is None
+                else budgets.call(v, q, month, part)
+            )
+            rep.record_event("capital_call", q, v, paid, why)
         for q, part in defaulters:
             self._default(v, spec, month, q, part, [q for q, _ in payers])
 

@@ -11,6 +11,7 @@ import numpy as np
 from simulator.engine.model import (
     ON_CALL,
     BargainSpec,
+    BudgetSpec,
     BuyoutSpec,
     CallSpec,
     ContagionSpec,
@@ -30,6 +31,8 @@ from simulator.engine.model import (
     VentureSpec,
 )
 from simulator.engine.plan import build_plan
+from simulator.engine.terms import hazard_spec, round_spec
+from simulator.engine.triggers import on_spec
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.market import uncertain_growth
 from simulator.scenario.members import Exit
@@ -81,9 +84,14 @@ def compile_scenario(s: Scenario) -> Model:
         policies=policies,
         contagion=[_contagion(cid, c, index) for cid, c in s.contagion.items()],
         cuts=[
-            _cut(c, index[mid], vindex[c.venture or _pledged_venture(m, only)], index, s)
+            _cut(c, index[mid], vindex[c.venture or _pledged_venture(m, only)], index, vindex, s)
             for mid, m in s.members().items()
             for c in m.cuts
+        ],
+        budgets=[
+            BudgetSpec(index[mid], m.budget.per_year, m.budget.beyond)
+            for mid, m in s.members().items()
+            if m.budget is not None
         ],
         exits=[
             _exit(m.departure.exit if m.departure and m.departure.exit else s.exit, index)
@@ -96,10 +104,9 @@ def compile_scenario(s: Scenario) -> Model:
     return replace(model, plan=build_plan(model))
 
 
-def _cut(c, member: int, venture: int, index: dict, s: Scenario) -> CutSpec:
+def _cut(c, member: int, venture: int, index: dict, vindex: dict, s: Scenario) -> CutSpec:
     at = None if c.at is None else c.at - s.start
-    on = None if c.on is None else (-1 if c.on.departure == "any" else index[c.on.departure])
-    return CutSpec(member, venture, at, c.by, c.to, on, c.after)
+    return CutSpec(member, venture, at, c.by, c.to, on_spec(c.on, index, vindex, venture))
 
 
 def _pledged_venture(m, only: str) -> str:
@@ -168,10 +175,10 @@ def _departure(d, member: int, index: dict, vindex: dict, start: int) -> Departu
     return DepartureSpec(
         member,
         None if d.at is None else d.at - start,
-        d.hazard,
+        hazard_spec(d.hazard, start),
         None if d.start is None else d.start - start,
         None if d.rival is None else index[d.rival],
-        d.rival_hazard,
+        hazard_spec(d.rival_hazard, start),
         None if d.venture is None else vindex[d.venture],
     )
 
@@ -189,7 +196,8 @@ def _contagion(cid: str, c, index: dict) -> ContagionSpec:
 
 
 def _venture(vid: str, v, members: list, index: dict, vindex: dict, s: Scenario) -> VentureSpec:
-    dissolution = v.dissolution
+    dissolution, here = v.dissolution, vindex[vid]
+    transfers = [_transfer(t, index, vindex, here, s.start) for t in v.transfers]
     return VentureSpec(
         vid,
         v.minimum_capital,
@@ -197,22 +205,25 @@ def _venture(vid: str, v, members: list, index: dict, vindex: dict, s: Scenario)
         v.share_basis,
         None if dissolution is None or dissolution.at is None else dissolution.at - s.start,
         None if dissolution is None else dissolution.committed_below,
-        None if v.split is None else _split(v.split, index, vindex, s.start),
-        None if v.buyout is None else _buyout(v.buyout, index, vindex, s.start),
+        None if dissolution is None else on_spec(dissolution.on, index, vindex, here),
+        None if v.split is None else _split(v.split, index, vindex, here, s.start),
+        None if v.buyout is None else _buyout(v.buyout, index, vindex, here, s.start),
         None if v.spending is None else _calls(v, members, index, s),
         _opens(s, vid),
-        tuple(_transfer(t, index, s.start) for t in sorted(v.transfers, key=lambda t: t.at)),
+        tuple(sorted(transfers, key=lambda t: (t.at is None, t.at or 0))),  # dated first
     )
 
 
-def _transfer(t, index: dict, start: int) -> TransferSpec:
+def _transfer(t, index: dict, vindex: dict, here: int, start: int) -> TransferSpec:
     if isinstance(t.from_, list):
         givers = tuple((index[q], 1 / len(t.from_)) for q in t.from_)
     else:
         total = sum(t.from_.values())
         givers = tuple((index[q], w / total) for q, w in t.from_.items())
     price = None if t.price is None else _exit(Exit(stake="buyer", price=t.price), index)
-    return TransferSpec(t.at - start, index[t.to], t.share, givers, t.ownership, price)
+    at = None if t.at is None else t.at - start
+    on = on_spec(t.on, index, vindex, here)
+    return TransferSpec(at, index[t.to], t.share, givers, t.ownership, price, on)
 
 
 def _involved(ventures: list, members: int, pledges: list, policies: list):
@@ -240,7 +251,7 @@ def _involved(ventures: list, members: int, pledges: list, policies: list):
     return involved, split_only
 
 
-def _split(sp, index, vindex, start) -> SplitSpec:
+def _split(sp, index, vindex, here: int, start: int) -> SplitSpec:
     """Each member's children with its fractions (given, else equal parts) or amounts."""
     goes: dict[int, list[int]] = {}
     for cid, child in sp.into.items():
@@ -261,16 +272,12 @@ def _split(sp, index, vindex, start) -> SplitSpec:
             parts.append(tuple((vindex[c], f) for c, f in given[mid].items() if f > 0))
         else:
             parts.append(tuple((c, 1.0 / len(kids)) for c in kids))
-    on = sp.on
     return SplitSpec(
         None if sp.at is None else sp.at - start,
         tuple(vindex[c] for c in sp.into),
         tuple(parts),
         tuple(amounts) if listed else None,
-        None
-        if on is None or on.departure is None
-        else (-1 if on.departure == "any" else index[on.departure]),
-        None if on is None else on.committed_below,
+        on_spec(sp.on, index, vindex, here, within=here),  # a departure: from the parent
     )
 
 
@@ -302,12 +309,13 @@ def _positive_or_drawn(amount) -> bool:
     return isinstance(amount, Distribution) or amount > 0
 
 
-def _buyout(b, index, vindex, start: int) -> BuyoutSpec:
+def _buyout(b, index, vindex, here: int, start: int) -> BuyoutSpec:
     purchase = _exit(Exit(stake="buyer", buyer=b.buyer, price=b.price), index)
+    at, on = None if b.at is None else b.at - start, on_spec(b.on, index, vindex, here)
     if b.then == "continue":
-        return BuyoutSpec(b.at - start, purchase)
+        return BuyoutSpec(at, purchase, on=on)
     into = None if b.then == "absorbed" else vindex[b.then.into]
-    return BuyoutSpec(b.at - start, purchase, absorbed=True, into=into)
+    return BuyoutSpec(at, purchase, absorbed=True, into=into, on=on)
 
 
 def _exit(e, index) -> ExitSpec | None:
@@ -327,14 +335,17 @@ def _exit(e, index) -> ExitSpec | None:
 def _policy(pid, p, index, vindex, only, start) -> PolicySpec:
     if isinstance(p, Cap):
         return PolicySpec(id=pid, kind="cap", funder=index[p.funder], venture=-1, amount=p.total)
-    common = dict(id=pid, funder=index[p.funder], venture=vindex[p.venture or only])
+    here = vindex[p.venture or only]
+    on = on_spec(getattr(p, "on", None), index, vindex, here)
+    common = dict(id=pid, funder=index[p.funder], venture=here, on=on)
+    at = None if getattr(p, "at", None) is None else p.at - start
     if isinstance(p, Stop):
         w, when = p.when, None
         if w is not None and w.paid_in_below is not None:
             when = StopTest("paid_in_below", w.paid_in_below, w.of == "others")
         elif w is not None:
             when = StopTest("committed_below", w.committed_below)
-        return PolicySpec(kind="stop", at=p.at - start, when=when, **common)
+        return PolicySpec(kind="stop", at=at, when=when, **common)
     if isinstance(p, Match):
         return PolicySpec(kind="match", ratio=p.ratio, cap=p.cap, **common)
     if isinstance(p, TopUp):
@@ -342,7 +353,7 @@ def _policy(pid, p, index, vindex, only, start) -> PolicySpec:
         return PolicySpec(kind="top_up", share=p.share, cap=p.cap, schedule=sched, **common)
     assert isinstance(p, Raise)  # the schema's discriminated union has no other member
     sched = _schedule(p.schedule, start, anchored_default=False)
-    return PolicySpec(kind="raise", at=p.at - start, amount=p.amount, schedule=sched, **common)
+    return PolicySpec(kind="raise", at=at, amount=p.amount, schedule=sched, **common)
 
 
 def _negotiation(s, m, i, index, vindex, order, pledges) -> NegotiationSpec:
@@ -350,30 +361,27 @@ def _negotiation(s, m, i, index, vindex, order, pledges) -> NegotiationSpec:
     start = None if n.start is None else n.start - s.start
     kind = n.granted_kind
     dilution = None if kind == "capital" else DilutionSpec(kind, n.share, n.pre_money)
+    d = m.departure
+    walk_out = None if d is None or d.at is None else d.at - s.start
     if not n.in_rounds:
-        return NegotiationSpec(i, start, n.duration, n.success, dilution=dilution)
+        return NegotiationSpec(i, start, n.duration, n.success, None, dilution, walk_out)
     own = list(dict.fromkeys(p.venture for p in pledges if p.member == i))
     watched = own[0] if own else 0
     t = n.trigger
     bargain = None
     if n.bargained:
-        bargain = BargainSpec(own[0], n.ask, n.max_pledge, n.min_share, n.power)
+        terms = round_spec(n.ask), round_spec(n.max_pledge), round_spec(n.min_share, 0, 1)
+        bargain = BargainSpec(own[0], *terms, n.power)
     rounds = RoundsSpec(
         order=order,
         every=n.every,
         rounds=n.rounds if n.rounds is not None or n.deadline is not None else 1,
         deadline=None if n.deadline is None else n.deadline - s.start,
-        failure=n.round_failure,
-        trigger_member=None
-        if t is None or t.departure is None
-        else (-1 if t.departure == "any" else index[t.departure]),
-        trigger_capital=None if t is None else t.capital_below,
-        trigger_venture=None
-        if t is None or t.capital_below is None
-        else (vindex[t.venture] if t.venture is not None else watched),
+        failure=round_spec(n.round_failure, 0, 1),
+        trigger=on_spec(t, index, vindex, watched),
         bargain=bargain,
         veto_by=tuple(index[x] for x in n.veto_by),
         refuses_with=tuple(index[x] for x in n.refuses_with),
         until_filled=tuple(own) if n.until_filled else (),
     )
-    return NegotiationSpec(i, start, 0.0, 1.0, rounds, dilution)
+    return NegotiationSpec(i, start, 0.0, 1.0, rounds, dilution, walk_out)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from simulator.engine.draws import months_until_departure
+from simulator.engine.terms import Piecewise, draw_rate, leave_month
 
 
 class Contagion:
@@ -36,8 +36,9 @@ class Contagion:
         self.until = [-1] * len(rules)  # last month of it (-1: never opened)
         self.waiting: dict = {}  # member → event that wakes its hazard process
 
-    def rate(self, p: int, rate: float, month: int) -> float:
-        """The hazard of member p in `month`, given its rate without contagion."""
+    def rate(self, p: int, rate, month: int):
+        """The hazard of member p from `month` on, as the windows stand then, given its rate
+        without contagion (a number, or a Piecewise that varies by month)."""
         factor, added = 1.0, 0.0
         for k, r in enumerate(self.rules):
             if p in r.targets and self.since[k] <= month <= self.until[k]:
@@ -46,6 +47,8 @@ class Contagion:
                     factor *= mult
                 if add is not None:
                     added += add
+        if isinstance(rate, Piecewise):
+            return rate.scaled(factor, added)
         return min(1.0, rate * factor + added)
 
     def departed(self, p: int, month: int) -> None:
@@ -95,14 +98,12 @@ class Contagion:
         rep = self.rep
         env, horizon = rep.env, rep.model.horizon
         key = rep.member_key("departure", d.member)
-        base = rep.draw(d.hazard, key + "/hazard")
-        raised = None if d.rival is None else rep.draw(d.rival_hazard, key + "/rival_hazard")
+        base = draw_rate(rep, d.hazard, key + "/hazard")
+        raised = None if d.rival is None else draw_rate(rep, d.rival_hazard, key + "/rival_hazard")
         month = start = first_month if d.start is None else max(d.start, first_month)
         while rep.is_member(d.member, d.venture):
             plain = raised if raised is not None and rep.is_member(d.rival) else base
-            leave = month + months_until_departure(
-                self.rate(d.member, plain, month), rep.uniform(key)
-            )
+            leave = leave_month(self.rate(d.member, plain, month), month, rep.uniform(key))
             change = self.next_change(d.member, month)
             if leave >= change < horizon:  # survives to a known change of rate: draw on
                 month = change

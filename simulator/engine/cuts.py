@@ -4,40 +4,16 @@ remaining payment is scaled alike, and what it has paid stays."""
 
 from __future__ import annotations
 
+from simulator.engine.triggers import book
+
 _EPS = 1e-9
 
 
 def start_cuts(rep, cuts: list, policy: float) -> None:
-    """Book the dated cuts at time `policy` of their month (with the dated stops and
-    raises, model.md §11); follow the members whose departure triggers the others."""
+    """Book the cuts at time `policy` of their month (with the dated stops and raises,
+    model.md §11), dated or on their event (triggers.py)."""
     for spec in cuts:
-        if spec.at is not None:
-            rep.at(spec.at + policy, cut_pledge, rep, spec)
-        else:
-            rep.env.process(_on_departure(rep, spec, policy))
-
-
-def _on_departure(rep, spec, policy: float):
-    """Wait for the watched member (any member: the first) to leave a venture; the cut
-    comes `after` months later, in that month's policy time."""
-    watched = range(len(rep.model.members)) if spec.on == -1 else (spec.on,)
-    watched = [q for q in watched if q != spec.member]
-    was = {q: _ventures_in(rep, q) for q in watched}
-    while watched:
-        yield rep.env.any_of([rep.change_of(q) for q in watched])
-        for q in watched:
-            now = _ventures_in(rep, q)
-            if was[q] - now:  # q left a venture it was in
-                month = rep.month() + spec.after
-                if month < rep.model.horizon:
-                    rep.at(month + policy, cut_pledge, rep, spec)
-                return
-            was[q] = now
-
-
-def _ventures_in(rep, q: int) -> set:
-    month = rep.month()
-    return {v for v in range(len(rep.model.ventures)) if rep.join[v, q] <= month < rep.leave[v, q]}
+        book(rep, spec.at, spec.on, policy, cut_pledge, rep, spec)
 
 
 def cut_pledge(rep, spec) -> None:

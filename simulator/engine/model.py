@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulator.engine.triggers import OnSpec
 from simulator.scenario.distributions import Distribution
 
 Number = float | Distribution
@@ -67,10 +68,10 @@ class ExitSpec:
 class DepartureSpec:
     member: int
     at: int | None  # month index for a dated departure
-    hazard: Number | None
+    hazard: object | None  # a Number, or a StepHazard or DriftHazard (terms.py)
     start: int | None  # first month the hazard applies (None: month after the pledge)
     rival: int | None
-    rival_hazard: Number | None
+    rival_hazard: object | None  # as hazard
     venture: int | None  # None: leaves every venture
 
 
@@ -79,9 +80,10 @@ class BargainSpec:
     """Bargained terms (model.md §7.3): the pledge to `venture` is set at the table."""
 
     venture: int
-    ask: Number | None  # None: the gap to the venture's minimum capital
-    max_pledge: Number
-    min_share: Number
+    # Each a Number, or a RoundList or RoundLine (terms.py): the term by round
+    ask: object | None  # None: the gap to the venture's minimum capital
+    max_pledge: object
+    min_share: object
     power: float  # the consortium's bargaining power α
 
 
@@ -93,10 +95,8 @@ class RoundsSpec:
     every: int
     rounds: int | None  # None: until the deadline
     deadline: int | None
-    failure: Number
-    trigger_member: int | None  # opens when this member leaves (-1: any member)
-    trigger_capital: float | None  # opens when committed capital falls below this...
-    trigger_venture: int | None  # ...in this venture
+    failure: object  # a Number, or a RoundList or RoundLine (terms.py)
+    trigger: OnSpec | None  # opens on this event (model.md §9.7); None: at its start
     bargain: BargainSpec | None
     veto_by: tuple  # member indices
     refuses_with: tuple
@@ -120,6 +120,7 @@ class NegotiationSpec:
     success: Number
     rounds: RoundsSpec | None = None
     dilution: DilutionSpec | None = None  # None: ownership from capital only
+    walk_out: int | None = None  # the candidate's departure date: it leaves the talks then
 
 
 @dataclass(frozen=True)
@@ -153,10 +154,11 @@ class PolicySpec:
     ratio: Number = 1.0
     cap: Number | None = None
     share: Number = 0.0
-    at: int = 0
+    at: int | None = 0  # None: on an event
     amount: Number = 0.0  # for a cap: the total
     schedule: Schedule | None = None
     when: StopTest | None = None
+    on: OnSpec | None = None  # a raise or stop on an event; a top-up from an event on
 
 
 @dataclass(frozen=True)
@@ -169,8 +171,7 @@ class SplitSpec:
     children: tuple  # child venture indices
     parts: tuple  # per member: ((child, fraction), ...)
     amounts: tuple | None = None  # per member: ((child, amount), ...) or None; None: no amounts
-    on_departure: int | None = None  # splits in the month this member leaves it (-1: any)
-    on_below: float | None = None  # splits once its committed capital is below this
+    on: OnSpec | None = None  # splits on this event (model.md §9.7)
 
     def children_of(self, p: int) -> tuple:
         """The children member p can join."""
@@ -184,10 +185,11 @@ class BuyoutSpec:
     what follows: the venture goes on, or is absorbed by the buyer (`into` None) or into
     venture `into`."""
 
-    at: int
+    at: int | None  # None: on an event
     exit: ExitSpec
     absorbed: bool = False
     into: int | None = None
+    on: OnSpec | None = None
 
 
 # An on_call pledge is one payment "scheduled" this far out: past any horizon, so the ledger
@@ -224,11 +226,19 @@ class CutSpec:
 
     member: int
     venture: int
-    at: int | None  # None: on a departure
+    at: int | None  # None: on an event
     by: Number | None
     to: Number | None
-    on: int | None = None  # the member whose departure triggers it (-1: any)
-    after: int = 0  # months after that departure
+    on: OnSpec | None = None
+
+
+@dataclass(frozen=True)
+class BudgetSpec:
+    """A member's yearly envelope (model.md §8.7)."""
+
+    member: int
+    per_year: Number  # drawn once per replication if uncertain
+    beyond: str  # wait | refuse
 
 
 @dataclass(frozen=True)
@@ -237,12 +247,13 @@ class TransferSpec:
     (giver, part) pairs with parts summing to 1, register or capital, and a price (an exit
     rule's price terms) or None."""
 
-    at: int
+    at: int | None  # None: on an event
     to: int
     share: float
     givers: tuple
     rule: str  # register | capital
     price: ExitSpec | None = None
+    on: OnSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -253,6 +264,7 @@ class VentureSpec:
     share_basis: str
     dissolve_at: int | None = None
     dissolve_below: float | None = None
+    dissolve_on: OnSpec | None = None
     split: SplitSpec | None = None
     buyout: BuyoutSpec | None = None
     calls: CallSpec | None = None  # spending plan and capital calls, model.md §9.5
@@ -276,6 +288,7 @@ class Model:
     policies: list[PolicySpec]
     contagion: list[ContagionSpec] = field(default_factory=list)
     cuts: list = field(default_factory=list)  # CutSpec, in file order (model.md §8.6)
+    budgets: list = field(default_factory=list)  # BudgetSpec (model.md §8.7)
     exits: list = field(default_factory=list)  # per member: ExitSpec, or None (the stake stays)
     involved: np.ndarray = field(default=None)  # (V, P): member has a row in this venture
     split_only: np.ndarray | None = None  # (V, P): a row only through a split or absorption
@@ -306,16 +319,22 @@ class Model:
     @property
     def has_thresholds(self) -> bool:
         """Something fires when a venture's committed capital crosses below a level
-        (model.md §9.6): a dissolution, a split, a stop or a negotiation trigger."""
+        (model.md §9.6): a dissolution, a stop's condition or a trigger."""
         return (
             any(v.dissolve_below is not None for v in self.ventures)
-            or any(v.split is not None and v.split.on_below is not None for v in self.ventures)
             or any(p.when is not None and p.when.kind == "committed_below" for p in self.policies)
-            or any(
-                n.rounds is not None and n.rounds.trigger_capital is not None
-                for n in self.negotiations
-            )
+            or any(t.kind == "committed_below" for t in self.triggers)
         )
+
+    @property
+    def triggers(self) -> list:
+        """Every action's trigger (model.md §9.7)."""
+        found = [c.on for c in self.cuts] + [p.on for p in self.policies]
+        found += [n.rounds.trigger for n in self.negotiations if n.rounds is not None]
+        for v in self.ventures:
+            found += [v.dissolve_on] + [t.on for t in v.transfers]
+            found += [x.on for x in (v.split, v.buyout) if x is not None]
+        return [t for t in found if t is not None]
 
     @property
     def venture_ids(self) -> list[str]:

@@ -4,15 +4,19 @@ rivals, several candidates at once.
 
 Rounds are held at m + 0.15, after the simple-form outcomes of the month (m + 0.1) and
 before policies (m + 0.2). All rounds of a month are held by one callback, in candidate
-file order, so that the candidate listed first bargains first for the gap.
+file order, so that the candidate listed first bargains first for the gap. The terms may
+vary by round (terms.py). A candidate with a departure date that has not joined by then
+walks out of its talks at that date (m + 0.0, with the month's departures).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 from simulator.engine.model import month_ref
+from simulator.engine.terms import draw_round_term, in_round
 
 JOIN, ROUND = 0.1, 0.15
 _EPS = 1e-9
@@ -22,10 +26,18 @@ def negotiate(rep, n):
     """A negotiation of the simple form: it opens, lasts a drawn number of months, then the
     candidate joins with the drawn success probability (its ventures still open)."""
     env, key = rep.env, rep.member_key("negotiation", n.member)
+    if n.walk_out is not None and n.walk_out <= n.start:  # gone before the talks open
+        yield env.timeout(n.walk_out)
+        walked_out(rep, n.member)
+        return
     yield env.timeout(n.start + JOIN)
     rep.record_event("negotiation_start", n.member, -1, 0.0, "")
     duration = max(0, math.floor(rep.draw(n.duration, key + "/duration") + 0.5))  # halves round up
     success = rep.draw(n.success, key + "/success")
+    if n.walk_out is not None and n.walk_out <= n.start + duration:  # gone before the outcome
+        yield env.timeout(n.walk_out - env.now)
+        walked_out(rep, n.member)
+        return
     yield env.timeout(duration)
     month = rep.month()
     open_targets = rep.open_pledges(n.member)
@@ -37,15 +49,21 @@ def negotiate(rep, n):
     rep.join_candidate(n.member, month, open_targets, None, f"after {duration} months")
 
 
+def walked_out(rep, member: int) -> None:
+    """A candidate leaves talks it has not concluded, at its departure date (model.md §7.7)."""
+    rep.record_event("negotiation_abandoned", member, -1, 0.0, "walks out at its departure date")
+
+
 @dataclass
 class Talks:
-    """The state of one negotiation in rounds, from the moment it opens."""
+    """The state of one negotiation in rounds, from the moment it opens: its terms as drawn
+    (numbers, or by round: terms.in_round reads round k's)."""
 
     held: int = 0  # rounds held so far
-    max_pledge: float = 0.0
-    ask: float | None = None
-    min_share: float = 0.0
-    failure: float = 0.0
+    max_pledge: object = 0.0
+    ask: object = None
+    min_share: object = 0.0
+    failure: object = 0.0
 
 
 def bargain(ask: float, max_pledge: float, min_share: float, power: float, others: float):
@@ -69,16 +87,22 @@ class Negotiations:
         self.talks: list[Talks | None] = [None] * len(specs)
         self.pending = set()  # specs waiting for their trigger
         self.table: dict[int, list[int]] = {}  # month → specs holding a round then
+        self.live = set()  # talks waiting for their opening or their next round
+        self.walked = set()  # talks the candidate walked out of
         for i, n in enumerate(specs):
             if n.start is not None:
                 self._book(n.start, i)
             else:
                 self.pending.add(i)
-        self.by_capital = [i for i in self.pending if specs[i].rounds.trigger_capital is not None]
+                self.live.add(i)
+                rep.triggers.watch(n.rounds.trigger, ROUND, partial(self._trigger, i))
+            if n.walk_out is not None:
+                rep.at(n.walk_out, self._walk_out, i)
 
     # --- opening --------------------------------------------------------------------------
 
     def _book(self, month: int, i: int) -> None:
+        self.live.add(i)
         if month >= self.rep.model.horizon:
             return
         if month not in self.table:
@@ -86,11 +110,12 @@ class Negotiations:
             self.rep.at(month + ROUND, self._hold, month)
         self.table[month].append(i)
 
-    def _trigger(self, i: int) -> None:
-        """Open at this month's rounds if they are still to come, else next month's."""
+    def _trigger(self, i: int, month: int) -> None:
+        """The trigger fired: open at `month`'s rounds (§7.2, §9.7)."""
+        if i in self.walked:
+            return
         self.pending.discard(i)
-        now = self.rep.env.now
-        month = int(now) if now <= int(now) + ROUND else int(now) + 1
+        self.live.discard(i)
         deadline = self.specs[i].rounds.deadline
         if deadline is not None and month > deadline:
             detail = "deadline passed before the trigger"
@@ -98,37 +123,33 @@ class Negotiations:
             return
         self._book(month, i)
 
-    def departed(self, p: int) -> None:
-        """Member p left: open the negotiations waiting for that departure."""
-        for i in sorted(self.pending):
-            who = self.specs[i].rounds.trigger_member
-            if who is not None and (who == -1 or who == p) and self.specs[i].member != p:
-                self._trigger(i)
-
-    def capital_changed(self) -> None:
-        """Committed capital changed: open the negotiations waiting for it to fall."""
-        for i in list(self.by_capital):
-            r = self.specs[i].rounds
-            if self.rep.fell_below(r.trigger_venture, r.trigger_capital):
-                self.by_capital.remove(i)
-                self._trigger(i)
-
     # --- rounds ---------------------------------------------------------------------------
 
     def _hold(self, month: int) -> None:
         for i in sorted(self.table.pop(month), key=lambda i: self.specs[i].rounds.order):
-            self._round(i, month)
+            if i not in self.walked:
+                self.live.discard(i)  # until the round books the next one
+                self._round(i, month)
+
+    def _walk_out(self, i: int) -> None:
+        """The candidate's departure date: it leaves talks still open or waiting to open."""
+        if i not in self.live:
+            return
+        self.live.discard(i)
+        self.pending.discard(i)
+        self.walked.add(i)
+        walked_out(self.rep, self.specs[i].member)
 
     def _open(self, i: int) -> Talks:
         rep, n = self.rep, self.specs[i]
         key = rep.member_key("negotiation", n.member)
         rep.record_event("negotiation_start", n.member, -1, 0.0, "")
         b = n.rounds.bargain
-        talks = Talks(failure=rep.draw(n.rounds.failure, key + "/round_failure"))
+        talks = Talks(failure=draw_round_term(rep, n.rounds.failure, key + "/round_failure"))
         if b is not None:
-            talks.max_pledge = rep.draw(b.max_pledge, key + "/max_pledge")
-            talks.ask = None if b.ask is None else rep.draw(b.ask, key + "/ask")
-            talks.min_share = rep.draw(b.min_share, key + "/min_share")
+            talks.max_pledge = draw_round_term(rep, b.max_pledge, key + "/max_pledge")
+            talks.ask = None if b.ask is None else draw_round_term(rep, b.ask, key + "/ask")
+            talks.min_share = draw_round_term(rep, b.min_share, key + "/min_share")
         self.talks[i] = talks
         return talks
 
@@ -146,18 +167,16 @@ class Negotiations:
             return
         reason = self._blocked(r)
         if reason is None:
-            if (
-                talks.failure > 0
-                and rep.uniform(rep.member_key("negotiation", n.member)) < talks.failure
-            ):
+            failure = in_round(talks.failure, k)
+            if failure > 0 and rep.uniform(rep.member_key("negotiation", n.member)) < failure:
                 rep.record_event(
                     "negotiation_failed", n.member, -1, 0.0, f"outside failure (round {k})"
                 )
                 return
-            amount, reason = self._bargain(r.bargain, talks, month)
+            amount, reason = self._bargain(r.bargain, talks, month, k)
             if reason is None:
-                detail = f"round {k}"
-                rep.join_candidate(n.member, month, open_targets, amount, detail, talks.min_share)
+                share = in_round(talks.min_share, k)
+                rep.join_candidate(n.member, month, open_targets, amount, f"round {k}", share)
                 return
         nxt = month + r.every
         if r.rounds is not None and k >= r.rounds:
@@ -196,13 +215,15 @@ class Negotiations:
                 return f"rival present: {rep.model.members[q]}"
         return None
 
-    def _bargain(self, b, talks: Talks, month: int):
-        """(pledge, None) on agreement, (None, why not) without; (None, None) if not bargained."""
+    def _bargain(self, b, talks: Talks, month: int, k: int):
+        """(pledge, None) on agreement in round k, (None, why not) without; (None, None) if
+        not bargained."""
         if b is None:
             return None, None
-        ask = talks.ask if talks.ask is not None else self.gap(b.venture)
+        ask = in_round(talks.ask, k) if talks.ask is not None else self.gap(b.venture)
         others = self.rep.active_committed(b.venture, month)[0]
-        x, low, high = bargain(ask, talks.max_pledge, talks.min_share, b.power, others)
+        terms = in_round(talks.max_pledge, k), in_round(talks.min_share, k)
+        x, low, high = bargain(ask, *terms, b.power, others)
         if x is None:
             return None, f"no overlap (needs ≥ {low:.4g}, offers ≤ {high:.4g})"
         return x, None

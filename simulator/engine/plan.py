@@ -8,11 +8,16 @@ import numpy as np
 
 from simulator.engine.ledger import Ledger
 from simulator.engine.model import Model
+from simulator.engine.terms import DriftHazard, StepHazard
 from simulator.scenario.distributions import Distribution
 
 
 def _simple_hazard(d) -> bool:
     return d.at is None and d.rival is None
+
+
+def _varies(d) -> bool:
+    return isinstance(d.hazard, StepHazard | DriftHazard)
 
 
 def _is_fixed(spec) -> bool:
@@ -30,6 +35,7 @@ class Plan:
     hazard_start: np.ndarray  # ...the first month it applies...
     hazard_fixed: np.ndarray | None  # ...and the hazards, if none is a distribution
     hazard_names: tuple  # ...and their streams' names (streams.py)
+    varying_hazards: list  # partners whose plain hazard varies by month (terms.py)
     other_departures: list  # partners' dated and rival departures
     raises: list  # `raise` policies, in file order...
     top_ups: list  # ...and `top_up` ones (raises.py)
@@ -62,7 +68,8 @@ def build_plan(model: Model) -> Plan:
     targets = frozenset(q for c in model.contagion if c.probability is None for q in c.targets) & {
         d.member for d in model.departures if d.hazard is not None
     }
-    hazards = [d for d in partner_deps if _simple_hazard(d) and d.member not in targets]
+    plain = [d for d in partner_deps if _simple_hazard(d) and d.member not in targets]
+    hazards = [d for d in plain if not _varies(d)]
     by_member: dict = {}
     for spec in model.pledges:
         by_member.setdefault(spec.member, []).append(spec)
@@ -79,10 +86,11 @@ def build_plan(model: Model) -> Plan:
         hazard_specs=hazards,
         hazard_start=np.array([1 if d.start is None else max(d.start, 1) for d in hazards]),
         hazard_names=tuple(f"departure/{model.members[d.member]}" for d in hazards),
+        varying_hazards=[d for d in plain if _varies(d)],
         hazard_fixed=None
         if any(isinstance(d.hazard, Distribution) for d in hazards)
         else np.array([d.hazard for d in hazards], dtype=float),
-        other_departures=[d for d in partner_deps if not any(d is h for h in hazards)],
+        other_departures=[d for d in partner_deps if not any(d is h for h in plain)],
         raises=[p for p in model.policies if p.kind == "raise"],
         top_ups=[p for p in model.policies if p.kind == "top_up"],
         pledges_by_member=by_member,
@@ -93,6 +101,7 @@ def build_plan(model: Model) -> Plan:
         or any(
             v.dissolve_at is not None
             or v.dissolve_below is not None
+            or v.dissolve_on is not None
             or (v.calls is not None and v.calls.dissolve)
             for v in model.ventures
         ),

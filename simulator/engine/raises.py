@@ -8,9 +8,13 @@ Their terms are drawn with the others' by the replication (`policy_values`); mat
 
 from __future__ import annotations
 
+from functools import partial
+
 from simulator.engine.model import PolicySpec
+from simulator.engine.triggers import book
 
 _EPS = 1e-9
+POLICY = 0.2  # raises and top-ups act at m + 0.2 (model.md §11)
 
 
 def policy_terms(rep) -> dict[str, dict]:
@@ -34,6 +38,24 @@ class Raises:
     def __init__(self, rep):
         self.rep = rep
         self.added = {pol.id: 0.0 for pol in rep.model.policies if pol.kind == "top_up"}
+        self.waiting = set()  # top-ups that apply once their event has happened (§9.7)
+        for pol in rep.plan.top_ups:
+            if pol.on is not None:
+                self.waiting.add(pol.id)
+                rep.triggers.watch(pol.on, POLICY, partial(self._activate, pol))
+
+    def start(self) -> None:
+        """Book the raises, dated or on their event (after the month's cuts, §11)."""
+        for pol in self.rep.plan.raises:
+            book(self.rep, pol.at, pol.on, POLICY, self.raise_pledge, pol)
+
+    def _activate(self, pol: PolicySpec, month: int) -> None:
+        self.rep.at(month + POLICY, self._applies, pol)
+
+    def _applies(self, pol: PolicySpec) -> None:
+        """A top-up's event has happened: from now on it tops up (at once if it must)."""
+        self.waiting.discard(pol.id)
+        self.top_up(pol, self.rep.month())
 
     def raise_pledge(self, pol: PolicySpec) -> None:
         """A `raise` policy: its funder pledges the policy's amount more, unless it cannot."""
@@ -61,7 +83,7 @@ class Raises:
         """A funder tops the venture's capital up to its target share, if it fell below."""
         rep = self.rep
         v, f = pol.venture, pol.funder
-        if rep.collapse[v] is not None or not rep.is_member(f, v):
+        if rep.collapse[v] is not None or not rep.is_member(f, v) or pol.id in self.waiting:
             return
         vals = rep.policy_values[pol.id]
         total, match = rep.active_committed(v, month)

@@ -16,6 +16,7 @@ import numpy as np
 import simpy
 
 from simulator.engine import matching
+from simulator.engine.budgets import Budgets
 from simulator.engine.calls import CALL, Calls
 from simulator.engine.contagion import Contagion
 from simulator.engine.cuts import start_cuts
@@ -31,6 +32,7 @@ from simulator.engine.rules import FunderRules
 from simulator.engine.splits import Splits
 from simulator.engine.streams import Streams
 from simulator.engine.transfers import TRANSFER, transfer
+from simulator.engine.triggers import Triggers, book
 from simulator.scenario.distributions import Distribution
 
 POLICY, CHECK = 0.2, 0.5
@@ -64,8 +66,10 @@ class Replication:
         self.rules: FunderRules | None = None  # only with stops, total caps or dissolutions
         self.splits: Splits | None = None  # only with splits
         self.dilution = Dilution(self) if model.has_dilution else None
+        self.triggers = Triggers(self) if model.triggers else None  # actions on events, §9.7
         self.raises = Raises(self) if self.plan.raises or self.plan.top_ups else None
         self.calls: Calls | None = None  # only with spending plans
+        self.budgets = Budgets(self, model.budgets) if model.budgets else None  # §8.7
         # The most committed capital each venture has had so far (thresholds, §9.6)
         self.peak: list | None = [0.0] * len(model.ventures) if model.has_thresholds else None
         self.minimum = [
@@ -95,6 +99,8 @@ class Replication:
                 key,
             )
         self.join[...] = plan.initial_join
+        if self.budgets is not None:
+            self.budgets.start()
         start_hazard_departures(self, plan)
         for d in plan.other_departures:
             start_departure(self, d, 1)
@@ -110,12 +116,12 @@ class Replication:
         if plan.splits:
             self.splits = Splits(self, plan.splits)
         for v, spec in plan.buyouts:  # after the month's departures (§9.3, §11)
-            self.at(spec.at + BUYOUT, buyout, self, v, spec)
+            book(self, spec.at, spec.on, BUYOUT, buyout, self, v, spec)
         for v, spec in plan.transfers:  # after the buy-outs, before the splits (§10.2)
-            self.at(spec.at + TRANSFER, transfer, self, v, spec)
+            book(self, spec.at, spec.on, TRANSFER, transfer, self, v, spec)
         start_cuts(self, m.cuts, POLICY)  # after the month's dated stops, before raises (§8.6, §11)
-        for pol in plan.raises:
-            self.at(pol.at + POLICY, self.raises.raise_pledge, pol)
+        if self.raises is not None:
+            self.raises.start()
         for v, spec in enumerate(m.ventures):
             if spec.deadline is not None:
                 self._schedule_check(v, spec.deadline)
@@ -133,13 +139,9 @@ class Replication:
 
     # --- random numbers (docs/model.md §12) -------------------------------------------------
 
-    def stream(self, key: str) -> np.random.Generator:
-        """The generator of the random element named `key` (e.g. "departure/orange"), at
-        this replication's draws: each element draws from its own stream."""
-        return self.streams.get(key)
-
     def draw(self, value, key: str):
-        """A number as given, or one draw of its distribution from element `key`'s stream."""
+        """A number as given, or one draw of its distribution from element `key`'s stream
+        (e.g. "departure/orange": each element draws from its own stream)."""
         return value.sample(self.streams.get(key)) if isinstance(value, Distribution) else value
 
     def uniform(self, key: str) -> float:
@@ -165,6 +167,8 @@ class Replication:
         if weights is None:
             weights = normalise([self.draw(w, key + "/weights") for w in schedule.weights])
         self.ledger.pledge(v, p, month, amount, offsets, weights)
+        if self.budgets is not None:
+            self.budgets.fit(p, month)
         return amount
 
     def is_member(self, p: int, v: int | None = None) -> bool:
@@ -185,15 +189,11 @@ class Replication:
                 self.record_event("departure", p, v, amount, detail)
                 if self.exits is not None:
                     self.exits.left(p, v, month, exit_spec, paid_month)
-                if self.splits is not None:
-                    self.splits.departed(p, v)
             elif month < self.join[v, p] < self.leave[v, p] and not self.model.candidate[p]:
                 self._withdraw(p, v, detail)  # its venture has not opened yet
         self._signal(p)
         if self.contagion is not None:
             self.contagion.departed(p, month)
-        if self.negotiations is not None:
-            self.negotiations.departed(p)
         self.after_change(month)
 
     def _withdraw(self, p: int, v: int, detail: str) -> None:
@@ -259,14 +259,12 @@ class Replication:
         """Members or capital changed in `month`: let every rule that watches them react."""
         if self.peak is not None:
             self._note_peaks()
-        if self.negotiations is not None and self.negotiations.by_capital:
-            self.negotiations.capital_changed()
+        if self.triggers is not None:
+            self.triggers.capital_changed()
         for pol in self.plan.top_ups:
             self.raises.top_up(pol, month)
         if self.rules is not None:
             self.rules.after_change(month)
-        if self.splits is not None and self.splits.on_capital:
-            self.splits.capital_changed()
         for v, spec in enumerate(self.model.ventures):
             if spec.deadline is None or month < spec.deadline or self.collapse[v] is not None:
                 continue
@@ -295,8 +293,8 @@ class Replication:
             self.record_event(
                 "collapse", -1, v, cancelled, f"committed {total:g} < minimum {minimum:g}"
             )
-            if self.negotiations is not None and self.negotiations.by_capital:
-                self.negotiations.capital_changed()
+            if self.triggers is not None:
+                self.triggers.capital_changed()
 
     def end_venture(self, v: int, how: str) -> None:
         """v ends now (`how` one of ENDINGS): from here on the engine treats it as ended."""
@@ -359,8 +357,11 @@ class Replication:
     def record_event(
         self, kind: str, member: int, venture: int, amount: float, detail: str
     ) -> None:
-        """Record an event of this month for the events table (member or venture -1: none)."""
+        """Record an event of this month for the events table (member or venture -1: none);
+        the actions waiting for it follow (§9.7)."""
         self.events.append((self.month(), kind, member, venture, float(amount), detail))
+        if self.triggers is not None:
+            self.triggers.heard(kind, member, venture)
 
     def _finish(self) -> RepOutcome:
         match = [

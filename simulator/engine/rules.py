@@ -10,6 +10,10 @@ pay nothing for them.
 
 from __future__ import annotations
 
+from functools import partial
+
+from simulator.engine.triggers import book
+
 STOP, STOP_TEST, DISSOLVE = 0.2, 0.45, 0.55  # times within a month (model.md §11)
 _EPS = 1e-9
 
@@ -24,6 +28,7 @@ class FunderRules:
         self.cap_of: dict = {}  # funder → (cap policy id, total)
         self.tests_scheduled: set = set()
         self.cash_outs: set = set()  # (venture, month) in which its cash ran out (§9.5)
+        self.on_event: set = set()  # (venture, month) its dissolution's event gives (§9.7)
 
     def start(self) -> None:
         """Reserve matching caps, book stops and dated dissolutions (before raises: §11)."""
@@ -38,14 +43,15 @@ class FunderRules:
             if pol.kind == "match" and pol.funder in self.room:
                 self._reserve_match(pol)
         for pol in rep.model.policies:
-            if pol.kind == "stop":
-                if pol.when is None:
-                    rep.at(pol.at + STOP, self._stop, pol, pol.at)
-                else:
-                    rep.at(pol.at + STOP_TEST, self._test_stop, pol)
+            if pol.kind == "stop" and pol.when is None:
+                book(rep, pol.at, pol.on, STOP, self._stop_now, pol)
+            elif pol.kind == "stop":
+                book(rep, pol.at, pol.on, STOP_TEST, self._test_stop, pol)
         for v, spec in enumerate(rep.model.ventures):
             if spec.dissolve_at is not None:
                 self._schedule_dissolution(v, spec.dissolve_at)
+            if spec.dissolve_on is not None:
+                rep.triggers.watch(spec.dissolve_on, DISSOLVE, partial(self._triggered, v))
 
     # --- total caps (§8.5) ---------------------------------------------------------------
 
@@ -102,6 +108,9 @@ class FunderRules:
         else:
             self._skip(pol, f"condition not met ({seen})")
 
+    def _stop_now(self, pol) -> None:
+        self._stop(pol, self.rep.month())
+
     def _stop(self, pol, first: int, seen: str = "") -> None:
         """From month `first` on the funder pays nothing more to the venture."""
         rep, v, f = self.rep, pol.venture, pol.funder
@@ -149,6 +158,11 @@ class FunderRules:
         self.cash_outs.add((v, month))
         self._schedule_dissolution(v, month)
 
+    def _triggered(self, v: int, month: int) -> None:
+        """v's dissolution event happened: v is dissolved in `month` (§9.7)."""
+        self.on_event.add((v, month))
+        self._schedule_dissolution(v, month)
+
     def _schedule_dissolution(self, v: int, month: int) -> None:
         if (v, month) not in self.tests_scheduled and month < self.rep.model.horizon:
             self.tests_scheduled.add((v, month))
@@ -166,6 +180,8 @@ class FunderRules:
             why = f"committed {total:g} < {spec.dissolve_below:g}"
         elif (v, month) in self.cash_outs:
             why = "cash ran out"
+        elif (v, month) in self.on_event:
+            why = "on its event"
         else:
             return
         rep.end_venture(v, "dissolved")
@@ -173,5 +189,5 @@ class FunderRules:
             rep.ledger.cancel_from(v, p, month + 1) for p in range(len(rep.model.members))
         )
         rep.record_event("dissolution", -1, v, cancelled, why)
-        if rep.negotiations is not None and rep.negotiations.by_capital:
-            rep.negotiations.capital_changed()
+        if rep.triggers is not None:
+            rep.triggers.capital_changed()

@@ -5,17 +5,16 @@ joins and policies) each member of the parent moves its outstanding pledge to th
 it goes to: the payments due from month m on are cancelled in the parent and pledged, each
 in its own month, to the children in the member's fractions, or as given amounts (scaled
 down to what is outstanding; what they leave is cancelled). Paid-in capital stays in the
-parent, which ends there. A split `on` an event is booked when the event happens (a member
-leaving the parent, its committed capital falling below a level) for the next split time.
+parent, which ends there. A split `on` an event (a member leaving the parent, its committed capital
+crossing below a level, ...) follows it at the next split time (triggers.py, §9.7).
 A replication builds a `Splits` only when its scenario has a split.
 """
 
 from __future__ import annotations
 
-import math
+from functools import partial
 
 SPLIT = 0.05  # time within a month (model.md §11)
-ANY = -1  # on.departure: any member
 _EPS = 1e-9
 
 
@@ -24,44 +23,17 @@ class Splits:
 
     def __init__(self, rep, splits: list):
         self.rep = rep
-        self.on_departure: dict = {}  # parent → spec: splits when a member leaves it
-        self.on_capital: list = []  # (parent, spec): splits once its capital is below a level
-        self.booked: set = set()  # parents whose trigger has fired (it fires once)
         for v, spec in splits:
             if spec.at is not None:
                 rep.at(spec.at + SPLIT, self._split, v, spec)
-            elif spec.on_departure is not None:
-                self.on_departure[v] = spec
             else:
-                self.on_capital.append((v, spec))
+                rep.triggers.watch(spec.on, SPLIT, partial(self._fired, v, spec))
 
-    # --- triggers ------------------------------------------------------------------------
-
-    def departed(self, p: int, v: int) -> None:
-        """p has just left v: a split of v waiting for p (or for any member) is booked."""
-        spec = self.on_departure.get(v)
-        if spec is not None and spec.on_departure in (p, ANY):
-            self._book(v, spec)
-
-    def capital_changed(self) -> None:
-        """Month 0, or committed capital changed: book the splits now below their level."""
-        rep = self.rep
-        for v, spec in self.on_capital:
-            if v not in self.booked and rep.fell_below(v, spec.on_below):
-                self._book(v, spec)
-
-    def _book(self, v: int, spec) -> None:
-        """Fire once, while the parent has not ended; the split follows at the next split
-        time: m + 0.05 if the month's splits are still to come, else m + 1.05."""
-        rep = self.rep
-        if v in self.booked or rep.collapse[v] is not None:
-            return
-        self.booked.add(v)
-        now = rep.env.now
-        month = math.floor(now)
-        when = month + SPLIT if now < month + SPLIT else month + 1 + SPLIT
-        if when < rep.model.horizon:
-            rep.at(when, self._split, v, spec)
+    def _fired(self, v: int, spec, month: int) -> None:
+        """The split's event happened: it follows in `month`, if v has not ended by now
+        (a trigger firing after v ended splits nothing and records nothing)."""
+        if self.rep.collapse[v] is None:
+            self.rep.at(month + SPLIT, self._split, v, spec)
 
     # --- the split -----------------------------------------------------------------------
 

@@ -20,6 +20,9 @@ def describe(value) -> str:
     if isinstance(value, float | int):
         return f"{value:,.6g}"
     if isinstance(value, dict):
+        varying = _varying_text(value)
+        if varying:
+            return varying
         if "dist" in value:
             keys = DISTRIBUTIONS.get(value["dist"])
             if keys and all(k in value for k in keys):
@@ -36,6 +39,25 @@ def describe(value) -> str:
     if isinstance(value, list):
         return ", ".join(describe(v) for v in value)
     return "" if value is None else str(value)
+
+
+def _varying_text(value: dict) -> str:
+    """A term that varies (scenario/terms.py): "0.01 from 2012-01, 0.03 from 2013-07";
+    "0.01 in 2012-01, 0.004 more a year, at most 0.2"; "0.5, 0.4, 0.3 by round"; "0.5 in
+    round 1, -0.1 more a round"; "" for anything else."""
+    if isinstance(value.get("steps"), dict) and len(value) == 1:
+        return ", ".join(f"{describe(v)} from {m}" for m, v in value["steps"].items())
+    if isinstance(value.get("by_round"), list) and len(value) == 1:
+        return ", ".join(describe(v) for v in value["by_round"]) + " by round"
+    if "per_year" in value:
+        when = f" in {value['from']}" if value.get("from") else ""
+        text = f"{describe(value.get('start'))}{when}, {describe(value['per_year'])} more a year"
+    elif "per_round" in value:
+        first, step = describe(value.get("first")), describe(value["per_round"])
+        text = f"{first} in round 1, {step} more a round"
+    else:
+        return ""
+    return text + (f", at most {describe(value['max'])}" if value.get("max") is not None else "")
 
 
 def schedule_text(schedule) -> str:

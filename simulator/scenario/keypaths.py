@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typing
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Tag
 
 from simulator.scenario.schema import Scenario
 
@@ -80,6 +80,9 @@ def _step(tp, part):
     if origin is list:
         return args[0]
     if args:  # a union: the location names a tagged member, or the one model inside
+        tagged = _tagged(args, part)
+        if tagged is not None:
+            return tagged
         models = _models(tp)
         for m in models:
             tag = m.model_fields.get("type")
@@ -88,6 +91,20 @@ def _step(tp, part):
         if len(models) == 1:  # a field of the one model, or a marker before it (a tag)
             only = models[0]
             return _step(only, part) if str(part) in _fields(only) else only
+    return None
+
+
+def _tagged(args, part):
+    """The member of a union chosen by a callable discriminator whose tag is `part` (the
+    varying terms' "[steps]", "[by_round]", ...: scenario/terms.py)."""
+    for arg in args:
+        annotated = typing.get_origin(arg) is typing.Annotated
+        if annotated and part in [m.tag for m in arg.__metadata__ if isinstance(m, Tag)]:
+            return typing.get_args(arg)[0]
+        inner = typing.get_args(_unwrap(arg))
+        found = _tagged(inner, part) if inner else None
+        if found is not None:
+            return found
     return None
 
 

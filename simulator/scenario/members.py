@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from simulator.scenario.schedules import Schedule, Upfront
+from simulator.scenario.terms import AmountTerm, HazardTerm, ProbabilityTerm
+from simulator.scenario.triggers import On
 from simulator.scenario.types import (
     Amount,
     Id,
@@ -46,34 +48,35 @@ class Exit(Strict):
 
 
 class Departure(Strict):
-    """When a member leaves: at a date, or with a monthly hazard (raised while a rival is in)."""
+    """When a member leaves: at a date, or with a monthly hazard (raised while a rival is in),
+    constant or varying by month (terms.py)."""
 
     at: Month | None = None
-    hazard: Probability | None = None
+    hazard: HazardTerm | None = None
     start: Month | None = None
     rival: Id | None = None
-    rival_hazard: Probability | None = None
+    rival_hazard: HazardTerm | None = None
     venture: Id | None = None
     exit: Exit | None = None  # None: the scenario's `exit`, else the stake stays
 
 
-class CutTrigger(Strict):
-    """What makes a member cut its pledge instead of a date: a member leaving (or `any`)."""
-
-    departure: Id
-
-
 class Cut(Strict):
-    """A member reduces its pledge to a venture at a date, or `after` months after a
-    member leaves, without leaving: by an amount, or to an amount of committed capital
-    (model.md §8.6)."""
+    """A member reduces its pledge to a venture at a date, or on an event (model.md §9.7),
+    without leaving: by an amount, or to an amount of committed capital (model.md §8.6)."""
 
     at: Month | None = None
-    on: CutTrigger | None = None
-    after: Whole = Field(0, ge=0, le=1200)
+    on: On | None = None
     by: Amount | None = None
     to: Amount | None = None
     venture: Id | None = None
+
+
+class Budget(Strict):
+    """A yearly envelope (model.md §8.7): the member pays at most `per_year` in each
+    calendar year, all ventures together; payments beyond wait or are refused."""
+
+    per_year: Amount
+    beyond: Literal["wait", "refuse"] = "wait"
 
 
 class Member(Strict):
@@ -85,18 +88,11 @@ class Member(Strict):
     pledges: dict[Id, Pledge] | None = None
     departure: Departure | None = None
     cuts: list[Cut] = Field(default_factory=list)
+    budget: Budget | None = None
 
 
 class Partner(Member):
     """A member from the start."""
-
-
-class Trigger(Strict):
-    """What opens a negotiation instead of a date: a member leaving, or capital falling."""
-
-    departure: Id | None = None  # a member id, or `any`
-    capital_below: float | None = Field(None, ge=0)
-    venture: Id | None = None  # for capital_below: the venture watched
 
 
 class Negotiation(Strict):
@@ -109,14 +105,15 @@ class Negotiation(Strict):
     start: Month | None = None
     duration: Months = 0.0
     success: Probability = 1.0
-    trigger: Trigger | None = None
+    trigger: On | None = None  # instead of `start`: an event (model.md §9.7)
     every: Whole = Field(1, ge=1, le=120)
     rounds: Whole | None = Field(None, ge=1, le=1200)
     deadline: Month | None = None
-    round_failure: Probability = 0.0
-    ask: Amount | None = None
-    max_pledge: Amount | None = None
-    min_share: Probability = 0.0
+    # The bargaining terms and the round's failure may vary by round (terms.py)
+    round_failure: ProbabilityTerm = 0.0
+    ask: AmountTerm | None = None
+    max_pledge: AmountTerm | None = None
+    min_share: ProbabilityTerm = 0.0
     power: float = Field(0.5, ge=0, le=1)
     veto_by: MemberSet = ()
     refuses_with: MemberSet = ()

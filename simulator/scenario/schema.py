@@ -15,6 +15,7 @@ from pydantic import Field, PrivateAttr
 from simulator.scenario.members import Candidate, Exit, Member, Partner
 from simulator.scenario.observed import Observed
 from simulator.scenario.schedules import Schedule, Upfront
+from simulator.scenario.triggers import On
 from simulator.scenario.types import (
     Amount,
     Growth,
@@ -51,15 +52,18 @@ class TopUp(Strict):
     share: Probability
     cap: Amount | None = None
     schedule: Schedule = Upfront()
+    on: On | None = None  # applies only once this event has happened (model.md §9.7)
 
 
 class Raise(Strict):
-    """At a date the funder adds `amount` to its pledge (paid on `schedule`)."""
+    """At a date, or on an event, the funder adds `amount` to its pledge (paid on
+    `schedule`)."""
 
     type: Literal["raise"]
     funder: Id
     venture: Id | None = None
-    at: Month
+    at: Month | None = None
+    on: On | None = None
     amount: Amount
     schedule: Schedule = Upfront()
 
@@ -74,12 +78,14 @@ class StopCondition(Strict):
 
 
 class Stop(Strict):
-    """At `at` (if `when` holds then) the funder stops paying: its outstanding pledge ends."""
+    """At `at`, or on an event (if `when` holds then), the funder stops paying: its
+    outstanding pledge ends."""
 
     type: Literal["stop"]
     funder: Id
     venture: Id | None = None
-    at: Month
+    at: Month | None = None
+    on: On | None = None
     when: StopCondition | None = None
 
 

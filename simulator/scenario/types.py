@@ -69,6 +69,8 @@ Id = Annotated[
 
 
 def _bounds_text(lo, hi, open_low: bool = False) -> str:
+    if lo is None and hi is None:
+        return ""
     if lo is not None and hi is not None:
         return f"> {lo:g} and ≤ {hi:g}" if open_low else f"in [{lo:g}, {hi:g}]"
     if lo is not None:

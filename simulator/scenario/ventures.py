@@ -9,14 +9,16 @@ from pydantic import Discriminator, Field, Tag
 
 from simulator.scenario.members import Exit, Price
 from simulator.scenario.schedules import Schedule, Upfront
+from simulator.scenario.triggers import On
 from simulator.scenario.types import Amount, Id, Month, Probability, Strict
 
 
 class Dissolution(Strict):
-    """The venture is wound up at a date, once its committed capital is below an amount, or
-    in the month its cash runs out (with a spending plan)."""
+    """The venture is wound up at a date, on an event (model.md §9.7), once its committed
+    capital is below an amount, or in the month its cash runs out (with a spending plan)."""
 
     at: Month | None = None
+    on: On | None = None
     committed_below: float | None = Field(None, ge=0)
     cash_out: bool = False
 
@@ -72,21 +74,13 @@ class SplitChild(Strict):
 Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
-class SplitTrigger(Strict):
-    """What splits the venture instead of a date: a member leaving it, or its committed
-    capital falling below an amount (give exactly one)."""
-
-    departure: Id | None = None  # a member id, or `any`
-    committed_below: float | None = Field(None, ge=0)
-
-
 class Split(Strict):
     """At `at`, or when `on` fires, the venture ends and each member's outstanding pledge
     moves to the child ventures it goes to: `equal` parts, the fractions given per member,
     or given amounts per member (model.md §9.2)."""
 
     at: Month | None = None
-    on: SplitTrigger | None = None
+    on: On | None = None  # an event (model.md §9.7); a departure: from this venture
     into: dict[Id, SplitChild] = Field(min_length=1)
     pledges: Literal["equal"] | dict[Id, dict[Id, Fraction]] = "equal"
     amounts: dict[Id, dict[Id, Amount]] | None = None  # instead of `pledges` fractions
@@ -112,7 +106,8 @@ class Buyout(Strict):
     unpaid pledges are cancelled as they leave); then the venture goes on with one owner,
     is absorbed by the buyer, or is absorbed into another venture (model.md §9.3)."""
 
-    at: Month
+    at: Month | None = None
+    on: On | None = None  # instead of `at`: an event (model.md §9.7)
     buyer: Id
     price: Price | None = None
     then: AfterBuyout = "continue"
@@ -137,7 +132,8 @@ class Transfer(Strict):
     (a list) or in the proportions given; in its register of ownership, or as paid-in
     capital at book value (`ownership: capital`), model.md §10.2."""
 
-    at: Month
+    at: Month | None = None
+    on: On | None = None  # instead of `at`: an event (model.md §9.7)
     to: Id
     share: Annotated[float, Field(gt=0, lt=1)]
     from_: list[Id] | dict[Id, Annotated[float, Field(gt=0, le=1)]] = Field(alias="from")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.checks.membership import funded_ventures, member_ventures, parent_members
+from simulator.scenario.checks.triggers import dated_or_triggered, trigger_checks
 from simulator.scenario.members import Exit
 
 
@@ -103,21 +104,23 @@ def _buyer(ctx: CheckContext, path, buyer, mid, left, default=False) -> None:
 
 
 def dissolution_checks(ctx: CheckContext, path, d) -> None:
-    if d.at is None and d.committed_below is None and not d.cash_out:
+    if d.at is None and d.on is None and d.committed_below is None and not d.cash_out:
         ctx.add(
             path,
-            "give 'at' (a date), 'committed_below' (an amount) or both (or cash_out: true "
-            "with a spending plan)",
+            "give 'at' (a date), 'on' (an event), 'committed_below' (an amount) or several "
+            "(or cash_out: true with a spending plan)",
         )
     if d.at is not None:
         ctx.in_horizon(path + ("at",), d.at, "dissolution date")
+    if d.on is not None:
+        trigger_checks(ctx, path + ("on",), d.on, None, path[1])
 
 
 def buyout_checks(ctx: CheckContext, vid, b) -> None:
     """A buy-out (docs/model.md §9.3): a date in the horizon, a buyer that is a member of
     the venture, a price whose keys go together, absorption into another declared venture."""
     path = ("ventures", vid, "buyout")
-    ctx.in_horizon(path + ("at",), b.at, "buy-out date")
+    dated_or_triggered(ctx, path, b, "buy-out", None, vid)
     if not isinstance(b.then, str):
         into = b.then.into
         if into == vid:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.checks.cuts import cut_checks
 from simulator.scenario.checks.negotiations import negotiation_checks
+from simulator.scenario.checks.terms import hazard_checks
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.members import Member
 from simulator.scenario.schedules import Calendar, Tranches, Upfront, first_date
@@ -42,8 +43,15 @@ def member_checks(ctx: CheckContext, path, mid, m: Member, is_candidate) -> None
     if is_candidate:
         negotiation_checks(ctx, path, mid, m)
     if m.departure is not None:
-        departure_checks(ctx, path + ("departure",), mid, m.departure, is_candidate)
+        departure_checks(ctx, path + ("departure",), mid, m.departure)
     cut_checks(ctx, path, mid, m)
+    envelope = None if m.budget is None else m.budget.per_year
+    if envelope is not None and not isinstance(envelope, Distribution) and envelope <= 0:
+        ctx.add(
+            path + ("budget", "per_year"),
+            f"a yearly envelope of {envelope:g} pays nothing (expected > 0; to pledge "
+            "nothing, remove the pledge)",
+        )
 
 
 def schedule_checks(ctx: CheckContext, path, sched, amount, is_candidate) -> None:
@@ -80,15 +88,14 @@ def schedule_checks(ctx: CheckContext, path, sched, amount, is_candidate) -> Non
             )
 
 
-def departure_checks(ctx: CheckContext, path, mid, d, is_candidate) -> None:
-    """A departure: a date or a hazard, a rival, the venture it leaves."""
+def departure_checks(ctx: CheckContext, path, mid, d) -> None:
+    """A departure: a date or a hazard (constant or varying), a rival, the venture it leaves."""
     if (d.at is None) == (d.hazard is None):
         ctx.add(path, "give exactly one of 'at' (a date) or 'hazard' (a monthly probability)")
-    if d.at is not None:
-        if is_candidate:
-            ctx.add(path + ("at",), "a candidate may leave only with a hazard")
-        else:
-            ctx.in_horizon(path + ("at",), d.at, "departure date")
+    if d.at is not None:  # a candidate that has not joined by then walks out of its talks
+        ctx.in_horizon(path + ("at",), d.at, "departure date")
+    for key in ("hazard", "rival_hazard"):
+        hazard_checks(ctx, path + (key,), getattr(d, key))
     if d.start is not None:
         ctx.in_horizon(path + ("start",), d.start)
     if d.at is not None and d.rival is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.checks.membership import candidate_ventures
+from simulator.scenario.checks.terms import share_term_checks
+from simulator.scenario.checks.triggers import trigger_checks
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.types import month_label
 
@@ -36,7 +38,7 @@ def negotiation_checks(ctx: CheckContext, path, mid, m) -> None:
                 f"deadline is before start (got {month_label(n.deadline)}; "
                 f"expected ≥ {month_label(n.start)})",
             )
-    _share_below_one(ctx, path + ("min_share",), n.min_share, "min_share")
+    share_term_checks(ctx, path + ("min_share",), n.min_share)
     for key in ("veto_by", "refuses_with"):
         ids = getattr(n, key)
         if ids == "any":
@@ -66,7 +68,8 @@ def negotiation_checks(ctx: CheckContext, path, mid, m) -> None:
                     f"(venture {vid!r} has no minimum_capital)",
                 )
     if n.trigger is not None:
-        _trigger_checks(ctx, path + ("trigger",), mid, n.trigger, ventures)
+        watched = next(iter(ventures)) if len(ventures) == 1 else None
+        trigger_checks(ctx, path + ("trigger",), n.trigger, mid, watched)
 
 
 def _dilution_checks(ctx: CheckContext, path, m) -> None:
@@ -123,30 +126,7 @@ def _valuation_checks(ctx: CheckContext, path, n) -> None:
         )
 
 
-def _trigger_checks(ctx: CheckContext, path, mid, t, ventures) -> None:
-    if (t.departure is None) == (t.capital_below is None):
-        ctx.add(path, "give exactly one of 'departure' (a member id or any) or 'capital_below'")
-    if t.departure is not None and t.departure != "any":
-        _member(ctx, path + ("departure",), t.departure, mid)
-    if t.venture is not None:
-        ctx.venture_ref(path + ("venture",), t.venture)
-        if t.capital_below is None:
-            ctx.add(path + ("venture",), "venture goes with capital_below")
-    elif t.capital_below is not None and len(ventures) != 1 and len(ctx.s.ventures) > 1:
-        ctx.add(
-            path,
-            "capital_below needs the venture it watches: give trigger.venture "
-            f"(expected one of: {', '.join(ctx.s.ventures)})",
-        )
-
-
 def _member(ctx: CheckContext, path, other, mid) -> None:
     ctx.member_ref(path, other)
     if other == mid:
         ctx.add(path, f"a candidate cannot name itself (got {mid!r})")
-
-
-def _share_below_one(ctx: CheckContext, path, value, key) -> None:
-    high = value.support()[1] if isinstance(value, Distribution) else value
-    if high >= 1:
-        ctx.add(path, f"{key} must be below 1 (got up to {high:g}; expected in [0, 1))")

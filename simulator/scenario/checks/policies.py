@@ -4,9 +4,10 @@ shares and schedules."""
 from __future__ import annotations
 
 from simulator.scenario.checks.context import CheckContext
+from simulator.scenario.checks.triggers import dated_or_triggered, trigger_checks
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.schedules import Calendar
-from simulator.scenario.schema import Cap, Stop, TopUp
+from simulator.scenario.schema import Cap, Raise, Stop, TopUp
 
 
 def policy_checks(ctx: CheckContext, path, p) -> None:
@@ -14,11 +15,13 @@ def policy_checks(ctx: CheckContext, path, p) -> None:
     ctx.member_ref(path + ("funder",), p.funder)
     if isinstance(p, Cap):
         return
-    ctx.default_venture(path, p.venture)
+    vid = ctx.default_venture(path, p.venture)
     if isinstance(p, Stop):
         stop_checks(ctx, path, p)
-    if hasattr(p, "at"):
-        ctx.in_horizon(path + ("at",), p.at)
+    if isinstance(p, Raise | Stop):
+        dated_or_triggered(ctx, path, p, p.type, p.funder, vid)
+    if isinstance(p, TopUp) and p.on is not None:
+        trigger_checks(ctx, path + ("on",), p.on, p.funder, vid)
     if isinstance(p, TopUp):
         high = p.share.support()[1] if isinstance(p.share, Distribution) else p.share
         if high >= 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.checks.membership import parent_members
+from simulator.scenario.checks.triggers import trigger_checks
 
 
 def split_checks(ctx: CheckContext, vid, sp) -> None:
@@ -63,25 +64,18 @@ def _dated_before(child_split, at) -> bool:
 
 
 def _split_trigger(ctx: CheckContext, path, vid, on, inside) -> str | None:
-    """One event; a member it names belongs to the venture. Returns that member, if any."""
-    if (on.departure is None) == (on.committed_below is None):
-        ctx.add(
-            path,
-            "give exactly one of 'departure' (a member id or any) or 'committed_below' (an amount)",
-        )
+    """One event (model.md §9.7); a member whose departure splits the venture belongs to
+    it. Returns that member, if any."""
     mid = on.departure
-    if mid is None or mid == "any":
-        return None
-    if mid not in ctx.member_ids:
-        ctx.member_ref(path + ("departure",), mid)
-        return None
-    if mid not in inside:
+    if mid is not None and mid != "any" and mid in ctx.member_ids and mid not in inside:
         ctx.add(
             path + ("departure",),
             f"{mid!r} is not a member of venture {vid!r}, so it cannot leave it (got {mid!r}; "
             f"expected one of: {', '.join(inside) or 'none'})",
         )
-    return mid
+    else:
+        trigger_checks(ctx, path, on, None, vid)
+    return None if mid == "any" else mid
 
 
 def _parts_checks(ctx: CheckContext, path, vid, table, goes, fractions: bool) -> None:

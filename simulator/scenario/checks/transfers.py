@@ -5,6 +5,7 @@ from __future__ import annotations
 from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.checks.exits import exit_shape
 from simulator.scenario.checks.membership import candidate_ventures, parent_members
+from simulator.scenario.checks.triggers import dated_or_triggered
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.members import Exit
 
@@ -16,10 +17,11 @@ def transfer_checks(ctx: CheckContext, vid, v) -> None:
     owns."""
     inside = _members(ctx, vid)
     planned = _planned_shares(ctx, vid)
-    for i, t in sorted(enumerate(v.transfers), key=lambda it: it[1].at):
+    dated = sorted((it for it in enumerate(v.transfers) if it[1].at is not None), key=_date)
+    for i, t in dated + [it for it in enumerate(v.transfers) if it[1].at is None]:
         path, found = ("ventures", vid, "transfers", i), len(ctx.issues)
-        ctx.in_horizon(path + ("at",), t.at, "transfer date")
-        if v.opens is not None and t.at < v.opens:
+        dated_or_triggered(ctx, path, t, "transfer", None, vid)
+        if v.opens is not None and t.at is not None and t.at < v.opens:
             ctx.add(path + ("at",), "a transfer before the venture opens (expected a later date)")
         _member_of(ctx, path + ("to",), t.to, vid, inside)
         givers = _givers(ctx, path, t)
@@ -30,8 +32,12 @@ def transfer_checks(ctx: CheckContext, vid, v) -> None:
                 ctx.add(where, f"{q!r} cannot pass ownership to itself")
         if t.price is not None:
             exit_shape(ctx, path, Exit(stake="refund", price=t.price))
-        if planned is not None and givers and len(ctx.issues) == found:
+        if planned is not None and givers and t.at is not None and len(ctx.issues) == found:
             _owns_enough(ctx, path, t, givers, planned)
+
+
+def _date(item) -> int:
+    return item[1].at
 
 
 def _givers(ctx: CheckContext, path, t) -> dict[str, float]:
