@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -985,6 +986,27 @@ def spending_texts(draw) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
+def _loan_flows(results, index: pd.MultiIndex, kinds: dict) -> pd.Series:
+    """Σ signed amounts of the events `kinds` ({type: sign}) in each (replication,
+    venture, date) of `index` (0 where none)."""
+    e = results.events[results.events["type"].isin(list(kinds))]
+    rows = index.to_frame(index=False).astype({"venture": str})
+    flows = (
+        pd.DataFrame(
+            {
+                "replication": e["replication"],
+                "venture": e["venture"].astype(str),
+                "date": e["date"],
+                "x": e["type"].map(kinds).astype(float).to_numpy() * e["amount"].to_numpy(),
+            }
+        )
+        .groupby(["replication", "venture", "date"], as_index=False)["x"]
+        .sum()
+    )
+    merged = rows.merge(flows, how="left", on=["replication", "venture", "date"])
+    return pd.Series(merged["x"].fillna(0.0).to_numpy(), index=index)
+
+
 def check_cash(scenario, results) -> None:
     """Cash (§9.5) is ≥ 0, what paid-in capital has left after refunds and spending, never
     more spent than paid in; the outcome table ends where the trajectories do; and the cash
@@ -998,13 +1020,17 @@ def check_cash(scenario, results) -> None:
         refunds = g["received_for_stake"].sum() - g["paid_for_stakes"].sum()
     cash, spent = g["venture_cash"].first(), g["venture_spent"].first()
     planned = cash.notna()  # ventures without a spending plan have no cash (NaN)
+    moved = _loan_flows(results, paid.index, {"loan": 1.0, "loan_repaid": -1.0})
+    lent = moved.groupby(level=[0, 1], observed=True).cumsum()  # loans' cash so far (§9.8)
+    repaid = -_loan_flows(results, paid.index, {"loan_repaid": -1.0})
     cash, spent, paid = cash[planned], spent[planned], paid[planned]
+    lent, repaid = lent[planned], repaid[planned]
     if "received_for_stake" in t:
         refunds = refunds[planned]
     scale = np.maximum(1.0, paid.abs())
     assert (cash >= -TOL * scale).all(), f"cash < 0:\n{cash[cash < -TOL * scale].head()}"
-    np.testing.assert_allclose(cash, paid - refunds - spent, atol=1e-9 * scale.max())
-    assert (spent <= paid + TOL * scale).all(), "spent more than was paid in"
+    np.testing.assert_allclose(cash, paid + lent - refunds - spent, atol=1e-9 * scale.max())
+    assert (spent <= paid + lent + TOL * scale).all(), "spent more than was paid in or lent"
     last = cash.index.get_level_values("date") == cash.index.get_level_values("date").max()
     o = results.outcomes.assign(venture=results.outcomes["venture"].astype(str))
     o = o.set_index(["replication", "venture"])
@@ -1030,6 +1056,8 @@ def check_cash(scenario, results) -> None:
             if "received_for_stake" in t:
                 level = ("replication", "venture")
                 out = np.diff(refunds.xs((i, vid), level=level).to_numpy(), prepend=0.0)
+            # A loan repaid after the month's spending (m + 0.3) takes its repayment out too.
+            out = out + repaid.xs((i, vid), level=("replication", "venture")).to_numpy()
             after = np.isclose(table[months], decided - out[months], atol=1e-6)
             assert (np.isclose(table[months], decided, atol=1e-6) | after).all()
 
@@ -1103,6 +1131,73 @@ def test_ledger_identities_with_envelopes_and_capital_calls(text):
     check_monotone(traj)
     check_outcomes(results)
     check_envelopes(scenario, traj)
+    if "venture_cash" in traj:
+        check_cash(scenario, results)
+
+
+# --- loans and guarantees (docs/model.md §9.8) ---------------------------------------------
+
+
+@st.composite
+def loan_texts(draw) -> str:
+    """The random scenarios with spending plans, with loans to the ventures that spend:
+    dated or on an event, with interest, some guaranteed."""
+    data = yaml.safe_load(draw(spending_texts()))
+    horizon = 12 * (int(data["end"][:4]) - 2020) + int(data["end"][5:7])
+    members = [*data["partners"], *data.get("candidates", {})]
+    ventures = list(data["ventures"])
+    for v in data["ventures"].values():
+        if "spending" not in v:
+            continue
+        v["loans"] = {}
+        for k in range(draw(st.integers(1, 2))):
+            loan = {
+                "lender": draw(st.sampled_from(members)),
+                "amount": draw(st.one_of(amounts, uncertain_amount)),
+                "term": draw(st.integers(1, 24)),
+                "rate": draw(st.sampled_from([0.0, 0.05, 0.2])),
+            }
+            if draw(st.integers(0, 3)):
+                loan["at"] = label(draw(st.integers(0, horizon - 1)))
+            else:
+                loan["on"] = _event(draw, ventures)
+            others = [m for m in members if m != loan["lender"]]
+            if others and draw(st.booleans()):
+                loan["guarantor"] = draw(st.sampled_from(others))
+                if draw(st.booleans()):
+                    loan["guarantee"] = draw(amounts)
+            v["loans"][f"l{k}"] = loan
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def check_loans(results) -> None:
+    """Every loan repaid is accounted for: repaid + guarantee called + lost = due; nothing
+    repaid is more than the cash could bear (the cash never goes below 0: check_cash)."""
+    e = results.events
+    lent = e[e["type"] == "loan"]
+    for row in lent.itertuples():
+        lid = row.detail.split(":")[0]
+        due = float(row.detail.split(": ")[1].split(" due")[0])
+        same = (
+            (e["replication"] == row.replication)
+            & (e["venture"] == row.venture)
+            & e["detail"].str.startswith(f"{lid}:")
+        )
+        back = e[same & e["type"].isin(["loan_repaid", "guarantee_called", "loan_default"])]
+        if back.empty:
+            continue  # repaid after the horizon
+        assert back["amount"].sum() == pytest.approx(due, rel=1e-5, abs=1e-6)  # 6 digits shown
+
+
+@settings(SETTINGS, max_examples=25)
+@given(loan_texts())
+def test_ledger_identities_with_loans_and_guarantees(text):
+    scenario, results = run_text(text)
+    traj = results.trajectories
+    check_ledger(traj)
+    check_monotone(traj)
+    check_outcomes(results)
+    check_loans(results)
     if "venture_cash" in traj:
         check_cash(scenario, results)
 

@@ -44,6 +44,11 @@ VERBS = {
     "buyout_skipped": "buy-out skipped",
     "budget_deferred": "pays later: beyond its yearly envelope",
     "budget_refused": "refuses to pay beyond its yearly envelope",
+    "loan": "lends to the venture",
+    "loan_repaid": "is repaid",
+    "guarantee_called": "pays as guarantor",
+    "loan_default": "loses on its loan",
+    "loan_skipped": "loan skipped",
 }
 STORY_COLUMNS = ["date", "venture", "partner", "event", "amount", "pledged", "cancelled", "text"]
 

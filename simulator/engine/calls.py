@@ -64,6 +64,8 @@ class Calls:
         paid = float(rep.ledger.due[v, :, : month + 1].sum()) + self._match_paid(v, month)
         if rep.exits is not None:
             paid -= rep.exits.refund_paid[v]
+        if rep.loans is not None:  # lent less repaid (§9.8)
+            paid += rep.loans.net[v]
         return paid - self.spent_total[v]
 
     def _match_paid(self, v: int, month: int) -> float:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from simulator.engine.loans import loan_specs
 from simulator.engine.model import (
     ON_CALL,
     BargainSpec,
@@ -211,6 +212,7 @@ def _venture(vid: str, v, members: list, index: dict, vindex: dict, s: Scenario)
         None if v.spending is None else _calls(v, members, index, s),
         _opens(s, vid),
         tuple(sorted(transfers, key=lambda t: (t.at is None, t.at or 0))),  # dated first
+        loan_specs(v.loans, index, vindex, here, s.start),
     )
 
 

@@ -233,6 +233,24 @@ class CutSpec:
 
 
 @dataclass(frozen=True)
+class LoanSpec:
+    """A loan to a venture (model.md §9.8): month index (None: on an event), the amount
+    (drawn when lent), its term in months, simple annual rate, and a guarantor (member
+    index or None) with the most it pays (None: all that is due)."""
+
+    id: str
+    venture: int
+    lender: int
+    amount: Number
+    at: int | None
+    term: int
+    rate: float
+    guarantor: int | None = None
+    guarantee: Number | None = None
+    on: OnSpec | None = None
+
+
+@dataclass(frozen=True)
 class BudgetSpec:
     """A member's yearly envelope (model.md §8.7)."""
 
@@ -270,6 +288,7 @@ class VentureSpec:
     calls: CallSpec | None = None  # spending plan and capital calls, model.md §9.5
     opens: int = 0  # month index from which the venture exists (model.md §5)
     transfers: tuple = ()  # TransferSpec, in date order (model.md §10.2)
+    loans: tuple = ()  # LoanSpec (model.md §9.8)
 
 
 @dataclass
@@ -332,7 +351,7 @@ class Model:
         found = [c.on for c in self.cuts] + [p.on for p in self.policies]
         found += [n.rounds.trigger for n in self.negotiations if n.rounds is not None]
         for v in self.ventures:
-            found += [v.dissolve_on] + [t.on for t in v.transfers]
+            found += [v.dissolve_on] + [t.on for t in v.transfers] + [x.on for x in v.loans]
             found += [x.on for x in (v.split, v.buyout) if x is not None]
         return [t for t in found if t is not None]
 

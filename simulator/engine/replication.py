@@ -24,9 +24,10 @@ from simulator.engine.departures import start_departure, start_hazard_departures
 from simulator.engine.dilution import Dilution
 from simulator.engine.exits import Exits, buyout
 from simulator.engine.ledger import Ledger
+from simulator.engine.loans import Loans
 from simulator.engine.model import Model, normalise
 from simulator.engine.negotiation import Negotiations, negotiate
-from simulator.engine.outcome import ENDINGS, RepOutcome
+from simulator.engine.outcome import RepOutcome, outcome_of
 from simulator.engine.raises import Raises, policy_terms
 from simulator.engine.rules import FunderRules
 from simulator.engine.splits import Splits
@@ -69,6 +70,7 @@ class Replication:
         self.triggers = Triggers(self) if model.triggers else None  # actions on events, §9.7
         self.raises = Raises(self) if self.plan.raises or self.plan.top_ups else None
         self.calls: Calls | None = None  # only with spending plans
+        self.loans: Loans | None = None  # only with loans (model.md §9.8)
         self.budgets = Budgets(self, model.budgets) if model.budgets else None  # §8.7
         # The most committed capital each venture has had so far (thresholds, §9.6)
         self.peak: list | None = [0.0] * len(model.ventures) if model.has_thresholds else None
@@ -106,6 +108,9 @@ class Replication:
             start_departure(self, d, 1)
         if plan.spending:
             self.calls = Calls(self, plan.spending)
+        loans = [x for v in m.ventures for x in v.loans]
+        if loans:
+            self.loans = Loans(self, loans)
         for n in plan.simple_negotiations:
             self.env.process(negotiate(self, n))
         if plan.round_negotiations:
@@ -127,7 +132,7 @@ class Replication:
                 self._schedule_check(v, spec.deadline)
         self.after_change(0)
         self.env.run(until=m.horizon)
-        return self._finish()
+        return outcome_of(self)
 
     def at(self, time: float, action, *args) -> None:
         """Call action(*args) at `time`: a bare timeout with a callback, no process needed."""
@@ -362,39 +367,3 @@ class Replication:
         self.events.append((self.month(), kind, member, venture, float(amount), detail))
         if self.triggers is not None:
             self.triggers.heard(kind, member, venture)
-
-    def _finish(self) -> RepOutcome:
-        match = [
-            (
-                self.policy_values[pol.id]["ratio"],
-                self.policy_values[pol.id]["cap"],
-                int(self.leave[pol.venture, pol.funder]),
-                int(self.join[pol.venture, pol.funder]),
-            )
-            for pol in self.model.policies
-            if pol.kind == "match"
-        ]
-        exits = None if self.exits is None else self.exits.records
-        if self.rules is not None:
-            match = self.rules.outcome(match)
-        ending = [ENDINGS.index(how) for how in self.ended_as]
-        grants = None if self.dilution is None else self.dilution.records
-        spent = cash_out = None
-        if self.calls is not None:
-            spent, cash_out = self.calls.spent, self.calls.cash_out
-        # Last of all the replication's draws, so that no other draw moves (model.md §12).
-        growth = self.model.market_growth
-        growth = None if growth is None else self.draw(growth, "market/growth")
-        return RepOutcome(
-            self.join,
-            self.leave,
-            self.collapse,
-            ending,
-            self.events,
-            match,
-            exits,
-            grants,
-            spent=spent,
-            cash_out=cash_out,
-            market_growth=growth,
-        )

@@ -44,6 +44,9 @@ class Chunk:
     # The market's annual growth drawn in each replication, (n,), NaN for a failed one; None
     # when the market projection is certain (model.md §13).
     market_growth: np.ndarray | None = None
+    # Loans' net cash per month (lent − repaid, model.md §9.8), (n, ventures, months); None
+    # without loans.
+    debt: np.ndarray | None = None
 
     @property
     def granted(self) -> np.ndarray | None:
@@ -153,6 +156,7 @@ class _Records:
             self.spent = np.where(self.spends[None, :, None], 0.0, np.nan) * np.ones((n, V, H))
             self.cash_out = np.full((n, V), -1, dtype=np.int64)
         self.market_growth = None if model.market_growth is None else np.full(n, np.nan)
+        self.debt = np.zeros((n, V, H)) if any(v.loans for v in model.ventures) else None
 
     def failed(self, i: int, exc: Exception) -> None:
         """Replication i raised: it records nothing but its error."""
@@ -180,6 +184,8 @@ class _Records:
             self.cash_out[i] = [-1 if month is None else month for month in out.cash_out]
         if self.market_growth is not None:
             self.market_growth[i] = out.market_growth
+        if self.debt is not None:
+            self.debt[i] = out.debt
         rep = self.first + i
         self.events.extend((rep, *e) for e in out.events)
 
@@ -209,6 +215,7 @@ class _Records:
             spent=self.spent,
             cash_out=self.cash_out,
             market_growth=self.market_growth,
+            debt=self.debt,
         )
 
 

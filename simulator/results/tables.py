@@ -139,11 +139,14 @@ def committed_and_outstanding(c: Chunk) -> tuple[np.ndarray, np.ndarray]:
 
 def spent_and_cash(c: Chunk) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative spending and cash per (replication, venture, month), model.md §9.5:
-    cash = paid-in (matching money included) − cash paid for refunds − spent; both NaN for a
+    cash = paid-in (matching money included) + loans less repaid − cash paid for refunds −
+    spent; both NaN for a
     venture without a spending plan (it has no cash to speak of)."""
     paid = c.paid_in.sum(axis=2)
     spent = np.full_like(paid, np.nan) if c.spent is None else np.cumsum(c.spent, axis=-1)
     cash = paid - spent
+    if c.debt is not None:  # loans lent less repaid (§9.8)
+        cash += np.cumsum(c.debt, axis=-1)
     if c.stakes is not None:  # refunds paid = Σ received_for_stake − Σ paid_for_stakes (§3)
         _, _, _, paid_for, received = c.stakes
         cash -= received.sum(axis=2) - paid_for.sum(axis=2)

@@ -10,7 +10,7 @@ from pydantic import Discriminator, Field, Tag
 from simulator.scenario.members import Exit, Price
 from simulator.scenario.schedules import Schedule, Upfront
 from simulator.scenario.triggers import On
-from simulator.scenario.types import Amount, Id, Month, Probability, Strict
+from simulator.scenario.types import Amount, Id, Month, Probability, Ratio, Strict, Whole
 
 
 class Dissolution(Strict):
@@ -141,11 +141,27 @@ class Transfer(Strict):
     price: Price | None = None
 
 
+class Loan(Strict):
+    """Money lent to the venture (model.md §9.8): not equity, no ownership; repaid with
+    simple interest `term` months later out of the venture's cash, a guarantor covering
+    what the cash cannot."""
+
+    lender: Id
+    amount: Amount
+    at: Month | None = None
+    on: On | None = None  # instead of `at`: an event (model.md §9.7)
+    term: Whole = Field(ge=1, le=1200)  # months until it is repaid
+    rate: Ratio = 0.0  # simple annual interest
+    guarantor: Id | None = None
+    guarantee: Amount | None = None  # the most the guarantor pays (default: all that is due)
+
+
 class Venture(Strict):
     label: str | None = None
     opens: Month | None = None  # created later: its partners pledge and join then
     capital: Capital | None = None
     transfers: list[Transfer] = Field(default_factory=list)
+    loans: dict[Id, Loan] = Field(default_factory=dict)  # by id (model.md §9.8)
     minimum_capital: Amount | None = None
     deadline: Month | None = None
     share_basis: Literal["committed", "paid_in"] = "committed"

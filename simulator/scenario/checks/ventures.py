@@ -6,6 +6,7 @@ from __future__ import annotations
 from simulator.scenario.checks.capital import capital_checks, opening_checks
 from simulator.scenario.checks.context import CheckContext
 from simulator.scenario.checks.exits import buyout_checks, dissolution_checks
+from simulator.scenario.checks.loans import loan_checks
 from simulator.scenario.checks.spending import spending_checks
 from simulator.scenario.checks.splits import split_checks
 from simulator.scenario.checks.transfers import transfer_checks
@@ -28,3 +29,4 @@ def venture_checks(ctx: CheckContext, vid, v) -> None:
     opening_checks(ctx, vid, v)
     capital_checks(ctx, vid, v)
     transfer_checks(ctx, vid, v)
+    loan_checks(ctx, vid, v)
