@@ -41,6 +41,14 @@ from simulator.experiments.store import warm_up
 from simulator.scenario.load import load_scenario
 
 BATCH = 8  # design points simulated together (their tasks share the executor)
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+
+_NO_BAR = _NoBar()
 FIT_COLUMNS = ["input", "prior", "mean", "sd", "p05", "p50", "p95", "prior_p05", "prior_p95"]
 
 
@@ -180,7 +188,7 @@ def calibrate(
     started = time.perf_counter()
     with (
         executor_for(executor, workers, scheduler, warm_up) as pool,
-        progress_bar(stages * design * replications, f"calibrate {base.name}", progress) as bar,
+        progress_bar(stages * design, f"calibrate {base.name}", progress, unit="point") as bar,
         frozen_gc(),
     ):
         samples, boxes = _stages(
@@ -250,7 +258,8 @@ def _logliks(base, keys, theta, series, replications, seed, pool, bar) -> np.nda
         ]
         for batch in (False, True):  # a point with nothing left to chance: one run
             some = [sim for sim in sims if sim.stochastic == batch]
-            simulate_batch(some, seed, 0, replications if batch else 1, pool, bar)
+            simulate_batch(some, seed, 0, replications if batch else 1, pool, _NO_BAR)
+        bar.update(len(sims))  # the bar counts design points (at most stages × design)
         for sim in sims:
             t = pd.concat([r.trajectories for r in sim.ordered()], ignore_index=True)
             x = np.hstack(

@@ -8,11 +8,16 @@ import time
 
 
 def progress_bar(
-    total: int, name: str | None, enabled: bool = True, minimum: int = 0, initial: int = 0
+    total: int,
+    name: str | None,
+    enabled: bool = True,
+    minimum: int = 0,
+    initial: int = 0,
+    unit: str = "rep",
 ):
-    """A bar counting replications, with rate and time left. Off when not `enabled`, for
-    runs of fewer than `minimum` replications, and where nobody can see it (output neither
-    a terminal nor a notebook)."""
+    """A bar counting replications (or another `unit`), with rate and time left. Off when
+    not `enabled`, for runs of fewer than `minimum` replications, and where nobody can see
+    it (output neither a terminal nor a notebook)."""
     on = enabled and total >= minimum
     if on and _in_notebook():
         return NotebookBar(total, name or "replications", initial)
@@ -22,7 +27,7 @@ def progress_bar(
         total=total,
         initial=initial,
         desc=name or "replications",
-        unit="rep",
+        unit=unit,
         unit_scale=True,
         dynamic_ncols=True,
         smoothing=0.1,
