@@ -1400,3 +1400,19 @@ def test_ledger_identities_with_entry_dilution(text):
 @given(scenario_texts_with_dilution(base=scenario_texts_with_exits()))
 def test_ledger_identities_with_entry_dilution_and_exit_rules(text):
     check_granted(*check_all_with_stakes(text))
+
+
+@settings(SETTINGS, max_examples=20)
+@given(triggered_texts(funder_rule_texts(base=scenario_texts_with_cuts())))
+def test_the_ledger_s_running_totals_are_the_sums_of_its_members(text):
+    # Decisions read a venture's committed total kept as it changes (ledger.total); at the
+    # end of every run it is the sum over members it stands for.
+    scenario = validate_document(parse_text(text, "generated.yaml"), default_name="generated")
+    model = compile_scenario(scenario)
+    for i in range(3):
+        rep = Replication(model, streams_at(5, i))
+        rep.run()
+        for v, row in enumerate(rep.ledger.committed):
+            assert rep.ledger.total[v] == pytest.approx(
+                sum(row), abs=1e-9 * (1 + max(map(abs, row), default=0))
+            )

@@ -77,8 +77,7 @@ class Budgets:
         for v in np.flatnonzero(moved > _EPS):
             amount = float(moved[v])
             if self.beyond[p] == "refuse":
-                rep.ledger.cancelled_at[v, p, month] += amount
-                rep.ledger.committed[v][p] -= amount
+                rep.ledger.refuse(v, p, month, amount)
                 rep.record_event("budget_refused", p, v, amount, f"beyond {limit:g} a year")
             else:
                 rep.record_event(

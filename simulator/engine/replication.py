@@ -320,7 +320,7 @@ class Replication:
         """Capital committed to v, matching money included and refunds taken off, with the
         matching money by funder."""
         match = self.match_committed(v)
-        total = sum(self.ledger.committed[v]) + sum(match.values())
+        total = self.ledger.total[v] + sum(match.values())
         if self.exits is not None:
             total -= self.exits.refunded[v]  # refunded capital has left the venture
         return total, match
