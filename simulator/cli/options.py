@@ -64,7 +64,8 @@ def allow_large(fn):
         is_flag=True,
         expose_value=False,
         callback=remember,
-        help="Accept a sweep of more than 10^8 runs (points × replications).",
+        help="Accept a sweep of more than 10^8 runs (points × replications), or a run whose "
+        "tables are estimated not to fit in memory.",
     )(fn)
 
 

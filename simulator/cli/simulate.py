@@ -61,6 +61,7 @@ from simulator.errors import ConsimError
 @target_options
 @executor_options("serial")
 @output_options
+@allow_large
 def run(
     show,
     scenario,
@@ -102,6 +103,8 @@ def run(
             workers=workers,
             scheduler=scheduler,
             target_ci=target,
+            allow_large=large_allowed(),
+            folder=out,
         )
         results.manifest["command"] = "consim " + " ".join(sys.argv[1:])
         results.save(out, force=force, plots=not no_plots)

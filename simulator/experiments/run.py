@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from simulator.engine.compile import compile_scenario
 from simulator.errors import ConsimError
 from simulator.experiments.executors import Executor, executor_for, frozen_gc
+from simulator.experiments.fits import check_fits
 from simulator.experiments.precision import TargetCI, half_width, until_precise
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.store import warm_up
@@ -169,6 +170,8 @@ def run(
     scheduler: str | None = None,
     additions: tuple[str, ...] | list[str] = (),
     target_ci: TargetCI | None = None,
+    allow_large: bool = False,
+    folder: str | Path | None = None,
 ) -> ResultSet:
     """Simulate a scenario (object or file) and return its ResultSet.
 
@@ -179,7 +182,9 @@ def run(
     terminal or a notebook (nowhere else); False turns it off. overrides and additions are
     `--set` and `--add` texts (PATH=VALUE), for a scenario given as a file. target_ci: run
     in batches until an outcome's interval is narrow enough (then `replications` is the
-    most to run, default the target's maximum).
+    most to run, default the target's maximum). A run whose tables would not fit in memory
+    (or its files on the disk of `folder`, where it will be saved) is refused before it
+    starts, with the estimate, unless `allow_large`.
 
     >>> from simulator import run
     >>> plan = run("scenarios/andromede_plan.yaml", progress=False)
@@ -192,6 +197,8 @@ def run(
     seed = fresh_seed(seed)
     precise = target_ci is not None and sim.stochastic
     total = planned_replications([sim], replications, target_ci)
+    if not allow_large:
+        check_fits(sim.context.model, total, None if folder is None else Path(folder))
     with (
         executor_for(executor, workers, scheduler, warm_up) as pool,
         progress_bar(total, sim.scenario.name, enabled=progress, minimum=2 * CHUNK) as bar,
