@@ -38,6 +38,7 @@ from simulator.experiments.executors import executor_for, frozen_gc
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.run import Simulation, fresh_seed, run, simulate_batch
 from simulator.experiments.store import warm_up
+from simulator.results.manifest import labels_of, provenance
 from simulator.scenario.load import load_scenario
 
 BATCH = 8  # design points simulated together (their tasks share the executor)
@@ -312,7 +313,6 @@ def _round(x: float) -> float:
 
 
 def _manifest(base, priors, series, samples, plan) -> dict:
-    from simulator.results.manifest import provenance
     from simulator.scenario.load import scenario_hash
 
     replications, design, stages, seed = plan
@@ -328,10 +328,7 @@ def _manifest(base, priors, series, samples, plan) -> dict:
         "observed_series": [
             {k: s[k] for k in ("id", "label", "venture", "variable", "dates")} for s in series
         ],
-        "labels": {
-            "partners": {k: m.label or k for k, m in base.members().items()},
-            "ventures": {k: v.label or k for k, v in base.ventures.items()},
-        },
+        "labels": labels_of(base),
         "seed": seed,
         "replications": replications,
         "design": design,

@@ -22,6 +22,7 @@ from simulator.experiments.run import (
     simulate_batch,
 )
 from simulator.experiments.store import warm_up
+from simulator.results.manifest import labels_of
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.load import load_scenario
 
@@ -127,10 +128,7 @@ def tornado(
         "replications": n,
         "quantiles": [low, high],
         "outcome": outcome,
-        "labels": {
-            "partners": {k: m.label or k for k, m in base.members().items()},
-            "ventures": {k: v.label or k for k, v in base.ventures.items()},
-        },
+        "labels": labels_of(base),
     }
     return Tornado(table.reset_index(drop=True), est.value, (est.low, est.high), outcome, manifest)
 

@@ -21,10 +21,7 @@ def build_manifest(scenario: Scenario, seed: int, replications: int, stochastic:
         "title": scenario.title,
         "unit": scenario.unit,
         "files": scenario.files,
-        "labels": {
-            "partners": {k: m.label or k for k, m in scenario.members().items()},
-            "ventures": {k: v.label or k for k, v in scenario.ventures.items()},
-        },
+        "labels": labels_of(scenario),
         "seed": seed,
         "replications": replications,
         "stochastic": stochastic,
@@ -36,6 +33,14 @@ def build_manifest(scenario: Scenario, seed: int, replications: int, stochastic:
         ],
         "resolved_scenario": scenario.source,
         **provenance(),
+    }
+
+
+def labels_of(scenario: Scenario) -> dict:
+    """The partners' and ventures' names by id, as figures and reports show them."""
+    return {
+        "partners": {k: m.label or k for k, m in scenario.members().items()},
+        "ventures": {k: v.label or k for k, v in scenario.ventures.items()},
     }
 
 
