@@ -32,7 +32,18 @@ that a drift of the machine's speed within a round cancels out of the ratios), t
 loop and the same sweep serially and on the process pool; its figures are medians over
 rounds of the ratios within a round, and each configuration's best run (interference only
 slows a run down). The memory figure is the peak resident memory over all processes of a
-sweep of 1,000,000 replications (100 points × 10,000).
+sweep of 1,000,000 replications (100 points × 10,000). `bench/growth.py` times, in
+interleaved rounds on one core, a synthetic consortium (P partners pledging 10 each in
+yearly tranches, each leaving with a monthly hazard of 1 %, a minimum capital checked after
+each departure) for P = 4, 32, 128 (72 months) and 24, 72, 240 months (32 partners): CPU
+time per replication, medians over rounds. Linear growth is × 32 from 4 to 128 partners
+and × 10 from 24 to 240 months.
+
+A `consim run` keeps every trajectory row in memory until it writes its tables (about 160
+bytes a row on the reference scenario, 330 with capital calls and their events): it
+estimates its size before it starts (replications × rows × 250 bytes, against the memory
+available) and refuses, with the figure, a run that would not fit (`--allow-large` runs it
+anyway).
 
 The project's machine is a 2-core virtual machine on a shared host whose speed changes by
 up to ±30 % from one second to the next: compare ratios from one run, not figures from two.
@@ -85,12 +96,23 @@ def table(engine: dict, sweep: dict) -> list[str]:
     return ["| figure | measured |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
 
 
+def growth_rows(g: dict) -> list[tuple[str, str]]:
+    """CPU time per replication against partners and months (bench/growth.py)."""
+    partners = ", ".join(f"{g[f'partners_{p}_us']:,.0f}" for p in (4, 32, 128))
+    months = ", ".join(f"{g[f'months_{h}_us']:,.0f}" for h in (24, 72, 240))
+    return [
+        ("CPU per replication, 4 / 32 / 128 partners (72 months)", f"{partners} µs"),
+        ("CPU per replication, 24 / 72 / 240 months (32 partners)", f"{months} µs"),
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--no-memory", action="store_true", help="skip the 1,000,000-run sweep")
     args = ap.parse_args()
     engine = figures("run.py")
     sweep = figures("sweep.py", *(["--no-memory"] if args.no_memory else []))
+    growth = figures("growth.py")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     command = "python bench/report.py" + (" --no-memory" if args.no_memory else "")
     text = [
@@ -100,6 +122,7 @@ def main() -> None:
         f"{platform.python_version()}); run it again to refresh every figure.",
         "",
         *table(engine, sweep),
+        *(f"| {a} | {b} |" for a, b in growth_rows(growth)),
         "",
         "## How it is measured",
         "",
