@@ -54,7 +54,7 @@ class Loans:
         if rep.collapse[v] is not None:
             rep.record_event("loan_skipped", spec.lender, v, 0.0, f"{spec.id}: venture ended")
             return
-        amount = rep.draw(spec.amount, f"loan/{rep.model.venture_ids[v]}/{spec.id}/amount")
+        amount = rep.draw(spec.amount, self._key(spec) + "/amount")
         due = amount * (1.0 + spec.rate * spec.term / 12.0)
         back = month + spec.term
         when = month_ref(back) if back < rep.model.horizon else "after the horizon"
@@ -74,7 +74,7 @@ class Loans:
             cap = (
                 short
                 if spec.guarantee is None
-                else rep.draw(spec.guarantee, f"loan/{spec.id}/guarantee")
+                else rep.draw(spec.guarantee, self._key(spec) + "/guarantee")
             )
             called = min(short, cap)
             lender = rep.model.members[spec.lender]
@@ -84,6 +84,10 @@ class Loans:
             short -= called
         if short > _EPS:
             rep.record_event("loan_default", spec.lender, v, short, f"{spec.id}: lost")
+
+    def _key(self, spec: LoanSpec) -> str:
+        """The name of the loan's random element: by venture and loan id."""
+        return f"loan/{self.rep.model.venture_ids[spec.venture]}/{spec.id}"
 
     def _flow(self, v: int, month: int, amount: float) -> None:
         self.flows[v, month] += amount

@@ -28,6 +28,7 @@ from simulator.results.tables import Context
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.load import load_scenario, scenario_hash
 from simulator.scenario.schema import Scenario
+from simulator.scenario.terms import value_range
 
 DEFAULT_STOCHASTIC_REPLICATIONS = 1000
 
@@ -55,11 +56,13 @@ def is_stochastic(scenario: Scenario) -> bool:
         return True
     for member in scenario.members().values():
         d = member.departure
-        if d is not None and ((d.hazard or 0) > 0 or (d.rival_hazard or 0) > 0):
+        hazards = () if d is None else (d.hazard or 0, d.rival_hazard or 0)
+        if any(value_range(h)[1] > 0 for h in hazards):
             return True
     for c in scenario.candidates.values():
         n = c.negotiation
-        if 0 < n.success < 1 or 0 < n.round_failure < 1:
+        low, high = value_range(n.round_failure)
+        if 0 < n.success < 1 or (high > 0 and low < 1):
             return True
     for v in scenario.ventures.values():
         d = v.capital_calls.default if v.capital_calls is not None else None

@@ -64,31 +64,16 @@ def _bound(lo: float, hi: float, what: str):
 
 
 def value_range(value) -> tuple[float, float]:
-    """The lowest and highest value a number or a distribution can take."""
+    """The lowest and highest value a number, a distribution or a varying term can take
+    (what asks whether a hazard or a round's failure can make anything happen by chance)."""
+    if isinstance(value, Varying):
+        return value.span()
     return value.support() if isinstance(value, Distribution) else (value, value)
 
 
 class Varying(Strict):
-    """A term that changes over time. Compared with a number, a varying term compares the
-    range of values it can take: `term > 0` holds when some value may exceed 0, `term < 1`
-    when some value may be below 1 (what asks whether a hazard or a round's failure can
-    make anything happen by chance)."""
-
-    def span(self) -> tuple[float, float]:
-        """The lowest and highest value the term can take, at any time."""
-        raise NotImplementedError
-
-    def __gt__(self, other) -> bool:
-        return self.span()[1] > other
-
-    def __ge__(self, other) -> bool:
-        return self.span()[1] >= other
-
-    def __lt__(self, other) -> bool:
-        return self.span()[0] < other
-
-    def __le__(self, other) -> bool:
-        return self.span()[0] <= other
+    """A term that changes over time; each form's `span()` is the lowest and highest value
+    it can take, at any time (`value_range` reads it)."""
 
 
 def _line_span(first, change, top: float, bottom: float = 0.0) -> tuple[float, float]:

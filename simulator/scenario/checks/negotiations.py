@@ -8,6 +8,7 @@ from simulator.scenario.checks.membership import candidate_ventures
 from simulator.scenario.checks.terms import share_term_checks
 from simulator.scenario.checks.triggers import trigger_checks
 from simulator.scenario.distributions import Distribution
+from simulator.scenario.terms import value_range
 from simulator.scenario.types import month_label
 
 _SIMPLE_ONLY = ("duration", "success")
@@ -85,7 +86,8 @@ def _dilution_checks(ctx: CheckContext, path, m) -> None:
                 "pro_rata or equal)",
             )
         return
-    default = n.bargained and (isinstance(n.min_share, Distribution) or n.min_share > 0)
+    some = isinstance(n.min_share, Distribution) or value_range(n.min_share)[1] > 0
+    default = n.bargained and some
     if n.share is None and n.pre_money is None and not default:
         ctx.add(
             path + ("dilution",),
