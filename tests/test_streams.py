@@ -10,7 +10,7 @@ from conftest import scenario
 import simulator
 from simulator.engine.compile import compile_scenario
 from simulator.engine.simulate import simulate
-from simulator.engine.streams import Streams, hashed_uniforms
+from simulator.engine.streams import Streams, element_word, uniform_at, uniform_vector
 
 PARTNERS = """
 name: {name}
@@ -93,10 +93,28 @@ def test_elements_do_not_share_numbers():
     assert streams.get("departure/a").random() != streams.get("departure/d").random()
 
 
-def test_hashed_uniforms_are_uniform_and_keyed():
+def test_counter_uniforms_are_uniform_and_keyed():
     words = np.arange(1, 5, dtype=np.uint64)
-    u = np.concatenate([hashed_uniforms(words, i) for i in range(50_000)])
+    u = np.concatenate([uniform_vector(words, i) for i in range(50_000)])
     assert abs(u.mean() - 0.5) < 0.005 and abs(u.var() - 1 / 12) < 0.002
     counts, _ = np.histogram(u, 20)
     assert counts.min() > 0.9 * counts.mean()
-    assert not np.array_equal(hashed_uniforms(words, 0), hashed_uniforms(words, 1))
+    assert u.min() > 0 and u.max() < 1
+    assert not np.array_equal(uniform_vector(words, 0), uniform_vector(words, 1))
+
+
+def test_a_uniform_is_a_function_of_seed_element_replication_and_draw():
+    word = element_word(4, "negotiation/atos")
+    reps = np.arange(1000)
+    for k in (0, 1, 7):
+        vector = uniform_vector(word, reps, k)
+        assert vector[123] == uniform_at(word, 123, k)
+    streams = Streams(4)
+    streams.start(123)
+    stream = streams.get("negotiation/atos")
+    assert [stream.random() for _ in range(3)] == [uniform_at(word, 123, k) for k in range(3)]
+    streams.start(124)
+    assert streams.get("negotiation/atos").random() == uniform_at(word, 124, 0)
+    # successive draws of one replication are not correlated with the next replication's
+    first, second = uniform_vector(word, reps, 0), uniform_vector(word, reps, 1)
+    assert abs(np.corrcoef(first, second)[0, 1]) < 0.1

@@ -1,15 +1,8 @@
-"""Draws shared by the engine's processes: a number or a distribution, a geometric wait."""
+"""The geometric wait of a constant monthly hazard (docs/model.md §6.1)."""
 
 from __future__ import annotations
 
 import math
-
-from simulator.scenario.distributions import Distribution
-
-
-def draw(value, rng):
-    """A number as given, or one draw from its distribution."""
-    return value.sample(rng) if isinstance(value, Distribution) else value
 
 
 def months_until_departure(hazard: float, u: float) -> float:

@@ -27,8 +27,14 @@ class Distribution:
     def p(self, name: str):
         return self.params[DIST_PARAMS[self.kind].index(name)]
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return _SAMPLERS[self.kind](rng, *self.params)
+    def sample(self, rng) -> float:
+        """One draw: the quantile at one uniform of `rng` (anything with `random()`: an
+        engine stream or a numpy Generator), so that a draw is a function of its uniform."""
+        return float(_QUANTILE[self.kind](max(rng.random(), _TINY), *self.params))
+
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        """`quantile` at many uniforms in (0, 1) at once (the batch engine's draws)."""
+        return _QUANTILES[self.kind](np.asarray(u, dtype=float), *self.params)
 
     def support(self) -> tuple[float, float]:
         return _SUPPORT[self.kind](*self.params)
@@ -57,6 +63,7 @@ DIST_PARAMS = {
     "bernoulli": ("p",),
     "choice": ("values", "weights"),
 }
+_TINY = 2.0**-54  # a numpy Generator's random() may return 0, where a quantile is undefined
 _OPTIONAL = {"normal": {"low", "high"}, "beta": {"low", "high"}, "choice": {"weights"}}
 
 
@@ -68,23 +75,6 @@ def _clip(x, low, high):
     return x
 
 
-def _choice(rng, values, weights):
-    if weights is None:
-        return values[int(rng.integers(len(values)))]
-    return values[int(np.searchsorted(np.cumsum(weights), rng.random() * sum(weights)))]
-
-
-_SAMPLERS = {
-    "triangular": lambda rng, lo, mo, hi: lo if lo == hi else rng.triangular(lo, mo, hi),
-    "uniform": lambda rng, lo, hi: rng.uniform(lo, hi),
-    "normal": lambda rng, m, sd, lo, hi: _clip(rng.normal(m, sd), lo, hi),
-    "lognormal": lambda rng, mu, s: rng.lognormal(mu, s),
-    "beta": lambda rng, a, b, lo, hi: (
-        (lo or 0.0) + ((1.0 if hi is None else hi) - (lo or 0.0)) * rng.beta(a, b)
-    ),
-    "bernoulli": lambda rng, p: float(rng.random() < p),
-    "choice": _choice,
-}
 _SUPPORT = {
     "triangular": lambda lo, mo, hi: (lo, hi),
     "uniform": lambda lo, hi: (lo, hi),
@@ -148,6 +138,50 @@ _QUANTILE = {
     "beta": _beta_quantile,
     "bernoulli": lambda u, p: 1.0 if u > 1 - p else 0.0,
     "choice": _choice_quantile,
+}
+
+
+def _clip_array(x: np.ndarray, low, high) -> np.ndarray:
+    return np.clip(x, -np.inf if low is None else low, np.inf if high is None else high)
+
+
+def _triangular_quantiles(u, lo, mo, hi):
+    if lo == hi:
+        return np.full(u.shape, float(lo))
+    left = lo + np.sqrt(u * (hi - lo) * (mo - lo))
+    right = hi - np.sqrt((1 - u) * (hi - lo) * (hi - mo))
+    return np.where(u < (mo - lo) / (hi - lo), left, right)
+
+
+def _beta_quantiles(u, a, b, lo, hi):
+    from scipy.stats import beta
+
+    lo = lo or 0.0
+    return lo + ((1.0 if hi is None else hi) - lo) * beta.ppf(u, a, b)
+
+
+def _choice_quantiles(u, values, weights):
+    weights = (1.0,) * len(values) if weights is None else weights
+    pairs = sorted(zip(values, weights, strict=True))
+    reached = np.cumsum([w for _, w in pairs])
+    index = np.searchsorted(reached, u * sum(weights), side="left")
+    return np.array([v for v, _ in pairs], dtype=float)[np.minimum(index, len(pairs) - 1)]
+
+
+def _ndtri(u):
+    from scipy.special import ndtri
+
+    return ndtri(u)
+
+
+_QUANTILES = {
+    "triangular": _triangular_quantiles,
+    "uniform": lambda u, lo, hi: lo + u * (hi - lo),
+    "normal": lambda u, m, sd, lo, hi: _clip_array(m + sd * _ndtri(u), lo, hi),
+    "lognormal": lambda u, mu, s: np.exp(mu + s * _ndtri(u)),
+    "beta": _beta_quantiles,
+    "bernoulli": lambda u, p: np.where(u > 1 - p, 1.0, 0.0),
+    "choice": _choice_quantiles,
 }
 
 
