@@ -195,8 +195,9 @@ def test_a_live_sweep_refuses_a_resume_and_a_forced_run_and_finishes(tmp_path):
         "--workers",
         "1",
     ]
+    slow = {**ENV, "CONSIM_ENGINE": "reference"}  # the batch engine would finish first
     proc = subprocess.Popen(
-        cmd, cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        cmd, cwd=tmp_path, env=slow, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     parts = tmp_path / "k" / "parts"
     deadline = time.monotonic() + 120

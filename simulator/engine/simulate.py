@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulator.engine.batch.support import unsupported
 from simulator.engine.dilution import granted_flows
 from simulator.engine.exits import BOUGHT, FLOWS, REFUNDED, SOLD
 from simulator.engine.ledger import Trajectories, add_match, shares
@@ -103,20 +105,65 @@ class Workspace:
         return self.flows[:, :replications]
 
 
+ENGINES = ("auto", "batch", "reference")
+
+
 def simulate(
     model: Model,
     seed: int | None,
     replications: int,
     first: int = 0,
     workspace: Workspace | None = None,
+    engine: str | None = None,
 ) -> Chunk:
     """Run `replications` replications numbered from `first`, with common random numbers.
 
-    Each replication records its flows into a slice of one chunk array; the
-    cumulative sums and matching money are then computed once for the whole chunk
-    (per-replication numpy calls would cost more than the arithmetic), the shares when
-    a table first asks for them.
+    `engine`: "batch" runs the whole chunk at once (batch/, docs/engine.md), "reference"
+    one replication at a time, "auto" the batch engine when it has every mechanism the
+    model uses; None: the environment's CONSIM_ENGINE, else "auto". Both draw the same
+    numbers for the same replication (streams.py): the choice changes speed, not results.
     """
+    engine = engine or os.environ.get("CONSIM_ENGINE") or "auto"
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
+    if engine == "batch" or (engine == "auto" and unsupported(model) is None):
+        return _simulate_batch(model, seed, replications, first, workspace)
+    return _simulate_each(model, seed, replications, first, workspace)
+
+
+def _simulate_batch(model, seed, replications, first, workspace) -> Chunk:
+    from simulator.engine.batch.run import events_of, run_chunk, trajectories  # numba: ~0.4 s
+
+    why = unsupported(model)
+    if why is not None:
+        raise ValueError(f"the batch engine does not run {why} yet")
+    V, P, H = len(model.ventures), len(model.members), model.horizon
+    flows = (
+        np.empty((3, replications, V, P, H))
+        if workspace is None
+        else workspace.flows_for(replications, V, P, H)
+    )
+    chunk = run_chunk(model, seed, replications, first, flows)
+    traj = trajectories(chunk, flows)
+    return Chunk(
+        first,
+        traj.pledged,
+        traj.paid_in,
+        traj.cancelled,
+        traj.member,
+        chunk.ventures.end,
+        chunk.ventures.ending,
+        events_of(chunk, first),
+        bases=tuple(spec.share_basis for spec in model.ventures),
+        market_growth=chunk.market_growth,
+    )
+
+
+def _simulate_each(model, seed, replications, first, workspace) -> Chunk:
+    """One replication at a time: each records its flows into a slice of one chunk
+    array; the cumulative sums and matching money are then computed once for the whole
+    chunk (per-replication numpy calls would cost more than the arithmetic), the shares
+    when a table first asks for them."""
     records = _Records(model, replications, first, workspace)
     streams = Streams(seed)
     for i in range(replications):

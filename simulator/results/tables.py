@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from simulator.engine.batch.events import EventRecords
 from simulator.engine.model import Model
 from simulator.engine.outcome import ENDINGS
 from simulator.engine.simulate import Chunk
@@ -282,16 +283,25 @@ def event_table(ctx: Context, c: Chunk) -> pd.DataFrame:
     """One row per event, in the order they happened."""
     names = np.array(["", *ctx.model.members], dtype=object)
     vnames = np.array(["", *ctx.model.venture_ids], dtype=object)
-    ev = [e for e in c.events if e[0] not in c.failed]
+    if isinstance(c.events, EventRecords):  # the batch engine's arrays
+        ev = c.events
+        rep, month, kind = ev.replication, ev.month, ev.kinds()
+        member, venture, amount, detail = ev.member, ev.venture, ev.amount, ev.details()
+    else:
+        rows = [e for e in c.events if e[0] not in c.failed]
+        rep, month, kind, member, venture, amount, details = (
+            (list(x) for x in zip(*rows, strict=True)) if rows else ([], [], [], [], [], [], [])
+        )
+        detail = event_details(details, ctx.dates)
     return pd.DataFrame(
         {
-            "replication": np.array([e[0] for e in ev], dtype=np.int64),
-            "date": ctx.dates[np.array([e[1] for e in ev], dtype=np.int64)],
-            "type": [e[2] for e in ev],
-            "partner": names[np.array([e[3] for e in ev], dtype=np.int64) + 1],
-            "venture": vnames[np.array([e[4] for e in ev], dtype=np.int64) + 1],
-            "amount": np.array([e[5] for e in ev], dtype=float),
-            "detail": event_details([e[6] for e in ev], ctx.dates),
+            "replication": np.asarray(rep, dtype=np.int64),
+            "date": ctx.dates[np.asarray(month, dtype=np.int64)],
+            "type": np.asarray(kind, dtype=object),
+            "partner": names[np.asarray(member, dtype=np.int64) + 1],
+            "venture": vnames[np.asarray(venture, dtype=np.int64) + 1],
+            "amount": np.asarray(amount, dtype=float),
+            "detail": np.asarray(detail, dtype=object),
         }
     )[EVENT_COLUMNS]
 

@@ -1,0 +1,33 @@
+"""A chunk's draws made up front, one vector per element and term (streams.py): the numbers
+the per-replication engine draws one at a time, at the same (element, replication, k)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.engine.streams import Streams, uniform_vector
+from simulator.scenario.distributions import Distribution
+
+
+class ChunkDraws:
+    """Draws for replications `first … first+n-1` of one seed."""
+
+    def __init__(self, seed: int | None, first: int, n: int):
+        self.streams = Streams(seed)
+        self.replications = np.arange(first, first + n, dtype=np.uint64)
+        self.n = n
+
+    def word(self, name: str) -> np.uint64:
+        """Element `name`'s key word, for draws a kernel makes along the way."""
+        return np.uint64(self.streams.word(name))
+
+    def uniforms(self, name: str, k: int = 0) -> np.ndarray:
+        """The k-th uniform of element `name` in every replication."""
+        return uniform_vector(self.streams.word(name), self.replications, k)
+
+    def number(self, value, name: str) -> np.ndarray:
+        """A number as given in every replication, or its distribution's first draw from
+        element `name` (the per-replication engine's `draw(value, name)`)."""
+        if isinstance(value, Distribution):
+            return value.quantiles(self.uniforms(name))
+        return np.full(self.n, np.nan if value is None else float(value))

@@ -1,0 +1,196 @@
+"""The batch engine's shared kernels: the ledger, members, matching money, the deadline's
+check and the clock's next month (numba, over a chunk's replications).
+
+Each does for replication r of the chunk what the per-replication engine's method of the
+same name does for one: `leave_member` (replication.py), `cancel_from` and `pledge`
+(ledger.py), `freeze` and `committed` (matching.py). State is passed as named tuples of
+arrays whose first axis is the replication (state.py); departures.py and negotiations.py
+hold the mechanisms' handlers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from simulator.engine.batch.codes import BELOW_MINIMUM, COLLAPSE, DEPARTURE, NO_DETAIL
+from simulator.engine.streams import _M1, _M2, DELTA, GAMMA
+
+_EPS = 1e-9
+_G, _D = np.uint64(GAMMA), np.uint64(DELTA)
+_A, _B = np.uint64(_M1), np.uint64(_M2)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+
+
+@njit(cache=True, inline="always")
+def uniform(word, replication, k):
+    """streams.uniform_at: the k-th uniform of the element keyed `word` in `replication`."""
+    z = word + (np.uint64(replication) + np.uint64(1)) * _G + np.uint64(k) * _D
+    z = (z ^ (z >> _S30)) * _A
+    z = (z ^ (z >> _S27)) * _B
+    z = z ^ (z >> _S31)
+    return (float(z >> _S11) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, inline="always")
+def geometric_month(first, hazard, u):
+    """terms.leave_month for a constant hazard: the month of leaving from `first`."""
+    if hazard <= 0.0:
+        return math.inf
+    if hazard >= 1.0:
+        return float(first)
+    return first + math.floor(math.log1p(-u) / math.log1p(-hazard))
+
+
+@njit(cache=True)
+def record(ev, r, month, kind, member, venture, amount, detail, a, b):
+    i = ev.count[0]
+    ev.replication[i], ev.month[i], ev.kind[i] = r, month, kind
+    ev.member[i], ev.venture[i], ev.amount[i] = member, venture, amount
+    ev.detail[i], ev.a[i], ev.b[i] = detail, a, b
+    ev.count[0] = i + 1
+
+
+# --- the ledger -------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def cancel_from(led, r, v, p, month, at):
+    """Cancel p's payments to v due at `month` or later, recorded in `at`; the amount."""
+    horizon = led.due.shape[3]
+    if at >= horizon:
+        return 0.0
+    amount = led.unscheduled[r, v, p]
+    for t in range(month, horizon):
+        amount += led.due[r, v, p, t]
+    if amount <= _EPS:
+        return 0.0
+    led.due[r, v, p, month:] = 0.0
+    led.unscheduled[r, v, p] = 0.0
+    led.cancelled_at[r, v, p, at] += amount
+    led.committed[r, v, p] -= amount
+    led.total[r, v] -= amount
+    return amount
+
+
+@njit(cache=True)
+def pledge(led, r, v, p, month, amount, offsets, weights, count, anchored):
+    """p pledges `amount` to v in `month`, paid `amount · weights` at `offsets`."""
+    if amount <= 0.0:
+        return
+    horizon = led.due.shape[3]
+    for k in range(count):
+        t = offsets[k] if anchored else offsets[k] + month
+        if t < horizon:
+            led.due[r, v, p, t] += amount * weights[k]
+        else:
+            led.unscheduled[r, v, p] += amount * weights[k]
+    led.pledged_at[r, v, p, month] += amount
+    led.committed[r, v, p] += amount
+    led.total[r, v] += amount
+
+
+# --- members ----------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def is_member(mem, r, p, v, month):
+    """p is a member of venture v (every venture: v < 0) in `month`."""
+    for w in range(mem.join.shape[1]):
+        if (v < 0 or w == v) and mem.join[r, w, p] <= month < mem.leave[r, w, p]:
+            return True
+    return False
+
+
+@njit(cache=True)
+def freeze(led, mem, mat, r, v, p, month):
+    """A matching funder p leaving v keeps what it has paid (matching.freeze)."""
+    for k in range(mat.venture.shape[0]):
+        if mat.venture[k] != v or mat.funder[k] != p or not math.isnan(mat.frozen[r, k]):
+            continue
+        paid = 0.0
+        if month > 0:
+            for q in range(mem.public.shape[0]):
+                if not mem.public[q] and q != p:
+                    for t in range(month):
+                        paid += led.due[r, v, q, t]
+        mat.frozen[r, k] = min(mat.ratio[r, k] * paid, mat.cap[r, k])
+
+
+@njit(cache=True)
+def match_committed(led, mem, mat, r, v, month):
+    """Matching money committed to v now (after month's joins), all funders together."""
+    out = 0.0
+    for k in range(mat.venture.shape[0]):
+        if mat.venture[k] != v:
+            continue
+        f = mat.funder[k]
+        if not math.isnan(mat.frozen[r, k]):
+            out += mat.frozen[r, k]
+        elif mem.join[r, v, f] <= month:
+            private = 0.0
+            for q in range(mem.public.shape[0]):
+                if not mem.public[q] and q != f:
+                    private += led.committed[r, v, q]
+            out += min(mat.ratio[r, k] * private, mat.cap[r, k])
+    return out
+
+
+@njit(cache=True)
+def leave_member(led, mem, mat, ev, r, p, venture, month):
+    """p leaves `venture` (every venture: < 0) at m + 0.0 (replication.leave_member)."""
+    for v in range(mem.join.shape[1]):
+        if venture >= 0 and v != venture:
+            continue
+        if mem.join[r, v, p] <= month < mem.leave[r, v, p]:
+            amount = cancel_from(led, r, v, p, month, month)
+            mem.leave[r, v, p] = month
+            freeze(led, mem, mat, r, v, p, month)
+            record(ev, r, month, DEPARTURE, p, v, amount, NO_DETAIL, 0.0, 0.0)
+
+
+@njit(cache=True)
+def checks(led, mem, mat, ventures, ev, month):
+    """m + 0.5: a venture past its deadline with less committed than its minimum
+    collapses; what its members still owe from next month is cancelled (§9.1)."""
+    for r in range(mem.join.shape[0]):
+        for v in range(ventures.deadline.shape[0]):
+            deadline = ventures.deadline[v]
+            if deadline < 0 or month < deadline or ventures.end[r, v] >= 0:
+                continue
+            total = led.total[r, v] + match_committed(led, mem, mat, r, v, month)
+            minimum = ventures.minimum[r, v]
+            if not total < minimum - _EPS:
+                continue
+            ventures.end[r, v] = month
+            ventures.ending[r, v] = 1
+            cancelled = 0.0
+            for p in range(mem.join.shape[2]):
+                cancelled += cancel_from(led, r, v, p, month + 1, month + 1)
+            record(ev, r, month, COLLAPSE, -1, v, cancelled, BELOW_MINIMUM, total, minimum)
+
+
+@njit(cache=True)
+def next_month(dep, talks, ventures, month):
+    """The first month after `month` in which anything is due in any replication."""
+    best = np.inf
+    for v in range(ventures.deadline.shape[0]):
+        if month < ventures.deadline[v] < best:
+            best = ventures.deadline[v]
+    for c in range(talks.member.shape[0]):
+        if month < talks.start[c] < best:
+            best = talks.start[c]
+        if month < talks.walk_out[c] < best:
+            best = talks.walk_out[c]
+    n = dep.live.shape[0]
+    for r in range(n):
+        for d in range(dep.member.shape[0]):
+            if dep.live[r, d] and month < dep.when[r, d] < best:
+                best = dep.when[r, d]
+        for c in range(talks.member.shape[0]):
+            t = talks.start[c] + talks.duration[r, c]
+            if month < t < best:
+                best = t
+    return best

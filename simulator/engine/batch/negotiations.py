@@ -1,0 +1,89 @@
+"""Simple negotiations in the batch engine (docs/model.md §7.1; negotiation.negotiate):
+talks open at m + 0.1 of their start month and end a drawn number of months later, the
+candidate joining its open ventures with the drawn success probability."""
+
+from __future__ import annotations
+
+from numba import njit
+
+from simulator.engine.batch.codes import (
+    ABANDONED,
+    AFTER_MONTHS,
+    FAILED,
+    JOIN,
+    NO_DETAIL,
+    NO_PLEDGE,
+    START,
+    VENTURES_ENDED,
+    WALKS_OUT,
+)
+from simulator.engine.batch.departures import changed, start_departure
+from simulator.engine.batch.kernels import pledge, record
+
+
+@njit(cache=True)
+def negotiations(led, mem, dep, talks, tgt, ventures, ev, month):
+    """m + 0.1: talks opening this month, and simple negotiations' outcomes (§7.1)."""
+    for r in range(mem.join.shape[0]):
+        for c in range(talks.member.shape[0]):
+            p = talks.member[c]
+            if talks.start[c] == month and not talks.start[c] >= talks.walk_out[c] >= 0:
+                record(ev, r, month, START, p, -1, 0.0, NO_DETAIL, 0.0, 0.0)
+            duration = talks.duration[r, c]
+            if talks.start[c] + duration != month or walks_out(talks, r, c):
+                continue
+            targets = opened = 0
+            for s in range(tgt.member.shape[0]):
+                if tgt.member[s] == p:
+                    targets += 1
+                    opened += ventures.end[r, tgt.venture[s]] < 0
+            if opened == 0:
+                why = VENTURES_ENDED if targets else NO_PLEDGE
+                record(ev, r, month, ABANDONED, p, -1, 0.0, why, 0.0, 0.0)
+            elif talks.u[r, c] >= talks.success[r, c]:
+                record(ev, r, month, FAILED, p, -1, 0.0, AFTER_MONTHS, duration, 0.0)
+            else:
+                join(led, mem, dep, tgt, ventures, ev, r, p, month, duration)
+
+
+@njit(cache=True)
+def walks_out(talks, r, c):
+    """The candidate's departure date comes before its talks' outcome (model.md §7.7)."""
+    return 0 <= talks.walk_out[c] <= talks.start[c] + talks.duration[r, c]
+
+
+@njit(cache=True)
+def walk_outs(talks, ev, month):
+    """m + 0.0: candidates leaving talks they have not concluded."""
+    for r in range(talks.duration.shape[0]):
+        for c in range(talks.member.shape[0]):
+            if talks.walk_out[c] == month and walks_out(talks, r, c):
+                record(ev, r, month, ABANDONED, talks.member[c], -1, 0.0, WALKS_OUT, 0.0, 0.0)
+
+
+@njit(cache=True)
+def join(led, mem, dep, tgt, ventures, ev, r, p, month, duration):
+    """Candidate p joins its open ventures with its drawn pledges (join_candidate)."""
+    for s in range(tgt.member.shape[0]):
+        v = tgt.venture[s]
+        if tgt.member[s] != p or ventures.end[r, v] >= 0:
+            continue
+        amount = tgt.amount[r, s]
+        pledge(
+            led,
+            r,
+            v,
+            p,
+            month,
+            amount,
+            tgt.offsets[s],
+            tgt.weights[s],
+            tgt.count[s],
+            tgt.anchored[s],
+        )
+        mem.join[r, v, p] = month
+        record(ev, r, month, JOIN, p, v, amount, AFTER_MONTHS, duration, 0.0)
+    for d in range(dep.member.shape[0]):
+        if dep.member[d] == p:
+            start_departure(dep, mem, r, d, month + 1, month + 0.1)
+    changed(dep, mem, r, p, month, True)

@@ -1,0 +1,93 @@
+"""Simulate a chunk of replications at once: one SimPy environment, whose clock visits only
+the months in which anything is due in some replication, and at each the mechanisms'
+kernels in the per-replication engine's same-month order (replication.py): departures at
+m + 0.0, negotiation outcomes at m + 0.1, the deadline's checks at m + 0.5."""
+
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from simulator.engine.batch import departures, kernels, negotiations, state
+from simulator.engine.batch.draws import ChunkDraws
+from simulator.engine.batch.events import EventRecords
+from simulator.engine.ledger import Trajectories, add_match
+from simulator.engine.model import Model
+from simulator.engine.negotiation import JOIN
+from simulator.engine.replication import CHECK
+
+
+class ChunkState:
+    """Everything the kernels of one chunk read and write."""
+
+    def __init__(self, model: Model, seed: int | None, first: int, n: int, flows: np.ndarray):
+        draws = ChunkDraws(seed, first, n)
+        self.model, self.n = model, n
+        self.ledger = state.ledger(model, flows, draws)
+        self.members = state.members(model, n)
+        self.ventures = state.ventures(model, draws)
+        self.matches = state.matches(model, draws)
+        self.departures = state.departures(model, draws)
+        self.talks = state.talks(model, draws)
+        self.targets = state.targets(model, draws)
+        self.events = state.events(model, n)
+        # Last of all the replication's draws, as in the per-replication engine (§12).
+        growth = model.market_growth
+        self.market_growth = None if growth is None else draws.number(growth, "market/growth")
+
+    def clock(self, env: simpy.Environment):
+        """The chunk's one process: month by month where something is due."""
+        led, mem, mat, dep = self.ledger, self.members, self.matches, self.departures
+        ven, talks, ev = self.ventures, self.talks, self.events
+        departures.start_founders(dep, mem)
+        month = kernels.next_month(dep, talks, ven, -1)
+        while month < self.model.horizon:
+            month = int(month)
+            yield env.timeout(month - env.now)
+            departures.departures(led, mem, mat, dep, ev, month)
+            negotiations.walk_outs(talks, ev, month)
+            yield env.timeout(JOIN)
+            negotiations.negotiations(led, mem, dep, talks, self.targets, ven, ev, month)
+            yield env.timeout(CHECK - JOIN)
+            kernels.checks(led, mem, mat, ven, ev, month)
+            month = kernels.next_month(dep, talks, ven, month)
+
+
+def run_chunk(model: Model, seed: int | None, n: int, first: int, flows: np.ndarray) -> ChunkState:
+    """Run replications first … first+n-1, their flows written into `flows`."""
+    chunk = ChunkState(model, seed, first, n, flows)
+    env = simpy.Environment()
+    env.process(chunk.clock(env))
+    env.run()
+    return chunk
+
+
+def trajectories(chunk: ChunkState, flows: np.ndarray) -> Trajectories:
+    """Cumulative sums, membership by month and the matching money of the chunk."""
+    model = chunk.model
+    pledged, paid, cancelled = np.cumsum(flows, axis=-1, out=flows)
+    months = np.arange(model.horizon)
+    mem = chunk.members
+    member = (mem.join[..., None] <= months) & (months < mem.leave[..., None])
+    traj = Trajectories(pledged, paid, cancelled, member)
+    mat = chunk.matches
+    for k, (v, funder) in enumerate(zip(mat.venture, mat.funder, strict=True)):
+        private = ~np.asarray(model.public, dtype=bool)
+        private[funder] = False
+        add_match(
+            traj,
+            int(v),
+            int(funder),
+            private,
+            mat.ratio[:, k],
+            mat.cap[:, k],
+            mem.leave[:, v, funder],
+            mem.join[:, v, funder],
+        )
+    return traj
+
+
+def events_of(chunk: ChunkState, first: int) -> EventRecords:
+    records = EventRecords.of(chunk.events)
+    records.replication = records.replication + first
+    return records

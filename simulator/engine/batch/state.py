@@ -1,0 +1,197 @@
+"""A chunk's state as named tuples of arrays (the first axis the replication), built from a
+compiled model and the chunk's draws; the kernels (kernels.py) read and write them."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from simulator.engine.batch.draws import ChunkDraws
+from simulator.engine.model import Model
+
+LedgerArrays = namedtuple("LedgerArrays", "pledged_at due cancelled_at unscheduled committed total")
+MemberArrays = namedtuple("MemberArrays", "join leave public")
+VentureArrays = namedtuple("VentureArrays", "end ending deadline minimum")
+MatchArrays = namedtuple("MatchArrays", "venture funder ratio cap frozen")
+DepartureArrays = namedtuple(
+    "DepartureArrays",
+    "member venture at rival start founder word replication base raised when live first k "
+    "seq clock pending rival_changed",
+)
+TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u")
+TargetArrays = namedtuple("TargetArrays", "member venture amount offsets weights count anchored")
+EventArrays = namedtuple(
+    "EventArrays", "count replication month kind member venture amount detail a b"
+)
+
+
+def ledger(model: Model, flows: np.ndarray, draws: ChunkDraws) -> LedgerArrays:
+    """The founders' pledges: the plan's fixed ones copied, the drawn ones added."""
+    n, (V, P) = draws.n, model.involved.shape
+    base = model.plan.base
+    flows[...] = base.flows[:, None]
+    led = LedgerArrays(
+        *flows,
+        np.repeat(base.unscheduled[None], n, axis=0),
+        np.repeat(np.array(base.committed, dtype=float).reshape(V, P)[None], n, axis=0),
+        np.repeat(np.array(base.total, dtype=float)[None], n, axis=0),
+    )
+    for spec in model.plan.drawn_pledges:
+        key = f"pledge/{model.members[spec.member]}/{model.ventures[spec.venture].id}"
+        amount = draws.number(spec.amount, key + "/amount")
+        _pledge_all(model, led, spec, amount)
+    return led
+
+
+def _pledge_all(model: Model, led: LedgerArrays, spec, amount: np.ndarray) -> None:
+    """ledger.pledge in every replication at once (a founder's drawn amount)."""
+    s, H = spec.schedule, model.horizon
+    offsets = s.offsets if s.anchored else s.offsets + spec.month
+    inside = offsets < H
+    amount = np.where(amount > 0, amount, 0.0)
+    v, p = spec.venture, spec.member
+    led.due[:, v, p, offsets[inside]] += amount[:, None] * s.fixed[inside]
+    led.unscheduled[:, v, p] += amount * s.fixed[~inside].sum()
+    led.pledged_at[:, v, p, spec.month] += amount
+    led.committed[:, v, p] += amount
+    led.total[:, v] += amount
+
+
+def members(model: Model, n: int) -> MemberArrays:
+    H = model.horizon
+    join = np.repeat(model.plan.initial_join[None], n, axis=0).astype(np.int64)
+    return MemberArrays(join, np.full_like(join, H), np.asarray(model.public, dtype=bool))
+
+
+def ventures(model: Model, draws: ChunkDraws) -> VentureArrays:
+    V = len(model.ventures)
+    minimum = np.column_stack(
+        [draws.number(v.minimum_capital, f"venture/{v.id}/minimum_capital") for v in model.ventures]
+    ).reshape(draws.n, V)
+    deadline = np.array([-1 if v.deadline is None else v.deadline for v in model.ventures])
+    return VentureArrays(
+        np.full((draws.n, V), -1, dtype=np.int64),
+        np.zeros((draws.n, V), dtype=np.int8),
+        deadline.astype(np.int64),
+        minimum,
+    )
+
+
+def matches(model: Model, draws: ChunkDraws) -> MatchArrays:
+    pols = [p for p in model.policies if p.kind == "match"]
+    ratio = [draws.number(p.ratio, f"policy/{p.id}/ratio") for p in pols]
+    cap = [
+        np.full(draws.n, np.inf) if p.cap is None else draws.number(p.cap, f"policy/{p.id}/cap")
+        for p in pols
+    ]
+    return MatchArrays(
+        np.array([p.venture for p in pols], dtype=np.int64),
+        np.array([p.funder for p in pols], dtype=np.int64),
+        _columns(ratio, draws.n),
+        _columns(cap, draws.n),
+        np.full((draws.n, len(pols)), np.nan),
+    )
+
+
+def _columns(vectors: list, n: int, dtype=float) -> np.ndarray:
+    return np.column_stack(vectors).astype(dtype) if vectors else np.zeros((n, 0), dtype)
+
+
+def departures(model: Model, draws: ChunkDraws) -> DepartureArrays:
+    specs, n = model.departures, draws.n
+    names = [f"departure/{model.members[d.member]}" for d in specs]
+    base = [draws.number(d.hazard or 0.0, k + "/hazard") for d, k in zip(specs, names, strict=True)]
+    raised = [
+        draws.number(d.rival_hazard or 0.0, k + "/rival_hazard")
+        for d, k in zip(specs, names, strict=True)
+    ]
+
+    def index(values) -> np.ndarray:
+        return np.array([-1 if x is None else x for x in values], dtype=np.int64)
+
+    return DepartureArrays(
+        index(d.member for d in specs),
+        index(d.venture for d in specs),
+        index(d.at for d in specs),
+        index(d.rival for d in specs),
+        index(d.start for d in specs),
+        np.array([not model.candidate[d.member] for d in specs], dtype=bool),
+        np.array([draws.word(k) for k in names], dtype=np.uint64),
+        draws.replications,
+        _columns(base, n),
+        _columns(raised, n),
+        np.full((n, len(specs)), np.inf),
+        np.zeros((n, len(specs)), dtype=bool),
+        np.zeros((n, len(specs)), dtype=np.int64),
+        np.zeros((n, len(specs)), dtype=np.int64),
+        np.zeros((n, len(specs)), dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        np.zeros((n, len(specs)), dtype=bool),
+        np.zeros((n, len(specs)), dtype=bool),
+    )
+
+
+def talks(model: Model, draws: ChunkDraws) -> TalkArrays:
+    specs, n = model.negotiations, draws.n
+    names = [f"negotiation/{model.members[t.member]}" for t in specs]
+    duration = [
+        draws.number(t.duration, k + "/duration") for t, k in zip(specs, names, strict=True)
+    ]
+    # halves round up, as the per-replication engine rounds them
+    duration = [np.maximum(0, np.floor(x + 0.5)) for x in duration]
+    return TalkArrays(
+        np.array([t.member for t in specs], dtype=np.int64),
+        np.array([t.start for t in specs], dtype=np.int64),
+        np.array([-1 if t.walk_out is None else t.walk_out for t in specs], dtype=np.int64),
+        _columns(duration, n, np.int64),
+        _columns(
+            [draws.number(t.success, k + "/success") for t, k in zip(specs, names, strict=True)], n
+        ),
+        _columns([draws.uniforms(k) for k in names], n),
+    )
+
+
+def targets(model: Model, draws: ChunkDraws) -> TargetArrays:
+    """Candidates' pledges, made when they join; amounts drawn up front (used if they do)."""
+    specs = [s for s in model.pledges if model.candidate[s.member]]
+    width = max([len(s.schedule.offsets) for s in specs], default=0)
+    offsets = np.zeros((len(specs), width), dtype=np.int64)
+    weights = np.zeros((len(specs), width))
+    for i, s in enumerate(specs):
+        offsets[i, : len(s.schedule.offsets)] = s.schedule.offsets
+        weights[i, : len(s.schedule.offsets)] = s.schedule.fixed
+    amount = [
+        draws.number(
+            s.amount, f"pledge/{model.members[s.member]}/{model.ventures[s.venture].id}/amount"
+        )
+        for s in specs
+    ]
+    return TargetArrays(
+        np.array([s.member for s in specs], dtype=np.int64),
+        np.array([s.venture for s in specs], dtype=np.int64),
+        _columns(amount, draws.n),
+        offsets,
+        weights,
+        np.array([len(s.schedule.offsets) for s in specs], dtype=np.int64),
+        np.array([s.schedule.anchored for s in specs], dtype=bool),
+    )
+
+
+def events(model: Model, n: int) -> EventArrays:
+    """Room for every event a replication can record: each member leaves each venture at
+    most once, each negotiation opens and ends once (joining each of its ventures), each
+    venture collapses once."""
+    V, P = model.involved.shape
+    room = n * (P * V + sum(2 + V for _ in model.negotiations) + V)
+    ints = [np.empty(room, dtype=np.int64) for _ in range(3)]
+    return EventArrays(
+        np.zeros(1, dtype=np.int64),
+        *ints,
+        np.empty(room, dtype=np.int64),
+        np.empty(room, dtype=np.int64),
+        np.empty(room),
+        np.empty(room, dtype=np.int8),
+        np.empty(room),
+        np.empty(room),
+    )

@@ -1,0 +1,45 @@
+"""Which models the batch engine runs: the mechanisms ported so far (docs/engine.md).
+
+A model that uses anything else runs on the per-replication engine, which gives the same
+numbers by design (same streams, same equations): the choice changes speed, never results.
+"""
+
+from __future__ import annotations
+
+from simulator.engine.model import Model
+from simulator.engine.terms import DriftHazard, StepHazard
+
+
+def _varies(term) -> bool:
+    return isinstance(term, StepHazard | DriftHazard)
+
+
+def unsupported(model: Model) -> str | None:
+    """Why the batch engine cannot run `model` yet (the first mechanism it lacks), or None."""
+    plan = model.plan
+    checks = (
+        (model.contagion, "contagion"),
+        (model.cuts, "pledge cuts"),
+        (model.budgets, "yearly envelopes"),
+        (model.has_exits, "exit rules that move stakes"),
+        (model.has_dilution, "shares granted at entry"),
+        (model.triggers, "actions on events"),
+        (model.has_thresholds, "thresholds"),
+        (plan.splits or plan.buyouts or plan.transfers, "splits, buy-outs or transfers"),
+        (plan.spending, "spending plans"),
+        (any(v.loans for v in model.ventures), "loans"),
+        (plan.funder_rules, "stops, caps or dissolutions"),
+        (plan.raises or plan.top_ups, "raises or top-ups"),
+        (plan.round_negotiations, "negotiations in rounds"),
+        (any(p.kind != "match" for p in model.policies), "policies other than match"),
+        (any(v.opens for v in model.ventures), "ventures that open later"),
+        (any(s.schedule.fixed is None for s in model.pledges), "uncertain payment weights"),
+        (
+            any(_varies(d.hazard) or _varies(d.rival_hazard) for d in model.departures),
+            "hazards that vary by month",
+        ),
+    )
+    for used, what in checks:
+        if used:
+            return what
+    return None
