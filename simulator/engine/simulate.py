@@ -123,12 +123,19 @@ def simulate(
     model uses; None: the environment's CONSIM_ENGINE, else "auto". Both draw the same
     numbers for the same replication (streams.py): the choice changes speed, not results.
     """
+    if engine_for(model, engine) == "batch":
+        return _simulate_batch(model, seed, replications, first, workspace)
+    return _simulate_each(model, seed, replications, first, workspace)
+
+
+def engine_for(model: Model, engine: str | None = None) -> str:
+    """ "batch" or "reference": which engine `simulate` runs `model` on."""
     engine = engine or os.environ.get("CONSIM_ENGINE") or "auto"
     if engine not in ENGINES:
         raise ValueError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
     if engine == "batch" or (engine == "auto" and unsupported(model) is None):
-        return _simulate_batch(model, seed, replications, first, workspace)
-    return _simulate_each(model, seed, replications, first, workspace)
+        return "batch"
+    return "reference"
 
 
 def _simulate_batch(model, seed, replications, first, workspace) -> Chunk:

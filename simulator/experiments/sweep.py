@@ -36,12 +36,12 @@ from simulator.experiments.spec import (
 )
 from simulator.experiments.store import Store, warm_up
 from simulator.experiments.tasks import (
-    CHUNK,
     TaskResult,
     Work,
     plan_digest,
     plan_tasks,
     run_task,
+    sweep_chunk,
 )
 from simulator.results.folders import default_output, locked
 from simulator.results.manifest import provenance
@@ -59,7 +59,7 @@ def sweep(
     force: bool = False,
     progress: bool = True,
     plots: bool = True,
-    chunk: int = CHUNK,
+    chunk: int | None = None,
     load: bool = True,
     allow_large: bool = False,
     on_plan: Callable[[SweepPlan], None] | None = None,
@@ -90,6 +90,7 @@ def sweep(
         out = Path(tempfile.mkdtemp(prefix=f"consim-{named.name}-"))
     out = Path(out)
     design, points = design_points(spec, sweep_file, doc)
+    chunk = chunk or sweep_chunk(points[0].context.model)
     tasks = plan_tasks(len(design), spec.replications, chunk)
     manifest = _new_manifest(spec, sweep_file, design, points, tasks, chunk)
     # The executor starts before anything is written: one that cannot start leaves no trace.

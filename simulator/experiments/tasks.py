@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from simulator.engine.simulate import Workspace, simulate
+from simulator.engine.simulate import Workspace, engine_for, simulate
 from simulator.results.tables import (
     FAILURE_COLUMNS,
     OUTCOME_COLUMNS,
@@ -32,6 +32,10 @@ from simulator.results.tables import (
 )
 
 CHUNK = 500  # replications per task: large enough that a task outweighs its overhead
+# A sweep's tasks on the batch engine, whose cost per chunk is mostly fixed (a SimPy step
+# and a few kernel calls per month, whatever the chunk's size); 5,000 replications' records
+# (~17 KB each on the reference scenario) stay within a worker's share of memory.
+BATCH_CHUNK = 5_000
 
 
 class PartsWriter(Protocol):
@@ -62,6 +66,11 @@ class Task:
 # The last tasks are smaller, so that the workers finish together: with tasks of `chunk`
 # to the end, one of two workers idles for half a task on average at the end of a sweep.
 TAIL = (8, 8, 4, 4, 2, 2)  # from the end: two tasks of chunk/8, two of chunk/4, two of /2
+
+
+def sweep_chunk(model) -> int:
+    """Replications per sweep task for `model`: more on the batch engine."""
+    return BATCH_CHUNK if engine_for(model) == "batch" else CHUNK
 
 
 def task_sizes(total: int, chunk: int = CHUNK) -> list[int]:

@@ -41,6 +41,7 @@ def book(dep, r, d):
     dep.live[r, d] = True
     dep.seq[r, d] = dep.clock[r]
     dep.clock[r] += 1
+    dep.next[r] = min(dep.next[r], dep.when[r, d])
 
 
 @njit(cache=True)
@@ -81,11 +82,9 @@ def departures(led, mem, mat, dep, ev, month):
     D = dep.member.shape[0]
     queue = np.empty((2, 16 * D + 16), dtype=np.int64)
     for r in range(mem.join.shape[0]):
-        tail = 0
-        for d in np.argsort(dep.seq[r]):
-            if dep.live[r, d] and dep.when[r, d] == month:
-                queue[0, tail], queue[1, tail] = FIRE, d
-                tail += 1
+        if dep.next[r] != month:
+            continue  # nothing due in this replication this month
+        tail = due_in_order(dep, r, month, queue)
         head = 0
         while head < tail:
             kind, d = queue[0, head], queue[1, head]
@@ -110,6 +109,27 @@ def departures(led, mem, mat, dep, ev, month):
                         tail += 1
                 else:
                     tail = leave(led, mem, mat, dep, ev, r, d, month, queue, tail)
+        dep.next[r] = np.inf
+        for d in range(D):
+            if dep.live[r, d]:
+                dep.next[r] = min(dep.next[r], dep.when[r, d])
+
+
+@njit(cache=True)
+def due_in_order(dep, r, month, queue):
+    """Queue the departures of replication r due this month, in the order their clocks
+    were set (an insertion sort: rarely more than one); return how many."""
+    tail = 0
+    for d in range(dep.member.shape[0]):
+        if not (dep.live[r, d] and dep.when[r, d] == month):
+            continue
+        i = tail
+        while i > 0 and dep.seq[r, queue[1, i - 1]] > dep.seq[r, d]:
+            queue[1, i] = queue[1, i - 1]
+            i -= 1
+        queue[0, tail], queue[1, i] = FIRE, d
+        tail += 1
+    return tail
 
 
 @njit(cache=True)

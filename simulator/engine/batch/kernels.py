@@ -145,6 +145,7 @@ def leave_member(led, mem, mat, ev, r, p, venture, month):
         if venture >= 0 and v != venture:
             continue
         if mem.join[r, v, p] <= month < mem.leave[r, v, p]:
+            mem.changed[r] = month
             amount = cancel_from(led, r, v, p, month, month)
             mem.leave[r, v, p] = month
             freeze(led, mem, mat, r, v, p, month)
@@ -160,6 +161,8 @@ def checks(led, mem, mat, ventures, ev, month):
             deadline = ventures.deadline[v]
             if deadline < 0 or month < deadline or ventures.end[r, v] >= 0:
                 continue
+            if month != deadline and mem.changed[r] != month:
+                continue  # capital falls only in a month where something happened
             total = led.total[r, v] + match_committed(led, mem, mat, r, v, month)
             minimum = ventures.minimum[r, v]
             if not total < minimum - _EPS:
@@ -186,9 +189,8 @@ def next_month(dep, talks, ventures, month):
             best = talks.walk_out[c]
     n = dep.live.shape[0]
     for r in range(n):
-        for d in range(dep.member.shape[0]):
-            if dep.live[r, d] and month < dep.when[r, d] < best:
-                best = dep.when[r, d]
+        if month < dep.next[r] < best:
+            best = dep.next[r]
         for c in range(talks.member.shape[0]):
             t = talks.start[c] + talks.duration[r, c]
             if month < t < best:

@@ -82,6 +82,7 @@ def join(led, mem, dep, tgt, ventures, ev, r, p, month, duration):
             tgt.anchored[s],
         )
         mem.join[r, v, p] = month
+        mem.changed[r] = month
         record(ev, r, month, JOIN, p, v, amount, AFTER_MONTHS, duration, 0.0)
     for d in range(dep.member.shape[0]):
         if dep.member[d] == p:

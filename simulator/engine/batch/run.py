@@ -11,7 +11,8 @@ import simpy
 from simulator.engine.batch import departures, kernels, negotiations, state
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.events import EventRecords
-from simulator.engine.ledger import Trajectories, add_match
+from simulator.engine.batch.settle import settle
+from simulator.engine.ledger import Trajectories
 from simulator.engine.model import Model
 from simulator.engine.negotiation import JOIN
 from simulator.engine.replication import CHECK
@@ -64,27 +65,10 @@ def run_chunk(model: Model, seed: int | None, n: int, first: int, flows: np.ndar
 
 def trajectories(chunk: ChunkState, flows: np.ndarray) -> Trajectories:
     """Cumulative sums, membership by month and the matching money of the chunk."""
-    model = chunk.model
-    pledged, paid, cancelled = np.cumsum(flows, axis=-1, out=flows)
-    months = np.arange(model.horizon)
     mem = chunk.members
-    member = (mem.join[..., None] <= months) & (months < mem.leave[..., None])
-    traj = Trajectories(pledged, paid, cancelled, member)
-    mat = chunk.matches
-    for k, (v, funder) in enumerate(zip(mat.venture, mat.funder, strict=True)):
-        private = ~np.asarray(model.public, dtype=bool)
-        private[funder] = False
-        add_match(
-            traj,
-            int(v),
-            int(funder),
-            private,
-            mat.ratio[:, k],
-            mat.cap[:, k],
-            mem.leave[:, v, funder],
-            mem.join[:, v, funder],
-        )
-    return traj
+    member = np.empty(flows.shape[1:], dtype=bool)
+    settle(flows, mem.join, mem.leave, member, mem.public, chunk.matches)
+    return Trajectories(flows[0], flows[1], flows[2], member)
 
 
 def events_of(chunk: ChunkState, first: int) -> EventRecords:

@@ -11,13 +11,13 @@ from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.model import Model
 
 LedgerArrays = namedtuple("LedgerArrays", "pledged_at due cancelled_at unscheduled committed total")
-MemberArrays = namedtuple("MemberArrays", "join leave public")
+MemberArrays = namedtuple("MemberArrays", "join leave public changed")  # changed: last month
 VentureArrays = namedtuple("VentureArrays", "end ending deadline minimum")
 MatchArrays = namedtuple("MatchArrays", "venture funder ratio cap frozen")
 DepartureArrays = namedtuple(
     "DepartureArrays",
     "member venture at rival start founder word replication base raised when live first k "
-    "seq clock pending rival_changed",
+    "seq clock pending rival_changed next",
 )
 TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u")
 TargetArrays = namedtuple("TargetArrays", "member venture amount offsets weights count anchored")
@@ -61,7 +61,8 @@ def _pledge_all(model: Model, led: LedgerArrays, spec, amount: np.ndarray) -> No
 def members(model: Model, n: int) -> MemberArrays:
     H = model.horizon
     join = np.repeat(model.plan.initial_join[None], n, axis=0).astype(np.int64)
-    return MemberArrays(join, np.full_like(join, H), np.asarray(model.public, dtype=bool))
+    public = np.asarray(model.public, dtype=bool)
+    return MemberArrays(join, np.full_like(join, H), public, np.full(n, -1, dtype=np.int64))
 
 
 def ventures(model: Model, draws: ChunkDraws) -> VentureArrays:
@@ -129,6 +130,7 @@ def departures(model: Model, draws: ChunkDraws) -> DepartureArrays:
         np.zeros(n, dtype=np.int64),
         np.zeros((n, len(specs)), dtype=bool),
         np.zeros((n, len(specs)), dtype=bool),
+        np.full(n, np.inf),  # the first month a live clock is due, per replication
     )
 
 
