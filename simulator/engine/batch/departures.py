@@ -21,7 +21,7 @@ from simulator.engine.batch.kernels import geometric_month, is_member, leave_mem
 FIRE, RESUME = 0, 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def redraw(dep, mem, r, d, start, now):
     """Departure d's month of leaving from month `start`, at the rate of month `now` (the
     rival's presence then decides which): one more uniform from its element's stream."""
@@ -35,7 +35,7 @@ def redraw(dep, mem, r, d, start, now):
     book(dep, r, d)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def book(dep, r, d):
     """d's clock waits for its month: the order it was set in is its place in a month."""
     dep.live[r, d] = True
@@ -44,7 +44,7 @@ def book(dep, r, d):
     dep.next[r] = min(dep.next[r], dep.when[r, d])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def start_departure(dep, mem, r, d, first, now):
     """Book departure d of replication r, possible from month `first` (departures.py)."""
     if dep.at[d] >= 0:
@@ -109,22 +109,24 @@ def departures(led, mem, mat, dep, ev, month):
                         tail += 1
                 else:
                     tail = leave(led, mem, mat, dep, ev, r, d, month, queue, tail)
-        dep.next[r] = np.inf
+        live, when, soonest = dep.live, dep.when, np.inf
         for d in range(D):
-            if dep.live[r, d]:
-                dep.next[r] = min(dep.next[r], dep.when[r, d])
+            if live[r, d]:
+                soonest = min(soonest, when[r, d])
+        dep.next[r] = soonest
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def due_in_order(dep, r, month, queue):
     """Queue the departures of replication r due this month, in the order their clocks
     were set (an insertion sort: rarely more than one); return how many."""
     tail = 0
-    for d in range(dep.member.shape[0]):
-        if not (dep.live[r, d] and dep.when[r, d] == month):
+    live, when, seq = dep.live, dep.when, dep.seq
+    for d in range(live.shape[1]):
+        if not (live[r, d] and when[r, d] == month):
             continue
         i = tail
-        while i > 0 and dep.seq[r, queue[1, i - 1]] > dep.seq[r, d]:
+        while i > 0 and seq[r, queue[1, i - 1]] > seq[r, d]:
             queue[1, i] = queue[1, i - 1]
             i -= 1
         queue[0, tail], queue[1, i] = FIRE, d
@@ -132,7 +134,7 @@ def due_in_order(dep, r, month, queue):
     return tail
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def leave(led, mem, mat, dep, ev, r, d, month, queue, tail):
     """d's member leaves if it is still a member; clocks waiting on it as a rival end their
     wait (to draw anew), those already ending theirs will see the change."""
@@ -140,8 +142,9 @@ def leave(led, mem, mat, dep, ev, r, d, month, queue, tail):
     if not is_member(mem, r, p, v, month):
         return tail
     leave_member(led, mem, mat, ev, r, p, v, month)
-    for q in range(dep.rival.shape[0]):
-        if dep.rival[q] != p:
+    rivals = dep.rival  # one reference for the loop (not one per access)
+    for q in range(rivals.shape[0]):
+        if rivals[q] != p:
             continue
         if dep.pending[r, q]:
             dep.rival_changed[r, q] = True

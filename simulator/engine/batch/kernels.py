@@ -44,7 +44,7 @@ def geometric_month(first, hazard, u):
     return first + math.floor(math.log1p(-u) / math.log1p(-hazard))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def record(ev, r, month, kind, member, venture, amount, detail, a, b):
     i = ev.count[0]
     ev.replication[i], ev.month[i], ev.kind[i] = r, month, kind
@@ -56,7 +56,7 @@ def record(ev, r, month, kind, member, venture, amount, detail, a, b):
 # --- the ledger -------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def cancel_from(led, r, v, p, month, at):
     """Cancel p's payments to v due at `month` or later, recorded in `at`; the amount."""
     horizon = led.due.shape[3]
@@ -67,7 +67,8 @@ def cancel_from(led, r, v, p, month, at):
         amount += led.due[r, v, p, t]
     if amount <= _EPS:
         return 0.0
-    led.due[r, v, p, month:] = 0.0
+    for t in range(month, horizon):
+        led.due[r, v, p, t] = 0.0
     led.unscheduled[r, v, p] = 0.0
     led.cancelled_at[r, v, p, at] += amount
     led.committed[r, v, p] -= amount
@@ -75,7 +76,7 @@ def cancel_from(led, r, v, p, month, at):
     return amount
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pledge(led, r, v, p, month, amount, offsets, weights, count, anchored):
     """p pledges `amount` to v in `month`, paid `amount · weights` at `offsets`."""
     if amount <= 0.0:
@@ -95,7 +96,7 @@ def pledge(led, r, v, p, month, amount, offsets, weights, count, anchored):
 # --- members ----------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def is_member(mem, r, p, v, month):
     """p is a member of venture v (every venture: v < 0) in `month`."""
     for w in range(mem.join.shape[1]):
@@ -104,7 +105,7 @@ def is_member(mem, r, p, v, month):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def freeze(led, mem, mat, r, v, p, month):
     """A matching funder p leaving v keeps what it has paid (matching.freeze)."""
     for k in range(mat.venture.shape[0]):
@@ -119,7 +120,7 @@ def freeze(led, mem, mat, r, v, p, month):
         mat.frozen[r, k] = min(mat.ratio[r, k] * paid, mat.cap[r, k])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def match_committed(led, mem, mat, r, v, month):
     """Matching money committed to v now (after month's joins), all funders together."""
     out = 0.0
@@ -138,7 +139,7 @@ def match_committed(led, mem, mat, r, v, month):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def leave_member(led, mem, mat, ev, r, p, venture, month):
     """p leaves `venture` (every venture: < 0) at m + 0.0 (replication.leave_member)."""
     for v in range(mem.join.shape[1]):
