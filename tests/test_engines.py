@@ -88,7 +88,7 @@ def test_a_chunk_anywhere_draws_what_the_whole_run_draws():
     np.testing.assert_array_equal(part.end, whole.end[150:250])
 
 
-def test_the_seed_scenarios_and_the_reference_scenario_run_on_the_batch_engine():
+def test_every_seed_scenario_and_the_reference_scenario_run_on_the_batch_engine():
     # what `auto` picks (docs/engine.md lists the mechanisms still on the reference engine)
     for path in (
         "scenarios/andromede_plan.yaml",
@@ -96,6 +96,7 @@ def test_the_seed_scenarios_and_the_reference_scenario_run_on_the_batch_engine()
         "scenarios/dassault_leaves.yaml",
         "scenarios/dassault_may_leave.yaml",
         "scenarios/dassault_stays.yaml",
+        "scenarios/state_raises_share.yaml",
         "scenarios/reference/bench.yaml",
     ):
         assert path in BATCHED
@@ -183,17 +184,27 @@ def scenario_texts(draw) -> str:
                     "success": draw(st.sampled_from([0.0, 0.5, 1.0])),
                 }
             data[group][mid] = m
+    policies: dict = {}
+    if draw(st.booleans()):
+        policies["more"] = {
+            "type": "raise",
+            "funder": draw(st.sampled_from(partners + candidates)),
+            "venture": draw(st.sampled_from(ventures)),
+            "at": label(draw(st.integers(0, horizon - 1))),
+            "amount": draw(amounts),
+            "schedule": draw(schedules(horizon)),
+        }
     if draw(st.booleans()):
         funder = draw(st.sampled_from(partners + candidates))
-        data["policies"] = {
-            "match": {
-                "type": "match",
-                "funder": funder,
-                "venture": draw(st.sampled_from(ventures)),
-                "ratio": draw(st.sampled_from([0.5, 1.0])),
-                **({"cap": draw(st.integers(10, 200))} if draw(st.booleans()) else {}),
-            }
+        policies["match"] = {
+            "type": "match",
+            "funder": funder,
+            "venture": draw(st.sampled_from(ventures)),
+            "ratio": draw(st.sampled_from([0.5, 1.0])),
+            **({"cap": draw(st.integers(10, 200))} if draw(st.booleans()) else {}),
         }
+    if policies:
+        data["policies"] = policies
     return yaml.safe_dump(data, sort_keys=False)
 
 

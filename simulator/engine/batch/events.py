@@ -22,13 +22,14 @@ _FIXED = {
 class EventRecords:
     replication: np.ndarray
     month: np.ndarray
-    kind: np.ndarray  # codes: kernels.DEPARTURE, ...
+    kind: np.ndarray  # codes: codes.DEPARTURE, ...
     member: np.ndarray  # -1: none
     venture: np.ndarray  # -1: none
     amount: np.ndarray
-    detail: np.ndarray  # codes: kernels.NO_DETAIL, ...
+    detail: np.ndarray  # codes: codes.NO_DETAIL, ...
     a: np.ndarray  # the detail's numbers
     b: np.ndarray
+    policies: tuple = ()  # the policies' ids, by index (details name them)
 
     @classmethod
     def of(cls, arrays) -> EventRecords:
@@ -41,9 +42,6 @@ class EventRecords:
     def __len__(self) -> int:
         return len(self.replication)
 
-    def without(self, failed) -> EventRecords:
-        return self  # a batch never fails one replication alone
-
     def details(self) -> np.ndarray:
         """Each event's detail as the per-replication engine writes it."""
         out = np.empty(len(self), dtype=object)
@@ -54,6 +52,11 @@ class EventRecords:
         out[after] = "after " + months + " months"
         for i in np.flatnonzero(self.detail == k.BELOW_MINIMUM):
             out[i] = f"committed {self.a[i]:g} < minimum {self.b[i]:g}"
+        why = {k.POLICY: "", k.POLICY_VENTURE_ENDED: ": venture collapsed"}
+        why[k.POLICY_NOT_MEMBER] = ": not a member"
+        for code, text in why.items():
+            for i in np.flatnonzero(self.detail == code):
+                out[i] = self.policies[int(self.a[i])] + text
         return out
 
     def kinds(self) -> np.ndarray:

@@ -177,9 +177,12 @@ def checks(led, mem, mat, ventures, ev, month):
 
 
 @njit(cache=True)
-def next_month(dep, talks, ventures, month):
+def next_month(dep, talks, ventures, rs, month):
     """The first month after `month` in which anything is due in any replication."""
     best = np.inf
+    for k in range(rs.at.shape[0]):
+        if month < rs.at[k] < best:
+            best = rs.at[k]
     for v in range(ventures.deadline.shape[0]):
         if month < ventures.deadline[v] < best:
             best = ventures.deadline[v]

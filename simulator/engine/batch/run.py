@@ -1,21 +1,22 @@
 """Simulate a chunk of replications at once: one SimPy environment, whose clock visits only
 the months in which anything is due in some replication, and at each the mechanisms'
 kernels in the per-replication engine's same-month order (replication.py): departures at
-m + 0.0, negotiation outcomes at m + 0.1, the deadline's checks at m + 0.5."""
+m + 0.0, negotiation outcomes at m + 0.1, raises at m + 0.2, the deadline's checks at
+m + 0.5."""
 
 from __future__ import annotations
 
 import numpy as np
 import simpy
 
-from simulator.engine.batch import departures, kernels, negotiations, state
+from simulator.engine.batch import departures, kernels, negotiations, policies, state
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.events import EventRecords
 from simulator.engine.batch.settle import settle
 from simulator.engine.ledger import Trajectories
 from simulator.engine.model import Model
 from simulator.engine.negotiation import JOIN
-from simulator.engine.replication import CHECK
+from simulator.engine.replication import CHECK, POLICY
 
 
 class ChunkState:
@@ -31,6 +32,7 @@ class ChunkState:
         self.departures = state.departures(model, draws)
         self.talks = state.talks(model, draws)
         self.targets = state.targets(model, draws)
+        self.raises = state.raises(model, draws)
         self.events = state.events(model, n)
         # Last of all the replication's draws, as in the per-replication engine (§12).
         growth = model.market_growth
@@ -41,7 +43,7 @@ class ChunkState:
         led, mem, mat, dep = self.ledger, self.members, self.matches, self.departures
         ven, talks, ev = self.ventures, self.talks, self.events
         departures.start_founders(dep, mem)
-        month = kernels.next_month(dep, talks, ven, -1)
+        month = kernels.next_month(dep, talks, ven, self.raises, -1)
         while month < self.model.horizon:
             month = int(month)
             yield env.timeout(month - env.now)
@@ -49,9 +51,11 @@ class ChunkState:
             negotiations.walk_outs(talks, ev, month)
             yield env.timeout(JOIN)
             negotiations.negotiations(led, mem, dep, talks, self.targets, ven, ev, month)
-            yield env.timeout(CHECK - JOIN)
+            yield env.timeout(POLICY - JOIN)
+            policies.raises(led, mem, ven, self.raises, ev, month)
+            yield env.timeout(CHECK - POLICY)
             kernels.checks(led, mem, mat, ven, ev, month)
-            month = kernels.next_month(dep, talks, ven, month)
+            month = kernels.next_month(dep, talks, ven, self.raises, month)
 
 
 def run_chunk(model: Model, seed: int | None, n: int, first: int, flows: np.ndarray) -> ChunkState:
@@ -74,4 +78,5 @@ def trajectories(chunk: ChunkState, flows: np.ndarray) -> Trajectories:
 def events_of(chunk: ChunkState, first: int) -> EventRecords:
     records = EventRecords.of(chunk.events)
     records.replication = records.replication + first
+    records.policies = tuple(p.id for p in chunk.model.plan.raises)
     return records

@@ -21,6 +21,7 @@ DepartureArrays = namedtuple(
 )
 TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u")
 TargetArrays = namedtuple("TargetArrays", "member venture amount offsets weights count anchored")
+RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount offsets weights count anchored")
 EventArrays = namedtuple(
     "EventArrays", "count replication month kind member venture amount detail a b"
 )
@@ -157,12 +158,7 @@ def talks(model: Model, draws: ChunkDraws) -> TalkArrays:
 def targets(model: Model, draws: ChunkDraws) -> TargetArrays:
     """Candidates' pledges, made when they join; amounts drawn up front (used if they do)."""
     specs = [s for s in model.pledges if model.candidate[s.member]]
-    width = max([len(s.schedule.offsets) for s in specs], default=0)
-    offsets = np.zeros((len(specs), width), dtype=np.int64)
-    weights = np.zeros((len(specs), width))
-    for i, s in enumerate(specs):
-        offsets[i, : len(s.schedule.offsets)] = s.schedule.offsets
-        weights[i, : len(s.schedule.offsets)] = s.schedule.fixed
+    offsets, weights, count, anchored = _schedules([s.schedule for s in specs])
     amount = [
         draws.number(
             s.amount, f"pledge/{model.members[s.member]}/{model.ventures[s.venture].id}/amount"
@@ -175,17 +171,46 @@ def targets(model: Model, draws: ChunkDraws) -> TargetArrays:
         _columns(amount, draws.n),
         offsets,
         weights,
-        np.array([len(s.schedule.offsets) for s in specs], dtype=np.int64),
-        np.array([s.schedule.anchored for s in specs], dtype=bool),
+        count,
+        anchored,
     )
+
+
+def raises(model: Model, draws: ChunkDraws) -> RaiseArrays:
+    """Dated raises, in file order, their amounts drawn up front (policy_terms)."""
+    pols = model.plan.raises
+    offsets, weights, count, anchored = _schedules([p.schedule for p in pols])
+    amount = [draws.number(p.amount, f"policy/{p.id}/amount") for p in pols]
+    return RaiseArrays(
+        np.array([p.venture for p in pols], dtype=np.int64),
+        np.array([p.funder for p in pols], dtype=np.int64),
+        np.array([p.at for p in pols], dtype=np.int64),
+        _columns(amount, draws.n),
+        offsets,
+        weights,
+        count,
+        anchored,
+    )
+
+
+def _schedules(schedules: list) -> tuple:
+    """Payment schedules as padded arrays: offsets, weights, how many, anchored or not."""
+    width = max([len(s.offsets) for s in schedules], default=0)
+    offsets = np.zeros((len(schedules), width), dtype=np.int64)
+    weights = np.zeros((len(schedules), width))
+    for i, s in enumerate(schedules):
+        offsets[i, : len(s.offsets)] = s.offsets
+        weights[i, : len(s.offsets)] = s.fixed
+    count = np.array([len(s.offsets) for s in schedules], dtype=np.int64)
+    return offsets, weights, count, np.array([s.anchored for s in schedules], dtype=bool)
 
 
 def events(model: Model, n: int) -> EventArrays:
     """Room for every event a replication can record: each member leaves each venture at
     most once, each negotiation opens and ends once (joining each of its ventures), each
-    venture collapses once."""
+    venture collapses once, each raise acts or is skipped once."""
     V, P = model.involved.shape
-    room = n * (P * V + sum(2 + V for _ in model.negotiations) + V)
+    room = n * (P * V + sum(2 + V for _ in model.negotiations) + V + len(model.plan.raises))
     ints = [np.empty(room, dtype=np.int64) for _ in range(3)]
     return EventArrays(
         np.zeros(1, dtype=np.int64),

@@ -29,9 +29,8 @@ def unsupported(model: Model) -> str | None:
         (plan.spending, "spending plans"),
         (any(v.loans for v in model.ventures), "loans"),
         (plan.funder_rules, "stops, caps or dissolutions"),
-        (plan.raises or plan.top_ups, "raises or top-ups"),
         (plan.round_negotiations, "negotiations in rounds"),
-        (any(p.kind != "match" for p in model.policies), "policies other than match"),
+        (any(p.kind not in ("match", "raise") for p in model.policies), "top-ups"),
         (any(v.opens for v in model.ventures), "ventures that open later"),
         (any(s.schedule.fixed is None for s in model.pledges), "uncertain payment weights"),
         (

@@ -1,0 +1,46 @@
+"""Dated raises in the batch engine (docs/model.md §8.3; raises.Raises.raise_pledge): at
+m + 0.2 of its month a funder still a member of a running venture pledges the policy's
+amount on its schedule; otherwise the policy is skipped, and the events say why."""
+
+from __future__ import annotations
+
+from numba import njit
+
+from simulator.engine.batch.codes import (
+    POLICY,
+    POLICY_NOT_MEMBER,
+    POLICY_VENTURE_ENDED,
+    RAISE,
+    SKIPPED,
+)
+from simulator.engine.batch.kernels import is_member, pledge, record
+
+
+@njit(cache=True)
+def raises(led, mem, ventures, rs, ev, month):
+    """m + 0.2: the raises dated this month, in file order."""
+    for k in range(rs.at.shape[0]):
+        if rs.at[k] != month:
+            continue
+        v, f = rs.venture[k], rs.funder[k]
+        for r in range(mem.join.shape[0]):
+            if ventures.end[r, v] >= 0:
+                record(ev, r, month, SKIPPED, f, v, 0.0, POLICY_VENTURE_ENDED, k, 0.0)
+            elif not is_member(mem, r, f, v, month):
+                record(ev, r, month, SKIPPED, f, v, 0.0, POLICY_NOT_MEMBER, k, 0.0)
+            else:
+                amount = rs.amount[r, k]
+                pledge(
+                    led,
+                    r,
+                    v,
+                    f,
+                    month,
+                    amount,
+                    rs.offsets[k],
+                    rs.weights[k],
+                    rs.count[k],
+                    rs.anchored[k],
+                )
+                record(ev, r, month, RAISE, f, v, amount, POLICY, k, 0.0)
+                mem.changed[r] = month
