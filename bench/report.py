@@ -1,6 +1,6 @@
 """Run the benchmarks and write docs/performance.md from the figures they print.
 
-    python bench/report.py                 # bench/run.py, then bench/sweep.py (with the
+    python bench/report.py                 # bench/engine.py, run.py, sweep.py (with the
                                            # 1,000,000-replication memory sweep): minutes
     python bench/report.py --no-memory     # without the memory sweep
 
@@ -23,8 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "performance.md"
 
 METHOD = """\
-`bench/run.py` times the engine alone (`simulate()` over chunks of 500 replications) and a
-whole `simulator.run` (the engine plus the ResultSet's tables) on
+`bench/engine.py` times, in interleaved rounds on one core (CPU time, medians over
+rounds), the batch engine (chunks of 20,000 replications) and the per-replication engine
+on `scenarios/reference/bench.yaml`, with three anchors written by hand for the same
+mechanisms: a naive SimPy model (one process per partner, one event per partner per month),
+a plain Python loop over months and partners, and the vectorised limit (numpy over every
+replication at once, no events); all five write full records (pledged, paid-in and
+cancelled per replication, member and month). `bench/run.py` times the engine alone
+(`simulate()` over chunks of 500 replications) and a whole `simulator.run` (the engine plus
+the ResultSet's tables) on
 `scenarios/reference/bench.yaml` (8 partners, 72 months, hazards, candidates, matching, a
 deadline), pinned to one core, best of 3. `bench/sweep.py` runs, in interleaved rounds
 (engine, engine reusing a workspace, serial sweep, pool, pool, serial, reusing, engine, so
@@ -36,8 +43,8 @@ sweep of 1,000,000 replications (100 points × 10,000). `bench/growth.py` times,
 interleaved rounds on one core, a synthetic consortium (P partners pledging 10 each in
 yearly tranches, each leaving with a monthly hazard of 1 %, a minimum capital checked after
 each departure) for P = 4, 32, 128 (72 months) and 24, 72, 240 months (32 partners): CPU
-time per replication, medians over rounds. Linear growth is × 32 from 4 to 128 partners
-and × 10 from 24 to 240 months.
+time per replication on the batch engine (chunks of 4,000), medians over rounds. Linear
+growth is × 32 from 4 to 128 partners and × 10 from 24 to 240 months.
 
 A `consim run` keeps every trajectory row in memory until it writes its tables (about 160
 bytes a row on the reference scenario, 330 with capital calls and their events): it
@@ -96,6 +103,22 @@ def table(engine: dict, sweep: dict) -> list[str]:
     return ["| figure | measured |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
 
 
+def engine_rows(e: dict) -> list[tuple[str, str]]:
+    """Replications per CPU-second of each engine and anchor (bench/engine.py)."""
+    naive = e["naive_SimPy"]
+    names = (
+        ("batch_engine", "batch engine, full records"),
+        ("per_replication_engine", "per-replication engine"),
+        ("naive_SimPy", "anchor: naive SimPy model"),
+        ("plain_loop", "anchor: plain Python loop"),
+        ("vectorised_limit", "anchor: vectorised limit (numpy, no events)"),
+    )
+    return [
+        (f"{label}, one core", f"{e[key]:,.0f} reps/CPU-s (× {e[key] / naive:.1f} naive SimPy)")
+        for key, label in names
+    ]
+
+
 def growth_rows(g: dict) -> list[tuple[str, str]]:
     """CPU time per replication against partners and months (bench/growth.py)."""
     partners = ", ".join(f"{g[f'partners_{p}_us']:,.0f}" for p in (4, 32, 128))
@@ -110,6 +133,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--no-memory", action="store_true", help="skip the 1,000,000-run sweep")
     args = ap.parse_args()
+    engines = figures("engine.py")
     engine = figures("run.py")
     sweep = figures("sweep.py", *(["--no-memory"] if args.no_memory else []))
     growth = figures("growth.py")
@@ -122,6 +146,7 @@ def main() -> None:
         f"{platform.python_version()}); run it again to refresh every figure.",
         "",
         *table(engine, sweep),
+        *(f"| {a} | {b} |" for a, b in engine_rows(engines)),
         *(f"| {a} | {b} |" for a, b in growth_rows(growth)),
         "",
         "## How it is measured",

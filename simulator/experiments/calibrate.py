@@ -262,7 +262,7 @@ def _logliks(base, keys, theta, series, replications, seed, pool, bar) -> np.nda
             simulate_batch(some, seed, 0, replications if batch else 1, pool, _NO_BAR)
         bar.update(len(sims))  # the bar counts design points (at most stages × design)
         for sim in sims:
-            t = pd.concat([r.trajectories for r in sim.ordered()], ignore_index=True)
+            t = sim.trajectories()
             x = np.hstack(
                 [observed_totals(t, s["venture"], s["variable"], s["dates"]) for s in series]
             )

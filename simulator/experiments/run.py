@@ -24,7 +24,7 @@ from simulator.experiments.store import warm_up
 from simulator.experiments.tasks import CHUNK, Point, Task, Work, plan_tasks, run_task
 from simulator.results.manifest import build_manifest
 from simulator.results.resultset import ResultSet
-from simulator.results.tables import Context
+from simulator.results.tables import Context, frame_of
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.load import load_scenario, scenario_hash
 from simulator.scenario.schema import Scenario
@@ -114,6 +114,10 @@ class Simulation:
         """The outcome rows gathered so far (cheaper than the whole ResultSet)."""
         return pd.concat([r.outcomes for r in self.ordered()], ignore_index=True)
 
+    def trajectories(self) -> pd.DataFrame:
+        """The trajectory rows gathered so far, as one table."""
+        return frame_of([r.trajectories for r in self.ordered()])
+
     def result_set(self, seed: int, executor: str) -> ResultSet:
         results = self.ordered()
         manifest = build_manifest(self.scenario, seed, self.replications, self.stochastic)
@@ -126,7 +130,7 @@ class Simulation:
         manifest["failed"] = len(failures)
         return ResultSet(
             outcomes=stack("outcomes"),
-            trajectories=stack("trajectories"),
+            trajectories=self.trajectories(),
             events=stack("events"),
             market=self.context.market,
             manifest=manifest,

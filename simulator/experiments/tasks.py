@@ -25,9 +25,10 @@ from simulator.results.tables import (
     Context,
     event_table,
     failure_table,
+    merge_columns,
     outcome_columns,
     outcome_table,
-    trajectory_table,
+    trajectory_columns,
     venture_totals,
 )
 
@@ -175,7 +176,8 @@ class TaskResult:
     task: Task
     outcomes: pd.DataFrame | pa.Table  # run: a DataFrame; sweep: Arrow, written as it is
     failures: pd.DataFrame
-    trajectories: pd.DataFrame | np.ndarray | None = None  # run: long table; sweep: totals
+    # run: the long table's columns (tables.frame_of makes it); sweep: venture totals
+    trajectories: dict | np.ndarray | None = None
     events: pd.DataFrame | None = None
     rows_point: np.ndarray | None = None  # sweep: the design point of each row of totals
     seconds: float = 0.0
@@ -194,7 +196,7 @@ def run_task(work: Work) -> TaskResult:
             failures.append(failure_table(chunk, work.seed, seg.point))
         if work.mode == "run":
             outcomes.append(outcome_table(context, chunk))
-            trajectories.append(trajectory_table(context, chunk))
+            trajectories.append(trajectory_columns(context, chunk))
             events.append(event_table(context, chunk))
             continue
         outcomes.append(_sweep_outcomes(context, chunk, seg.point, point.parameters, work.outcomes))
@@ -202,7 +204,7 @@ def run_task(work: Work) -> TaskResult:
         trajectories.append(totals)
         rows_point.append(np.full(len(totals), seg.point, dtype=np.int64))
     if work.mode == "run":
-        traj, ev = pd.concat(trajectories, ignore_index=True), pd.concat(events, ignore_index=True)
+        traj, ev = merge_columns(trajectories), pd.concat(events, ignore_index=True)
         rows, table = None, _concat(outcomes)
     else:
         traj, ev, rows = np.concatenate(trajectories), None, np.concatenate(rows_point)

@@ -7,6 +7,7 @@ monthly period); the conversion happens once, where a ResultSet is made or read.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 DATE_COLUMNS = (
@@ -26,6 +27,11 @@ def as_months(table: pd.DataFrame | None) -> pd.DataFrame | None:
     for column in DATE_COLUMNS:
         if column in table and not isinstance(table[column].dtype, pd.PeriodDtype):
             values = table[column]
+            if values.dtype.kind == "M":  # numpy datetimes: months since 1970 are ordinals
+                months = values.to_numpy().astype("datetime64[M]").astype(np.int64)
+                months[values.isna().to_numpy()] = pd.NaT.value
+                table[column] = pd.arrays.PeriodArray(months, dtype="period[M]")
+                continue
             if values.dtype == object or pd.api.types.is_string_dtype(values):
                 values = pd.to_datetime(values, format="mixed")  # CSV: 2012-03 (or a date)
             table[column] = (
