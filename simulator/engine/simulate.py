@@ -128,6 +128,20 @@ def simulate(
     return _simulate_each(model, seed, replications, first, workspace)
 
 
+# Below this many replications in one job, "auto" keeps to the per-replication engine:
+# loading numba and the batch kernels costs ~0.4 s once per process, what the
+# per-replication engine takes for ~2,000 replications of a seed scenario.
+BATCH_MIN = 2_000
+
+
+def engine_for_job(replications: int) -> str | None:
+    """The engine for a job of `replications` in all (None: simulate's own choice): the
+    per-replication one for small jobs, unless CONSIM_ENGINE says otherwise."""
+    if replications >= BATCH_MIN or os.environ.get("CONSIM_ENGINE"):
+        return None
+    return "reference"
+
+
 def engine_for(model: Model, engine: str | None = None) -> str:
     """ "batch" or "reference": which engine `simulate` runs `model` on."""
     engine = engine or os.environ.get("CONSIM_ENGINE") or "auto"

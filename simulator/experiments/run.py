@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from simulator.engine.compile import compile_scenario
+from simulator.engine.simulate import engine_for_job
 from simulator.errors import ConsimError
 from simulator.experiments.executors import Executor, executor_for, frozen_gc
 from simulator.experiments.fits import check_fits
@@ -93,7 +94,7 @@ class Simulation:
         context = Context(scenario, compile_scenario(scenario))
         return cls(scenario, context, is_stochastic(scenario))
 
-    def works(self, seed: int, first: int, count: int, index: int) -> list[Work]:
+    def works(self, seed: int, first: int, count: int, index: int, engine=None) -> list[Work]:
         """The tasks of replications first … first+count-1, numbered from `index`."""
         points = {0: Point(self.context, key=f"run:{scenario_hash(self.scenario)}")}
         return [
@@ -102,6 +103,7 @@ class Simulation:
                 points,
                 seed,
                 mode="run",
+                engine=engine,
             )
             for k, t in enumerate(plan_tasks(1, count, CHUNK))
         ]
@@ -141,8 +143,9 @@ class Simulation:
 def simulate_batch(sims: list[Simulation], seed: int, first: int, count: int, pool, bar) -> None:
     """Replications first … first+count-1 of every simulation, on one executor."""
     owner, works = {}, []
+    engine = engine_for_job(len(sims) * count)
     for sim in sims:
-        for work in sim.works(seed, first, count, len(owner)):
+        for work in sim.works(seed, first, count, len(owner), engine):
             owner[work.task.index] = sim
             works.append(work)
     for result in pool.map(run_task, works):

@@ -169,6 +169,7 @@ class Work:
     outcomes: tuple[str, ...] | None = None  # sweep: outcome columns to keep (None: all)
     trajectories: tuple[str, ...] = ("committed", "paid_in")
     parts: PartsWriter | None = None  # sweep on local workers: they write their parts
+    engine: str | None = None  # None: simulate's choice (engine.simulate.engine_for)
 
 
 @dataclass
@@ -191,7 +192,7 @@ def run_task(work: Work) -> TaskResult:
     for seg in work.task.segments:
         point = work.points[seg.point]
         context = point.context
-        chunk = simulate(context.model, work.seed, seg.count, seg.first, _WORKSPACE)
+        chunk = simulate(context.model, work.seed, seg.count, seg.first, _WORKSPACE, work.engine)
         if chunk.failed:
             failures.append(failure_table(chunk, work.seed, seg.point))
         if work.mode == "run":
