@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 
 import simulator
 from simulator.scenario.load import validate_document
 from simulator.scenario.yamlio import parse_text
+
+# Every test job, however small, runs on the batch engine where it has the scenario's
+# mechanisms (a small job would otherwise stay on the per-replication engine, which the
+# differential tests compare it with): the closed-form and property tests check both.
+os.environ.setdefault("CONSIM_ENGINE", "auto")
 
 
 def scenario(text: str, name: str = "test"):

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_cli import bad_input, consim
 
 from simulator.engine.batch.support import unsupported
 from simulator.engine.compile import compile_scenario
@@ -221,3 +222,20 @@ def test_random_scenarios_agree_replication_by_replication(text):
     assert unsupported(model) is None, text
     ref, batch = both(model, seed=2, n=30)
     assert_same(scenario, model, ref, batch)
+
+
+@pytest.mark.parametrize(
+    ("engine", "path", "expected"),
+    [
+        ("fast", "scenarios/atos_joins.yaml", "engine (CONSIM_ENGINE) must be one of auto"),
+        ("batch", "scenarios/examples/contagion.yaml", "the batch engine does not run contagion"),
+    ],
+)
+def test_an_engine_that_cannot_run_is_one_line_and_exit_2(
+    tmp_path, monkeypatch, engine, path, expected
+):
+    monkeypatch.setenv("CONSIM_ENGINE", engine)
+    done = consim("run", ROOT / path, "--no-plots", "--out", tmp_path / "out", cwd=tmp_path)
+    (line,) = bad_input(done)
+    assert line.startswith(expected), line
+    assert not (tmp_path / "out").exists()

@@ -14,6 +14,7 @@ from simulator.engine.ledger import Trajectories, add_match, shares
 from simulator.engine.model import Model
 from simulator.engine.replication import Replication
 from simulator.engine.streams import Streams
+from simulator.errors import ConsimError
 
 
 @dataclass
@@ -146,7 +147,9 @@ def engine_for(model: Model, engine: str | None = None) -> str:
     """ "batch" or "reference": which engine `simulate` runs `model` on."""
     engine = engine or os.environ.get("CONSIM_ENGINE") or "auto"
     if engine not in ENGINES:
-        raise ValueError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
+        raise ConsimError(
+            f"engine (CONSIM_ENGINE) must be one of {', '.join(ENGINES)} (got {engine!r})"
+        )
     if engine == "batch" or (engine == "auto" and unsupported(model) is None):
         return "batch"
     return "reference"
@@ -157,7 +160,10 @@ def _simulate_batch(model, seed, replications, first, workspace) -> Chunk:
 
     why = unsupported(model)
     if why is not None:
-        raise ValueError(f"the batch engine does not run {why} yet")
+        raise ConsimError(
+            f"the batch engine does not run {why} yet: leave the engine (CONSIM_ENGINE) to "
+            "auto or reference for this scenario"
+        )
     V, P, H = len(model.ventures), len(model.members), model.horizon
     flows = (
         np.empty((3, replications, V, P, H))
