@@ -295,8 +295,9 @@ class Replication:
             cancelled = sum(
                 self.ledger.cancel_from(v, p, month + 1) for p in range(len(self.model.members))
             )
+            shown = 0.0 if abs(total) < 1e-9 else total  # not a sum's rounding noise
             self.record_event(
-                "collapse", -1, v, cancelled, f"committed {total:g} < minimum {minimum:g}"
+                "collapse", -1, v, cancelled, f"committed {shown:g} < minimum {minimum:g}"
             )
             if self.triggers is not None:
                 self.triggers.capital_changed()

@@ -181,6 +181,7 @@ def _simulate_batch(model, seed, replications, first, workspace) -> Chunk:
         chunk.ventures.end,
         chunk.ventures.ending,
         events_of(chunk, first),
+        stakes=np.cumsum(chunk.exits.flows, axis=-1) if model.has_exits else None,
         bases=tuple(spec.share_basis for spec in model.ventures),
         market_growth=chunk.market_growth,
     )

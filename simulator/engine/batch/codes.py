@@ -2,6 +2,7 @@
 (events.py writes them out as the per-replication engine words them)."""
 
 DEPARTURE, START, FAILED, ABANDONED, JOIN, COLLAPSE, RAISE, SKIPPED = 0, 1, 2, 3, 4, 5, 6, 7
+REFUNDED, SOLD, KEPT = 8, 9, 10
 KINDS = (
     "departure",
     "negotiation_start",
@@ -11,7 +12,16 @@ KINDS = (
     "collapse",
     "raise",
     "policy_skipped",
+    "stake_refunded",
+    "stake_sold",
+    "stake_kept",
 )
 NO_DETAIL, AFTER_MONTHS, VENTURES_ENDED, NO_PLEDGE, BELOW_MINIMUM, WALKS_OUT = 0, 1, 2, 3, 4, 5
 # a policy's id (detail number a: the policy's index), alone or with why it was skipped
 POLICY, POLICY_VENTURE_ENDED, POLICY_NOT_MEMBER = 6, 7, 8
+# a stake's fate (a: the stake or part, b: the price's multiple, c: the buyer, how: HOW_*)
+STAKE_AT, BUYER_STAKE_AT, STAYS_NO_MEMBER, STAYS_NO_BUYER = 9, 10, 11, 12
+# how its price was set, as the per-replication engine words it (exits.Exits.left)
+HOW_PAID_IN, HOW_MULTIPLE, HOW_AMOUNT = 0, 1, 2
+# an exit rule's stake and price (ExitSpec.stake, ExitSpec.rule)
+STAYS, REFUND, PREEMPTION, BUYERS = 0, 1, 2, 3

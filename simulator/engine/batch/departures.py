@@ -3,12 +3,15 @@ hazards and hazards that depend on a rival's presence, for a chunk's replication
 
 Each departure d of replication r has a month `when` drawn by its clock, `live` while its
 clock waits. The same-month order of the per-replication engine is kept exactly, because
-it decides who leaves when a member and its rival are both due in one month: timeouts due
-at m + 0.0 fire in the order they were set (`seq`); a plain or dated one makes its member
-leave at once; a rival-dependent one ends its wait, and only then (after every timeout
-already due) leaves, unless its rival changed meanwhile, in which case it draws its month
-anew from m at the new rate (and leaves now if that draw says so). A small queue per
-replication replays this.
+it decides who leaves when several members are due in one month (and so who is still
+there to pre-empt or buy a stake, or whose rival has gone). A small queue per replication
+replays SimPy's: timeouts due at m + 0.0 fire in the order they were set (`seq`); a plain
+or dated one makes its member leave at once; a rival-dependent one ends its wait, and is
+resumed after everything already queued, leaving then unless its rival changed
+meanwhile (then it draws its month anew from m at the new rate, and leaves now if the
+draw says so). A member's leaving reaches the clocks that were waiting on it as their
+rival at that moment only after everything queued before it, in the order they started
+waiting; a clock that has drawn anew since waits for the next change.
 """
 
 from __future__ import annotations
@@ -16,9 +19,18 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simulator.engine.batch.kernels import geometric_month, is_member, leave_member, uniform
+from simulator.engine.batch.codes import DEPARTURE, NO_DETAIL
+from simulator.engine.batch.exits import left
+from simulator.engine.batch.kernels import (
+    cancel_from,
+    freeze,
+    geometric_month,
+    is_member,
+    record,
+    uniform,
+)
 
-FIRE, RESUME = 0, 1
+FIRE, RESUME, CHANGE = 0, 1, 2
 
 
 @njit(cache=True, inline="always")
@@ -59,28 +71,51 @@ def start_departure(dep, mem, r, d, first, now):
 
 @njit(cache=True)
 def start_founders(dep, mem):
-    """At time 0: founders' departures, those without a rival first (their timeouts are
-    set before any rival's clock starts)."""
+    """At time 0: founders' departures in the order the per-replication engine sets their
+    timeouts (departures.py): plain hazards, then dated departures, then rivals' clocks.
+    The order decides who leaves first in a month where several are due, hence who is
+    still there to pre-empt or buy a stake."""
     for r in range(mem.join.shape[0]):
-        for rival_kind in (False, True):
+        for kind in range(3):
             for d in range(dep.member.shape[0]):
-                if dep.founder[d] and (dep.rival[d] >= 0) == rival_kind:
+                if dep.founder[d] and kind == (2 if dep.rival[d] >= 0 else dep.at[d] >= 0):
                     start_departure(dep, mem, r, d, 1, 0.0)
 
 
 @njit(cache=True)
 def changed(dep, mem, r, p, month, joined):
-    """p joined (at m + 0.1): clocks with p as their rival draw anew from next month."""
-    for d in range(dep.rival.shape[0]):
-        if dep.rival[d] == p and dep.live[r, d]:
-            redraw(dep, mem, r, d, max(month + 1, dep.first[r, d]), month)
+    """p joined (at m + 0.1): clocks waiting with p as their rival draw anew from next
+    month, in the order they started waiting (as SimPy resumes them)."""
+    order = np.empty(dep.rival.shape[0], dtype=np.int64)
+    for i in range(waiting_on(dep, r, p, order, 0)):
+        d = order[i]
+        redraw(dep, mem, r, d, max(month + 1, dep.first[r, d]), month)
 
 
 @njit(cache=True)
-def departures(led, mem, mat, dep, ev, month):
-    """m + 0.0: every departure due this month, in the per-replication engine's order."""
+def waiting_on(dep, r, p, out, start, before=-1):
+    """Write into out[start:] the clocks waiting with p as their rival (since before the
+    clock count `before`, if given), in the order they started waiting; return how many."""
+    n = 0
+    for q in range(dep.rival.shape[0]):
+        if dep.rival[q] != p or not dep.live[r, q] or 0 <= before <= dep.seq[r, q]:
+            continue
+        i = start + n
+        while i > start and dep.seq[r, out[i - 1]] > dep.seq[r, q]:
+            out[i] = out[i - 1]
+            i -= 1
+        out[i] = q
+        n += 1
+    return n
+
+
+@njit(cache=True)
+def departures(led, mem, mat, ven, ex, dep, ev, month):
+    """m + 0.0: every departure due this month, replayed as SimPy would process them (the
+    module's docstring): FIRE a due timeout, RESUME a rival-dependent clock, CHANGE the
+    moment a rival's leaving reaches the clocks still waiting on it."""
     D = dep.member.shape[0]
-    queue = np.empty((2, 16 * D + 16), dtype=np.int64)
+    queue = np.empty((3, 16 * D + 16), dtype=np.int64)
     for r in range(mem.join.shape[0]):
         if dep.next[r] != month:
             continue  # nothing due in this replication this month
@@ -94,11 +129,18 @@ def departures(led, mem, mat, dep, ev, month):
                     continue  # its clock was stopped by a rival's change first
                 dep.live[r, d] = False
                 if dep.rival[d] < 0:
-                    tail = leave(led, mem, mat, dep, ev, r, d, month, queue, tail)
+                    tail = leave(led, mem, mat, ven, ex, dep, ev, r, d, month, queue, tail)
                 else:
                     dep.pending[r, d] = True
                     queue[0, tail], queue[1, tail] = RESUME, d
                     tail += 1
+            elif kind == CHANGE:  # d is the member that left, queue[2] the clock then
+                n = waiting_on(dep, r, d, queue[1], tail, queue[2, head - 1])
+                for i in range(tail, tail + n):
+                    q = queue[1, i]
+                    queue[0, i] = RESUME
+                    dep.live[r, q], dep.pending[r, q] = False, True
+                tail += n
             else:
                 dep.pending[r, d] = False
                 if dep.rival_changed[r, d]:
@@ -108,7 +150,7 @@ def departures(led, mem, mat, dep, ev, month):
                         queue[0, tail], queue[1, tail] = FIRE, d
                         tail += 1
                 else:
-                    tail = leave(led, mem, mat, dep, ev, r, d, month, queue, tail)
+                    tail = leave(led, mem, mat, ven, ex, dep, ev, r, d, month, queue, tail)
         live, when, soonest = dep.live, dep.when, np.inf
         for d in range(D):
             if live[r, d]:
@@ -135,23 +177,34 @@ def due_in_order(dep, r, month, queue):
 
 
 @njit(cache=True, inline="always")
-def leave(led, mem, mat, dep, ev, r, d, month, queue, tail):
-    """d's member leaves if it is still a member; clocks waiting on it as a rival end their
-    wait (to draw anew), those already ending theirs will see the change."""
+def leave_member(led, mem, mat, ven, ex, ev, r, p, venture, month):
+    """p leaves `venture` (every venture: < 0) at m + 0.0 (replication.leave_member): its
+    payments from this month on are cancelled, a matching funder's money frozen, and its
+    exit rule applied to its stake."""
+    for v in range(mem.join.shape[1]):
+        if venture >= 0 and v != venture:
+            continue
+        if mem.join[r, v, p] <= month < mem.leave[r, v, p]:
+            mem.changed[r] = month
+            amount = cancel_from(led, r, v, p, month, month)
+            mem.leave[r, v, p] = month
+            freeze(led, mem, mat, r, v, p, month)
+            record(ev, r, month, DEPARTURE, p, v, amount, NO_DETAIL, 0.0, 0.0)
+            left(led, mem, mat, ven, ex, ev, r, p, v, month)
+
+
+@njit(cache=True, inline="always")
+def leave(led, mem, mat, ven, ex, dep, ev, r, d, month, queue, tail):
+    """d's member leaves if it is still a member: every live clock with it as a rival will
+    see the change; those still waiting are woken once the change is processed."""
     p, v = dep.member[d], dep.venture[d]
     if not is_member(mem, r, p, v, month):
         return tail
-    leave_member(led, mem, mat, ev, r, p, v, month)
+    leave_member(led, mem, mat, ven, ex, ev, r, p, v, month)
     rivals = dep.rival  # one reference for the loop (not one per access)
     for q in range(rivals.shape[0]):
-        if rivals[q] != p:
-            continue
-        if dep.pending[r, q]:
-            dep.rival_changed[r, q] = True
-        elif dep.live[r, q]:
-            dep.live[r, q] = False
-            dep.pending[r, q] = True
-            dep.rival_changed[r, q] = True
-            queue[0, tail], queue[1, tail] = RESUME, q
-            tail += 1
-    return tail
+        if rivals[q] == p and (dep.live[r, q] or dep.pending[r, q]):
+            dep.rival_changed[r, q] = True  # the change has happened (SimPy: triggered)
+    # ...and reaches, later, the clocks that were waiting on it by then
+    queue[0, tail], queue[1, tail], queue[2, tail] = CHANGE, p, dep.clock[r]
+    return tail + 1

@@ -25,9 +25,9 @@ class ChunkDraws:
         """The k-th uniform of element `name` in every replication."""
         return uniform_vector(self.streams.word(name), self.replications, k)
 
-    def number(self, value, name: str) -> np.ndarray:
-        """A number as given in every replication, or its distribution's first draw from
-        element `name` (the per-replication engine's `draw(value, name)`)."""
+    def number(self, value, name: str, k: int = 0) -> np.ndarray:
+        """A number as given in every replication, or its distribution's k-th draw from
+        element `name` (the per-replication engine's k-th `draw(value, name)`)."""
         if isinstance(value, Distribution):
-            return value.quantiles(self.uniforms(name))
+            return value.quantiles(self.uniforms(name, k))
         return np.full(self.n, np.nan if value is None else float(value))

@@ -29,7 +29,10 @@ class EventRecords:
     detail: np.ndarray  # codes: codes.NO_DETAIL, ...
     a: np.ndarray  # the detail's numbers
     b: np.ndarray
+    c: np.ndarray  # the detail's member (a stake's buyer)
+    how: np.ndarray  # how a stake's price was set: codes.HOW_*
     policies: tuple = ()  # the policies' ids, by index (details name them)
+    members: tuple = ()  # the members' ids, by index
 
     @classmethod
     def of(cls, arrays) -> EventRecords:
@@ -51,13 +54,30 @@ class EventRecords:
         months = self.a[after].astype(np.int64).astype(str).astype(object)
         out[after] = "after " + months + " months"
         for i in np.flatnonzero(self.detail == k.BELOW_MINIMUM):
-            out[i] = f"committed {self.a[i]:g} < minimum {self.b[i]:g}"
+            shown = 0.0 if abs(self.a[i]) < 1e-9 else self.a[i]  # as replication._check
+            out[i] = f"committed {shown:g} < minimum {self.b[i]:g}"
         why = {k.POLICY: "", k.POLICY_VENTURE_ENDED: ": venture collapsed"}
         why[k.POLICY_NOT_MEMBER] = ": not a member"
         for code, text in why.items():
             for i in np.flatnonzero(self.detail == code):
                 out[i] = self.policies[int(self.a[i])] + text
+        for i in np.flatnonzero(self.detail >= k.STAKE_AT):
+            out[i] = self._stake(i)
         return out
+
+    def _stake(self, i: int) -> str:
+        """A stake's fate, worded as exits.Exits.left words it."""
+        held, code = self.a[i], self.detail[i]
+        if code == k.STAYS_NO_MEMBER:
+            return f"stake {held:.6g} stays: no remaining member"
+        if code == k.STAYS_NO_BUYER:
+            return f"stake {held:.6g} stays: buyer is not a member"
+        how = {k.HOW_PAID_IN: "paid-in value", k.HOW_AMOUNT: "given amount"}.get(
+            int(self.how[i]), f"{self.b[i]:g}× paid-in"
+        )
+        if code == k.STAKE_AT:
+            return f"stake {held:.6g} at {how}"
+        return f"buyer {self.members[int(self.c[i])]}: stake {held:.6g} at {how}"
 
     def kinds(self) -> np.ndarray:
         return KINDS[self.kind]

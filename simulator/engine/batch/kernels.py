@@ -15,7 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
-from simulator.engine.batch.codes import BELOW_MINIMUM, COLLAPSE, DEPARTURE, NO_DETAIL
+from simulator.engine.batch.codes import BELOW_MINIMUM, COLLAPSE
 from simulator.engine.streams import _M1, _M2, DELTA, GAMMA
 
 _EPS = 1e-9
@@ -45,11 +45,11 @@ def geometric_month(first, hazard, u):
 
 
 @njit(cache=True, inline="always")
-def record(ev, r, month, kind, member, venture, amount, detail, a, b):
+def record(ev, r, month, kind, member, venture, amount, detail, a, b, c=0, how=0):
     i = ev.count[0]
     ev.replication[i], ev.month[i], ev.kind[i] = r, month, kind
     ev.member[i], ev.venture[i], ev.amount[i] = member, venture, amount
-    ev.detail[i], ev.a[i], ev.b[i] = detail, a, b
+    ev.detail[i], ev.a[i], ev.b[i], ev.c[i], ev.how[i] = detail, a, b, c, how
     ev.count[0] = i + 1
 
 
@@ -139,22 +139,8 @@ def match_committed(led, mem, mat, r, v, month):
     return out
 
 
-@njit(cache=True, inline="always")
-def leave_member(led, mem, mat, ev, r, p, venture, month):
-    """p leaves `venture` (every venture: < 0) at m + 0.0 (replication.leave_member)."""
-    for v in range(mem.join.shape[1]):
-        if venture >= 0 and v != venture:
-            continue
-        if mem.join[r, v, p] <= month < mem.leave[r, v, p]:
-            mem.changed[r] = month
-            amount = cancel_from(led, r, v, p, month, month)
-            mem.leave[r, v, p] = month
-            freeze(led, mem, mat, r, v, p, month)
-            record(ev, r, month, DEPARTURE, p, v, amount, NO_DETAIL, 0.0, 0.0)
-
-
 @njit(cache=True)
-def checks(led, mem, mat, ventures, ev, month):
+def checks(led, mem, mat, ventures, ex, ev, month):
     """m + 0.5: a venture past its deadline with less committed than its minimum
     collapses; what its members still owe from next month is cancelled (§9.1)."""
     for r in range(mem.join.shape[0]):
@@ -165,6 +151,7 @@ def checks(led, mem, mat, ventures, ev, month):
             if month != deadline and mem.changed[r] != month:
                 continue  # capital falls only in a month where something happened
             total = led.total[r, v] + match_committed(led, mem, mat, r, v, month)
+            total -= ex.refunded[r, v]  # refunded capital has left the venture
             minimum = ventures.minimum[r, v]
             if not total < minimum - _EPS:
                 continue

@@ -33,6 +33,7 @@ class ChunkState:
         self.talks = state.talks(model, draws)
         self.targets = state.targets(model, draws)
         self.raises = state.raises(model, draws)
+        self.exits = state.exits(model, draws)
         self.events = state.events(model, n)
         # Last of all the replication's draws, as in the per-replication engine (§12).
         growth = model.market_growth
@@ -47,14 +48,14 @@ class ChunkState:
         while month < self.model.horizon:
             month = int(month)
             yield env.timeout(month - env.now)
-            departures.departures(led, mem, mat, dep, ev, month)
+            departures.departures(led, mem, mat, ven, self.exits, dep, ev, month)
             negotiations.walk_outs(talks, ev, month)
             yield env.timeout(JOIN)
             negotiations.negotiations(led, mem, dep, talks, self.targets, ven, ev, month)
             yield env.timeout(POLICY - JOIN)
             policies.raises(led, mem, ven, self.raises, ev, month)
             yield env.timeout(CHECK - POLICY)
-            kernels.checks(led, mem, mat, ven, ev, month)
+            kernels.checks(led, mem, mat, ven, self.exits, ev, month)
             month = kernels.next_month(dep, talks, ven, self.raises, month)
 
 
@@ -79,4 +80,5 @@ def events_of(chunk: ChunkState, first: int) -> EventRecords:
     records = EventRecords.of(chunk.events)
     records.replication = records.replication + first
     records.policies = tuple(p.id for p in chunk.model.plan.raises)
+    records.members = tuple(chunk.model.members)
     return records

@@ -7,12 +7,16 @@ from collections import namedtuple
 
 import numpy as np
 
+from simulator.engine.batch import codes
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.model import Model
 
 LedgerArrays = namedtuple("LedgerArrays", "pledged_at due cancelled_at unscheduled committed total")
 MemberArrays = namedtuple("MemberArrays", "join leave public changed")  # changed: last month
-VentureArrays = namedtuple("VentureArrays", "end ending deadline minimum")
+VentureArrays = namedtuple("VentureArrays", "end ending deadline minimum paid_basis")
+ExitArrays = namedtuple(
+    "ExitArrays", "kind rule buyers multiple amount drawn adjust refunded flows"
+)
 MatchArrays = namedtuple("MatchArrays", "venture funder ratio cap frozen")
 DepartureArrays = namedtuple(
     "DepartureArrays",
@@ -23,7 +27,7 @@ TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u"
 TargetArrays = namedtuple("TargetArrays", "member venture amount offsets weights count anchored")
 RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount offsets weights count anchored")
 EventArrays = namedtuple(
-    "EventArrays", "count replication month kind member venture amount detail a b"
+    "EventArrays", "count replication month kind member venture amount detail a b c how"
 )
 
 
@@ -77,6 +81,43 @@ def ventures(model: Model, draws: ChunkDraws) -> VentureArrays:
         np.zeros((draws.n, V), dtype=np.int8),
         deadline.astype(np.int64),
         minimum,
+        np.array([v.share_basis == "paid_in" for v in model.ventures], dtype=bool),
+    )
+
+
+_STAKES = {"refund": codes.REFUND, "preemption": codes.PREEMPTION}
+_RULES = {"paid_in": codes.HOW_PAID_IN, "multiple": codes.HOW_MULTIPLE, "amount": codes.HOW_AMOUNT}
+
+
+def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
+    """Each member's exit rule; prices drawn up front, one per venture it may leave (the
+    k-th exit of a member draws the k-th number of its stream)."""
+    (V, P), n, H = model.involved.shape, draws.n, model.horizon
+    kind, rule = np.zeros(P, dtype=np.int64), np.zeros(P, dtype=np.int64)
+    buyers = np.zeros((P, P))
+    multiple, amount = np.ones((n, P, V)), np.zeros((n, P, V))
+    for p, spec in enumerate(model.exits):
+        if spec is None:
+            continue
+        kind[p], rule[p] = _STAKES.get(spec.stake, codes.BUYERS), _RULES[spec.rule]
+        for q, part in spec.buyers or ((spec.buyer, 1.0),):
+            if q is not None:
+                buyers[p, q] = part
+        key = f"exit/{model.members[p]}"
+        for k in range(V):
+            multiple[:, p, k] = draws.number(spec.multiple, key + "/multiple", k)
+            amount[:, p, k] = draws.number(spec.amount, key + "/amount", k)
+    shape = (5, n, V, P, H) if kind.any() else (5, 1, 1, 1, 1)
+    return ExitArrays(
+        kind,
+        rule,
+        buyers,
+        multiple,
+        amount,
+        np.zeros((n, P), dtype=np.int64),
+        np.zeros((n, V, P)),
+        np.zeros((n, V)),
+        np.zeros(shape),
     )
 
 
@@ -208,17 +249,19 @@ def _schedules(schedules: list) -> tuple:
 def events(model: Model, n: int) -> EventArrays:
     """Room for every event a replication can record: each member leaves each venture at
     most once, each negotiation opens and ends once (joining each of its ventures), each
-    venture collapses once, each raise acts or is skipped once."""
+    venture collapses once, each raise acts or is skipped once; a leaver's stake is
+    refunded, kept or sold to each of the others once."""
     V, P = model.involved.shape
-    room = n * (P * V + sum(2 + V for _ in model.negotiations) + V + len(model.plan.raises))
-    ints = [np.empty(room, dtype=np.int64) for _ in range(3)]
+    each = P * V * (1 + P) + sum(2 + V for _ in model.negotiations) + V + len(model.plan.raises)
+    room = n * each
+    ints = [np.empty(room, dtype=np.int64) for _ in range(5)]  # replication … venture
     return EventArrays(
         np.zeros(1, dtype=np.int64),
         *ints,
-        np.empty(room, dtype=np.int64),
-        np.empty(room, dtype=np.int64),
         np.empty(room),
         np.empty(room, dtype=np.int8),
         np.empty(room),
         np.empty(room),
+        np.empty(room, dtype=np.int64),
+        np.empty(room, dtype=np.int8),
     )

@@ -21,7 +21,6 @@ def unsupported(model: Model) -> str | None:
         (model.contagion, "contagion"),
         (model.cuts, "pledge cuts"),
         (model.budgets, "yearly envelopes"),
-        (model.has_exits, "exit rules that move stakes"),
         (model.has_dilution, "shares granted at entry"),
         (model.triggers, "actions on events"),
         (model.has_thresholds, "thresholds"),

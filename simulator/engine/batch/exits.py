@@ -1,0 +1,145 @@
+"""Exit rules in the batch engine (docs/model.md §6.4; exits.Exits.left): when a member
+leaves a venture, its paid-in stake S is refunded, pre-empted by the remaining members pro
+rata to what they own (ownership.ownership), or bought by named buyers, at a price X (S, a
+multiple of S, or an amount); capital moves at book value S, X is cash between the
+parties. Stake flows are recorded per month: bought, sold, refunded, paid for stakes,
+received for a stake (exits.FLOWS)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from simulator.engine.batch.codes import (
+    BUYER_STAKE_AT,
+    BUYERS,
+    HOW_AMOUNT,
+    HOW_MULTIPLE,
+    HOW_PAID_IN,
+    KEPT,
+    PREEMPTION,
+    REFUND,
+    REFUNDED,
+    SOLD,
+    STAKE_AT,
+    STAYS_NO_BUYER,
+    STAYS_NO_MEMBER,
+)
+from simulator.engine.batch.kernels import record
+from simulator.engine.exits import BOUGHT, PAID_FOR, RECEIVED
+from simulator.engine.exits import REFUNDED as REFUNDED_FLOW
+from simulator.engine.exits import SOLD as SOLD_FLOW
+
+_EPS = 1e-9
+
+
+@njit(cache=True)
+def stake(led, ex, r, v, p, month):
+    """Paid-in capital p holds in v at `month`, its payments of `month` not yet made."""
+    paid = 0.0
+    for t in range(month):
+        paid += led.due[r, v, p, t]
+    return paid + ex.adjust[r, v, p]
+
+
+@njit(cache=True)
+def left(led, mem, mat, ven, ex, ev, r, p, v, month):
+    """p has just left v at m + 0.0: its exit rule applies to its stake."""
+    kind = ex.kind[p]
+    held = stake(led, ex, r, v, p, month)
+    if kind == 0 or held <= _EPS:
+        return
+    how, k = HOW_PAID_IN, 0.0
+    price = held
+    drawn = ex.drawn[r, p]
+    ex.drawn[r, p] = drawn + 1
+    if ex.rule[p] == HOW_MULTIPLE:
+        how, k = HOW_MULTIPLE, ex.multiple[r, p, drawn]
+        price = k * held
+    elif ex.rule[p] == HOW_AMOUNT:
+        how, price = HOW_AMOUNT, ex.amount[r, p, drawn]
+    if kind == REFUND:
+        flow(ex, REFUNDED_FLOW, r, v, p, month, held)
+        flow(ex, RECEIVED, r, v, p, month, price)
+        ex.adjust[r, v, p] -= held
+        ex.refunded[r, v] += held
+        record(ev, r, month, REFUNDED, p, v, price, STAKE_AT, held, k, 0, how)
+        return
+    weights = buyers(led, mem, mat, ven, ex, r, p, v, month)
+    if weights.sum() <= 0.0:
+        why = STAYS_NO_MEMBER if kind == PREEMPTION else STAYS_NO_BUYER
+        record(ev, r, month, KEPT, p, v, 0.0, why, held, 0.0, 0, 0)
+        return
+    for q in range(weights.shape[0]):
+        if weights[q] > 0.0:
+            part, paid = held * weights[q], price * weights[q]
+            flow(ex, SOLD_FLOW, r, v, p, month, part)
+            flow(ex, RECEIVED, r, v, p, month, paid)
+            flow(ex, BOUGHT, r, v, q, month, part)
+            flow(ex, PAID_FOR, r, v, q, month, paid)
+            ex.adjust[r, v, p] -= part
+            ex.adjust[r, v, q] += part
+            record(ev, r, month, SOLD, p, v, paid, BUYER_STAKE_AT, part, k, q, how)
+
+
+@njit(cache=True)
+def flow(ex, which, r, v, p, month, amount):
+    ex.flows[which, r, v, p, month] += amount
+
+
+@njit(cache=True)
+def buyers(led, mem, mat, ven, ex, r, p, v, month):
+    """Each buyer's fraction of p's stake (zeros: nobody to buy it): named buyers that are
+    members, their parts rescaled to 1; or pro rata to what the active members own."""
+    P = mem.public.shape[0]
+    weights = np.zeros(P)
+    for q in range(P):
+        if not mem.join[r, v, q] <= month < mem.leave[r, v, q]:
+            continue
+        if ex.kind[p] == BUYERS:
+            weights[q] = ex.buyers[p, q]
+        else:
+            weights[q] = max(owned(led, mem, mat, ven, ex, r, v, q, month), 0.0)
+    total = weights.sum()
+    if ex.kind[p] == PREEMPTION and total <= _EPS:  # nobody owns anything: equal parts
+        for q in range(P):
+            weights[q] = 1.0 if mem.join[r, v, q] <= month < mem.leave[r, v, q] else 0.0
+        total = weights.sum()
+    return weights / total if total > 0.0 else weights
+
+
+@njit(cache=True)
+def owned(led, mem, mat, ven, ex, r, v, q, month):
+    """What active member q owns of v (ownership.ownership): on the committed basis its
+    holding with its matching money; on the paid_in basis its stake with the matching
+    money paid."""
+    if not ven.paid_basis[v]:
+        return (
+            led.committed[r, v, q]
+            + matching(led, mem, mat, r, v, q, month, False)
+            + (ex.adjust[r, v, q])
+        )
+    return stake(led, ex, r, v, q, month) + matching(led, mem, mat, r, v, q, month, True)
+
+
+@njit(cache=True)
+def matching(led, mem, mat, r, v, q, month, paid):
+    """q's matching money in v: committed now, or paid by the end of month − 1
+    (matching.committed, matching.paid), frozen once it left."""
+    out = 0.0
+    for k in range(mat.venture.shape[0]):
+        if mat.venture[k] != v or mat.funder[k] != q or mem.join[r, v, q] > month:
+            continue
+        if not np.isnan(mat.frozen[r, k]):
+            out += mat.frozen[r, k]
+            continue
+        private = 0.0
+        for s in range(mem.public.shape[0]):
+            if not mem.public[s] and s != q:
+                if paid:
+                    for t in range(month):
+                        private += led.due[r, v, s, t]
+                else:
+                    private += led.committed[r, v, s]
+        out += min(mat.ratio[r, k] * private, mat.cap[r, k])
+    return out
