@@ -26,7 +26,8 @@ import numpy as np
 import simpy
 
 from simulator.engine.compile import compile_scenario
-from simulator.engine.simulate import simulate
+from simulator.engine.simulate import Workspace, simulate
+from simulator.experiments.tasks import sweep_chunk
 from simulator.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,11 +146,13 @@ def vectorised(n: int, seed: int = 1) -> np.ndarray:
 
 
 def engine(model, engine_name: str, batch: int):
+    """The engine over n replications in chunks of `batch`, reusing one workspace (as a
+    sweep's worker does: the records' memory is mapped once)."""
+    workspace = Workspace()
+
     def run(n: int, seed: int = 1):
-        return [
-            simulate(model, seed, min(batch, n - f), f, engine=engine_name)
-            for f in range(0, n, batch)
-        ]
+        for f in range(0, n, batch):
+            simulate(model, seed, min(batch, n - f), f, workspace, engine=engine_name)
 
     return run
 
@@ -164,11 +167,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--replications", type=int, default=100_000, help="for the batch engine")
-    ap.add_argument("--batch", type=int, default=20_000, help="replications per chunk")
+    ap.add_argument(
+        "--batch", type=int, default=None, help="replications per chunk (default: a sweep's)"
+    )
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
     model = compile_scenario(load_scenario(SCENARIO))
+    args.batch = args.batch or sweep_chunk(model)
     big = args.replications
     # (name, function, replications per round): slow contenders run fewer
     contenders = [

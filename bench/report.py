@@ -24,7 +24,8 @@ OUT = ROOT / "docs" / "performance.md"
 
 METHOD = """\
 `bench/engine.py` times, in interleaved rounds on one core (CPU time, medians over
-rounds), the batch engine (chunks of 20,000 replications) and the per-replication engine
+rounds), the batch engine (in a sweep's chunks, reusing one workspace) and the
+per-replication engine
 on `scenarios/reference/bench.yaml`, with three anchors written by hand for the same
 mechanisms: a naive SimPy model (one process per partner, one event per partner per month),
 a plain Python loop over months and partners, and the vectorised limit (numpy over every
@@ -43,7 +44,7 @@ sweep of 1,000,000 replications (100 points × 10,000). `bench/growth.py` times,
 interleaved rounds on one core, a synthetic consortium (P partners pledging 10 each in
 yearly tranches, each leaving with a monthly hazard of 1 %, a minimum capital checked after
 each departure) for P = 4, 32, 128 (72 months) and 24, 72, 240 months (32 partners): CPU
-time per replication on the batch engine (chunks of 4,000), medians over rounds. Linear
+time per replication on the batch engine (in a sweep's chunks), medians over rounds. Linear
 growth is × 32 from 4 to 128 partners and × 10 from 24 to 240 months.
 
 A `consim run` keeps every trajectory row in memory until it writes its tables (about 160
