@@ -25,8 +25,8 @@ OUT = ROOT / "docs" / "performance.md"
 METHOD = """\
 `bench/engine.py` times, in interleaved rounds on one core (CPU time, medians over
 rounds), the batch engine (in a sweep's chunks, reusing one workspace) and the
-per-replication engine
-on `scenarios/reference/bench.yaml`, with three anchors written by hand for the same
+per-replication engine on `scenarios/reference/bench.yaml`, with three anchors written by
+hand for the same
 mechanisms: a naive SimPy model (one process per partner, one event per partner per month),
 a plain Python loop over months and partners, and the vectorised limit (numpy over every
 replication at once, no events); all five write full records (pledged, paid-in and
