@@ -153,13 +153,6 @@ def _triangular_quantiles(u, lo, mo, hi):
     return np.where(u < (mo - lo) / (hi - lo), left, right)
 
 
-def _beta_quantiles(u, a, b, lo, hi):
-    from scipy.stats import beta
-
-    lo = lo or 0.0
-    return lo + ((1.0 if hi is None else hi) - lo) * beta.ppf(u, a, b)
-
-
 def _choice_quantiles(u, values, weights):
     weights = (1.0,) * len(values) if weights is None else weights
     pairs = sorted(zip(values, weights, strict=True))
@@ -179,7 +172,7 @@ _QUANTILES = {
     "uniform": lambda u, lo, hi: lo + u * (hi - lo),
     "normal": lambda u, m, sd, lo, hi: _clip_array(m + sd * _ndtri(u), lo, hi),
     "lognormal": lambda u, mu, s: np.exp(mu + s * _ndtri(u)),
-    "beta": _beta_quantiles,
+    "beta": _beta_quantile,  # scipy's ppf takes arrays as well
     "bernoulli": lambda u, p: np.where(u > 1 - p, 1.0, 0.0),
     "choice": _choice_quantiles,
 }
