@@ -70,7 +70,10 @@ def test_the_printed_intervals_cover_the_truth_95_percent_of_the_time():
             )
         )
     share = np.mean(hits, axis=0)
-    assert ((share >= 0.92) & (share <= 0.98)).all(), share
+    # 95 % within 3 standard errors of 300 runs (the Wilson interval's exact coverage at
+    # n = 200 and this P_LEAVES is 94.6 %)
+    margin = 3 * np.sqrt(0.95 * 0.05 / len(hits))
+    assert (np.abs(share - 0.95) <= margin).all(), share
 
 
 def test_money_a_split_moves_is_not_reported_as_cancelled():

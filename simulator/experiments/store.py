@@ -45,6 +45,11 @@ class Store:
 
     # --- beginning and resuming ----------------------------------------------------------
 
+    def chunk(self) -> int | None:
+        """The task size the sweep in this folder was cut with, if consim wrote it."""
+        previous = self._manifest()
+        return None if previous is None else previous.get("chunk")
+
     def begin(self, manifest: dict, design: pd.DataFrame, resume: bool, force: bool) -> bool:
         """Create the directory for a new sweep, or check that it holds this sweep's parts.
 

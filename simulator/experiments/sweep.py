@@ -90,7 +90,8 @@ def sweep(
         out = Path(tempfile.mkdtemp(prefix=f"consim-{named.name}-"))
     out = Path(out)
     design, points = design_points(spec, sweep_file, doc)
-    chunk = chunk or sweep_chunk(points[0].context.model)
+    # A resumed sweep keeps the tasks it was cut into, whichever engine runs it now
+    chunk = chunk or (resume and Store(out).chunk()) or sweep_chunk(points[0].context.model)
     tasks = plan_tasks(len(design), spec.replications, chunk)
     manifest = _new_manifest(spec, sweep_file, design, points, tasks, chunk)
     # The executor starts before anything is written: one that cannot start leaves no trace.
