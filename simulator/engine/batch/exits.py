@@ -25,7 +25,7 @@ from simulator.engine.batch.codes import (
     STAYS_NO_BUYER,
     STAYS_NO_MEMBER,
 )
-from simulator.engine.batch.kernels import record
+from simulator.engine.batch.kernels import match_committed, record
 from simulator.engine.exits import BOUGHT, PAID_FOR, RECEIVED
 from simulator.engine.exits import REFUNDED as REFUNDED_FLOW
 from simulator.engine.exits import SOLD as SOLD_FLOW
@@ -46,8 +46,10 @@ def stake(led, ex, r, v, p, month):
 def left(led, mem, mat, ven, ex, ev, r, p, v, month):
     """p has just left v at m + 0.0: its exit rule applies to its stake."""
     kind = ex.kind[p]
+    if kind == 0:  # the stake stays: nothing to compute
+        return
     held = stake(led, ex, r, v, p, month)
-    if kind == 0 or held <= _EPS:
+    if held <= _EPS:
         return
     how, k = HOW_PAID_IN, 0.0
     price = held
@@ -114,18 +116,15 @@ def owned(led, mem, mat, ven, ex, r, v, q, month):
     holding with its matching money; on the paid_in basis its stake with the matching
     money paid."""
     if not ven.paid_basis[v]:
-        return (
-            led.committed[r, v, q]
-            + matching(led, mem, mat, r, v, q, month, False)
-            + (ex.adjust[r, v, q])
-        )
-    return stake(led, ex, r, v, q, month) + matching(led, mem, mat, r, v, q, month, True)
+        held = led.committed[r, v, q] + match_committed(led, mem, mat, r, v, month, q)
+        return held + ex.adjust[r, v, q]
+    return stake(led, ex, r, v, q, month) + match_paid(led, mem, mat, r, v, q, month)
 
 
 @njit(cache=True)
-def matching(led, mem, mat, r, v, q, month, paid):
-    """q's matching money in v: committed now, or paid by the end of month − 1
-    (matching.committed, matching.paid), frozen once it left."""
+def match_paid(led, mem, mat, r, v, q, month):
+    """q's matching money paid into v by the end of month − 1 (matching.paid), frozen once
+    it left."""
     out = 0.0
     for k in range(mat.venture.shape[0]):
         if mat.venture[k] != v or mat.funder[k] != q or mem.join[r, v, q] > month:
@@ -136,10 +135,7 @@ def matching(led, mem, mat, r, v, q, month, paid):
         private = 0.0
         for s in range(mem.public.shape[0]):
             if not mem.public[s] and s != q:
-                if paid:
-                    for t in range(month):
-                        private += led.due[r, v, s, t]
-                else:
-                    private += led.committed[r, v, s]
+                for t in range(month):
+                    private += led.due[r, v, s, t]
         out += min(mat.ratio[r, k] * private, mat.cap[r, k])
     return out

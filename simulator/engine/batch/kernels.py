@@ -121,11 +121,12 @@ def freeze(led, mem, mat, r, v, p, month):
 
 
 @njit(cache=True, inline="always")
-def match_committed(led, mem, mat, r, v, month):
-    """Matching money committed to v now (after month's joins), all funders together."""
+def match_committed(led, mem, mat, r, v, month, funder=-1):
+    """Matching money committed to v now (after month's joins): one funder's, or all
+    funders' together (funder < 0)."""
     out = 0.0
     for k in range(mat.venture.shape[0]):
-        if mat.venture[k] != v:
+        if mat.venture[k] != v or 0 <= funder != mat.funder[k]:
             continue
         f = mat.funder[k]
         if not math.isnan(mat.frozen[r, k]):
