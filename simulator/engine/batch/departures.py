@@ -37,12 +37,12 @@ FIRE, RESUME, CHANGE = 0, 1, 2
 def redraw(dep, mem, r, d, start, now):
     """Departure d's month of leaving from month `start`, at the rate of month `now` (the
     rival's presence then decides which): one more uniform from its element's stream."""
-    rival = dep.rival[d]
+    rival, k = dep.rival[d], dep.k
     rate = dep.base[r, d]
     if rival >= 0 and is_member(mem, r, rival, -1, now):
         rate = dep.raised[r, d]
-    u = uniform(dep.word[d], dep.replication[r], dep.k[r, d])
-    dep.k[r, d] += 1
+    u = uniform(dep.word[d], dep.replication[r], k[r, d])
+    k[r, d] += 1
     dep.when[r, d] = geometric_month(start, rate, u)
     book(dep, r, d)
 
@@ -50,10 +50,11 @@ def redraw(dep, mem, r, d, start, now):
 @njit(cache=True, inline="always")
 def book(dep, r, d):
     """d's clock waits for its month: the order it was set in is its place in a month."""
+    clock, soonest = dep.clock, dep.next
     dep.live[r, d] = True
-    dep.seq[r, d] = dep.clock[r]
-    dep.clock[r] += 1
-    dep.next[r] = min(dep.next[r], dep.when[r, d])
+    dep.seq[r, d] = clock[r]
+    clock[r] += 1
+    soonest[r] = min(soonest[r], dep.when[r, d])
 
 
 @njit(cache=True, inline="always")
@@ -75,10 +76,11 @@ def start_founders(dep, mem):
     timeouts (departures.py): plain hazards, then dated departures, then rivals' clocks.
     The order decides who leaves first in a month where several are due, hence who is
     still there to pre-empt or buy a stake."""
+    founder, rival, at = dep.founder, dep.rival, dep.at
     for r in range(mem.join.shape[0]):
         for kind in range(3):
-            for d in range(dep.member.shape[0]):
-                if dep.founder[d] and kind == (2 if dep.rival[d] >= 0 else dep.at[d] >= 0):
+            for d in range(founder.shape[0]):
+                if founder[d] and kind == (2 if rival[d] >= 0 else at[d] >= 0):
                     start_departure(dep, mem, r, d, 1, 0.0)
 
 
@@ -92,16 +94,17 @@ def changed(dep, mem, r, p, month, joined):
         redraw(dep, mem, r, d, max(month + 1, dep.first[r, d]), month)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def waiting_on(dep, r, p, out, start, before=-1):
     """Write into out[start:] the clocks waiting with p as their rival (since before the
     clock count `before`, if given), in the order they started waiting; return how many."""
     n = 0
-    for q in range(dep.rival.shape[0]):
-        if dep.rival[q] != p or not dep.live[r, q] or 0 <= before <= dep.seq[r, q]:
+    rival, live, seq = dep.rival, dep.live, dep.seq
+    for q in range(rival.shape[0]):
+        if rival[q] != p or not live[r, q] or 0 <= before <= seq[r, q]:
             continue
         i = start + n
-        while i > start and dep.seq[r, out[i - 1]] > dep.seq[r, q]:
+        while i > start and seq[r, out[i - 1]] > seq[r, q]:
             out[i] = out[i - 1]
             i -= 1
         out[i] = q
@@ -114,10 +117,12 @@ def departures(led, mem, mat, ven, ex, dep, ev, month):
     """m + 0.0: every departure due this month, replayed as SimPy would process them (the
     module's docstring): FIRE a due timeout, RESUME a rival-dependent clock, CHANGE the
     moment a rival's leaving reaches the clocks still waiting on it."""
-    D = dep.member.shape[0]
+    live, when, pending, rival, first = dep.live, dep.when, dep.pending, dep.rival, dep.first
+    rival_changed, soonest = dep.rival_changed, dep.next
+    D = rival.shape[0]
     queue = np.empty((3, 16 * D + 16), dtype=np.int64)
-    for r in range(mem.join.shape[0]):
-        if dep.next[r] != month:
+    for r in range(soonest.shape[0]):
+        if soonest[r] != month:
             continue  # nothing due in this replication this month
         tail = due_in_order(dep, r, month, queue)
         head = 0
@@ -125,13 +130,13 @@ def departures(led, mem, mat, ven, ex, dep, ev, month):
             kind, d = queue[0, head], queue[1, head]
             head += 1
             if kind == FIRE:
-                if not (dep.live[r, d] and dep.when[r, d] == month):
+                if not (live[r, d] and when[r, d] == month):
                     continue  # its clock was stopped by a rival's change first
-                dep.live[r, d] = False
-                if dep.rival[d] < 0:
+                live[r, d] = False
+                if rival[d] < 0:
                     tail = leave(led, mem, mat, ven, ex, dep, ev, r, d, month, queue, tail)
                 else:
-                    dep.pending[r, d] = True
+                    pending[r, d] = True
                     queue[0, tail], queue[1, tail] = RESUME, d
                     tail += 1
             elif kind == CHANGE:  # d is the member that left, queue[2] the clock then
@@ -139,23 +144,22 @@ def departures(led, mem, mat, ven, ex, dep, ev, month):
                 for i in range(tail, tail + n):
                     q = queue[1, i]
                     queue[0, i] = RESUME
-                    dep.live[r, q], dep.pending[r, q] = False, True
+                    live[r, q], pending[r, q] = False, True
                 tail += n
             else:
-                dep.pending[r, d] = False
-                if dep.rival_changed[r, d]:
-                    dep.rival_changed[r, d] = False
-                    redraw(dep, mem, r, d, max(month, dep.first[r, d]), month)
-                    if dep.when[r, d] == month:
+                pending[r, d] = False
+                if rival_changed[r, d]:
+                    rival_changed[r, d] = False
+                    redraw(dep, mem, r, d, max(month, first[r, d]), month)
+                    if when[r, d] == month:
                         queue[0, tail], queue[1, tail] = FIRE, d
                         tail += 1
                 else:
                     tail = leave(led, mem, mat, ven, ex, dep, ev, r, d, month, queue, tail)
-        live, when, soonest = dep.live, dep.when, np.inf
+        soonest[r] = np.inf
         for d in range(D):
             if live[r, d]:
-                soonest = min(soonest, when[r, d])
-        dep.next[r] = soonest
+                soonest[r] = min(soonest[r], when[r, d])
 
 
 @njit(cache=True, inline="always")
@@ -181,16 +185,18 @@ def leave_member(led, mem, mat, ven, ex, ev, r, p, venture, month):
     """p leaves `venture` (every venture: < 0) at m + 0.0 (replication.leave_member): its
     payments from this month on are cancelled, a matching funder's money frozen, and its
     exit rule applied to its stake."""
-    for v in range(mem.join.shape[1]):
+    join, leaves = mem.join, mem.leave
+    for v in range(join.shape[1]):
         if venture >= 0 and v != venture:
             continue
-        if mem.join[r, v, p] <= month < mem.leave[r, v, p]:
+        if join[r, v, p] <= month < leaves[r, v, p]:
             mem.changed[r] = month
             amount = cancel_from(led, r, v, p, month, month)
-            mem.leave[r, v, p] = month
+            leaves[r, v, p] = month
             freeze(led, mem, mat, r, v, p, month)
             record(ev, r, month, DEPARTURE, p, v, amount, NO_DETAIL, 0.0, 0.0)
-            left(led, mem, mat, ven, ex, ev, r, p, v, month)
+            if ex.kind[p] != 0:  # a stake that stays costs no call
+                left(led, mem, mat, ven, ex, ev, r, p, v, month)
 
 
 @njit(cache=True, inline="always")
@@ -201,10 +207,10 @@ def leave(led, mem, mat, ven, ex, dep, ev, r, d, month, queue, tail):
     if not is_member(mem, r, p, v, month):
         return tail
     leave_member(led, mem, mat, ven, ex, ev, r, p, v, month)
-    rivals = dep.rival  # one reference for the loop (not one per access)
+    rivals, live, pending, rival_changed = dep.rival, dep.live, dep.pending, dep.rival_changed
     for q in range(rivals.shape[0]):
-        if rivals[q] == p and (dep.live[r, q] or dep.pending[r, q]):
-            dep.rival_changed[r, q] = True  # the change has happened (SimPy: triggered)
+        if rivals[q] == p and (live[r, q] or pending[r, q]):
+            rival_changed[r, q] = True  # the change has happened (SimPy: triggered)
     # ...and reaches, later, the clocks that were waiting on it by then
     queue[0, tail], queue[1, tail], queue[2, tail] = CHANGE, p, dep.clock[r]
     return tail + 1

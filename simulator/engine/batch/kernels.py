@@ -59,16 +59,17 @@ def record(ev, r, month, kind, member, venture, amount, detail, a, b, c=0, how=0
 @njit(cache=True, inline="always")
 def cancel_from(led, r, v, p, month, at):
     """Cancel p's payments to v due at `month` or later, recorded in `at`; the amount."""
-    horizon = led.due.shape[3]
+    due = led.due
+    horizon = due.shape[3]
     if at >= horizon:
         return 0.0
     amount = led.unscheduled[r, v, p]
     for t in range(month, horizon):
-        amount += led.due[r, v, p, t]
+        amount += due[r, v, p, t]
     if amount <= _EPS:
         return 0.0
     for t in range(month, horizon):
-        led.due[r, v, p, t] = 0.0
+        due[r, v, p, t] = 0.0
     led.unscheduled[r, v, p] = 0.0
     led.cancelled_at[r, v, p, at] += amount
     led.committed[r, v, p] -= amount
@@ -81,11 +82,12 @@ def pledge(led, r, v, p, month, amount, offsets, weights, count, anchored):
     """p pledges `amount` to v in `month`, paid `amount · weights` at `offsets`."""
     if amount <= 0.0:
         return
-    horizon = led.due.shape[3]
+    due = led.due
+    horizon = due.shape[3]
     for k in range(count):
         t = offsets[k] if anchored else offsets[k] + month
         if t < horizon:
-            led.due[r, v, p, t] += amount * weights[k]
+            due[r, v, p, t] += amount * weights[k]
         else:
             led.unscheduled[r, v, p] += amount * weights[k]
     led.pledged_at[r, v, p, month] += amount
@@ -99,8 +101,9 @@ def pledge(led, r, v, p, month, amount, offsets, weights, count, anchored):
 @njit(cache=True, inline="always")
 def is_member(mem, r, p, v, month):
     """p is a member of venture v (every venture: v < 0) in `month`."""
-    for w in range(mem.join.shape[1]):
-        if (v < 0 or w == v) and mem.join[r, w, p] <= month < mem.leave[r, w, p]:
+    join, leave = mem.join, mem.leave
+    for w in range(join.shape[1]):
+        if (v < 0 or w == v) and join[r, w, p] <= month < leave[r, w, p]:
             return True
     return False
 
@@ -108,15 +111,16 @@ def is_member(mem, r, p, v, month):
 @njit(cache=True, inline="always")
 def freeze(led, mem, mat, r, v, p, month):
     """A matching funder p leaving v keeps what it has paid (matching.freeze)."""
-    for k in range(mat.venture.shape[0]):
-        if mat.venture[k] != v or mat.funder[k] != p or not math.isnan(mat.frozen[r, k]):
+    venture, funder, frozen = mat.venture, mat.funder, mat.frozen
+    for k in range(venture.shape[0]):
+        if venture[k] != v or funder[k] != p or not math.isnan(frozen[r, k]):
             continue
         paid = 0.0
-        if month > 0:
-            for q in range(mem.public.shape[0]):
-                if not mem.public[q] and q != p:
-                    for t in range(month):
-                        paid += led.due[r, v, q, t]
+        due, public = led.due, mem.public
+        for q in range(public.shape[0]):
+            if not public[q] and q != p:
+                for t in range(month):
+                    paid += due[r, v, q, t]
         mat.frozen[r, k] = min(mat.ratio[r, k] * paid, mat.cap[r, k])
 
 
@@ -125,17 +129,19 @@ def match_committed(led, mem, mat, r, v, month, funder=-1):
     """Matching money committed to v now (after month's joins): one funder's, or all
     funders' together (funder < 0)."""
     out = 0.0
-    for k in range(mat.venture.shape[0]):
-        if mat.venture[k] != v or 0 <= funder != mat.funder[k]:
+    venture, funders, frozen = mat.venture, mat.funder, mat.frozen
+    for k in range(venture.shape[0]):
+        if venture[k] != v or 0 <= funder != funders[k]:
             continue
-        f = mat.funder[k]
-        if not math.isnan(mat.frozen[r, k]):
-            out += mat.frozen[r, k]
+        f = funders[k]
+        if not math.isnan(frozen[r, k]):
+            out += frozen[r, k]
         elif mem.join[r, v, f] <= month:
             private = 0.0
-            for q in range(mem.public.shape[0]):
-                if not mem.public[q] and q != f:
-                    private += led.committed[r, v, q]
+            committed, public = led.committed, mem.public
+            for q in range(public.shape[0]):
+                if not public[q] and q != f:
+                    private += committed[r, v, q]
             out += min(mat.ratio[r, k] * private, mat.cap[r, k])
     return out
 
@@ -144,24 +150,25 @@ def match_committed(led, mem, mat, r, v, month, funder=-1):
 def checks(led, mem, mat, ventures, ex, ev, month):
     """m + 0.5: a venture past its deadline with less committed than its minimum
     collapses; what its members still owe from next month is cancelled (§9.1)."""
-    for r in range(mem.join.shape[0]):
-        for v in range(ventures.deadline.shape[0]):
-            deadline = ventures.deadline[v]
-            if deadline < 0 or month < deadline or ventures.end[r, v] >= 0:
+    deadlines, end, changed = ventures.deadline, ventures.end, mem.changed
+    totals, refunded, minimum = led.total, ex.refunded, ventures.minimum
+    for r in range(end.shape[0]):
+        for v in range(deadlines.shape[0]):
+            deadline = deadlines[v]
+            if deadline < 0 or month < deadline or end[r, v] >= 0:
                 continue
-            if month != deadline and mem.changed[r] != month:
+            if month != deadline and changed[r] != month:
                 continue  # capital falls only in a month where something happened
-            total = led.total[r, v] + match_committed(led, mem, mat, r, v, month)
-            total -= ex.refunded[r, v]  # refunded capital has left the venture
-            minimum = ventures.minimum[r, v]
-            if not total < minimum - _EPS:
+            total = totals[r, v] + match_committed(led, mem, mat, r, v, month)
+            total -= refunded[r, v]  # refunded capital has left the venture
+            if not total < minimum[r, v] - _EPS:
                 continue
-            ventures.end[r, v] = month
+            end[r, v] = month
             ventures.ending[r, v] = 1
             cancelled = 0.0
             for p in range(mem.join.shape[2]):
                 cancelled += cancel_from(led, r, v, p, month + 1, month + 1)
-            record(ev, r, month, COLLAPSE, -1, v, cancelled, BELOW_MINIMUM, total, minimum)
+            record(ev, r, month, COLLAPSE, -1, v, cancelled, BELOW_MINIMUM, total, minimum[r, v])
 
 
 @njit(cache=True)
@@ -179,12 +186,12 @@ def next_month(dep, talks, ventures, rs, month):
             best = talks.start[c]
         if month < talks.walk_out[c] < best:
             best = talks.walk_out[c]
-    n = dep.live.shape[0]
-    for r in range(n):
-        if month < dep.next[r] < best:
-            best = dep.next[r]
-        for c in range(talks.member.shape[0]):
-            t = talks.start[c] + talks.duration[r, c]
+    soonest, start, duration = dep.next, talks.start, talks.duration
+    for r in range(soonest.shape[0]):
+        if month < soonest[r] < best:
+            best = soonest[r]
+        for c in range(start.shape[0]):
+            t = start[c] + duration[r, c]
             if month < t < best:
                 best = t
     return best
