@@ -106,6 +106,9 @@ def inputs_of(results, venture: str | None):
             f"--venture {venture!r}: no such venture (ventures: {', '.join(ventures)})"
         )
     rows = outcomes[outcomes["venture"].astype(str) == venture].reset_index(drop=True)
+    streamed = results.manifest.get("streamed")
+    if streamed:  # a run's inputs come from its events: those of its sample only
+        rows = rows[rows["replication"] < streamed["kept"]].reset_index(drop=True)
     if results.kind == "sweep":
         m = results.manifest
         inputs, features = sweep_inputs(rows, list(m["parameters"]), m.get("labels"), m["unit"])

@@ -56,10 +56,19 @@ def summarize(results) -> pd.DataFrame:
 def _with_moved(results) -> pd.DataFrame:
     """The outcomes with `moved_final`, the unpaid pledges a split moved to the child
     ventures (model.md §9.2), taken out of `cancelled_final`: moved money is not lost."""
-    o, e = results.outcomes, results.events
+    o = results.outcomes
+    moved = o["moved_final"] if "moved_final" in o else moved_amounts(o, results.events)
+    if moved is None:
+        return o
+    return o.assign(moved_final=moved, cancelled_final=o["cancelled_final"] - moved)
+
+
+def moved_amounts(o: pd.DataFrame, e: pd.DataFrame):
+    """Per outcome row, what splits moved to child ventures (None: no split happened); a
+    streamed run keeps it as the outcomes' `moved_final` column, its events being a sample."""
     splits = e[e["type"] == "split"]
     if splits.empty:
-        return o
+        return None
     # The parent's own event: all it gave up; its members' events at the parent: the parts
     # going to no child, cancelled (what moves is recorded at the children).
     by = ["replication", "venture"]
@@ -67,8 +76,7 @@ def _with_moved(results) -> pd.DataFrame:
     rests = splits[splits["partner"] != ""].groupby(by)["amount"].sum()
     moved = given_up - rests.reindex(given_up.index).fillna(0.0)
     keys = pd.MultiIndex.from_arrays([o["replication"], o["venture"].astype(str)])
-    amount = moved.reindex(keys).fillna(0.0).to_numpy()
-    return o.assign(moved_final=amount, cancelled_final=o["cancelled_final"] - amount)
+    return moved.reindex(keys).fillna(0.0).to_numpy()
 
 
 def _ended(g: pd.DataFrame) -> pd.Series:
@@ -98,16 +106,27 @@ def _share(col: str, hits: pd.Series) -> dict:
 
 def membership_changes(results) -> pd.DataFrame:
     """Per venture and member that leaves or joins in some run: the share of runs in which
-    it does, with its Wilson interval (events table; one count per run)."""
-    events, n = results.events, results.replications
+    it does, with its Wilson interval (events table; one count per run). A streamed run
+    counted them over all its runs as they ran (only a sample of its events is in memory)."""
+    streamed = results.manifest.get("streamed")
+    counts = streamed["changes"] if streamed else change_counts(results.events)
     rows = []
-    for kind, label in (("departure", "leaves"), ("join", "joins")):
-        e = events[events["type"] == kind]
-        for (venture, partner), g in e.groupby(["venture", "partner"], sort=False):
-            est = proportion_interval(g["replication"].nunique(), n)
-            rows.append((venture, partner, label, est.value, est.low, est.high))
+    for c in counts:
+        est = proportion_interval(c["runs"], results.replications)
+        rows.append((c["venture"], c["partner"], c["change"], est.value, est.low, est.high))
     columns = ["venture", "partner", "change", "probability", "ci_low", "ci_high"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def change_counts(events: pd.DataFrame) -> list[dict]:
+    """How many runs see each member leave or join each venture."""
+    counts = []
+    for kind, change in (("departure", "leaves"), ("join", "joins")):
+        e = events.loc[events["type"] == kind, ["venture", "partner", "replication"]]
+        runs = e.drop_duplicates().groupby(["venture", "partner"], sort=False).size()
+        for (venture, partner), n in runs.items():
+            counts.append({"venture": venture, "partner": partner, "change": change, "runs": n})
+    return counts
 
 
 def format_summary(results) -> str:

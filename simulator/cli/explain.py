@@ -43,6 +43,7 @@ def explain(results, replication, point, worst, best):
     """
     from simulator.analysis.story import format_story, replication_of
     from simulator.errors import ConsimError
+    from simulator.experiments.replay import holding
     from simulator.results.resultset import ResultSet
 
     if sum(x is not None for x in (replication, worst, best)) != 1:
@@ -61,7 +62,8 @@ def explain(results, replication, point, worst, best):
         )
     if point is not None:
         raise ConsimError("--point: only a sweep has design points; these are a run's results")
-    click.echo(format_story(loaded, replication_of(loaded, replication, worst, best)))
+    replication = replication_of(loaded, replication, worst, best)
+    click.echo(format_story(holding(loaded, replication), replication))
 
 
 def _sweep_run(loaded, point, replication, worst, best):

@@ -1,11 +1,13 @@
-"""Will a run fit? `consim run` keeps every trajectory row in memory until it writes its
-tables, so a run of too many replications would fail midway, after minutes: its size is
-estimated before it starts, and refused with the figures unless the user insists."""
+"""Will a run fit? A run keeps its outcomes, and the trajectory rows of all its replications
+or of a sample of them (experiments/streamed.py), in memory until it writes its tables, and
+its files take room on disk: a run too large would fail midway, after minutes, so its size
+is estimated before it starts, and refused with the figures unless the user insists."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from simulator.errors import ConsimError
@@ -15,6 +17,11 @@ from simulator.errors import ConsimError
 # capital calls and their many events (scenarios/examples/capital_calls.yaml).
 MEMORY_PER_ROW = 250
 DISK_PER_ROW = 8  # the files: about 3 bytes a row in parquet, more in events.csv
+# A streamed run's rows of outcomes and events, in memory and in CSV (measured on
+# scenarios/reference/bench.yaml: outcomes ~200 bytes a row in memory, ~230 in CSV; an
+# event ~65 bytes of CSV, and a replication has at most a few per member).
+OUTCOME_ROW_BYTES = 250
+EVENT_BYTES_PER_MEMBER = 140
 SHARE = 0.8  # of the memory available, at most
 
 
@@ -37,11 +44,17 @@ def available_memory() -> int | None:
         return None
 
 
-def check_fits(model, replications: int, folder: Path | None = None) -> None:
+def check_fits(
+    model, replications: int, folder: Path | None = None, kept: int | None = None
+) -> None:
     """Refuse, with the estimate, a run whose tables would not fit in memory (or whose
-    files would not fit on the disk of `folder`)."""
-    rows = rows_per_replication(model) * replications
-    need, have = rows * MEMORY_PER_ROW, available_memory()
+    files would not fit on the disk of `folder`, or of the temporary folder where a run
+    without one spools its events). `kept`: replications keeping their trajectories."""
+    kept = replications if kept is None else kept
+    rows = rows_per_replication(model) * kept
+    outcome_rows = replications * len(model.ventures)
+    need = rows * MEMORY_PER_ROW + outcome_rows * OUTCOME_ROW_BYTES
+    have = available_memory()
     if have is not None and need > SHARE * have:
         raise ConsimError(
             f"{replications:,} replications would keep about {_gib(need)} of tables in memory "
@@ -49,13 +62,17 @@ def check_fits(model, replications: int, folder: Path | None = None) -> None:
             f"{_gib(have)} available: run fewer (-n), or a sweep, which keeps outcomes only "
             "(--allow-large runs it anyway)"
         )
-    if folder is not None:
-        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    files = rows * DISK_PER_ROW + outcome_rows * OUTCOME_ROW_BYTES
+    if kept < replications:
+        files += replications * int(model.involved.sum()) * EVENT_BYTES_PER_MEMBER
+    where = folder if folder is not None or kept == replications else Path(tempfile.gettempdir())
+    if where is not None:
+        existing = next((p for p in (where, *where.parents) if p.exists()), None)
         free = shutil.disk_usage(existing).free if existing is not None else None
-        if free is not None and rows * DISK_PER_ROW > free:
+        if free is not None and files > free:
             raise ConsimError(
                 f"{replications:,} replications would write about "
-                f"{_gib(rows * DISK_PER_ROW)} of files; {existing} has {_gib(free)} free "
+                f"{_gib(files)} of files; {existing} has {_gib(free)} free "
                 "(--allow-large runs it anyway)"
             )
 

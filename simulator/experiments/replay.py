@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from simulator.errors import ConsimError
 from simulator.experiments.executors import executor_for
 from simulator.experiments.points import base_document, design_table, point_scenario
@@ -18,7 +20,7 @@ from simulator.experiments.progress import progress_bar
 from simulator.experiments.run import Simulation, simulate_batch
 from simulator.experiments.spec import load_sweep, sweep_hash
 from simulator.results.resultset import ResultSet
-from simulator.scenario.load import scenario_hash
+from simulator.scenario.load import load_scenario, scenario_hash
 
 
 def replay(results: ResultSet, point: int, replication: int) -> ResultSet:
@@ -67,4 +69,30 @@ def replay(results: ResultSet, point: int, replication: int) -> ResultSet:
         simulate_batch([sim], m["seed"], replication, 1, pool, bar)
     replayed = sim.result_set(m["seed"], "serial")
     replayed.manifest["replayed_from"] = {"sweep": m.get("sweep"), "point": point}
+    return replayed
+
+
+def holding(results: ResultSet, replication: int) -> ResultSet:
+    """Results holding `replication`'s trajectories and events: `results` itself, or, for a
+    run that kept only a sample of them (experiments/streamed.py), that replication
+    simulated again alone, checked against its saved outcome row."""
+    streamed = results.manifest.get("streamed")
+    if results.kind != "run" or not streamed or replication < streamed["kept"]:
+        return results
+    m = results.manifest
+    scenario = load_scenario(m["resolved_scenario"])
+    if scenario_hash(scenario) != m["input_hash"]:
+        raise ConsimError("the scenario recorded in the manifest no longer gives this run")
+    sim = Simulation.of(scenario)
+    with executor_for("serial") as pool, progress_bar(1, None, enabled=False) as bar:
+        simulate_batch([sim], m["seed"], replication, 1, pool, bar)
+    replayed = sim.result_set(m["seed"], "serial")
+    saved = results.outcomes[results.outcomes["replication"] == replication]
+    again = replayed.outcomes
+    if not np.allclose(saved["committed_final"], again["committed_final"], rtol=0, atol=1e-6):
+        raise ConsimError(
+            f"replication {replication} replayed differently from the saved run "
+            "(another version of consim?); its story cannot be told"
+        )
+    replayed.manifest["replayed_from"] = {"run": m.get("scenario"), "replication": replication}
     return replayed

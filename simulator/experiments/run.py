@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from simulator.analysis.summary import moved_amounts
 from simulator.engine.compile import compile_scenario
 from simulator.engine.simulate import engine_for_job
 from simulator.errors import ConsimError
@@ -22,7 +23,16 @@ from simulator.experiments.fits import check_fits
 from simulator.experiments.precision import TargetCI, half_width, until_precise
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.store import warm_up
-from simulator.experiments.tasks import CHUNK, Point, Task, Work, plan_tasks, run_task
+from simulator.experiments.streamed import EventSpool, kept_replications
+from simulator.experiments.tasks import (
+    CHUNK,
+    Point,
+    Task,
+    Work,
+    plan_tasks,
+    run_task,
+    sweep_chunk,
+)
 from simulator.results.manifest import build_manifest
 from simulator.results.resultset import ResultSet
 from simulator.results.tables import Context, frame_of
@@ -88,25 +98,56 @@ class Simulation:
     stochastic: bool
     results: list = field(default_factory=list)
     replications: int = 0
+    kept: int | None = None  # streamed: replications that keep trajectories and events
+    spool: EventSpool | None = None  # streamed: every replication's events, on disk
+    waiting: dict = field(default_factory=dict)  # streamed: results ahead of their turn
+    written: int = 0  # streamed: replications whose events are in the spool
 
     @classmethod
     def of(cls, scenario: Scenario) -> Simulation:
         context = Context(scenario, compile_scenario(scenario))
         return cls(scenario, context, is_stochastic(scenario))
 
+    def stream(self, kept: int, beside: Path | None) -> None:
+        """Keep trajectories and events of the first `kept` replications only; write every
+        replication's events to a spool file beside `beside` (streamed.py)."""
+        self.kept, self.spool = kept, EventSpool(beside)
+
     def works(self, seed: int, first: int, count: int, index: int, engine=None) -> list[Work]:
-        """The tasks of replications first … first+count-1, numbered from `index`."""
+        """The tasks of replications first … first+count-1, numbered from `index`; a
+        streamed run's tasks past its sample build no trajectories."""
         points = {0: Point(self.context, key=f"run:{scenario_hash(self.scenario)}")}
-        return [
-            Work(
-                Task(index + k, tuple(replace(s, first=s.first + first) for s in t.segments)),
-                points,
-                seed,
-                mode="run",
-                engine=engine,
-            )
-            for k, t in enumerate(plan_tasks(1, count, CHUNK))
+        split = first + count if self.kept is None else min(max(self.kept, first), first + count)
+        big = sweep_chunk(self.context.model)  # tasks without trajectories: a sweep's size
+        ranges = [(first, split - first, True, CHUNK), (split, first + count - split, False, big)]
+        tasks = [
+            (tuple(replace(s, first=s.first + start) for s in t.segments), full)
+            for start, n, full, size in ranges
+            if n > 0
+            for t in plan_tasks(1, n, size)
         ]
+        return [
+            Work(Task(index + k, segments), points, seed, mode="run", full=full, engine=engine)
+            for k, (segments, full) in enumerate(tasks)
+        ]
+
+    def take(self, result) -> None:
+        """Keep a task's result; a streamed run writes its events to the spool, in
+        replication order, and keeps only those of its sample."""
+        if self.spool is None:
+            self.results.append(result)
+            return
+        self.waiting[result.task.segments[0].first] = result
+        splits = any(v.split is not None for v in self.context.model.ventures)
+        while self.written in self.waiting:
+            done = self.waiting.pop(self.written)
+            self.spool.write(done.events)
+            if splits:
+                moved = moved_amounts(done.outcomes, done.events)
+                done.outcomes["moved_final"] = 0.0 if moved is None else moved
+            self.written += done.task.replications
+            done.events = done.events[done.events["replication"] < self.kept]
+            self.results.append(done)
 
     def ordered(self) -> list:
         """The task results in replication order (task indices restart at each batch)."""
@@ -117,8 +158,8 @@ class Simulation:
         return pd.concat([r.outcomes for r in self.ordered()], ignore_index=True)
 
     def trajectories(self) -> pd.DataFrame:
-        """The trajectory rows gathered so far, as one table."""
-        return frame_of([r.trajectories for r in self.ordered()])
+        """The trajectory rows gathered so far (a streamed run's: its sample's), as one table."""
+        return frame_of([r.trajectories for r in self.ordered() if r.trajectories is not None])
 
     def result_set(self, seed: int, executor: str) -> ResultSet:
         results = self.ordered()
@@ -130,6 +171,14 @@ class Simulation:
 
         failures = stack("failures")
         manifest["failed"] = len(failures)
+        spooled = {}
+        if self.spool is not None:
+            spooled["events"] = self.spool.close()
+            manifest["streamed"] = {
+                "kept": self.kept,
+                "events": self.spool.rows,
+                "changes": self.spool.change_counts(),
+            }
         return ResultSet(
             outcomes=stack("outcomes"),
             trajectories=self.trajectories(),
@@ -137,6 +186,8 @@ class Simulation:
             market=self.context.market,
             manifest=manifest,
             failures=failures,
+            spooled=spooled,
+            spool=self.spool,
         )
 
 
@@ -149,7 +200,7 @@ def simulate_batch(sims: list[Simulation], seed: int, first: int, count: int, po
             owner[work.task.index] = sim
             works.append(work)
     for result in pool.map(run_task, works):
-        owner[result.task.index].results.append(result)
+        owner[result.task.index].take(result)
         bar.update(result.task.replications)
     for sim in sims:
         sim.replications = first + count
@@ -192,9 +243,13 @@ def run(
     terminal or a notebook (nowhere else); False turns it off. overrides and additions are
     `--set` and `--add` texts (PATH=VALUE), for a scenario given as a file. target_ci: run
     in batches until an outcome's interval is narrow enough (then `replications` is the
-    most to run, default the target's maximum). A run whose tables would not fit in memory
-    (or its files on the disk of `folder`, where it will be saved) is refused before it
-    starts, with the estimate, unless `allow_large`.
+    most to run, default the target's maximum). A run beyond 2,000,000 trajectory rows
+    (replications × partners × months) is streamed: it keeps every replication's outcomes,
+    the trajectories and events of its first replications only (manifest "streamed"), and
+    writes every event to a file beside `folder` (or a temporary folder) that `save` moves
+    in; `explain(k)` replays any other replication. A run whose tables would still not fit
+    in memory (or its files on the disk) is refused before it starts, with the estimate,
+    unless `allow_large`.
 
     >>> from simulator import run
     >>> plan = run("scenarios/andromede_plan.yaml", progress=False)
@@ -207,8 +262,7 @@ def run(
     seed = fresh_seed(seed)
     precise = target_ci is not None and sim.stochastic
     total = planned_replications([sim], replications, target_ci)
-    if not allow_large:
-        check_fits(sim.context.model, total, None if folder is None else Path(folder))
+    prepare(sim, total, None if folder is None else Path(folder), allow_large)
     with (
         executor_for(executor, workers, scheduler, warm_up) as pool,
         progress_bar(total, sim.scenario.name, enabled=progress, minimum=2 * CHUNK) as bar,
@@ -227,6 +281,15 @@ def run(
     if precise:
         results.manifest["target_ci"] = precision_record(target, results.outcomes)
     return results
+
+
+def prepare(sim: Simulation, total: int, folder: Path | None, allow_large: bool) -> None:
+    """Refuse a run that would not fit; stream one too large to keep whole (streamed.py)."""
+    kept = kept_replications(sim.context.model, total)
+    if not allow_large:
+        check_fits(sim.context.model, total, folder, kept)
+    if kept < total:
+        sim.stream(kept, folder)
 
 
 def planned_replications(sims: list[Simulation], replications: int | None, target) -> int:

@@ -175,6 +175,7 @@ class Work:
     points: dict[int, Point]
     seed: int
     mode: str = "sweep"  # "run": full per-partner tables; "sweep": outcomes and venture totals
+    full: bool = True  # run: per-partner trajectories too (a streamed run keeps a sample)
     outcomes: tuple[str, ...] | None = None  # sweep: outcome columns to keep (None: all)
     trajectories: tuple[str, ...] = ("committed", "paid_in")
     parts: PartsWriter | None = None  # sweep on local workers: they write their parts
@@ -206,7 +207,8 @@ def run_task(work: Work) -> TaskResult:
             failures.append(failure_table(chunk, work.seed, seg.point))
         if work.mode == "run":
             outcomes.append(outcome_table(context, chunk))
-            trajectories.append(trajectory_columns(context, chunk))
+            if work.full:
+                trajectories.append(trajectory_columns(context, chunk))
             events.append(event_table(context, chunk))
             continue
         outcomes.append(_sweep_outcomes(context, chunk, seg.point, point.parameters, work.outcomes))
@@ -214,7 +216,8 @@ def run_task(work: Work) -> TaskResult:
         trajectories.append(totals)
         rows_point.append(np.full(len(totals), seg.point, dtype=np.int64))
     if work.mode == "run":
-        traj, ev = merge_columns(trajectories), pd.concat(events, ignore_index=True)
+        traj = merge_columns(trajectories) if trajectories else None
+        ev = pd.concat(events, ignore_index=True)
         rows, table = None, _concat(outcomes)
     else:
         traj, ev, rows = np.concatenate(trajectories), None, np.concatenate(rows_point)

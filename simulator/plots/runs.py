@@ -80,6 +80,8 @@ def plot_funding(results, venture: str | None = None, ax=None):
     title = m.get("title") or m.get("scenario") or "consim"
     reps = results.replications
     sub = f"{reps} replications, seed {m.get('seed')}" if results.stochastic else "deterministic"
+    if m.get("streamed"):  # trajectories kept for a sample only (experiments/streamed.py)
+        sub += f"; trajectories of the first {m['streamed']['kept']:,}"
     fig.suptitle(f"{title}  ({sub})", fontsize=13, fontweight="bold")
     return fig
 

@@ -288,14 +288,26 @@ def _sibling(directory: Path, what: str) -> Path:
     return directory.parent / f".{directory.name}.{what}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
+def spool_folder(directory: str | Path) -> Path:
+    """A new hidden sibling of `directory` for a streamed run's files until it is saved."""
+    path = _sibling(output_path(directory), "spool")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.mkdir()
+    return path
+
+
 def _remove_leftovers(directory: Path) -> None:
-    """Staging and discarded folders of a killed consim process (this one holds the lock, so
-    no living process owns them); only names of `_sibling`'s exact form."""
-    ours = re.compile(rf"^\.{re.escape(directory.name)}\.(tmp|old)-\d+-[0-9a-f]{{8}}$")
+    """Staging, discarded and spool folders of a killed consim process (this one holds the
+    lock, so no other living process owns them; its own spool stays); only names of
+    `_sibling`'s exact form."""
+    ours = re.compile(rf"^\.{re.escape(directory.name)}\.(tmp|old|spool)-(\d+)-[0-9a-f]{{8}}$")
     if not directory.parent.is_dir():
         return
     for stale in directory.parent.iterdir():
-        if ours.match(stale.name) and stale.is_dir() and not stale.is_symlink():
+        found = ours.match(stale.name)
+        if not found or int(found.group(2)) == os.getpid():
+            continue
+        if stale.is_dir() and not stale.is_symlink():
             shutil.rmtree(stale, ignore_errors=True)
 
 

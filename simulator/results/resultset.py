@@ -9,6 +9,8 @@ projection, failed replications and a manifest. Tables are pandas DataFrames.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +59,10 @@ class ResultSet:
     quantiles: pd.DataFrame | None = None  # sweeps: monthly quantiles per point
     indices: pd.DataFrame | None = None  # sweeps: sensitivity indices per input (sensitivity())
     path: Path | None = field(default=None, repr=False)  # the folder it was saved in or read from
+    # A streamed run's tables already written to a file (name → path; experiments/streamed.py):
+    # saving moves the file; the attribute holds the sample kept in memory.
+    spooled: dict = field(default_factory=dict, repr=False)
+    spool: object = field(default=None, repr=False)  # keeps the spooled files until saved
 
     def __post_init__(self) -> None:
         for table in (self.outcomes, self.trajectories, self.events, self.market, self.quantiles):
@@ -191,14 +197,18 @@ class ResultSet:
         """One run's starting pledges and events in date order, each with what it pledged
         or cancelled (analysis.story); `explain(k)` gives the same as text."""
         from simulator.analysis.story import replication_of, story
+        from simulator.experiments.replay import holding
 
-        return story(self, replication_of(self, replication, None, None))
+        replication = replication_of(self, replication, None, None)
+        return story(holding(self, replication), replication)
 
     def explain(self, replication: int) -> str:
         """One run's story as dated lines, with each venture's account at the end."""
         from simulator.analysis.story import format_story, replication_of
+        from simulator.experiments.replay import holding
 
-        return format_story(self, replication_of(self, replication, None, None))
+        replication = replication_of(self, replication, None, None)
+        return format_story(holding(self, replication), replication)
 
     def save(self, directory: str | Path, force: bool = False, plots: bool = True) -> Path:
         """Write every file into a temporary sibling, then move it into place at once;
@@ -207,11 +217,18 @@ class ResultSet:
         names = SWEEP_FILES if self.kind == "sweep" else FILES
         with staging(directory, force) as tmp:
             for name, table in self.tables().items():
-                write_table(table, tmp / names[name])
+                if name in self.spooled:
+                    link_or_copy(self.spooled[name], tmp / names[name])
+                else:
+                    write_table(table, tmp / names[name])
             (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=2, default=str))
             if plots:
                 self.save_plots(tmp)
         self.path = directory
+        self.spooled = {name: directory / names[name] for name in self.spooled}
+        if self.spool is not None:
+            self.spool.keep()  # the saved folder holds the files now
+            self.spool = None
         return directory
 
     def save_plots(self, directory: Path) -> list[Path]:
@@ -237,8 +254,11 @@ class ResultSet:
             )
         manifest = json.loads(manifest_file.read_text())
         names = SWEEP_FILES if manifest.get("kind") == "sweep" else FILES
+        streamed = manifest.get("streamed")
         tables = {
             name: read_table(directory / file)
+            if not (streamed and name == "events")
+            else read_first(directory / file, streamed["kept"])
             for name, file in names.items()
             if (directory / file).is_file() and name not in skip
         }
@@ -253,7 +273,8 @@ class ResultSet:
             for column in ("partner", "venture", "detail"):
                 events[column] = events[column].astype(object).fillna("").astype(str)
             events["amount"] = events["amount"].astype(float)
-        return cls(manifest=manifest, path=directory, **tables)
+        spooled = {"events": directory / names["events"]} if streamed else {}
+        return cls(manifest=manifest, path=directory, spooled=spooled, **tables)
 
 
 def write_table(table: pd.DataFrame, path: Path, file_name: str | None = None) -> None:
@@ -263,6 +284,26 @@ def write_table(table: pd.DataFrame, path: Path, file_name: str | None = None) -
         table.to_parquet(path, index=False)
     else:  # months are periods: a spreadsheet's reader sees 2012-03
         table.to_csv(path, index=False)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """A hard link (the spool lies beside the folder: same disk, no copying), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def read_first(path: Path, replications: int, rows: int = 1_000_000) -> pd.DataFrame:
+    """The rows of a CSV file ordered by replication whose replication is below
+    `replications` (a streamed run's sample), read in blocks until past them."""
+    parts = []
+    with pd.read_csv(path, chunksize=rows) as blocks:
+        for block in blocks:
+            parts.append(block[block["replication"] < replications])
+            if len(block) and block["replication"].iloc[-1] >= replications:
+                break
+    return pd.concat(parts, ignore_index=True) if parts else pd.read_csv(path)
 
 
 def read_table(path: Path) -> pd.DataFrame:
