@@ -243,13 +243,10 @@ def run(
     terminal or a notebook (nowhere else); False turns it off. overrides and additions are
     `--set` and `--add` texts (PATH=VALUE), for a scenario given as a file. target_ci: run
     in batches until an outcome's interval is narrow enough (then `replications` is the
-    most to run, default the target's maximum). A run beyond 2,000,000 trajectory rows
-    (replications × partners × months) is streamed: it keeps every replication's outcomes,
-    the trajectories and events of its first replications only (manifest "streamed"), and
-    writes every event to a file beside `folder` (or a temporary folder) that `save` moves
-    in; `explain(k)` replays any other replication. A run whose tables would still not fit
-    in memory (or its files on the disk) is refused before it starts, with the estimate,
-    unless `allow_large`.
+    most to run, default the target's maximum). Beyond 1,000,000 trajectory rows a run is
+    streamed (streamed.py): every outcome, a sample's trajectories and events in memory,
+    every event in a file beside `folder` that `save` moves in. A run that would still not
+    fit in memory or on disk is refused before it starts, unless `allow_large`.
 
     >>> from simulator import run
     >>> plan = run("scenarios/andromede_plan.yaml", progress=False)

@@ -4,13 +4,16 @@ A run keeps every table in memory while it fits a budget of trajectory rows (KEE
 Beyond it, a run keeps the outcomes of every replication, the per-partner trajectories and
 events of its first replications only (an i.i.d. sample: replications are independent and
 identically distributed, so the first K are as good a sample as any K), and writes the
-events of every replication to a CSV file task by task as they finish. Any other
-replication is simulated again on demand (`replay_run`): replication i draws the same
-numbers however the work was chunked (docs/model.md §12).
+events of every replication to a parquet file, task by task as they finish. Its outcomes
+and events are saved as parquet (outcomes.parquet, events.parquet), as a sweep's outcomes
+are: millions of rows are beyond what a spreadsheet opens, and parquet keeps their types
+and is read back in a fraction of the time, by pandas, pyarrow datasets or DuckDB. Any
+other replication is simulated again on demand (experiments/replay.holding): replication i
+draws the same numbers however the work was chunked (docs/model.md §12).
 
-Why not stream every trajectory row to disk: a million replications of the reference
-scenario are 720 million rows (a row per partner per month), about 20 GB of CSV or 3 GB of
-parquet, and minutes of writing whatever the engine's speed.
+Why not every trajectory row: a million replications of the reference scenario are 720
+million rows (a row per partner per month), about 3 GB of parquet and minutes of writing,
+whatever the engine's speed.
 """
 
 from __future__ import annotations
@@ -23,16 +26,29 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from simulator.analysis.summary import change_counts
 from simulator.experiments.fits import rows_per_replication
 from simulator.results.folders import spool_folder
-from simulator.results.tables import EVENT_COLUMNS
 
 # Trajectory rows a run keeps in memory: about 250 bytes each at their peak (fits.py), so a
-# run whose trajectories are sampled stays near half a gibibyte for them, whatever its size.
-KEEP_ROWS = 2_000_000
+# run whose trajectories are sampled stays near a quarter of a gibibyte for them, whatever
+# its size (a run of the reference scenario keeps 1,388 replications whole).
+KEEP_ROWS = 1_000_000
+
+
+EVENT_SCHEMA = pa.schema(
+    [
+        ("replication", pa.int64()),
+        ("date", pa.timestamp("us")),
+        ("type", pa.string()),
+        ("partner", pa.string()),
+        ("venture", pa.string()),
+        ("amount", pa.float64()),
+        ("detail", pa.string()),
+    ]
+)
 
 
 def kept_replications(model, replications: int) -> int:
@@ -44,7 +60,7 @@ def kept_replications(model, replications: int) -> int:
 
 
 class EventSpool:
-    """The events of every replication of a run, appended to a CSV file as tasks finish
+    """The events of every replication of a run, appended to a parquet file as tasks finish
     (in a hidden folder beside where the run will be saved, so that saving it is a rename;
     removed with the ResultSet that holds it unless it was saved)."""
 
@@ -53,20 +69,20 @@ class EventSpool:
             self.folder = Path(tempfile.mkdtemp(prefix="consim-spool-"))
         else:
             self.folder = spool_folder(beside)
-        self.path = self.folder / "events.csv"
+        self.path = self.folder / "events.parquet"
         self.rows = 0
-        self.csv_writer = None
+        self.writer = None
         self.changes: Counter = Counter()  # (venture, partner, change) → replications
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, True)
 
     def write(self, events: pd.DataFrame) -> None:
-        """Append one task's events (the caller writes tasks in replication order)."""
+        """Append one task's events as a row group (the caller writes tasks in replication
+        order, so that a reader of the sample skips every later group)."""
         self._count_changes(events)
-        days = events["date"].to_numpy().astype("datetime64[D]")  # written as 2012-03-01
-        table = pa.Table.from_pandas(events.assign(date=days), preserve_index=False)
-        if self.csv_writer is None:
-            self.csv_writer = pacsv.CSVWriter(str(self.path), table.schema)
-        self.csv_writer.write_table(table)
+        table = pa.Table.from_pandas(events, preserve_index=False).cast(EVENT_SCHEMA)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, EVENT_SCHEMA)
+        self.writer.write_table(table)
         self.rows += len(events)
 
     def _count_changes(self, events: pd.DataFrame) -> None:
@@ -76,11 +92,9 @@ class EventSpool:
             self.changes[(c["venture"], c["partner"], c["change"])] += int(c["runs"])
 
     def close(self) -> Path:
-        if self.csv_writer is not None:
-            self.csv_writer.close()
-            self.csv_writer = None
-        elif not self.path.exists():  # no event at all: the header alone
-            pd.DataFrame(columns=EVENT_COLUMNS).to_csv(self.path, index=False)
+        if self.writer is None:  # no event at all: an empty table
+            self.writer = pq.ParquetWriter(self.path, EVENT_SCHEMA)
+        self.writer.close()
         return self.path
 
     def keep(self) -> None:

@@ -38,6 +38,7 @@ OWN_FILES = frozenset(
         "outcomes.parquet",
         "trajectories.parquet",
         "events.csv",
+        "events.parquet",  # a streamed run's (experiments/streamed.py)
         "market.csv",
         "failures.csv",
         "design.csv",

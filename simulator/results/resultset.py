@@ -34,6 +34,16 @@ FILES = {
     "indices": "sensitivity.csv",
 }
 SWEEP_FILES = {**FILES, "outcomes": "outcomes.parquet"}
+# A streamed run's large tables (experiments/streamed.py): millions of rows, beyond what a
+# spreadsheet opens, written and read back at parquet's speed with their types.
+STREAMED_FILES = {**FILES, "outcomes": "outcomes.parquet", "events": "events.parquet"}
+
+
+def files_for(manifest: dict) -> dict[str, str]:
+    """Table name → file name in a folder of results of this kind."""
+    if manifest.get("kind") == "sweep":
+        return SWEEP_FILES
+    return STREAMED_FILES if manifest.get("streamed") else FILES
 
 
 @dataclass
@@ -190,7 +200,7 @@ class ResultSet:
     # --- files ----------------------------------------------------------------------
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        names = SWEEP_FILES if self.kind == "sweep" else FILES
+        names = files_for(self.manifest)
         return {k: getattr(self, k) for k in names if getattr(self, k) is not None}
 
     def story(self, replication: int) -> pd.DataFrame:
@@ -214,7 +224,7 @@ class ResultSet:
         """Write every file into a temporary sibling, then move it into place at once;
         `force` replaces earlier results (a folder that is wholly consim's, nothing else)."""
         directory = Path(directory)
-        names = SWEEP_FILES if self.kind == "sweep" else FILES
+        names = files_for(self.manifest)
         with staging(directory, force) as tmp:
             for name, table in self.tables().items():
                 if name in self.spooled:
@@ -253,7 +263,7 @@ class ResultSet:
                 f"{directory}: not a consim results directory (no manifest.json)"
             )
         manifest = json.loads(manifest_file.read_text())
-        names = SWEEP_FILES if manifest.get("kind") == "sweep" else FILES
+        names = files_for(manifest)
         streamed = manifest.get("streamed")
         tables = {
             name: read_table(directory / file)
@@ -294,16 +304,10 @@ def link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def read_first(path: Path, replications: int, rows: int = 1_000_000) -> pd.DataFrame:
-    """The rows of a CSV file ordered by replication whose replication is below
-    `replications` (a streamed run's sample), read in blocks until past them."""
-    parts = []
-    with pd.read_csv(path, chunksize=rows) as blocks:
-        for block in blocks:
-            parts.append(block[block["replication"] < replications])
-            if len(block) and block["replication"].iloc[-1] >= replications:
-                break
-    return pd.concat(parts, ignore_index=True) if parts else pd.read_csv(path)
+def read_first(path: Path, replications: int) -> pd.DataFrame:
+    """The rows of a parquet file whose replication is below `replications` (a streamed
+    run's sample; its row groups' statistics let the reader skip the rest)."""
+    return pd.read_parquet(path, filters=[("replication", "<", replications)])
 
 
 def read_table(path: Path) -> pd.DataFrame:
