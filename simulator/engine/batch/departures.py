@@ -37,24 +37,29 @@ FIRE, RESUME, CHANGE = 0, 1, 2
 def redraw(dep, mem, r, d, start, now):
     """Departure d's month of leaving from month `start`, at the rate of month `now` (the
     rival's presence then decides which): one more uniform from its element's stream."""
-    rival, k = dep.rival[d], dep.k
+    rival = dep.rival[d]
     rate = dep.base[r, d]
     if rival >= 0 and is_member(mem, r, rival, -1, now):
         rate = dep.raised[r, d]
-    u = uniform(dep.word[d], dep.replication[r], k[r, d])
-    k[r, d] += 1
-    dep.when[r, d] = geometric_month(start, rate, u)
-    book(dep, r, d)
+    draw_month(dep.word, dep.replication, dep.k, dep.when, r, d, start, rate)
+    book(dep.live, dep.seq, dep.clock, dep.next, dep.when, r, d)
 
 
 @njit(cache=True, inline="always")
-def book(dep, r, d):
+def draw_month(word, replication, k, when, r, d, start, rate):
+    """when[r, d]: the month of leaving from `start` at `rate`, from d's next uniform."""
+    u = uniform(word[d], replication[r], k[r, d])
+    k[r, d] += 1
+    when[r, d] = geometric_month(start, rate, u)
+
+
+@njit(cache=True, inline="always")
+def book(live, seq, clock, soonest, when, r, d):
     """d's clock waits for its month: the order it was set in is its place in a month."""
-    clock, soonest = dep.clock, dep.next
-    dep.live[r, d] = True
-    dep.seq[r, d] = clock[r]
+    live[r, d] = True
+    seq[r, d] = clock[r]
     clock[r] += 1
-    soonest[r] = min(soonest[r], dep.when[r, d])
+    soonest[r] = min(soonest[r], when[r, d])
 
 
 @njit(cache=True, inline="always")
@@ -63,7 +68,7 @@ def start_departure(dep, mem, r, d, first, now):
     if dep.at[d] >= 0:
         if dep.at[d] >= now:
             dep.when[r, d] = dep.at[d]
-            book(dep, r, d)
+            book(dep.live, dep.seq, dep.clock, dep.next, dep.when, r, d)
         return
     start = first if dep.start[d] < 0 else max(dep.start[d], first)
     dep.first[r, d] = start
@@ -75,13 +80,25 @@ def start_founders(dep, mem):
     """At time 0: founders' departures in the order the per-replication engine sets their
     timeouts (departures.py): plain hazards, then dated departures, then rivals' clocks.
     The order decides who leaves first in a month where several are due, hence who is
-    still there to pre-empt or buy a stake."""
-    founder, rival, at = dep.founder, dep.rival, dep.at
-    for r in range(mem.join.shape[0]):
-        for kind in range(3):
-            for d in range(founder.shape[0]):
-                if founder[d] and kind == (2 if rival[d] >= 0 else at[d] >= 0):
-                    start_departure(dep, mem, r, d, 1, 0.0)
+    still there to pre-empt or buy a stake. start_departure for every replication at once,
+    its arrays taken from the tuples once (not once per replication)."""
+    founder, rival, at, start, first = dep.founder, dep.rival, dep.at, dep.start, dep.first
+    word, replication, k, when, base = dep.word, dep.replication, dep.k, dep.when, dep.base
+    live, seq, clock, soonest = dep.live, dep.seq, dep.clock, dep.next
+    for kind in range(3):
+        for d in range(founder.shape[0]):
+            if not founder[d] or kind != (2 if rival[d] >= 0 else at[d] >= 0):
+                continue
+            for r in range(when.shape[0]):
+                if at[d] >= 0:
+                    when[r, d] = at[d]
+                else:
+                    first[r, d] = max(start[d], 1)
+                    rate = base[r, d]
+                    if rival[d] >= 0 and is_member(mem, r, rival[d], -1, 0):
+                        rate = dep.raised[r, d]
+                    draw_month(word, replication, k, when, r, d, first[r, d], rate)
+                book(live, seq, clock, soonest, when, r, d)
 
 
 @njit(cache=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.engine.batch import codes as k
+from simulator.engine.batch.state import EVENT_INTS, EVENT_REALS
 
 KINDS = np.array(k.KINDS, dtype=object)
 _FIXED = {
@@ -39,8 +40,14 @@ class EventRecords:
         """The recorded rows, replication by replication (a stable sort keeps each
         replication's events in the order they happened)."""
         n = int(arrays.count[0])
-        order = np.argsort(arrays.replication[:n], kind="stable")
-        return cls(*(np.asarray(x[:n])[order] for x in arrays[1:]))
+        ints, reals = arrays.ints[:n], arrays.reals[:n]
+        order = np.argsort(ints[:, 0], kind="stable")
+        ints, reals = ints[order], reals[order]
+        columns = {name: ints[:, j] for j, name in enumerate(EVENT_INTS)}
+        columns.update({name: reals[:, j] for j, name in enumerate(EVENT_REALS)})
+        columns["kind"] = columns["kind"].astype(np.int8)
+        columns["detail"] = columns["detail"].astype(np.int8)
+        return cls(**columns)
 
     def __len__(self) -> int:
         return len(self.replication)

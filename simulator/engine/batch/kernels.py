@@ -46,11 +46,13 @@ def geometric_month(first, hazard, u):
 
 @njit(cache=True, inline="always")
 def record(ev, r, month, kind, member, venture, amount, detail, a, b, c=0, how=0):
-    i = ev.count[0]
-    ev.replication[i], ev.month[i], ev.kind[i] = r, month, kind
-    ev.member[i], ev.venture[i], ev.amount[i] = member, venture, amount
-    ev.detail[i], ev.a[i], ev.b[i], ev.c[i], ev.how[i] = detail, a, b, c, how
-    ev.count[0] = i + 1
+    """One event's row (state.EVENT_INTS and EVENT_REALS give the columns)."""
+    count, ints, reals = ev.count, ev.ints, ev.reals
+    i = count[0]
+    ints[i, 0], ints[i, 1], ints[i, 2], ints[i, 3] = r, month, kind, member
+    ints[i, 4], ints[i, 5], ints[i, 6], ints[i, 7] = venture, detail, c, how
+    reals[i, 0], reals[i, 1], reals[i, 2] = amount, a, b
+    count[0] = i + 1
 
 
 # --- the ledger -------------------------------------------------------------------------

@@ -26,9 +26,11 @@ DepartureArrays = namedtuple(
 TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u")
 TargetArrays = namedtuple("TargetArrays", "member venture amount offsets weights count anchored")
 RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount offsets weights count anchored")
-EventArrays = namedtuple(
-    "EventArrays", "count replication month kind member venture amount detail a b c how"
-)
+# Events in two arrays (a kernel pays for each array it takes from a tuple): whole numbers
+# in the columns of EVENT_INTS, amounts and the detail's numbers in those of EVENT_REALS.
+EventArrays = namedtuple("EventArrays", "count ints reals")
+EVENT_INTS = ("replication", "month", "kind", "member", "venture", "detail", "c", "how")
+EVENT_REALS = ("amount", "a", "b")
 
 
 def ledger(model: Model, flows: np.ndarray, draws: ChunkDraws) -> LedgerArrays:
@@ -254,14 +256,8 @@ def events(model: Model, n: int) -> EventArrays:
     V, P = model.involved.shape
     each = P * V * (1 + P) + sum(2 + V for _ in model.negotiations) + V + len(model.plan.raises)
     room = n * each
-    ints = [np.empty(room, dtype=np.int64) for _ in range(5)]  # replication … venture
     return EventArrays(
         np.zeros(1, dtype=np.int64),
-        *ints,
-        np.empty(room),
-        np.empty(room, dtype=np.int8),
-        np.empty(room),
-        np.empty(room),
-        np.empty(room, dtype=np.int64),
-        np.empty(room, dtype=np.int8),
+        np.empty((room, len(EVENT_INTS)), dtype=np.int64),
+        np.empty((room, len(EVENT_REALS))),
     )
