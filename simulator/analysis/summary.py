@@ -123,7 +123,8 @@ def change_counts(events: pd.DataFrame) -> list[dict]:
     counts = []
     for kind, change in (("departure", "leaves"), ("join", "joins")):
         e = events.loc[events["type"] == kind, ["venture", "partner", "replication"]]
-        runs = e.drop_duplicates().groupby(["venture", "partner"], sort=False).size()
+        runs = e.drop_duplicates().groupby(["venture", "partner"], sort=False, observed=True)
+        runs = runs.size()
         for (venture, partner), n in runs.items():
             counts.append({"venture": venture, "partner": partner, "change": change, "runs": n})
     return counts

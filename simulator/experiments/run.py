@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel
 
 from simulator.analysis.summary import moved_amounts
@@ -143,10 +144,16 @@ class Simulation:
             done = self.waiting.pop(self.written)
             self.spool.write(done.events)
             if splits:
-                moved = moved_amounts(done.outcomes, done.events)
+                events = done.events
+                if isinstance(events, pa.Table):
+                    events = events.to_pandas().astype({"partner": str, "venture": str})
+                moved = moved_amounts(done.outcomes, events)
                 done.outcomes["moved_final"] = 0.0 if moved is None else moved
             self.written += done.task.replications
-            done.events = done.events[done.events["replication"] < self.kept]
+            if isinstance(done.events, pa.Table):  # past the sample: only in the file
+                done.events = None
+            else:
+                done.events = done.events[done.events["replication"] < self.kept]
             self.results.append(done)
 
     def ordered(self) -> list:
@@ -167,7 +174,8 @@ class Simulation:
         manifest["executor"] = executor
 
         def stack(name: str) -> pd.DataFrame:
-            return pd.concat([getattr(r, name) for r in results], ignore_index=True)
+            tables = [getattr(r, name) for r in results]
+            return pd.concat([t for t in tables if t is not None], ignore_index=True)
 
         failures = stack("failures")
         manifest["failed"] = len(failures)

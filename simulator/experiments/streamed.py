@@ -30,25 +30,13 @@ import pyarrow.parquet as pq
 
 from simulator.analysis.summary import change_counts
 from simulator.experiments.fits import rows_per_replication
+from simulator.results.event_files import EVENT_SCHEMA, frame_arrow
 from simulator.results.folders import spool_folder
 
 # Trajectory rows a run keeps in memory: about 250 bytes each at their peak (fits.py), so a
 # run whose trajectories are sampled stays near a quarter of a gibibyte for them, whatever
 # its size (a run of the reference scenario keeps 1,388 replications whole).
 KEEP_ROWS = 1_000_000
-
-
-EVENT_SCHEMA = pa.schema(
-    [
-        ("replication", pa.int64()),
-        ("date", pa.timestamp("us")),
-        ("type", pa.string()),
-        ("partner", pa.string()),
-        ("venture", pa.string()),
-        ("amount", pa.float64()),
-        ("detail", pa.string()),
-    ]
-)
 
 
 def kept_replications(model, replications: int) -> int:
@@ -75,25 +63,27 @@ class EventSpool:
         self.changes: Counter = Counter()  # (venture, partner, change) → replications
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.folder, True)
 
-    def write(self, events: pd.DataFrame) -> None:
-        """Append one task's events as a row group (the caller writes tasks in replication
-        order, so that a reader of the sample skips every later group)."""
-        self._count_changes(events)
-        table = pa.Table.from_pandas(events, preserve_index=False).cast(EVENT_SCHEMA)
+    def write(self, events) -> None:
+        """Append one task's events (an events table, or already Arrow) as a row group; the
+        caller writes tasks in replication order, so that a reader of the sample skips
+        every later group."""
+        table = events if isinstance(events, pa.Table) else frame_arrow(events)
+        self._count_changes(table)
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.path, EVENT_SCHEMA)
+            self.writer = _writer(self.path)
         self.writer.write_table(table)
-        self.rows += len(events)
+        self.rows += len(table)
 
-    def _count_changes(self, events: pd.DataFrame) -> None:
+    def _count_changes(self, table: pa.Table) -> None:
         """Runs in which each member leaves or joins each venture (the summary's membership
         changes, counted here since only a sample of the events stays in memory)."""
-        for c in change_counts(events):
+        needed = table.select(["replication", "type", "venture", "partner"]).to_pandas()
+        for c in change_counts(needed):
             self.changes[(c["venture"], c["partner"], c["change"])] += int(c["runs"])
 
     def close(self) -> Path:
         if self.writer is None:  # no event at all: an empty table
-            self.writer = pq.ParquetWriter(self.path, EVENT_SCHEMA)
+            self.writer = _writer(self.path)
         self.writer.close()
         return self.path
 
@@ -106,3 +96,12 @@ class EventSpool:
             {"venture": v, "partner": p, "change": c, "runs": n}
             for (v, p, c), n in self.changes.items()
         ]
+
+
+def _writer(path: Path) -> pq.ParquetWriter:
+    """Dictionary pages for the texts only (amounts rarely repeat: a dictionary of them
+    costs time for nothing); statistics for the replication, by which the sample is read."""
+    texts = ["type", "partner", "venture", "detail"]
+    return pq.ParquetWriter(
+        path, EVENT_SCHEMA, use_dictionary=texts, write_statistics=["replication"]
+    )

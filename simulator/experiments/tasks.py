@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from simulator.engine.simulate import Workspace, engine_for, simulate
+from simulator.results.event_files import event_arrow
 from simulator.results.tables import (
     FAILURE_COLUMNS,
     OUTCOME_COLUMNS,
@@ -189,7 +190,7 @@ class TaskResult:
     failures: pd.DataFrame
     # run: the long table's columns (tables.frame_of makes it); sweep: venture totals
     trajectories: dict | np.ndarray | None = None
-    events: pd.DataFrame | None = None
+    events: pd.DataFrame | pa.Table | None = None  # Arrow: a streamed run's, past its sample
     rows_point: np.ndarray | None = None  # sweep: the design point of each row of totals
     seconds: float = 0.0
     saved: bool = False  # the worker wrote the parts itself; the tables were not sent back
@@ -209,7 +210,9 @@ def run_task(work: Work) -> TaskResult:
             outcomes.append(outcome_table(context, chunk))
             if work.full:
                 trajectories.append(trajectory_columns(context, chunk))
-            events.append(event_table(context, chunk))
+                events.append(event_table(context, chunk))
+            else:  # a streamed run's events past its sample: straight to its file
+                events.append(event_arrow(context, chunk))
             continue
         outcomes.append(_sweep_outcomes(context, chunk, seg.point, point.parameters, work.outcomes))
         totals = venture_totals(chunk, list(work.trajectories))
@@ -217,7 +220,7 @@ def run_task(work: Work) -> TaskResult:
         rows_point.append(np.full(len(totals), seg.point, dtype=np.int64))
     if work.mode == "run":
         traj = merge_columns(trajectories) if trajectories else None
-        ev = pd.concat(events, ignore_index=True)
+        ev = pd.concat(events, ignore_index=True) if work.full else pa.concat_tables(events)
         rows, table = None, _concat(outcomes)
     else:
         traj, ev, rows = np.concatenate(trajectories), None, np.concatenate(rows_point)

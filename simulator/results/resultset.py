@@ -280,7 +280,7 @@ class ResultSet:
             outcomes["ended"] = pd.Categorical(ended, categories=ENDINGS)
         if "events" in tables:  # venture-level events have no partner, most no detail
             events = tables["events"]
-            for column in ("partner", "venture", "detail"):
+            for column in ("type", "partner", "venture", "detail"):  # text, not categories
                 events[column] = events[column].astype(object).fillna("").astype(str)
             events["amount"] = events["amount"].astype(float)
         spooled = {"events": directory / names["events"]} if streamed else {}

@@ -307,8 +307,24 @@ def trajectory_columns(ctx: Context, c: Chunk) -> dict:
 
 def event_table(ctx: Context, c: Chunk) -> pd.DataFrame:
     """One row per event, in the order they happened."""
+    e = event_columns(c, ctx.dates)
     names = np.array(["", *ctx.model.members], dtype=object)
     vnames = np.array(["", *ctx.model.venture_ids], dtype=object)
+    return pd.DataFrame(
+        {
+            "replication": e["replication"],
+            "date": ctx.dates[e["month"]],
+            "type": e["type"],
+            "partner": names[e["member"] + 1],
+            "venture": vnames[e["venture"] + 1],
+            "amount": e["amount"],
+            "detail": e["detail"],
+        }
+    )[EVENT_COLUMNS]
+
+
+def event_columns(c: Chunk, dates) -> dict[str, np.ndarray]:
+    """A chunk's events as arrays: members and ventures by index (-1: none)."""
     if isinstance(c.events, EventRecords):  # the batch engine's arrays
         ev = c.events
         rep, month, kind = ev.replication, ev.month, ev.kinds()
@@ -318,18 +334,16 @@ def event_table(ctx: Context, c: Chunk) -> pd.DataFrame:
         rep, month, kind, member, venture, amount, details = (
             (list(x) for x in zip(*rows, strict=True)) if rows else ([], [], [], [], [], [], [])
         )
-        detail = event_details(details, ctx.dates)
-    return pd.DataFrame(
-        {
-            "replication": np.asarray(rep, dtype=np.int64),
-            "date": ctx.dates[np.asarray(month, dtype=np.int64)],
-            "type": np.asarray(kind, dtype=object),
-            "partner": names[np.asarray(member, dtype=np.int64) + 1],
-            "venture": vnames[np.asarray(venture, dtype=np.int64) + 1],
-            "amount": np.asarray(amount, dtype=float),
-            "detail": np.asarray(detail, dtype=object),
-        }
-    )[EVENT_COLUMNS]
+        detail = event_details(details, dates)
+    return {
+        "replication": np.asarray(rep, dtype=np.int64),
+        "month": np.asarray(month, dtype=np.int64),
+        "type": np.asarray(kind, dtype=object),
+        "member": np.asarray(member, dtype=np.int64),
+        "venture": np.asarray(venture, dtype=np.int64),
+        "amount": np.asarray(amount, dtype=float),
+        "detail": np.asarray(detail, dtype=object),
+    }
 
 
 def event_details(details: list[str], dates) -> list[str]:
