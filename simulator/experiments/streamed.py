@@ -24,7 +24,6 @@ import weakref
 from collections import Counter
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
