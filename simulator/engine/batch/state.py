@@ -251,10 +251,11 @@ def _schedules(schedules: list) -> tuple:
 def events(model: Model, n: int) -> EventArrays:
     """Room for every event a replication can record: each member leaves each venture at
     most once, each negotiation opens and ends once (joining each of its ventures), each
-    venture collapses once, each raise acts or is skipped once; a leaver's stake is
-    refunded, kept or sold to each of the others once."""
+    venture collapses once, each raise acts or is skipped once; with exit rules, a leaver's
+    stake is refunded, kept or sold to each of the others once."""
     V, P = model.involved.shape
-    each = P * V * (1 + P) + sum(2 + V for _ in model.negotiations) + V + len(model.plan.raises)
+    stakes = P * V * P if model.has_exits else 0
+    each = P * V + stakes + sum(2 + V for _ in model.negotiations) + V + len(model.plan.raises)
     room = n * each
     return EventArrays(
         np.zeros(1, dtype=np.int64),
