@@ -24,14 +24,15 @@ from simulator.engine.batch.kernels import pledge, record
 @njit(cache=True)
 def negotiations(led, mem, dep, talks, tgt, ventures, ev, month):
     """m + 0.1: talks opening this month, and simple negotiations' outcomes (§7.1)."""
-    for r in range(mem.join.shape[0]):
-        for c in range(talks.member.shape[0]):
-            p = talks.member[c]
-            if talks.start[c] == month and not talks.start[c] >= talks.walk_out[c] >= 0:
+    member, start, walk_out, durations = talks.member, talks.start, talks.walk_out, talks.duration
+    for r in range(durations.shape[0]):
+        for c in range(member.shape[0]):
+            p = member[c]
+            if start[c] == month and not start[c] >= walk_out[c] >= 0:
                 record(ev, r, month, START, p, -1, 0.0, NO_DETAIL, 0.0, 0.0)
-            duration = talks.duration[r, c]
-            if talks.start[c] + duration != month or walks_out(talks, r, c):
-                continue
+            duration = durations[r, c]
+            if start[c] + duration != month or 0 <= walk_out[c] <= start[c] + duration:
+                continue  # not this month, or walked out first (walks_out)
             targets = opened = 0
             for s in range(tgt.member.shape[0]):
                 if tgt.member[s] == p:
@@ -46,7 +47,18 @@ def negotiations(led, mem, dep, talks, tgt, ventures, ev, month):
                 join(led, mem, dep, tgt, ventures, ev, r, p, month, duration)
 
 
-@njit(cache=True)
+def talk_months(talks) -> tuple[int, int]:
+    """The first and last month in which talks open, end or are walked out of, in any
+    replication of the chunk ((1, 0) when there are none)."""
+    if talks.start.size == 0:
+        return 1, 0
+    walks = talks.walk_out[talks.walk_out >= 0]
+    first = min(int(talks.start.min()), int(walks.min()) if walks.size else talks.start.min())
+    last = max(int((talks.start + talks.duration.max(axis=0)).max()), int(talks.walk_out.max()))
+    return int(first), last
+
+
+@njit(cache=True, inline="always")
 def walks_out(talks, r, c):
     """The candidate's departure date comes before its talks' outcome (model.md §7.7)."""
     return 0 <= talks.walk_out[c] <= talks.start[c] + talks.duration[r, c]
@@ -55,9 +67,11 @@ def walks_out(talks, r, c):
 @njit(cache=True)
 def walk_outs(talks, ev, month):
     """m + 0.0: candidates leaving talks they have not concluded."""
-    for r in range(talks.duration.shape[0]):
-        for c in range(talks.member.shape[0]):
-            if talks.walk_out[c] == month and walks_out(talks, r, c):
+    for c in range(talks.member.shape[0]):
+        if talks.walk_out[c] != month:
+            continue
+        for r in range(talks.duration.shape[0]):
+            if walks_out(talks, r, c):
                 record(ev, r, month, ABANDONED, talks.member[c], -1, 0.0, WALKS_OUT, 0.0, 0.0)
 
 

@@ -44,18 +44,28 @@ class ChunkState:
         led, mem, mat, dep = self.ledger, self.members, self.matches, self.departures
         ven, talks, ev = self.ventures, self.talks, self.events
         departures.start_founders(dep, mem)
+        # The months a kernel can act in: outside them it is not called (each call scans
+        # every replication of the chunk).
+        talking = negotiations.talk_months(talks)
+        raising = set(self.raises.at.tolist())
+        deadlines = ven.deadline[ven.deadline >= 0]
+        checking = int(deadlines.min()) if deadlines.size else self.model.horizon
         month = kernels.next_month(dep, talks, ven, self.raises, -1)
         while month < self.model.horizon:
             month = int(month)
             yield env.timeout(month - env.now)
             departures.departures(led, mem, mat, ven, self.exits, dep, ev, month)
-            negotiations.walk_outs(talks, ev, month)
+            if talking[0] <= month <= talking[1]:
+                negotiations.walk_outs(talks, ev, month)
             yield env.timeout(JOIN)
-            negotiations.negotiations(led, mem, dep, talks, self.targets, ven, ev, month)
+            if talking[0] <= month <= talking[1]:
+                negotiations.negotiations(led, mem, dep, talks, self.targets, ven, ev, month)
             yield env.timeout(POLICY - JOIN)
-            policies.raises(led, mem, ven, self.raises, ev, month)
+            if month in raising:
+                policies.raises(led, mem, ven, self.raises, ev, month)
             yield env.timeout(CHECK - POLICY)
-            kernels.checks(led, mem, mat, ven, self.exits, ev, month)
+            if month >= checking:
+                kernels.checks(led, mem, mat, ven, self.exits, ev, month)
             month = kernels.next_month(dep, talks, ven, self.raises, month)
 
 
