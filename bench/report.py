@@ -47,11 +47,15 @@ each departure) for P = 4, 32, 128 (72 months) and 24, 72, 240 months (32 partne
 time per replication on the batch engine (in a sweep's chunks), medians over rounds. Linear
 growth is × 32 from 4 to 128 partners and × 10 from 24 to 240 months.
 
-A `consim run` keeps every trajectory row in memory until it writes its tables (about 160
-bytes a row on the reference scenario, 330 with capital calls and their events): it
-estimates its size before it starts (replications × rows × 250 bytes, against the memory
-available) and refuses, with the figure, a run that would not fit (`--allow-large` runs it
-anyway).
+A `consim run` keeps the trajectory rows of at most 1,000,000 rows' worth of replications
+in memory (about 160 bytes a row on the reference scenario, 330 with capital calls and
+their events); a larger run keeps every outcome but the trajectories and events of a
+sample, and streams every event to disk (docs/cli.md, "Large runs are streamed"):
+`bench/run.py` runs `consim run scenarios/reference/bench.yaml -n 1000000 --no-plots` in a
+child process pinned to one core and reports its wall and CPU time and peak RSS. A run
+estimates its size before it starts (kept rows × 250 bytes plus its outcome rows, against
+the memory available) and refuses, with the figure, a run that would not fit
+(`--allow-large` runs it anyway).
 
 The project's machine is a 2-core virtual machine on a shared host whose speed changes by
 up to ±30 % from one second to the next: compare ratios from one run, not figures from two.
@@ -97,8 +101,16 @@ def table(engine: dict, sweep: dict) -> list[str]:
         m = sweep["million"]
         rows.append(
             (
-                "1,000,000 replications: peak RSS, all processes",
+                "sweep of 1,000,000 replications: peak RSS, all processes",
                 f"{m['peak_rss_mib']:,.0f} MiB ({m['seconds']:.0f} s)",
+            )
+        )
+    if "million" in engine:
+        m = engine["million"]
+        rows.append(
+            (
+                "`consim run -n 1000000 --no-plots`, one core: time; peak RSS",
+                f"{m['seconds']:.1f} s ({m['cpu_seconds']:.1f} CPU-s); {m['peak_rss_mib']:,} MiB",
             )
         )
     return ["| figure | measured |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
