@@ -14,6 +14,8 @@ Measures, in one run so that the ratios compare like with like:
                         counts the pool's start too
   peak_rss_mib          peak resident memory, summed over the sweep's processes, of a
                         1,000,000-replication sweep (target < 1024 MiB; skip with --no-memory)
+  ten_million           with --ten-million, the same of a 10,000,000-replication sweep
+                        (100 points × 100,000), and how long it took
 Each of --rounds rounds measures the first four twice, counterbalanced (engine, reusing,
 serial, pool, pool, serial, reusing, engine: a steady drift of the machine's speed within a
 round cancels out); the figures are medians over the rounds of the ratios within a round (the
@@ -22,6 +24,7 @@ from each configuration's fastest run: interference only ever slows a run down, 
 fastest is the least disturbed (as timeit reports). The load average before the run is printed.
 The last line printed is a JSON object with these figures.
 Usage: python bench/sweep.py [--replications N] [--points K] [--rounds R] [--no-memory]
+       [--ten-million]
 """
 
 from __future__ import annotations
@@ -140,6 +143,9 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=5, help="engine/serial/processes rounds")
     ap.add_argument("--no-memory", action="store_true", help="skip the 1,000,000-run sweep")
+    ap.add_argument(
+        "--ten-million", action="store_true", help="also a 10,000,000-run sweep (minutes)"
+    )
     args = ap.parse_args()
     per_point = args.replications // args.points
     total = per_point * args.points
@@ -231,16 +237,19 @@ def main() -> None:
             f"{100 * (1 - best[0] / best[2]):.1f} % ({100 * (1 - best[1] / best[2]):.1f} % "
             f"against reusing), speedup {best[2] / best[3]:.2f}×"
         )
-        if not args.no_memory:
-            big = sweep_file(tmp, 100, 10_000)
-            peak, seconds = peak_rss_of_sweep(big, tmp / "million")
-            figures["million"] = {
-                "replications": 1_000_000,
+        sizes = ([] if args.no_memory else [("million", 10_000)]) + (
+            [("ten_million", 100_000)] if args.ten_million else []
+        )
+        for name, per in sizes:
+            peak, seconds = peak_rss_of_sweep(sweep_file(tmp, 100, per), tmp / name)
+            figures[name] = {
+                "replications": 100 * per,
                 "peak_rss_mib": round(peak, 1),
                 "seconds": round(seconds, 1),
             }
             print(
-                f"1,000,000 replications: peak RSS {peak:,.0f} MiB (all processes), {seconds:.0f} s"
+                f"{100 * per:,} replications: peak RSS {peak:,.0f} MiB (all processes), "
+                f"{seconds:.0f} s"
             )
     print(json.dumps(figures))
 
