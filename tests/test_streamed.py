@@ -104,3 +104,12 @@ def test_the_command_streams_a_large_run_and_explains_any_run(whole, tmp_path, m
     assert told.exit_code == 0
     assert told.stdout.strip() == whole.explain(N - 1).strip()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big"]
+
+
+def test_a_report_tells_the_stories_of_runs_past_the_sample(whole, sampled, tmp_path):
+    from simulator.reports.content import stories_section
+
+    sampled.save(tmp_path / "r", plots=False)
+    stories = stories_section(ResultSet.load(tmp_path / "r")).stories
+    assert stories == stories_section(whole).stories
+    assert all("at the end: pledged" in text for text in stories.values())

@@ -43,7 +43,6 @@ def explain(results, replication, point, worst, best):
     """
     from simulator.analysis.story import format_story, replication_of
     from simulator.errors import ConsimError
-    from simulator.experiments.replay import holding
     from simulator.results.resultset import ResultSet
 
     if sum(x is not None for x in (replication, worst, best)) != 1:
@@ -62,8 +61,7 @@ def explain(results, replication, point, worst, best):
         )
     if point is not None:
         raise ConsimError("--point: only a sweep has design points; these are a run's results")
-    replication = replication_of(loaded, replication, worst, best)
-    click.echo(format_story(holding(loaded, replication), replication))
+    click.echo(loaded.explain(replication_of(loaded, replication, worst, best)))
 
 
 def _sweep_run(loaded, point, replication, worst, best):

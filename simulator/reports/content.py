@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from simulator.analysis.story import format_story
 from simulator.errors import ConsimError
 from simulator.results.resultset import ResultSet
 from simulator.scenario.describe import assumptions
@@ -167,8 +166,9 @@ def stories_section(results: ResultSet, worst: int = WORST) -> Section:
     totals = results.outcomes.groupby("replication")["committed_final"].sum().sort_values()
     picks = totals.index[: worst if results.stochastic else 1]
     stories = {
-        f"run {k}: committed {totals[k]:,.1f} {results.manifest.get('unit', '')}": format_story(
-            results, int(k)
+        # explain: a streamed run's replication past its sample is simulated again
+        f"run {k}: committed {totals[k]:,.1f} {results.manifest.get('unit', '')}": results.explain(
+            int(k)
         )
         for k in picks
     }
