@@ -20,6 +20,7 @@ from simulator.experiments.run import (
     as_scenario,
     fresh_seed,
     planned_replications,
+    prepare,
     simulate_batch,
 )
 from simulator.experiments.store import warm_up
@@ -116,6 +117,8 @@ def compare(
     names = list(named)
     seed = fresh_seed(seed)
     total = planned_replications(sims, replications, target_ci)
+    for sim in sims:  # a scenario too large to keep whole is streamed (streamed.py)
+        prepare(sim, total, None, allow_large=True)
     precise = target_ci is not None and any(sim.stochastic for sim in sims)
     with (
         executor_for(executor, workers, scheduler, warm_up) as pool,

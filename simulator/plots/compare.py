@@ -62,11 +62,18 @@ def plot_comparison(comparison, outcome: str = "committed_final") -> Figure:
     draw_trajectories(top, comparison.results)
     draw_ratios(bottom, comparison.results)
     draw_differences(fig.add_subplot(grid[:, 1]), comparison, outcome)
-    fig.suptitle(
+    title = (
         f"What-ifs against {comparison.baseline}: {comparison.manifest['replications']:,} "
-        f"replication(s) each, seed {comparison.manifest['seed']} (common random numbers)",
-        fontweight="bold",
+        f"replication(s) each, seed {comparison.manifest['seed']} (common random numbers)"
     )
+    kept = [
+        r.manifest["streamed"]["kept"]
+        for r in comparison.results.values()
+        if r.manifest.get("streamed")
+    ]
+    if kept:  # trajectories kept for a sample only (experiments/streamed.py)
+        title += f"; trajectories of the first {min(kept):,}"
+    fig.suptitle(title, fontweight="bold")
     return fig
 
 
