@@ -335,7 +335,7 @@ def test_a_worker_killed_during_consim_run_stops_it_with_exit_75(tmp_path):
         "run",
         str(BENCH),
         "-n",
-        "60000",
+        "400000",  # streamed (experiments/streamed.py): about 5 s of CPU in each worker
         "--seed",
         "1",
         "--executor",

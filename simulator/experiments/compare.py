@@ -113,12 +113,9 @@ def compare(
     True
     """
     named = _load(scenarios, overrides, additions)
-    sims = [Simulation.of(s) for s in named.values()]
+    sims, total = _simulations(list(named.values()), replications, target_ci)
     names = list(named)
     seed = fresh_seed(seed)
-    total = planned_replications(sims, replications, target_ci)
-    for sim in sims:  # a scenario too large to keep whole is streamed (streamed.py)
-        prepare(sim, total, None, allow_large=True)
     precise = target_ci is not None and any(sim.stochastic for sim in sims)
     with (
         executor_for(executor, workers, scheduler, warm_up) as pool,
@@ -179,6 +176,16 @@ def _load(scenarios, overrides, additions) -> dict[str, Scenario]:
             )
         named[name], where[name] = s, source
     return named
+
+
+def _simulations(scenarios: list, replications: int | None, target_ci) -> tuple[list, int]:
+    """The scenarios to simulate, and how many replications each (the most, with a
+    target); one too large to keep whole is streamed, as a run is (streamed.py)."""
+    sims = [Simulation.of(s) for s in scenarios]
+    total = planned_replications(sims, replications, target_ci)
+    for sim in sims:
+        prepare(sim, total, None, allow_large=True)
+    return sims, total
 
 
 def _exact(names: list[str], sims: list[Simulation]) -> dict[str, bool]:

@@ -69,7 +69,7 @@ class EventSpool:
         table = events if isinstance(events, pa.Table) else frame_arrow(events)
         self._count_changes(table)
         if self.writer is None:
-            self.writer = _writer(self.path)
+            self.writer = _event_writer(self.path)
         self.writer.write_table(table)
         self.rows += len(table)
 
@@ -82,7 +82,7 @@ class EventSpool:
 
     def close(self) -> Path:
         if self.writer is None:  # no event at all: an empty table
-            self.writer = _writer(self.path)
+            self.writer = _event_writer(self.path)
         self.writer.close()
         return self.path
 
@@ -97,7 +97,7 @@ class EventSpool:
         ]
 
 
-def _writer(path: Path) -> pq.ParquetWriter:
+def _event_writer(path: Path) -> pq.ParquetWriter:
     """Dictionary pages for the texts only (amounts rarely repeat: a dictionary of them
     costs time for nothing); statistics for the replication, by which the sample is read."""
     texts = ["type", "partner", "venture", "detail"]
