@@ -45,26 +45,25 @@ class ChunkState:
         ven, talks, ev = self.ventures, self.talks, self.events
         departures.start_founders(dep, mem)
         # The months a kernel can act in: outside them it is not called (each call scans
-        # every replication of the chunk).
+        # every replication of the chunk), and the clock does not stop at its time of month.
         talking = negotiations.talk_months(talks)
         raising = set(self.raises.at.tolist())
         deadlines = ven.deadline[ven.deadline >= 0]
         checking = int(deadlines.min()) if deadlines.size else self.model.horizon
         month = kernels.next_month(dep, talks, ven, self.raises, -1)
-        while month < self.model.horizon:
+        while month < self.model.horizon:  # each step only in the months it can act in
             month = int(month)
             yield env.timeout(month - env.now)
             departures.departures(led, mem, mat, ven, self.exits, dep, ev, month)
             if talking[0] <= month <= talking[1]:
                 negotiations.walk_outs(talks, ev, month)
-            yield env.timeout(JOIN)
-            if talking[0] <= month <= talking[1]:
+                yield env.timeout(month + JOIN - env.now)
                 negotiations.negotiations(led, mem, dep, talks, self.targets, ven, ev, month)
-            yield env.timeout(POLICY - JOIN)
             if month in raising:
+                yield env.timeout(month + POLICY - env.now)
                 policies.raises(led, mem, ven, self.raises, ev, month)
-            yield env.timeout(CHECK - POLICY)
             if month >= checking:
+                yield env.timeout(month + CHECK - env.now)
                 kernels.checks(led, mem, mat, ven, self.exits, ev, month)
             month = kernels.next_month(dep, talks, ven, self.raises, month)
 
