@@ -127,6 +127,10 @@ hazards = st.one_of(
 )
 
 
+# top-up targets: two on a venture stay below 100 % together (checks/policies.py)
+SHARES = [0.1, 0.3, 0.45, {"dist": "uniform", "low": 0.05, "high": 0.4}]
+
+
 @st.composite
 def schedules(draw, horizon: int):
     kind = draw(st.sampled_from(["upfront", "tranches"]))
@@ -206,6 +210,15 @@ def scenario_texts(draw) -> str:
             "venture": draw(st.sampled_from(ventures)),
             "ratio": draw(st.sampled_from([0.5, 1.0])),
             **({"cap": draw(st.integers(10, 200))} if draw(st.booleans()) else {}),
+        }
+    for k in range(draw(st.integers(0, 2))):  # top-ups, evaluated in file order
+        policies[f"keep{k}"] = {
+            "type": "top_up",
+            "funder": draw(st.sampled_from(partners + candidates)),
+            "venture": draw(st.sampled_from(ventures)),
+            "share": draw(st.sampled_from(SHARES)),
+            **({"cap": draw(st.integers(5, 200))} if draw(st.booleans()) else {}),
+            "schedule": draw(schedules(horizon)),
         }
     if policies:
         data["policies"] = policies

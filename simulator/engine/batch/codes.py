@@ -2,7 +2,7 @@
 (events.py writes them out as the per-replication engine words them)."""
 
 DEPARTURE, START, FAILED, ABANDONED, JOIN, COLLAPSE, RAISE, SKIPPED = 0, 1, 2, 3, 4, 5, 6, 7
-REFUNDED, SOLD, KEPT = 8, 9, 10
+REFUNDED, SOLD, KEPT, TOP_UP = 8, 9, 10, 11
 KINDS = (
     "departure",
     "negotiation_start",
@@ -15,6 +15,7 @@ KINDS = (
     "stake_refunded",
     "stake_sold",
     "stake_kept",
+    "top_up",
 )
 NO_DETAIL, AFTER_MONTHS, VENTURES_ENDED, NO_PLEDGE, BELOW_MINIMUM, WALKS_OUT = 0, 1, 2, 3, 4, 5
 # a policy's id (detail number a: the policy's index), alone or with why it was skipped

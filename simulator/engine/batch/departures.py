@@ -29,6 +29,7 @@ from simulator.engine.batch.kernels import (
     record,
     uniform,
 )
+from simulator.engine.batch.topups import after_change
 
 FIRE, RESUME, CHANGE = 0, 1, 2
 
@@ -130,7 +131,7 @@ def waiting_on(dep, r, p, out, start, before=-1):
 
 
 @njit(cache=True)
-def departures(led, mem, mat, ven, ex, dep, ev, month):
+def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
     """m + 0.0: every departure due this month, replayed as SimPy would process them (the
     module's docstring): FIRE a due timeout, RESUME a rival-dependent clock, CHANGE the
     moment a rival's leaving reaches the clocks still waiting on it."""
@@ -151,7 +152,7 @@ def departures(led, mem, mat, ven, ex, dep, ev, month):
                     continue  # its clock was stopped by a rival's change first
                 live[r, d] = False
                 if rival[d] < 0:
-                    tail = leave(led, mem, mat, ven, ex, dep, ev, r, d, month, queue, tail)
+                    tail = leave(led, mem, mat, ven, ex, tops, dep, ev, r, d, month, queue, tail)
                 else:
                     pending[r, d] = True
                     queue[0, tail], queue[1, tail] = RESUME, d
@@ -172,7 +173,7 @@ def departures(led, mem, mat, ven, ex, dep, ev, month):
                         queue[0, tail], queue[1, tail] = FIRE, d
                         tail += 1
                 else:
-                    tail = leave(led, mem, mat, ven, ex, dep, ev, r, d, month, queue, tail)
+                    tail = leave(led, mem, mat, ven, ex, tops, dep, ev, r, d, month, queue, tail)
         soonest[r] = np.inf
         for d in range(D):
             if live[r, d]:
@@ -217,13 +218,15 @@ def leave_member(led, mem, mat, ven, ex, ev, r, p, venture, month):
 
 
 @njit(cache=True, inline="always")
-def leave(led, mem, mat, ven, ex, dep, ev, r, d, month, queue, tail):
+def leave(led, mem, mat, ven, ex, tops, dep, ev, r, d, month, queue, tail):
     """d's member leaves if it is still a member: every live clock with it as a rival will
     see the change; those still waiting are woken once the change is processed."""
     p, v = dep.member[d], dep.venture[d]
     if not is_member(mem, r, p, v, month):
         return tail
     leave_member(led, mem, mat, ven, ex, ev, r, p, v, month)
+    if tops.venture.shape[0]:
+        after_change(led, mem, mat, ven, ex, tops, ev, r, month)
     rivals, live, pending, rival_changed = dep.rival, dep.live, dep.pending, dep.rival_changed
     for q in range(rivals.shape[0]):
         if rivals[q] == p and (live[r, q] or pending[r, q]):

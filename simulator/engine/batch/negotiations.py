@@ -19,17 +19,20 @@ from simulator.engine.batch.codes import (
 )
 from simulator.engine.batch.departures import changed, start_departure
 from simulator.engine.batch.kernels import pledge, record
+from simulator.engine.batch.topups import after_change
 
 
 @njit(cache=True)
-def negotiations(led, mem, dep, talks, tgt, ventures, ev, month):
-    """m + 0.1: talks opening this month, and simple negotiations' outcomes (§7.1)."""
+def negotiations(led, mem, mat, ventures, ex, tops, dep, talks, tgt, ev, month):
+    """m + 0.1: talks opening this month (in file order), then simple negotiations' outcomes
+    (§7.1) in SimPy's order (TalkArrays.order): who joins first matters to a top-up."""
     member, start, walk_out, durations = talks.member, talks.start, talks.walk_out, talks.duration
     for r in range(durations.shape[0]):
         for c in range(member.shape[0]):
-            p = member[c]
             if start[c] == month and not start[c] >= walk_out[c] >= 0:
-                record(ev, r, month, START, p, -1, 0.0, NO_DETAIL, 0.0, 0.0)
+                record(ev, r, month, START, member[c], -1, 0.0, NO_DETAIL, 0.0, 0.0)
+        for c in talks.order:
+            p = member[c]
             duration = durations[r, c]
             if start[c] + duration != month or 0 <= walk_out[c] <= start[c] + duration:
                 continue  # not this month, or walked out first (walks_out)
@@ -44,7 +47,7 @@ def negotiations(led, mem, dep, talks, tgt, ventures, ev, month):
             elif talks.u[r, c] >= talks.success[r, c]:
                 record(ev, r, month, FAILED, p, -1, 0.0, AFTER_MONTHS, duration, 0.0)
             else:
-                join(led, mem, dep, tgt, ventures, ev, r, p, month, duration)
+                join(led, mem, mat, ventures, ex, tops, dep, tgt, ev, r, p, month, duration)
 
 
 def talk_months(talks) -> tuple[int, int]:
@@ -76,7 +79,7 @@ def walk_outs(talks, ev, month):
 
 
 @njit(cache=True)
-def join(led, mem, dep, tgt, ventures, ev, r, p, month, duration):
+def join(led, mem, mat, ventures, ex, tops, dep, tgt, ev, r, p, month, duration):
     """Candidate p joins its open ventures with its drawn pledges (join_candidate)."""
     for s in range(tgt.member.shape[0]):
         v = tgt.venture[s]
@@ -102,3 +105,5 @@ def join(led, mem, dep, tgt, ventures, ev, r, p, month, duration):
         if dep.member[d] == p:
             start_departure(dep, mem, r, d, month + 1, month + 0.1)
     changed(dep, mem, r, p, month, True)
+    if tops.venture.shape[0]:
+        after_change(led, mem, mat, ventures, ex, tops, ev, r, month)

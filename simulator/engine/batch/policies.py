@@ -1,6 +1,7 @@
 """Dated raises in the batch engine (docs/model.md §8.3; raises.Raises.raise_pledge): at
 m + 0.2 of its month a funder still a member of a running venture pledges the policy's
-amount on its schedule; otherwise the policy is skipped, and the events say why."""
+amount on its schedule; otherwise the policy is skipped, and the events say why. Top-ups
+follow each raise (topups.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from simulator.engine.batch.codes import (
     SKIPPED,
 )
 from simulator.engine.batch.kernels import is_member, pledge, record
+from simulator.engine.batch.topups import after_change
 
 
 @njit(cache=True)
-def raises(led, mem, ventures, rs, ev, month):
+def raises(led, mem, mat, ventures, ex, tops, rs, ev, month):
     """m + 0.2: the raises dated this month, in file order."""
     for k in range(rs.at.shape[0]):
         if rs.at[k] != month:
@@ -44,3 +46,5 @@ def raises(led, mem, ventures, rs, ev, month):
                 )
                 record(ev, r, month, RAISE, f, v, amount, POLICY, k, 0.0)
                 mem.changed[r] = month
+                if tops.venture.shape[0]:
+                    after_change(led, mem, mat, ventures, ex, tops, ev, r, month)

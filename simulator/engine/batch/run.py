@@ -2,14 +2,14 @@
 the months in which anything is due in some replication, and at each the mechanisms'
 kernels in the per-replication engine's same-month order (replication.py): departures at
 m + 0.0, negotiation outcomes at m + 0.1, raises at m + 0.2, the deadline's checks at
-m + 0.5."""
+m + 0.5; top-ups right after each change of capital (topups.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import simpy
 
-from simulator.engine.batch import departures, kernels, negotiations, policies, state
+from simulator.engine.batch import departures, kernels, negotiations, policies, state, topups
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.events import EventRecords
 from simulator.engine.batch.settle import settle
@@ -33,6 +33,7 @@ class ChunkState:
         self.talks = state.talks(model, draws)
         self.targets = state.targets(model, draws)
         self.raises = state.raises(model, draws)
+        self.top_ups = state.top_ups(model, draws)
         self.exits = state.exits(model, draws)
         self.events = state.events(model, n)
         # Last of all the replication's draws, as in the per-replication engine (§12).
@@ -44,6 +45,9 @@ class ChunkState:
         led, mem, mat, dep = self.ledger, self.members, self.matches, self.departures
         ven, talks, ev = self.ventures, self.talks, self.events
         departures.start_founders(dep, mem)
+        tops = self.top_ups
+        if tops.venture.size:  # month 0, after the partners' pledges (replication.start)
+            topups.start(led, mem, mat, ven, self.exits, tops, ev)
         # The months a kernel can act in: outside them it is not called (each call scans
         # every replication of the chunk), and the clock does not stop at its time of month.
         talking = negotiations.talk_months(talks)
@@ -54,14 +58,16 @@ class ChunkState:
         while month < self.model.horizon:  # each step only in the months it can act in
             month = int(month)
             yield env.timeout(month - env.now)
-            departures.departures(led, mem, mat, ven, self.exits, dep, ev, month)
+            departures.departures(led, mem, mat, ven, self.exits, tops, dep, ev, month)
             if talking[0] <= month <= talking[1]:
                 negotiations.walk_outs(talks, ev, month)
                 yield env.timeout(month + JOIN - env.now)
-                negotiations.negotiations(led, mem, dep, talks, self.targets, ven, ev, month)
+                negotiations.negotiations(
+                    led, mem, mat, ven, self.exits, tops, dep, talks, self.targets, ev, month
+                )
             if month in raising:
                 yield env.timeout(month + POLICY - env.now)
-                policies.raises(led, mem, ven, self.raises, ev, month)
+                policies.raises(led, mem, mat, ven, self.exits, tops, self.raises, ev, month)
             if month >= checking:
                 yield env.timeout(month + CHECK - env.now)
                 kernels.checks(led, mem, mat, ven, self.exits, ev, month)
@@ -88,6 +94,7 @@ def trajectories(chunk: ChunkState, flows: np.ndarray) -> Trajectories:
 def events_of(chunk: ChunkState, first: int) -> EventRecords:
     records = EventRecords.of(chunk.events)
     records.replication = records.replication + first
-    records.policies = tuple(p.id for p in chunk.model.plan.raises)
+    plan = chunk.model.plan
+    records.policies = tuple(p.id for p in plan.raises) + tuple(p.id for p in plan.top_ups)
     records.members = tuple(chunk.model.members)
     return records

@@ -23,9 +23,14 @@ DepartureArrays = namedtuple(
     "member venture at rival start founder word replication base raised when live first k "
     "seq clock pending rival_changed next",
 )
-TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u")
+# order: the talks by (start month, file order), the order in which SimPy resumes their
+# outcomes due in one month (each outcome's timeout is set when its talks open).
+TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u order")
 TargetArrays = namedtuple("TargetArrays", "member venture amount offsets weights count anchored")
 RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount offsets weights count anchored")
+TopUpArrays = namedtuple(
+    "TopUpArrays", "venture funder index share cap added offsets weights count anchored"
+)
 # Events in two arrays (a kernel pays for each array it takes from a tuple): whole numbers
 # in the columns of EVENT_INTS, amounts and the detail's numbers in those of EVENT_REALS.
 EventArrays = namedtuple("EventArrays", "count ints reals")
@@ -186,15 +191,17 @@ def talks(model: Model, draws: ChunkDraws) -> TalkArrays:
     ]
     # halves round up, as the per-replication engine rounds them
     duration = [np.maximum(0, np.floor(x + 0.5)) for x in duration]
+    start = np.array([t.start for t in specs], dtype=np.int64)
     return TalkArrays(
         np.array([t.member for t in specs], dtype=np.int64),
-        np.array([t.start for t in specs], dtype=np.int64),
+        start,
         np.array([-1 if t.walk_out is None else t.walk_out for t in specs], dtype=np.int64),
         _columns(duration, n, np.int64),
         _columns(
             [draws.number(t.success, k + "/success") for t, k in zip(specs, names, strict=True)], n
         ),
         _columns([draws.uniforms(k) for k in names], n),
+        np.argsort(start, kind="stable"),
     )
 
 
@@ -236,6 +243,32 @@ def raises(model: Model, draws: ChunkDraws) -> RaiseArrays:
     )
 
 
+def top_ups(model: Model, draws: ChunkDraws) -> TopUpArrays:
+    """Top-up policies, in file order, their target shares and caps drawn up front
+    (policy_terms); `index`: the policy's place in the events' policy names (the raises
+    first, then the top-ups: run.events_of)."""
+    pols, n = model.plan.top_ups, draws.n
+    offsets, weights, count, anchored = _schedules([p.schedule for p in pols])
+    share = [draws.number(p.share, f"policy/{p.id}/share") for p in pols]
+    cap = [
+        np.full(n, np.inf) if p.cap is None else draws.number(p.cap, f"policy/{p.id}/cap")
+        for p in pols
+    ]
+    first = len(model.plan.raises)
+    return TopUpArrays(
+        np.array([p.venture for p in pols], dtype=np.int64),
+        np.array([p.funder for p in pols], dtype=np.int64),
+        np.arange(first, first + len(pols), dtype=np.int64),
+        _columns(share, n),
+        _columns(cap, n),
+        np.zeros((n, len(pols))),
+        offsets,
+        weights,
+        count,
+        anchored,
+    )
+
+
 def _schedules(schedules: list) -> tuple:
     """Payment schedules as padded arrays: offsets, weights, how many, anchored or not."""
     width = max([len(s.offsets) for s in schedules], default=0)
@@ -252,10 +285,13 @@ def events(model: Model, n: int) -> EventArrays:
     """Room for every event a replication can record: each member leaves each venture at
     most once, each negotiation opens and ends once (joining each of its ventures), each
     venture collapses once, each raise acts or is skipped once; with exit rules, a leaver's
-    stake is refunded, kept or sold to each of the others once."""
+    stake is refunded, kept or sold to each of the others once; each top-up acts at most
+    once per change of capital (month 0, a departure, a join, a raise)."""
     V, P = model.involved.shape
     stakes = P * V * P if model.has_exits else 0
     each = P * V + stakes + sum(2 + V for _ in model.negotiations) + V + len(model.plan.raises)
+    changes = 1 + P * V + len(model.negotiations) + len(model.plan.raises)
+    each += len(model.plan.top_ups) * changes  # a top-up at most once per change of capital
     room = n * each
     return EventArrays(
         np.zeros(1, dtype=np.int64),

@@ -22,16 +22,20 @@ def unsupported(model: Model) -> str | None:
         (model.cuts, "pledge cuts"),
         (model.budgets, "yearly envelopes"),
         (model.has_dilution, "shares granted at entry"),
-        (model.triggers, "actions on events"),
+        (model.triggers or any(p.on is not None for p in model.policies), "actions on events"),
         (model.has_thresholds, "thresholds"),
         (plan.splits or plan.buyouts or plan.transfers, "splits, buy-outs or transfers"),
         (plan.spending, "spending plans"),
         (any(v.loans for v in model.ventures), "loans"),
         (plan.funder_rules, "stops, caps or dissolutions"),
         (plan.round_negotiations, "negotiations in rounds"),
-        (any(p.kind not in ("match", "raise") for p in model.policies), "top-ups"),
+        (any(p.kind not in ("match", "raise", "top_up") for p in model.policies), "stops or caps"),
         (any(v.opens for v in model.ventures), "ventures that open later"),
-        (any(s.schedule.fixed is None for s in model.pledges), "uncertain payment weights"),
+        (
+            any(s.schedule.fixed is None for s in model.pledges)
+            or any(p.schedule is not None and p.schedule.fixed is None for p in model.policies),
+            "uncertain payment weights",
+        ),
         (
             any(_varies(d.hazard) or _varies(d.rival_hazard) for d in model.departures),
             "hazards that vary by month",
