@@ -28,8 +28,9 @@ rounds), the batch engine (in a sweep's chunks, reusing one workspace) and the
 per-replication engine on `scenarios/reference/bench.yaml`, with three anchors written by
 hand for the same
 mechanisms: a naive SimPy model (one process per partner, one event per partner per month),
-a plain Python loop over months and partners, and the vectorised limit (numpy over every
-replication at once, no events); all five write full records (pledged, paid-in and
+a plain Python loop over months and partners, and the vectorised limit (numpy over chunks
+of 1,000 replications at once, written into one reused array, no events); all five write
+full records (pledged, paid-in and
 cancelled per replication, member and month). `bench/run.py` times the engine alone
 (`simulate()` over chunks of 500 replications) and a whole `simulator.run` (the engine plus
 the ResultSet's tables) on
