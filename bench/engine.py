@@ -1,7 +1,7 @@
 """Replications per CPU-second of the engines on scenarios/reference/bench.yaml, with the
 anchors in the same run: a naive SimPy model (one process per partner, one event per
 partner per month), a plain Python loop over months and partners, and the vectorised limit
-(numpy over every replication at once, no events at all). Every contender writes full
+(numpy over chunks of replications at once, no events at all). Every contender writes full
 records: pledged, paid-in and cancelled per replication, member and month.
 
 One core, interleaved rounds (every contender once per round, so that a drift of the
