@@ -66,6 +66,11 @@ def about(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def pilot_job(job: tuple) -> float:
+    """`pilot` of (point, seed, outcomes, trajectories), for an executor's map."""
+    return pilot(*job)
+
+
 def pilot(point: Point, seed: int, outcomes: tuple, trajectories: tuple) -> float:
     """CPU seconds per replication of `point`, as a sweep's task spends them (serial, here)."""
 
@@ -73,7 +78,9 @@ def pilot(point: Point, seed: int, outcomes: tuple, trajectories: tuple) -> floa
         task = Task(-1, (Segment(0, 0, count),))
         return Work(task, {0: point}, seed, outcomes=outcomes, trajectories=trajectories)
 
-    run_task(work(1))  # untimed: loading (or compiling) the engine's kernels is not a run
+    # Untimed: loading (or compiling) the engine's kernels, and the first touch of its
+    # workspace at the largest batch (page faults, in a fresh worker), are not a run.
+    run_task(work(PILOT_MOST))
     count, per_run = PILOT_FIRST, []
     while True:
         began = time.thread_time()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.errors import OutputExistsError, Problem, ScenarioError
-from simulator.experiments.estimate import SweepPlan, pilot
+from simulator.experiments.estimate import SweepPlan, pilot_job
 from simulator.experiments.executors import (
     Executor,
     WorkerLost,
@@ -144,8 +144,8 @@ def _run_and_finish(
     on any failure the merge is abandoned and the saved parts are kept for a resume."""
     done = store.done()
     manifest["estimated_seconds"] = None
-    if on_plan is not None:  # only when asked for: the pilot costs the parent some time
-        plan = _plan(spec, points, tasks, done, pool.workers)
+    if on_plan is not None:  # only when asked for: the pilot costs some time
+        plan = _plan(spec, points, tasks, done, pool.workers, pool)
         manifest["estimated_seconds"] = round(plan.seconds, 1)
         on_plan(plan)
     began = time.perf_counter()
@@ -197,11 +197,16 @@ def estimate(
     return _plan(spec, points, tasks, set(), workers or default_workers())
 
 
-def _plan(spec: Sweep, points: dict, tasks: list, done: set, workers: int) -> SweepPlan:
-    """What is left to run and, from a pilot of the first point, about how long it takes."""
+def _plan(spec: Sweep, points: dict, tasks: list, done: set, workers: int, pool=None) -> SweepPlan:
+    """What is left to run and, from a pilot of the first point, about how long it takes
+    (in one of a local pool's workers, where the sweep's tasks will run: the parent then
+    never loads the engine's kernels)."""
     left = [t for t in tasks if t.index not in done]
-    keep = (tuple(spec.keep.outcomes), tuple(spec.keep.trajectories))
-    seconds = pilot(points[0], spec.seed, *keep) if left else 0.0
+    job = (points[0], spec.seed, tuple(spec.keep.outcomes), tuple(spec.keep.trajectories))
+    seconds = 0.0
+    if left:
+        on_pool = pool is not None and pool.local
+        seconds = next(iter(pool.map(pilot_job, [job]))) if on_pool else pilot_job(job)
     return SweepPlan(
         name=spec.name or "sweep",
         points=len(points),
