@@ -118,10 +118,13 @@ def membership_changes(results) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+CHANGES = {"departure": "leaves", "join": "joins"}  # event type → membership change
+
+
 def change_counts(events: pd.DataFrame) -> list[dict]:
     """How many runs see each member leave or join each venture."""
     counts = []
-    for kind, change in (("departure", "leaves"), ("join", "joins")):
+    for kind, change in CHANGES.items():
         e = events.loc[events["type"] == kind, ["venture", "partner", "replication"]]
         runs = e.drop_duplicates().groupby(["venture", "partner"], sort=False, observed=True)
         runs = runs.size()

@@ -25,9 +25,10 @@ from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from simulator.analysis.summary import change_counts
+from simulator.analysis.summary import CHANGES
 from simulator.experiments.fits import rows_per_replication
 from simulator.results.event_files import EVENT_SCHEMA, frame_arrow
 from simulator.results.folders import spool_folder
@@ -75,10 +76,21 @@ class EventSpool:
 
     def _count_changes(self, table: pa.Table) -> None:
         """Runs in which each member leaves or joins each venture (the summary's membership
-        changes, counted here since only a sample of the events stays in memory)."""
-        needed = table.select(["replication", "type", "venture", "partner"]).to_pandas()
-        for c in change_counts(needed):
-            self.changes[(c["venture"], c["partner"], c["change"])] += int(c["runs"])
+        changes, as summary.change_counts counts them, here since only a sample of the
+        events stays in memory; with Arrow's grouping: millions of rows)."""
+        columns = ["type", "venture", "partner", "replication"]
+        kept = pc.is_in(pc.cast(table["type"], pa.string()), value_set=pa.array(list(CHANGES)))
+        rows = table.select(columns).filter(kept)  # names still dictionary-encoded
+        runs = (
+            rows.group_by(columns)
+            .aggregate([])
+            .group_by(columns[:3])
+            .aggregate([("replication", "count")])
+        )
+        for kind, venture, partner, n in zip(
+            *(runs[c].to_pylist() for c in runs.column_names), strict=True
+        ):
+            self.changes[(venture, partner, CHANGES[kind])] += n
 
     def close(self) -> Path:
         if self.writer is None:  # no event at all: an empty table

@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from simulator.engine.batch.codes import KINDS
+from simulator.engine.batch.events import EventRecords
 from simulator.results.tables import Context, event_columns
 
 _TEXT = pa.dictionary(pa.int32(), pa.string())
@@ -28,11 +30,15 @@ def event_arrow(ctx: Context, c) -> pa.Table:
     e = event_columns(c, ctx.dates)
     names = pa.array(["", *ctx.model.members], pa.string())
     vnames = pa.array(["", *ctx.model.venture_ids], pa.string())
+    if isinstance(c.events, EventRecords):  # the batch engine's kinds are codes already
+        kinds = pa.DictionaryArray.from_arrays(c.events.kind.astype(np.int32), pa.array(KINDS))
+    else:
+        kinds = _encoded(e["type"])
     return pa.table(
         [
             e["replication"],
             pa.array(ctx.dates[e["month"]].to_numpy().astype("datetime64[us]")),
-            _encoded(e["type"]),
+            kinds,
             pa.DictionaryArray.from_arrays((e["member"] + 1).astype(np.int32), names),
             pa.DictionaryArray.from_arrays((e["venture"] + 1).astype(np.int32), vnames),
             e["amount"],
