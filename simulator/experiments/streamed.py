@@ -49,8 +49,8 @@ def kept_replications(model, replications: int) -> int:
 
 class EventSpool:
     """The events of every replication of a run, appended to a parquet file as tasks finish
-    (in a hidden folder beside where the run will be saved, so that saving it is a rename;
-    removed with the ResultSet that holds it unless it was saved)."""
+    (in a hidden folder beside where the run will be saved, on the same disk, so that saving
+    links the file in without copying it; removed with the ResultSet that holds it)."""
 
     def __init__(self, beside: Path | None):
         if beside is None:  # the API without a folder: the system's temporary folder
@@ -99,7 +99,7 @@ class EventSpool:
         return self.path
 
     def keep(self) -> None:
-        """The file has been moved into a saved folder: leave only the empty spool."""
+        """The file is in a saved folder now (linked or copied there): remove the spool."""
         self._cleanup()
 
     def change_counts(self) -> list[dict]:
