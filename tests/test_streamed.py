@@ -40,6 +40,7 @@ def _changes(results) -> pd.DataFrame:
 def test_a_streamed_run_keeps_every_outcome_and_a_sample_of_the_rest(whole, sampled):
     assert "streamed" not in whole.manifest
     assert sampled.manifest["streamed"]["kept"] == KEPT
+    assert "; trajectories and events of the first 40;" in repr(sampled)
     pd.testing.assert_frame_equal(sampled.outcomes, whole.outcomes)
     first = whole.trajectories[whole.trajectories["replication"] < KEPT]
     pd.testing.assert_frame_equal(sampled.trajectories, first.reset_index(drop=True))

@@ -88,6 +88,8 @@ class ResultSet:
         else:
             what = f"run of {m.get('scenario')!r}: {self.replications:,} replication(s), seed "
             what += f"{m.get('seed')}"
+            if m.get("streamed"):  # experiments/streamed.py
+                what += f"; trajectories and events of the first {m['streamed']['kept']:,}"
         where = f"files in {self.path}" if self.path else "in memory"
         return f"<ResultSet {what}; {where}>"
 
