@@ -103,10 +103,10 @@ class EventSpool:
         self._cleanup()
 
     def change_counts(self) -> list[dict]:
-        return [
-            {"venture": v, "partner": p, "change": c, "runs": n}
-            for (v, p, c), n in self.changes.items()
-        ]
+        """The counts as summary.change_counts lists them: who leaves, then who joins."""
+        order = list(CHANGES.values())
+        counts = sorted(self.changes.items(), key=lambda item: order.index(item[0][2]))
+        return [{"venture": v, "partner": p, "change": c, "runs": n} for (v, p, c), n in counts]
 
 
 def _event_writer(path: Path) -> pq.ParquetWriter:
