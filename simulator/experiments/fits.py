@@ -17,9 +17,11 @@ from simulator.errors import ConsimError
 # capital calls and their many events (scenarios/examples/capital_calls.yaml).
 MEMORY_PER_ROW = 250
 DISK_PER_ROW = 8  # the files: about 3 bytes a row in parquet, more in events.csv
-# A streamed run's rows of outcomes and events, in memory and in CSV (measured on
-# scenarios/reference/bench.yaml: outcomes ~200 bytes a row in memory, ~230 in CSV; an
-# event ~65 bytes of CSV, and a replication has at most a few per member).
+# Outcome rows, in memory and on disk, and a streamed run's events on disk, as upper
+# bounds: on scenarios/reference/bench.yaml an outcome row takes ~110 bytes in memory
+# (300,000 rows: 33 MiB), ~175 in outcomes.csv, ~50 in outcomes.parquet; its events, about
+# 8 a replication, take ~50 bytes a replication in events.parquet (1,000,000 replications:
+# 51 MB) and ~65 bytes an event in CSV.
 OUTCOME_ROW_BYTES = 250
 EVENT_BYTES_PER_MEMBER = 140
 SHARE = 0.8  # of the memory available, at most

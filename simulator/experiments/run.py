@@ -143,17 +143,15 @@ class Simulation:
         while self.written in self.waiting:
             done = self.waiting.pop(self.written)
             self.spool.write(done.events)
+            past = isinstance(done.events, pa.Table)  # past the sample: only in the file
             if splits:
                 events = done.events
-                if isinstance(events, pa.Table):
+                if past:
                     events = events.to_pandas().astype({"partner": str, "venture": str})
                 moved = moved_amounts(done.outcomes, events)
                 done.outcomes["moved_final"] = 0.0 if moved is None else moved
             self.written += done.task.replications
-            if isinstance(done.events, pa.Table):  # past the sample: only in the file
-                done.events = None
-            else:
-                done.events = done.events[done.events["replication"] < self.kept]
+            done.events = None if past else done.events
             self.results.append(done)
 
     def ordered(self) -> list:

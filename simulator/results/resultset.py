@@ -70,7 +70,7 @@ class ResultSet:
     indices: pd.DataFrame | None = None  # sweeps: sensitivity indices per input (sensitivity())
     path: Path | None = field(default=None, repr=False)  # the folder it was saved in or read from
     # A streamed run's tables already written to a file (name → path; experiments/streamed.py):
-    # saving moves the file; the attribute holds the sample kept in memory.
+    # saving links (or copies) the file in; the attribute holds the sample kept in memory.
     spooled: dict = field(default_factory=dict, repr=False)
     spool: object = field(default=None, repr=False)  # keeps the spooled files until saved
 

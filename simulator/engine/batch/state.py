@@ -131,10 +131,7 @@ def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
 def matches(model: Model, draws: ChunkDraws) -> MatchArrays:
     pols = [p for p in model.policies if p.kind == "match"]
     ratio = [draws.number(p.ratio, f"policy/{p.id}/ratio") for p in pols]
-    cap = [
-        np.full(draws.n, np.inf) if p.cap is None else draws.number(p.cap, f"policy/{p.id}/cap")
-        for p in pols
-    ]
+    cap = [_cap(p, draws) for p in pols]
     return MatchArrays(
         np.array([p.venture for p in pols], dtype=np.int64),
         np.array([p.funder for p in pols], dtype=np.int64),
@@ -208,7 +205,6 @@ def talks(model: Model, draws: ChunkDraws) -> TalkArrays:
 def targets(model: Model, draws: ChunkDraws) -> TargetArrays:
     """Candidates' pledges, made when they join; amounts drawn up front (used if they do)."""
     specs = [s for s in model.pledges if model.candidate[s.member]]
-    offsets, weights, count, anchored = _schedules([s.schedule for s in specs])
     amount = [
         draws.number(
             s.amount, f"pledge/{model.members[s.member]}/{model.ventures[s.venture].id}/amount"
@@ -219,27 +215,20 @@ def targets(model: Model, draws: ChunkDraws) -> TargetArrays:
         np.array([s.member for s in specs], dtype=np.int64),
         np.array([s.venture for s in specs], dtype=np.int64),
         _columns(amount, draws.n),
-        offsets,
-        weights,
-        count,
-        anchored,
+        *_schedules([s.schedule for s in specs]),
     )
 
 
 def raises(model: Model, draws: ChunkDraws) -> RaiseArrays:
     """Dated raises, in file order, their amounts drawn up front (policy_terms)."""
     pols = model.plan.raises
-    offsets, weights, count, anchored = _schedules([p.schedule for p in pols])
     amount = [draws.number(p.amount, f"policy/{p.id}/amount") for p in pols]
     return RaiseArrays(
         np.array([p.venture for p in pols], dtype=np.int64),
         np.array([p.funder for p in pols], dtype=np.int64),
         np.array([p.at for p in pols], dtype=np.int64),
         _columns(amount, draws.n),
-        offsets,
-        weights,
-        count,
-        anchored,
+        *_schedules([p.schedule for p in pols]),
     )
 
 
@@ -248,12 +237,8 @@ def top_ups(model: Model, draws: ChunkDraws) -> TopUpArrays:
     (policy_terms); `index`: the policy's place in the events' policy names (the raises
     first, then the top-ups: run.events_of)."""
     pols, n = model.plan.top_ups, draws.n
-    offsets, weights, count, anchored = _schedules([p.schedule for p in pols])
     share = [draws.number(p.share, f"policy/{p.id}/share") for p in pols]
-    cap = [
-        np.full(n, np.inf) if p.cap is None else draws.number(p.cap, f"policy/{p.id}/cap")
-        for p in pols
-    ]
+    cap = [_cap(p, draws) for p in pols]
     first = len(model.plan.raises)
     return TopUpArrays(
         np.array([p.venture for p in pols], dtype=np.int64),
@@ -262,11 +247,15 @@ def top_ups(model: Model, draws: ChunkDraws) -> TopUpArrays:
         _columns(share, n),
         _columns(cap, n),
         np.zeros((n, len(pols))),
-        offsets,
-        weights,
-        count,
-        anchored,
+        *_schedules([p.schedule for p in pols]),
     )
+
+
+def _cap(policy, draws: ChunkDraws) -> np.ndarray:
+    """A policy's cap per replication, drawn where uncertain (none: infinite)."""
+    if policy.cap is None:
+        return np.full(draws.n, np.inf)
+    return draws.number(policy.cap, f"policy/{policy.id}/cap")
 
 
 def _schedules(schedules: list) -> tuple:
