@@ -170,7 +170,7 @@ def _simulate_batch(model, seed, replications, first, workspace) -> Chunk:
         if workspace is None
         else workspace.flows_for(replications, V, P, H)
     )
-    chunk = run_chunk(model, seed, replications, first, flows)
+    chunk = run_chunk(model, seed, replications, first)
     traj = trajectories(chunk, flows)
     return Chunk(
         first,

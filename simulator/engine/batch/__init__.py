@@ -6,3 +6,34 @@ kernel looping over the chunk's replications. Draws come from the same counter-b
 streams as the per-replication engine (streams.py), so that both engines give the same
 numbers replication by replication.
 """
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import numba
+
+
+def _cache_folder() -> Path:
+    """Where numba keeps the compiled kernels: a folder named after a hash of the engine's
+    sources. Numba checks a cached kernel against its own file only, and a kernel whose file
+    did not change but whose argument types moved to another module fails to load (an
+    AttributeError from pickle) after an upgrade; a new folder per version of the sources
+    avoids that. Folders of other versions beside it are consim's own and removed."""
+    here = Path(__file__).resolve().parent
+    # the engine's own files and those its kernels take constants from
+    sources = sorted(here.glob("*.py")) + [here.parent / n for n in ("streams.py", "exits.py")]
+    tag = hashlib.sha1(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
+    base = Path(os.environ.get("NUMBA_CACHE_DIR") or here / "__pycache__")
+    for old in base.glob("kernels-*"):
+        if old.name != f"kernels-{tag}":
+            shutil.rmtree(old, ignore_errors=True)
+    for loose in [*base.glob("*.nbi"), *base.glob("*.nbc")]:  # cached before folders
+        loose.unlink(missing_ok=True)
+    return base / f"kernels-{tag}"
+
+
+numba.config.CACHE_DIR = str(_cache_folder())

@@ -17,10 +17,10 @@ waiting; a clock that has drawn anew since waits for the next change.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from simulator.engine.batch.codes import DEPARTURE, NO_DETAIL
 from simulator.engine.batch.exits import left
+from simulator.engine.batch.jit import inline, kernel
 from simulator.engine.batch.kernels import (
     cancel_from,
     freeze,
@@ -34,7 +34,7 @@ from simulator.engine.batch.topups import after_change
 FIRE, RESUME, CHANGE = 0, 1, 2
 
 
-@njit(cache=True, inline="always")
+@inline
 def redraw(dep, mem, r, d, start, now):
     """Departure d's month of leaving from month `start`, at the rate of month `now` (the
     rival's presence then decides which): one more uniform from its element's stream."""
@@ -46,7 +46,7 @@ def redraw(dep, mem, r, d, start, now):
     book(dep.live, dep.seq, dep.clock, dep.next, dep.when, r, d)
 
 
-@njit(cache=True, inline="always")
+@inline
 def draw_month(word, replication, k, when, r, d, start, rate):
     """when[r, d]: the month of leaving from `start` at `rate`, from d's next uniform."""
     u = uniform(word[d], replication[r], k[r, d])
@@ -54,7 +54,7 @@ def draw_month(word, replication, k, when, r, d, start, rate):
     when[r, d] = geometric_month(start, rate, u)
 
 
-@njit(cache=True, inline="always")
+@inline
 def book(live, seq, clock, soonest, when, r, d):
     """d's clock waits for its month: the order it was set in is its place in a month."""
     live[r, d] = True
@@ -63,7 +63,7 @@ def book(live, seq, clock, soonest, when, r, d):
     soonest[r] = min(soonest[r], when[r, d])
 
 
-@njit(cache=True, inline="always")
+@inline
 def start_departure(dep, mem, r, d, first, now):
     """Book departure d of replication r, possible from month `first` (departures.py)."""
     if dep.at[d] >= 0:
@@ -76,7 +76,7 @@ def start_departure(dep, mem, r, d, first, now):
     redraw(dep, mem, r, d, start, int(now))
 
 
-@njit(cache=True)
+@kernel
 def start_founders(dep, mem):
     """At time 0: founders' departures in the order the per-replication engine sets their
     timeouts (departures.py): plain hazards, then dated departures, then rivals' clocks.
@@ -102,17 +102,17 @@ def start_founders(dep, mem):
                 book(live, seq, clock, soonest, when, r, d)
 
 
-@njit(cache=True)
+@kernel
 def changed(dep, mem, r, p, month, joined):
     """p joined (at m + 0.1): clocks waiting with p as their rival draw anew from next
     month, in the order they started waiting (as SimPy resumes them)."""
-    order = np.empty(dep.rival.shape[0], dtype=np.int64)
+    order = dep.order
     for i in range(waiting_on(dep, r, p, order, 0)):
         d = order[i]
         redraw(dep, mem, r, d, max(month + 1, dep.first[r, d]), month)
 
 
-@njit(cache=True, inline="always")
+@inline
 def waiting_on(dep, r, p, out, start, before=-1):
     """Write into out[start:] the clocks waiting with p as their rival (since before the
     clock count `before`, if given), in the order they started waiting; return how many."""
@@ -130,15 +130,14 @@ def waiting_on(dep, r, p, out, start, before=-1):
     return n
 
 
-@njit(cache=True)
+@kernel
 def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
     """m + 0.0: every departure due this month, replayed as SimPy would process them (the
     module's docstring): FIRE a due timeout, RESUME a rival-dependent clock, CHANGE the
     moment a rival's leaving reaches the clocks still waiting on it."""
     live, when, pending, rival, first = dep.live, dep.when, dep.pending, dep.rival, dep.first
-    rival_changed, soonest = dep.rival_changed, dep.next
+    rival_changed, soonest, queue = dep.rival_changed, dep.next, dep.queue
     D = rival.shape[0]
-    queue = np.empty((3, 16 * D + 16), dtype=np.int64)
     for r in range(soonest.shape[0]):
         if soonest[r] != month:
             continue  # nothing due in this replication this month
@@ -180,7 +179,7 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
                 soonest[r] = min(soonest[r], when[r, d])
 
 
-@njit(cache=True, inline="always")
+@inline
 def due_in_order(dep, r, month, queue):
     """Queue the departures of replication r due this month, in the order their clocks
     were set (an insertion sort: rarely more than one); return how many."""
@@ -198,7 +197,7 @@ def due_in_order(dep, r, month, queue):
     return tail
 
 
-@njit(cache=True, inline="always")
+@inline
 def leave_member(led, mem, mat, ven, ex, ev, r, p, venture, month):
     """p leaves `venture` (every venture: < 0) at m + 0.0 (replication.leave_member): its
     payments from this month on are cancelled, a matching funder's money frozen, and its
@@ -217,7 +216,7 @@ def leave_member(led, mem, mat, ven, ex, ev, r, p, venture, month):
                 left(led, mem, mat, ven, ex, ev, r, p, v, month)
 
 
-@njit(cache=True, inline="always")
+@inline
 def leave(led, mem, mat, ven, ex, tops, dep, ev, r, d, month, queue, tail):
     """d's member leaves if it is still a member: every live clock with it as a rival will
     see the change; those still waiting are woken once the change is processed."""

@@ -8,8 +8,8 @@ received for a stake (exits.FLOWS)."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from simulator.engine.batch.book import paid_before
 from simulator.engine.batch.codes import (
     BUYER_STAKE_AT,
     BUYERS,
@@ -25,6 +25,7 @@ from simulator.engine.batch.codes import (
     STAYS_NO_BUYER,
     STAYS_NO_MEMBER,
 )
+from simulator.engine.batch.jit import kernel
 from simulator.engine.batch.kernels import match_committed, record
 from simulator.engine.exits import BOUGHT, PAID_FOR, RECEIVED
 from simulator.engine.exits import REFUNDED as REFUNDED_FLOW
@@ -33,16 +34,13 @@ from simulator.engine.exits import SOLD as SOLD_FLOW
 _EPS = 1e-9
 
 
-@njit(cache=True)
+@kernel
 def stake(led, ex, r, v, p, month):
     """Paid-in capital p holds in v at `month`, its payments of `month` not yet made."""
-    paid = 0.0
-    for t in range(month):
-        paid += led.due[r, v, p, t]
-    return paid + ex.adjust[r, v, p]
+    return paid_before(led, r, v, p, month) + ex.adjust[r, v, p]
 
 
-@njit(cache=True)
+@kernel
 def left(led, mem, mat, ven, ex, ev, r, p, v, month):
     """p has just left v at m + 0.0: its exit rule applies to its stake."""
     kind = ex.kind[p]
@@ -67,7 +65,8 @@ def left(led, mem, mat, ven, ex, ev, r, p, v, month):
         ex.refunded[r, v] += held
         record(ev, r, month, REFUNDED, p, v, price, STAKE_AT, held, k, 0, how)
         return
-    weights = buyers(led, mem, mat, ven, ex, r, p, v, month)
+    weights = ex.weights
+    buyers(led, mem, mat, ven, ex, r, p, v, month)
     if weights.sum() <= 0.0:
         why = STAYS_NO_MEMBER if kind == PREEMPTION else STAYS_NO_BUYER
         record(ev, r, month, KEPT, p, v, 0.0, why, held, 0.0, 0, 0)
@@ -84,17 +83,19 @@ def left(led, mem, mat, ven, ex, ev, r, p, v, month):
             record(ev, r, month, SOLD, p, v, paid, BUYER_STAKE_AT, part, k, q, how)
 
 
-@njit(cache=True)
+@kernel
 def flow(ex, which, r, v, p, month, amount):
     ex.flows[which, r, v, p, month] += amount
 
 
-@njit(cache=True)
+@kernel
 def buyers(led, mem, mat, ven, ex, r, p, v, month):
-    """Each buyer's fraction of p's stake (zeros: nobody to buy it): named buyers that are
-    members, their parts rescaled to 1; or pro rata to what the active members own."""
+    """Each buyer's fraction of p's stake (zeros: nobody to buy it), written into
+    ex.weights: named buyers that are members, their parts rescaled to 1; or pro rata to
+    what the active members own."""
     P = mem.public.shape[0]
-    weights = np.zeros(P)
+    weights = ex.weights
+    weights[:] = 0.0
     for q in range(P):
         if not mem.join[r, v, q] <= month < mem.leave[r, v, q]:
             continue
@@ -107,10 +108,11 @@ def buyers(led, mem, mat, ven, ex, r, p, v, month):
         for q in range(P):
             weights[q] = 1.0 if mem.join[r, v, q] <= month < mem.leave[r, v, q] else 0.0
         total = weights.sum()
-    return weights / total if total > 0.0 else weights
+    if total > 0.0:
+        weights /= total
 
 
-@njit(cache=True)
+@kernel
 def owned(led, mem, mat, ven, ex, r, v, q, month):
     """What active member q owns of v (ownership.ownership): on the committed basis its
     holding with its matching money; on the paid_in basis its stake with the matching
@@ -121,7 +123,7 @@ def owned(led, mem, mat, ven, ex, r, v, q, month):
     return stake(led, ex, r, v, q, month) + match_paid(led, mem, mat, r, v, q, month)
 
 
-@njit(cache=True)
+@kernel
 def match_paid(led, mem, mat, r, v, q, month):
     """q's matching money paid into v by the end of month − 1 (matching.paid), frozen once
     it left."""
@@ -135,7 +137,6 @@ def match_paid(led, mem, mat, r, v, q, month):
         private = 0.0
         for s in range(mem.public.shape[0]):
             if not mem.public[s] and s != q:
-                for t in range(month):
-                    private += led.due[r, v, s, t]
+                private += paid_before(led, r, v, s, month)
         out += min(mat.ratio[r, k] * private, mat.cap[r, k])
     return out

@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from simulator.engine.batch.book import cancel_from, paid_before
 from simulator.engine.batch.codes import BELOW_MINIMUM, COLLAPSE
+from simulator.engine.batch.jit import inline, kernel
 from simulator.engine.streams import _M1, _M2, DELTA, GAMMA
 
 _EPS = 1e-9
@@ -24,7 +25,7 @@ _A, _B = np.uint64(_M1), np.uint64(_M2)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 
 
-@njit(cache=True, inline="always")
+@inline
 def uniform(word, replication, k):
     """streams.uniform_at: the k-th uniform of the element keyed `word` in `replication`."""
     z = word + (np.uint64(replication) + np.uint64(1)) * _G + np.uint64(k) * _D
@@ -34,7 +35,7 @@ def uniform(word, replication, k):
     return (float(z >> _S11) + 0.5) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True, inline="always")
+@inline
 def geometric_month(first, hazard, u):
     """terms.leave_month for a constant hazard: the month of leaving from `first`."""
     if hazard <= 0.0:
@@ -44,7 +45,7 @@ def geometric_month(first, hazard, u):
     return first + math.floor(math.log1p(-u) / math.log1p(-hazard))
 
 
-@njit(cache=True, inline="always")
+@inline
 def record(ev, r, month, kind, member, venture, amount, detail, a, b, c=0, how=0):
     """One event's row (state.EVENT_INTS and EVENT_REALS give the columns)."""
     count, ints, reals = ev.count, ev.ints, ev.reals
@@ -55,52 +56,10 @@ def record(ev, r, month, kind, member, venture, amount, detail, a, b, c=0, how=0
     count[0] = i + 1
 
 
-# --- the ledger -------------------------------------------------------------------------
-
-
-@njit(cache=True, inline="always")
-def cancel_from(led, r, v, p, month, at):
-    """Cancel p's payments to v due at `month` or later, recorded in `at`; the amount."""
-    due = led.due
-    horizon = due.shape[3]
-    if at >= horizon:
-        return 0.0
-    amount = led.unscheduled[r, v, p]
-    for t in range(month, horizon):
-        amount += due[r, v, p, t]
-    if amount <= _EPS:
-        return 0.0
-    for t in range(month, horizon):
-        due[r, v, p, t] = 0.0
-    led.unscheduled[r, v, p] = 0.0
-    led.cancelled_at[r, v, p, at] += amount
-    led.committed[r, v, p] -= amount
-    led.total[r, v] -= amount
-    return amount
-
-
-@njit(cache=True, inline="always")
-def pledge(led, r, v, p, month, amount, offsets, weights, count, anchored):
-    """p pledges `amount` to v in `month`, paid `amount · weights` at `offsets`."""
-    if amount <= 0.0:
-        return
-    due = led.due
-    horizon = due.shape[3]
-    for k in range(count):
-        t = offsets[k] if anchored else offsets[k] + month
-        if t < horizon:
-            due[r, v, p, t] += amount * weights[k]
-        else:
-            led.unscheduled[r, v, p] += amount * weights[k]
-    led.pledged_at[r, v, p, month] += amount
-    led.committed[r, v, p] += amount
-    led.total[r, v] += amount
-
-
 # --- members ----------------------------------------------------------------------------
 
 
-@njit(cache=True, inline="always")
+@inline
 def is_member(mem, r, p, v, month):
     """p is a member of venture v (every venture: v < 0) in `month`."""
     join, leave = mem.join, mem.leave
@@ -110,7 +69,7 @@ def is_member(mem, r, p, v, month):
     return False
 
 
-@njit(cache=True, inline="always")
+@inline
 def freeze(led, mem, mat, r, v, p, month):
     """A matching funder p leaving v keeps what it has paid (matching.freeze)."""
     venture, funder, frozen = mat.venture, mat.funder, mat.frozen
@@ -118,15 +77,14 @@ def freeze(led, mem, mat, r, v, p, month):
         if venture[k] != v or funder[k] != p or not math.isnan(frozen[r, k]):
             continue
         paid = 0.0
-        due, public = led.due, mem.public
+        public = mem.public
         for q in range(public.shape[0]):
             if not public[q] and q != p:
-                for t in range(month):
-                    paid += due[r, v, q, t]
+                paid += paid_before(led, r, v, q, month)
         mat.frozen[r, k] = min(mat.ratio[r, k] * paid, mat.cap[r, k])
 
 
-@njit(cache=True, inline="always")
+@inline
 def match_committed(led, mem, mat, r, v, month, funder=-1):
     """Matching money committed to v now (after month's joins): one funder's, or all
     funders' together (funder < 0)."""
@@ -148,7 +106,7 @@ def match_committed(led, mem, mat, r, v, month, funder=-1):
     return out
 
 
-@njit(cache=True)
+@kernel
 def checks(led, mem, mat, ventures, ex, ev, month):
     """m + 0.5: a venture past its deadline with less committed than its minimum
     collapses; what its members still owe from next month is cancelled (§9.1)."""
@@ -173,7 +131,7 @@ def checks(led, mem, mat, ventures, ex, ev, month):
             record(ev, r, month, COLLAPSE, -1, v, cancelled, BELOW_MINIMUM, total, minimum[r, v])
 
 
-@njit(cache=True)
+@kernel
 def next_month(dep, talks, ventures, rs, month):
     """The first month after `month` in which anything is due in any replication."""
     best = np.inf

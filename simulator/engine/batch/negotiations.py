@@ -4,8 +4,7 @@ candidate joining its open ventures with the drawn success probability."""
 
 from __future__ import annotations
 
-from numba import njit
-
+from simulator.engine.batch.book import pledge
 from simulator.engine.batch.codes import (
     ABANDONED,
     AFTER_MONTHS,
@@ -18,11 +17,12 @@ from simulator.engine.batch.codes import (
     WALKS_OUT,
 )
 from simulator.engine.batch.departures import changed, start_departure
-from simulator.engine.batch.kernels import pledge, record
+from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.batch.kernels import record
 from simulator.engine.batch.topups import after_change
 
 
-@njit(cache=True)
+@kernel
 def negotiations(led, mem, mat, ventures, ex, tops, dep, talks, tgt, ev, month):
     """m + 0.1: talks opening this month (in file order), then simple negotiations' outcomes
     (§7.1) in SimPy's order (TalkArrays.order): who joins first matters to a top-up."""
@@ -61,13 +61,13 @@ def talk_months(talks) -> tuple[int, int]:
     return int(first), last
 
 
-@njit(cache=True, inline="always")
+@inline
 def walks_out(talks, r, c):
     """The candidate's departure date comes before its talks' outcome (model.md §7.7)."""
     return 0 <= talks.walk_out[c] <= talks.start[c] + talks.duration[r, c]
 
 
-@njit(cache=True)
+@kernel
 def walk_outs(talks, ev, month):
     """m + 0.0: candidates leaving talks they have not concluded."""
     for c in range(talks.member.shape[0]):
@@ -78,7 +78,7 @@ def walk_outs(talks, ev, month):
                 record(ev, r, month, ABANDONED, talks.member[c], -1, 0.0, WALKS_OUT, 0.0, 0.0)
 
 
-@njit(cache=True)
+@kernel
 def join(led, mem, mat, ventures, ex, tops, dep, tgt, ev, r, p, month, duration):
     """Candidate p joins its open ventures with its drawn pledges (join_candidate)."""
     for s in range(tgt.member.shape[0]):
@@ -86,18 +86,7 @@ def join(led, mem, mat, ventures, ex, tops, dep, tgt, ev, r, p, month, duration)
         if tgt.member[s] != p or ventures.end[r, v] >= 0:
             continue
         amount = tgt.amount[r, s]
-        pledge(
-            led,
-            r,
-            v,
-            p,
-            month,
-            amount,
-            tgt.offsets[s],
-            tgt.weights[s],
-            tgt.count[s],
-            tgt.anchored[s],
-        )
+        pledge(led, r, v, p, month, amount, tgt.schedule[s])
         mem.join[r, v, p] = month
         mem.changed[r] = month
         record(ev, r, month, JOIN, p, v, amount, AFTER_MONTHS, duration, 0.0)

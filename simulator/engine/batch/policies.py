@@ -5,8 +5,7 @@ follow each raise (topups.py)."""
 
 from __future__ import annotations
 
-from numba import njit
-
+from simulator.engine.batch.book import pledge
 from simulator.engine.batch.codes import (
     POLICY,
     POLICY_NOT_MEMBER,
@@ -14,11 +13,12 @@ from simulator.engine.batch.codes import (
     RAISE,
     SKIPPED,
 )
-from simulator.engine.batch.kernels import is_member, pledge, record
+from simulator.engine.batch.jit import kernel
+from simulator.engine.batch.kernels import is_member, record
 from simulator.engine.batch.topups import after_change
 
 
-@njit(cache=True)
+@kernel
 def raises(led, mem, mat, ventures, ex, tops, rs, ev, month):
     """m + 0.2: the raises dated this month, in file order."""
     for k in range(rs.at.shape[0]):
@@ -32,18 +32,7 @@ def raises(led, mem, mat, ventures, ex, tops, rs, ev, month):
                 record(ev, r, month, SKIPPED, f, v, 0.0, POLICY_NOT_MEMBER, k, 0.0)
             else:
                 amount = rs.amount[r, k]
-                pledge(
-                    led,
-                    r,
-                    v,
-                    f,
-                    month,
-                    amount,
-                    rs.offsets[k],
-                    rs.weights[k],
-                    rs.count[k],
-                    rs.anchored[k],
-                )
+                pledge(led, r, v, f, month, amount, rs.schedule[k])
                 record(ev, r, month, RAISE, f, v, amount, POLICY, k, 0.0)
                 mem.changed[r] = month
                 if tops.venture.shape[0]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from simulator.engine.batch import departures, kernels, negotiations, policies, state, topups
+from simulator.engine.batch import book, departures, kernels, negotiations, policies, state, topups
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.events import EventRecords
 from simulator.engine.batch.settle import settle
@@ -22,20 +22,22 @@ from simulator.engine.replication import CHECK, POLICY
 class ChunkState:
     """Everything the kernels of one chunk read and write."""
 
-    def __init__(self, model: Model, seed: int | None, first: int, n: int, flows: np.ndarray):
+    def __init__(self, model: Model, seed: int | None, first: int, n: int):
         draws = ChunkDraws(seed, first, n)
         self.model, self.n = model, n
-        self.ledger = state.ledger(model, flows, draws)
+        schedules = book.Schedules()
+        led = state.ledger(model, draws, schedules)
         self.members = state.members(model, n)
         self.ventures = state.ventures(model, draws)
         self.matches = state.matches(model, draws)
         self.departures = state.departures(model, draws)
         self.talks = state.talks(model, draws)
-        self.targets = state.targets(model, draws)
-        self.raises = state.raises(model, draws)
-        self.top_ups = state.top_ups(model, draws)
+        self.targets = state.targets(model, draws, schedules)
+        self.raises = state.raises(model, draws, schedules)
+        self.top_ups = state.top_ups(model, draws, schedules)
         self.exits = state.exits(model, draws)
         self.events = state.events(model, n)
+        self.ledger = book.with_tables(led, schedules, model.horizon)
         # Last of all the replication's draws, as in the per-replication engine (§12).
         growth = model.market_growth
         self.market_growth = None if growth is None else draws.number(growth, "market/growth")
@@ -74,9 +76,9 @@ class ChunkState:
             month = kernels.next_month(dep, talks, ven, self.raises, month)
 
 
-def run_chunk(model: Model, seed: int | None, n: int, first: int, flows: np.ndarray) -> ChunkState:
-    """Run replications first … first+n-1, their flows written into `flows`."""
-    chunk = ChunkState(model, seed, first, n, flows)
+def run_chunk(model: Model, seed: int | None, n: int, first: int) -> ChunkState:
+    """Run replications first … first+n-1."""
+    chunk = ChunkState(model, seed, first, n)
     env = simpy.Environment()
     env.process(chunk.clock(env))
     env.run()
@@ -84,10 +86,12 @@ def run_chunk(model: Model, seed: int | None, n: int, first: int, flows: np.ndar
 
 
 def trajectories(chunk: ChunkState, flows: np.ndarray) -> Trajectories:
-    """Cumulative sums, membership by month and the matching money of the chunk."""
+    """The chunk's pledged, paid-in and cancelled written into `flows` (3, n, V, P, H),
+    cumulative, with membership by month and the matching money."""
     mem = chunk.members
     member = np.empty(flows.shape[1:], dtype=bool)
-    settle(flows, mem.join, mem.leave, member, mem.public, chunk.matches)
+    privately = np.empty((2, flows.shape[-1]))  # settle's scratch space (jit.py)
+    settle(chunk.ledger, *flows, mem.join, mem.leave, member, mem.public, chunk.matches, privately)
     return Trajectories(flows[0], flows[1], flows[2], member)
 
 

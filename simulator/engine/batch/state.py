@@ -7,30 +7,27 @@ from collections import namedtuple
 
 import numpy as np
 
-from simulator.engine.batch import codes
+from simulator.engine.batch import book, codes
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.model import Model
 
-LedgerArrays = namedtuple("LedgerArrays", "pledged_at due cancelled_at unscheduled committed total")
 MemberArrays = namedtuple("MemberArrays", "join leave public changed")  # changed: last month
 VentureArrays = namedtuple("VentureArrays", "end ending deadline minimum paid_basis")
 ExitArrays = namedtuple(
-    "ExitArrays", "kind rule buyers multiple amount drawn adjust refunded flows"
+    "ExitArrays", "kind rule buyers multiple amount drawn adjust refunded flows weights"
 )
 MatchArrays = namedtuple("MatchArrays", "venture funder ratio cap frozen")
 DepartureArrays = namedtuple(
     "DepartureArrays",
     "member venture at rival start founder word replication base raised when live first k "
-    "seq clock pending rival_changed next",
+    "seq clock pending rival_changed next queue order",  # queue, order: scratch (jit.py)
 )
 # order: the talks by (start month, file order), the order in which SimPy resumes their
 # outcomes due in one month (each outcome's timeout is set when its talks open).
 TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u order")
-TargetArrays = namedtuple("TargetArrays", "member venture amount offsets weights count anchored")
-RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount offsets weights count anchored")
-TopUpArrays = namedtuple(
-    "TopUpArrays", "venture funder index share cap added offsets weights count anchored"
-)
+TargetArrays = namedtuple("TargetArrays", "member venture amount schedule")
+RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount schedule")
+TopUpArrays = namedtuple("TopUpArrays", "venture funder index share cap added schedule")
 # Events in two arrays (a kernel pays for each array it takes from a tuple): whole numbers
 # in the columns of EVENT_INTS, amounts and the detail's numbers in those of EVENT_REALS.
 EventArrays = namedtuple("EventArrays", "count ints reals")
@@ -38,36 +35,25 @@ EVENT_INTS = ("replication", "month", "kind", "member", "venture", "detail", "c"
 EVENT_REALS = ("amount", "a", "b")
 
 
-def ledger(model: Model, flows: np.ndarray, draws: ChunkDraws) -> LedgerArrays:
-    """The founders' pledges: the plan's fixed ones copied, the drawn ones added."""
-    n, (V, P) = draws.n, model.involved.shape
-    base = model.plan.base
-    flows[...] = base.flows[:, None]
-    led = LedgerArrays(
-        *flows,
-        np.repeat(base.unscheduled[None], n, axis=0),
-        np.repeat(np.array(base.committed, dtype=float).reshape(V, P)[None], n, axis=0),
-        np.repeat(np.array(base.total, dtype=float)[None], n, axis=0),
-    )
+def ledger(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> book.LedgerArrays:
+    """The founders' pledges: the plan's fixed ones entered alike, the drawn ones added."""
+    led = book.ledger(model, draws.n, room(model), schedules)
     for spec in model.plan.drawn_pledges:
         key = f"pledge/{model.members[spec.member]}/{model.ventures[spec.venture].id}"
         amount = draws.number(spec.amount, key + "/amount")
-        _pledge_all(model, led, spec, amount)
+        s = schedules.add(spec.schedule)
+        book.pledge_all(led, spec.venture, spec.member, spec.month, amount, s)
     return led
 
 
-def _pledge_all(model: Model, led: LedgerArrays, spec, amount: np.ndarray) -> None:
-    """ledger.pledge in every replication at once (a founder's drawn amount)."""
-    s, H = spec.schedule, model.horizon
-    offsets = s.offsets if s.anchored else s.offsets + spec.month
-    inside = offsets < H
-    amount = np.where(amount > 0, amount, 0.0)
-    v, p = spec.venture, spec.member
-    led.due[:, v, p, offsets[inside]] += amount[:, None] * s.fixed[inside]
-    led.unscheduled[:, v, p] += amount * s.fixed[~inside].sum()
-    led.pledged_at[:, v, p, spec.month] += amount
-    led.committed[:, v, p] += amount
-    led.total[:, v] += amount
+def room(model: Model) -> int:
+    """Pledges a replication can make: the founders', each candidate's on joining, each
+    raise once, each top-up at most once per change of capital (as events' room)."""
+    V, P = model.involved.shape
+    changes = 1 + P * V + len(model.negotiations) + len(model.plan.raises)
+    founders = sum(not model.candidate[s.member] for s in model.pledges)
+    candidates = sum(bool(model.candidate[s.member]) for s in model.pledges)
+    return founders + candidates + len(model.plan.raises) + len(model.plan.top_ups) * changes
 
 
 def members(model: Model, n: int) -> MemberArrays:
@@ -125,6 +111,7 @@ def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
         np.zeros((n, V, P)),
         np.zeros((n, V)),
         np.zeros(shape),
+        np.zeros(P),  # scratch: the buyers' parts of a stake (exits.buyers)
     )
 
 
@@ -177,6 +164,8 @@ def departures(model: Model, draws: ChunkDraws) -> DepartureArrays:
         np.zeros((n, len(specs)), dtype=bool),
         np.zeros((n, len(specs)), dtype=bool),
         np.full(n, np.inf),  # the first month a live clock is due, per replication
+        np.empty((3, 16 * len(specs) + 16), dtype=np.int64),  # a month's queue (departures)
+        np.empty(len(specs), dtype=np.int64),
     )
 
 
@@ -202,7 +191,7 @@ def talks(model: Model, draws: ChunkDraws) -> TalkArrays:
     )
 
 
-def targets(model: Model, draws: ChunkDraws) -> TargetArrays:
+def targets(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> TargetArrays:
     """Candidates' pledges, made when they join; amounts drawn up front (used if they do)."""
     specs = [s for s in model.pledges if model.candidate[s.member]]
     amount = [
@@ -215,11 +204,11 @@ def targets(model: Model, draws: ChunkDraws) -> TargetArrays:
         np.array([s.member for s in specs], dtype=np.int64),
         np.array([s.venture for s in specs], dtype=np.int64),
         _columns(amount, draws.n),
-        *_schedules([s.schedule for s in specs]),
+        _schedules([s.schedule for s in specs], schedules),
     )
 
 
-def raises(model: Model, draws: ChunkDraws) -> RaiseArrays:
+def raises(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> RaiseArrays:
     """Dated raises, in file order, their amounts drawn up front (policy_terms)."""
     pols = model.plan.raises
     amount = [draws.number(p.amount, f"policy/{p.id}/amount") for p in pols]
@@ -228,11 +217,11 @@ def raises(model: Model, draws: ChunkDraws) -> RaiseArrays:
         np.array([p.funder for p in pols], dtype=np.int64),
         np.array([p.at for p in pols], dtype=np.int64),
         _columns(amount, draws.n),
-        *_schedules([p.schedule for p in pols]),
+        _schedules([p.schedule for p in pols], schedules),
     )
 
 
-def top_ups(model: Model, draws: ChunkDraws) -> TopUpArrays:
+def top_ups(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> TopUpArrays:
     """Top-up policies, in file order, their target shares and caps drawn up front
     (policy_terms); `index`: the policy's place in the events' policy names (the raises
     first, then the top-ups: run.events_of)."""
@@ -247,7 +236,7 @@ def top_ups(model: Model, draws: ChunkDraws) -> TopUpArrays:
         _columns(share, n),
         _columns(cap, n),
         np.zeros((n, len(pols))),
-        *_schedules([p.schedule for p in pols]),
+        _schedules([p.schedule for p in pols], schedules),
     )
 
 
@@ -258,16 +247,9 @@ def _cap(policy, draws: ChunkDraws) -> np.ndarray:
     return draws.number(policy.cap, f"policy/{policy.id}/cap")
 
 
-def _schedules(schedules: list) -> tuple:
-    """Payment schedules as padded arrays: offsets, weights, how many, anchored or not."""
-    width = max([len(s.offsets) for s in schedules], default=0)
-    offsets = np.zeros((len(schedules), width), dtype=np.int64)
-    weights = np.zeros((len(schedules), width))
-    for i, s in enumerate(schedules):
-        offsets[i, : len(s.offsets)] = s.offsets
-        weights[i, : len(s.offsets)] = s.fixed
-    count = np.array([len(s.offsets) for s in schedules], dtype=np.int64)
-    return offsets, weights, count, np.array([s.anchored for s in schedules], dtype=bool)
+def _schedules(schedules: list, book_of: book.Schedules) -> np.ndarray:
+    """Each payment schedule's number in the book's tables."""
+    return np.array([book_of.add(s) for s in schedules], dtype=np.int64)
 
 
 def events(model: Model, n: int) -> EventArrays:

@@ -6,15 +6,15 @@ x = (s·T − F) / (1 − s) on its schedule, within its cap."""
 
 from __future__ import annotations
 
-from numba import njit
-
+from simulator.engine.batch.book import pledge
 from simulator.engine.batch.codes import POLICY, TOP_UP
-from simulator.engine.batch.kernels import is_member, match_committed, pledge, record
+from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.batch.kernels import is_member, match_committed, record
 
 _EPS = 1e-9
 
 
-@njit(cache=True, inline="always")
+@inline
 def after_change(led, mem, mat, ven, ex, tops, ev, r, month):
     """Replication r's capital changed in `month`: every top-up policy acts if it must
     (replication.after_change; the only rule of it the batch engine runs)."""
@@ -22,7 +22,7 @@ def after_change(led, mem, mat, ven, ex, tops, ev, r, month):
         top_up(led, mem, mat, ven, ex, tops, ev, r, k, month)
 
 
-@njit(cache=True)
+@kernel
 def top_up(led, mem, mat, ven, ex, tops, ev, r, k, month):
     """Top-up policy k of replication r, if its venture runs and its funder is a member."""
     v, f = tops.venture[k], tops.funder[k]
@@ -39,14 +39,12 @@ def top_up(led, mem, mat, ven, ex, tops, ev, r, k, month):
     need = min((share * total - own) / (1.0 - share), tops.cap[r, k] - tops.added[r, k])
     if need <= _EPS:
         return
-    pledge(
-        led, r, v, f, month, need, tops.offsets[k], tops.weights[k], tops.count[k], tops.anchored[k]
-    )
+    pledge(led, r, v, f, month, need, tops.schedule[k])
     tops.added[r, k] += need
     record(ev, r, month, TOP_UP, f, v, need, POLICY, tops.index[k], 0.0)
 
 
-@njit(cache=True)
+@kernel
 def start(led, mem, mat, ven, ex, tops, ev):
     """Month 0, after the partners' pledges: every replication's top-ups."""
     for r in range(mem.join.shape[0]):

@@ -1,0 +1,194 @@
+"""The batch engine's ledger as a book of pledges (ledger.py's equations, model.md §4).
+
+The per-replication ledger keeps every payment month by month (pledged, due, cancelled:
+3 × ventures × members × months numbers, 17 KB a replication of bench.yaml). A chunk of
+thousands of such ledgers does not fit in the cache, so every departure read its rows from
+main memory, and the chunk was copied once at the start and read again at the end. The
+book keeps instead, per replication, the pledges themselves: when each was made, how much,
+on which schedule, and from which month its payments were cancelled (the `entry` columns
+below). Each member's pledges to a venture are a linked list (`head`, then NEXT), so that
+what it has paid or still owes is a sum over its few pledges, read from the schedule's
+cumulative weights. The months are written out once, when the chunk settles (settle.py).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.model import Model, Schedule
+
+# entry[r, i]: pledge i of replication r; its amount is amount[r, i]
+MONTH, SCHEDULE, CUT, AT, NEXT = range(5)  # CUT: cancelled from; AT: recorded in
+NEVER = 1 << 40  # a pledge not cancelled
+_EPS = 1e-9
+
+LedgerArrays = namedtuple(
+    "LedgerArrays", "count entry amount head committed total cum ends anchored"
+)
+
+
+class Schedules:
+    """Every payment schedule a chunk may pledge on, numbered in the order added; `tables`
+    gives their cumulative weights: cum[s, j], what is paid at offsets before j (0 ≤ j ≤
+    H), and ends[s], the whole (payments past the horizon included)."""
+
+    def __init__(self):
+        self.items: list[Schedule] = []
+
+    def add(self, schedule: Schedule) -> int:
+        self.items.append(schedule)
+        return len(self.items) - 1
+
+    def tables(self, horizon: int) -> tuple:
+        S = len(self.items)
+        cum, ends = np.zeros((S, horizon + 1)), np.zeros(S)
+        for s, item in enumerate(self.items):
+            order = np.argsort(item.offsets, kind="stable")
+            offsets, prefix = item.offsets[order], np.cumsum(item.fixed[order])
+            before = np.searchsorted(offsets, np.arange(horizon + 1), side="left")
+            cum[s] = np.where(before > 0, prefix[np.maximum(before - 1, 0)], 0.0)
+            ends[s] = prefix[-1]
+        anchored = np.array([item.anchored for item in self.items], dtype=bool)
+        return cum, ends, anchored
+
+
+def ledger(model: Model, n: int, room: int, schedules: Schedules) -> LedgerArrays:
+    """An empty book per replication with `room` pledges, the founders' fixed pledges
+    (model.plan.base's) entered in every replication alike."""
+    V, P = model.involved.shape
+    entry = np.empty((n, room, 5), dtype=np.int64)
+    amount = np.empty((n, room))
+    head = np.full((n, V, P), -1, dtype=np.int64)
+    committed, total = np.zeros((n, V, P)), np.zeros((n, V))
+    drawn = {id(spec) for spec in model.plan.drawn_pledges}
+    i = 0
+    for spec in model.pledges:
+        if model.candidate[spec.member] or id(spec) in drawn or spec.amount <= 0:
+            continue
+        v, p = spec.venture, spec.member
+        entry[:, i] = (spec.month, schedules.add(spec.schedule), NEVER, NEVER, head[0, v, p])
+        amount[:, i] = spec.amount
+        head[:, v, p] = i
+        committed[:, v, p] += spec.amount
+        total[:, v] += spec.amount
+        i += 1
+    count = np.full(n, i, dtype=np.int64)
+    no_tables = (np.zeros((0, 1)), np.zeros(0), np.zeros(0, dtype=bool))  # with_tables
+    return LedgerArrays(count, entry, amount, head, committed, total, *no_tables)
+
+
+def with_tables(led: LedgerArrays, schedules: Schedules, horizon: int) -> LedgerArrays:
+    """The book with the cumulative weights of every schedule added (once all are)."""
+    cum, ends, anchored = schedules.tables(horizon)
+    return led._replace(cum=cum, ends=ends, anchored=anchored)
+
+
+@inline
+def weight_before(cum, ends, s, j):
+    """The part of schedule s paid at offsets before j (the book's cum and ends: arrays
+    are taken out of the book once per kernel, not once per month; see docs/engine.md)."""
+    if j <= 0:
+        return 0.0
+    if j >= cum.shape[1]:
+        return ends[s]
+    return cum[s, j]
+
+
+@inline
+def pledge(led, r, v, p, month, amount, s):
+    """p pledges `amount` to v in `month`, paid on schedule s (from `month` unless the
+    schedule is anchored to the scenario's months)."""
+    if amount <= 0.0:
+        return
+    count, entry, head = led.count, led.entry, led.head
+    i = count[r]
+    count[r] = i + 1
+    entry[r, i, MONTH], entry[r, i, SCHEDULE] = month, s
+    entry[r, i, CUT], entry[r, i, AT], entry[r, i, NEXT] = NEVER, NEVER, head[r, v, p]
+    head[r, v, p] = i
+    led.amount[r, i] = amount
+    led.committed[r, v, p] += amount
+    led.total[r, v] += amount
+
+
+@kernel
+def pledge_all(led, v, p, month, amounts, s):
+    """pledge in every replication of the chunk (a founder's drawn amount)."""
+    for r in range(amounts.shape[0]):
+        pledge(led, r, v, p, month, amounts[r], s)
+
+
+@inline
+def paid_before(led, r, v, p, month):
+    """What p has paid v in the months before `month`."""
+    out = 0.0
+    entry, amount, anchored, cum, ends = led.entry, led.amount, led.anchored, led.cum, led.ends
+    i = led.head[r, v, p]
+    while i >= 0:
+        m, s = entry[r, i, MONTH], entry[r, i, SCHEDULE]
+        base = 0 if anchored[s] else m
+        out += amount[r, i] * weight_before(cum, ends, s, min(month, entry[r, i, CUT]) - base)
+        i = entry[r, i, NEXT]
+    return out
+
+
+@inline
+def cancel_from(led, r, v, p, month, at):
+    """Cancel p's payments to v due at `month` or later, recorded in `at` (nothing past the
+    horizon, nor an amount below 1e-9, as ledger.cancel_from); the amount."""
+    entry, amount, anchored, cum, ends = led.entry, led.amount, led.anchored, led.cum, led.ends
+    if at >= cum.shape[1] - 1:
+        return 0.0
+    out = 0.0
+    i = led.head[r, v, p]
+    while i >= 0:
+        cut, s = entry[r, i, CUT], entry[r, i, SCHEDULE]
+        if cut > month:
+            base = 0 if anchored[s] else entry[r, i, MONTH]
+            left = weight_before(cum, ends, s, cut - base) - weight_before(
+                cum, ends, s, month - base
+            )
+            out += amount[r, i] * left
+        i = entry[r, i, NEXT]
+    if out <= _EPS:
+        return 0.0
+    i = led.head[r, v, p]
+    while i >= 0:
+        if entry[r, i, CUT] > month:
+            entry[r, i, CUT], entry[r, i, AT] = month, at
+        i = entry[r, i, NEXT]
+    led.committed[r, v, p] -= out
+    led.total[r, v] -= out
+    return out
+
+
+@inline
+def write_rows(pledged, paid, cancelled, i, entry, amount, cum, ends, anchored):
+    """A member's pledged, paid-in and cancelled in a venture, cumulative by month, written
+    from its pledges (i: the first of them; entry and amount: its replication's book).
+    Rows of contiguous months, so that the loops compile to vector instructions."""
+    H = pledged.shape[0]
+    pledged[:] = 0.0
+    paid[:] = 0.0
+    cancelled[:] = 0.0
+    while i >= 0:
+        m, s, cut, at = entry[i, MONTH], entry[i, SCHEDULE], entry[i, CUT], entry[i, AT]
+        x, base, weights = amount[i], 0 if anchored[s] else m, cum[s]
+        for t in range(m, H):
+            pledged[t] += x
+        # paid by the end of month t: the weights at offsets before min(t + 1, cut) − base
+        last = min(cut, H) - 1  # the last month with payments
+        for t in range(base, last + 1):
+            paid[t] += x * weights[t + 1 - base]
+        if last + 1 > base:
+            done = x * weights[last + 1 - base]
+            for t in range(last + 1, H):
+                paid[t] += done
+        if at < H:
+            gone = x * (ends[s] - weight_before(cum, ends, s, cut - base))
+            for t in range(at, H):
+                cancelled[t] += gone
+        i = entry[i, NEXT]
