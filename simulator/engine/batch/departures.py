@@ -27,6 +27,7 @@ from simulator.engine.batch.kernels import (
     geometric_month,
     is_member,
     record,
+    touch,
     uniform,
 )
 from simulator.engine.batch.topups import after_change
@@ -207,7 +208,7 @@ def leave_member(led, mem, mat, ven, ex, ev, r, p, venture, month):
         if venture >= 0 and v != venture:
             continue
         if join[r, v, p] <= month < leaves[r, v, p]:
-            mem.changed[r] = month
+            touch(mem, r, month)
             amount = cancel_from(led, r, v, p, month, month)
             leaves[r, v, p] = month
             freeze(led, mem, mat, r, v, p, month)

@@ -106,29 +106,51 @@ def match_committed(led, mem, mat, r, v, month, funder=-1):
     return out
 
 
+@inline
+def touch(mem, r, month):
+    """Something changed in replication r this month: listed once for the month's checks."""
+    if mem.changed[r] != month:
+        mem.changed[r] = month
+        count = mem.touched[0]
+        mem.touched[count + 1] = r
+        mem.touched[0] = count + 1
+
+
 @kernel
 def checks(led, mem, mat, ventures, ex, ev, month):
     """m + 0.5: a venture past its deadline with less committed than its minimum
-    collapses; what its members still owe from next month is cancelled (§9.1)."""
-    deadlines, end, changed = ventures.deadline, ventures.end, mem.changed
-    totals, refunded, minimum = led.total, ex.refunded, ventures.minimum
-    for r in range(end.shape[0]):
-        for v in range(deadlines.shape[0]):
-            deadline = deadlines[v]
-            if deadline < 0 or month < deadline or end[r, v] >= 0:
-                continue
-            if month != deadline and changed[r] != month:
-                continue  # capital falls only in a month where something happened
-            total = totals[r, v] + match_committed(led, mem, mat, r, v, month)
-            total -= refunded[r, v]  # refunded capital has left the venture
-            if not total < minimum[r, v] - _EPS:
-                continue
-            end[r, v] = month
-            ventures.ending[r, v] = 1
-            cancelled = 0.0
-            for p in range(mem.join.shape[2]):
-                cancelled += cancel_from(led, r, v, p, month + 1, month + 1)
-            record(ev, r, month, COLLAPSE, -1, v, cancelled, BELOW_MINIMUM, total, minimum[r, v])
+    collapses; what its members still owe from next month is cancelled (§9.1). In its
+    deadline's month every replication is checked; after it, capital falls only in a
+    month where something happened, so only the replications `touch` listed."""
+    deadlines, end, touched = ventures.deadline, ventures.end, mem.touched
+    for v in range(deadlines.shape[0]):
+        deadline = deadlines[v]
+        if deadline < 0 or month < deadline:
+            continue
+        if month == deadline:
+            for r in range(end.shape[0]):
+                check(led, mem, mat, ventures, ex, ev, r, v, month)
+        else:
+            for i in range(touched[0]):
+                check(led, mem, mat, ventures, ex, ev, touched[i + 1], v, month)
+
+
+@inline
+def check(led, mem, mat, ventures, ex, ev, r, v, month):
+    """Venture v of replication r collapses if it is short of its minimum."""
+    if ventures.end[r, v] >= 0:
+        return
+    total = led.total[r, v] + match_committed(led, mem, mat, r, v, month)
+    total -= ex.refunded[r, v]  # refunded capital has left the venture
+    minimum = ventures.minimum[r, v]
+    if not total < minimum - _EPS:
+        return
+    ventures.end[r, v] = month
+    ventures.ending[r, v] = 1
+    cancelled = 0.0
+    for p in range(mem.join.shape[2]):
+        cancelled += cancel_from(led, r, v, p, month + 1, month + 1)
+    record(ev, r, month, COLLAPSE, -1, v, cancelled, BELOW_MINIMUM, total, minimum)
 
 
 @kernel

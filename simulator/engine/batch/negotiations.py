@@ -18,7 +18,7 @@ from simulator.engine.batch.codes import (
 )
 from simulator.engine.batch.departures import changed, start_departure
 from simulator.engine.batch.jit import inline, kernel
-from simulator.engine.batch.kernels import record
+from simulator.engine.batch.kernels import record, touch
 from simulator.engine.batch.topups import after_change
 
 
@@ -88,7 +88,7 @@ def join(led, mem, mat, ventures, ex, tops, dep, tgt, ev, r, p, month, duration)
         amount = tgt.amount[r, s]
         pledge(led, r, v, p, month, amount, tgt.schedule[s])
         mem.join[r, v, p] = month
-        mem.changed[r] = month
+        touch(mem, r, month)
         record(ev, r, month, JOIN, p, v, amount, AFTER_MONTHS, duration, 0.0)
     for d in range(dep.member.shape[0]):
         if dep.member[d] == p:

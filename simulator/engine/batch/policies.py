@@ -14,7 +14,7 @@ from simulator.engine.batch.codes import (
     SKIPPED,
 )
 from simulator.engine.batch.jit import kernel
-from simulator.engine.batch.kernels import is_member, record
+from simulator.engine.batch.kernels import is_member, record, touch
 from simulator.engine.batch.topups import after_change
 
 
@@ -34,6 +34,6 @@ def raises(led, mem, mat, ventures, ex, tops, rs, ev, month):
                 amount = rs.amount[r, k]
                 pledge(led, r, v, f, month, amount, rs.schedule[k])
                 record(ev, r, month, RAISE, f, v, amount, POLICY, k, 0.0)
-                mem.changed[r] = month
+                touch(mem, r, month)
                 if tops.venture.shape[0]:
                     after_change(led, mem, mat, ventures, ex, tops, ev, r, month)

@@ -60,6 +60,7 @@ class ChunkState:
         while month < self.model.horizon:  # each step only in the months it can act in
             month = int(month)
             yield env.timeout(month - env.now)
+            mem.touched[0] = 0  # a new month: nothing has changed in it yet
             departures.departures(led, mem, mat, ven, self.exits, tops, dep, ev, month)
             if talking[0] <= month <= talking[1]:
                 negotiations.walk_outs(talks, ev, month)

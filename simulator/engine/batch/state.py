@@ -11,7 +11,9 @@ from simulator.engine.batch import book, codes
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.model import Model
 
-MemberArrays = namedtuple("MemberArrays", "join leave public changed")  # changed: last month
+# changed: the last month something changed in a replication; touched: how many did in
+# this month, then which (kernels.touch)
+MemberArrays = namedtuple("MemberArrays", "join leave public changed touched")
 VentureArrays = namedtuple("VentureArrays", "end ending deadline minimum paid_basis")
 ExitArrays = namedtuple(
     "ExitArrays", "kind rule buyers multiple amount drawn adjust refunded flows weights"
@@ -60,7 +62,8 @@ def members(model: Model, n: int) -> MemberArrays:
     H = model.horizon
     join = np.repeat(model.plan.initial_join[None], n, axis=0).astype(np.int64)
     public = np.asarray(model.public, dtype=bool)
-    return MemberArrays(join, np.full_like(join, H), public, np.full(n, -1, dtype=np.int64))
+    changed, touched = np.full(n, -1, dtype=np.int64), np.zeros(n + 1, dtype=np.int64)
+    return MemberArrays(join, np.full_like(join, H), public, changed, touched)
 
 
 def ventures(model: Model, draws: ChunkDraws) -> VentureArrays:
