@@ -82,6 +82,22 @@ def test_every_batched_scenario_file_agrees_replication_by_replication(path):
     assert_same(scenario, model, ref, batch)
 
 
+@pytest.mark.parametrize("path", BATCHED)
+def test_venture_totals_are_the_members_records_summed(path):
+    """What a sweep asks for (simulate's `totals`): the same outcomes as full records."""
+    scenario = load_scenario(ROOT / path)
+    model = compile_scenario(scenario)
+    full = simulate(model, 3, 300, engine="batch")
+    sums = simulate(model, 3, 300, engine="batch", totals=True)
+    assert sums.totals and sums.pledged.shape[2] == 1
+    for name in ("pledged", "paid_in", "cancelled"):
+        summed = getattr(full, name).sum(axis=2)
+        np.testing.assert_allclose(getattr(sums, name)[:, :, 0], summed, rtol=TOL, atol=TOL)
+    np.testing.assert_array_equal(sums.member[:, :, 0], full.member.sum(axis=2))
+    ctx = Context(scenario, model)
+    pd.testing.assert_frame_equal(outcome_table(ctx, sums), outcome_table(ctx, full))
+
+
 def test_a_chunk_anywhere_draws_what_the_whole_run_draws():
     scenario = load_scenario(ROOT / "scenarios/reference/bench.yaml")
     model = compile_scenario(scenario)

@@ -50,6 +50,9 @@ class Chunk:
     # Loans' net cash per month (lent − repaid, model.md §9.8), (n, ventures, months); None
     # without loans.
     debt: np.ndarray | None = None
+    # The members' axis summed (simulate's `totals`): pledged, paid_in and cancelled are
+    # venture totals, (n, ventures, 1, months), and `member` counts the members.
+    totals: bool = False
 
     @property
     def granted(self) -> np.ndarray | None:
@@ -116,6 +119,7 @@ def simulate(
     first: int = 0,
     workspace: Workspace | None = None,
     engine: str | None = None,
+    totals: bool = False,
 ) -> Chunk:
     """Run `replications` replications numbered from `first`, with common random numbers.
 
@@ -123,9 +127,14 @@ def simulate(
     one replication at a time, "auto" the batch engine when it has every mechanism the
     model uses; None: the environment's CONSIM_ENGINE, else "auto". Both draw the same
     numbers for the same replication (streams.py): the choice changes speed, not results.
+
+    `totals`: only venture totals are needed (what a sweep keeps): the batch engine then
+    records pledged, paid-in and cancelled summed over the members, (n, ventures, 1,
+    months), and `member` counts the members (Chunk.totals); the per-replication engine
+    records per member whatever is asked (the tables sum over the members' axis alike).
     """
     if engine_for(model, engine) == "batch":
-        return _simulate_batch(model, seed, replications, first, workspace)
+        return _simulate_batch(model, seed, replications, first, workspace, totals)
     return _simulate_each(model, seed, replications, first, workspace)
 
 
@@ -155,7 +164,7 @@ def engine_for(model: Model, engine: str | None = None) -> str:
     return "reference"
 
 
-def _simulate_batch(model, seed, replications, first, workspace) -> Chunk:
+def _simulate_batch(model, seed, replications, first, workspace, totals=False) -> Chunk:
     from simulator.engine.batch.run import events_of, run_chunk, trajectories  # numba: ~0.4 s
 
     why = unsupported(model)
@@ -164,14 +173,14 @@ def _simulate_batch(model, seed, replications, first, workspace) -> Chunk:
             f"the batch engine does not run {why} yet: leave the engine (CONSIM_ENGINE) to "
             "auto or reference for this scenario"
         )
-    V, P, H = len(model.ventures), len(model.members), model.horizon
+    V, P, H = len(model.ventures), 1 if totals else len(model.members), model.horizon
     flows = (
         np.empty((3, replications, V, P, H))
         if workspace is None
         else workspace.flows_for(replications, V, P, H)
     )
     chunk = run_chunk(model, seed, replications, first)
-    traj = trajectories(chunk, flows)
+    traj = trajectories(chunk, flows, totals)
     return Chunk(
         first,
         traj.pledged,
@@ -184,6 +193,7 @@ def _simulate_batch(model, seed, replications, first, workspace) -> Chunk:
         stakes=np.cumsum(chunk.exits.flows, axis=-1) if model.has_exits else None,
         bases=tuple(spec.share_basis for spec in model.ventures),
         market_growth=chunk.market_growth,
+        totals=totals,
     )
 
 

@@ -2,9 +2,11 @@
 
 The time comes from a pilot: a few replications of the first design point, run in this
 process exactly as a task runs them (simulation and tables, no files), timed, then
-scaled by the runs left and the workers. It is approximate: other points may be slower
-or faster than the first, and neither the pool's start nor the final merge and plots
-are counted.
+scaled by the runs left and the workers; and the statistics of a point, timed on the
+pilot's outcomes, once per task left (the points a task completes are summarised
+together; the first time includes loading the statistics libraries, once per sweep). It
+is approximate: other points may be slower or faster than the first, and neither the
+pool's start nor the plots are counted.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from simulator.experiments.point_jobs import table_statistics
 from simulator.experiments.tasks import Point, Segment, Task, Work, run_task
 
 # The pilot doubles its batch from PILOT_FIRST replications until one batch takes
@@ -35,6 +38,9 @@ class SweepPlan:
     to_run: int  # runs not saved yet: all of them, unless resuming
     workers: int  # that can work at once: at most one per task left
     seconds_per_run: float  # measured by the pilot, on one core
+    tasks: int = 0  # tasks left to run
+    seconds_per_task: float = 0.0  # the statistics of the points a task completes
+    seconds_once: float = 0.0  # the statistics libraries loaded
     warnings: tuple[str, ...] = ()  # of the design points' scenarios (docs/scenario-reference)
 
     @property
@@ -43,8 +49,9 @@ class SweepPlan:
 
     @property
     def seconds(self) -> float:
-        """Estimated wall time of the runs left."""
-        return self.seconds_per_run * self.to_run / max(1, self.workers)
+        """Estimated wall time of the runs left and of the points' statistics."""
+        work = self.seconds_per_run * self.to_run + self.seconds_per_task * self.tasks
+        return self.seconds_once + work / max(1, self.workers)
 
     def __str__(self) -> str:
         left = f" ({self.to_run:,} left to run)" if self.to_run != self.runs else ""
@@ -66,13 +73,14 @@ def about(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def pilot_job(job: tuple) -> float:
+def pilot_job(job: tuple) -> tuple[float, float, float]:
     """`pilot` of (point, seed, outcomes, trajectories), for an executor's map."""
     return pilot(*job)
 
 
-def pilot(point: Point, seed: int, outcomes: tuple, trajectories: tuple) -> float:
-    """CPU seconds per replication of `point`, as a sweep's task spends them (serial, here)."""
+def pilot(point: Point, seed: int, outcomes: tuple, trajectories: tuple) -> tuple:
+    """CPU seconds per replication of `point`, as a sweep's task spends them (serial, here);
+    then for the statistics of a point, and once for loading their libraries."""
 
     def work(count: int) -> Work:
         task = Task(-1, (Segment(0, 0, count),))
@@ -80,7 +88,7 @@ def pilot(point: Point, seed: int, outcomes: tuple, trajectories: tuple) -> floa
 
     # Untimed: loading (or compiling) the engine's kernels, and the first touch of its
     # workspace at the largest batch (page faults, in a fresh worker), are not a run.
-    run_task(work(PILOT_MOST))
+    table = run_task(work(PILOT_MOST)).outcomes
     count, per_run = PILOT_FIRST, []
     while True:
         began = time.thread_time()
@@ -88,5 +96,15 @@ def pilot(point: Point, seed: int, outcomes: tuple, trajectories: tuple) -> floa
         spent = time.thread_time() - began
         per_run.append(spent / count)
         if spent >= PILOT_SECONDS or count >= PILOT_MOST:
-            return min(per_run[1:] or per_run)
+            break
         count *= 2
+    dates = point.context.dates
+    first = _timed(lambda: table_statistics(table, dates))  # the libraries load
+    per_point = min(_timed(lambda: table_statistics(table, dates)) for _ in range(2))
+    return min(per_run[1:] or per_run), per_point, max(first - per_point, 0.0)
+
+
+def _timed(fn) -> float:
+    began = time.thread_time()
+    fn()
+    return time.thread_time() - began

@@ -153,12 +153,17 @@ def point_results(job: PointJob) -> PointResult:
             totals = np.load(part_path(job.parts, index, "totals.npy"), mmap_mode="r")
             arrays.append((totals, mine, rows[mine]))
     table = pa.concat_tables(outcomes, promote_options="default")
-    columns = {n: c.to_numpy() for n, c in zip(table.column_names, table.columns, strict=True)}
-    if "collapse_date" in columns:
-        columns["months_to_collapse"] = months_to_collapse(columns["collapse_date"], job.dates)
-    statistics = point_statistics(columns)
+    statistics = table_statistics(table, job.dates)
     quantiles = _point_quantiles(job, arrays) if arrays and job.variables else None
     return PointResult(job.points, statistics, quantiles)
+
+
+def table_statistics(table: pa.Table, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """point_statistics of a sweep's outcome rows (an Arrow table)."""
+    columns = {n: c.to_numpy() for n, c in zip(table.column_names, table.columns, strict=True)}
+    if "collapse_date" in columns:
+        columns["months_to_collapse"] = months_to_collapse(columns["collapse_date"], dates)
+    return point_statistics(columns)
 
 
 def months_to_collapse(dates: np.ndarray, months: pd.DatetimeIndex) -> np.ndarray:

@@ -19,6 +19,7 @@ from simulator.errors import OutputExistsError, Problem, ScenarioError
 from simulator.experiments.estimate import SweepPlan, pilot_job
 from simulator.experiments.executors import (
     Executor,
+    Serial,
     WorkerLost,
     default_workers,
     executor_for,
@@ -203,9 +204,8 @@ def _plan(spec: Sweep, points: dict, tasks: list, done: set, workers: int, pool=
     never loads the engine's kernels)."""
     left = [t for t in tasks if t.index not in done]
     job = (points[0], spec.seed, tuple(spec.keep.outcomes), tuple(spec.keep.trajectories))
-    seconds = 0.0
+    seconds, on_pool = (0.0, 0.0, 0.0), pool is not None and pool.local
     if left:
-        on_pool = pool is not None and pool.local
         seconds = next(iter(pool.map(pilot_job, [job]))) if on_pool else pilot_job(job)
     return SweepPlan(
         name=spec.name or "sweep",
@@ -213,7 +213,11 @@ def _plan(spec: Sweep, points: dict, tasks: list, done: set, workers: int, pool=
         replications=spec.replications,
         to_run=sum(t.replications for t in left),
         workers=max(1, min(workers, len(left))),
-        seconds_per_run=seconds,
+        seconds_per_run=seconds[0],
+        tasks=len(left),
+        seconds_per_task=seconds[1],
+        # a pilot in this process has loaded them for the whole sweep
+        seconds_once=seconds[2] if on_pool and not isinstance(pool, Serial) else 0.0,
         warnings=tuple(point_warnings(points)),
     )
 

@@ -203,7 +203,10 @@ def run_task(work: Work) -> TaskResult:
     for seg in work.task.segments:
         point = work.points[seg.point]
         context = point.context
-        chunk = simulate(context.model, work.seed, seg.count, seg.first, _WORKSPACE, work.engine)
+        totals = work.mode != "run" or not work.full  # no per-member trajectory kept
+        chunk = simulate(
+            context.model, work.seed, seg.count, seg.first, _WORKSPACE, work.engine, totals
+        )
         if chunk.failed:
             failures.append(failure_table(chunk, work.seed, seg.point))
         if work.mode == "run":

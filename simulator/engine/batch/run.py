@@ -12,7 +12,7 @@ import simpy
 from simulator.engine.batch import book, departures, kernels, negotiations, policies, state, topups
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.events import EventRecords
-from simulator.engine.batch.settle import settle
+from simulator.engine.batch.settle import settle, settle_totals
 from simulator.engine.ledger import Trajectories
 from simulator.engine.model import Model
 from simulator.engine.negotiation import JOIN
@@ -86,13 +86,20 @@ def run_chunk(model: Model, seed: int | None, n: int, first: int) -> ChunkState:
     return chunk
 
 
-def trajectories(chunk: ChunkState, flows: np.ndarray) -> Trajectories:
-    """The chunk's pledged, paid-in and cancelled written into `flows` (3, n, V, P, H),
-    cumulative, with membership by month and the matching money."""
-    mem = chunk.members
-    member = np.empty(flows.shape[1:], dtype=bool)
-    privately = np.empty((2, flows.shape[-1]))  # settle's scratch space (jit.py)
-    settle(chunk.ledger, *flows, mem.join, mem.leave, member, mem.public, chunk.matches, privately)
+def trajectories(chunk: ChunkState, flows: np.ndarray, totals: bool = False) -> Trajectories:
+    """The chunk's pledged, paid-in and cancelled written into `flows`, cumulative, with the
+    matching money and membership by month: per member, flows (3, n, V, P, H) and member
+    flags; or summed over the members, flows (3, n, V, 1, H) and member counts."""
+    mem, H = chunk.members, flows.shape[-1]
+    privately = np.empty((2, H))  # scratch space (jit.py)
+    common = (mem.join, mem.leave, mem.public, chunk.matches, privately)
+    if totals:
+        member = np.empty(flows.shape[1:], dtype=np.int32)
+        rows = np.empty((3, mem.join.shape[2], H))
+        settle_totals(chunk.ledger, *flows, member, *common, rows)
+    else:
+        member = np.empty(flows.shape[1:], dtype=bool)
+        settle(chunk.ledger, *flows, member, *common)
     return Trajectories(flows[0], flows[1], flows[2], member)
 
 

@@ -1,45 +1,90 @@
-"""A chunk's records once its replications have run, in one pass: each replication's
-pledged, paid-in and cancelled by month from its book of pledges, membership by month and
-the matching money (ledger.add_match's equations)."""
+"""A chunk's records once its replications have run, in one pass, replication by
+replication: pledged, paid-in and cancelled by month from each one's book of pledges, the
+matching money (ledger.add_match's equations), membership by month; in full (per member)
+or as venture totals."""
 
 from __future__ import annotations
 
 from simulator.engine.batch.book import write_rows
-from simulator.engine.batch.jit import kernel
+from simulator.engine.batch.jit import inline, kernel
 
 
 @kernel
-def settle(led, pledged, paid, cancelled, join, leave, member, public, mat, privately):
-    """pledged, paid and cancelled (n, V, P, H) written, cumulative, from the book's
-    pledges (book.write_rows); member[r, v, p, t] is join ≤ t < leave; then each matching
-    policy's money is added to its funder's rows (model.md §8.1). Replication by
-    replication, so that its rows are still in the cache for the matching money."""
+def settle(led, pledged, paid, cancelled, member, join, leave, public, mat, privately):
+    """Full records: pledged, paid and cancelled (n, V, P, H), cumulative, and
+    member[r, v, p, t] (join ≤ t < leave)."""
     n, V, P, H = pledged.shape
-    entry, amount, head = led.entry, led.amount, led.head
-    cum, ends, anchored = led.cum, led.ends, led.anchored
     for r in range(n):
         for v in range(V):
-            for p in range(P):
-                write_rows(
-                    pledged[r, v, p],
-                    paid[r, v, p],
-                    cancelled[r, v, p],
-                    head[r, v, p],
-                    entry[r],
-                    amount[r],
-                    cum,
-                    ends,
-                    anchored,
-                )
-                months, begin, stop = member[r, v, p], join[r, v, p], leave[r, v, p]
-                for t in range(H):
-                    months[t] = begin <= t < stop
-        for k in range(mat.venture.shape[0]):
-            v, f = mat.venture[k], mat.funder[k]
-            add_match(
+            venture_rows(
+                led,
                 pledged[r, v],
                 paid[r, v],
                 cancelled[r, v],
+                r,
+                v,
+                public,
+                mat,
+                join,
+                leave,
+                privately,
+            )
+            for p in range(P):
+                months, begin, stop = member[r, v, p], join[r, v, p], leave[r, v, p]
+                for t in range(H):
+                    months[t] = begin <= t < stop
+
+
+@kernel
+def settle_totals(
+    led, pledged, paid, cancelled, members, join, leave, public, mat, privately, rows
+):
+    """Venture totals (what a sweep keeps): pledged, paid and cancelled summed over the
+    members, (n, V, 1, H), and members[r, v, 0, t] how many there are; each replication's
+    rows are written into `rows` (3, P, H), which stays in the cache, then summed."""
+    n, V, _, H = pledged.shape
+    P = rows.shape[1]
+    for r in range(n):
+        for v in range(V):
+            venture_rows(led, rows[0], rows[1], rows[2], r, v, public, mat, join, leave, privately)
+            a, b, c, count = pledged[r, v, 0], paid[r, v, 0], cancelled[r, v, 0], members[r, v, 0]
+            a[:] = 0.0
+            b[:] = 0.0
+            c[:] = 0.0
+            count[:] = 0
+            for p in range(P):
+                for t in range(H):
+                    a[t] += rows[0, p, t]
+                    b[t] += rows[1, p, t]
+                    c[t] += rows[2, p, t]
+                for t in range(max(join[r, v, p], 0), min(leave[r, v, p], H)):
+                    count[t] += 1
+
+
+@inline
+def venture_rows(led, pledged, paid, cancelled, r, v, public, mat, join, leave, privately):
+    """Venture v's rows in replication r, (P, H): each member's from its pledges
+    (book.write_rows), then each matching policy's money added to its funder's (§8.1)."""
+    entry, amount, head = led.entry[r], led.amount[r], led.head
+    for p in range(pledged.shape[0]):
+        write_rows(
+            pledged[p],
+            paid[p],
+            cancelled[p],
+            head[r, v, p],
+            entry,
+            amount,
+            led.cum,
+            led.ends,
+            led.anchored,
+        )
+    for k in range(mat.venture.shape[0]):
+        if mat.venture[k] == v:
+            f = mat.funder[k]
+            add_match(
+                pledged,
+                paid,
+                cancelled,
                 f,
                 public,
                 mat.ratio[r, k],
@@ -50,7 +95,7 @@ def settle(led, pledged, paid, cancelled, join, leave, member, public, mat, priv
             )
 
 
-@kernel
+@inline
 def add_match(pledged, paid, cancelled, funder, public, ratio, cap, stop, begin, privately):
     """ledger.add_match for one replication and venture (rows: its members' months):
     committed = min(cap, ratio × private committed), paid likewise; 0 before `begin`; from
