@@ -59,6 +59,7 @@ def sweep_file(folder: Path, points: int, replications: int) -> Path:
         "parameters:\n"
         f"  partners.state.pledge: {{low: 80, high: 120, steps: {points}}}\n"
         f"replications: {replications}\nseed: 1\n"
+        "keep: {trajectories: []}\n"  # outcomes only, as the target is set
     )
     return path
 
@@ -73,7 +74,7 @@ def engine_loop(path: Path, workspace: Workspace | None = None) -> float:
     for point in points.values():
         for first in range(0, spec.replications, CHUNK):
             n = min(CHUNK, spec.replications - first)
-            simulate(point.context.model, spec.seed, n, first, workspace)
+            simulate(point.context.model, spec.seed, n, first, workspace, totals=True)
     return time.perf_counter() - t0
 
 

@@ -89,13 +89,17 @@ def test_venture_totals_are_the_members_records_summed(path):
     model = compile_scenario(scenario)
     full = simulate(model, 3, 300, engine="batch")
     sums = simulate(model, 3, 300, engine="batch", totals=True)
+    assert_totals(model, full, sums)
+    ctx = Context(scenario, model)
+    pd.testing.assert_frame_equal(outcome_table(ctx, sums), outcome_table(ctx, full))
+
+
+def assert_totals(model, full, sums) -> None:
     assert sums.totals and sums.pledged.shape[2] == 1
     for name in ("pledged", "paid_in", "cancelled"):
         summed = getattr(full, name).sum(axis=2)
         np.testing.assert_allclose(getattr(sums, name)[:, :, 0], summed, rtol=TOL, atol=TOL)
     np.testing.assert_array_equal(sums.member[:, :, 0], full.member.sum(axis=2))
-    ctx = Context(scenario, model)
-    pd.testing.assert_frame_equal(outcome_table(ctx, sums), outcome_table(ctx, full))
 
 
 def test_a_chunk_anywhere_draws_what_the_whole_run_draws():
@@ -283,6 +287,7 @@ def test_random_scenarios_agree_replication_by_replication(text):
     assert unsupported(model) is None, text
     ref, batch = both(model, seed=2, n=30)
     assert_same(scenario, model, ref, batch)
+    assert_totals(model, batch, simulate(model, 2, 30, engine="batch", totals=True))
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,8 @@ class Chunk:
     member: np.ndarray
     end: np.ndarray  # (n, ventures) month the venture ended, -1 if it did not
     ending: np.ndarray  # (n, ventures) how it ended: an index into outcome.ENDINGS
-    events: list  # (replication, month, type, member, venture, amount, detail)
+    events: list | None  # (replication, month, type, member, venture, amount, detail); None:
+    # not asked for (simulate's `events`)
     failed: dict = field(default_factory=dict)  # replication → "ErrorType: message"
     # Cumulative stake flows (exits.FLOWS: bought, sold, refunded, paid_for_stakes,
     # received_for_stake), shaped (5, n, ventures, members, months); None without exit rules.
@@ -120,6 +121,7 @@ def simulate(
     workspace: Workspace | None = None,
     engine: str | None = None,
     totals: bool = False,
+    events: bool = True,
 ) -> Chunk:
     """Run `replications` replications numbered from `first`, with common random numbers.
 
@@ -132,9 +134,11 @@ def simulate(
     records pledged, paid-in and cancelled summed over the members, (n, ventures, 1,
     months), and `member` counts the members (Chunk.totals); the per-replication engine
     records per member whatever is asked (the tables sum over the members' axis alike).
+    `events`: False when none is needed (a sweep): the batch engine then leaves them out
+    (Chunk.events is None).
     """
     if engine_for(model, engine) == "batch":
-        return _simulate_batch(model, seed, replications, first, workspace, totals)
+        return _simulate_batch(model, seed, replications, first, workspace, totals, events)
     return _simulate_each(model, seed, replications, first, workspace)
 
 
@@ -164,7 +168,9 @@ def engine_for(model: Model, engine: str | None = None) -> str:
     return "reference"
 
 
-def _simulate_batch(model, seed, replications, first, workspace, totals=False) -> Chunk:
+def _simulate_batch(
+    model, seed, replications, first, workspace, totals=False, events=True
+) -> Chunk:
     from simulator.engine.batch.run import events_of, run_chunk, trajectories  # numba: ~0.4 s
 
     why = unsupported(model)
@@ -189,7 +195,7 @@ def _simulate_batch(model, seed, replications, first, workspace, totals=False) -
         traj.member,
         chunk.ventures.end,
         chunk.ventures.ending,
-        events_of(chunk, first),
+        events_of(chunk, first) if events else None,
         stakes=np.cumsum(chunk.exits.flows, axis=-1) if model.has_exits else None,
         bases=tuple(spec.share_basis for spec in model.ventures),
         market_growth=chunk.market_growth,

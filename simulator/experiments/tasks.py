@@ -204,8 +204,9 @@ def run_task(work: Work) -> TaskResult:
         point = work.points[seg.point]
         context = point.context
         totals = work.mode != "run" or not work.full  # no per-member trajectory kept
+        model, logged = context.model, work.mode == "run"  # a sweep keeps no event
         chunk = simulate(
-            context.model, work.seed, seg.count, seg.first, _WORKSPACE, work.engine, totals
+            model, work.seed, seg.count, seg.first, _WORKSPACE, work.engine, totals, logged
         )
         if chunk.failed:
             failures.append(failure_table(chunk, work.seed, seg.point))

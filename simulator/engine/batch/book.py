@@ -168,12 +168,18 @@ def cancel_from(led, r, v, p, month, at):
 @inline
 def write_rows(pledged, paid, cancelled, i, entry, amount, cum, ends, anchored):
     """A member's pledged, paid-in and cancelled in a venture, cumulative by month, written
-    from its pledges (i: the first of them; entry and amount: its replication's book).
-    Rows of contiguous months, so that the loops compile to vector instructions."""
-    H = pledged.shape[0]
+    from its pledges (i: the first of them; entry and amount: its replication's book)."""
     pledged[:] = 0.0
     paid[:] = 0.0
     cancelled[:] = 0.0
+    add_rows(pledged, paid, cancelled, i, entry, amount, cum, ends, anchored)
+
+
+@inline
+def add_rows(pledged, paid, cancelled, i, entry, amount, cum, ends, anchored):
+    """write_rows, added to the rows given. Rows of contiguous months, so that the loops
+    compile to vector instructions."""
+    H = pledged.shape[0]
     while i >= 0:
         m, s, cut, at = entry[i, MONTH], entry[i, SCHEDULE], entry[i, CUT], entry[i, AT]
         x, base, weights = amount[i], 0 if anchored[s] else m, cum[s]

@@ -12,7 +12,7 @@ import simpy
 from simulator.engine.batch import book, departures, kernels, negotiations, policies, state, topups
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.events import EventRecords
-from simulator.engine.batch.settle import settle, settle_totals
+from simulator.engine.batch.settle import public_funders, settle, settle_totals
 from simulator.engine.ledger import Trajectories
 from simulator.engine.model import Model
 from simulator.engine.negotiation import JOIN
@@ -93,10 +93,14 @@ def trajectories(chunk: ChunkState, flows: np.ndarray, totals: bool = False) -> 
     mem, H = chunk.members, flows.shape[-1]
     privately = np.empty((2, H))  # scratch space (jit.py)
     common = (mem.join, mem.leave, mem.public, chunk.matches, privately)
-    if totals:
+    if totals and public_funders(chunk.matches, mem.public):
         member = np.empty(flows.shape[1:], dtype=np.int32)
-        rows = np.empty((3, mem.join.shape[2], H))
-        settle_totals(chunk.ledger, *flows, member, *common, rows)
+        settle_totals(chunk.ledger, *flows, member, *common, np.empty((3, H)))
+    elif totals:  # per member first (settle_totals' docstring says why), then summed
+        full = trajectories(chunk, np.empty((3, *mem.join.shape, H)))
+        for k, name in enumerate(("pledged", "paid_in", "cancelled")):
+            flows[k] = getattr(full, name).sum(axis=2, keepdims=True)
+        member = full.member.sum(axis=2, keepdims=True, dtype=np.int32)
     else:
         member = np.empty(flows.shape[1:], dtype=bool)
         settle(chunk.ledger, *flows, member, *common)

@@ -5,7 +5,7 @@ or as venture totals."""
 
 from __future__ import annotations
 
-from simulator.engine.batch.book import write_rows
+from simulator.engine.batch.book import add_rows, write_rows
 from simulator.engine.batch.jit import inline, kernel
 
 
@@ -16,55 +16,89 @@ def settle(led, pledged, paid, cancelled, member, join, leave, public, mat, priv
     n, V, P, H = pledged.shape
     for r in range(n):
         for v in range(V):
-            venture_rows(
-                led,
-                pledged[r, v],
-                paid[r, v],
-                cancelled[r, v],
-                r,
-                v,
-                public,
-                mat,
-                join,
-                leave,
-                privately,
-            )
+            venture_rows(led, pledged[r, v], paid[r, v], cancelled[r, v], r, v, mat, privately)
             for p in range(P):
                 months, begin, stop = member[r, v, p], join[r, v, p], leave[r, v, p]
                 for t in range(H):
                     months[t] = begin <= t < stop
+            for k in range(mat.venture.shape[0]):
+                if mat.venture[k] == v:  # the funder's rows get its money
+                    f = mat.funder[k]
+                    private_sums(pledged[r, v], paid[r, v], cancelled[r, v], f, public, privately)
+                    match_money(
+                        privately,
+                        mat.ratio[r, k],
+                        mat.cap[r, k],
+                        leave[r, v, f],
+                        join[r, v, f],
+                        pledged[r, v, f],
+                        paid[r, v, f],
+                        cancelled[r, v, f],
+                    )
 
 
 @kernel
-def settle_totals(
-    led, pledged, paid, cancelled, members, join, leave, public, mat, privately, rows
-):
+def settle_totals(led, pledged, paid, cancelled, count, join, leave, public, mat, privately, rows):
     """Venture totals (what a sweep keeps): pledged, paid and cancelled summed over the
-    members, (n, V, 1, H), and members[r, v, 0, t] how many there are; each replication's
-    rows are written into `rows` (3, P, H), which stays in the cache, then summed."""
+    members, (n, V, 1, H), and count[r, v, 0, t] how many members there are. The members'
+    pledges add up straight into the totals; the matching money is computed from the
+    private members' own sums, written into `rows` (3, H). Only for matching funders that
+    are public (`public_funders`): a private funder's matching money would count in
+    another policy's private sums, as full records count it."""
     n, V, _, H = pledged.shape
-    P = rows.shape[1]
+    P = public.shape[0]
+    entry, amount, head, cum, ends, anchored = (
+        led.entry,
+        led.amount,
+        led.head,
+        led.cum,
+        led.ends,
+        led.anchored,
+    )
     for r in range(n):
         for v in range(V):
-            venture_rows(led, rows[0], rows[1], rows[2], r, v, public, mat, join, leave, privately)
-            a, b, c, count = pledged[r, v, 0], paid[r, v, 0], cancelled[r, v, 0], members[r, v, 0]
+            a, b, c, members = pledged[r, v, 0], paid[r, v, 0], cancelled[r, v, 0], count[r, v, 0]
             a[:] = 0.0
             b[:] = 0.0
             c[:] = 0.0
-            count[:] = 0
+            members[:] = 0
             for p in range(P):
-                for t in range(H):
-                    a[t] += rows[0, p, t]
-                    b[t] += rows[1, p, t]
-                    c[t] += rows[2, p, t]
+                add_rows(a, b, c, head[r, v, p], entry[r], amount[r], cum, ends, anchored)
                 for t in range(max(join[r, v, p], 0), min(leave[r, v, p], H)):
-                    count[t] += 1
+                    members[t] += 1
+            for k in range(mat.venture.shape[0]):
+                if mat.venture[k] != v:
+                    continue
+                f = mat.funder[k]
+                rows[:] = 0.0
+                for q in range(P):
+                    if not public[q] and q != f:
+                        add_rows(
+                            rows[0],
+                            rows[1],
+                            rows[2],
+                            head[r, v, q],
+                            entry[r],
+                            amount[r],
+                            cum,
+                            ends,
+                            anchored,
+                        )
+                for t in range(H):
+                    privately[0, t] = rows[0, t] - rows[2, t]
+                    privately[1, t] = rows[1, t]
+                stop, begin = leave[r, v, f], join[r, v, f]
+                match_money(privately, mat.ratio[r, k], mat.cap[r, k], stop, begin, a, b, c)
+
+
+def public_funders(mat, public) -> bool:
+    """settle_totals applies: every matching policy's funder is public."""
+    return bool(public[mat.funder].all()) if len(mat.funder) else True
 
 
 @inline
-def venture_rows(led, pledged, paid, cancelled, r, v, public, mat, join, leave, privately):
-    """Venture v's rows in replication r, (P, H): each member's from its pledges
-    (book.write_rows), then each matching policy's money added to its funder's (§8.1)."""
+def venture_rows(led, pledged, paid, cancelled, r, v, mat, privately):
+    """Venture v's rows in replication r, (P, H), each member's from its pledges."""
     entry, amount, head = led.entry[r], led.amount[r], led.head
     for p in range(pledged.shape[0]):
         write_rows(
@@ -78,39 +112,28 @@ def venture_rows(led, pledged, paid, cancelled, r, v, public, mat, join, leave, 
             led.ends,
             led.anchored,
         )
-    for k in range(mat.venture.shape[0]):
-        if mat.venture[k] == v:
-            f = mat.funder[k]
-            add_match(
-                pledged,
-                paid,
-                cancelled,
-                f,
-                public,
-                mat.ratio[r, k],
-                mat.cap[r, k],
-                leave[r, v, f],
-                join[r, v, f],
-                privately,
-            )
 
 
 @inline
-def add_match(pledged, paid, cancelled, funder, public, ratio, cap, stop, begin, privately):
-    """ledger.add_match for one replication and venture (rows: its members' months):
-    committed = min(cap, ratio × private committed), paid likewise; 0 before `begin`; from
-    `stop` paid frozen and committed falls to it."""
-    H = pledged.shape[1]
-    before = 0.0  # committed last month
-    rises = falls = last_paid = 0.0
-    # the private members' sums row by row (contiguous in t: vectorised), then month by month
+def private_sums(pledged, paid, cancelled, funder, public, privately):
+    """What the private members other than `funder` have committed (privately[0]) and paid
+    (privately[1]), month by month, from their rows (P, H)."""
     privately[:] = 0.0
     for q in range(public.shape[0]):
         if not public[q] and q != funder:
-            for t in range(H):
+            for t in range(pledged.shape[1]):
                 privately[0, t] += pledged[q, t] - cancelled[q, t]
                 privately[1, t] += paid[q, t]
-    for t in range(H):
+
+
+@inline
+def match_money(privately, ratio, cap, stop, begin, pledged, paid, cancelled):
+    """ledger.add_match: committed = min(cap, ratio × private committed), paid likewise; 0
+    before `begin`; from `stop` paid frozen and committed falls to it; added to the rows
+    given (H,), the funder's or the venture's totals."""
+    before = 0.0  # committed last month
+    rises = falls = last_paid = 0.0
+    for t in range(pledged.shape[0]):
         committed = min(cap, ratio * privately[0, t])
         matched = min(cap, ratio * privately[1, t])
         if t < begin:
@@ -124,6 +147,6 @@ def add_match(pledged, paid, cancelled, funder, public, ratio, cap, stop, begin,
         before = committed
         rises += max(step, 0.0)
         falls += max(-step, 0.0)
-        pledged[funder, t] += rises
-        cancelled[funder, t] += falls
-        paid[funder, t] += matched
+        pledged[t] += rises
+        cancelled[t] += falls
+        paid[t] += matched
