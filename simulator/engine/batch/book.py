@@ -17,7 +17,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.batch.jit import inline, kernel, u64
 from simulator.engine.model import Model, Schedule
 
 # entry[r, i]: pledge i of replication r; its amount is amount[r, i]
@@ -184,17 +184,17 @@ def add_rows(pledged, paid, cancelled, i, entry, amount, cum, ends, anchored):
         m, s, cut, at = entry[i, MONTH], entry[i, SCHEDULE], entry[i, CUT], entry[i, AT]
         x, base, weights = amount[i], 0 if anchored[s] else m, cum[s]
         for t in range(m, H):
-            pledged[t] += x
+            pledged[u64(t)] += x
         # paid by the end of month t: the weights at offsets before min(t + 1, cut) − base
         last = min(cut, H) - 1  # the last month with payments
         for t in range(base, last + 1):
-            paid[t] += x * weights[t + 1 - base]
+            paid[u64(t)] += x * weights[u64(t + 1 - base)]
         if last + 1 > base:
             done = x * weights[last + 1 - base]
             for t in range(last + 1, H):
-                paid[t] += done
+                paid[u64(t)] += done
         if at < H:
             gone = x * (ends[s] - weight_before(cum, ends, s, cut - base))
             for t in range(at, H):
-                cancelled[t] += gone
+                cancelled[u64(t)] += gone
         i = entry[i, NEXT]

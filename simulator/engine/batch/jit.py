@@ -11,7 +11,13 @@ needs counting: every array belongs to the Python caller for the whole call.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 kernel = njit(cache=True, _nrt=False)
 inline = njit(cache=True, _nrt=False, inline="always")  # for the kernels' small steps
+
+# u64(t): an index numba knows is not negative. With a signed one, each a[t] first checks
+# whether t < 0, to wrap it around as Python does, and a loop over months does not compile
+# to vector instructions: 26.6 against 9.5 ns for a month-by-month row of 72.
+u64 = np.uint64

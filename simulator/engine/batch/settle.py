@@ -6,7 +6,7 @@ or as venture totals."""
 from __future__ import annotations
 
 from simulator.engine.batch.book import add_rows, write_rows
-from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.batch.jit import inline, kernel, u64
 
 
 @kernel
@@ -20,7 +20,7 @@ def settle(led, pledged, paid, cancelled, member, join, leave, public, mat, priv
             for p in range(P):
                 months, begin, stop = member[r, v, p], join[r, v, p], leave[r, v, p]
                 for t in range(H):
-                    months[t] = begin <= t < stop
+                    months[u64(t)] = begin <= t < stop
             for k in range(mat.venture.shape[0]):
                 if mat.venture[k] == v:  # the funder's rows get its money
                     f = mat.funder[k]
@@ -65,7 +65,7 @@ def settle_totals(led, pledged, paid, cancelled, count, join, leave, public, mat
             for p in range(P):
                 add_rows(a, b, c, head[r, v, p], entry[r], amount[r], cum, ends, anchored)
                 for t in range(max(join[r, v, p], 0), min(leave[r, v, p], H)):
-                    members[t] += 1
+                    members[u64(t)] += 1
             for k in range(mat.venture.shape[0]):
                 if mat.venture[k] != v:
                     continue
@@ -85,8 +85,8 @@ def settle_totals(led, pledged, paid, cancelled, count, join, leave, public, mat
                             anchored,
                         )
                 for t in range(H):
-                    privately[0, t] = rows[0, t] - rows[2, t]
-                    privately[1, t] = rows[1, t]
+                    privately[0, u64(t)] = rows[0, u64(t)] - rows[2, u64(t)]
+                    privately[1, u64(t)] = rows[1, u64(t)]
                 stop, begin = leave[r, v, f], join[r, v, f]
                 match_money(privately, mat.ratio[r, k], mat.cap[r, k], stop, begin, a, b, c)
 
@@ -122,8 +122,8 @@ def private_sums(pledged, paid, cancelled, funder, public, privately):
     for q in range(public.shape[0]):
         if not public[q] and q != funder:
             for t in range(pledged.shape[1]):
-                privately[0, t] += pledged[q, t] - cancelled[q, t]
-                privately[1, t] += paid[q, t]
+                privately[0, u64(t)] += pledged[q, u64(t)] - cancelled[q, u64(t)]
+                privately[1, u64(t)] += paid[q, u64(t)]
 
 
 @inline
