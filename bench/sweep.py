@@ -46,7 +46,7 @@ from simulator.experiments.executors import Processes
 from simulator.experiments.points import design_points
 from simulator.experiments.spec import load_sweep
 from simulator.experiments.sweep import sweep
-from simulator.experiments.tasks import CHUNK
+from simulator.experiments.tasks import sweep_chunk
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "scenarios" / "reference" / "bench.yaml"
@@ -70,11 +70,13 @@ def engine_loop(path: Path, workspace: Workspace | None = None) -> float:
     (as the sweep's processes do)."""
     spec, doc, path = load_sweep(path)
     _, points = design_points(spec, path, doc)
+    chunk = sweep_chunk(points[0].context.model)  # as the sweep's tasks
     t0 = time.perf_counter()
     for point in points.values():
-        for first in range(0, spec.replications, CHUNK):
-            n = min(CHUNK, spec.replications - first)
-            simulate(point.context.model, spec.seed, n, first, workspace, totals=True)
+        for first in range(0, spec.replications, chunk):
+            n = min(chunk, spec.replications - first)
+            model = point.context.model
+            simulate(model, spec.seed, n, first, workspace, totals=True, events=False)
     return time.perf_counter() - t0
 
 
@@ -140,7 +142,7 @@ def peak_rss_of_sweep(path: Path, out: Path) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--replications", type=int, default=20000, help="total, over all points")
+    ap.add_argument("--replications", type=int, default=200_000, help="total, over all points")
     ap.add_argument("--points", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=5, help="engine/serial/processes rounds")
     ap.add_argument("--no-memory", action="store_true", help="skip the 1,000,000-run sweep")
