@@ -1,22 +1,20 @@
 """Simulate a chunk of replications at once: one SimPy environment, whose clock visits only
-the months in which anything is due in some replication, and at each the mechanisms'
-kernels in the per-replication engine's same-month order (replication.py): departures at
-m + 0.0, negotiation outcomes at m + 0.1, raises at m + 0.2, the deadline's checks at
-m + 0.5; top-ups right after each change of capital (topups.py)."""
+the months in which anything is due in some replication, and at each runs the mechanisms'
+kernels in the per-replication engine's same-month order (month.py); top-ups right after
+each change of capital (topups.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import simpy
 
-from simulator.engine.batch import book, departures, kernels, negotiations, policies, state, topups
+from simulator.engine.batch import book, departures, kernels, negotiations, state, topups
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.events import EventRecords
+from simulator.engine.batch.month import CHECKS, RAISES, TALKS, month_steps
 from simulator.engine.batch.settle import public_funders, settle, settle_totals
 from simulator.engine.ledger import Trajectories
 from simulator.engine.model import Model
-from simulator.engine.negotiation import JOIN
-from simulator.engine.replication import CHECK, POLICY
 
 
 class ChunkState:
@@ -50,31 +48,21 @@ class ChunkState:
         tops = self.top_ups
         if tops.venture.size:  # month 0, after the partners' pledges (replication.start)
             topups.start(led, mem, mat, ven, self.exits, tops, ev)
-        # The months a kernel can act in: outside them it is not called (each call scans
-        # every replication of the chunk), and the clock does not stop at its time of month.
+        # The months a step can act in: outside them it is not run (each step scans every
+        # replication of the chunk).
         talking = negotiations.talk_months(talks)
         raising = set(self.raises.at.tolist())
         deadlines = ven.deadline[ven.deadline >= 0]
         checking = int(deadlines.min()) if deadlines.size else self.model.horizon
+        state = (led, mem, mat, ven, self.exits, tops, dep, talks, self.targets, self.raises, ev)
         month = kernels.next_month(dep, talks, ven, self.raises, -1)
-        while month < self.model.horizon:  # each step only in the months it can act in
+        while month < self.model.horizon:
             month = int(month)
             yield env.timeout(month - env.now)
-            mem.touched[0] = 0  # a new month: nothing has changed in it yet
-            departures.departures(led, mem, mat, ven, self.exits, tops, dep, ev, month)
-            if talking[0] <= month <= talking[1]:
-                negotiations.walk_outs(talks, ev, month)
-                yield env.timeout(month + JOIN - env.now)
-                negotiations.negotiations(
-                    led, mem, mat, ven, self.exits, tops, dep, talks, self.targets, ev, month
-                )
-            if month in raising:
-                yield env.timeout(month + POLICY - env.now)
-                policies.raises(led, mem, mat, ven, self.exits, tops, self.raises, ev, month)
-            if month >= checking:
-                yield env.timeout(month + CHECK - env.now)
-                kernels.checks(led, mem, mat, ven, self.exits, ev, month)
-            month = kernels.next_month(dep, talks, ven, self.raises, month)
+            steps = TALKS if talking[0] <= month <= talking[1] else 0
+            steps |= RAISES if month in raising else 0
+            steps |= CHECKS if month >= checking else 0
+            month = month_steps(*state, month, steps)
 
 
 def run_chunk(model: Model, seed: int | None, n: int, first: int) -> ChunkState:
