@@ -92,7 +92,7 @@ class Chunk:
 
 
 class Workspace:
-    """The chunk's flow array, kept from one chunk to the next by a process that runs many.
+    """The chunk's record arrays, kept from one chunk to the next by a process that runs many.
 
     A fresh array per chunk is mapped anew by the operating system, a page fault at each
     first write: a sweep would spend a visible share of its time in the kernel. A chunk
@@ -100,14 +100,19 @@ class Workspace:
     """
 
     def __init__(self):
-        self.flows = np.empty(0)
+        self.kept: dict = {}  # (dtype, shape without the replications' axis) → array
+
+    def take(self, shape: tuple, axis: int = 0, dtype=float) -> np.ndarray:
+        """An array of `shape` whose axis `axis` counts replications: a view of one kept
+        for the largest such chunk so far."""
+        key = (np.dtype(dtype).str, shape[:axis] + shape[axis + 1 :], axis)
+        have = self.kept.get(key)
+        if have is None or have.shape[axis] < shape[axis]:
+            have = self.kept[key] = np.empty(shape, dtype)
+        return have[(slice(None),) * axis + (slice(0, shape[axis]),)]
 
     def flows_for(self, replications: int, V: int, P: int, H: int) -> np.ndarray:
-        shape = (3, replications, V, P, H)
-        have = self.flows.shape
-        if len(have) != 5 or have[2:] != shape[2:] or have[1] < replications:
-            self.flows = np.empty(shape)
-        return self.flows[:, :replications]
+        return self.take((3, replications, V, P, H), axis=1)
 
 
 ENGINES = ("auto", "batch", "reference")
@@ -180,13 +185,11 @@ def _simulate_batch(
             "auto or reference for this scenario"
         )
     V, P, H = len(model.ventures), 1 if totals else len(model.members), model.horizon
-    flows = (
-        np.empty((3, replications, V, P, H))
-        if workspace is None
-        else workspace.flows_for(replications, V, P, H)
-    )
+    workspace = workspace or Workspace()
+    flows = workspace.flows_for(replications, V, P, H)
+    member = workspace.take((replications, V, P, H), dtype=np.int32 if totals else bool)
     chunk = run_chunk(model, seed, replications, first)
-    traj = trajectories(chunk, flows, totals)
+    traj = trajectories(chunk, flows, member)
     return Chunk(
         first,
         traj.pledged,

@@ -74,23 +74,25 @@ def run_chunk(model: Model, seed: int | None, n: int, first: int) -> ChunkState:
     return chunk
 
 
-def trajectories(chunk: ChunkState, flows: np.ndarray, totals: bool = False) -> Trajectories:
+def trajectories(chunk: ChunkState, flows: np.ndarray, member: np.ndarray) -> Trajectories:
     """The chunk's pledged, paid-in and cancelled written into `flows`, cumulative, with the
-    matching money and membership by month: per member, flows (3, n, V, P, H) and member
-    flags; or summed over the members, flows (3, n, V, 1, H) and member counts."""
+    matching money, and membership by month into `member`: per member, flows (3, n, V, P,
+    H) and member flags; or summed over the members (a members' axis of 1), flows (3, n, V,
+    1, H) and member counts."""
     mem, H = chunk.members, flows.shape[-1]
     privately = np.empty((2, H))  # scratch space (jit.py)
     common = (mem.join, mem.leave, mem.public, chunk.matches, privately)
+    totals = member.dtype != bool
     if totals and public_funders(chunk.matches, mem.public):
-        member = np.empty(flows.shape[1:], dtype=np.int32)
         settle_totals(chunk.ledger, *flows, member, *common, np.empty((3, H)))
     elif totals:  # per member first (settle_totals' docstring says why), then summed
-        full = trajectories(chunk, np.empty((3, *mem.join.shape, H)))
+        full = trajectories(
+            chunk, np.empty((3, *mem.join.shape, H)), np.empty((*mem.join.shape, H), bool)
+        )
         for k, name in enumerate(("pledged", "paid_in", "cancelled")):
             flows[k] = getattr(full, name).sum(axis=2, keepdims=True)
-        member = full.member.sum(axis=2, keepdims=True, dtype=np.int32)
+        member[...] = full.member.sum(axis=2, keepdims=True)
     else:
-        member = np.empty(flows.shape[1:], dtype=bool)
         settle(chunk.ledger, *flows, member, *common)
     return Trajectories(flows[0], flows[1], flows[2], member)
 
