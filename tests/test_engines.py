@@ -6,6 +6,7 @@ runs and on random scenarios built from the mechanisms it has."""
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 import numpy as np
@@ -305,3 +306,22 @@ def test_an_engine_that_cannot_run_is_one_line_and_exit_2(
     (line,) = bad_input(done)
     assert line.startswith(expected), line
     assert not (tmp_path / "out").exists()
+
+
+def test_the_kernels_cache_of_another_version_goes_and_a_users_files_stay(tmp_path, monkeypatch):
+    from simulator.engine.batch import cache_folder
+
+    (tmp_path / "kernels-0123456789ab").mkdir()  # consim's, of another version
+    (tmp_path / "other.nbi").write_text("someone else's")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    folder = cache_folder()
+    assert folder.parent == tmp_path and folder.name.startswith("kernels-")
+    assert not (tmp_path / "kernels-0123456789ab").exists()
+    assert (tmp_path / "other.nbi").exists()
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's mallopt only")
+def test_a_batch_process_keeps_freed_memory_for_the_next_chunk():
+    from simulator.engine.batch.memory import keep_freed_memory
+
+    assert keep_freed_memory()

@@ -57,27 +57,35 @@ class Schedules:
 
 def ledger(model: Model, n: int, room: int, schedules: Schedules) -> LedgerArrays:
     """An empty book per replication with `room` pledges, the founders' fixed pledges
-    (model.plan.base's) entered in every replication alike."""
+    (model.plan.base's) entered in every replication alike: written once, then copied."""
     V, P = model.involved.shape
-    entry = np.empty((n, room, 5), dtype=np.int64)
-    amount = np.empty((n, room))
-    head = np.full((n, V, P), -1, dtype=np.int64)
-    committed, total = np.zeros((n, V, P)), np.zeros((n, V))
+    rows, amounts = [], []
+    head, committed, total = np.full((V, P), -1, dtype=np.int64), np.zeros((V, P)), np.zeros(V)
     drawn = {id(spec) for spec in model.plan.drawn_pledges}
-    i = 0
     for spec in model.pledges:
         if model.candidate[spec.member] or id(spec) in drawn or spec.amount <= 0:
             continue
         v, p = spec.venture, spec.member
-        entry[:, i] = (spec.month, schedules.add(spec.schedule), NEVER, NEVER, head[0, v, p])
-        amount[:, i] = spec.amount
-        head[:, v, p] = i
-        committed[:, v, p] += spec.amount
-        total[:, v] += spec.amount
-        i += 1
-    count = np.full(n, i, dtype=np.int64)
+        rows.append((spec.month, schedules.add(spec.schedule), NEVER, NEVER, head[v, p]))
+        amounts.append(spec.amount)
+        head[v, p] = len(rows) - 1
+        committed[v, p] += spec.amount
+        total[v] += spec.amount
+    entry = np.empty((n, room, 5), dtype=np.int64)
+    amount = np.empty((n, room))
+    if rows:
+        entry[:, : len(rows)] = np.array(rows, dtype=np.int64)
+        amount[:, : len(rows)] = amounts
     no_tables = (np.zeros((0, 1)), np.zeros(0), np.zeros(0, dtype=bool))  # with_tables
-    return LedgerArrays(count, entry, amount, head, committed, total, *no_tables)
+    return LedgerArrays(
+        np.full(n, len(rows), dtype=np.int64),
+        entry,
+        amount,
+        np.repeat(head[None], n, axis=0),
+        np.repeat(committed[None], n, axis=0),
+        np.repeat(total[None], n, axis=0),
+        *no_tables,
+    )
 
 
 def with_tables(led: LedgerArrays, schedules: Schedules, horizon: int) -> LedgerArrays:
