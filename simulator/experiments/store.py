@@ -28,6 +28,7 @@ from simulator.errors import OutputExistsError
 from simulator.experiments.parts import atomic_write, part_path, save_npy, temporary_path, write_ipc
 from simulator.experiments.point_jobs import PointJobs, jobs_for
 from simulator.experiments.tasks import Task, TaskResult
+from simulator.results.encoding import dictionary_columns
 from simulator.results.folders import is_consim_manifest, output_path, staging
 from simulator.results.tables import FAILURE_COLUMNS
 
@@ -175,7 +176,8 @@ class OutcomeMerge:
         with pa.OSFile(str(self.store._part(index, "outcomes.arrow"))) as source:
             table = pa.ipc.open_file(source).read_all()
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.tmp, table.schema)
+            encoded = dictionary_columns(table.schema)
+            self.writer = pq.ParquetWriter(self.tmp, table.schema, use_dictionary=encoded)
         self.pending.append(table.cast(self.writer.schema))
         self.rows += table.num_rows
         if self.rows >= self.ROW_GROUP:

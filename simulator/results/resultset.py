@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from simulator.errors import ConsimError, OutputExistsError
+from simulator.results.encoding import dictionary_columns
 from simulator.results.folders import staging
 from simulator.results.months import as_months
 from simulator.results.tables import ENDINGS, FAILURE_COLUMNS
@@ -293,7 +295,8 @@ def write_table(table: pd.DataFrame, path: Path, file_name: str | None = None) -
     """Write as parquet or CSV, by the suffix of `file_name` (default: of `path`, which may
     be a temporary name)."""
     if Path(file_name or path.name).suffix == ".parquet":
-        table.to_parquet(path, index=False)
+        schema = pa.Schema.from_pandas(table, preserve_index=False)
+        table.to_parquet(path, index=False, use_dictionary=dictionary_columns(schema))
     else:  # months are periods: a spreadsheet's reader sees 2012-03
         table.to_csv(path, index=False)
 
