@@ -135,6 +135,11 @@ def label(index: int) -> str:
     return month_label(START + index)
 
 
+def index(text: str) -> int:
+    """label's inverse."""
+    return int(text[:4]) * 12 + int(text[5:7]) - 1 - START
+
+
 amounts = st.one_of(
     st.integers(0, 200),
     st.builds(
@@ -212,6 +217,8 @@ def scenario_texts(draw) -> str:
                     "success": draw(st.sampled_from([0.0, 0.5, 1.0])),
                 }
             data[group][mid] = m
+    if len(ventures) > 1:
+        opens_later(draw, data, horizon)
     add_exit_rules(draw, data, ventures[0])
     policies: dict = {}
     if draw(st.booleans()):
@@ -246,6 +253,27 @@ def scenario_texts(draw) -> str:
     return yaml.safe_dump(data, sort_keys=False)
 
 
+def opens_later(draw, data: dict, horizon: int) -> None:
+    """v1 may open later (its deadline and its candidates' talks not before), and some
+    partners pledge to both ventures: one leaving every venture before v1 opens withdraws
+    from it (model.md §5)."""
+    if draw(st.booleans()):
+        opens = draw(st.integers(1, horizon - 1))
+        v1 = data["ventures"]["v1"]
+        v1["opens"] = label(opens)
+        if "deadline" in v1:
+            v1["deadline"] = label(max(opens, index(v1["deadline"])))
+        for m in data.get("candidates", {}).values():
+            if m.get("venture") == "v1":
+                m["negotiation"]["start"] = label(max(index(m["negotiation"]["start"]), opens))
+    for m in data["partners"].values():
+        if draw(st.integers(0, 3)) == 0:
+            first = {"amount": m.pop("pledge"), "schedule": m.pop("schedule")}
+            m.pop("venture", None)
+            second = {"amount": draw(amounts), "schedule": draw(schedules(horizon))}
+            m["pledges"] = {"v0": first, "v1": second}
+
+
 def add_exit_rules(draw, data: dict, only: str) -> None:
     """A default exit rule, and one on some departures: refund, pre-emption, one named
     buyer or several in parts (members of the leaver's venture), each at a price."""
@@ -253,10 +281,14 @@ def add_exit_rules(draw, data: dict, only: str) -> None:
     if draw(st.booleans()):
         data["exit"] = {"stake": draw(st.sampled_from(["refund", "preemption"]))}
     for mid, m in members.items():
-        if "departure" not in m or draw(st.integers(0, 3)) == 0:
+        if "departure" not in m or "pledges" in m or draw(st.integers(0, 3)) == 0:
             continue
         venture = m.get("venture", only)
-        mates = [q for q, o in members.items() if q != mid and o.get("venture", only) == venture]
+        mates = [
+            q
+            for q, o in members.items()
+            if q != mid and "pledges" not in o and o.get("venture", only) == venture
+        ]
         stakes = ["refund", "preemption", "stays"] + (["buyer", "buyers"] if mates else [])
         rule = {"stake": draw(st.sampled_from(stakes))}
         if rule["stake"] == "buyer":

@@ -24,5 +24,6 @@ POLICY, POLICY_VENTURE_ENDED, POLICY_NOT_MEMBER = 6, 7, 8
 STAKE_AT, BUYER_STAKE_AT, STAYS_NO_MEMBER, STAYS_NO_BUYER = 9, 10, 11, 12
 # how its price was set, as the per-replication engine words it (exits.Exits.left)
 HOW_PAID_IN, HOW_MULTIPLE, HOW_AMOUNT = 0, 1, 2
+BEFORE_OPENING = 13  # a partner leaving before its venture opens (model.md §5)
 # an exit rule's stake and price (ExitSpec.stake, ExitSpec.rule)
 STAYS, REFUND, PREEMPTION, BUYERS = 0, 1, 2, 3

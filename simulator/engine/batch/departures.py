@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.engine.batch.codes import DEPARTURE, NO_DETAIL
+from simulator.engine.batch.codes import BEFORE_OPENING, DEPARTURE, NO_DETAIL
 from simulator.engine.batch.exits import left
 from simulator.engine.batch.jit import inline, kernel
 from simulator.engine.batch.kernels import (
@@ -202,12 +202,19 @@ def due_in_order(dep, r, month, queue):
 def leave_member(led, mem, mat, ven, ex, ev, r, p, venture, month):
     """p leaves `venture` (every venture: < 0) at m + 0.0 (replication.leave_member): its
     payments from this month on are cancelled, a matching funder's money frozen, and its
-    exit rule applied to its stake."""
+    exit rule applied to its stake. A partner due to join a venture that opens later
+    withdraws from it (model.md §5): its pledge is cancelled in the month it opens."""
     join, leaves = mem.join, mem.leave
     for v in range(join.shape[1]):
         if venture >= 0 and v != venture:
             continue
-        if join[r, v, p] <= month < leaves[r, v, p]:
+        if month < join[r, v, p] < leaves[r, v, p] and not mem.candidate[p]:
+            touch(mem, r, month)
+            opens = join[r, v, p]
+            amount = cancel_from(led, r, v, p, opens, opens)
+            leaves[r, v, p] = opens
+            record(ev, r, month, DEPARTURE, p, v, amount, BEFORE_OPENING, 0.0, 0.0)
+        elif join[r, v, p] <= month < leaves[r, v, p]:
             touch(mem, r, month)
             amount = cancel_from(led, r, v, p, month, month)
             leaves[r, v, p] = month

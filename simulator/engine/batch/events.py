@@ -16,6 +16,7 @@ _FIXED = {
     k.VENTURES_ENDED: "its ventures collapsed",
     k.NO_PLEDGE: "no pledge to make",
     k.WALKS_OUT: "walks out at its departure date",
+    k.BEFORE_OPENING: "before it opens",
 }
 
 
@@ -71,7 +72,8 @@ class EventRecords:
         for code, text in why.items():
             for i in np.flatnonzero(self.detail == code):
                 out[i] = self.policies[int(self.a[i])] + text
-        for i in np.flatnonzero(self.detail >= k.STAKE_AT):
+        stakes = (k.STAKE_AT, k.BUYER_STAKE_AT, k.STAYS_NO_MEMBER, k.STAYS_NO_BUYER)
+        for i in np.flatnonzero(np.isin(self.detail, stakes)):
             out[i] = self._stake(i)
         return out
 

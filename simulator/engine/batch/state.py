@@ -13,7 +13,7 @@ from simulator.engine.model import Model
 
 # changed: the last month something changed in a replication; touched: how many did in
 # this month, then which (kernels.touch)
-MemberArrays = namedtuple("MemberArrays", "join leave public changed touched")
+MemberArrays = namedtuple("MemberArrays", "join leave public candidate changed touched")
 VentureArrays = namedtuple("VentureArrays", "end ending deadline minimum paid_basis")
 ExitArrays = namedtuple(
     "ExitArrays", "kind rule buyers multiple amount drawn adjust refunded flows weights"
@@ -63,7 +63,8 @@ def members(model: Model, n: int) -> MemberArrays:
     join = np.repeat(model.plan.initial_join[None], n, axis=0).astype(np.int64)
     public = np.asarray(model.public, dtype=bool)
     changed, touched = np.full(n, -1, dtype=np.int64), np.zeros(n + 1, dtype=np.int64)
-    return MemberArrays(join, np.full_like(join, H), public, changed, touched)
+    candidate = np.asarray(model.candidate, dtype=bool)
+    return MemberArrays(join, np.full_like(join, H), public, candidate, changed, touched)
 
 
 def ventures(model: Model, draws: ChunkDraws) -> VentureArrays:

@@ -30,7 +30,6 @@ def unsupported(model: Model) -> str | None:
         (plan.funder_rules, "stops, caps or dissolutions"),
         (plan.round_negotiations, "negotiations in rounds"),
         (any(p.kind not in ("match", "raise", "top_up") for p in model.policies), "stops or caps"),
-        (any(v.opens for v in model.ventures), "ventures that open later"),
         (
             any(s.schedule.fixed is None for s in model.pledges)
             or any(p.schedule is not None and p.schedule.fixed is None for p in model.policies),
