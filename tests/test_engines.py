@@ -7,6 +7,8 @@ runs and on random scenarios built from the mechanisms it has."""
 from __future__ import annotations
 
 import platform
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -341,7 +343,7 @@ def test_an_engine_that_cannot_run_is_one_line_and_exit_2(
 
 
 def test_the_kernels_cache_of_another_version_goes_and_a_users_files_stay(tmp_path, monkeypatch):
-    from simulator.engine.batch import cache_folder
+    from simulator.engine.batch.jit import cache_folder
 
     (tmp_path / "kernels-0123456789ab").mkdir()  # consim's, of another version
     (tmp_path / "other.nbi").write_text("someone else's")
@@ -357,3 +359,15 @@ def test_a_batch_process_keeps_freed_memory_for_the_next_chunk():
     from simulator.engine.batch.memory import keep_freed_memory
 
     assert keep_freed_memory()
+
+
+def test_the_commands_and_tables_load_no_numba_until_a_kernel_runs():
+    """numba (~0.4 s, ~100 MB) is for the processes that run the batch engine: a sweep's
+    parent, `consim validate` and the tables' code do without it."""
+    code = (
+        "import sys, simulator.cli, simulator.experiments.sweep, simulator.results.tables;"
+        "from simulator.experiments.tasks import sweep_chunk;"
+        "print('numba' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from simulator.engine.rooms import bytes_per_replication
 from simulator.engine.simulate import Workspace, engine_for, simulate
 from simulator.results.event_files import event_arrow
 from simulator.results.tables import (
@@ -35,11 +36,10 @@ from simulator.results.tables import (
 
 CHUNK = 500  # replications per task: large enough that a task outweighs its overhead
 # A sweep's tasks on the batch engine, whose cost per chunk is mostly fixed (a SimPy step
-# and a few kernel calls per month, whatever the chunk's size): as many replications as
-# keep a chunk's records near the size of the processor's last-level cache (beyond it,
-# measured, time per replication doubles: 128 partners × 72 months, 173 µs at 1,000 per
-# chunk, 417 µs at 4,000), within 250 and 5,000.
-BATCH_RECORDS = 64 * 2**20  # bytes of records per chunk
+# and a compiled call per month, whatever the chunk's size): as many replications as keep
+# a chunk's state and venture totals near 64 MiB (rooms.bytes_per_replication: a
+# sweep records no per-member rows), within 250 and 5,000.
+BATCH_STATE = 64 * 2**20  # bytes per chunk
 BATCH_CHUNKS = (250, 5_000)
 
 
@@ -78,10 +78,8 @@ def sweep_chunk(model) -> int:
     replication's records (3 flows per venture, member and month) are large."""
     if engine_for(model) != "batch":
         return CHUNK
-    V, P = model.involved.shape
-    per_replication = 3 * 8 * V * P * model.horizon
     low, high = BATCH_CHUNKS
-    return max(low, min(high, BATCH_RECORDS // per_replication))
+    return max(low, min(high, BATCH_STATE // bytes_per_replication(model)))
 
 
 def task_sizes(total: int, chunk: int = CHUNK) -> list[int]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.engine.batch import codes as k
-from simulator.engine.batch.state import EVENT_INTS, EVENT_REALS
+from simulator.engine.batch.codes import EVENT_INTS, EVENT_REALS
 
 KINDS = np.array(k.KINDS, dtype=object)
 _FIXED = {

@@ -47,7 +47,7 @@ def geometric_month(first, hazard, u):
 
 @inline
 def record(ev, r, month, kind, member, venture, amount, detail, a, b, c=0, how=0):
-    """One event's row (state.EVENT_INTS and EVENT_REALS give the columns)."""
+    """One event's row (codes.EVENT_INTS and EVENT_REALS give the columns)."""
     count, ints, reals = ev.count, ev.ints, ev.reals
     i = count[0]
     ints[i, 0], ints[i, 1], ints[i, 2], ints[i, 3] = r, month, kind, member

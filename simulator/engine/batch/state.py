@@ -7,7 +7,9 @@ from collections import namedtuple
 
 import numpy as np
 
+from simulator.engine import rooms
 from simulator.engine.batch import book, codes
+from simulator.engine.batch.codes import EVENT_INTS, EVENT_REALS
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.model import Model
 
@@ -29,33 +31,19 @@ DepartureArrays = namedtuple(
 TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u order")
 TargetArrays = namedtuple("TargetArrays", "member venture amount schedule")
 RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount schedule")
+EventArrays = namedtuple("EventArrays", "count ints reals")  # codes.EVENT_INTS, EVENT_REALS
 TopUpArrays = namedtuple("TopUpArrays", "venture funder index share cap added schedule")
-# Events in two arrays (a kernel pays for each array it takes from a tuple): whole numbers
-# in the columns of EVENT_INTS, amounts and the detail's numbers in those of EVENT_REALS.
-EventArrays = namedtuple("EventArrays", "count ints reals")
-EVENT_INTS = ("replication", "month", "kind", "member", "venture", "detail", "c", "how")
-EVENT_REALS = ("amount", "a", "b")
 
 
 def ledger(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> book.LedgerArrays:
     """The founders' pledges: the plan's fixed ones entered alike, the drawn ones added."""
-    led = book.ledger(model, draws.n, room(model), schedules)
+    led = book.ledger(model, draws.n, rooms.room(model), schedules)
     for spec in model.plan.drawn_pledges:
         key = f"pledge/{model.members[spec.member]}/{model.ventures[spec.venture].id}"
         amount = draws.number(spec.amount, key + "/amount")
         s = schedules.add(spec.schedule)
         book.pledge_all(led, spec.venture, spec.member, spec.month, amount, s)
     return led
-
-
-def room(model: Model) -> int:
-    """Pledges a replication can make: the founders', each candidate's on joining, each
-    raise once, each top-up at most once per change of capital (as events' room)."""
-    V, P = model.involved.shape
-    changes = 1 + P * V + len(model.negotiations) + len(model.plan.raises)
-    founders = sum(not model.candidate[s.member] for s in model.pledges)
-    candidates = sum(bool(model.candidate[s.member]) for s in model.pledges)
-    return founders + candidates + len(model.plan.raises) + len(model.plan.top_ups) * changes
 
 
 def members(model: Model, n: int) -> MemberArrays:
@@ -262,12 +250,7 @@ def events(model: Model, n: int) -> EventArrays:
     venture collapses once, each raise acts or is skipped once; with exit rules, a leaver's
     stake is refunded, kept or sold to each of the others once; each top-up acts at most
     once per change of capital (month 0, a departure, a join, a raise)."""
-    V, P = model.involved.shape
-    stakes = P * V * P if model.has_exits else 0
-    each = P * V + stakes + sum(2 + V for _ in model.negotiations) + V + len(model.plan.raises)
-    changes = 1 + P * V + len(model.negotiations) + len(model.plan.raises)
-    each += len(model.plan.top_ups) * changes  # a top-up at most once per change of capital
-    room = n * each
+    room = n * rooms.event_room(model)
     return EventArrays(
         np.zeros(1, dtype=np.int64),
         np.empty((room, len(EVENT_INTS)), dtype=np.int64),
