@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from test_cli import bad_input, consim
 from test_ledger_properties import prices
 
+from simulator.engine.batch.clocks import HEAP_FROM
 from simulator.engine.batch.support import unsupported
 from simulator.engine.compile import compile_scenario
 from simulator.engine.simulate import simulate
@@ -371,3 +372,26 @@ def test_the_commands_and_tables_load_no_numba_until_a_kernel_runs():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_a_consortium_of_many_partners_keeps_its_clocks_in_heaps_and_agrees():
+    """20 partners, half of them with a rival: the batch engine keeps each replication's
+    clocks in a heap from 16 on (clocks.py), and must replay the same order of leaving."""
+    partners = {}
+    for i in range(20):
+        m = {"pledge": 10 + i, "schedule": {"type": "tranches", "count": 12}}
+        m["departure"] = {"hazard": 0.03}
+        if i % 2:
+            m["departure"].update(rival=f"p{i - 1}", rival_hazard=0.2)
+        partners[f"p{i}"] = m
+    doc = {
+        "start": "2020-01",
+        "end": "2022-12",
+        "ventures": {"v": {"minimum_capital": 200, "deadline": "2020-09"}},
+        "partners": partners,
+    }
+    scenario = validate_document(parse_text(yaml.safe_dump(doc), "many.yaml"), default_name="m")
+    model = compile_scenario(scenario)
+    assert len(model.departures) >= HEAP_FROM and unsupported(model) is None
+    ref, batch = both(model, seed=4, n=200)
+    assert_same(scenario, model, ref, batch)

@@ -16,8 +16,7 @@ waiting; a clock that has drawn anew since waits for the next change.
 
 from __future__ import annotations
 
-import numpy as np
-
+from simulator.engine.batch import clocks
 from simulator.engine.batch.codes import BEFORE_OPENING, DEPARTURE, NO_DETAIL
 from simulator.engine.batch.exits import left
 from simulator.engine.batch.jit import inline, kernel
@@ -44,7 +43,7 @@ def redraw(dep, mem, r, d, start, now):
     if rival >= 0 and is_member(mem, r, rival, -1, now):
         rate = dep.raised[r, d]
     draw_month(dep.word, dep.replication, dep.k, dep.when, r, d, start, rate)
-    book(dep.live, dep.seq, dep.clock, dep.next, dep.when, r, d)
+    book(dep, r, d)
 
 
 @inline
@@ -56,12 +55,13 @@ def draw_month(word, replication, k, when, r, d, start, rate):
 
 
 @inline
-def book(live, seq, clock, soonest, when, r, d):
+def book(dep, r, d):
     """d's clock waits for its month: the order it was set in is its place in a month."""
-    live[r, d] = True
-    seq[r, d] = clock[r]
-    clock[r] += 1
-    soonest[r] = min(soonest[r], when[r, d])
+    dep.live[r, d] = True
+    dep.seq[r, d] = dep.clock[r]
+    dep.clock[r] += 1
+    dep.next[r] = min(dep.next[r], dep.when[r, d])
+    clocks.push(dep, r, d)
 
 
 @inline
@@ -70,7 +70,7 @@ def start_departure(dep, mem, r, d, first, now):
     if dep.at[d] >= 0:
         if dep.at[d] >= now:
             dep.when[r, d] = dep.at[d]
-            book(dep.live, dep.seq, dep.clock, dep.next, dep.when, r, d)
+            book(dep, r, d)
         return
     start = first if dep.start[d] < 0 else max(dep.start[d], first)
     dep.first[r, d] = start
@@ -82,16 +82,14 @@ def start_founders(dep, mem):
     """At time 0: founders' departures in the order the per-replication engine sets their
     timeouts (departures.py): plain hazards, then dated departures, then rivals' clocks.
     The order decides who leaves first in a month where several are due, hence who is
-    still there to pre-empt or buy a stake. start_departure for every replication at once,
-    its arrays taken from the tuples once (not once per replication)."""
+    still there to pre-empt or buy a stake. start_departure for every replication at once."""
     founder, rival, at, start, first = dep.founder, dep.rival, dep.at, dep.start, dep.first
     word, replication, k, when, base = dep.word, dep.replication, dep.k, dep.when, dep.base
-    live, seq, clock, soonest = dep.live, dep.seq, dep.clock, dep.next
-    for kind in range(3):
-        for d in range(founder.shape[0]):
-            if not founder[d] or kind != (2 if rival[d] >= 0 else at[d] >= 0):
-                continue
-            for r in range(when.shape[0]):
+    for r in range(when.shape[0]):  # replication by replication: its heap stays in cache
+        for kind in range(3):
+            for d in range(founder.shape[0]):
+                if not founder[d] or kind != (2 if rival[d] >= 0 else at[d] >= 0):
+                    continue
                 if at[d] >= 0:
                     when[r, d] = at[d]
                 else:
@@ -100,7 +98,7 @@ def start_founders(dep, mem):
                     if rival[d] >= 0 and is_member(mem, r, rival[d], -1, 0):
                         rate = dep.raised[r, d]
                     draw_month(word, replication, k, when, r, d, first[r, d], rate)
-                book(live, seq, clock, soonest, when, r, d)
+                book(dep, r, d)
 
 
 @kernel
@@ -118,9 +116,10 @@ def waiting_on(dep, r, p, out, start, before=-1):
     """Write into out[start:] the clocks waiting with p as their rival (since before the
     clock count `before`, if given), in the order they started waiting; return how many."""
     n = 0
-    rival, live, seq = dep.rival, dep.live, dep.seq
-    for q in range(rival.shape[0]):
-        if rival[q] != p or not live[r, q] or 0 <= before <= seq[r, q]:
+    live, seq, of = dep.live, dep.seq, dep.rival_list
+    for j in range(dep.rivals_of[p], dep.rivals_of[p + 1]):
+        q = of[j]
+        if not live[r, q] or 0 <= before <= seq[r, q]:
             continue
         i = start + n
         while i > start and seq[r, out[i - 1]] > seq[r, q]:
@@ -138,11 +137,10 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
     moment a rival's leaving reaches the clocks still waiting on it."""
     live, when, pending, rival, first = dep.live, dep.when, dep.pending, dep.rival, dep.first
     rival_changed, soonest, queue = dep.rival_changed, dep.next, dep.queue
-    D = rival.shape[0]
     for r in range(soonest.shape[0]):
         if soonest[r] != month:
             continue  # nothing due in this replication this month
-        tail = due_in_order(dep, r, month, queue)
+        tail = clocks.due_in_order(dep, r, month, queue, FIRE)
         head = 0
         while head < tail:
             kind, d = queue[0, head], queue[1, head]
@@ -174,28 +172,7 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
                         tail += 1
                 else:
                     tail = leave(led, mem, mat, ven, ex, tops, dep, ev, r, d, month, queue, tail)
-        soonest[r] = np.inf
-        for d in range(D):
-            if live[r, d]:
-                soonest[r] = min(soonest[r], when[r, d])
-
-
-@inline
-def due_in_order(dep, r, month, queue):
-    """Queue the departures of replication r due this month, in the order their clocks
-    were set (an insertion sort: rarely more than one); return how many."""
-    tail = 0
-    live, when, seq = dep.live, dep.when, dep.seq
-    for d in range(live.shape[1]):
-        if not (live[r, d] and when[r, d] == month):
-            continue
-        i = tail
-        while i > 0 and seq[r, queue[1, i - 1]] > seq[r, d]:
-            queue[1, i] = queue[1, i - 1]
-            i -= 1
-        queue[0, tail], queue[1, i] = FIRE, d
-        tail += 1
-    return tail
+        soonest[r] = clocks.next_due(dep, r)
 
 
 @inline
@@ -234,9 +211,10 @@ def leave(led, mem, mat, ven, ex, tops, dep, ev, r, d, month, queue, tail):
     leave_member(led, mem, mat, ven, ex, ev, r, p, v, month)
     if tops.venture.shape[0]:
         after_change(led, mem, mat, ven, ex, tops, ev, r, month)
-    rivals, live, pending, rival_changed = dep.rival, dep.live, dep.pending, dep.rival_changed
-    for q in range(rivals.shape[0]):
-        if rivals[q] == p and (live[r, q] or pending[r, q]):
+    live, pending, rival_changed = dep.live, dep.pending, dep.rival_changed
+    for j in range(dep.rivals_of[p], dep.rivals_of[p + 1]):
+        q = dep.rival_list[j]
+        if live[r, q] or pending[r, q]:
             rival_changed[r, q] = True  # the change has happened (SimPy: triggered)
     # ...and reaches, later, the clocks that were waiting on it by then
     queue[0, tail], queue[1, tail], queue[2, tail] = CHANGE, p, dep.clock[r]

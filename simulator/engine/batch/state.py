@@ -9,6 +9,7 @@ import numpy as np
 
 from simulator.engine import rooms
 from simulator.engine.batch import book, codes
+from simulator.engine.batch.clocks import HEAP_FROM
 from simulator.engine.batch.codes import EVENT_INTS, EVENT_REALS
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.model import Model
@@ -24,7 +25,8 @@ MatchArrays = namedtuple("MatchArrays", "venture funder ratio cap frozen")
 DepartureArrays = namedtuple(
     "DepartureArrays",
     "member venture at rival start founder word replication base raised when live first k "
-    "seq clock pending rival_changed next queue order",  # queue, order: scratch (jit.py)
+    "seq clock pending rival_changed next queue order "  # queue, order: scratch (jit.py)
+    "heap_when heap_seq heap_d heap_size rivals_of rival_list",  # clocks.py
 )
 # order: the talks by (start month, file order), the order in which SimPy resumes their
 # outcomes due in one month (each outcome's timeout is set when its talks open).
@@ -158,7 +160,31 @@ def departures(model: Model, draws: ChunkDraws) -> DepartureArrays:
         np.full(n, np.inf),  # the first month a live clock is due, per replication
         np.empty((3, 16 * len(specs) + 16), dtype=np.int64),  # a month's queue (departures)
         np.empty(len(specs), dtype=np.int64),
+        *_heap(n, len(specs)),
+        *_rivals(specs, len(model.members)),
     )
+
+
+def _heap(n: int, D: int) -> tuple:
+    """Each replication's heap of clocks (clocks.py), room for each clock twice over; none
+    below clocks.HEAP_FROM clocks."""
+    room = 2 * D + 16 if D >= HEAP_FROM else 0
+    return (
+        np.empty((n, room)),
+        np.empty((n, room), dtype=np.int64),
+        np.empty((n, room), dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+    )
+
+
+def _rivals(specs: list, P: int) -> tuple:
+    """For each member p, the departures whose rival it is: rival_list[rivals_of[p] :
+    rivals_of[p + 1]], in file order."""
+    rival = np.array([-1 if d.rival is None else d.rival for d in specs], dtype=np.int64)
+    listed = np.flatnonzero(rival >= 0)
+    listed = listed[np.argsort(rival[listed], kind="stable")].astype(np.int64)
+    counts = np.bincount(rival[rival >= 0], minlength=P)
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), listed
 
 
 def talks(model: Model, draws: ChunkDraws) -> TalkArrays:
