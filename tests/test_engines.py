@@ -346,13 +346,14 @@ def test_an_engine_that_cannot_run_is_one_line_and_exit_2(
 def test_the_kernels_cache_of_another_version_goes_and_a_users_files_stay(tmp_path, monkeypatch):
     from simulator.engine.batch.jit import cache_folder
 
-    (tmp_path / "kernels-0123456789ab").mkdir()  # consim's, of another version
+    (tmp_path / "consim-kernels-0123456789ab").mkdir()  # consim's, of another version
+    (tmp_path / "kernels-of-another-tool").mkdir()
     (tmp_path / "other.nbi").write_text("someone else's")
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
     folder = cache_folder()
-    assert folder.parent == tmp_path and folder.name.startswith("kernels-")
-    assert not (tmp_path / "kernels-0123456789ab").exists()
-    assert (tmp_path / "other.nbi").exists()
+    assert folder.parent == tmp_path and folder.name.startswith("consim-kernels-")
+    assert not (tmp_path / "consim-kernels-0123456789ab").exists()
+    assert (tmp_path / "other.nbi").exists() and (tmp_path / "kernels-of-another-tool").exists()
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's mallopt only")

@@ -5,7 +5,8 @@ A kernel takes its state as named tuples of arrays (state.py), and each array ta
 a tuple was counted in and out with two atomic operations: on bench.yaml that was 40 % of
 the clock's time (10.3 → 6.1 µs a replication with counting off, in interleaved runs). The
 kernels never allocate an array (what they need as scratch space comes in with the state:
-DepartureArrays.queue and .order, ExitArrays.weights, settle's `privately`), so nothing
+DepartureArrays.queue, .order and the clocks' heaps, ExitArrays.weights, settle's
+`privately`), so nothing
 needs counting: every array belongs to the Python caller for the whole call.
 """
 
@@ -39,13 +40,13 @@ def cache_folder() -> Path:
     base = Path(os.environ.get("NUMBA_CACHE_DIR") or own)
     if base == own and not os.access(here, os.W_OK):
         base = Path.home() / ".cache" / "consim"
-    for old in base.glob("kernels-*"):
-        if old.name != f"kernels-{tag}":
+    for old in base.glob("consim-kernels-*"):
+        if old.name != f"consim-kernels-{tag}":
             shutil.rmtree(old, ignore_errors=True)
     if base == own:  # kernels cached by an earlier version, loose in the package's cache
         for loose in [*own.glob("*.nbi"), *own.glob("*.nbc")]:
             loose.unlink(missing_ok=True)
-    return base / f"kernels-{tag}"
+    return base / f"consim-kernels-{tag}"
 
 
 numba.config.CACHE_DIR = str(cache_folder())  # before any kernel below is compiled
