@@ -28,7 +28,8 @@ def _is_fixed(spec) -> bool:
 class Plan:
     """What every replication of a model starts from, worked out once per model."""
 
-    base: Ledger  # partners' pledges that are the same in every replication
+    base: Ledger  # partners' pledges that are the same in every replication...
+    fixed_pledges: list  # ...their specs (the batch engine's book enters them)
     initial_join: np.ndarray  # (V, P): partners are members of their ventures from month 0
     drawn_pledges: list  # partners' pledges with an uncertain amount or schedule
     hazard_specs: list  # partners whose departure is a plain monthly hazard...
@@ -50,20 +51,27 @@ class Plan:
     spending: list  # ventures with a spending plan (calls.py), as (venture index, CallSpec)
 
 
-def build_plan(model: Model) -> Plan:
-    """What every replication of `model` shares: the fixed pledges' ledger, the pledges
-    to draw, the departures by kind, and which mechanisms it has."""
-    V, P, H = len(model.ventures), len(model.members), model.horizon
-    base = Ledger(V, P, H)
-    drawn = []
+def _founders_pledges(model: Model, base: Ledger) -> tuple[list, list]:
+    """The partners' pledges: the fixed ones, entered in `base`, and those to draw."""
+    fixed, drawn = [], []
     for spec in model.pledges:
         if model.candidate[spec.member]:
             continue
         if _is_fixed(spec):
             s = spec.schedule
             base.pledge(spec.venture, spec.member, spec.month, spec.amount, s.offsets, s.fixed)
+            fixed.append(spec)
         else:
             drawn.append(spec)
+    return fixed, drawn
+
+
+def build_plan(model: Model) -> Plan:
+    """What every replication of `model` shares: the fixed pledges' ledger, the pledges
+    to draw, the departures by kind, and which mechanisms it has."""
+    V, P, H = len(model.ventures), len(model.members), model.horizon
+    base = Ledger(V, P, H)
+    fixed, drawn = _founders_pledges(model, base)
     partner_deps = [d for d in model.departures if not model.candidate[d.member]]
     targets = frozenset(q for c in model.contagion if c.probability is None for q in c.targets) & {
         d.member for d in model.departures if d.hazard is not None
@@ -75,6 +83,7 @@ def build_plan(model: Model) -> Plan:
         by_member.setdefault(spec.member, []).append(spec)
     return Plan(
         base=base,
+        fixed_pledges=fixed,
         initial_join=np.where(
             model.involved
             & ~model.candidate

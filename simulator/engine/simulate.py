@@ -148,7 +148,7 @@ def simulate(
 
 
 # Below this many replications in one job, "auto" keeps to the per-replication engine:
-# loading numba and the batch kernels costs ~0.4 s once per process, what the
+# loading numba and the batch kernels costs ~0.5 s once per process, what the
 # per-replication engine takes for ~2,000 replications of a seed scenario.
 BATCH_MIN = 2_000
 
@@ -176,7 +176,7 @@ def engine_for(model: Model, engine: str | None = None) -> str:
 def _simulate_batch(
     model, seed, replications, first, workspace, totals=False, events=True
 ) -> Chunk:
-    from simulator.engine.batch.run import events_of, run_chunk, trajectories  # numba: ~0.4 s
+    from simulator.engine.batch.run import events_of, run_chunk, trajectories  # numba: ~0.5 s
 
     why = unsupported(model)
     if why is not None:

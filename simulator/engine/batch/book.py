@@ -31,16 +31,21 @@ LedgerArrays = namedtuple(
 
 
 class Schedules:
-    """Every payment schedule a chunk may pledge on, numbered in the order added; `tables`
+    """Every payment schedule a chunk may pledge on, numbered in the order first added
+    (identical ones share a number: 128 partners on one schedule make one row); `tables`
     gives their cumulative weights: cum[s, j], what is paid at offsets before j (0 ≤ j ≤
     H), and ends[s], the whole (payments past the horizon included)."""
 
     def __init__(self):
         self.items: list[Schedule] = []
+        self.numbers: dict = {}
 
     def add(self, schedule: Schedule) -> int:
-        self.items.append(schedule)
-        return len(self.items) - 1
+        key = (schedule.offsets.tobytes(), schedule.fixed.tobytes(), schedule.anchored)
+        if key not in self.numbers:
+            self.numbers[key] = len(self.items)
+            self.items.append(schedule)
+        return self.numbers[key]
 
     def tables(self, horizon: int) -> tuple:
         S = len(self.items)
@@ -61,10 +66,9 @@ def ledger(model: Model, n: int, room: int, schedules: Schedules) -> LedgerArray
     V, P = model.involved.shape
     rows, amounts = [], []
     head, committed, total = np.full((V, P), -1, dtype=np.int64), np.zeros((V, P)), np.zeros(V)
-    drawn = {id(spec) for spec in model.plan.drawn_pledges}
-    for spec in model.pledges:
-        if model.candidate[spec.member] or id(spec) in drawn or spec.amount <= 0:
-            continue
+    for spec in model.plan.fixed_pledges:
+        if spec.amount <= 0:
+            continue  # as Ledger.pledge: no pledge
         v, p = spec.venture, spec.member
         rows.append((spec.month, schedules.add(spec.schedule), NEVER, NEVER, head[v, p]))
         amounts.append(spec.amount)
@@ -96,8 +100,7 @@ def with_tables(led: LedgerArrays, schedules: Schedules, horizon: int) -> Ledger
 
 @inline
 def weight_before(cum, ends, s, j):
-    """The part of schedule s paid at offsets before j (the book's cum and ends: arrays
-    are taken out of the book once per kernel, not once per month; see docs/engine.md)."""
+    """The part of schedule s paid at offsets before j (cum and ends: the book's tables)."""
     if j <= 0:
         return 0.0
     if j >= cum.shape[1]:

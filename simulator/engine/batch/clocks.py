@@ -5,7 +5,7 @@ booked again (a rival's change) leaves its old entry behind; entries whose clock
 booked again or stopped are dropped as they come to the top, and the heap is rebuilt from
 the live clocks if it fills up. With 128 partners, scanning every clock at each month a
 replication was visited made the time per replication grow as the square of the partners;
-with a few clocks the scan is faster than the heap (8 partners: 2.2 against 2.6 µs a
+with a few clocks the scan is faster than the heap (8 partners: 2.2 against 2.7 µs a
 replication), so a replication with fewer than HEAP_FROM clocks has no heap and is scanned.
 """
 

@@ -28,7 +28,7 @@ BEFORE_OPENING = 13  # a partner leaving before its venture opens (model.md §5)
 # an exit rule's stake and price (ExitSpec.stake, ExitSpec.rule)
 STAYS, REFUND, PREEMPTION, BUYERS = 0, 1, 2, 3
 
-# Events in two arrays (a kernel pays for each array it takes from a tuple): whole numbers
-# in the columns of EVENT_INTS, amounts and the detail's numbers in those of EVENT_REALS.
+# Events in two arrays: whole numbers in the columns of EVENT_INTS, amounts and the
+# detail's numbers in those of EVENT_REALS.
 EVENT_INTS = ("replication", "month", "kind", "member", "venture", "detail", "c", "how")
 EVENT_REALS = ("amount", "a", "b")

@@ -26,7 +26,7 @@ from simulator.engine.batch.codes import (
     STAYS_NO_MEMBER,
 )
 from simulator.engine.batch.jit import kernel
-from simulator.engine.batch.kernels import match_committed, record
+from simulator.engine.batch.kernels import match_committed, private_paid, record
 from simulator.engine.exits import BOUGHT, PAID_FOR, RECEIVED
 from simulator.engine.exits import REFUNDED as REFUNDED_FLOW
 from simulator.engine.exits import SOLD as SOLD_FLOW
@@ -134,9 +134,6 @@ def match_paid(led, mem, mat, r, v, q, month):
         if not np.isnan(mat.frozen[r, k]):
             out += mat.frozen[r, k]
             continue
-        private = 0.0
-        for s in range(mem.public.shape[0]):
-            if not mem.public[s] and s != q:
-                private += paid_before(led, r, v, s, month)
+        private = private_paid(led, mem, r, v, q, month)
         out += min(mat.ratio[r, k] * private, mat.cap[r, k])
     return out

@@ -76,12 +76,20 @@ def freeze(led, mem, mat, r, v, p, month):
     for k in range(venture.shape[0]):
         if venture[k] != v or funder[k] != p or not math.isnan(frozen[r, k]):
             continue
-        paid = 0.0
-        public = mem.public
-        for q in range(public.shape[0]):
-            if not public[q] and q != p:
-                paid += paid_before(led, r, v, q, month)
+        paid = private_paid(led, mem, r, v, p, month)
         mat.frozen[r, k] = min(mat.ratio[r, k] * paid, mat.cap[r, k])
+
+
+@inline
+def private_paid(led, mem, r, v, funder, month):
+    """What the private members other than `funder` paid v before `month` (what a matching
+    funder's money is paid on)."""
+    paid = 0.0
+    public = mem.public
+    for q in range(public.shape[0]):
+        if not public[q] and q != funder:
+            paid += paid_before(led, r, v, q, month)
+    return paid
 
 
 @inline

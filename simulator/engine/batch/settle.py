@@ -16,7 +16,7 @@ def settle(led, pledged, paid, cancelled, member, join, leave, public, mat, priv
     n, V, P, H = pledged.shape
     for r in range(n):
         for v in range(V):
-            venture_rows(led, pledged[r, v], paid[r, v], cancelled[r, v], r, v, mat, privately)
+            venture_rows(led, pledged[r, v], paid[r, v], cancelled[r, v], r, v)
             for p in range(P):
                 months, begin, stop = member[r, v, p], join[r, v, p], leave[r, v, p]
                 for t in range(H):
@@ -97,7 +97,7 @@ def public_funders(mat, public) -> bool:
 
 
 @inline
-def venture_rows(led, pledged, paid, cancelled, r, v, mat, privately):
+def venture_rows(led, pledged, paid, cancelled, r, v):
     """Venture v's rows in replication r, (P, H), each member's from its pledges."""
     entry, amount, head = led.entry[r], led.amount[r], led.head
     for p in range(pledged.shape[0]):
