@@ -156,6 +156,32 @@ hazards = st.one_of(
 )
 
 
+@st.composite
+def varying_hazards(draw, horizon: int) -> dict:
+    """A hazard by month: steps (0 before the first), or a drift within [0, max]."""
+    if draw(st.booleans()):
+        months = draw(st.lists(st.integers(0, horizon - 1), min_size=1, max_size=4, unique=True))
+        values = st.sampled_from([0.0, 0.05, 0.3, 1.0, {"dist": "beta", "a": 1, "b": 10}])
+        return {"steps": {label(m): draw(values) for m in sorted(months)}}
+    out = {
+        "start": draw(
+            st.sampled_from([0.0, 0.01, 0.2, {"dist": "uniform", "low": 0, "high": 0.1}])
+        ),
+        "per_year": draw(
+            st.sampled_from([-0.3, 0.0, 0.1, 1.5, {"dist": "uniform", "low": -0.1, "high": 0.4}])
+        ),
+    }
+    if draw(st.booleans()):
+        out["from"] = label(draw(st.integers(-12, horizon - 1)))
+    if draw(st.booleans()):
+        out["max"] = draw(st.sampled_from([0.05, 0.5]))
+    return out
+
+
+def hazard_terms(horizon: int):
+    return st.one_of(hazards, varying_hazards(horizon))
+
+
 # top-up targets: two on a venture stay below 100 % together (checks/policies.py)
 SHARES = [0.1, 0.3, 0.45, {"dist": "uniform", "low": 0.05, "high": 0.4}]
 
@@ -175,10 +201,10 @@ def departure(draw, horizon: int, others: list):
         return None
     if kind == "at":
         return {"at": label(draw(st.integers(1, horizon - 1)))}
-    out: dict = {"hazard": draw(hazards)}
+    out: dict = {"hazard": draw(hazard_terms(horizon))}
     if kind == "rival" and others:
         out["rival"] = draw(st.sampled_from(others))
-        out["rival_hazard"] = draw(hazards)
+        out["rival_hazard"] = draw(hazard_terms(horizon))
     if draw(st.booleans()):
         out["start"] = label(draw(st.integers(1, horizon - 1)))
     return out
@@ -223,6 +249,7 @@ def scenario_texts(draw) -> str:
     if len(ventures) > 1:
         opens_later(draw, data, horizon)
     add_exit_rules(draw, data, ventures[0])
+    add_cuts(draw, data, ventures, horizon)
     policies: dict = {}
     if draw(st.booleans()):
         policies["more"] = {
@@ -275,6 +302,25 @@ def opens_later(draw, data: dict, horizon: int) -> None:
             m.pop("venture", None)
             second = {"amount": draw(amounts), "schedule": draw(schedules(horizon))}
             m["pledges"] = {"v0": first, "v1": second}
+
+
+def add_cuts(draw, data: dict, ventures: list, horizon: int) -> None:
+    """Dated pledge cuts by an amount or to a committed amount, one or two a member (the
+    second may find the first's continuations), on some members."""
+    members = {**data.get("partners", {}), **data.get("candidates", {})}
+    for m in members.values():
+        if draw(st.integers(0, 2)):
+            continue
+        cuts = []
+        for _ in range(draw(st.integers(1, 2))):
+            cut = {"at": label(draw(st.integers(0, horizon - 1)))}
+            cut[draw(st.sampled_from(["by", "to"]))] = draw(amounts)
+            if "pledges" in m:
+                cut["venture"] = draw(st.sampled_from(list(m["pledges"])))
+            elif len(ventures) > 1:
+                cut["venture"] = m.get("venture", ventures[0])
+            cuts.append(cut)
+        m["cuts"] = cuts
 
 
 def add_exit_rules(draw, data: dict, only: str) -> None:

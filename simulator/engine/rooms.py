@@ -6,16 +6,30 @@ from __future__ import annotations
 
 from simulator.engine.batch.codes import EVENT_INTS, EVENT_REALS
 from simulator.engine.model import Model
+from simulator.engine.terms import DriftHazard, StepHazard
 
 
 def room(model: Model) -> int:
-    """Pledges a replication can make: the founders', each candidate's on joining, each
-    raise once, each top-up at most once per change of capital (as events' room)."""
+    """Entries a replication's book can hold: the pledges (the founders', each candidate's
+    on joining, each raise once, each top-up at most once per change of capital, as events'
+    room), and each cut's continuations, one per entry of its member it may find."""
+    changes = _changes(model)
+    own = [0] * len(model.members)  # entries a member's pledges may make
+    for s in model.pledges:
+        own[s.member] += 1
+    for pol in model.plan.raises:
+        own[pol.funder] += 1
+    for pol in model.plan.top_ups:
+        own[pol.funder] += changes
+    for c in model.cuts:
+        own[c.member] *= 2  # each entry still paying may get a continuation
+    return sum(own)
+
+
+def _changes(model: Model) -> int:
+    """How many times a replication's capital can change (top-ups act at most once each)."""
     V, P = model.involved.shape
-    changes = 1 + P * V + len(model.negotiations) + len(model.plan.raises)
-    founders = sum(not model.candidate[s.member] for s in model.pledges)
-    candidates = sum(bool(model.candidate[s.member]) for s in model.pledges)
-    return founders + candidates + len(model.plan.raises) + len(model.plan.top_ups) * changes
+    return 1 + P * V + len(model.negotiations) + len(model.plan.raises) + len(model.cuts)
 
 
 def bytes_per_replication(model: Model) -> int:
@@ -24,9 +38,10 @@ def bytes_per_replication(model: Model) -> int:
     a sweep's chunk is sized by it."""
     V, P = model.involved.shape
     D, H = len(model.departures), model.horizon
-    book_ = room(model) * 6 * 8 + 2 * V * P * 8
+    book_ = room(model) * 7 * 8 + 2 * V * P * 8
     events_ = event_room(model) * (len(EVENT_INTS) + len(EVENT_REALS)) * 8
-    return book_ + events_ + D * 12 * 8 + 2 * V * P * 8 + 4 * V * H * 8
+    pieces = varying_rates(model) * (2 * H + 2) * 8  # hazards.py's pieces
+    return book_ + events_ + D * 12 * 8 + 2 * V * P * 8 + 4 * V * H * 8 + pieces
 
 
 def event_room(model: Model) -> int:
@@ -34,5 +49,11 @@ def event_room(model: Model) -> int:
     V, P = model.involved.shape
     stakes = P * V * P if model.has_exits else 0
     each = P * V + stakes + sum(2 + V for _ in model.negotiations) + V + len(model.plan.raises)
-    changes = 1 + P * V + len(model.negotiations) + len(model.plan.raises)
-    return each + len(model.plan.top_ups) * changes  # a top-up at most once per change
+    each += len(model.cuts)
+    return each + len(model.plan.top_ups) * _changes(model)  # a top-up once per change
+
+
+def varying_rates(model: Model) -> int:
+    """How many departure rates vary by month (each keeps its pieces per replication)."""
+    terms = [t for d in model.departures for t in (d.hazard, d.rival_hazard)]
+    return sum(isinstance(t, StepHazard | DriftHazard) for t in terms)

@@ -9,6 +9,11 @@ on which schedule, and from which month its payments were cancelled (the `entry`
 below). Each member's pledges to a venture are a linked list (`head`, then NEXT), so that
 what it has paid or still owes is a sum over its few pledges, read from the schedule's
 cumulative weights. The months are written out once, when the chunk settles (settle.py).
+
+A pledge cut (model.md §8.6) scales what a member still owes by `keep` from its month c:
+each of its pledges is cancelled from c, and a continuation of it entered (FROM = c):
+keep × its amount, on its schedule from its month, paying only from c on, pledging nothing
+and taking back, in month c, the cancellation of what it still pays.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ import numpy as np
 from simulator.engine.batch.jit import inline, kernel, u64
 from simulator.engine.model import Model, Schedule
 
-# entry[r, i]: pledge i of replication r; its amount is amount[r, i]
-MONTH, SCHEDULE, CUT, AT, NEXT = range(5)  # CUT: cancelled from; AT: recorded in
+# entry[r, i]: pledge i of replication r; its amount is amount[r, i]. CUT: cancelled from;
+# AT: recorded in; FROM: a continuation's first month (-1: a pledge)
+MONTH, SCHEDULE, CUT, AT, NEXT, FROM = range(6)
 NEVER = 1 << 40  # a pledge not cancelled
 _EPS = 1e-9
 
@@ -70,12 +76,12 @@ def ledger(model: Model, n: int, room: int, schedules: Schedules) -> LedgerArray
         if spec.amount <= 0:
             continue  # as Ledger.pledge: no pledge
         v, p = spec.venture, spec.member
-        rows.append((spec.month, schedules.add(spec.schedule), NEVER, NEVER, head[v, p]))
+        rows.append((spec.month, schedules.add(spec.schedule), NEVER, NEVER, head[v, p], -1))
         amounts.append(spec.amount)
         head[v, p] = len(rows) - 1
         committed[v, p] += spec.amount
         total[v] += spec.amount
-    entry = np.empty((n, room, 5), dtype=np.int64)
+    entry = np.empty((n, room, 6), dtype=np.int64)
     amount = np.empty((n, room))
     if rows:
         entry[:, : len(rows)] = np.array(rows, dtype=np.int64)
@@ -114,15 +120,22 @@ def pledge(led, r, v, p, month, amount, s):
     schedule is anchored to the scenario's months)."""
     if amount <= 0.0:
         return
+    enter(led, r, v, p, month, amount, s, -1)
+    led.committed[r, v, p] += amount
+    led.total[r, v] += amount
+
+
+@inline
+def enter(led, r, v, p, month, amount, s, start):
+    """A new entry at the head of p's list in v: a pledge (start -1) or a continuation."""
     count, entry, head = led.count, led.entry, led.head
     i = count[r]
     count[r] = i + 1
     entry[r, i, MONTH], entry[r, i, SCHEDULE] = month, s
     entry[r, i, CUT], entry[r, i, AT], entry[r, i, NEXT] = NEVER, NEVER, head[r, v, p]
+    entry[r, i, FROM] = start
     head[r, v, p] = i
     led.amount[r, i] = amount
-    led.committed[r, v, p] += amount
-    led.total[r, v] += amount
 
 
 @kernel
@@ -139,9 +152,14 @@ def paid_before(led, r, v, p, month):
     entry, amount, anchored, cum, ends = led.entry, led.amount, led.anchored, led.cum, led.ends
     i = led.head[r, v, p]
     while i >= 0:
-        m, s = entry[r, i, MONTH], entry[r, i, SCHEDULE]
+        m, s, start = entry[r, i, MONTH], entry[r, i, SCHEDULE], entry[r, i, FROM]
         base = 0 if anchored[s] else m
-        out += amount[r, i] * weight_before(cum, ends, s, min(month, entry[r, i, CUT]) - base)
+        upto = min(month, entry[r, i, CUT])
+        if start < 0:
+            out += amount[r, i] * weight_before(cum, ends, s, upto - base)
+        elif upto > start:
+            w0 = weight_before(cum, ends, s, start - base)
+            out += amount[r, i] * (weight_before(cum, ends, s, upto - base) - w0)
         i = entry[r, i, NEXT]
     return out
 
@@ -150,22 +168,12 @@ def paid_before(led, r, v, p, month):
 def cancel_from(led, r, v, p, month, at):
     """Cancel p's payments to v due at `month` or later, recorded in `at` (nothing past the
     horizon, nor an amount below 1e-9, as ledger.cancel_from); the amount."""
-    entry, amount, anchored, cum, ends = led.entry, led.amount, led.anchored, led.cum, led.ends
-    if at >= cum.shape[1] - 1:
+    if at >= led.cum.shape[1] - 1:
         return 0.0
-    out = 0.0
-    i = led.head[r, v, p]
-    while i >= 0:
-        cut, s = entry[r, i, CUT], entry[r, i, SCHEDULE]
-        if cut > month:
-            base = 0 if anchored[s] else entry[r, i, MONTH]
-            left = weight_before(cum, ends, s, cut - base) - weight_before(
-                cum, ends, s, month - base
-            )
-            out += amount[r, i] * left
-        i = entry[r, i, NEXT]
+    out = outstanding_from(led, r, v, p, month)
     if out <= _EPS:
         return 0.0
+    entry = led.entry
     i = led.head[r, v, p]
     while i >= 0:
         if entry[r, i, CUT] > month:
@@ -174,6 +182,47 @@ def cancel_from(led, r, v, p, month, at):
     led.committed[r, v, p] -= out
     led.total[r, v] -= out
     return out
+
+
+@inline
+def outstanding_from(led, r, v, p, month):
+    """What p still has to pay v from `month` on (ledger.outstanding_from)."""
+    entry, amount, anchored, cum, ends = led.entry, led.amount, led.anchored, led.cum, led.ends
+    out = 0.0
+    i = led.head[r, v, p]
+    while i >= 0:
+        cut, s = entry[r, i, CUT], entry[r, i, SCHEDULE]
+        lo = max(month, entry[r, i, FROM])
+        if cut > lo:
+            base = 0 if anchored[s] else entry[r, i, MONTH]
+            left = weight_before(cum, ends, s, cut - base) - weight_before(cum, ends, s, lo - base)
+            out += amount[r, i] * left
+        i = entry[r, i, NEXT]
+    return out
+
+
+@inline
+def cut(led, r, v, p, month, asked):
+    """ledger.cut: p's outstanding pledge to v cut by `asked` (at most what is outstanding
+    from `month`), what remains scaled alike by continuations (the module's docstring),
+    recorded as cancelled in `month`; the amount cut."""
+    outstanding = outstanding_from(led, r, v, p, month)
+    amount = min(max(asked, 0.0), outstanding)
+    if amount <= _EPS or month >= led.cum.shape[1] - 1:
+        return 0.0
+    keep = 1.0 - amount / outstanding
+    entry, i = led.entry, led.head[r, v, p]
+    while i >= 0:  # the pledges still paying from `month`, before any continuation is added
+        nxt = entry[r, i, NEXT]
+        if entry[r, i, CUT] > max(month, entry[r, i, FROM]):
+            entry[r, i, CUT], entry[r, i, AT] = month, month
+            kept = keep * led.amount[r, i]
+            if kept > 0.0:
+                enter(led, r, v, p, entry[r, i, MONTH], kept, entry[r, i, SCHEDULE], month)
+        i = nxt
+    led.committed[r, v, p] -= amount
+    led.total[r, v] -= amount
+    return amount
 
 
 @inline
@@ -194,6 +243,10 @@ def add_rows(pledged, paid, cancelled, i, entry, amount, cum, ends, anchored):
     while i >= 0:
         m, s, cut, at = entry[i, MONTH], entry[i, SCHEDULE], entry[i, CUT], entry[i, AT]
         x, base, weights = amount[i], 0 if anchored[s] else m, cum[s]
+        if entry[i, FROM] >= 0:
+            add_continuation(paid, cancelled, entry[i], x, cum, ends, anchored)
+            i = entry[i, NEXT]
+            continue
         for t in range(m, H):
             pledged[u64(t)] += x
         # paid by the end of month t: the weights at offsets before min(t + 1, cut) − base
@@ -209,3 +262,25 @@ def add_rows(pledged, paid, cancelled, i, entry, amount, cum, ends, anchored):
             for t in range(at, H):
                 cancelled[u64(t)] += gone
         i = entry[i, NEXT]
+
+
+@inline
+def add_continuation(paid, cancelled, row, x, cum, ends, anchored):
+    """add_rows for a continuation `row` of amount x: paid from its first month on, its
+    part of the cancellation then taken back, cancelled in its turn if cut again."""
+    H = paid.shape[0]
+    s, start, cut, at = row[SCHEDULE], row[FROM], max(row[CUT], row[FROM]), row[AT]
+    base = 0 if anchored[s] else row[MONTH]
+    w0 = weight_before(cum, ends, s, start - base)
+    for t in range(start, min(cut, H)):
+        paid[u64(t)] += x * (weight_before(cum, ends, s, t + 1 - base) - w0)
+    done = x * (weight_before(cum, ends, s, cut - base) - w0)
+    for t in range(max(cut, start), H):
+        paid[u64(t)] += done
+    back = x * (ends[s] - w0)
+    for t in range(start, H):
+        cancelled[u64(t)] -= back
+    if at < H:
+        gone = x * (ends[s] - weight_before(cum, ends, s, cut - base))
+        for t in range(at, H):
+            cancelled[u64(t)] += gone

@@ -2,7 +2,7 @@
 (events.py writes them out as the per-replication engine words them)."""
 
 DEPARTURE, START, FAILED, ABANDONED, JOIN, COLLAPSE, RAISE, SKIPPED = 0, 1, 2, 3, 4, 5, 6, 7
-REFUNDED, SOLD, KEPT, TOP_UP = 8, 9, 10, 11
+REFUNDED, SOLD, KEPT, TOP_UP, CUT, CUT_SKIPPED = 8, 9, 10, 11, 12, 13
 KINDS = (
     "departure",
     "negotiation_start",
@@ -16,6 +16,8 @@ KINDS = (
     "stake_sold",
     "stake_kept",
     "top_up",
+    "cut",
+    "cut_skipped",
 )
 NO_DETAIL, AFTER_MONTHS, VENTURES_ENDED, NO_PLEDGE, BELOW_MINIMUM, WALKS_OUT = 0, 1, 2, 3, 4, 5
 # a policy's id (detail number a: the policy's index), alone or with why it was skipped
@@ -25,6 +27,9 @@ STAKE_AT, BUYER_STAKE_AT, STAYS_NO_MEMBER, STAYS_NO_BUYER = 9, 10, 11, 12
 # how its price was set, as the per-replication engine words it (exits.Exits.left)
 HOW_PAID_IN, HOW_MULTIPLE, HOW_AMOUNT = 0, 1, 2
 BEFORE_OPENING = 13  # a partner leaving before its venture opens (model.md §5)
+# a pledge cut (a: the amount asked or the target, b: what was outstanding, how: 1 if it
+# could not all be cut), or why none was made
+CUT_BY, CUT_TO, CUT_VENTURE_ENDED, CUT_NOT_MEMBER = 14, 15, 16, 17
 # an exit rule's stake and price (ExitSpec.stake, ExitSpec.rule)
 STAYS, REFUND, PREEMPTION, BUYERS = 0, 1, 2, 3
 

@@ -16,7 +16,7 @@ waiting; a clock that has drawn anew since waits for the next change.
 
 from __future__ import annotations
 
-from simulator.engine.batch import clocks
+from simulator.engine.batch import clocks, hazards
 from simulator.engine.batch.codes import BEFORE_OPENING, DEPARTURE, NO_DETAIL
 from simulator.engine.batch.exits import left
 from simulator.engine.batch.jit import inline, kernel
@@ -39,19 +39,23 @@ def redraw(dep, mem, r, d, start, now):
     """Departure d's month of leaving from month `start`, at the rate of month `now` (the
     rival's presence then decides which): one more uniform from its element's stream."""
     rival = dep.rival[d]
-    rate = dep.base[r, d]
-    if rival >= 0 and is_member(mem, r, rival, -1, now):
-        rate = dep.raised[r, d]
-    draw_month(dep.word, dep.replication, dep.k, dep.when, r, d, start, rate)
+    raised = rival >= 0 and is_member(mem, r, rival, -1, now)
+    draw_month(dep, r, d, start, 1 if raised else 0)
     book(dep, r, d)
 
 
 @inline
-def draw_month(word, replication, k, when, r, d, start, rate):
-    """when[r, d]: the month of leaving from `start` at `rate`, from d's next uniform."""
-    u = uniform(word[d], replication[r], k[r, d])
-    k[r, d] += 1
-    when[r, d] = geometric_month(start, rate, u)
+def draw_month(dep, r, d, start, which):
+    """when[r, d]: the month of leaving from `start` at d's hazard (which 0) or its rival
+    hazard (1), from d's next uniform; a rate that varies by month from its pieces."""
+    u = uniform(dep.word[d], dep.replication[r], dep.k[r, d])
+    dep.k[r, d] += 1
+    s = dep.pieces.slot[d, which]
+    if s >= 0:
+        dep.when[r, d] = hazards.leave_month(dep.pieces, r, s, start, u)
+    else:
+        rate = dep.raised[r, d] if which else dep.base[r, d]
+        dep.when[r, d] = geometric_month(start, rate, u)
 
 
 @inline
@@ -80,25 +84,34 @@ def start_departure(dep, mem, r, d, first, now):
 @kernel
 def start_founders(dep, mem):
     """At time 0: founders' departures in the order the per-replication engine sets their
-    timeouts (departures.py): plain hazards, then dated departures, then rivals' clocks.
-    The order decides who leaves first in a month where several are due, hence who is
-    still there to pre-empt or buy a stake. start_departure for every replication at once."""
+    timeouts (departures.py): plain hazards varying by month, constant ones, then dated
+    departures, then rivals' clocks. The order decides who leaves first in a month where
+    several are due, hence who is still there to pre-empt or buy a stake. start_departure
+    for every replication at once."""
     founder, rival, at, start, first = dep.founder, dep.rival, dep.at, dep.start, dep.first
-    word, replication, k, when, base = dep.word, dep.replication, dep.k, dep.when, dep.base
+    when, slot = dep.when, dep.pieces.slot
     for r in range(when.shape[0]):  # replication by replication: its heap stays in cache
-        for kind in range(3):
+        for kind in range(4):
             for d in range(founder.shape[0]):
-                if not founder[d] or kind != (2 if rival[d] >= 0 else at[d] >= 0):
+                if not founder[d] or kind != founder_kind(rival[d], at[d], slot[d, 0]):
                     continue
                 if at[d] >= 0:
                     when[r, d] = at[d]
                 else:
                     first[r, d] = max(start[d], 1)
-                    rate = base[r, d]
-                    if rival[d] >= 0 and is_member(mem, r, rival[d], -1, 0):
-                        rate = dep.raised[r, d]
-                    draw_month(word, replication, k, when, r, d, first[r, d], rate)
+                    raised = rival[d] >= 0 and is_member(mem, r, rival[d], -1, 0)
+                    draw_month(dep, r, d, first[r, d], 1 if raised else 0)
                 book(dep, r, d)
+
+
+@inline
+def founder_kind(rival, at, slot):
+    """The order start_founders books a founder's clock in (0 first)."""
+    if rival >= 0:
+        return 3
+    if at >= 0:
+        return 2
+    return 0 if slot >= 0 else 1
 
 
 @kernel

@@ -17,6 +17,8 @@ _FIXED = {
     k.NO_PLEDGE: "no pledge to make",
     k.WALKS_OUT: "walks out at its departure date",
     k.BEFORE_OPENING: "before it opens",
+    k.CUT_VENTURE_ENDED: "venture ended",
+    k.CUT_NOT_MEMBER: "not a member",
 }
 
 
@@ -72,10 +74,20 @@ class EventRecords:
         for code, text in why.items():
             for i in np.flatnonzero(self.detail == code):
                 out[i] = self.policies[int(self.a[i])] + text
+        for code, word in ((k.CUT_BY, "by"), (k.CUT_TO, "to")):
+            for i in np.flatnonzero(self.detail == code):
+                out[i] = self._cut(i, word)
         stakes = (k.STAKE_AT, k.BUYER_STAKE_AT, k.STAYS_NO_MEMBER, k.STAYS_NO_BUYER)
         for i in np.flatnonzero(np.isin(self.detail, stakes)):
             out[i] = self._stake(i)
         return out
+
+    def _cut(self, i: int, word: str) -> str:
+        """A pledge cut, worded as cuts.cut_pledge words it."""
+        text = f"{word} {self.a[i]:.6g}"
+        if self.how[i]:
+            text += f", only {self.b[i]:.6g} outstanding (paid-in stays)"
+        return text
 
     def _stake(self, i: int) -> str:
         """A stake's fate, worded as exits.Exits.left words it."""

@@ -37,12 +37,13 @@ def uniform(word, replication, k):
 
 @inline
 def geometric_month(first, hazard, u):
-    """terms.leave_month for a constant hazard: the month of leaving from `first`."""
+    """terms.leave_month for a constant hazard: the month of leaving from `first` (floored
+    in floating point: a tiny hazard's wait can pass what an integer holds)."""
     if hazard <= 0.0:
         return math.inf
     if hazard >= 1.0:
         return float(first)
-    return first + math.floor(math.log1p(-u) / math.log1p(-hazard))
+    return first + np.floor(math.log1p(-u) / math.log1p(-hazard))
 
 
 @inline
@@ -162,12 +163,15 @@ def check(led, mem, mat, ventures, ex, ev, r, v, month):
 
 
 @kernel
-def next_month(dep, talks, ventures, rs, month):
+def next_month(dep, talks, ventures, rs, cs, month):
     """The first month after `month` in which anything is due in any replication."""
     best = np.inf
     for k in range(rs.at.shape[0]):
         if month < rs.at[k] < best:
             best = rs.at[k]
+    for k in range(cs.at.shape[0]):
+        if month < cs.at[k] < best:
+            best = cs.at[k]
     for v in range(ventures.deadline.shape[0]):
         if month < ventures.deadline[v] < best:
             best = ventures.deadline[v]

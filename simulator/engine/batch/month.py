@@ -1,6 +1,6 @@
 """One month the clock visits: every mechanism's kernel, in the per-replication engine's
 same-month order (replication.py): departures at m + 0.0, walking out and negotiation
-outcomes at m + 0.1, raises at m + 0.2, the deadline's checks at m + 0.5.
+outcomes at m + 0.1, cuts then raises at m + 0.2, the deadline's checks at m + 0.5.
 
 One compiled call per visited month, not one per step: each call from Python unpacks
 the chunk's named tuples (about 60 arrays), some 10 µs; at four or five steps a month
@@ -8,25 +8,28 @@ that was about 0.4 of the ~6 µs a replication of the reference scenario took.""
 
 from __future__ import annotations
 
+from simulator.engine.batch.cuts import cuts
 from simulator.engine.batch.departures import departures
 from simulator.engine.batch.jit import kernel
 from simulator.engine.batch.kernels import checks, next_month
 from simulator.engine.batch.negotiations import negotiations, walk_outs
 from simulator.engine.batch.policies import raises
 
-TALKS, RAISES, CHECKS = 1, 2, 4  # the steps a month needs (ChunkState.clock knows which)
+TALKS, RAISES, CHECKS, CUTS = 1, 2, 4, 8  # the steps a month needs (ChunkState.clock's)
 
 
 @kernel
-def month_steps(led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, ev, month, steps):
+def month_steps(led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, ev, month, steps):
     """Month `month`'s steps; the next month anything is due in any replication."""
     mem.touched[0] = 0  # nothing has changed in this month yet (kernels.touch)
     departures(led, mem, mat, ven, ex, tops, dep, ev, month)
     if steps & TALKS:
         walk_outs(talks, ev, month)
         negotiations(led, mem, mat, ven, ex, tops, dep, talks, tgt, ev, month)
+    if steps & CUTS:  # at m + 0.2, booked before the raises
+        cuts(led, mem, mat, ven, ex, tops, cs, ev, month)
     if steps & RAISES:
         raises(led, mem, mat, ven, ex, tops, rs, ev, month)
     if steps & CHECKS:
         checks(led, mem, mat, ven, ex, ev, month)
-    return next_month(dep, talks, ven, rs, month)
+    return next_month(dep, talks, ven, rs, cs, month)

@@ -11,7 +11,7 @@ import simpy
 from simulator.engine.batch import book, departures, kernels, negotiations, state, topups
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.events import EventRecords
-from simulator.engine.batch.month import CHECKS, RAISES, TALKS, month_steps
+from simulator.engine.batch.month import CHECKS, CUTS, RAISES, TALKS, month_steps
 from simulator.engine.batch.settle import public_funders, settle, settle_totals
 from simulator.engine.ledger import Trajectories
 from simulator.engine.model import Model
@@ -32,6 +32,7 @@ class ChunkState:
         self.talks = state.talks(model, draws)
         self.targets = state.targets(model, draws, schedules)
         self.raises = state.raises(model, draws, schedules)
+        self.cuts = state.cuts(model, draws)
         self.top_ups = state.top_ups(model, draws, schedules)
         self.exits = state.exits(model, draws)
         self.events = state.events(model, n)
@@ -51,17 +52,19 @@ class ChunkState:
         # The months a step can act in: outside them it is not run (each step scans every
         # replication of the chunk).
         talking = negotiations.talk_months(talks)
-        raising = set(self.raises.at.tolist())
+        raising, cutting = set(self.raises.at.tolist()), set(self.cuts.at.tolist())
         deadlines = ven.deadline[ven.deadline >= 0]
         checking = int(deadlines.min()) if deadlines.size else self.model.horizon
-        state = (led, mem, mat, ven, self.exits, tops, dep, talks, self.targets, self.raises, ev)
-        month = kernels.next_month(dep, talks, ven, self.raises, -1)
+        steps = (self.targets, self.raises, self.cuts)
+        state = (led, mem, mat, ven, self.exits, tops, dep, talks, *steps, ev)
+        month = kernels.next_month(dep, talks, ven, self.raises, self.cuts, -1)
         while month < self.model.horizon:
             month = int(month)
             yield env.timeout(month - env.now)
             steps = TALKS if talking[0] <= month <= talking[1] else 0
             steps |= RAISES if month in raising else 0
             steps |= CHECKS if month >= checking else 0
+            steps |= CUTS if month in cutting else 0
             month = month_steps(*state, month, steps)
 
 

@@ -8,7 +8,7 @@ from collections import namedtuple
 import numpy as np
 
 from simulator.engine import rooms
-from simulator.engine.batch import book, codes
+from simulator.engine.batch import book, codes, hazards
 from simulator.engine.batch.clocks import HEAP_FROM
 from simulator.engine.batch.codes import EVENT_INTS, EVENT_REALS
 from simulator.engine.batch.draws import ChunkDraws
@@ -26,13 +26,15 @@ DepartureArrays = namedtuple(
     "DepartureArrays",
     "member venture at rival start founder word replication base raised when live first k "
     "seq clock pending rival_changed next queue order "  # queue, order: scratch (jit.py)
-    "heap_when heap_seq heap_d heap_size rivals_of rival_list",  # clocks.py
+    "heap_when heap_seq heap_d heap_size rivals_of rival_list "  # clocks.py
+    "pieces",  # hazards varying by month (hazards.py)
 )
 # order: the talks by (start month, file order), the order in which SimPy resumes their
 # outcomes due in one month (each outcome's timeout is set when its talks open).
 TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u order")
 TargetArrays = namedtuple("TargetArrays", "member venture amount schedule")
 RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount schedule")
+CutArrays = namedtuple("CutArrays", "member venture at by to")  # by NaN: a cut to `to`
 EventArrays = namedtuple("EventArrays", "count ints reals")  # codes.EVENT_INTS, EVENT_REALS
 TopUpArrays = namedtuple("TopUpArrays", "venture funder index share cap added schedule")
 
@@ -109,6 +111,24 @@ def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
     )
 
 
+def cuts(model: Model, draws: ChunkDraws) -> CutArrays:
+    """The dated pledge cuts, in file order, their amounts drawn from the streams
+    cuts.cut_pledge draws them from."""
+    specs, n = model.cuts, draws.n
+    by, to = [], []
+    for c in specs:
+        key = f"cut/{model.members[c.member]}/{model.ventures[c.venture].id}/{c.at}"
+        by.append(draws.number(c.by, key + "/by"))  # NaN when not given
+        to.append(draws.number(c.to, key + "/to"))
+    return CutArrays(
+        np.array([c.member for c in specs], dtype=np.int64),
+        np.array([c.venture for c in specs], dtype=np.int64),
+        np.array([c.at for c in specs], dtype=np.int64),
+        _columns(by, n),
+        _columns(to, n),
+    )
+
+
 def matches(model: Model, draws: ChunkDraws) -> MatchArrays:
     pols = [p for p in model.policies if p.kind == "match"]
     ratio = [draws.number(p.ratio, f"policy/{p.id}/ratio") for p in pols]
@@ -129,11 +149,12 @@ def _columns(vectors: list, n: int, dtype=float) -> np.ndarray:
 def departures(model: Model, draws: ChunkDraws) -> DepartureArrays:
     specs, n = model.departures, draws.n
     names = [f"departure/{model.members[d.member]}" for d in specs]
-    base = [draws.number(d.hazard or 0.0, k + "/hazard") for d, k in zip(specs, names, strict=True)]
-    raised = [
-        draws.number(d.rival_hazard or 0.0, k + "/rival_hazard")
-        for d, k in zip(specs, names, strict=True)
-    ]
+
+    def rate(term, name: str) -> np.ndarray:  # a varying one: its pieces instead
+        return draws.number(None if hazards.varies(term) else term or 0.0, name)
+
+    base = [rate(d.hazard, k + "/hazard") for d, k in zip(specs, names, strict=True)]
+    raised = [rate(d.rival_hazard, k + "/rival_hazard") for d, k in zip(specs, names, strict=True)]
 
     def index(values) -> np.ndarray:
         return np.array([-1 if x is None else x for x in values], dtype=np.int64)
@@ -162,6 +183,7 @@ def departures(model: Model, draws: ChunkDraws) -> DepartureArrays:
         np.empty(len(specs), dtype=np.int64),
         *_heap(n, len(specs)),
         *_rivals(specs, len(model.members)),
+        hazards.pieces(model, draws, names),
     )
 
 

@@ -7,11 +7,6 @@ numbers by design (same streams, same equations): the choice changes speed, neve
 from __future__ import annotations
 
 from simulator.engine.model import Model
-from simulator.engine.terms import DriftHazard, StepHazard
-
-
-def _varies(term) -> bool:
-    return isinstance(term, StepHazard | DriftHazard)
 
 
 def unsupported(model: Model) -> str | None:
@@ -19,7 +14,6 @@ def unsupported(model: Model) -> str | None:
     plan = model.plan
     checks = (
         (model.contagion, "contagion"),
-        (model.cuts, "pledge cuts"),
         (model.budgets, "yearly envelopes"),
         (model.has_dilution, "shares granted at entry"),
         (model.triggers or any(p.on is not None for p in model.policies), "actions on events"),
@@ -34,10 +28,6 @@ def unsupported(model: Model) -> str | None:
             any(s.schedule.fixed is None for s in model.pledges)
             or any(p.schedule is not None and p.schedule.fixed is None for p in model.policies),
             "uncertain payment weights",
-        ),
-        (
-            any(_varies(d.hazard) or _varies(d.rival_hazard) for d in model.departures),
-            "hazards that vary by month",
         ),
     )
     for used, what in checks:
