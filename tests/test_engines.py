@@ -248,7 +248,10 @@ def scenario_texts(draw) -> str:
             data[group][mid] = m
     if len(ventures) > 1:
         opens_later(draw, data, horizon)
-    add_exit_rules(draw, data, ventures[0])
+    if draw(st.booleans()):
+        add_exit_rules(draw, data, ventures[0])
+    else:  # shares granted at entry, without exit rules (support.py)
+        add_dilution(draw, data)
     add_cuts(draw, data, ventures, horizon)
     policies: dict = {}
     if draw(st.booleans()):
@@ -302,6 +305,26 @@ def opens_later(draw, data: dict, horizon: int) -> None:
             m.pop("venture", None)
             second = {"amount": draw(amounts), "schedule": draw(schedules(horizon))}
             m["pledges"] = {"v0": first, "v1": second}
+
+
+def add_dilution(draw, data: dict) -> None:
+    """Candidates granted a share at entry, pro rata or in equal parts: a fixed or drawn
+    share, or the price of a pre-money value."""
+    for m in data.get("candidates", {}).values():
+        how = draw(st.sampled_from(["capital", "pro_rata", "equal", "valuation"]))
+        if how == "capital":
+            continue
+        talks = m["negotiation"]
+        if how == "valuation":
+            valuations = [1, 50, 300, {"dist": "uniform", "low": 10, "high": 400}]
+            talks["pre_money"] = draw(st.sampled_from(valuations))
+            if draw(st.booleans()):
+                talks["dilution"] = draw(st.sampled_from(["pro_rata", "equal"]))
+            continue
+        talks["dilution"] = how  # simple talks bargain no share: one is given
+        talks["share"] = draw(
+            st.sampled_from([0.0, 0.2, 0.7, {"dist": "uniform", "low": 0.05, "high": 0.5}])
+        )
 
 
 def add_cuts(draw, data: dict, ventures: list, horizon: int) -> None:

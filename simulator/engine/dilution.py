@@ -77,9 +77,11 @@ class Dilution:
         for q, g, after in moves:
             granted[q] += g
             if q == p:
-                detail = f"granted {_pct(share)} of {vid}{price} (capital {_pct(own / total)})"
+                detail = (
+                    f"granted {percent(share)} of {vid}{price} (capital {percent(own / total)})"
+                )
             else:
-                detail = f"{names[p]} joins; share {_pct(owned[q] / others)} → {_pct(after)}"
+                detail = f"{names[p]} joins; share {percent(owned[q] / others)} → {percent(after)}"
             rep.record_event("dilution", q, v, g, f"{spec.kind}: {detail}")
         self.records.append((v, p, month, own, tuple((q, g) for q, g, _ in moves)))
 
@@ -107,7 +109,7 @@ def transfers(kind: str, share: float, owned: dict, joiner: int, own: float) -> 
     return [*moves, (joiner, total * share - own, share)]
 
 
-def _pct(x: float) -> str:
+def percent(x: float) -> str:
     return f"{100 * x:.4g} %"
 
 

@@ -49,7 +49,7 @@ def event_room(model: Model) -> int:
     V, P = model.involved.shape
     stakes = P * V * P if model.has_exits else 0
     each = P * V + stakes + sum(2 + V for _ in model.negotiations) + V + len(model.plan.raises)
-    each += len(model.cuts)
+    each += len(model.cuts) + sum(t.dilution is not None for t in model.negotiations) * V * P
     return each + len(model.plan.top_ups) * _changes(model)  # a top-up once per change
 
 

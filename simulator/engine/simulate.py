@@ -176,6 +176,7 @@ def engine_for(model: Model, engine: str | None = None) -> str:
 def _simulate_batch(
     model, seed, replications, first, workspace, totals=False, events=True
 ) -> Chunk:
+    from simulator.engine.batch.dilution import grants
     from simulator.engine.batch.run import events_of, run_chunk, trajectories  # numba: ~0.5 s
 
     why = unsupported(model)
@@ -201,6 +202,7 @@ def _simulate_batch(
         events_of(chunk, first) if events else None,
         stakes=np.cumsum(chunk.exits.flows, axis=-1) if model.has_exits else None,
         bases=tuple(spec.share_basis for spec in model.ventures),
+        grants=grants(chunk.targets.dilution) if model.has_dilution else None,
         market_growth=chunk.market_growth,
         totals=totals,
     )

@@ -2,7 +2,7 @@
 (events.py writes them out as the per-replication engine words them)."""
 
 DEPARTURE, START, FAILED, ABANDONED, JOIN, COLLAPSE, RAISE, SKIPPED = 0, 1, 2, 3, 4, 5, 6, 7
-REFUNDED, SOLD, KEPT, TOP_UP, CUT, CUT_SKIPPED = 8, 9, 10, 11, 12, 13
+REFUNDED, SOLD, KEPT, TOP_UP, CUT, CUT_SKIPPED, DILUTION = 8, 9, 10, 11, 12, 13, 14
 KINDS = (
     "departure",
     "negotiation_start",
@@ -18,6 +18,7 @@ KINDS = (
     "top_up",
     "cut",
     "cut_skipped",
+    "dilution",
 )
 NO_DETAIL, AFTER_MONTHS, VENTURES_ENDED, NO_PLEDGE, BELOW_MINIMUM, WALKS_OUT = 0, 1, 2, 3, 4, 5
 # a policy's id (detail number a: the policy's index), alone or with why it was skipped
@@ -30,10 +31,14 @@ BEFORE_OPENING = 13  # a partner leaving before its venture opens (model.md §5)
 # a pledge cut (a: the amount asked or the target, b: what was outstanding, how: 1 if it
 # could not all be cut), or why none was made
 CUT_BY, CUT_TO, CUT_VENTURE_ENDED, CUT_NOT_MEMBER = 14, 15, 16, 17
+# a share granted at entry: to the joiner (a: its share, b: its part of the capital, d: the
+# pre-money value or NaN), given up by another (a, b: its share before and after, c: the
+# joiner)
+DILUTION_GRANTED, DILUTION_GIVES = 18, 19
 # an exit rule's stake and price (ExitSpec.stake, ExitSpec.rule)
 STAYS, REFUND, PREEMPTION, BUYERS = 0, 1, 2, 3
 
 # Events in two arrays: whole numbers in the columns of EVENT_INTS, amounts and the
 # detail's numbers in those of EVENT_REALS.
 EVENT_INTS = ("replication", "month", "kind", "member", "venture", "detail", "c", "how")
-EVENT_REALS = ("amount", "a", "b")
+EVENT_REALS = ("amount", "a", "b", "d")

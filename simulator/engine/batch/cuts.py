@@ -5,8 +5,6 @@ continuations, book.py). Otherwise the cut is skipped, and the events say why.""
 
 from __future__ import annotations
 
-import math
-
 from simulator.engine.batch.book import cut, outstanding_from
 from simulator.engine.batch.codes import (
     CUT,
@@ -16,17 +14,27 @@ from simulator.engine.batch.codes import (
     CUT_TO,
     CUT_VENTURE_ENDED,
 )
-from simulator.engine.batch.jit import kernel
+from simulator.engine.batch.jit import inline, kernel
 from simulator.engine.batch.kernels import is_member, record, touch
 from simulator.engine.batch.topups import after_change
 
 _EPS = 1e-9
 
 
+@inline
+def drawn(cs, r, k):
+    """Cut k's amount in replication r: a certain one, or its stream's next draw."""
+    s = cs.stream[k]
+    if s < 0:
+        return cs.amount[r, k, 0]
+    j = cs.used[r, s]
+    cs.used[r, s] = j + 1
+    return cs.amount[r, k, j]
+
+
 @kernel
 def cuts(led, mem, mat, ven, ex, tops, cs, ev, month):
-    """m + 0.2: the cuts dated this month, in file order (by[r, k]: the amount, or NaN
-    for a cut to the committed amount to[r, k])."""
+    """m + 0.2: the cuts dated this month, in file order."""
     for k in range(cs.at.shape[0]):
         if cs.at[k] != month:
             continue
@@ -38,12 +46,12 @@ def cuts(led, mem, mat, ven, ex, tops, cs, ev, month):
                 record(ev, r, month, CUT_SKIPPED, p, v, 0.0, CUT_NOT_MEMBER, 0.0, 0.0)
             else:
                 outstanding = outstanding_from(led, r, v, p, month)
-                by = cs.by[r, k]
-                asked = by if not math.isnan(by) else led.committed[r, v, p] - cs.to[r, k]
+                value = drawn(cs, r, k)
+                asked = led.committed[r, v, p] - value if cs.is_to[k] else value
                 amount = cut(led, r, v, p, month, asked)
-                detail, shown = (CUT_BY, by) if not math.isnan(by) else (CUT_TO, cs.to[r, k])
+                detail = CUT_TO if cs.is_to[k] else CUT_BY
                 only = 1 if amount < asked - _EPS else 0
-                record(ev, r, month, CUT, p, v, amount, detail, shown, outstanding, 0, only)
+                record(ev, r, month, CUT, p, v, amount, detail, value, outstanding, 0, only)
                 touch(mem, r, month)
                 if tops.venture.shape[0]:
                     after_change(led, mem, mat, ven, ex, tops, ev, r, month)

@@ -9,6 +9,7 @@ import numpy as np
 
 from simulator.engine.batch import codes as k
 from simulator.engine.batch.codes import EVENT_INTS, EVENT_REALS
+from simulator.engine.dilution import percent
 
 KINDS = np.array(k.KINDS, dtype=object)
 _FIXED = {
@@ -33,10 +34,13 @@ class EventRecords:
     detail: np.ndarray  # codes: codes.NO_DETAIL, ...
     a: np.ndarray  # the detail's numbers
     b: np.ndarray
+    d: np.ndarray
     c: np.ndarray  # the detail's member (a stake's buyer)
     how: np.ndarray  # how a stake's price was set: codes.HOW_*
     policies: tuple = ()  # the policies' ids, by index (details name them)
     members: tuple = ()  # the members' ids, by index
+    ventures: tuple = ()  # the ventures' ids, by index
+    dilution: tuple = ()  # each member's rule of shares granted at entry ("" if none)
 
     @classmethod
     def of(cls, arrays) -> EventRecords:
@@ -77,6 +81,9 @@ class EventRecords:
         for code, word in ((k.CUT_BY, "by"), (k.CUT_TO, "to")):
             for i in np.flatnonzero(self.detail == code):
                 out[i] = self._cut(i, word)
+        for code in (k.DILUTION_GRANTED, k.DILUTION_GIVES):
+            for i in np.flatnonzero(self.detail == code):
+                out[i] = self._dilution(i)
         stakes = (k.STAKE_AT, k.BUYER_STAKE_AT, k.STAYS_NO_MEMBER, k.STAYS_NO_BUYER)
         for i in np.flatnonzero(np.isin(self.detail, stakes)):
             out[i] = self._stake(i)
@@ -88,6 +95,22 @@ class EventRecords:
         if self.how[i]:
             text += f", only {self.b[i]:.6g} outstanding (paid-in stays)"
         return text
+
+    def _dilution(self, i: int) -> str:
+        """A share granted at entry, worded as dilution.Dilution.joined words it."""
+        if self.detail[i] == k.DILUTION_GIVES:
+            joiner = int(self.c[i])
+            what = (
+                f"{self.members[joiner]} joins; share {percent(self.a[i])} → {percent(self.b[i])}"
+            )
+        else:
+            joiner = int(self.member[i])
+            price = "" if np.isnan(self.d[i]) else f" at a pre-money value of {self.d[i]:.6g}"
+            venture = self.ventures[int(self.venture[i])]
+            what = (
+                f"granted {percent(self.a[i])} of {venture}{price} (capital {percent(self.b[i])})"
+            )
+        return f"{self.dilution[joiner]}: {what}"
 
     def _stake(self, i: int) -> str:
         """A stake's fate, worded as exits.Exits.left words it."""

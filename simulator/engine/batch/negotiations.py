@@ -17,6 +17,7 @@ from simulator.engine.batch.codes import (
     WALKS_OUT,
 )
 from simulator.engine.batch.departures import changed, start_departure
+from simulator.engine.batch.dilution import joined
 from simulator.engine.batch.jit import inline, kernel
 from simulator.engine.batch.kernels import record, touch
 from simulator.engine.batch.topups import after_change
@@ -90,6 +91,7 @@ def join(led, mem, mat, ventures, ex, tops, dep, tgt, ev, r, p, month, duration)
         mem.join[r, v, p] = month
         touch(mem, r, month)
         record(ev, r, month, JOIN, p, v, amount, AFTER_MONTHS, duration, 0.0)
+        joined(led, mem, mat, ex, tgt.dilution, ev, r, p, v, month)
     for d in range(dep.member.shape[0]):
         if dep.member[d] == p:
             start_departure(dep, mem, r, d, month + 1, month + 0.1)

@@ -106,4 +106,7 @@ def events_of(chunk: ChunkState, first: int) -> EventRecords:
     plan = chunk.model.plan
     records.policies = tuple(p.id for p in plan.raises) + tuple(p.id for p in plan.top_ups)
     records.members = tuple(chunk.model.members)
+    records.ventures = tuple(chunk.model.venture_ids)
+    rules = {t.member: t.dilution.kind for t in chunk.model.negotiations if t.dilution}
+    records.dilution = tuple(rules.get(p, "") for p in range(len(records.members)))
     return records

@@ -8,11 +8,12 @@ from collections import namedtuple
 import numpy as np
 
 from simulator.engine import rooms
-from simulator.engine.batch import book, codes, hazards
+from simulator.engine.batch import book, codes, dilution, hazards
 from simulator.engine.batch.clocks import HEAP_FROM
 from simulator.engine.batch.codes import EVENT_INTS, EVENT_REALS
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.model import Model
+from simulator.scenario.distributions import Distribution
 
 # changed: the last month something changed in a replication; touched: how many did in
 # this month, then which (kernels.touch)
@@ -32,9 +33,12 @@ DepartureArrays = namedtuple(
 # order: the talks by (start month, file order), the order in which SimPy resumes their
 # outcomes due in one month (each outcome's timeout is set when its talks open).
 TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u order")
-TargetArrays = namedtuple("TargetArrays", "member venture amount schedule")
+# a candidate's pledges on joining, and its share granted at entry (dilution.py)
+TargetArrays = namedtuple("TargetArrays", "member venture amount schedule dilution")
 RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount schedule")
-CutArrays = namedtuple("CutArrays", "member venture at by to")  # by NaN: a cut to `to`
+# by NaN: a cut to `to`; amount[r, k, j]: cut k's amount (by or to) if it is the j-th
+# draw of its stream (stream[k], -1 if certain), used[r, s] the draws made from stream s
+CutArrays = namedtuple("CutArrays", "member venture at is_to amount stream used")
 EventArrays = namedtuple("EventArrays", "count ints reals")  # codes.EVENT_INTS, EVENT_REALS
 TopUpArrays = namedtuple("TopUpArrays", "venture funder index share cap added schedule")
 
@@ -112,20 +116,30 @@ def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
 
 
 def cuts(model: Model, draws: ChunkDraws) -> CutArrays:
-    """The dated pledge cuts, in file order, their amounts drawn from the streams
-    cuts.cut_pledge draws them from."""
+    """The dated pledge cuts, in file order. Cuts by one member to one venture in one month
+    share a stream (cuts.cut_pledge names it), each drawing its next number when it is
+    made: each cut's amount is drawn up front for every place it may take in its stream."""
     specs, n = model.cuts, draws.n
-    by, to = [], []
+    names = []
     for c in specs:
         key = f"cut/{model.members[c.member]}/{model.ventures[c.venture].id}/{c.at}"
-        by.append(draws.number(c.by, key + "/by"))  # NaN when not given
-        to.append(draws.number(c.to, key + "/to"))
+        value, name = (c.to, key + "/to") if c.by is None else (c.by, key + "/by")
+        names.append(name if isinstance(value, Distribution) else None)
+    streams = sorted({x for x in names if x is not None})
+    places = max([names.count(x) for x in streams], default=1)
+    amount = np.empty((n, len(specs), places))
+    for k, c in enumerate(specs):
+        value = c.to if c.by is None else c.by
+        for j in range(places):
+            amount[:, k, j] = draws.number(value, names[k], j)
     return CutArrays(
         np.array([c.member for c in specs], dtype=np.int64),
         np.array([c.venture for c in specs], dtype=np.int64),
         np.array([c.at for c in specs], dtype=np.int64),
-        _columns(by, n),
-        _columns(to, n),
+        np.array([c.by is None for c in specs], dtype=bool),
+        amount,
+        np.array([-1 if x is None else streams.index(x) for x in names], dtype=np.int64),
+        np.zeros((n, len(streams)), dtype=np.int64),
     )
 
 
@@ -245,6 +259,7 @@ def targets(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> Targe
         np.array([s.venture for s in specs], dtype=np.int64),
         _columns(amount, draws.n),
         _schedules([s.schedule for s in specs], schedules),
+        dilution.dilution(model, draws),
     )
 
 

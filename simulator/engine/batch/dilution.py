@@ -1,0 +1,155 @@
+"""Shares granted at entry in the batch engine (docs/model.md §10; dilution.Dilution):
+when a candidate with a dilution rule joins a venture, it is granted its share and the
+other active members give it up, pro rata or in equal parts, as ownership transfers that
+move no money. Each replication keeps its running register (`granted`) and its grants'
+rows, from which the chunk's `grants` are built as the per-replication engine records
+them (the tables compute the shares from them)."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from simulator.engine.batch.codes import DILUTION, DILUTION_GIVES, DILUTION_GRANTED
+from simulator.engine.batch.draws import ChunkDraws
+from simulator.engine.batch.jit import inline
+from simulator.engine.batch.kernels import match_committed, record
+
+NONE, PRO_RATA, EQUAL = 0, 1, 2  # kind[p]: a candidate's rule
+BARGAINED, SHARE, PRE_MONEY = 0, 1, 2  # priced[p]: where its share comes from
+KINDS = ("", "pro_rata", "equal")
+_EPS = 1e-9
+
+# rows[i]: (replication, venture, joiner, month, member), amounts[i]: (x*, transfer g);
+# owned, after, order, rank: scratch (jit.py)
+DilutionArrays = namedtuple(
+    "DilutionArrays", "kind priced value granted rows amounts count owned after order rank"
+)
+
+
+def dilution(model, draws: ChunkDraws) -> DilutionArrays:
+    """The candidates' rules, their shares or pre-money values drawn up front (from the
+    streams Dilution.joined draws them from), and room for every grant's rows: each
+    candidate joins each venture of its pledges once, and moves every member's share."""
+    n, (V, P) = draws.n, model.involved.shape
+    kind, priced = np.zeros(P, dtype=np.int64), np.zeros(P, dtype=np.int64)
+    value = np.zeros((n, P))
+    joins = 0
+    for t in model.negotiations:
+        spec, p = t.dilution, t.member
+        if spec is None:
+            continue
+        kind[p] = KINDS.index(spec.kind)
+        key = f"dilution/{model.members[p]}"
+        if spec.pre_money is not None:
+            priced[p], value[:, p] = PRE_MONEY, draws.number(spec.pre_money, key + "/pre_money")
+        elif spec.share is not None:
+            priced[p], value[:, p] = SHARE, draws.number(spec.share, key + "/share")
+        joins += sum(s.member == p for s in model.pledges)
+    room = n * joins * P if kind.any() else 0
+    return DilutionArrays(
+        kind,
+        priced,
+        value,
+        np.zeros((n, V, P)),
+        np.empty((room, 5), dtype=np.int64),
+        np.empty((room, 2)),
+        np.zeros(1, dtype=np.int64),
+        np.empty(P),
+        np.empty(P),
+        np.empty(P, dtype=np.int64),
+        np.empty(P, dtype=np.int64),
+    )
+
+
+@inline
+def joined(led, mem, mat, ex, dil, ev, r, p, v, month):
+    """Candidate p has just joined v (its pledge made): its share granted (joined)."""
+    if dil.kind[p] == NONE:
+        return
+    owned, order, granted = dil.owned, dil.order, dil.granted
+    own = others = 0.0
+    n = 0
+    for q in range(mem.join.shape[2]):  # what each active member owns now, in member order
+        if mem.join[r, v, q] <= month < mem.leave[r, v, q]:
+            held = led.committed[r, v, q] + match_committed(led, mem, mat, r, v, month, q)
+            x = max(held + ex.adjust[r, v, q] + granted[r, v, q], 0.0)
+            if q == p:
+                own = x
+            else:
+                order[n], owned[n] = q, x
+                n += 1
+                others += x
+    if others <= _EPS:
+        return  # the others own nothing: there is nothing to share
+    share = 0.0  # the bargained share: simple negotiations bargain none
+    if dil.priced[p] == PRE_MONEY:
+        share = own / (dil.value[r, p] + own)
+    elif dil.priced[p] == SHARE:
+        share = dil.value[r, p]
+    target_shares(dil, dil.kind[p], n, share, others)
+    total = others + own
+    for i in range(n):
+        q, g = order[i], total * dil.after[i] - owned[i]
+        granted[r, v, q] += g
+        grant(dil, r, v, p, month, q, own, g)
+        share_before = owned[i] / others
+        record(ev, r, month, DILUTION, q, v, g, DILUTION_GIVES, share_before, dil.after[i], p)
+    g = total * share - own
+    granted[r, v, p] += g
+    grant(dil, r, v, p, month, p, own, g)
+    price = dil.value[r, p] if dil.priced[p] == PRE_MONEY else np.nan
+    record(ev, r, month, DILUTION, p, v, g, DILUTION_GRANTED, share, own / total, 0, 0, price)
+
+
+@inline
+def target_shares(dil, kind, n, share, others):
+    """dilution.target_shares into after[:n]: the others' shares once the joiner has
+    `share`, pro rata or in equal parts water-filled (smallest owners first, ties in member
+    order)."""
+    owned, after, rank = dil.owned, dil.after, dil.rank
+    for i in range(n):
+        after[i] = owned[i] / others
+    if kind == PRO_RATA:
+        for i in range(n):
+            after[i] = (1.0 - share) * after[i]
+        return
+    for i in range(n):  # a stable insertion sort of the members by share
+        j = i
+        while j > 0 and after[rank[j - 1]] > after[i]:
+            rank[j] = rank[j - 1]
+            j -= 1
+        rank[j] = i
+    left, rest = share, n
+    for k in range(n):
+        i = rank[k]
+        given = min(after[i], left / rest)
+        left -= given
+        rest -= 1
+        after[i] -= given
+
+
+@inline
+def grant(dil, r, v, p, month, q, own, g):
+    i = dil.count[0]
+    dil.count[0] = i + 1
+    rows = dil.rows
+    rows[i, 0], rows[i, 1], rows[i, 2], rows[i, 3], rows[i, 4] = r, v, p, month, q
+    dil.amounts[i, 0], dil.amounts[i, 1] = own, g
+
+
+def grants(dil: DilutionArrays) -> list:
+    """The chunk's grants as the per-replication engine records them: (replication in the
+    chunk, venture, joiner, month, x*, ((member, g), ...)), replication by replication."""
+    n = int(dil.count[0])
+    rows, amounts = dil.rows[:n], dil.amounts[:n]
+    order = np.argsort(rows[:, 0], kind="stable")
+    out, key = [], None
+    for i in order.tolist():
+        r, v, p, month, q = rows[i].tolist()
+        if (r, v, p, month) != key:
+            key = (r, v, p, month)
+            out.append([r, v, p, month, float(amounts[i, 0]), []])
+        out[-1][5].append((q, float(amounts[i, 1])))
+    return [(*head, tuple(moves)) for *head, moves in out]
