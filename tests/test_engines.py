@@ -222,6 +222,8 @@ def scenario_texts(draw) -> str:
         if draw(st.booleans()):
             v["minimum_capital"] = draw(st.one_of(st.integers(0, 400), amounts))
             v["deadline"] = label(draw(st.integers(0, horizon - 1)))
+        if draw(st.integers(0, 2)) == 0:  # ownership by what has been paid (model.md §10)
+            v["share_basis"] = "paid_in"
         data["ventures"][vid] = v
     for group, ids in (("partners", partners), ("candidates", candidates)):
         if ids:
@@ -248,10 +250,8 @@ def scenario_texts(draw) -> str:
             data[group][mid] = m
     if len(ventures) > 1:
         opens_later(draw, data, horizon)
-    if draw(st.booleans()):
-        add_exit_rules(draw, data, ventures[0])
-    else:  # shares granted at entry, without exit rules (support.py)
-        add_dilution(draw, data)
+    add_exit_rules(draw, data, ventures[0])
+    add_dilution(draw, data)
     add_cuts(draw, data, ventures, horizon)
     policies: dict = {}
     if draw(st.booleans()):

@@ -59,7 +59,9 @@ class Dilution:
         key = rep.member_key("dilution", p)
         granted = self.granted[v]
         held = rep.holdings(v, month, rep.match_committed(v))
-        owned = {q: max(h + granted[q], 0.0) for q, h in held.items()}  # what each owns now
+        # What each owns now; below 1e-9 it is a sum's rounding noise (a pledge cut or
+        # cancelled whole leaves ±1e-16, whose sign depends on the order of the sum).
+        owned = {q: _owned(h + granted[q]) for q, h in held.items()}
         own = owned.pop(p)
         price = ""
         if spec.pre_money is not None:  # the price: x* buys x* / (pre-money + x*)
@@ -91,6 +93,10 @@ class Dilution:
         self.granted[v][giver] -= amount
         self.granted[v][to] += amount
         self.records.append((v, to, month, 0.0, ((giver, -amount), (to, amount))))
+
+
+def _owned(x: float) -> float:
+    return x if x > _EPS else 0.0
 
 
 def transfers(kind: str, share: float, owned: dict, joiner: int, own: float) -> list:

@@ -202,7 +202,7 @@ def _simulate_batch(
         events_of(chunk, first) if events else None,
         stakes=np.cumsum(chunk.exits.flows, axis=-1) if model.has_exits else None,
         bases=tuple(spec.share_basis for spec in model.ventures),
-        grants=grants(chunk.targets.dilution) if model.has_dilution else None,
+        grants=grants(chunk.exits.dilution) if model.has_dilution else None,
         market_growth=chunk.market_growth,
         totals=totals,
     )

@@ -3,7 +3,9 @@ when a candidate with a dilution rule joins a venture, it is granted its share a
 other active members give it up, pro rata or in equal parts, as ownership transfers that
 move no money. Each replication keeps its running register (`granted`) and its grants'
 rows, from which the chunk's `grants` are built as the per-replication engine records
-them (the tables compute the shares from them)."""
+them (the tables compute the shares from them). The register is part of the exit rules'
+arrays (ExitArrays.dilution): a stake pre-empted is shared out by what each member owns,
+its granted ownership included (ownership.ownership)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from simulator.engine.batch.book import paid_before
 from simulator.engine.batch.codes import DILUTION, DILUTION_GIVES, DILUTION_GRANTED
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.jit import inline
@@ -21,8 +24,8 @@ BARGAINED, SHARE, PRE_MONEY = 0, 1, 2  # priced[p]: where its share comes from
 KINDS = ("", "pro_rata", "equal")
 _EPS = 1e-9
 
-# rows[i]: (replication, venture, joiner, month, member), amounts[i]: (x*, transfer g);
-# owned, after, order, rank: scratch (jit.py)
+# Replication r's grants: rows[r, i] (venture, joiner, month, member) and amounts[r, i]
+# (x*, transfer g) for i < count[r]; owned, after, order, rank: scratch (jit.py)
 DilutionArrays = namedtuple(
     "DilutionArrays", "kind priced value granted rows amounts count owned after order rank"
 )
@@ -47,15 +50,15 @@ def dilution(model, draws: ChunkDraws) -> DilutionArrays:
         elif spec.share is not None:
             priced[p], value[:, p] = SHARE, draws.number(spec.share, key + "/share")
         joins += sum(s.member == p for s in model.pledges)
-    room = n * joins * P if kind.any() else 0
+    room = joins * P if kind.any() else 0
     return DilutionArrays(
         kind,
         priced,
         value,
         np.zeros((n, V, P)),
-        np.empty((room, 5), dtype=np.int64),
-        np.empty((room, 2)),
-        np.zeros(1, dtype=np.int64),
+        np.empty((n, room, 4), dtype=np.int64),
+        np.empty((n, room, 2)),
+        np.zeros(n, dtype=np.int64),
         np.empty(P),
         np.empty(P),
         np.empty(P, dtype=np.int64),
@@ -64,8 +67,9 @@ def dilution(model, draws: ChunkDraws) -> DilutionArrays:
 
 
 @inline
-def joined(led, mem, mat, ex, dil, ev, r, p, v, month):
+def joined(led, mem, mat, ex, ev, r, p, v, month):
     """Candidate p has just joined v (its pledge made): its share granted (joined)."""
+    dil = ex.dilution
     if dil.kind[p] == NONE:
         return
     owned, order, granted = dil.owned, dil.order, dil.granted
@@ -74,7 +78,8 @@ def joined(led, mem, mat, ex, dil, ev, r, p, v, month):
     for q in range(mem.join.shape[2]):  # what each active member owns now, in member order
         if mem.join[r, v, q] <= month < mem.leave[r, v, q]:
             held = led.committed[r, v, q] + match_committed(led, mem, mat, r, v, month, q)
-            x = max(held + ex.adjust[r, v, q] + granted[r, v, q], 0.0)
+            x = held + ex.adjust[r, v, q] + granted[r, v, q]
+            x = x if x > _EPS else 0.0  # rounding noise (dilution.Dilution.joined)
             if q == p:
                 own = x
             else:
@@ -132,24 +137,40 @@ def target_shares(dil, kind, n, share, others):
 
 @inline
 def grant(dil, r, v, p, month, q, own, g):
-    i = dil.count[0]
-    dil.count[0] = i + 1
-    rows = dil.rows
-    rows[i, 0], rows[i, 1], rows[i, 2], rows[i, 3], rows[i, 4] = r, v, p, month, q
-    dil.amounts[i, 0], dil.amounts[i, 1] = own, g
+    i = dil.count[r]
+    dil.count[r] = i + 1
+    rows = dil.rows[r]
+    rows[i, 0], rows[i, 1], rows[i, 2], rows[i, 3] = v, p, month, q
+    dil.amounts[r, i, 0], dil.amounts[r, i, 1] = own, g
+
+
+@inline
+def granted_paid_in(led, dil, r, v, q, month):
+    """q's ownership granted in v on the paid_in basis (ownership._granted): each grant
+    in proportion to what its joiner has paid of x* by the end of month − 1."""
+    out = 0.0
+    rows, amounts = dil.rows[r], dil.amounts[r]
+    for i in range(dil.count[r]):
+        if rows[i, 0] != v or rows[i, 3] != q:
+            continue
+        own, part = amounts[i, 0], 1.0
+        if own > _EPS:
+            paid = paid_before(led, r, v, rows[i, 1], month) if month else 0.0
+            part = min(1.0, paid / own)
+        out += amounts[i, 1] * part
+    return out
 
 
 def grants(dil: DilutionArrays) -> list:
     """The chunk's grants as the per-replication engine records them: (replication in the
     chunk, venture, joiner, month, x*, ((member, g), ...)), replication by replication."""
-    n = int(dil.count[0])
-    rows, amounts = dil.rows[:n], dil.amounts[:n]
-    order = np.argsort(rows[:, 0], kind="stable")
     out, key = [], None
-    for i in order.tolist():
-        r, v, p, month, q = rows[i].tolist()
-        if (r, v, p, month) != key:
-            key = (r, v, p, month)
-            out.append([r, v, p, month, float(amounts[i, 0]), []])
-        out[-1][5].append((q, float(amounts[i, 1])))
+    for r in np.flatnonzero(dil.count).tolist():
+        rows, amounts = dil.rows[r].tolist(), dil.amounts[r].tolist()
+        for i in range(dil.count[r]):
+            v, p, month, q = rows[i]
+            if (r, v, p, month) != key:
+                key = (r, v, p, month)
+                out.append([r, v, p, month, amounts[i][0], []])
+            out[-1][5].append((q, amounts[i][1]))
     return [(*head, tuple(moves)) for *head, moves in out]

@@ -25,6 +25,7 @@ from simulator.engine.batch.codes import (
     STAYS_NO_BUYER,
     STAYS_NO_MEMBER,
 )
+from simulator.engine.batch.dilution import granted_paid_in
 from simulator.engine.batch.jit import kernel
 from simulator.engine.batch.kernels import match_committed, private_paid, record
 from simulator.engine.exits import BOUGHT, PAID_FOR, RECEIVED
@@ -116,11 +117,15 @@ def buyers(led, mem, mat, ven, ex, r, p, v, month):
 def owned(led, mem, mat, ven, ex, r, v, q, month):
     """What active member q owns of v (ownership.ownership): on the committed basis its
     holding with its matching money; on the paid_in basis its stake with the matching
-    money paid."""
+    money paid; plus the ownership granted at entry (on the paid_in basis, as far as each
+    joiner has paid)."""
+    dil = ex.dilution
     if not ven.paid_basis[v]:
         held = led.committed[r, v, q] + match_committed(led, mem, mat, r, v, month, q)
-        return held + ex.adjust[r, v, q]
-    return stake(led, ex, r, v, q, month) + match_paid(led, mem, mat, r, v, q, month)
+        held += ex.adjust[r, v, q]
+        return held + dil.granted[r, v, q] if dil.rows.shape[1] else held
+    held = stake(led, ex, r, v, q, month) + match_paid(led, mem, mat, r, v, q, month)
+    return held + granted_paid_in(led, dil, r, v, q, month) if dil.rows.shape[1] else held
 
 
 @kernel

@@ -91,7 +91,7 @@ def join(led, mem, mat, ventures, ex, tops, dep, tgt, ev, r, p, month, duration)
         mem.join[r, v, p] = month
         touch(mem, r, month)
         record(ev, r, month, JOIN, p, v, amount, AFTER_MONTHS, duration, 0.0)
-        joined(led, mem, mat, ex, tgt.dilution, ev, r, p, v, month)
+        joined(led, mem, mat, ex, ev, r, p, v, month)
     for d in range(dep.member.shape[0]):
         if dep.member[d] == p:
             start_departure(dep, mem, r, d, month + 1, month + 0.1)

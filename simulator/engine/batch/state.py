@@ -19,8 +19,9 @@ from simulator.scenario.distributions import Distribution
 # this month, then which (kernels.touch)
 MemberArrays = namedtuple("MemberArrays", "join leave public candidate changed touched")
 VentureArrays = namedtuple("VentureArrays", "end ending deadline minimum paid_basis")
+# dilution: the register of ownership granted at entry (dilution.py), which pre-emption reads
 ExitArrays = namedtuple(
-    "ExitArrays", "kind rule buyers multiple amount drawn adjust refunded flows weights"
+    "ExitArrays", "kind rule buyers multiple amount drawn adjust refunded flows weights dilution"
 )
 MatchArrays = namedtuple("MatchArrays", "venture funder ratio cap frozen")
 DepartureArrays = namedtuple(
@@ -33,8 +34,7 @@ DepartureArrays = namedtuple(
 # order: the talks by (start month, file order), the order in which SimPy resumes their
 # outcomes due in one month (each outcome's timeout is set when its talks open).
 TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u order")
-# a candidate's pledges on joining, and its share granted at entry (dilution.py)
-TargetArrays = namedtuple("TargetArrays", "member venture amount schedule dilution")
+TargetArrays = namedtuple("TargetArrays", "member venture amount schedule")
 RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount schedule")
 # by NaN: a cut to `to`; amount[r, k, j]: cut k's amount (by or to) if it is the j-th
 # draw of its stream (stream[k], -1 if certain), used[r, s] the draws made from stream s
@@ -112,6 +112,7 @@ def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
         np.zeros((n, V)),
         np.zeros(shape),
         np.zeros(P),  # scratch: the buyers' parts of a stake (exits.buyers)
+        dilution.dilution(model, draws),
     )
 
 
@@ -259,7 +260,6 @@ def targets(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> Targe
         np.array([s.venture for s in specs], dtype=np.int64),
         _columns(amount, draws.n),
         _schedules([s.schedule for s in specs], schedules),
-        dilution.dilution(model, draws),
     )
 
 

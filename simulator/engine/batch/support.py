@@ -15,7 +15,6 @@ def unsupported(model: Model) -> str | None:
     checks = (
         (model.contagion, "contagion"),
         (model.budgets, "yearly envelopes"),
-        (model.has_dilution and model.has_exits, "shares granted at entry with exit rules"),
         (model.triggers or any(p.on is not None for p in model.policies), "actions on events"),
         (model.has_thresholds, "thresholds"),
         (plan.splits or plan.buyouts or plan.transfers, "splits, buy-outs or transfers"),
