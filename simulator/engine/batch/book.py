@@ -275,7 +275,7 @@ def add_continuation(paid, cancelled, row, x, cum, ends, anchored):
     for t in range(start, min(cut, H)):
         paid[u64(t)] += x * (weight_before(cum, ends, s, t + 1 - base) - w0)
     done = x * (weight_before(cum, ends, s, cut - base) - w0)
-    for t in range(max(cut, start), H):
+    for t in range(cut, H):  # cut ≥ start
         paid[u64(t)] += done
     back = x * (ends[s] - w0)
     for t in range(start, H):

@@ -120,12 +120,13 @@ def owned(led, mem, mat, ven, ex, r, v, q, month):
     money paid; plus the ownership granted at entry (on the paid_in basis, as far as each
     joiner has paid)."""
     dil = ex.dilution
+    granting = dil.rows.shape[1] > 0  # room for grants: some candidate is granted a share
     if not ven.paid_basis[v]:
         held = led.committed[r, v, q] + match_committed(led, mem, mat, r, v, month, q)
         held += ex.adjust[r, v, q]
-        return held + dil.granted[r, v, q] if dil.rows.shape[1] else held
+        return held + dil.granted[r, v, q] if granting else held
     held = stake(led, ex, r, v, q, month) + match_paid(led, mem, mat, r, v, q, month)
-    return held + granted_paid_in(led, dil, r, v, q, month) if dil.rows.shape[1] else held
+    return held + granted_paid_in(led, dil, r, v, q, month) if granting else held
 
 
 @kernel

@@ -36,8 +36,9 @@ DepartureArrays = namedtuple(
 TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u order")
 TargetArrays = namedtuple("TargetArrays", "member venture amount schedule")
 RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount schedule")
-# by NaN: a cut to `to`; amount[r, k, j]: cut k's amount (by or to) if it is the j-th
-# draw of its stream (stream[k], -1 if certain), used[r, s] the draws made from stream s
+# is_to: a cut to a committed amount (else by an amount); amount[r, k, j]: cut k's amount
+# if it is the j-th draw of its stream (stream[k], -1 if certain), used[r, s] the draws
+# made from stream s
 CutArrays = namedtuple("CutArrays", "member venture at is_to amount stream used")
 EventArrays = namedtuple("EventArrays", "count ints reals")  # codes.EVENT_INTS, EVENT_REALS
 TopUpArrays = namedtuple("TopUpArrays", "venture funder index share cap added schedule")
