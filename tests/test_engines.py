@@ -253,6 +253,7 @@ def scenario_texts(draw) -> str:
     add_exit_rules(draw, data, ventures[0])
     add_dilution(draw, data)
     add_cuts(draw, data, ventures, horizon)
+    add_buyouts(draw, data, horizon)
     policies: dict = {}
     if draw(st.booleans()):
         policies["more"] = {
@@ -344,6 +345,28 @@ def add_cuts(draw, data: dict, ventures: list, horizon: int) -> None:
                 cut["venture"] = m.get("venture", ventures[0])
             cuts.append(cut)
         m["cuts"] = cuts
+
+
+def add_buyouts(draw, data: dict, horizon: int) -> None:
+    """A dated buy-out on some ventures, by a member pledging to it (a founder or a
+    candidate), at a price; the venture goes on or is absorbed by the buyer."""
+    members = {**data.get("partners", {}), **data.get("candidates", {})}
+    only = next(iter(data["ventures"]))
+    for vid, v in data["ventures"].items():
+        buyers = [
+            q for q, m in members.items() if vid in m.get("pledges", [m.get("venture", only)])
+        ]
+        if not buyers or draw(st.integers(0, 2)):
+            continue
+        buyout = {
+            "at": label(draw(st.integers(0, horizon - 1))),
+            "buyer": draw(st.sampled_from(buyers)),
+        }
+        price = draw(prices)
+        if price is not None:
+            buyout["price"] = price
+        buyout["then"] = draw(st.sampled_from(["continue", "absorbed"]))
+        v["buyout"] = buyout
 
 
 def add_exit_rules(draw, data: dict, only: str) -> None:

@@ -29,7 +29,8 @@ def room(model: Model) -> int:
 def _changes(model: Model) -> int:
     """How many times a replication's capital can change (top-ups act at most once each)."""
     V, P = model.involved.shape
-    return 1 + P * V + len(model.negotiations) + len(model.plan.raises) + len(model.cuts)
+    buyouts = len(model.plan.buyouts) * (P + 1)  # each seller's leaving, an absorption
+    return 1 + P * V + len(model.negotiations) + len(model.plan.raises) + len(model.cuts) + buyouts
 
 
 def bytes_per_replication(model: Model) -> int:
@@ -50,6 +51,7 @@ def event_room(model: Model) -> int:
     stakes = P * V * P if model.has_exits else 0
     each = P * V + stakes + sum(2 + V for _ in model.negotiations) + V + len(model.plan.raises)
     each += len(model.cuts) + sum(t.dilution is not None for t in model.negotiations) * V * P
+    each += len(model.plan.buyouts) * (2 * P + 2)  # departures, sales, the buy-out, absorbed
     return each + len(model.plan.top_ups) * _changes(model)  # a top-up once per change
 
 

@@ -3,6 +3,7 @@
 
 DEPARTURE, START, FAILED, ABANDONED, JOIN, COLLAPSE, RAISE, SKIPPED = 0, 1, 2, 3, 4, 5, 6, 7
 REFUNDED, SOLD, KEPT, TOP_UP, CUT, CUT_SKIPPED, DILUTION = 8, 9, 10, 11, 12, 13, 14
+BUYOUT, BUYOUT_SKIPPED, ABSORBED = 15, 16, 17
 KINDS = (
     "departure",
     "negotiation_start",
@@ -19,22 +20,29 @@ KINDS = (
     "cut",
     "cut_skipped",
     "dilution",
+    "buyout",
+    "buyout_skipped",
+    "absorbed",
 )
 NO_DETAIL, AFTER_MONTHS, VENTURES_ENDED, NO_PLEDGE, BELOW_MINIMUM, WALKS_OUT = 0, 1, 2, 3, 4, 5
 # a policy's id (detail number a: the policy's index), alone or with why it was skipped
+# (b: how its venture ended, an index into outcome.ENDINGS)
 POLICY, POLICY_VENTURE_ENDED, POLICY_NOT_MEMBER = 6, 7, 8
 # a stake's fate (a: the stake or part, b: the price's multiple, c: the buyer, how: HOW_*)
 STAKE_AT, BUYER_STAKE_AT, STAYS_NO_MEMBER, STAYS_NO_BUYER = 9, 10, 11, 12
 # how its price was set, as the per-replication engine words it (exits.Exits.left)
-HOW_PAID_IN, HOW_MULTIPLE, HOW_AMOUNT = 0, 1, 2
+HOW_PAID_IN, HOW_MULTIPLE, HOW_AMOUNT, HOW_DEAL = 0, 1, 2, 3
 BEFORE_OPENING = 13  # a partner leaving before its venture opens (model.md §5)
 # a pledge cut (a: the amount asked or the target, b: what was outstanding, how: 1 if it
 # could not all be cut), or why none was made
-CUT_BY, CUT_TO, CUT_VENTURE_ENDED, CUT_NOT_MEMBER = 14, 15, 16, 17
+CUT_BY, CUT_TO, VENTURE_ENDED, CUT_NOT_MEMBER = 14, 15, 16, 17
 # a share granted at entry: to the joiner (a: its share, b: its part of the capital, d: the
 # pre-money value or NaN), given up by another (a, b: its share before and after, c: the
 # joiner)
 DILUTION_GRANTED, DILUTION_GIVES = 18, 19
+# a buy-out: a seller's departure, the stakes bought (a: how many sellers), why none was,
+# the buyer's outstanding pledge cancelled when it absorbs the venture
+BY_BUYOUT, STAKES_BOUGHT, BUYER_NOT_MEMBER, BY_THE_BUYER = 20, 21, 22, 23
 # an exit rule's stake and price (ExitSpec.stake, ExitSpec.rule)
 STAYS, REFUND, PREEMPTION, BUYERS = 0, 1, 2, 3
 

@@ -12,7 +12,7 @@ from simulator.engine.batch.codes import (
     CUT_NOT_MEMBER,
     CUT_SKIPPED,
     CUT_TO,
-    CUT_VENTURE_ENDED,
+    VENTURE_ENDED,
 )
 from simulator.engine.batch.jit import inline, kernel
 from simulator.engine.batch.kernels import is_member, record, touch
@@ -41,7 +41,7 @@ def cuts(led, mem, mat, ven, ex, tops, cs, ev, month):
         v, p = cs.venture[k], cs.member[k]
         for r in range(mem.join.shape[0]):
             if ven.end[r, v] >= 0:
-                record(ev, r, month, CUT_SKIPPED, p, v, 0.0, CUT_VENTURE_ENDED, 0.0, 0.0)
+                record(ev, r, month, CUT_SKIPPED, p, v, 0.0, VENTURE_ENDED, 0.0, 0.0)
             elif not is_member(mem, r, p, v, month):
                 record(ev, r, month, CUT_SKIPPED, p, v, 0.0, CUT_NOT_MEMBER, 0.0, 0.0)
             else:

@@ -205,13 +205,20 @@ def leave_member(led, mem, mat, ven, ex, ev, r, p, venture, month):
             leaves[r, v, p] = opens
             record(ev, r, month, DEPARTURE, p, v, amount, BEFORE_OPENING, 0.0, 0.0)
         elif join[r, v, p] <= month < leaves[r, v, p]:
-            touch(mem, r, month)
-            amount = cancel_from(led, r, v, p, month, month)
-            leaves[r, v, p] = month
-            freeze(led, mem, mat, r, v, p, month)
-            record(ev, r, month, DEPARTURE, p, v, amount, NO_DETAIL, 0.0, 0.0)
+            drop_member(led, mem, mat, ev, r, p, v, month, NO_DETAIL)
             if ex.kind[p] != 0:  # a stake that stays costs no call
                 left(led, mem, mat, ven, ex, ev, r, p, v, month)
+
+
+@inline
+def drop_member(led, mem, mat, ev, r, p, v, month, detail):
+    """Member p of v leaves it in `month`: its payments from then on are cancelled, a
+    matching funder's money frozen; a `departure` event (its exit rule is the caller's)."""
+    touch(mem, r, month)
+    amount = cancel_from(led, r, v, p, month, month)
+    mem.leave[r, v, p] = month
+    freeze(led, mem, mat, r, v, p, month)
+    record(ev, r, month, DEPARTURE, p, v, amount, detail, 0.0, 0.0)
 
 
 @inline

@@ -10,6 +10,7 @@ import numpy as np
 from simulator.engine.batch import codes as k
 from simulator.engine.batch.codes import EVENT_INTS, EVENT_REALS
 from simulator.engine.dilution import percent
+from simulator.engine.outcome import ENDINGS
 
 KINDS = np.array(k.KINDS, dtype=object)
 _FIXED = {
@@ -18,8 +19,11 @@ _FIXED = {
     k.NO_PLEDGE: "no pledge to make",
     k.WALKS_OUT: "walks out at its departure date",
     k.BEFORE_OPENING: "before it opens",
-    k.CUT_VENTURE_ENDED: "venture ended",
+    k.VENTURE_ENDED: "venture ended",
     k.CUT_NOT_MEMBER: "not a member",
+    k.BY_BUYOUT: "buy-out",
+    k.BUYER_NOT_MEMBER: "buyer is not a member",
+    k.BY_THE_BUYER: "by the buyer: outstanding cancelled",
 }
 
 
@@ -73,11 +77,16 @@ class EventRecords:
         for i in np.flatnonzero(self.detail == k.BELOW_MINIMUM):
             shown = 0.0 if abs(self.a[i]) < 1e-9 else self.a[i]  # as replication._check
             out[i] = f"committed {shown:g} < minimum {self.b[i]:g}"
-        why = {k.POLICY: "", k.POLICY_VENTURE_ENDED: ": venture collapsed"}
-        why[k.POLICY_NOT_MEMBER] = ": not a member"
+        why = {k.POLICY: "", k.POLICY_NOT_MEMBER: ": not a member"}
         for code, text in why.items():
             for i in np.flatnonzero(self.detail == code):
                 out[i] = self.policies[int(self.a[i])] + text
+        for i in np.flatnonzero(self.detail == k.POLICY_VENTURE_ENDED):  # b: how it ended
+            out[i] = f"{self.policies[int(self.a[i])]}: venture {ENDINGS[int(self.b[i])]}"
+        bought = self.detail == k.STAKES_BOUGHT
+        out[bought] = (
+            self.a[bought].astype(np.int64).astype(str).astype(object) + " stake(s) bought"
+        )
         for code, word in ((k.CUT_BY, "by"), (k.CUT_TO, "to")):
             for i in np.flatnonzero(self.detail == code):
                 out[i] = self._cut(i, word)
@@ -119,9 +128,11 @@ class EventRecords:
             return f"stake {held:.6g} stays: no remaining member"
         if code == k.STAYS_NO_BUYER:
             return f"stake {held:.6g} stays: buyer is not a member"
-        how = {k.HOW_PAID_IN: "paid-in value", k.HOW_AMOUNT: "given amount"}.get(
-            int(self.how[i]), f"{self.b[i]:g}× paid-in"
-        )
+        how = {
+            k.HOW_PAID_IN: "paid-in value",
+            k.HOW_AMOUNT: "given amount",
+            k.HOW_DEAL: "its part of the buy-out price",
+        }.get(int(self.how[i]), f"{self.b[i]:g}× paid-in")
         if code == k.STAKE_AT:
             return f"stake {held:.6g} at {how}"
         return f"buyer {self.members[int(self.c[i])]}: stake {held:.6g} at {how}"

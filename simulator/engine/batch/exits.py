@@ -15,7 +15,6 @@ from simulator.engine.batch.codes import (
     BUYERS,
     HOW_AMOUNT,
     HOW_MULTIPLE,
-    HOW_PAID_IN,
     KEPT,
     PREEMPTION,
     REFUND,
@@ -26,7 +25,7 @@ from simulator.engine.batch.codes import (
     STAYS_NO_MEMBER,
 )
 from simulator.engine.batch.dilution import granted_paid_in
-from simulator.engine.batch.jit import kernel
+from simulator.engine.batch.jit import inline, kernel
 from simulator.engine.batch.kernels import match_committed, private_paid, record
 from simulator.engine.exits import BOUGHT, PAID_FOR, RECEIVED
 from simulator.engine.exits import REFUNDED as REFUNDED_FLOW
@@ -50,15 +49,12 @@ def left(led, mem, mat, ven, ex, ev, r, p, v, month):
     held = stake(led, ex, r, v, p, month)
     if held <= _EPS:
         return
-    how, k = HOW_PAID_IN, 0.0
-    price = held
-    drawn = ex.drawn[r, p]
-    ex.drawn[r, p] = drawn + 1
-    if ex.rule[p] == HOW_MULTIPLE:
-        how, k = HOW_MULTIPLE, ex.multiple[r, p, drawn]
+    how, k, price = ex.rule[p], 0.0, held
+    if how == HOW_MULTIPLE:
+        k = ex.multiple[r, p, next_draw(ex, r, p, 0)]
         price = k * held
-    elif ex.rule[p] == HOW_AMOUNT:
-        how, price = HOW_AMOUNT, ex.amount[r, p, drawn]
+    elif how == HOW_AMOUNT:
+        price = ex.amount[r, p, next_draw(ex, r, p, 1)]
     if kind == REFUND:
         flow(ex, REFUNDED_FLOW, r, v, p, month, held)
         flow(ex, RECEIVED, r, v, p, month, price)
@@ -74,14 +70,28 @@ def left(led, mem, mat, ven, ex, ev, r, p, v, month):
         return
     for q in range(weights.shape[0]):
         if weights[q] > 0.0:
-            part, paid = held * weights[q], price * weights[q]
-            flow(ex, SOLD_FLOW, r, v, p, month, part)
-            flow(ex, RECEIVED, r, v, p, month, paid)
-            flow(ex, BOUGHT, r, v, q, month, part)
-            flow(ex, PAID_FOR, r, v, q, month, paid)
-            ex.adjust[r, v, p] -= part
-            ex.adjust[r, v, q] += part
-            record(ev, r, month, SOLD, p, v, paid, BUYER_STAKE_AT, part, k, q, how)
+            sell(ex, ev, r, p, q, v, month, held * weights[q], price * weights[q], k, how)
+
+
+@inline
+def next_draw(ex, r, p, stream):
+    """The place of p's next draw from its exit stream `stream` (0: multiple, 1: amount)."""
+    k = ex.drawn[r, p, stream]
+    ex.drawn[r, p, stream] = k + 1
+    return k
+
+
+@inline
+def sell(ex, ev, r, p, q, v, month, part, paid, k, how):
+    """Paid-in capital `part` of p's stake in v passes to q at book value, q paying p
+    `paid` (exits.Exits.move); one `stake_sold` event."""
+    flow(ex, SOLD_FLOW, r, v, p, month, part)
+    flow(ex, RECEIVED, r, v, p, month, paid)
+    flow(ex, BOUGHT, r, v, q, month, part)
+    flow(ex, PAID_FOR, r, v, q, month, paid)
+    ex.adjust[r, v, p] -= part
+    ex.adjust[r, v, q] += part
+    record(ev, r, month, SOLD, p, v, paid, BUYER_STAKE_AT, part, k, q, how)
 
 
 @kernel

@@ -162,16 +162,19 @@ def check(led, mem, mat, ventures, ex, ev, r, v, month):
     record(ev, r, month, COLLAPSE, -1, v, cancelled, BELOW_MINIMUM, total, minimum)
 
 
+@inline
+def sooner(dated, month, best):
+    """The first of the months `dated` after `month`, if before `best`; else best."""
+    for k in range(dated.shape[0]):
+        if month < dated[k] < best:
+            best = dated[k]
+    return best
+
+
 @kernel
-def next_month(dep, talks, ventures, rs, cs, month):
+def next_month(dep, talks, ventures, rs, cs, bo, month):
     """The first month after `month` in which anything is due in any replication."""
-    best = np.inf
-    for k in range(rs.at.shape[0]):
-        if month < rs.at[k] < best:
-            best = rs.at[k]
-    for k in range(cs.at.shape[0]):
-        if month < cs.at[k] < best:
-            best = cs.at[k]
+    best = sooner(bo.at, month, sooner(cs.at, month, sooner(rs.at, month, np.inf)))
     for v in range(ventures.deadline.shape[0]):
         if month < ventures.deadline[v] < best:
             best = ventures.deadline[v]

@@ -27,7 +27,8 @@ def raises(led, mem, mat, ventures, ex, tops, rs, ev, month):
         v, f = rs.venture[k], rs.funder[k]
         for r in range(mem.join.shape[0]):
             if ventures.end[r, v] >= 0:
-                record(ev, r, month, SKIPPED, f, v, 0.0, POLICY_VENTURE_ENDED, k, 0.0)
+                how = ventures.ending[r, v]  # the skip says how it ended (b)
+                record(ev, r, month, SKIPPED, f, v, 0.0, POLICY_VENTURE_ENDED, k, how)
             elif not is_member(mem, r, f, v, month):
                 record(ev, r, month, SKIPPED, f, v, 0.0, POLICY_NOT_MEMBER, k, 0.0)
             else:

@@ -101,14 +101,14 @@ def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
         for k in range(V):
             multiple[:, p, k] = draws.number(spec.multiple, key + "/multiple", k)
             amount[:, p, k] = draws.number(spec.amount, key + "/amount", k)
-    shape = (5, n, V, P, H) if kind.any() else (5, 1, 1, 1, 1)
+    shape = (5, n, V, P, H) if model.has_exits else (5, 1, 1, 1, 1)
     return ExitArrays(
         kind,
         rule,
         buyers,
         multiple,
         amount,
-        np.zeros((n, P), dtype=np.int64),
+        np.zeros((n, P, 2), dtype=np.int64),  # draws made from /multiple and /amount
         np.zeros((n, V, P)),
         np.zeros((n, V)),
         np.zeros(shape),

@@ -1,0 +1,152 @@
+"""Dated buy-outs in the batch engine (docs/model.md §9.3; exits.buyout): at m + 0.03 of
+its month, after the month's departures, the buyer takes every other active member's stake
+in the venture. Each seller leaves it (its unpaid pledge cancelled) and sells its stake to
+the buyer at the buy-out's price: its paid-in value, a multiple drawn from the seller's own
+exit stream, or its part, pro rata to the stakes, of an amount drawn once for the deal.
+Then the venture goes on with one owner, or ends absorbed by the buyer (its outstanding
+pledge cancelled). Clocks waiting on a seller as their rival draw anew from next month."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from simulator.engine.batch.book import cancel_from
+from simulator.engine.batch.codes import (
+    ABSORBED,
+    BUYER_NOT_MEMBER,
+    BUYOUT,
+    BUYOUT_SKIPPED,
+    BY_BUYOUT,
+    BY_THE_BUYER,
+    HOW_AMOUNT,
+    HOW_DEAL,
+    HOW_MULTIPLE,
+    STAKES_BOUGHT,
+    VENTURE_ENDED,
+)
+from simulator.engine.batch.departures import changed, drop_member
+from simulator.engine.batch.draws import ChunkDraws
+from simulator.engine.batch.exits import next_draw, sell, stake
+from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.batch.kernels import is_member, record, touch
+from simulator.engine.batch.topups import after_change
+from simulator.engine.model import Model
+from simulator.engine.outcome import ENDINGS
+
+_EPS = 1e-9
+_ABSORBED = ENDINGS.index("absorbed")
+_RULES = {"paid_in": 0, "multiple": HOW_MULTIPLE, "amount": HOW_AMOUNT}
+
+# multiple[r, b, p, k]: buy-out b's multiple if it is seller p's k-th draw from its exit
+# stream; price[r, b]: the deal's amount; sellers, deal: scratch (jit.py)
+BuyoutArrays = namedtuple(
+    "BuyoutArrays", "venture at buyer rule absorbed multiple price sellers deal"
+)
+
+
+def buyouts(model: Model, draws: ChunkDraws) -> BuyoutArrays:
+    """The dated buy-outs, their prices drawn up front from the streams exits.buyout draws
+    them from."""
+    (V, P), n = model.involved.shape, draws.n
+    specs = [(v, s) for v, s in model.plan.buyouts if s.at is not None]
+    multiple, price = np.ones((n, len(specs), P, V)), np.zeros((n, len(specs)))
+    for b, (v, spec) in enumerate(specs):
+        price[:, b] = draws.number(spec.exit.amount, f"buyout/{model.venture_ids[v]}/amount")
+        if spec.exit.rule != "multiple":
+            continue
+        for p, name in enumerate(model.members):
+            for k in range(V):
+                multiple[:, b, p, k] = draws.number(spec.exit.multiple, f"exit/{name}/multiple", k)
+    return BuyoutArrays(
+        np.array([v for v, _ in specs], dtype=np.int64),
+        np.array([s.at for _, s in specs], dtype=np.int64),
+        np.array([s.exit.buyer for _, s in specs], dtype=np.int64),
+        np.array([_RULES[s.exit.rule] for _, s in specs], dtype=np.int64),
+        np.array([s.absorbed for _, s in specs], dtype=bool),
+        multiple,
+        price,
+        np.zeros(P, dtype=np.int64),
+        np.zeros(P),
+    )
+
+
+@kernel
+def buy_outs(led, mem, mat, ven, ex, tops, dep, bo, ev, month):
+    """m + 0.03: the buy-outs dated this month, in the order of their ventures."""
+    for b in range(bo.at.shape[0]):
+        if bo.at[b] != month:
+            continue
+        v, buyer = bo.venture[b], bo.buyer[b]
+        for r in range(mem.join.shape[0]):
+            if ven.end[r, v] >= 0:
+                record(ev, r, month, BUYOUT_SKIPPED, buyer, v, 0.0, VENTURE_ENDED, 0.0, 0.0)
+            elif not is_member(mem, r, buyer, v, month):
+                record(ev, r, month, BUYOUT_SKIPPED, buyer, v, 0.0, BUYER_NOT_MEMBER, 0.0, 0.0)
+            else:
+                buy_out(led, mem, mat, ven, ex, tops, dep, bo, ev, r, b, month)
+
+
+@inline
+def buy_out(led, mem, mat, ven, ex, tops, dep, bo, ev, r, b, month):
+    """Buy-out b in replication r (exits.buyout): every seller leaves and sells, in member
+    order; then the venture goes on or is absorbed; then the sellers' rivals draw anew."""
+    v, buyer, sellers = bo.venture[b], bo.buyer[b], bo.sellers
+    count = 0
+    for q in range(mem.join.shape[2]):
+        if q != buyer and mem.join[r, v, q] <= month < mem.leave[r, v, q]:
+            sellers[count] = q
+            count += 1
+    before = ex.adjust[r, v, buyer]
+    if bo.rule[b] == HOW_AMOUNT:
+        deal(led, ex, bo, r, b, v, month, count)
+    for i in range(count):
+        q = sellers[i]
+        drop_member(led, mem, mat, ev, r, q, v, month, BY_BUYOUT)
+        sell_stake(led, ex, bo, ev, r, b, q, month)
+        if tops.venture.shape[0]:
+            after_change(led, mem, mat, ven, ex, tops, ev, r, month)
+    bought = ex.adjust[r, v, buyer] - before
+    record(ev, r, month, BUYOUT, buyer, v, bought, STAKES_BOUGHT, count, 0.0)
+    if bo.absorbed[b]:
+        ven.end[r, v] = month
+        ven.ending[r, v] = _ABSORBED
+        touch(mem, r, month)
+        amount = cancel_from(led, r, v, buyer, month, month)
+        record(ev, r, month, ABSORBED, buyer, v, amount, BY_THE_BUYER, 0.0, 0.0)
+        if tops.venture.shape[0]:
+            after_change(led, mem, mat, ven, ex, tops, ev, r, month)
+    if dep.rival_list.shape[0]:
+        for i in range(count):
+            changed(dep, mem, r, sellers[i], month, False)
+
+
+@inline
+def deal(led, ex, bo, r, b, v, month, count):
+    """Each seller's part of the deal's amount, pro rata to its stake (exits._split_price;
+    a seller holding nothing sells nothing, so its part is never read)."""
+    parts, total = bo.deal, 0.0
+    for i in range(count):
+        q = bo.sellers[i]
+        parts[q] = max(stake(led, ex, r, v, q, month), 0.0)
+        total += parts[q]
+    for i in range(count):
+        q = bo.sellers[i]
+        parts[q] = bo.price[r, b] * (parts[q] / total) if total > _EPS else 0.0
+
+
+@inline
+def sell_stake(led, ex, bo, ev, r, b, q, month):
+    """Seller q's stake in the venture passes to the buyer at the buy-out's price."""
+    v = bo.venture[b]
+    held = stake(led, ex, r, v, q, month)
+    if held <= _EPS:
+        return
+    how, k, price = bo.rule[b], 0.0, held
+    if how == HOW_MULTIPLE:
+        k = bo.multiple[r, b, q, next_draw(ex, r, q, 0)]
+        price = k * held
+    elif how == HOW_AMOUNT:
+        how, price = HOW_DEAL, bo.deal[q]
+    sell(ex, ev, r, q, bo.buyer[b], v, month, held, price, k, how)
