@@ -254,6 +254,7 @@ def scenario_texts(draw) -> str:
     add_dilution(draw, data)
     add_cuts(draw, data, ventures, horizon)
     add_buyouts(draw, data, horizon)
+    add_transfers(draw, data, horizon)
     policies: dict = {}
     if draw(st.booleans()):
         policies["more"] = {
@@ -367,6 +368,37 @@ def add_buyouts(draw, data: dict, horizon: int) -> None:
             buyout["price"] = price
         buyout["then"] = draw(st.sampled_from(["continue", "absorbed"]))
         v["buyout"] = buyout
+
+
+def add_transfers(draw, data: dict, horizon: int) -> None:
+    """One or two dated transfers of ownership on some ventures, between members pledging
+    to it, in equal parts or in proportions, in the register or as capital, at a price."""
+    members = {**data.get("partners", {}), **data.get("candidates", {})}
+    only = next(iter(data["ventures"]))
+    for vid, v in data["ventures"].items():
+        held = [q for q, m in members.items() if vid in m.get("pledges", [m.get("venture", only)])]
+        if len(held) < 2 or draw(st.integers(0, 2)):
+            continue
+        v["transfers"] = []
+        for _ in range(draw(st.integers(1, 2))):
+            to = draw(st.sampled_from(held))
+            others = draw(
+                st.lists(st.sampled_from([q for q in held if q != to]), min_size=1, unique=True)
+            )
+            weights = [draw(st.integers(1, 4)) for _ in others]
+            givers = (
+                others
+                if draw(st.booleans())
+                else {q: w / sum(weights) for q, w in zip(others, weights, strict=True)}
+            )
+            opens = index(v["opens"]) if "opens" in v else 0  # not before it opens
+            t = {"at": label(draw(st.integers(opens, horizon - 1))), "to": to, "from": givers}
+            t["share"] = draw(st.sampled_from([0.05, 0.3, 0.9]))
+            t["ownership"] = draw(st.sampled_from(["register", "capital"]))
+            price = draw(prices)
+            if price is not None:
+                t["price"] = price
+            v["transfers"].append(t)
 
 
 def add_exit_rules(draw, data: dict, only: str) -> None:

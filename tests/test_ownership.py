@@ -173,6 +173,18 @@ def test_an_entrant_takes_its_share_equally_from_two_founders_in_the_register():
     assert moved["amount"].tolist() == pytest.approx([12, 12])
 
 
+@pytest.mark.parametrize("engine", ["reference", "batch"])
+def test_a_register_transfer_on_the_paid_in_basis_without_exit_rules(engine, monkeypatch):
+    # Everything paid upfront (d on joining in 2020-03): by 2020-06 the paid-in stakes are
+    # the pledges, so the register moves as on the committed basis. The per-replication
+    # engine once failed here: it read stakes from exit rules the scenario does not have.
+    monkeypatch.setenv("CONSIM_ENGINE", engine)
+    r = run_transfer("{at: 2020-06, to: d, share: 0.2, from: [a, b]}", basis="paid_in")
+    assert rows(r, "v", "2020-06")["share"].to_dict() == pytest.approx(
+        {"a": 0.4, "b": 0.15, "c": 1 / 12, "d": 11 / 30}
+    )
+
+
 def test_a_transfer_of_capital_moves_the_stake_at_book_value_for_a_price():
     # `capital`: ownership follows capital, so a and b sell d 12 of paid-in capital each
     # (stakes 48 and 18, d's 44); the price of 50 for the whole transfer is split by part.

@@ -22,7 +22,7 @@ def ownership(rep, v: int, month: int) -> dict[int, float]:
     if committed:
         held = rep.holdings(v, month, rep.match_committed(v))
     else:
-        held = {q: rep.exits.stake(v, q, month) for q in rep.holdings(v, month, {})}
+        held = {q: _stake(rep, v, q, month) for q in rep.holdings(v, month, {})}
         for q, paid in matching.paid(rep, v, month).items():
             if q in held:
                 held[q] += paid
@@ -31,6 +31,13 @@ def ownership(rep, v: int, month: int) -> dict[int, float]:
             if q in held:
                 held[q] += g
     return {q: max(x, 0.0) for q, x in held.items()}
+
+
+def _stake(rep, v: int, q: int, month: int) -> float:
+    """q's paid-in stake (exits.Exits.stake): what it has paid, where no stake ever moves."""
+    if rep.exits is not None:
+        return rep.exits.stake(v, q, month)
+    return rep.ledger.paid_by(v, q, month - 1) if month else 0.0
 
 
 def _granted(rep, v: int, month: int, committed: bool) -> dict[int, float]:

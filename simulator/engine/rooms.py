@@ -30,7 +30,8 @@ def _changes(model: Model) -> int:
     """How many times a replication's capital can change (top-ups act at most once each)."""
     V, P = model.involved.shape
     buyouts = len(model.plan.buyouts) * (P + 1)  # each seller's leaving, an absorption
-    return 1 + P * V + len(model.negotiations) + len(model.plan.raises) + len(model.cuts) + buyouts
+    dated = len(model.plan.raises) + len(model.cuts) + len(model.plan.transfers)
+    return 1 + P * V + len(model.negotiations) + dated + buyouts
 
 
 def bytes_per_replication(model: Model) -> int:
@@ -52,6 +53,7 @@ def event_room(model: Model) -> int:
     each = P * V + stakes + sum(2 + V for _ in model.negotiations) + V + len(model.plan.raises)
     each += len(model.cuts) + sum(t.dilution is not None for t in model.negotiations) * V * P
     each += len(model.plan.buyouts) * (2 * P + 2)  # departures, sales, the buy-out, absorbed
+    each += sum(1 + len(t.givers) for _, t in model.plan.transfers)
     return each + len(model.plan.top_ups) * _changes(model)  # a top-up once per change
 
 

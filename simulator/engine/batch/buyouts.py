@@ -40,9 +40,9 @@ _ABSORBED = ENDINGS.index("absorbed")
 _RULES = {"paid_in": 0, "multiple": HOW_MULTIPLE, "amount": HOW_AMOUNT}
 
 # multiple[r, b, p, k]: buy-out b's multiple if it is seller p's k-th draw from its exit
-# stream; price[r, b]: the deal's amount; sellers, deal: scratch (jit.py)
+# stream; price[r, b]: the deal's amount; sellers, deal, left: scratch (jit.py)
 BuyoutArrays = namedtuple(
-    "BuyoutArrays", "venture at buyer rule absorbed multiple price sellers deal"
+    "BuyoutArrays", "venture at buyer rule absorbed multiple price sellers deal left"
 )
 
 
@@ -69,46 +69,57 @@ def buyouts(model: Model, draws: ChunkDraws) -> BuyoutArrays:
         price,
         np.zeros(P, dtype=np.int64),
         np.zeros(P),
+        np.zeros(P, dtype=np.int64),
     )
 
 
 @kernel
 def buy_outs(led, mem, mat, ven, ex, tops, dep, bo, ev, month):
-    """m + 0.03: the buy-outs dated this month, in the order of their ventures."""
-    for b in range(bo.at.shape[0]):
-        if bo.at[b] != month:
-            continue
-        v, buyer = bo.venture[b], bo.buyer[b]
-        for r in range(mem.join.shape[0]):
+    """m + 0.03: the buy-outs dated this month, in the order of their ventures; then the
+    clocks waiting on a seller as their rival draw anew, once each, in SimPy's order: by
+    the first signal of their rival (a member selling twice signals once: its waiters have
+    not resumed yet), then in the order they started waiting."""
+    left = bo.left
+    for r in range(mem.join.shape[0]):
+        count = 0
+        for b in range(bo.at.shape[0]):
+            if bo.at[b] != month:
+                continue
+            v, buyer = bo.venture[b], bo.buyer[b]
             if ven.end[r, v] >= 0:
                 record(ev, r, month, BUYOUT_SKIPPED, buyer, v, 0.0, VENTURE_ENDED, 0.0, 0.0)
             elif not is_member(mem, r, buyer, v, month):
                 record(ev, r, month, BUYOUT_SKIPPED, buyer, v, 0.0, BUYER_NOT_MEMBER, 0.0, 0.0)
             else:
-                buy_out(led, mem, mat, ven, ex, tops, dep, bo, ev, r, b, month)
+                count = buy_out(led, mem, mat, ven, ex, tops, bo, ev, r, b, month, count)
+        if dep.rival_list.shape[0]:
+            for i in range(count):
+                changed(dep, mem, r, left[i], month, False)
 
 
 @inline
-def buy_out(led, mem, mat, ven, ex, tops, dep, bo, ev, r, b, month):
+def buy_out(led, mem, mat, ven, ex, tops, bo, ev, r, b, month, count):
     """Buy-out b in replication r (exits.buyout): every seller leaves and sells, in member
-    order; then the venture goes on or is absorbed; then the sellers' rivals draw anew."""
+    order; then the venture goes on or is absorbed. The sellers not yet in bo.left[:count]
+    are added to it; the new count."""
     v, buyer, sellers = bo.venture[b], bo.buyer[b], bo.sellers
-    count = 0
+    n = 0
     for q in range(mem.join.shape[2]):
         if q != buyer and mem.join[r, v, q] <= month < mem.leave[r, v, q]:
-            sellers[count] = q
-            count += 1
+            sellers[n] = q
+            n += 1
     before = ex.adjust[r, v, buyer]
     if bo.rule[b] == HOW_AMOUNT:
-        deal(led, ex, bo, r, b, v, month, count)
-    for i in range(count):
+        deal(led, ex, bo, r, b, v, month, n)
+    for i in range(n):
         q = sellers[i]
         drop_member(led, mem, mat, ev, r, q, v, month, BY_BUYOUT)
         sell_stake(led, ex, bo, ev, r, b, q, month)
         if tops.venture.shape[0]:
             after_change(led, mem, mat, ven, ex, tops, ev, r, month)
+        count = signal(bo.left, count, q)
     bought = ex.adjust[r, v, buyer] - before
-    record(ev, r, month, BUYOUT, buyer, v, bought, STAKES_BOUGHT, count, 0.0)
+    record(ev, r, month, BUYOUT, buyer, v, bought, STAKES_BOUGHT, n, 0.0)
     if bo.absorbed[b]:
         ven.end[r, v] = month
         ven.ending[r, v] = _ABSORBED
@@ -117,9 +128,17 @@ def buy_out(led, mem, mat, ven, ex, tops, dep, bo, ev, r, b, month):
         record(ev, r, month, ABSORBED, buyer, v, amount, BY_THE_BUYER, 0.0, 0.0)
         if tops.venture.shape[0]:
             after_change(led, mem, mat, ven, ex, tops, ev, r, month)
-    if dep.rival_list.shape[0]:
-        for i in range(count):
-            changed(dep, mem, r, sellers[i], month, False)
+    return count
+
+
+@inline
+def signal(left, count, q):
+    """q added to left[:count] unless there already; the new count."""
+    for i in range(count):
+        if left[i] == q:
+            return count
+    left[count] = q
+    return count + 1
 
 
 @inline

@@ -3,7 +3,7 @@
 
 DEPARTURE, START, FAILED, ABANDONED, JOIN, COLLAPSE, RAISE, SKIPPED = 0, 1, 2, 3, 4, 5, 6, 7
 REFUNDED, SOLD, KEPT, TOP_UP, CUT, CUT_SKIPPED, DILUTION = 8, 9, 10, 11, 12, 13, 14
-BUYOUT, BUYOUT_SKIPPED, ABSORBED = 15, 16, 17
+BUYOUT, BUYOUT_SKIPPED, ABSORBED, TRANSFER, TRANSFER_SKIPPED = 15, 16, 17, 18, 19
 KINDS = (
     "departure",
     "negotiation_start",
@@ -23,6 +23,8 @@ KINDS = (
     "buyout",
     "buyout_skipped",
     "absorbed",
+    "transfer",
+    "transfer_skipped",
 )
 NO_DETAIL, AFTER_MONTHS, VENTURES_ENDED, NO_PLEDGE, BELOW_MINIMUM, WALKS_OUT = 0, 1, 2, 3, 4, 5
 # a policy's id (detail number a: the policy's index), alone or with why it was skipped
@@ -43,6 +45,9 @@ DILUTION_GRANTED, DILUTION_GIVES = 18, 19
 # a buy-out: a seller's departure, the stakes bought (a: how many sellers), why none was,
 # the buyer's outstanding pledge cancelled when it absorbs the venture
 BY_BUYOUT, STAKES_BOUGHT, BUYER_NOT_MEMBER, BY_THE_BUYER = 20, 21, 22, 23
+# a transfer of ownership (a, b: the part given and asked, as shares of the venture; c: the
+# receiver; how: 0 register, 1 capital, + 2 if less was given than asked), or why none was
+RECEIVER_NOT_MEMBER, NOBODY_OWNS, GIVER_NOT_MEMBER, TRANSFERRED = 24, 25, 26, 27
 # an exit rule's stake and price (ExitSpec.stake, ExitSpec.rule)
 STAYS, REFUND, PREEMPTION, BUYERS = 0, 1, 2, 3
 

@@ -51,6 +51,7 @@ def dilution(model, draws: ChunkDraws) -> DilutionArrays:
             priced[p], value[:, p] = SHARE, draws.number(spec.share, key + "/share")
         joins += sum(s.member == p for s in model.pledges)
     room = joins * P if kind.any() else 0
+    room += sum(2 * len(t.givers) for _, t in model.plan.transfers if t.rule == "register")
     return DilutionArrays(
         kind,
         priced,
@@ -163,14 +164,15 @@ def granted_paid_in(led, dil, r, v, q, month):
 
 def grants(dil: DilutionArrays) -> list:
     """The chunk's grants as the per-replication engine records them: (replication in the
-    chunk, venture, joiner, month, x*, ((member, g), ...)), replication by replication."""
-    out, key = [], None
+    chunk, venture, joiner, month, x*, ((member, g), ...)), replication by replication.
+    A record's last row is its joiner's (a transfer's: its receiver's)."""
+    out, open_ = [], False
     for r in np.flatnonzero(dil.count).tolist():
         rows, amounts = dil.rows[r].tolist(), dil.amounts[r].tolist()
         for i in range(dil.count[r]):
             v, p, month, q = rows[i]
-            if (r, v, p, month) != key:
-                key = (r, v, p, month)
+            if not open_:
                 out.append([r, v, p, month, amounts[i][0], []])
             out[-1][5].append((q, amounts[i][1]))
+            open_ = q != p
     return [(*head, tuple(moves)) for *head, moves in out]

@@ -24,6 +24,8 @@ _FIXED = {
     k.BY_BUYOUT: "buy-out",
     k.BUYER_NOT_MEMBER: "buyer is not a member",
     k.BY_THE_BUYER: "by the buyer: outstanding cancelled",
+    k.RECEIVER_NOT_MEMBER: "receiver is not a member",
+    k.NOBODY_OWNS: "nobody owns anything yet",
 }
 
 
@@ -93,6 +95,10 @@ class EventRecords:
         for code in (k.DILUTION_GRANTED, k.DILUTION_GIVES):
             for i in np.flatnonzero(self.detail == code):
                 out[i] = self._dilution(i)
+        for i in np.flatnonzero(self.detail == k.GIVER_NOT_MEMBER):
+            out[i] = f"to {self.members[int(self.c[i])]}: not a member"
+        for i in np.flatnonzero(self.detail == k.TRANSFERRED):
+            out[i] = self._transfer(i)
         stakes = (k.STAKE_AT, k.BUYER_STAKE_AT, k.STAYS_NO_MEMBER, k.STAYS_NO_BUYER)
         for i in np.flatnonzero(np.isin(self.detail, stakes)):
             out[i] = self._stake(i)
@@ -120,6 +126,15 @@ class EventRecords:
                 f"granted {percent(self.a[i])} of {venture}{price} (capital {percent(self.b[i])})"
             )
         return f"{self.dilution[joiner]}: {what}"
+
+    def _transfer(self, i: int) -> str:
+        """A transfer of ownership, worded as transfers.transfer words it."""
+        rule, short = ("register", "capital")[int(self.how[i]) % 2], self.how[i] >= 2
+        text = f"to {self.members[int(self.c[i])]}: {percent(self.a[i])} of the venture ({rule})"
+        if short:
+            what = "all it owns" if rule == "register" else "all it has paid in"
+            text += f", {what}: {percent(self.b[i])} asked"
+        return text
 
     def _stake(self, i: int) -> str:
         """A stake's fate, worded as exits.Exits.left words it."""

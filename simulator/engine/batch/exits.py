@@ -83,15 +83,21 @@ def next_draw(ex, r, p, stream):
 
 @inline
 def sell(ex, ev, r, p, q, v, month, part, paid, k, how):
+    """move, with a `stake_sold` event."""
+    move(ex, r, p, q, v, month, part, paid)
+    record(ev, r, month, SOLD, p, v, paid, BUYER_STAKE_AT, part, k, q, how)
+
+
+@inline
+def move(ex, r, p, q, v, month, part, paid):
     """Paid-in capital `part` of p's stake in v passes to q at book value, q paying p
-    `paid` (exits.Exits.move); one `stake_sold` event."""
+    `paid` (exits.Exits.move)."""
     flow(ex, SOLD_FLOW, r, v, p, month, part)
     flow(ex, RECEIVED, r, v, p, month, paid)
     flow(ex, BOUGHT, r, v, q, month, part)
     flow(ex, PAID_FOR, r, v, q, month, paid)
     ex.adjust[r, v, p] -= part
     ex.adjust[r, v, q] += part
-    record(ev, r, month, SOLD, p, v, paid, BUYER_STAKE_AT, part, k, q, how)
 
 
 @kernel

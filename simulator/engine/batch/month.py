@@ -1,7 +1,7 @@
 """One month the clock visits: every mechanism's kernel, in the per-replication engine's
-same-month order (replication.py): departures at m + 0.0, buy-outs at m + 0.03, walking
-out and negotiation outcomes at m + 0.1, cuts then raises at m + 0.2, the deadline's checks
-at m + 0.5.
+same-month order (replication.py): departures at m + 0.0, buy-outs at m + 0.03, transfers
+at m + 0.04, walking out and negotiation outcomes at m + 0.1, cuts then raises at m + 0.2,
+the deadline's checks at m + 0.5.
 
 One compiled call per visited month, not one per step: each call from Python unpacks
 the chunk's named tuples (about 60 arrays), some 10 µs; at four or five steps a month
@@ -16,17 +16,20 @@ from simulator.engine.batch.jit import kernel
 from simulator.engine.batch.kernels import checks, next_month
 from simulator.engine.batch.negotiations import negotiations, walk_outs
 from simulator.engine.batch.policies import raises
+from simulator.engine.batch.transfers import transfers_due
 
-TALKS, RAISES, CHECKS, CUTS, BUYOUTS = 1, 2, 4, 8, 16  # the steps a month needs (clock's)
+TALKS, RAISES, CHECKS, CUTS, BUYOUTS, TRANSFERS = 1, 2, 4, 8, 16, 32  # ChunkState.clock's
 
 
 @kernel
-def month_steps(led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, bo, ev, month, steps):
+def month_steps(led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, bo, ts, ev, month, steps):
     """Month `month`'s steps; the next month anything is due in any replication."""
     mem.touched[0] = 0  # nothing has changed in this month yet (kernels.touch)
     departures(led, mem, mat, ven, ex, tops, dep, ev, month)
     if steps & BUYOUTS:  # at m + 0.03
         buy_outs(led, mem, mat, ven, ex, tops, dep, bo, ev, month)
+    if steps & TRANSFERS:  # at m + 0.04
+        transfers_due(led, mem, mat, ven, ex, tops, ts, ev, month)
     if steps & TALKS:
         walk_outs(talks, ev, month)
         negotiations(led, mem, mat, ven, ex, tops, dep, talks, tgt, ev, month)
@@ -36,4 +39,4 @@ def month_steps(led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, bo, ev, m
         raises(led, mem, mat, ven, ex, tops, rs, ev, month)
     if steps & CHECKS:
         checks(led, mem, mat, ven, ex, ev, month)
-    return next_month(dep, talks, ven, rs, cs, bo, month)
+    return next_month(dep, talks, ven, rs, cs, bo, ts, month)

@@ -8,10 +8,27 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from simulator.engine.batch import book, buyouts, departures, kernels, negotiations, state, topups
+from simulator.engine.batch import (
+    book,
+    buyouts,
+    departures,
+    kernels,
+    negotiations,
+    state,
+    topups,
+    transfers,
+)
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.events import EventRecords
-from simulator.engine.batch.month import BUYOUTS, CHECKS, CUTS, RAISES, TALKS, month_steps
+from simulator.engine.batch.month import (
+    BUYOUTS,
+    CHECKS,
+    CUTS,
+    RAISES,
+    TALKS,
+    TRANSFERS,
+    month_steps,
+)
 from simulator.engine.batch.settle import public_funders, settle, settle_totals
 from simulator.engine.ledger import Trajectories
 from simulator.engine.model import Model
@@ -34,6 +51,7 @@ class ChunkState:
         self.raises = state.raises(model, draws, schedules)
         self.cuts = state.cuts(model, draws)
         self.buyouts = buyouts.buyouts(model, draws)
+        self.transfers = transfers.transfers(model, draws)
         self.top_ups = state.top_ups(model, draws, schedules)
         self.exits = state.exits(model, draws)
         self.events = state.events(model, n)
@@ -54,10 +72,10 @@ class ChunkState:
         # replication of the chunk).
         talking = negotiations.talk_months(talks)
         raising, cutting = set(self.raises.at.tolist()), set(self.cuts.at.tolist())
-        buying = set(self.buyouts.at.tolist())
+        buying, giving = set(self.buyouts.at.tolist()), set(self.transfers.at.tolist())
         deadlines = ven.deadline[ven.deadline >= 0]
         checking = int(deadlines.min()) if deadlines.size else self.model.horizon
-        steps = (self.targets, self.raises, self.cuts, self.buyouts)
+        steps = (self.targets, self.raises, self.cuts, self.buyouts, self.transfers)
         state = (led, mem, mat, ven, self.exits, tops, dep, talks, *steps, ev)
         month = kernels.next_month(dep, talks, ven, *steps[1:], -1)
         while month < self.model.horizon:
@@ -68,6 +86,7 @@ class ChunkState:
             steps |= CHECKS if month >= checking else 0
             steps |= CUTS if month in cutting else 0
             steps |= BUYOUTS if month in buying else 0
+            steps |= TRANSFERS if month in giving else 0
             month = month_steps(*state, month, steps)
 
 
