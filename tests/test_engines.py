@@ -440,8 +440,10 @@ def add_exit_rules(draw, data: dict, only: str) -> None:
 def test_random_scenarios_agree_replication_by_replication(text):
     try:
         scenario = validate_document(parse_text(text, "generated.yaml"), default_name="generated")
-    except ScenarioError as exc:  # a buyer also funding, through a policy, another venture
-        assume("is not a member of venture" not in str(exc))
+    except ScenarioError as exc:
+        # a buyer also funding, through a policy, another venture; a giver owning too little
+        # of the venture as planned to pass on its part of a transfer
+        assume(not any(x in str(exc) for x in ("is not a member of venture", "which owns")))
         raise
     model = compile_scenario(scenario)
     assert unsupported(model) is None, text
