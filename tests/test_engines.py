@@ -285,7 +285,58 @@ def scenario_texts(draw) -> str:
         }
     if policies:
         data["policies"] = policies
+    add_split(draw, data, horizon)
     return yaml.safe_dump(data, sort_keys=False)
+
+
+def add_split(draw, data: dict, horizon: int) -> None:
+    """v0 splitting, at a date, into one or two new ventures (perhaps with a minimum capital
+    of their own): each of its members going to one or both, or leaving; in equal parts, in
+    fractions or by amounts."""
+    members = {**data.get("partners", {}), **data.get("candidates", {})}
+    inside = [q for q, m in members.items() if "v0" in m.get("pledges", [m.get("venture", "v0")])]
+    for pol in data.get("policies", {}).values():
+        if pol["venture"] == "v0" and pol["funder"] not in inside:
+            inside.append(pol["funder"])
+    if not inside or draw(st.integers(0, 2)):
+        return
+    kids = ["k0", "k1"][: draw(st.integers(1, 2))]
+    into: dict = {k: {"members": []} for k in kids}
+    leaving, goes = [], {}
+    for i, q in enumerate(inside):
+        if i and draw(st.integers(0, 4)) == 0:
+            leaving.append(q)
+            continue
+        goes[q] = draw(st.lists(st.sampled_from(kids), min_size=1, unique=True))
+        for k in goes[q]:
+            into[k]["members"].append(q)
+    for k in kids:
+        if not into[k]["members"]:
+            del into[k]
+            continue
+        child = data["ventures"][k] = {}
+        if draw(st.booleans()):
+            child["minimum_capital"] = draw(st.integers(0, 200))
+            child["deadline"] = label(draw(st.integers(0, horizon - 1)))
+    split: dict = {"at": label(draw(st.integers(0, horizon - 1))), "into": into}
+    if leaving:
+        split["leaving"] = leaving
+    how = draw(st.sampled_from(["equal", "fractions", "amounts"]))
+    if how == "fractions":
+        weights = {q: [draw(st.integers(0, 3)) for _ in g] for q, g in goes.items()}
+        split["pledges"] = {
+            q: {k: w / sum(weights[q]) for k, w in zip(g, weights[q], strict=True)}
+            for q, g in goes.items()
+            if sum(weights[q])
+        }
+    elif how == "amounts":
+        split["amounts"] = {q: {k: draw(amounts) for k in g} for q, g in goes.items()}
+    data["ventures"]["v0"]["split"] = split
+    for m in members.values():  # several ventures now: each pledge and cut names its own
+        if "pledges" not in m:
+            m.setdefault("venture", "v0")
+            for cut in m.get("cuts", []):
+                cut.setdefault("venture", m["venture"])
 
 
 def opens_later(draw, data: dict, horizon: int) -> None:

@@ -23,6 +23,8 @@ def room(model: Model) -> int:
         own[pol.funder] += changes
     for c in model.cuts:
         own[c.member] *= 2  # each entry still paying may get a continuation
+    for _, split in model.plan.splits:  # each entry moved to each child of its member's
+        own = [x * (1 + len(split.children_of(p))) for p, x in enumerate(own)]
     return sum(own)
 
 
@@ -31,6 +33,7 @@ def _changes(model: Model) -> int:
     V, P = model.involved.shape
     buyouts = len(model.plan.buyouts) * (P + 1)  # each seller's leaving, an absorption
     dated = len(model.plan.raises) + len(model.cuts) + len(model.plan.transfers)
+    dated += len(model.plan.splits)
     return 1 + P * V + len(model.negotiations) + dated + buyouts
 
 
@@ -54,6 +57,7 @@ def event_room(model: Model) -> int:
     each += len(model.cuts) + sum(t.dilution is not None for t in model.negotiations) * V * P
     each += len(model.plan.buyouts) * (2 * P + 2)  # departures, sales, the buy-out, absorbed
     each += sum(1 + len(t.givers) for _, t in model.plan.transfers)
+    each += sum(1 + P * (1 + len(s.children)) for _, s in model.plan.splits)
     return each + len(model.plan.top_ups) * _changes(model)  # a top-up once per change
 
 

@@ -14,6 +14,11 @@ A pledge cut (model.md §8.6) scales what a member still owes by `keep` from its
 each of its pledges is cancelled from c, and a continuation of it entered (FROM = c):
 keep × its amount, on its schedule from its month, paying only from c on, pledging nothing
 and taking back, in month c, the cancellation of what it still pays.
+
+A pledge moved to other ventures in month c (a split, ledger.move_from) is cancelled from c
+in its venture, and entered in each child with its fraction of the amount, on the same
+schedule from the same month, paying only from c on and pledged in c (FROM = -2 - c, so
+that one column tells the three kinds apart: `first_month` reads it).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from simulator.engine.batch.jit import inline, kernel, u64
 from simulator.engine.model import Model, Schedule
 
 # entry[r, i]: pledge i of replication r; its amount is amount[r, i]. CUT: cancelled from;
-# AT: recorded in; FROM: a continuation's first month (-1: a pledge)
+# AT: recorded in; FROM: a continuation's first month, -2 - a moved pledge's (-1: a pledge)
 MONTH, SCHEDULE, CUT, AT, NEXT, FROM = range(6)
 NEVER = 1 << 40  # a pledge not cancelled
 _EPS = 1e-9
@@ -105,6 +110,13 @@ def with_tables(led: LedgerArrays, schedules: Schedules, horizon: int) -> Ledger
 
 
 @inline
+def first_month(start):
+    """The first month an entry pays in (its FROM column): -1 for a pledge, paying from
+    its schedule's start."""
+    return start if start >= -1 else -2 - start
+
+
+@inline
 def weight_before(cum, ends, s, j):
     """The part of schedule s paid at offsets before j (cum and ends: the book's tables)."""
     if j <= 0:
@@ -152,7 +164,7 @@ def paid_before(led, r, v, p, month):
     entry, amount, anchored, cum, ends = led.entry, led.amount, led.anchored, led.cum, led.ends
     i = led.head[r, v, p]
     while i >= 0:
-        m, s, start = entry[r, i, MONTH], entry[r, i, SCHEDULE], entry[r, i, FROM]
+        m, s, start = entry[r, i, MONTH], entry[r, i, SCHEDULE], first_month(entry[r, i, FROM])
         base = 0 if anchored[s] else m
         upto = min(month, entry[r, i, CUT])
         if start < 0:
@@ -192,7 +204,7 @@ def outstanding_from(led, r, v, p, month):
     i = led.head[r, v, p]
     while i >= 0:
         cut, s = entry[r, i, CUT], entry[r, i, SCHEDULE]
-        lo = max(month, entry[r, i, FROM])
+        lo = max(month, first_month(entry[r, i, FROM]))
         if cut > lo:
             base = 0 if anchored[s] else entry[r, i, MONTH]
             left = weight_before(cum, ends, s, cut - base) - weight_before(cum, ends, s, lo - base)
@@ -214,7 +226,7 @@ def cut(led, r, v, p, month, asked):
     entry, i = led.entry, led.head[r, v, p]
     while i >= 0:  # the pledges still paying from `month`, before any continuation is added
         nxt = entry[r, i, NEXT]
-        if entry[r, i, CUT] > max(month, entry[r, i, FROM]):
+        if entry[r, i, CUT] > max(month, first_month(entry[r, i, FROM])):
             entry[r, i, CUT], entry[r, i, AT] = month, month
             kept = keep * led.amount[r, i]
             if kept > 0.0:
@@ -222,6 +234,31 @@ def cut(led, r, v, p, month, asked):
         i = nxt
     led.committed[r, v, p] -= amount
     led.total[r, v] -= amount
+    return amount
+
+
+@inline
+def move_from(led, r, v, p, month, kids, fractions, n):
+    """ledger.move_from: p's payments to v from `month` on cancelled, and pledged in
+    `month` to the ventures kids[:n], fractions[:n] of each (moved pledges, the module's
+    docstring); the amount cancelled in v. (A pledge cancelled from a later month, which
+    only a collapse or a withdrawal before an opening makes, never reaches a split.)"""
+    outstanding = outstanding_from(led, r, v, p, month)
+    if outstanding <= _EPS or month >= led.cum.shape[1] - 1:
+        return 0.0
+    entry, i = led.entry, led.head[r, v, p]
+    while i >= 0:
+        if entry[r, i, CUT] > max(month, first_month(entry[r, i, FROM])):
+            for k in range(n):
+                x = fractions[k] * led.amount[r, i]
+                if x > 0.0:
+                    m, s = entry[r, i, MONTH], entry[r, i, SCHEDULE]
+                    enter(led, r, kids[k], p, m, x, s, -2 - month)
+        i = entry[r, i, NEXT]
+    amount = cancel_from(led, r, v, p, month, month)
+    for k in range(n):
+        led.committed[r, kids[k], p] += fractions[k] * amount
+        led.total[r, kids[k]] += fractions[k] * amount
     return amount
 
 
@@ -243,8 +280,8 @@ def add_rows(pledged, paid, cancelled, i, entry, amount, cum, ends, anchored):
     while i >= 0:
         m, s, cut, at = entry[i, MONTH], entry[i, SCHEDULE], entry[i, CUT], entry[i, AT]
         x, base, weights = amount[i], 0 if anchored[s] else m, cum[s]
-        if entry[i, FROM] >= 0:
-            add_continuation(paid, cancelled, entry[i], x, cum, ends, anchored)
+        if entry[i, FROM] != -1:
+            add_continuation(pledged, paid, cancelled, entry[i], x, cum, ends, anchored)
             i = entry[i, NEXT]
             continue
         for t in range(m, H):
@@ -265,11 +302,13 @@ def add_rows(pledged, paid, cancelled, i, entry, amount, cum, ends, anchored):
 
 
 @inline
-def add_continuation(paid, cancelled, row, x, cum, ends, anchored):
-    """add_rows for a continuation `row` of amount x: paid from its first month on, its
-    part of the cancellation then taken back, cancelled in its turn if cut again."""
+def add_continuation(pledged, paid, cancelled, row, x, cum, ends, anchored):
+    """add_rows for a continuation or a moved pledge `row` of amount x: paid from its first
+    month on; a continuation's part of the cancellation then taken back, a moved pledge's
+    remainder pledged; cancelled in its turn if cut again."""
     H = paid.shape[0]
-    s, start, cut, at = row[SCHEDULE], row[FROM], max(row[CUT], row[FROM]), row[AT]
+    start = first_month(row[FROM])
+    s, cut, at = row[SCHEDULE], max(row[CUT], start), row[AT]
     base = 0 if anchored[s] else row[MONTH]
     w0 = weight_before(cum, ends, s, start - base)
     for t in range(start, min(cut, H)):
@@ -278,8 +317,12 @@ def add_continuation(paid, cancelled, row, x, cum, ends, anchored):
     for t in range(cut, H):  # cut ≥ start
         paid[u64(t)] += done
     back = x * (ends[s] - w0)
-    for t in range(start, H):
-        cancelled[u64(t)] -= back
+    if row[FROM] >= 0:
+        for t in range(start, H):
+            cancelled[u64(t)] -= back
+    else:
+        for t in range(start, H):
+            pledged[u64(t)] += back
     if at < H:
         gone = x * (ends[s] - weight_before(cum, ends, s, cut - base))
         for t in range(at, H):

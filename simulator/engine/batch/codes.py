@@ -3,7 +3,7 @@
 
 DEPARTURE, START, FAILED, ABANDONED, JOIN, COLLAPSE, RAISE, SKIPPED = 0, 1, 2, 3, 4, 5, 6, 7
 REFUNDED, SOLD, KEPT, TOP_UP, CUT, CUT_SKIPPED, DILUTION = 8, 9, 10, 11, 12, 13, 14
-BUYOUT, BUYOUT_SKIPPED, ABSORBED, TRANSFER, TRANSFER_SKIPPED = 15, 16, 17, 18, 19
+BUYOUT, BUYOUT_SKIPPED, ABSORBED, TRANSFER, TRANSFER_SKIPPED, SPLIT = 15, 16, 17, 18, 19, 20
 KINDS = (
     "departure",
     "negotiation_start",
@@ -25,6 +25,7 @@ KINDS = (
     "absorbed",
     "transfer",
     "transfer_skipped",
+    "split",
 )
 NO_DETAIL, AFTER_MONTHS, VENTURES_ENDED, NO_PLEDGE, BELOW_MINIMUM, WALKS_OUT = 0, 1, 2, 3, 4, 5
 # a policy's id (detail number a: the policy's index), alone or with why it was skipped
@@ -48,6 +49,9 @@ BY_BUYOUT, STAKES_BOUGHT, BUYER_NOT_MEMBER, BY_THE_BUYER = 20, 21, 22, 23
 # a transfer of ownership (a, b: the part given and asked, as shares of the venture; c: the
 # receiver; how: 0 register, 1 capital, + 2 if less was given than asked), or why none was
 RECEIVER_NOT_MEMBER, NOBODY_OWNS, GIVER_NOT_MEMBER, TRANSFERRED = 24, 25, 26, 27
+# a split (a: the split's index; a member's part: a its fraction, b what it had
+# outstanding, d its amounts' total, c the parent, how 0 given, 1 by amounts, 2 scaled)
+SPLIT_AFTER_END, INTO_CHILDREN, FROM_PARENT, NO_CHILD, NOT_GIVEN = 28, 29, 30, 31, 32
 # an exit rule's stake and price (ExitSpec.stake, ExitSpec.rule)
 STAYS, REFUND, PREEMPTION, BUYERS = 0, 1, 2, 3
 

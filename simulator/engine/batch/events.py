@@ -26,6 +26,8 @@ _FIXED = {
     k.BY_THE_BUYER: "by the buyer: outstanding cancelled",
     k.RECEIVER_NOT_MEMBER: "receiver is not a member",
     k.NOBODY_OWNS: "nobody owns anything yet",
+    k.NO_CHILD: "goes to no child: outstanding cancelled",
+    k.NOT_GIVEN: "not given to a child: outstanding cancelled",
 }
 
 
@@ -47,6 +49,7 @@ class EventRecords:
     members: tuple = ()  # the members' ids, by index
     ventures: tuple = ()  # the ventures' ids, by index
     dilution: tuple = ()  # each member's rule of shares granted at entry ("" if none)
+    splits: tuple = ()  # each dated split's children, as its events name them
 
     @classmethod
     def of(cls, arrays) -> EventRecords:
@@ -99,6 +102,12 @@ class EventRecords:
             out[i] = f"to {self.members[int(self.c[i])]}: not a member"
         for i in np.flatnonzero(self.detail == k.TRANSFERRED):
             out[i] = self._transfer(i)
+        for i in np.flatnonzero(self.detail == k.SPLIT_AFTER_END):
+            out[i] = f"into {self.splits[int(self.a[i])]}: venture already ended, nothing moved"
+        for i in np.flatnonzero(self.detail == k.INTO_CHILDREN):
+            out[i] = f"into {self.splits[int(self.a[i])]}"
+        for i in np.flatnonzero(self.detail == k.FROM_PARENT):
+            out[i] = self._split(i)
         stakes = (k.STAKE_AT, k.BUYER_STAKE_AT, k.STAYS_NO_MEMBER, k.STAYS_NO_BUYER)
         for i in np.flatnonzero(np.isin(self.detail, stakes)):
             out[i] = self._stake(i)
@@ -126,6 +135,15 @@ class EventRecords:
                 f"granted {percent(self.a[i])} of {venture}{price} (capital {percent(self.b[i])})"
             )
         return f"{self.dilution[joiner]}: {what}"
+
+    def _split(self, i: int) -> str:
+        """A member's part of a split, worded as splits.Splits._split words it."""
+        how = ""
+        if self.how[i]:
+            how = f" of {self.b[i]:.6g}"
+        if self.how[i] == 2:
+            how += f", amounts {self.d[i]:.6g} scaled"
+        return f"from {self.ventures[int(self.c[i])]} ({self.a[i]:.6g}{how})"
 
     def _transfer(self, i: int) -> str:
         """A transfer of ownership, worded as transfers.transfer words it."""

@@ -172,10 +172,10 @@ def sooner(dated, month, best):
 
 
 @kernel
-def next_month(dep, talks, ventures, rs, cs, bo, ts, month):
+def next_month(dep, talks, ventures, rs, cs, bo, ts, sp, month):
     """The first month after `month` in which anything is due in any replication."""
     best = sooner(bo.at, month, sooner(cs.at, month, sooner(rs.at, month, np.inf)))
-    best = sooner(ts.at, month, best)
+    best = sooner(sp.at, month, sooner(ts.at, month, best))
     for v in range(ventures.deadline.shape[0]):
         if month < ventures.deadline[v] < best:
             best = ventures.deadline[v]

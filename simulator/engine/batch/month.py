@@ -1,7 +1,7 @@
 """One month the clock visits: every mechanism's kernel, in the per-replication engine's
 same-month order (replication.py): departures at m + 0.0, buy-outs at m + 0.03, transfers
-at m + 0.04, walking out and negotiation outcomes at m + 0.1, cuts then raises at m + 0.2,
-the deadline's checks at m + 0.5.
+at m + 0.04, splits at m + 0.05, walking out and negotiation outcomes at m + 0.1, cuts
+then raises at m + 0.2, the deadline's checks at m + 0.5.
 
 One compiled call per visited month, not one per step: each call from Python unpacks
 the chunk's named tuples (about 60 arrays), some 10 µs; at four or five steps a month
@@ -16,13 +16,16 @@ from simulator.engine.batch.jit import kernel
 from simulator.engine.batch.kernels import checks, next_month
 from simulator.engine.batch.negotiations import negotiations, walk_outs
 from simulator.engine.batch.policies import raises
+from simulator.engine.batch.splits import splits_due
 from simulator.engine.batch.transfers import transfers_due
 
-TALKS, RAISES, CHECKS, CUTS, BUYOUTS, TRANSFERS = 1, 2, 4, 8, 16, 32  # ChunkState.clock's
+TALKS, RAISES, CHECKS, CUTS, BUYOUTS, TRANSFERS, SPLITS = 1, 2, 4, 8, 16, 32, 64  # clock's
 
 
 @kernel
-def month_steps(led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, bo, ts, ev, month, steps):
+def month_steps(
+    led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, bo, ts, sp, ev, month, steps
+):
     """Month `month`'s steps; the next month anything is due in any replication."""
     mem.touched[0] = 0  # nothing has changed in this month yet (kernels.touch)
     departures(led, mem, mat, ven, ex, tops, dep, ev, month)
@@ -30,6 +33,8 @@ def month_steps(led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, bo, ts, e
         buy_outs(led, mem, mat, ven, ex, tops, dep, bo, ev, month)
     if steps & TRANSFERS:  # at m + 0.04
         transfers_due(led, mem, mat, ven, ex, tops, ts, ev, month)
+    if steps & SPLITS:  # at m + 0.05
+        splits_due(led, mem, mat, ven, ex, tops, sp, ev, month)
     if steps & TALKS:
         walk_outs(talks, ev, month)
         negotiations(led, mem, mat, ven, ex, tops, dep, talks, tgt, ev, month)
@@ -39,4 +44,4 @@ def month_steps(led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, bo, ts, e
         raises(led, mem, mat, ven, ex, tops, rs, ev, month)
     if steps & CHECKS:
         checks(led, mem, mat, ven, ex, ev, month)
-    return next_month(dep, talks, ven, rs, cs, bo, ts, month)
+    return next_month(dep, talks, ven, rs, cs, bo, ts, sp, month)

@@ -14,6 +14,7 @@ from simulator.engine.batch import (
     departures,
     kernels,
     negotiations,
+    splits,
     state,
     topups,
     transfers,
@@ -25,6 +26,7 @@ from simulator.engine.batch.month import (
     CHECKS,
     CUTS,
     RAISES,
+    SPLITS,
     TALKS,
     TRANSFERS,
     month_steps,
@@ -52,6 +54,7 @@ class ChunkState:
         self.cuts = state.cuts(model, draws)
         self.buyouts = buyouts.buyouts(model, draws)
         self.transfers = transfers.transfers(model, draws)
+        self.splits = splits.splits(model, draws)
         self.top_ups = state.top_ups(model, draws, schedules)
         self.exits = state.exits(model, draws)
         self.events = state.events(model, n)
@@ -73,9 +76,10 @@ class ChunkState:
         talking = negotiations.talk_months(talks)
         raising, cutting = set(self.raises.at.tolist()), set(self.cuts.at.tolist())
         buying, giving = set(self.buyouts.at.tolist()), set(self.transfers.at.tolist())
+        splitting = set(self.splits.at.tolist())
         deadlines = ven.deadline[ven.deadline >= 0]
         checking = int(deadlines.min()) if deadlines.size else self.model.horizon
-        steps = (self.targets, self.raises, self.cuts, self.buyouts, self.transfers)
+        steps = (self.targets, self.raises, self.cuts, self.buyouts, self.transfers, self.splits)
         state = (led, mem, mat, ven, self.exits, tops, dep, talks, *steps, ev)
         month = kernels.next_month(dep, talks, ven, *steps[1:], -1)
         while month < self.model.horizon:
@@ -87,6 +91,7 @@ class ChunkState:
             steps |= CUTS if month in cutting else 0
             steps |= BUYOUTS if month in buying else 0
             steps |= TRANSFERS if month in giving else 0
+            steps |= SPLITS if month in splitting else 0
             month = month_steps(*state, month, steps)
 
 
@@ -131,4 +136,5 @@ def events_of(chunk: ChunkState, first: int) -> EventRecords:
     records.ventures = tuple(chunk.model.venture_ids)
     rules = {t.member: t.dilution.kind for t in chunk.model.negotiations if t.dilution}
     records.dilution = tuple(rules.get(p, "") for p in range(len(records.members)))
+    records.splits = splits.children(chunk.model)
     return records
