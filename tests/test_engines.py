@@ -295,6 +295,10 @@ def add_split(draw, data: dict, horizon: int) -> None:
     fractions or by amounts."""
     members = {**data.get("partners", {}), **data.get("candidates", {})}
     inside = [q for q, m in members.items() if "v0" in m.get("pledges", [m.get("venture", "v0")])]
+    for v in data["ventures"].values():  # a buyer absorbing its venture into v0 joins it
+        then = v.get("buyout", {}).get("then")
+        if isinstance(then, dict) and then["into"] == "v0" and v["buyout"]["buyer"] not in inside:
+            inside.append(v["buyout"]["buyer"])
     for pol in data.get("policies", {}).values():
         if pol["venture"] == "v0" and pol["funder"] not in inside:
             inside.append(pol["funder"])
@@ -417,7 +421,9 @@ def add_buyouts(draw, data: dict, horizon: int) -> None:
         price = draw(prices)
         if price is not None:
             buyout["price"] = price
-        buyout["then"] = draw(st.sampled_from(["continue", "absorbed"]))
+        others = [w for w, x in data["ventures"].items() if w != vid and "opens" not in x]
+        then = draw(st.sampled_from(["continue", "absorbed"] + (["into"] if others else [])))
+        buyout["then"] = {"into": draw(st.sampled_from(others))} if then == "into" else then
         v["buyout"] = buyout
 
 

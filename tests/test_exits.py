@@ -382,7 +382,9 @@ def test_buyout_then_absorbed_into_another_venture():
     t = r.trajectories
     ow = t[(t["partner"] == "o") & (t["venture"] == "w")].set_index("date")
     assert ow.loc["2012-04", ["pledged", "member"]].tolist() == [0, False]
-    assert ow.loc["2012-05", ["pledged", "paid_in", "member"]].tolist() == [40, 5, True]
+    # (the batch engine reads what is left from cumulative weights: equal to rounding)
+    assert ow.loc["2012-05", ["pledged", "paid_in"]].tolist() == pytest.approx([40, 5])
+    assert ow.loc["2012-05", "member"]
     assert ow.loc["2012-12", ["paid_in", "share"]].tolist() == pytest.approx([40, 0.8])
     last = final(r)
     v = last[last["venture"] == "v"]

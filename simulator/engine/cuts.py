@@ -33,7 +33,8 @@ def cut_pledge(rep, spec) -> None:
         asked, what = rep.ledger.committed[v][p] - target, f"to {target:.6g}"
     amount = rep.ledger.cut(v, p, month, asked)
     detail = what
-    if amount < asked - _EPS:
-        detail += f", only {outstanding:.6g} outstanding (paid-in stays)"
+    if amount < asked - _EPS:  # at most 1e-9 left is a sum's rounding noise: none
+        detail += f", only {outstanding if outstanding > _EPS else 0.0:.6g} outstanding"
+        detail += " (paid-in stays)"
     rep.record_event("cut", p, v, amount, detail)
     rep.after_change(month)

@@ -30,7 +30,9 @@ def ownership(rep, v: int, month: int) -> dict[int, float]:
         for q, g in _granted(rep, v, month, committed).items():
             if q in held:
                 held[q] += g
-    return {q: max(x, 0.0) for q, x in held.items()}
+    # a holding of at most 1e-9 owns nothing: a pledge cut or cancelled whole leaves a sum's
+    # rounding noise, of either sign (model.md §6.4, §10)
+    return {q: (x if x > _EPS else 0.0) for q, x in held.items()}
 
 
 def _stake(rep, v: int, q: int, month: int) -> float:

@@ -25,6 +25,9 @@ def room(model: Model) -> int:
         own[c.member] *= 2  # each entry still paying may get a continuation
     for _, split in model.plan.splits:  # each entry moved to each child of its member's
         own = [x * (1 + len(split.children_of(p))) for p, x in enumerate(own)]
+    for _, buyout in model.plan.buyouts:  # the buyer's entries moved to the venture it joins
+        if buyout.into is not None:
+            own[buyout.exit.buyer] *= 2
     return sum(own)
 
 

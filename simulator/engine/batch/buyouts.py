@@ -4,7 +4,9 @@ in the venture. Each seller leaves it (its unpaid pledge cancelled) and sells it
 the buyer at the buy-out's price: its paid-in value, a multiple drawn from the seller's own
 exit stream, or its part, pro rata to the stakes, of an amount drawn once for the deal.
 Then the venture goes on with one owner, or ends absorbed by the buyer (its outstanding
-pledge cancelled). Clocks waiting on a seller as their rival draw anew from next month."""
+pledge cancelled) or into another venture (its outstanding pledge moved there, the buyer
+joining it; cancelled if that venture has ended or the buyer has left it). Clocks waiting
+on a seller as their rival draw anew from next month."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from simulator.engine.batch.book import cancel_from
+from simulator.engine.batch.book import cancel_from, move_from
 from simulator.engine.batch.codes import (
     ABSORBED,
     BUYER_NOT_MEMBER,
@@ -23,6 +25,8 @@ from simulator.engine.batch.codes import (
     HOW_AMOUNT,
     HOW_DEAL,
     HOW_MULTIPLE,
+    INTO_ENDED,
+    INTO_MOVED,
     STAKES_BOUGHT,
     VENTURE_ENDED,
 )
@@ -34,15 +38,18 @@ from simulator.engine.batch.kernels import is_member, record, touch
 from simulator.engine.batch.topups import after_change
 from simulator.engine.model import Model
 from simulator.engine.outcome import ENDINGS
+from simulator.scenario.distributions import Distribution
 
 _EPS = 1e-9
 _ABSORBED = ENDINGS.index("absorbed")
 _RULES = {"paid_in": 0, "multiple": HOW_MULTIPLE, "amount": HOW_AMOUNT}
 
 # multiple[r, b, p, k]: buy-out b's multiple if it is seller p's k-th draw from its exit
-# stream; price[r, b]: the deal's amount; sellers, deal, left: scratch (jit.py)
+# stream (random[b]: drawn, not certain); price[r, b]: the deal's amount; into[b]: the
+# venture absorbing it (-1: the buyer); sellers, deal, left, kid, whole: scratch (jit.py)
 BuyoutArrays = namedtuple(
-    "BuyoutArrays", "venture at buyer rule absorbed multiple price sellers deal left"
+    "BuyoutArrays",
+    "venture at buyer rule absorbed into multiple random price sellers deal left kid whole",
 )
 
 
@@ -65,11 +72,15 @@ def buyouts(model: Model, draws: ChunkDraws) -> BuyoutArrays:
         np.array([s.exit.buyer for _, s in specs], dtype=np.int64),
         np.array([_RULES[s.exit.rule] for _, s in specs], dtype=np.int64),
         np.array([s.absorbed for _, s in specs], dtype=bool),
+        np.array([-1 if s.into is None else s.into for _, s in specs], dtype=np.int64),
         multiple,
+        np.array([isinstance(s.exit.multiple, Distribution) for _, s in specs], dtype=bool),
         price,
         np.zeros(P, dtype=np.int64),
         np.zeros(P),
         np.zeros(P, dtype=np.int64),
+        np.zeros(1, dtype=np.int64),
+        np.ones(1),
     )
 
 
@@ -121,14 +132,29 @@ def buy_out(led, mem, mat, ven, ex, tops, bo, ev, r, b, month, count):
     bought = ex.adjust[r, v, buyer] - before
     record(ev, r, month, BUYOUT, buyer, v, bought, STAKES_BOUGHT, n, 0.0)
     if bo.absorbed[b]:
-        ven.end[r, v] = month
-        ven.ending[r, v] = _ABSORBED
-        touch(mem, r, month)
-        amount = cancel_from(led, r, v, buyer, month, month)
-        record(ev, r, month, ABSORBED, buyer, v, amount, BY_THE_BUYER, 0.0, 0.0)
-        if tops.venture.shape[0]:
-            after_change(led, mem, mat, ven, ex, tops, ev, r, month)
+        absorb(led, mem, mat, ven, ex, tops, bo, ev, r, b, month)
     return count
+
+
+@inline
+def absorb(led, mem, mat, ven, ex, tops, bo, ev, r, b, month):
+    """The venture ends, absorbed (exits._absorb): the buyer's outstanding pledge is
+    cancelled, or moved to venture `into`, which the buyer joins."""
+    v, buyer, into = bo.venture[b], bo.buyer[b], bo.into[b]
+    ven.end[r, v] = month
+    ven.ending[r, v] = _ABSORBED
+    touch(mem, r, month)
+    if into < 0:
+        amount, why = cancel_from(led, r, v, buyer, month, month), BY_THE_BUYER
+    elif ven.end[r, into] >= 0 or mem.leave[r, into, buyer] <= month:
+        amount, why = cancel_from(led, r, v, buyer, month, month), INTO_ENDED
+    else:
+        bo.kid[0] = into
+        amount, why = move_from(led, r, v, buyer, month, bo.kid, bo.whole, 1), INTO_MOVED
+        mem.join[r, into, buyer] = min(mem.join[r, into, buyer], month)  # admit
+    record(ev, r, month, ABSORBED, buyer, v, amount, why, 0.0, 0.0, into)
+    if tops.venture.shape[0]:
+        after_change(led, mem, mat, ven, ex, tops, ev, r, month)
 
 
 @inline
@@ -164,7 +190,7 @@ def sell_stake(led, ex, bo, ev, r, b, q, month):
         return
     how, k, price = bo.rule[b], 0.0, held
     if how == HOW_MULTIPLE:
-        k = bo.multiple[r, b, q, next_draw(ex, r, q, 0)]
+        k = bo.multiple[r, b, q, next_draw(ex, r, q, 0, bo.random[b])]
         price = k * held
     elif how == HOW_AMOUNT:
         how, price = HOW_DEAL, bo.deal[q]

@@ -52,6 +52,8 @@ RECEIVER_NOT_MEMBER, NOBODY_OWNS, GIVER_NOT_MEMBER, TRANSFERRED = 24, 25, 26, 27
 # a split (a: the split's index; a member's part: a its fraction, b what it had
 # outstanding, d its amounts' total, c the parent, how 0 given, 1 by amounts, 2 scaled)
 SPLIT_AFTER_END, INTO_CHILDREN, FROM_PARENT, NO_CHILD, NOT_GIVEN = 28, 29, 30, 31, 32
+# a buy-out absorbed into another venture (c: that venture)
+INTO_ENDED, INTO_MOVED = 33, 34
 # an exit rule's stake and price (ExitSpec.stake, ExitSpec.rule)
 STAYS, REFUND, PREEMPTION, BUYERS = 0, 1, 2, 3
 

@@ -108,6 +108,11 @@ class EventRecords:
             out[i] = f"into {self.splits[int(self.a[i])]}"
         for i in np.flatnonzero(self.detail == k.FROM_PARENT):
             out[i] = self._split(i)
+        for i in np.flatnonzero(self.detail == k.INTO_ENDED):
+            into = self.ventures[int(self.c[i])]
+            out[i] = f"into {into}, ended or left by the buyer: outstanding cancelled"
+        for i in np.flatnonzero(self.detail == k.INTO_MOVED):
+            out[i] = f"into {self.ventures[int(self.c[i])]}: outstanding moved"
         stakes = (k.STAKE_AT, k.BUYER_STAKE_AT, k.STAYS_NO_MEMBER, k.STAYS_NO_BUYER)
         for i in np.flatnonzero(np.isin(self.detail, stakes)):
             out[i] = self._stake(i)
@@ -116,8 +121,9 @@ class EventRecords:
     def _cut(self, i: int, word: str) -> str:
         """A pledge cut, worded as cuts.cut_pledge words it."""
         text = f"{word} {self.a[i]:.6g}"
-        if self.how[i]:
-            text += f", only {self.b[i]:.6g} outstanding (paid-in stays)"
+        if self.how[i]:  # at most 1e-9 left is a sum's rounding noise: none (cut_pledge)
+            left = self.b[i] if self.b[i] > 1e-9 else 0.0
+            text += f", only {left:.6g} outstanding (paid-in stays)"
         return text
 
     def _dilution(self, i: int) -> str:

@@ -51,10 +51,10 @@ def left(led, mem, mat, ven, ex, ev, r, p, v, month):
         return
     how, k, price = ex.rule[p], 0.0, held
     if how == HOW_MULTIPLE:
-        k = ex.multiple[r, p, next_draw(ex, r, p, 0)]
+        k = ex.multiple[r, p, next_draw(ex, r, p, 0, ex.random[p, 0])]
         price = k * held
     elif how == HOW_AMOUNT:
-        price = ex.amount[r, p, next_draw(ex, r, p, 1)]
+        price = ex.amount[r, p, next_draw(ex, r, p, 1, ex.random[p, 1])]
     if kind == REFUND:
         flow(ex, REFUNDED_FLOW, r, v, p, month, held)
         flow(ex, RECEIVED, r, v, p, month, price)
@@ -74,8 +74,11 @@ def left(led, mem, mat, ven, ex, ev, r, p, v, month):
 
 
 @inline
-def next_draw(ex, r, p, stream):
-    """The place of p's next draw from its exit stream `stream` (0: multiple, 1: amount)."""
+def next_draw(ex, r, p, stream, random):
+    """The place of p's next draw from its exit stream `stream` (0: multiple, 1: amount),
+    if the term is `random`; a certain one is at place 0 and draws nothing."""
+    if not random:
+        return 0
     k = ex.drawn[r, p, stream]
     ex.drawn[r, p, stream] = k + 1
     return k
@@ -119,7 +122,7 @@ def buyers(led, mem, mat, ven, ex, r, p, v, month):
         if ex.kind[p] == BUYERS:
             weights[q] = ex.buyers[p, q]
         else:
-            weights[q] = max(owned(led, mem, mat, ven, ex, r, v, q, month), 0.0)
+            weights[q] = at_least_noise(owned(led, mem, mat, ven, ex, r, v, q, month))
     total = weights.sum()
     if ex.kind[p] == PREEMPTION and total <= _EPS:  # nobody owns anything: equal parts
         for q in range(P):
@@ -127,6 +130,13 @@ def buyers(led, mem, mat, ven, ex, r, p, v, month):
         total = weights.sum()
     if total > 0.0:
         weights /= total
+
+
+@inline
+def at_least_noise(x):
+    """What a member owns, read as ownership.ownership reads it: nothing at or below 1e-9
+    (a pledge cut or cancelled whole leaves a sum's rounding noise, of either sign)."""
+    return x if x > _EPS else 0.0
 
 
 @kernel

@@ -20,8 +20,11 @@ from simulator.scenario.distributions import Distribution
 MemberArrays = namedtuple("MemberArrays", "join leave public candidate changed touched")
 VentureArrays = namedtuple("VentureArrays", "end ending deadline minimum paid_basis")
 # dilution: the register of ownership granted at entry (dilution.py), which pre-emption reads
+# drawn[r, p, j]: the draws member p has made from its exit stream j (0 multiple, 1 amount);
+# random[p, j]: its rule's term there is uncertain (a certain one draws nothing)
 ExitArrays = namedtuple(
-    "ExitArrays", "kind rule buyers multiple amount drawn adjust refunded flows weights dilution"
+    "ExitArrays",
+    "kind rule buyers multiple amount drawn random adjust refunded flows weights dilution",
 )
 MatchArrays = namedtuple("MatchArrays", "venture funder ratio cap frozen")
 DepartureArrays = namedtuple(
@@ -90,6 +93,7 @@ def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
     kind, rule = np.zeros(P, dtype=np.int64), np.zeros(P, dtype=np.int64)
     buyers = np.zeros((P, P))
     multiple, amount = np.ones((n, P, V)), np.zeros((n, P, V))
+    random = np.zeros((P, 2), dtype=bool)
     for p, spec in enumerate(model.exits):
         if spec is None:
             continue
@@ -98,6 +102,7 @@ def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
             if q is not None:
                 buyers[p, q] = part
         key = f"exit/{model.members[p]}"
+        random[p] = [isinstance(x, Distribution) for x in (spec.multiple, spec.amount)]
         for k in range(V):
             multiple[:, p, k] = draws.number(spec.multiple, key + "/multiple", k)
             amount[:, p, k] = draws.number(spec.amount, key + "/amount", k)
@@ -108,7 +113,8 @@ def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
         buyers,
         multiple,
         amount,
-        np.zeros((n, P, 2), dtype=np.int64),  # draws made from /multiple and /amount
+        np.zeros((n, P, 2), dtype=np.int64),
+        random,
         np.zeros((n, V, P)),
         np.zeros((n, V)),
         np.zeros(shape),

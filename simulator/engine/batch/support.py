@@ -17,7 +17,6 @@ def unsupported(model: Model) -> str | None:
         (model.budgets, "yearly envelopes"),
         (model.triggers or any(p.on is not None for p in model.policies), "actions on events"),
         (model.has_thresholds, "thresholds"),
-        (any(s.into is not None for _, s in plan.buyouts), "buy-outs absorbed into a venture"),
         (plan.spending, "spending plans"),
         (any(v.loans for v in model.ventures), "loans"),
         (plan.funder_rules, "stops, caps or dissolutions"),

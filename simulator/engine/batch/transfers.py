@@ -23,7 +23,7 @@ from simulator.engine.batch.codes import (
 )
 from simulator.engine.batch.dilution import grant
 from simulator.engine.batch.draws import ChunkDraws
-from simulator.engine.batch.exits import move, owned, stake
+from simulator.engine.batch.exits import at_least_noise, move, owned, stake
 from simulator.engine.batch.jit import inline, kernel
 from simulator.engine.batch.kernels import record, touch
 from simulator.engine.batch.topups import after_change
@@ -136,7 +136,7 @@ def ownership(led, mem, mat, ven, ex, ts, r, v, month):
     for q in range(mem.join.shape[2]):
         ts.owns[q] = 0.0
         if mem.join[r, v, q] <= month < mem.leave[r, v, q]:
-            ts.owns[q] = max(owned(led, mem, mat, ven, ex, r, v, q, month), 0.0)
+            ts.owns[q] = at_least_noise(owned(led, mem, mat, ven, ex, r, v, q, month))
             total += ts.owns[q]
     return total
 
