@@ -21,6 +21,7 @@ from simulator.engine.batch import (
 )
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.events import EventRecords
+from simulator.engine.batch.jit import entry_point
 from simulator.engine.batch.month import (
     BUYOUTS,
     CHECKS,
@@ -82,6 +83,7 @@ class ChunkState:
         steps = (self.targets, self.raises, self.cuts, self.buyouts, self.transfers, self.splits)
         state = (led, mem, mat, ven, self.exits, tops, dep, talks, *steps, ev)
         month = kernels.next_month(dep, talks, ven, *steps[1:], -1)
+        step = entry_point(month_steps, (*state, 0, 0))  # month_steps, without dispatch
         while month < self.model.horizon:
             month = int(month)
             yield env.timeout(month - env.now)
@@ -92,7 +94,7 @@ class ChunkState:
             steps |= BUYOUTS if month in buying else 0
             steps |= TRANSFERS if month in giving else 0
             steps |= SPLITS if month in splitting else 0
-            month = month_steps(*state, month, steps)
+            month = step(*state, month, steps)
 
 
 def run_chunk(model: Model, seed: int | None, n: int, first: int) -> ChunkState:
