@@ -105,6 +105,7 @@ def test_a_sweep_s_text_values_become_yes_no_columns():
     )
 
 
+@pytest.mark.slow  # ~7 s of a sweep: `make test-slow`
 def test_discovery_over_a_sweep_s_inputs(tmp_path):
     sweep = tmp_path / "s.yaml"
     sweep.write_text(

@@ -100,6 +100,7 @@ def test_sweep_force_keeps_a_users_files_and_resume_refuses_another_tools_manife
     assert [p.name for p in (tmp_path / "other").iterdir()] == ["manifest.json"]
 
 
+@pytest.mark.slow  # ~12 s of runs and sweeps: `make test-slow`
 def test_every_file_a_run_or_a_sweep_writes_is_one_force_may_replace(tmp_path):
     ok(
         consim(
@@ -179,6 +180,7 @@ keep: {outcomes: [committed_final], trajectories: [committed]}
 """
 
 
+@pytest.mark.slow  # ~8 s of a live sweep: `make test-slow`
 def test_a_live_sweep_refuses_a_resume_and_a_forced_run_and_finishes(tmp_path):
     path = write_sweep(tmp_path, SLOW, base=BENCH)
     cmd = [

@@ -108,7 +108,7 @@ def buy_outs(led, mem, mat, ven, ex, tops, dep, bo, ev, month):
                 changed(dep, mem, r, left[i], month, False)
 
 
-@inline
+@kernel
 def buy_out(led, mem, mat, ven, ex, tops, bo, ev, r, b, month, count):
     """Buy-out b in replication r (exits.buyout): every seller leaves and sells, in member
     order; then the venture goes on or is absorbed. The sellers not yet in bo.left[:count]
@@ -136,7 +136,7 @@ def buy_out(led, mem, mat, ven, ex, tops, bo, ev, r, b, month, count):
     return count
 
 
-@inline
+@kernel
 def absorb(led, mem, mat, ven, ex, tops, bo, ev, r, b, month):
     """The venture ends, absorbed (exits._absorb): the buyer's outstanding pledge is
     cancelled, or moved to venture `into`, which the buyer joins."""
@@ -167,7 +167,7 @@ def signal(left, count, q):
     return count + 1
 
 
-@inline
+@kernel
 def deal(led, ex, bo, r, b, v, month, count):
     """Each seller's part of the deal's amount, pro rata to its stake (exits._split_price;
     a seller holding nothing sells nothing, so its part is never read)."""
@@ -181,7 +181,7 @@ def deal(led, ex, bo, r, b, v, month, count):
         parts[q] = bo.price[r, b] * (parts[q] / total) if total > _EPS else 0.0
 
 
-@inline
+@kernel
 def sell_stake(led, ex, bo, ev, r, b, q, month):
     """Seller q's stake in the venture passes to the buyer at the buy-out's price."""
     v = bo.venture[b]

@@ -71,8 +71,8 @@ def transfers(model: Model, draws: ChunkDraws) -> TransferArrays:
         np.array([v for v, _ in specs], dtype=np.int64),
         np.array([t.at for _, t in specs], dtype=np.int64),
         np.array([t.to for _, t in specs], dtype=np.int64),
-        np.array([t.share for _, t in specs]),
-        np.array([REGISTER if t.rule == "register" else CAPITAL for _, t in specs]),
+        np.array([t.share for _, t in specs], dtype=float),
+        np.array([REGISTER if t.rule == "register" else CAPITAL for _, t in specs], dtype=np.int64),
         np.array(kinds, dtype=np.int64),
         givers,
         parts,
@@ -95,7 +95,7 @@ def transfers_due(led, mem, mat, ven, ex, tops, ts, ev, month):
             transfer(led, mem, mat, ven, ex, tops, ts, ev, r, k, month)
 
 
-@inline
+@kernel
 def transfer(led, mem, mat, ven, ex, tops, ts, ev, r, k, month):
     """Transfer k in replication r (transfers.transfer)."""
     v, to = ts.venture[k], ts.to[k]
@@ -130,8 +130,8 @@ def transfer(led, mem, mat, ven, ex, tops, ts, ev, r, k, month):
 
 @inline
 def ownership(led, mem, mat, ven, ex, ts, r, v, month):
-    """What each active member of v owns, at least 0 (ownership.ownership), into ts.owns;
-    their sum, in member order."""
+    """What each active member of v owns (ownership.ownership: nothing at or below 1e-9),
+    into ts.owns; their sum, in member order."""
     total = 0.0
     for q in range(mem.join.shape[2]):
         ts.owns[q] = 0.0
@@ -141,7 +141,7 @@ def ownership(led, mem, mat, ven, ex, ts, r, v, month):
     return total
 
 
-@inline
+@kernel
 def hand_over(ex, ts, ev, r, k, month, total):
     """Each giver's part passes to the receiver, for its price (transfers._prices)."""
     v, to, given = ts.venture[k], ts.to[k], ts.given
