@@ -115,14 +115,12 @@ def buyers(led, mem, mat, ven, ex, r, p, v, month):
     what the active members own."""
     P = mem.public.shape[0]
     weights = ex.weights
-    weights[:] = 0.0
-    for q in range(P):
-        if not mem.join[r, v, q] <= month < mem.leave[r, v, q]:
-            continue
-        if ex.kind[p] == BUYERS:
-            weights[q] = ex.buyers[p, q]
-        else:
-            weights[q] = at_least_noise(owned(led, mem, mat, ven, ex, r, v, q, month))
+    if ex.kind[p] == BUYERS:
+        for q in range(P):
+            active = mem.join[r, v, q] <= month < mem.leave[r, v, q]
+            weights[q] = ex.buyers[p, q] if active else 0.0
+    else:
+        ownership(led, mem, mat, ven, ex, weights, r, v, month)
     total = weights.sum()
     if ex.kind[p] == PREEMPTION and total <= _EPS:  # nobody owns anything: equal parts
         for q in range(P):
@@ -133,10 +131,18 @@ def buyers(led, mem, mat, ven, ex, r, p, v, month):
 
 
 @inline
-def at_least_noise(x):
-    """What a member owns, read as ownership.ownership reads it: nothing at or below 1e-9
-    (a pledge cut or cancelled whole leaves a sum's rounding noise, of either sign)."""
-    return x if x > _EPS else 0.0
+def ownership(led, mem, mat, ven, ex, out, r, v, month):
+    """What each active member of v owns into out (0 for the others), as
+    ownership.ownership reads it: nothing at or below 1e-9 (a pledge cut or cancelled whole
+    leaves a sum's rounding noise, of either sign); their sum, in member order."""
+    total = 0.0
+    for q in range(mem.join.shape[2]):
+        out[q] = 0.0
+        if mem.join[r, v, q] <= month < mem.leave[r, v, q]:
+            x = owned(led, mem, mat, ven, ex, r, v, q, month)
+            out[q] = x if x > _EPS else 0.0
+            total += out[q]
+    return total
 
 
 @kernel

@@ -23,7 +23,7 @@ from simulator.engine.batch.codes import (
 )
 from simulator.engine.batch.dilution import grant
 from simulator.engine.batch.draws import ChunkDraws
-from simulator.engine.batch.exits import at_least_noise, move, owned, stake
+from simulator.engine.batch.exits import move, ownership, stake
 from simulator.engine.batch.jit import inline, kernel
 from simulator.engine.batch.kernels import record, touch
 from simulator.engine.batch.topups import after_change
@@ -99,7 +99,7 @@ def transfers_due(led, mem, mat, ven, ex, tops, ts, ev, month):
 def transfer(led, mem, mat, ven, ex, tops, ts, ev, r, k, month):
     """Transfer k in replication r (transfers.transfer)."""
     v, to = ts.venture[k], ts.to[k]
-    total = ownership(led, mem, mat, ven, ex, ts, r, v, month)
+    total = ownership(led, mem, mat, ven, ex, ts.owns, r, v, month)
     why = -1
     if ven.end[r, v] >= 0:
         why = VENTURE_ENDED
@@ -126,19 +126,6 @@ def transfer(led, mem, mat, ven, ex, tops, ts, ev, r, k, month):
     touch(mem, r, month)
     if tops.venture.shape[0]:
         after_change(led, mem, mat, ven, ex, tops, ev, r, month)
-
-
-@inline
-def ownership(led, mem, mat, ven, ex, ts, r, v, month):
-    """What each active member of v owns (ownership.ownership: nothing at or below 1e-9),
-    into ts.owns; their sum, in member order."""
-    total = 0.0
-    for q in range(mem.join.shape[2]):
-        ts.owns[q] = 0.0
-        if mem.join[r, v, q] <= month < mem.leave[r, v, q]:
-            ts.owns[q] = at_least_noise(owned(led, mem, mat, ven, ex, r, v, q, month))
-            total += ts.owns[q]
-    return total
 
 
 @kernel
