@@ -27,7 +27,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from simulator.engine.batch.jit import inline, kernel, u64
+from simulator.engine.batch.jit import inline, kernel, step, u64
 from simulator.engine.model import Model, Schedule
 
 # entry[r, i]: pledge i of replication r; its amount is amount[r, i]. CUT: cancelled from;
@@ -213,7 +213,7 @@ def outstanding_from(led, r, v, p, month):
     return out
 
 
-@inline
+@step
 def cut(led, r, v, p, month, asked):
     """ledger.cut: p's outstanding pledge to v cut by `asked` (at most what is outstanding
     from `month`), what remains scaled alike by continuations (the module's docstring),
@@ -237,7 +237,7 @@ def cut(led, r, v, p, month, asked):
     return amount
 
 
-@inline
+@step
 def move_from(led, r, v, p, month, kids, fractions, n):
     """ledger.move_from: p's payments to v from `month` on cancelled, and pledged in
     `month` to the ventures kids[:n], fractions[:n] of each (moved pledges, the module's

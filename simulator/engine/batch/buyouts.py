@@ -33,7 +33,7 @@ from simulator.engine.batch.codes import (
 from simulator.engine.batch.departures import changed, drop_member
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.exits import next_draw, sell, stake
-from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.batch.jit import step
 from simulator.engine.batch.kernels import is_member, record, touch
 from simulator.engine.batch.topups import after_change
 from simulator.engine.model import Model
@@ -84,7 +84,7 @@ def buyouts(model: Model, draws: ChunkDraws) -> BuyoutArrays:
     )
 
 
-@kernel
+@step
 def buy_outs(led, mem, mat, ven, ex, tops, dep, bo, ev, month):
     """m + 0.03: the buy-outs dated this month, in the order of their ventures; then the
     clocks waiting on a seller as their rival draw anew, once each, in SimPy's order: by
@@ -92,7 +92,7 @@ def buy_outs(led, mem, mat, ven, ex, tops, dep, bo, ev, month):
     not resumed yet), then in the order they started waiting."""
     left = bo.left
     for r in range(mem.join.shape[0]):
-        count = 0
+        count = np.int64(0)  # not the literal 0: one compiled buy_out, not two
         for b in range(bo.at.shape[0]):
             if bo.at[b] != month:
                 continue
@@ -105,10 +105,10 @@ def buy_outs(led, mem, mat, ven, ex, tops, dep, bo, ev, month):
                 count = buy_out(led, mem, mat, ven, ex, tops, bo, ev, r, b, month, count)
         if dep.rival_list.shape[0]:
             for i in range(count):
-                changed(dep, mem, r, left[i], month, False)
+                changed(dep, mem, r, left[i], month)
 
 
-@kernel
+@step
 def buy_out(led, mem, mat, ven, ex, tops, bo, ev, r, b, month, count):
     """Buy-out b in replication r (exits.buyout): every seller leaves and sells, in member
     order; then the venture goes on or is absorbed. The sellers not yet in bo.left[:count]
@@ -136,7 +136,7 @@ def buy_out(led, mem, mat, ven, ex, tops, bo, ev, r, b, month, count):
     return count
 
 
-@kernel
+@step
 def absorb(led, mem, mat, ven, ex, tops, bo, ev, r, b, month):
     """The venture ends, absorbed (exits._absorb): the buyer's outstanding pledge is
     cancelled, or moved to venture `into`, which the buyer joins."""
@@ -157,7 +157,7 @@ def absorb(led, mem, mat, ven, ex, tops, bo, ev, r, b, month):
         after_change(led, mem, mat, ven, ex, tops, ev, r, month)
 
 
-@inline
+@step
 def signal(left, count, q):
     """q added to left[:count] unless there already; the new count."""
     for i in range(count):
@@ -167,7 +167,7 @@ def signal(left, count, q):
     return count + 1
 
 
-@kernel
+@step
 def deal(led, ex, bo, r, b, v, month, count):
     """Each seller's part of the deal's amount, pro rata to its stake (exits._split_price;
     a seller holding nothing sells nothing, so its part is never read)."""
@@ -181,7 +181,7 @@ def deal(led, ex, bo, r, b, v, month, count):
         parts[q] = bo.price[r, b] * (parts[q] / total) if total > _EPS else 0.0
 
 
-@kernel
+@step
 def sell_stake(led, ex, bo, ev, r, b, q, month):
     """Seller q's stake in the venture passes to the buyer at the buy-out's price."""
     v = bo.venture[b]

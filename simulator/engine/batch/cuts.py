@@ -14,14 +14,14 @@ from simulator.engine.batch.codes import (
     CUT_TO,
     VENTURE_ENDED,
 )
-from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.batch.jit import step
 from simulator.engine.batch.kernels import is_member, record, touch
 from simulator.engine.batch.topups import after_change
 
 _EPS = 1e-9
 
 
-@inline
+@step
 def drawn(cs, r, k):
     """Cut k's amount in replication r: a certain one, or its stream's next draw."""
     s = cs.stream[k]
@@ -32,7 +32,7 @@ def drawn(cs, r, k):
     return cs.amount[r, k, j]
 
 
-@kernel
+@step
 def cuts(led, mem, mat, ven, ex, tops, cs, ev, month):
     """m + 0.2: the cuts dated this month, in file order."""
     for k in range(cs.at.shape[0]):

@@ -19,7 +19,7 @@ from __future__ import annotations
 from simulator.engine.batch import clocks, hazards
 from simulator.engine.batch.codes import BEFORE_OPENING, DEPARTURE, NO_DETAIL
 from simulator.engine.batch.exits import left
-from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.batch.jit import inline, kernel, step
 from simulator.engine.batch.kernels import (
     cancel_from,
     freeze,
@@ -114,10 +114,11 @@ def founder_kind(rival, at, slot):
     return 0 if slot >= 0 else 1
 
 
-@kernel
-def changed(dep, mem, r, p, month, joined):
-    """p joined (at m + 0.1): clocks waiting with p as their rival draw anew from next
-    month, in the order they started waiting (as SimPy resumes them)."""
+@step
+def changed(dep, mem, r, p, month):
+    """p joined (at m + 0.1) or sold out (at m + 0.03): clocks waiting with p as their
+    rival draw anew from next month, in the order they started waiting (as SimPy resumes
+    them)."""
     order = dep.order
     for i in range(waiting_on(dep, r, p, order, 0)):
         d = order[i]
@@ -143,7 +144,7 @@ def waiting_on(dep, r, p, out, start, before=-1):
     return n
 
 
-@kernel
+@step
 def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
     """m + 0.0: every departure due this month, replayed as SimPy would process them (the
     module's docstring): FIRE a due timeout, RESUME a rival-dependent clock, CHANGE the

@@ -16,7 +16,7 @@ import numpy as np
 from simulator.engine.batch.book import paid_before
 from simulator.engine.batch.codes import DILUTION, DILUTION_GIVES, DILUTION_GRANTED
 from simulator.engine.batch.draws import ChunkDraws
-from simulator.engine.batch.jit import inline
+from simulator.engine.batch.jit import step
 from simulator.engine.batch.kernels import match_committed, record
 
 NONE, PRO_RATA, EQUAL = 0, 1, 2  # kind[p]: a candidate's rule
@@ -67,7 +67,7 @@ def dilution(model, draws: ChunkDraws) -> DilutionArrays:
     )
 
 
-@inline
+@step
 def joined(led, mem, mat, ex, ev, r, p, v, month):
     """Candidate p has just joined v (its pledge made): its share granted (joined)."""
     dil = ex.dilution
@@ -109,7 +109,7 @@ def joined(led, mem, mat, ex, ev, r, p, v, month):
     record(ev, r, month, DILUTION, p, v, g, DILUTION_GRANTED, share, own / total, 0, 0, price)
 
 
-@inline
+@step
 def target_shares(dil, kind, n, share, others):
     """dilution.target_shares into after[:n]: the others' shares once the joiner has
     `share`, pro rata or in equal parts water-filled (smallest owners first, ties in member
@@ -136,7 +136,7 @@ def target_shares(dil, kind, n, share, others):
         after[i] -= given
 
 
-@inline
+@step
 def grant(dil, r, v, p, month, q, own, g):
     i = dil.count[r]
     dil.count[r] = i + 1
@@ -145,7 +145,7 @@ def grant(dil, r, v, p, month, q, own, g):
     dil.amounts[r, i, 0], dil.amounts[r, i, 1] = own, g
 
 
-@inline
+@step
 def granted_paid_in(led, dil, r, v, q, month):
     """q's ownership granted in v on the paid_in basis (ownership._granted): each grant
     in proportion to what its joiner has paid of x* by the end of month − 1."""

@@ -25,7 +25,7 @@ from simulator.engine.batch.codes import (
     STAYS_NO_MEMBER,
 )
 from simulator.engine.batch.dilution import granted_paid_in
-from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.batch.jit import inline, step
 from simulator.engine.batch.kernels import match_committed, private_paid, record
 from simulator.engine.exits import BOUGHT, PAID_FOR, RECEIVED
 from simulator.engine.exits import REFUNDED as REFUNDED_FLOW
@@ -34,13 +34,13 @@ from simulator.engine.exits import SOLD as SOLD_FLOW
 _EPS = 1e-9
 
 
-@kernel
+@step
 def stake(led, ex, r, v, p, month):
     """Paid-in capital p holds in v at `month`, its payments of `month` not yet made."""
     return paid_before(led, r, v, p, month) + ex.adjust[r, v, p]
 
 
-@kernel
+@step
 def left(led, mem, mat, ven, ex, ev, r, p, v, month):
     """p has just left v at m + 0.0: its exit rule applies to its stake."""
     kind = ex.kind[p]
@@ -84,14 +84,14 @@ def next_draw(ex, r, p, stream, random):
     return k
 
 
-@inline
+@step
 def sell(ex, ev, r, p, q, v, month, part, paid, k, how):
     """move, with a `stake_sold` event."""
     move(ex, r, p, q, v, month, part, paid)
     record(ev, r, month, SOLD, p, v, paid, BUYER_STAKE_AT, part, k, q, how)
 
 
-@inline
+@step
 def move(ex, r, p, q, v, month, part, paid):
     """Paid-in capital `part` of p's stake in v passes to q at book value, q paying p
     `paid` (exits.Exits.move)."""
@@ -103,12 +103,12 @@ def move(ex, r, p, q, v, month, part, paid):
     ex.adjust[r, v, q] += part
 
 
-@kernel
+@step
 def flow(ex, which, r, v, p, month, amount):
     ex.flows[which, r, v, p, month] += amount
 
 
-@kernel
+@step
 def buyers(led, mem, mat, ven, ex, r, p, v, month):
     """Each buyer's fraction of p's stake (zeros: nobody to buy it), written into
     ex.weights: named buyers that are members, their parts rescaled to 1; or pro rata to
@@ -130,7 +130,7 @@ def buyers(led, mem, mat, ven, ex, r, p, v, month):
         weights /= total
 
 
-@inline
+@step
 def ownership(led, mem, mat, ven, ex, out, r, v, month):
     """What each active member of v owns into out (0 for the others), as
     ownership.ownership reads it: nothing at or below 1e-9 (a pledge cut or cancelled whole
@@ -145,7 +145,7 @@ def ownership(led, mem, mat, ven, ex, out, r, v, month):
     return total
 
 
-@kernel
+@step
 def owned(led, mem, mat, ven, ex, r, v, q, month):
     """What active member q owns of v (ownership.ownership): on the committed basis its
     holding with its matching money; on the paid_in basis its stake with the matching
@@ -161,7 +161,7 @@ def owned(led, mem, mat, ven, ex, r, v, q, month):
     return held + granted_paid_in(led, dil, r, v, q, month) if granting else held
 
 
-@kernel
+@step
 def match_paid(led, mem, mat, r, v, q, month):
     """q's matching money paid into v by the end of month − 1 (matching.paid), frozen once
     it left."""

@@ -52,7 +52,10 @@ def cache_folder() -> Path:
 numba.config.CACHE_DIR = str(cache_folder())  # before any kernel below is compiled
 keep_freed_memory()  # a process that runs kernels runs chunks
 
-kernel = njit(cache=True, _nrt=False)
+kernel = njit(cache=True, _nrt=False)  # called from Python
+# Called from kernels only: without the wrappers that let Python call a function (each
+# unboxes or boxes every array of its named tuples), which were a third of a cold compile.
+step = njit(cache=True, _nrt=False, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 _entries: dict = {}  # (kernel, the arguments' layout) → its compiled code (entry_point)
 
 

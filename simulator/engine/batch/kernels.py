@@ -16,7 +16,7 @@ import numpy as np
 
 from simulator.engine.batch.book import cancel_from, paid_before
 from simulator.engine.batch.codes import BELOW_MINIMUM, COLLAPSE
-from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.batch.jit import inline, kernel, step
 from simulator.engine.streams import _M1, _M2, DELTA, GAMMA
 
 _EPS = 1e-9
@@ -125,7 +125,7 @@ def touch(mem, r, month):
         mem.touched[0] = count + 1
 
 
-@kernel
+@step
 def checks(led, mem, mat, ventures, ex, ev, month):
     """m + 0.5: a venture past its deadline with less committed than its minimum
     collapses; what its members still owe from next month is cancelled (§9.1). In its

@@ -18,12 +18,12 @@ from simulator.engine.batch.codes import (
 )
 from simulator.engine.batch.departures import changed, start_departure
 from simulator.engine.batch.dilution import joined
-from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.batch.jit import inline, step
 from simulator.engine.batch.kernels import record, touch
 from simulator.engine.batch.topups import after_change
 
 
-@kernel
+@step
 def negotiations(led, mem, mat, ventures, ex, tops, dep, talks, tgt, ev, month):
     """m + 0.1: talks opening this month (in file order), then simple negotiations' outcomes
     (§7.1) in SimPy's order (TalkArrays.order): who joins first matters to a top-up."""
@@ -68,7 +68,7 @@ def walks_out(talks, r, c):
     return 0 <= talks.walk_out[c] <= talks.start[c] + talks.duration[r, c]
 
 
-@kernel
+@step
 def walk_outs(talks, ev, month):
     """m + 0.0: candidates leaving talks they have not concluded."""
     for c in range(talks.member.shape[0]):
@@ -79,7 +79,7 @@ def walk_outs(talks, ev, month):
                 record(ev, r, month, ABANDONED, talks.member[c], -1, 0.0, WALKS_OUT, 0.0, 0.0)
 
 
-@kernel
+@step
 def join(led, mem, mat, ventures, ex, tops, dep, tgt, ev, r, p, month, duration):
     """Candidate p joins its open ventures with its drawn pledges (join_candidate)."""
     for s in range(tgt.member.shape[0]):
@@ -95,6 +95,6 @@ def join(led, mem, mat, ventures, ex, tops, dep, tgt, ev, r, p, month, duration)
     for d in range(dep.member.shape[0]):
         if dep.member[d] == p:
             start_departure(dep, mem, r, d, month + 1, month + 0.1)
-    changed(dep, mem, r, p, month, True)
+    changed(dep, mem, r, p, month)
     if tops.venture.shape[0]:
         after_change(led, mem, mat, ventures, ex, tops, ev, r, month)

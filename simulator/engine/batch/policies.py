@@ -13,12 +13,12 @@ from simulator.engine.batch.codes import (
     RAISE,
     SKIPPED,
 )
-from simulator.engine.batch.jit import kernel
+from simulator.engine.batch.jit import step
 from simulator.engine.batch.kernels import is_member, record, touch
 from simulator.engine.batch.topups import after_change
 
 
-@kernel
+@step
 def raises(led, mem, mat, ventures, ex, tops, rs, ev, month):
     """m + 0.2: the raises dated this month, in file order."""
     for k in range(rs.at.shape[0]):

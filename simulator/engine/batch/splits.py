@@ -21,7 +21,7 @@ from simulator.engine.batch.codes import (
     SPLIT_AFTER_END,
 )
 from simulator.engine.batch.draws import ChunkDraws
-from simulator.engine.batch.jit import kernel
+from simulator.engine.batch.jit import step
 from simulator.engine.batch.kernels import is_member, record, touch
 from simulator.engine.batch.topups import after_change
 from simulator.engine.model import Model
@@ -73,7 +73,7 @@ def children(model: Model) -> tuple:
     return tuple(", ".join(ids[c] for c in s.children) for s in specs)
 
 
-@kernel
+@step
 def splits_due(led, mem, mat, ven, ex, tops, sp, ev, month):
     """m + 0.05: the splits dated this month, in order."""
     for s in range(sp.at.shape[0]):
@@ -95,7 +95,7 @@ def splits_due(led, mem, mat, ven, ex, tops, sp, ev, month):
                 after_change(led, mem, mat, ven, ex, tops, ev, r, month)
 
 
-@kernel
+@step
 def split_member(led, mem, sp, ev, r, s, p, month):
     """Member p's outstanding pledge to the parent moves to its children (Splits._split);
     the amount cancelled in the parent."""
@@ -115,7 +115,7 @@ def split_member(led, mem, sp, ev, r, s, p, month):
     return amount
 
 
-@kernel
+@step
 def fractions(led, mem, sp, r, s, p, month):
     """Member p's children and fractions into sp.to, sp.part, those it has left dropped:
     (how many, what it had outstanding, its amounts' total, how its fractions were set:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from simulator.engine.batch.book import pledge
 from simulator.engine.batch.codes import POLICY, TOP_UP
-from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.batch.jit import inline, kernel, step
 from simulator.engine.batch.kernels import is_member, match_committed, record
 
 _EPS = 1e-9
@@ -22,7 +22,7 @@ def after_change(led, mem, mat, ven, ex, tops, ev, r, month):
         top_up(led, mem, mat, ven, ex, tops, ev, r, k, month)
 
 
-@kernel
+@step
 def top_up(led, mem, mat, ven, ex, tops, ev, r, k, month):
     """Top-up policy k of replication r, if its venture runs and its funder is a member."""
     v, f = tops.venture[k], tops.funder[k]

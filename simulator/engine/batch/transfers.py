@@ -24,7 +24,7 @@ from simulator.engine.batch.codes import (
 from simulator.engine.batch.dilution import grant
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.exits import move, ownership, stake
-from simulator.engine.batch.jit import inline, kernel
+from simulator.engine.batch.jit import step
 from simulator.engine.batch.kernels import record, touch
 from simulator.engine.batch.topups import after_change
 from simulator.engine.model import Model
@@ -85,7 +85,7 @@ def transfers(model: Model, draws: ChunkDraws) -> TransferArrays:
     )
 
 
-@kernel
+@step
 def transfers_due(led, mem, mat, ven, ex, tops, ts, ev, month):
     """m + 0.04: the transfers dated this month, in order."""
     for k in range(ts.at.shape[0]):
@@ -95,7 +95,7 @@ def transfers_due(led, mem, mat, ven, ex, tops, ts, ev, month):
             transfer(led, mem, mat, ven, ex, tops, ts, ev, r, k, month)
 
 
-@kernel
+@step
 def transfer(led, mem, mat, ven, ex, tops, ts, ev, r, k, month):
     """Transfer k in replication r (transfers.transfer)."""
     v, to = ts.venture[k], ts.to[k]
@@ -128,7 +128,7 @@ def transfer(led, mem, mat, ven, ex, tops, ts, ev, r, k, month):
         after_change(led, mem, mat, ven, ex, tops, ev, r, month)
 
 
-@kernel
+@step
 def hand_over(ex, ts, ev, r, k, month, total):
     """Each giver's part passes to the receiver, for its price (transfers._prices)."""
     v, to, given = ts.venture[k], ts.to[k], ts.given
@@ -167,7 +167,7 @@ def hand_over(ex, ts, ev, r, k, month, total):
         )
 
 
-@inline
+@step
 def price(rule, x, g, parts):
     """The cash for part g (transfers._prices): none, g at book value, x times g, or g's
     part of the amount x."""
