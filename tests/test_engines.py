@@ -257,11 +257,12 @@ def scenario_texts(draw) -> str:
     add_transfers(draw, data, horizon)
     policies: dict = {}
     if draw(st.booleans()):
+        funder = draw(st.sampled_from(partners + candidates))
         policies["more"] = {
             "type": "raise",
-            "funder": draw(st.sampled_from(partners + candidates)),
+            "funder": funder,
             "venture": draw(st.sampled_from(ventures)),
-            "at": label(draw(st.integers(0, horizon - 1))),
+            **when(draw, data, 0, horizon, funder),
             "amount": draw(amounts),
             "schedule": draw(schedules(horizon)),
         }
@@ -322,7 +323,7 @@ def add_split(draw, data: dict, horizon: int) -> None:
         if draw(st.booleans()):
             child["minimum_capital"] = draw(st.integers(0, 200))
             child["deadline"] = label(draw(st.integers(0, horizon - 1)))
-    split: dict = {"at": label(draw(st.integers(0, horizon - 1))), "into": into}
+    split: dict = {**when(draw, data, 0, horizon), "into": into}
     if leaving:
         split["leaving"] = leaving
     how = draw(st.sampled_from(["equal", "fractions", "amounts"]))
@@ -384,16 +385,43 @@ def add_dilution(draw, data: dict) -> None:
         )
 
 
+def when(draw, data: dict, first: int, horizon: int, owner=None, departures=True) -> dict:
+    """A date from `first` on, or (one time in three) an event that can happen (model.md
+    §9.7): a member leaving (not the action's owner), a candidate joining or failing, a
+    venture collapsing, perhaps months after."""
+    if draw(st.integers(0, 2)):
+        return {"at": label(draw(st.integers(first, horizon - 1)))}
+    everyone = {**data.get("partners", {}), **data.get("candidates", {})}
+    members = [q for q, m in everyone.items() if "departure" in m and q != owner]
+    candidates = list(data.get("candidates", {}))
+    failing = [q for q in candidates if everyone[q]["negotiation"]["success"] < 1]
+    short = [v for v, x in data["ventures"].items() if "minimum_capital" in x]  # can collapse
+    kinds = (["collapse"] if short else []) + (["departure"] if departures else [])
+    kinds += ["joins", "negotiation_failed"] if candidates else []
+    if not kinds:
+        return {"at": label(draw(st.integers(first, horizon - 1)))}
+    kind = draw(st.sampled_from(kinds))
+    if kind == "collapse":
+        who = draw(st.sampled_from(["any", *short]))
+    else:
+        named = {"departure": members, "joins": candidates, "negotiation_failed": failing}[kind]
+        who = draw(st.sampled_from(["any", *named]))
+    on = {kind: who}
+    if draw(st.booleans()):
+        on["after"] = draw(st.integers(1, 3))
+    return {"on": on}
+
+
 def add_cuts(draw, data: dict, ventures: list, horizon: int) -> None:
     """Dated pledge cuts by an amount or to a committed amount, one or two a member (the
     second may find the first's continuations), on some members."""
     members = {**data.get("partners", {}), **data.get("candidates", {})}
-    for m in members.values():
+    for mid, m in members.items():
         if draw(st.integers(0, 2)):
             continue
         cuts = []
         for _ in range(draw(st.integers(1, 2))):
-            cut = {"at": label(draw(st.integers(0, horizon - 1)))}
+            cut = when(draw, data, 0, horizon, mid)
             cut[draw(st.sampled_from(["by", "to"]))] = draw(amounts)
             if "pledges" in m:
                 cut["venture"] = draw(st.sampled_from(list(m["pledges"])))
@@ -414,10 +442,9 @@ def add_buyouts(draw, data: dict, horizon: int) -> None:
         ]
         if not buyers or draw(st.integers(0, 2)):
             continue
-        buyout = {
-            "at": label(draw(st.integers(0, horizon - 1))),
-            "buyer": draw(st.sampled_from(buyers)),
-        }
+        # a buy-out on a departure beside another: not on the batch engine (support.py)
+        buyout = when(draw, data, 0, horizon, departures=len(data["ventures"]) == 1)
+        buyout["buyer"] = draw(st.sampled_from(buyers))
         price = draw(prices)
         if price is not None:
             buyout["price"] = price
@@ -449,7 +476,7 @@ def add_transfers(draw, data: dict, horizon: int) -> None:
                 else {q: w / sum(weights) for q, w in zip(others, weights, strict=True)}
             )
             opens = index(v["opens"]) if "opens" in v else 0  # not before it opens
-            t = {"at": label(draw(st.integers(opens, horizon - 1))), "to": to, "from": givers}
+            t = {**when(draw, data, opens, horizon), "to": to, "from": givers}
             t["share"] = draw(st.sampled_from([0.05, 0.3, 0.9]))
             t["ownership"] = draw(st.sampled_from(["register", "capital"]))
             price = draw(prices)

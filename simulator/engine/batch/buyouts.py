@@ -36,8 +36,10 @@ from simulator.engine.batch.exits import next_draw, sell, stake
 from simulator.engine.batch.jit import step
 from simulator.engine.batch.kernels import is_member, record, touch
 from simulator.engine.batch.topups import after_change
+from simulator.engine.batch.triggers import BUYOUT_ACT, fire, next_fired
 from simulator.engine.model import Model
 from simulator.engine.outcome import ENDINGS
+from simulator.engine.replication import BUYOUT as BUYOUT_TIME
 from simulator.scenario.distributions import Distribution
 
 _EPS = 1e-9
@@ -54,10 +56,10 @@ BuyoutArrays = namedtuple(
 
 
 def buyouts(model: Model, draws: ChunkDraws) -> BuyoutArrays:
-    """The dated buy-outs, their prices drawn up front from the streams exits.buyout draws
-    them from."""
+    """The buy-outs (`at` -1: on an event, triggers.py), their prices drawn up front from
+    the streams exits.buyout draws them from."""
     (V, P), n = model.involved.shape, draws.n
-    specs = [(v, s) for v, s in model.plan.buyouts if s.at is not None]
+    specs = model.plan.buyouts
     multiple, price = np.ones((n, len(specs), P, V)), np.zeros((n, len(specs)))
     for b, (v, spec) in enumerate(specs):
         price[:, b] = draws.number(spec.exit.amount, f"buyout/{model.venture_ids[v]}/amount")
@@ -68,7 +70,7 @@ def buyouts(model: Model, draws: ChunkDraws) -> BuyoutArrays:
                 multiple[:, b, p, k] = draws.number(spec.exit.multiple, f"exit/{name}/multiple", k)
     return BuyoutArrays(
         np.array([v for v, _ in specs], dtype=np.int64),
-        np.array([s.at for _, s in specs], dtype=np.int64),
+        np.array([-1 if s.at is None else s.at for _, s in specs], dtype=np.int64),
         np.array([s.exit.buyer for _, s in specs], dtype=np.int64),
         np.array([_RULES[s.exit.rule] for _, s in specs], dtype=np.int64),
         np.array([s.absorbed for _, s in specs], dtype=bool),
@@ -85,31 +87,44 @@ def buyouts(model: Model, draws: ChunkDraws) -> BuyoutArrays:
 
 
 @step
-def buy_outs(led, mem, mat, ven, ex, tops, dep, bo, ev, month):
-    """m + 0.03: the buy-outs dated this month, in the order of their ventures; then the
-    clocks waiting on a seller as their rival draw anew, once each, in SimPy's order: by
-    the first signal of their rival (a member selling twice signals once: its waiters have
-    not resumed yet), then in the order they started waiting."""
+def buy_outs(led, mem, mat, ven, ex, tops, dep, bo, tg, ev, month):
+    """m + 0.03: the buy-outs dated this month, in the order of their ventures, then those
+    set off by events; then the clocks waiting on a seller as their rival draw anew, once
+    each, in SimPy's order: by the first signal of their rival (a member selling twice
+    signals once: its waiters have not resumed yet), then in the order they started
+    waiting."""
     left = bo.left
     for r in range(mem.join.shape[0]):
         count = np.int64(0)  # not the literal 0: one compiled buy_out, not two
         for b in range(bo.at.shape[0]):
-            if bo.at[b] != month:
-                continue
-            v, buyer = bo.venture[b], bo.buyer[b]
-            if ven.end[r, v] >= 0:
-                record(ev, r, month, BUYOUT_SKIPPED, buyer, v, 0.0, VENTURE_ENDED, 0.0, 0.0)
-            elif not is_member(mem, r, buyer, v, month):
-                record(ev, r, month, BUYOUT_SKIPPED, buyer, v, 0.0, BUYER_NOT_MEMBER, 0.0, 0.0)
-            else:
-                count = buy_out(led, mem, mat, ven, ex, tops, bo, ev, r, b, month, count)
+            if bo.at[b] == month:
+                count = attempt(led, mem, mat, ven, ex, tops, bo, tg, ev, r, b, month, count)
+        w = next_fired(tg, r, month, BUYOUT_ACT) if tg.kind.shape[0] else -1
+        while w >= 0:
+            b = tg.index[w]
+            count = attempt(led, mem, mat, ven, ex, tops, bo, tg, ev, r, b, month, count)
+            w = next_fired(tg, r, month, BUYOUT_ACT)
         if dep.rival_list.shape[0]:
             for i in range(count):
                 changed(dep, mem, r, left[i], month)
 
 
 @step
-def buy_out(led, mem, mat, ven, ex, tops, bo, ev, r, b, month, count):
+def attempt(led, mem, mat, ven, ex, tops, bo, tg, ev, r, b, month, count):
+    """Buy-out b in replication r, unless its venture has ended or its buyer is not a
+    member (exits.buyout); the sellers so far (buy_out)."""
+    v, buyer = bo.venture[b], bo.buyer[b]
+    if ven.end[r, v] >= 0:
+        record(ev, r, month, BUYOUT_SKIPPED, buyer, v, 0.0, VENTURE_ENDED, 0.0, 0.0)
+    elif not is_member(mem, r, buyer, v, month):
+        record(ev, r, month, BUYOUT_SKIPPED, buyer, v, 0.0, BUYER_NOT_MEMBER, 0.0, 0.0)
+    else:
+        count = buy_out(led, mem, mat, ven, ex, tops, bo, tg, ev, r, b, month, count)
+    return count
+
+
+@step
+def buy_out(led, mem, mat, ven, ex, tops, bo, tg, ev, r, b, month, count):
     """Buy-out b in replication r (exits.buyout): every seller leaves and sells, in member
     order; then the venture goes on or is absorbed. The sellers not yet in bo.left[:count]
     are added to it; the new count."""
@@ -132,6 +147,8 @@ def buy_out(led, mem, mat, ven, ex, tops, bo, ev, r, b, month, count):
     bought = ex.adjust[r, v, buyer] - before
     record(ev, r, month, BUYOUT, buyer, v, bought, STAKES_BOUGHT, n, 0.0)
     if bo.absorbed[b]:
+        if tg.kind.shape[0]:  # the sellers' departures are heard before v ends
+            fire(tg, ven, ev, BUYOUT_TIME)
         absorb(led, mem, mat, ven, ex, tops, bo, ev, r, b, month)
     return count
 

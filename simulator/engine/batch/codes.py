@@ -4,6 +4,8 @@
 DEPARTURE, START, FAILED, ABANDONED, JOIN, COLLAPSE, RAISE, SKIPPED = 0, 1, 2, 3, 4, 5, 6, 7
 REFUNDED, SOLD, KEPT, TOP_UP, CUT, CUT_SKIPPED, DILUTION = 8, 9, 10, 11, 12, 13, 14
 BUYOUT, BUYOUT_SKIPPED, ABSORBED, TRANSFER, TRANSFER_SKIPPED, SPLIT = 15, 16, 17, 18, 19, 20
+# the events an action may wait for (triggers.py), as `on:` names them
+WATCHED = {"departure": DEPARTURE, "join": JOIN, "negotiation_failed": FAILED, "collapse": COLLAPSE}
 KINDS = (
     "departure",
     "negotiation_start",

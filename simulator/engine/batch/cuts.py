@@ -36,22 +36,27 @@ def drawn(cs, r, k):
 def cuts(led, mem, mat, ven, ex, tops, cs, ev, month):
     """m + 0.2: the cuts dated this month, in file order."""
     for k in range(cs.at.shape[0]):
-        if cs.at[k] != month:
-            continue
-        v, p = cs.venture[k], cs.member[k]
-        for r in range(mem.join.shape[0]):
-            if ven.end[r, v] >= 0:
-                record(ev, r, month, CUT_SKIPPED, p, v, 0.0, VENTURE_ENDED, 0.0, 0.0)
-            elif not is_member(mem, r, p, v, month):
-                record(ev, r, month, CUT_SKIPPED, p, v, 0.0, CUT_NOT_MEMBER, 0.0, 0.0)
-            else:
-                outstanding = outstanding_from(led, r, v, p, month)
-                value = drawn(cs, r, k)
-                asked = led.committed[r, v, p] - value if cs.is_to[k] else value
-                amount = cut(led, r, v, p, month, asked)
-                detail = CUT_TO if cs.is_to[k] else CUT_BY
-                only = 1 if amount < asked - _EPS else 0
-                record(ev, r, month, CUT, p, v, amount, detail, value, outstanding, 0, only)
-                touch(mem, r, month)
-                if tops.venture.shape[0]:
-                    after_change(led, mem, mat, ven, ex, tops, ev, r, month)
+        if cs.at[k] == month:
+            for r in range(mem.join.shape[0]):
+                cut_pledge(led, mem, mat, ven, ex, tops, cs, ev, r, k, month)
+
+
+@step
+def cut_pledge(led, mem, mat, ven, ex, tops, cs, ev, r, k, month):
+    """Cut k in replication r, or why it cannot be (cuts.cut_pledge)."""
+    v, p = cs.venture[k], cs.member[k]
+    if ven.end[r, v] >= 0:
+        record(ev, r, month, CUT_SKIPPED, p, v, 0.0, VENTURE_ENDED, 0.0, 0.0)
+    elif not is_member(mem, r, p, v, month):
+        record(ev, r, month, CUT_SKIPPED, p, v, 0.0, CUT_NOT_MEMBER, 0.0, 0.0)
+    else:
+        outstanding = outstanding_from(led, r, v, p, month)
+        value = drawn(cs, r, k)
+        asked = led.committed[r, v, p] - value if cs.is_to[k] else value
+        amount = cut(led, r, v, p, month, asked)
+        detail = CUT_TO if cs.is_to[k] else CUT_BY
+        only = 1 if amount < asked - _EPS else 0
+        record(ev, r, month, CUT, p, v, amount, detail, value, outstanding, 0, only)
+        touch(mem, r, month)
+        if tops.venture.shape[0]:
+            after_change(led, mem, mat, ven, ex, tops, ev, r, month)

@@ -34,7 +34,8 @@ def cache_folder() -> Path:
     folder cannot be written to."""
     here = Path(__file__).resolve().parent
     # the engine's own files and those its kernels take constants from
-    sources = sorted(here.glob("*.py")) + [here.parent / n for n in ("streams.py", "exits.py")]
+    own_files = ("streams.py", "exits.py", "replication.py", "negotiation.py")
+    sources = sorted(here.glob("*.py")) + [here.parent / n for n in own_files]
     tag = hashlib.sha1(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
     own = here / "__pycache__"
     base = Path(os.environ.get("NUMBA_CACHE_DIR") or own)

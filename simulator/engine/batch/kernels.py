@@ -17,6 +17,7 @@ import numpy as np
 from simulator.engine.batch.book import cancel_from, paid_before
 from simulator.engine.batch.codes import BELOW_MINIMUM, COLLAPSE
 from simulator.engine.batch.jit import inline, kernel, step
+from simulator.engine.batch.triggers import first_due
 from simulator.engine.streams import _M1, _M2, DELTA, GAMMA
 
 _EPS = 1e-9
@@ -172,10 +173,10 @@ def sooner(dated, month, best):
 
 
 @kernel
-def next_month(dep, talks, ventures, rs, cs, bo, ts, sp, month):
+def next_month(dep, talks, ventures, rs, cs, bo, ts, sp, tg, month):
     """The first month after `month` in which anything is due in any replication."""
     best = sooner(bo.at, month, sooner(cs.at, month, sooner(rs.at, month, np.inf)))
-    best = sooner(sp.at, month, sooner(ts.at, month, best))
+    best = first_due(tg, month, sooner(sp.at, month, sooner(ts.at, month, best)))
     for v in range(ventures.deadline.shape[0]):
         if month < ventures.deadline[v] < best:
             best = ventures.deadline[v]

@@ -15,33 +15,48 @@ from simulator.engine.batch.departures import departures
 from simulator.engine.batch.jit import kernel
 from simulator.engine.batch.kernels import checks, next_month
 from simulator.engine.batch.negotiations import negotiations, walk_outs
-from simulator.engine.batch.policies import raises
+from simulator.engine.batch.policies import fired_policies, raises
 from simulator.engine.batch.splits import splits_due
 from simulator.engine.batch.transfers import transfers_due
+from simulator.engine.batch.triggers import fire
+from simulator.engine.negotiation import JOIN
+from simulator.engine.replication import BUYOUT, CHECK
 
 TALKS, RAISES, CHECKS, CUTS, BUYOUTS, TRANSFERS, SPLITS = 1, 2, 4, 8, 16, 32, 64  # clock's
 
 
 @kernel
 def month_steps(
-    led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, bo, ts, sp, ev, month, steps
+    led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, bo, ts, sp, tg, ev, month, steps
 ):
-    """Month `month`'s steps; the next month anything is due in any replication."""
+    """Month `month`'s steps; the next month anything is due in any replication. With
+    actions on events, the events each step records are heard after it (triggers.fire)."""
     mem.touched[0] = 0  # nothing has changed in this month yet (kernels.touch)
+    heard = tg.kind.shape[0] > 0
     departures(led, mem, mat, ven, ex, tops, dep, ev, month)
-    if steps & BUYOUTS:  # at m + 0.03
-        buy_outs(led, mem, mat, ven, ex, tops, dep, bo, ev, month)
-    if steps & TRANSFERS:  # at m + 0.04
-        transfers_due(led, mem, mat, ven, ex, tops, ts, ev, month)
-    if steps & SPLITS:  # at m + 0.05
-        splits_due(led, mem, mat, ven, ex, tops, sp, ev, month)
+    if heard:
+        fire(tg, ven, ev, 0.0)
+    if steps & BUYOUTS:
+        buy_outs(led, mem, mat, ven, ex, tops, dep, bo, tg, ev, month)
+        if heard:
+            fire(tg, ven, ev, BUYOUT)
+    if steps & TRANSFERS:
+        transfers_due(led, mem, mat, ven, ex, tops, ts, tg, ev, month)
+    if steps & SPLITS:
+        splits_due(led, mem, mat, ven, ex, tops, sp, tg, ev, month)
     if steps & TALKS:
         walk_outs(talks, ev, month)
         negotiations(led, mem, mat, ven, ex, tops, dep, talks, tgt, ev, month)
-    if steps & CUTS:  # at m + 0.2, booked before the raises
+        if heard:
+            fire(tg, ven, ev, JOIN)
+    if steps & CUTS:  # booked before the raises
         cuts(led, mem, mat, ven, ex, tops, cs, ev, month)
     if steps & RAISES:
         raises(led, mem, mat, ven, ex, tops, rs, ev, month)
+    if heard and steps & (CUTS | RAISES):
+        fired_policies(led, mem, mat, ven, ex, tops, rs, cs, tg, ev, month)
     if steps & CHECKS:
         checks(led, mem, mat, ven, ex, ev, month)
-    return next_month(dep, talks, ven, rs, cs, bo, ts, sp, month)
+        if heard:
+            fire(tg, ven, ev, CHECK)
+    return next_month(dep, talks, ven, rs, cs, bo, ts, sp, tg, month)

@@ -13,28 +13,49 @@ from simulator.engine.batch.codes import (
     RAISE,
     SKIPPED,
 )
+from simulator.engine.batch.cuts import cut_pledge
 from simulator.engine.batch.jit import step
 from simulator.engine.batch.kernels import is_member, record, touch
 from simulator.engine.batch.topups import after_change
+from simulator.engine.batch.triggers import CUT_ACT, RAISE_ACT, next_fired
 
 
 @step
 def raises(led, mem, mat, ventures, ex, tops, rs, ev, month):
     """m + 0.2: the raises dated this month, in file order."""
     for k in range(rs.at.shape[0]):
-        if rs.at[k] != month:
-            continue
-        v, f = rs.venture[k], rs.funder[k]
-        for r in range(mem.join.shape[0]):
-            if ventures.end[r, v] >= 0:
-                how = ventures.ending[r, v]  # the skip says how it ended (b)
-                record(ev, r, month, SKIPPED, f, v, 0.0, POLICY_VENTURE_ENDED, k, how)
-            elif not is_member(mem, r, f, v, month):
-                record(ev, r, month, SKIPPED, f, v, 0.0, POLICY_NOT_MEMBER, k, 0.0)
+        if rs.at[k] == month:
+            for r in range(mem.join.shape[0]):
+                raise_pledge(led, mem, mat, ventures, ex, tops, rs, ev, r, k, month)
+
+
+@step
+def raise_pledge(led, mem, mat, ventures, ex, tops, rs, ev, r, k, month):
+    """Raise k in replication r, or why it is skipped (raises.Raises.raise_pledge)."""
+    v, f = rs.venture[k], rs.funder[k]
+    if ventures.end[r, v] >= 0:
+        how = ventures.ending[r, v]  # the skip says how it ended (b)
+        record(ev, r, month, SKIPPED, f, v, 0.0, POLICY_VENTURE_ENDED, k, how)
+    elif not is_member(mem, r, f, v, month):
+        record(ev, r, month, SKIPPED, f, v, 0.0, POLICY_NOT_MEMBER, k, 0.0)
+    else:
+        amount = rs.amount[r, k]
+        pledge(led, r, v, f, month, amount, rs.schedule[k])
+        record(ev, r, month, RAISE, f, v, amount, POLICY, k, 0.0)
+        touch(mem, r, month)
+        if tops.venture.shape[0]:
+            after_change(led, mem, mat, ventures, ex, tops, ev, r, month)
+
+
+@step
+def fired_policies(led, mem, mat, ventures, ex, tops, rs, cs, tg, ev, month):
+    """m + 0.2, after the dated cuts and raises: those set off by events, in the order
+    their events were heard."""
+    for r in range(mem.join.shape[0]):
+        w = next_fired(tg, r, month, CUT_ACT, RAISE_ACT)
+        while w >= 0:
+            if tg.action[w] == CUT_ACT:
+                cut_pledge(led, mem, mat, ventures, ex, tops, cs, ev, r, tg.index[w], month)
             else:
-                amount = rs.amount[r, k]
-                pledge(led, r, v, f, month, amount, rs.schedule[k])
-                record(ev, r, month, RAISE, f, v, amount, POLICY, k, 0.0)
-                touch(mem, r, month)
-                if tops.venture.shape[0]:
-                    after_change(led, mem, mat, ventures, ex, tops, ev, r, month)
+                raise_pledge(led, mem, mat, ventures, ex, tops, rs, ev, r, tg.index[w], month)
+            w = next_fired(tg, r, month, CUT_ACT, RAISE_ACT)

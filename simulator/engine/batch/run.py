@@ -18,6 +18,7 @@ from simulator.engine.batch import (
     state,
     topups,
     transfers,
+    triggers,
 )
 from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.events import EventRecords
@@ -56,6 +57,7 @@ class ChunkState:
         self.buyouts = buyouts.buyouts(model, draws)
         self.transfers = transfers.transfers(model, draws)
         self.splits = splits.splits(model, draws)
+        self.triggers = triggers.triggers(model, n)
         self.top_ups = state.top_ups(model, draws, schedules)
         self.exits = state.exits(model, draws)
         self.events = state.events(model, n)
@@ -78,9 +80,11 @@ class ChunkState:
         raising, cutting = set(self.raises.at.tolist()), set(self.cuts.at.tolist())
         buying, giving = set(self.buyouts.at.tolist()), set(self.transfers.at.tolist())
         splitting = set(self.splits.at.tolist())
+        heard = _steps_of(self.triggers)
         deadlines = ven.deadline[ven.deadline >= 0]
         checking = int(deadlines.min()) if deadlines.size else self.model.horizon
         steps = (self.targets, self.raises, self.cuts, self.buyouts, self.transfers, self.splits)
+        steps += (self.triggers,)
         state = (led, mem, mat, ven, self.exits, tops, dep, talks, *steps, ev)
         month = kernels.next_month(dep, talks, ven, *steps[1:], -1)
         step = entry_point(month_steps, (*state, 0, 0))  # month_steps, without dispatch
@@ -94,7 +98,20 @@ class ChunkState:
             steps |= BUYOUTS if month in buying else 0
             steps |= TRANSFERS if month in giving else 0
             steps |= SPLITS if month in splitting else 0
+            steps |= heard  # actions on events may be due in any month
             month = step(*state, month, steps)
+
+
+def _steps_of(tg: triggers.TriggerArrays) -> int:
+    """The steps that act on events: run in every month, as one may be due in any."""
+    flags = {
+        triggers.SPLIT_ACT: SPLITS,
+        triggers.BUYOUT_ACT: BUYOUTS,
+        triggers.TRANSFER_ACT: TRANSFERS,
+        triggers.CUT_ACT: CUTS,
+        triggers.RAISE_ACT: RAISES,
+    }
+    return sum({flags[a] for a in tg.action.tolist()})
 
 
 def run_chunk(model: Model, seed: int | None, n: int, first: int) -> ChunkState:

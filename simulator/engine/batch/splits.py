@@ -24,6 +24,7 @@ from simulator.engine.batch.draws import ChunkDraws
 from simulator.engine.batch.jit import step
 from simulator.engine.batch.kernels import is_member, record, touch
 from simulator.engine.batch.topups import after_change
+from simulator.engine.batch.triggers import SPLIT_ACT, next_fired
 from simulator.engine.model import Model
 from simulator.engine.outcome import ENDINGS
 
@@ -37,9 +38,10 @@ SplitArrays = namedtuple("SplitArrays", "venture at kids fraction given drawn to
 
 
 def splits(model: Model, draws: ChunkDraws) -> SplitArrays:
-    """The dated splits in the order the per-replication engine books them, the members'
-    amounts drawn up front from the streams Splits._fractions draws them from."""
-    specs = [(v, s) for v, s in model.plan.splits if s.at is not None]
+    """The splits in the order the per-replication engine books them (`at` -1: on an
+    event, triggers.py), the members' amounts drawn up front from the streams
+    Splits._fractions draws them from."""
+    specs = model.plan.splits
     (V, P), n, ids = model.involved.shape, draws.n, model.venture_ids
     kids = np.full((len(specs), P, V), -1, dtype=np.int64)
     fraction, given = np.zeros((len(specs), P, V)), np.zeros((len(specs), P), dtype=bool)
@@ -56,7 +58,7 @@ def splits(model: Model, draws: ChunkDraws) -> SplitArrays:
                     drawn[:, k, p, j] = draws.number(x, f"split/{ids[v]}/{member}/{ids[c]}")
     return SplitArrays(
         np.array([v for v, _ in specs], dtype=np.int64),
-        np.array([s.at for _, s in specs], dtype=np.int64),
+        np.array([-1 if s.at is None else s.at for _, s in specs], dtype=np.int64),
         kids,
         fraction,
         given,
@@ -67,32 +69,42 @@ def splits(model: Model, draws: ChunkDraws) -> SplitArrays:
 
 
 def children(model: Model) -> tuple:
-    """Each dated split's children as its events name them ("a, b")."""
+    """Each split's children as its events name them ("a, b")."""
     ids = model.venture_ids
-    specs = [s for _, s in model.plan.splits if s.at is not None]
-    return tuple(", ".join(ids[c] for c in s.children) for s in specs)
+    return tuple(", ".join(ids[c] for c in s.children) for _, s in model.plan.splits)
 
 
 @step
-def splits_due(led, mem, mat, ven, ex, tops, sp, ev, month):
-    """m + 0.05: the splits dated this month, in order."""
+def splits_due(led, mem, mat, ven, ex, tops, sp, tg, ev, month):
+    """m + 0.05: the splits dated this month, in order; then those set off by events."""
     for s in range(sp.at.shape[0]):
-        if sp.at[s] != month:
-            continue
-        v = sp.venture[s]
+        if sp.at[s] == month:
+            for r in range(mem.join.shape[0]):
+                split(led, mem, mat, ven, ex, tops, sp, ev, r, s, month)
+    if tg.kind.shape[0]:
         for r in range(mem.join.shape[0]):
-            if ven.end[r, v] >= 0:
-                record(ev, r, month, SPLIT, -1, v, 0.0, SPLIT_AFTER_END, s, 0.0)
-                continue
-            ven.end[r, v], ven.ending[r, v] = month, _SPLIT
-            moved = 0.0
-            for p in range(mem.join.shape[2]):
-                if is_member(mem, r, p, v, month):
-                    moved += split_member(led, mem, sp, ev, r, s, p, month)
-            record(ev, r, month, SPLIT, -1, v, moved, INTO_CHILDREN, s, 0.0)
-            touch(mem, r, month)
-            if tops.venture.shape[0]:
-                after_change(led, mem, mat, ven, ex, tops, ev, r, month)
+            w = next_fired(tg, r, month, SPLIT_ACT)
+            while w >= 0:
+                split(led, mem, mat, ven, ex, tops, sp, ev, r, tg.index[w], month)
+                w = next_fired(tg, r, month, SPLIT_ACT)
+
+
+@step
+def split(led, mem, mat, ven, ex, tops, sp, ev, r, s, month):
+    """Split s in replication r (Splits._split)."""
+    v = sp.venture[s]
+    if ven.end[r, v] >= 0:
+        record(ev, r, month, SPLIT, -1, v, 0.0, SPLIT_AFTER_END, s, 0.0)
+        return
+    ven.end[r, v], ven.ending[r, v] = month, _SPLIT
+    moved = 0.0
+    for p in range(mem.join.shape[2]):
+        if is_member(mem, r, p, v, month):
+            moved += split_member(led, mem, sp, ev, r, s, p, month)
+    record(ev, r, month, SPLIT, -1, v, moved, INTO_CHILDREN, s, 0.0)
+    touch(mem, r, month)
+    if tops.venture.shape[0]:
+        after_change(led, mem, mat, ven, ex, tops, ev, r, month)
 
 
 @step

@@ -124,9 +124,10 @@ def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
 
 
 def cuts(model: Model, draws: ChunkDraws) -> CutArrays:
-    """The dated pledge cuts, in file order. Cuts by one member to one venture in one month
-    share a stream (cuts.cut_pledge names it), each drawing its next number when it is
-    made: each cut's amount is drawn up front for every place it may take in its stream."""
+    """The pledge cuts, in file order (`at` -1: on an event, triggers.py). Cuts by one
+    member to one venture in one month (or on events) share a stream (cuts.cut_pledge names
+    it), each drawing its next number when it is made: each cut's amount is drawn up front
+    for every place it may take in its stream."""
     specs, n = model.cuts, draws.n
     names = []
     for c in specs:
@@ -143,7 +144,7 @@ def cuts(model: Model, draws: ChunkDraws) -> CutArrays:
     return CutArrays(
         np.array([c.member for c in specs], dtype=np.int64),
         np.array([c.venture for c in specs], dtype=np.int64),
-        np.array([c.at for c in specs], dtype=np.int64),
+        np.array([-1 if c.at is None else c.at for c in specs], dtype=np.int64),
         np.array([c.by is None for c in specs], dtype=bool),
         amount,
         np.array([-1 if x is None else streams.index(x) for x in names], dtype=np.int64),
@@ -271,13 +272,13 @@ def targets(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> Targe
 
 
 def raises(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> RaiseArrays:
-    """Dated raises, in file order, their amounts drawn up front (policy_terms)."""
+    """Raises, in file order (`at` -1: on an event), their amounts drawn up front (policy_terms)."""
     pols = model.plan.raises
     amount = [draws.number(p.amount, f"policy/{p.id}/amount") for p in pols]
     return RaiseArrays(
         np.array([p.venture for p in pols], dtype=np.int64),
         np.array([p.funder for p in pols], dtype=np.int64),
-        np.array([p.at for p in pols], dtype=np.int64),
+        np.array([-1 if p.at is None else p.at for p in pols], dtype=np.int64),
         _columns(amount, draws.n),
         _schedules([p.schedule for p in pols], schedules),
     )

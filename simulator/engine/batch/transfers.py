@@ -27,6 +27,7 @@ from simulator.engine.batch.exits import move, ownership, stake
 from simulator.engine.batch.jit import step
 from simulator.engine.batch.kernels import record, touch
 from simulator.engine.batch.topups import after_change
+from simulator.engine.batch.triggers import TRANSFER_ACT, next_fired
 from simulator.engine.model import Model
 from simulator.scenario.distributions import Distribution
 
@@ -44,10 +45,10 @@ TransferArrays = namedtuple(
 
 
 def transfers(model: Model, draws: ChunkDraws) -> TransferArrays:
-    """The dated transfers in the order the per-replication engine books them. Transfers
+    """The transfers in the order the per-replication engine books them. Transfers
     of one venture in one month share their price's stream (transfers._prices names it),
     each drawing its next number when it is made: drawn up front for every place."""
-    specs = [(v, t) for v, t in model.plan.transfers if t.at is not None]
+    specs = model.plan.transfers  # `at` -1: on an event (triggers.py)
     (_, P), n = model.involved.shape, draws.n
     kinds, names, values = [], [], []
     for v, t in specs:
@@ -69,7 +70,7 @@ def transfers(model: Model, draws: ChunkDraws) -> TransferArrays:
             givers[k, i], parts[k, i] = q, w
     return TransferArrays(
         np.array([v for v, _ in specs], dtype=np.int64),
-        np.array([t.at for _, t in specs], dtype=np.int64),
+        np.array([-1 if t.at is None else t.at for _, t in specs], dtype=np.int64),
         np.array([t.to for _, t in specs], dtype=np.int64),
         np.array([t.share for _, t in specs], dtype=float),
         np.array([REGISTER if t.rule == "register" else CAPITAL for _, t in specs], dtype=np.int64),
@@ -86,13 +87,18 @@ def transfers(model: Model, draws: ChunkDraws) -> TransferArrays:
 
 
 @step
-def transfers_due(led, mem, mat, ven, ex, tops, ts, ev, month):
-    """m + 0.04: the transfers dated this month, in order."""
+def transfers_due(led, mem, mat, ven, ex, tops, ts, tg, ev, month):
+    """m + 0.04: the transfers dated this month, in order; then those set off by events."""
     for k in range(ts.at.shape[0]):
-        if ts.at[k] != month:
-            continue
+        if ts.at[k] == month:
+            for r in range(mem.join.shape[0]):
+                transfer(led, mem, mat, ven, ex, tops, ts, ev, r, k, month)
+    if tg.kind.shape[0]:
         for r in range(mem.join.shape[0]):
-            transfer(led, mem, mat, ven, ex, tops, ts, ev, r, k, month)
+            w = next_fired(tg, r, month, TRANSFER_ACT)
+            while w >= 0:
+                transfer(led, mem, mat, ven, ex, tops, ts, ev, r, tg.index[w], month)
+                w = next_fired(tg, r, month, TRANSFER_ACT)
 
 
 @step
