@@ -146,3 +146,26 @@ def test_a_trigger_that_cannot_fire_is_refused(on, message):
     pol = f"{{r: {{type: raise, funder: a, venture: v, amount: 5, on: {on}}}}}"
     with pytest.raises(ScenarioError, match=message):
         events(pol)
+
+
+@pytest.mark.parametrize("engine", ["reference", "batch"])
+def test_actions_on_events_run_after_the_dated_ones_of_their_time(engine, monkeypatch):
+    # a pays 100 in 10 monthly tranches. b leaves at 2020-03 + 0.0, setting off a's cut to
+    # 60 committed at 2020-03 + 0.2; a's raise of 50 is dated 2020-03 + 0.2 too. Booked
+    # first, the raise comes first: a's 150 committed is cut to 60 (by 90), not its 100 cut
+    # to 60 (by 40) and raised to 110.
+    monkeypatch.setenv("CONSIM_ENGINE", engine)
+    text = BASE.format(
+        policies="{r: {type: raise, funder: a, venture: v, amount: 50, at: 2020-03}}",
+        w="",
+        c="",
+        minimum=0,
+    )
+    mine = "a: {pledge: 100, venture: v, schedule: {type: tranches, count: 10, every: 1},"
+    mine += " cuts: [{to: 60, on: {departure: b}}]}"
+    e = run(text.replace("a: {pledge: 100, venture: v}", mine)).events
+    rows = [(str(x.date), x.type, round(x.amount, 6)) for x in e.itertuples()]
+    assert [x for x in rows if x[1] in ("raise", "cut")] == [
+        ("2020-03", "raise", 50.0),
+        ("2020-03", "cut", 90.0),
+    ]
