@@ -159,12 +159,13 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
         while head < tail:
             kind, d = queue[0, head], queue[1, head]
             head += 1
+            leaving = False  # one call of the inlined `leave` below, not two: half the compile
             if kind == FIRE:
                 if not (live[r, d] and when[r, d] == month):
                     continue  # its clock was stopped by a rival's change first
                 live[r, d] = False
                 if rival[d] < 0:
-                    tail = leave(led, mem, mat, ven, ex, tops, dep, ev, r, d, month, queue, tail)
+                    leaving = True
                 else:
                     pending[r, d] = True
                     queue[0, tail], queue[1, tail] = RESUME, d
@@ -185,7 +186,9 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
                         queue[0, tail], queue[1, tail] = FIRE, d
                         tail += 1
                 else:
-                    tail = leave(led, mem, mat, ven, ex, tops, dep, ev, r, d, month, queue, tail)
+                    leaving = True
+            if leaving:
+                tail = leave(led, mem, mat, ven, ex, tops, dep, ev, r, d, month, queue, tail)
         soonest[r] = clocks.next_due(dep, r)
 
 
