@@ -251,6 +251,9 @@ def scenario_texts(draw) -> str:
     if len(ventures) > 1:
         opens_later(draw, data, horizon)
     add_exit_rules(draw, data, ventures[0])
+    for v in data["ventures"].values():  # dissolved at a date or on an event, sometimes
+        if not draw(st.integers(0, 3)):
+            v["dissolution"] = when(draw, data, 0, horizon)
     add_dilution(draw, data)
     add_cuts(draw, data, ventures, horizon)
     add_buyouts(draw, data, horizon)
@@ -388,7 +391,7 @@ def add_dilution(draw, data: dict) -> None:
 def when(draw, data: dict, first: int, horizon: int, owner=None, departures=True) -> dict:
     """A date from `first` on, or (one time in three) an event that can happen (model.md
     §9.7): a member leaving (not the action's owner), a candidate joining or failing, a
-    venture collapsing, perhaps months after."""
+    venture collapsing or dissolved, perhaps months after."""
     if draw(st.integers(0, 2)):
         return {"at": label(draw(st.integers(first, horizon - 1)))}
     everyone = {**data.get("partners", {}), **data.get("candidates", {})}
@@ -396,13 +399,15 @@ def when(draw, data: dict, first: int, horizon: int, owner=None, departures=True
     candidates = list(data.get("candidates", {}))
     failing = [q for q in candidates if everyone[q]["negotiation"]["success"] < 1]
     short = [v for v, x in data["ventures"].items() if "minimum_capital" in x]  # can collapse
+    ending = [v for v, x in data["ventures"].items() if "dissolution" in x]  # is dissolved
     kinds = (["collapse"] if short else []) + (["departure"] if departures else [])
+    kinds += ["dissolution"] if ending else []
     kinds += ["joins", "negotiation_failed"] if candidates else []
     if not kinds:
         return {"at": label(draw(st.integers(first, horizon - 1)))}
     kind = draw(st.sampled_from(kinds))
-    if kind == "collapse":
-        who = draw(st.sampled_from(["any", *short]))
+    if kind in ("collapse", "dissolution"):
+        who = draw(st.sampled_from(["any", *(short if kind == "collapse" else ending)]))
     else:
         named = {"departure": members, "joins": candidates, "negotiation_failed": failing}[kind]
         who = draw(st.sampled_from(["any", *named]))

@@ -33,6 +33,13 @@ policies: {policies}
 """
 
 
+@pytest.fixture(params=["reference", "batch"])
+def engine(request, monkeypatch):
+    """Run the test on each engine (the batch engine runs every action below)."""
+    monkeypatch.setenv("CONSIM_ENGINE", request.param)
+    return request.param
+
+
 def events(policies: str = "{}", w: str = "", c: str = "", minimum: float = 150):
     r = run(BASE.format(policies=policies, w=w, c=c, minimum=minimum))
     e = r.events
@@ -46,7 +53,7 @@ def of(kind: str, found: list) -> list:
     return [e for e in found if e[1] == kind]
 
 
-def test_a_raise_follows_a_departure_after_two_months():
+def test_a_raise_follows_a_departure_after_two_months(engine):
     pol = "{r: {type: raise, funder: a, venture: v, amount: 10, on: {departure: b, after: 2}}}"
     assert of("raise", events(pol)) == [("2020-05", "raise", "a", "v", 10.0, "r")]
 
@@ -58,7 +65,7 @@ def test_a_stop_on_a_failed_negotiation_happens_that_month():
     assert of("stop", events(pol)) == [("2020-04", "stop", "c", "w", 30.0, "s")]
 
 
-def test_a_dissolution_on_another_ventures_collapse():
+def test_a_dissolution_on_another_ventures_collapse(engine):
     # v collapses at 2020-06 + 0.5, before dissolutions (0.55): w is dissolved that month;
     # c has paid 10 + 10 (and y its 30), and 20 is cancelled (c's 2020-07 and -10).
     found = events(w="dissolution: {on: {collapse: v}}")
@@ -66,13 +73,13 @@ def test_a_dissolution_on_another_ventures_collapse():
     assert of("dissolution", found) == [("2020-06", "dissolution", "", "w", 20.0, "on its event")]
 
 
-def test_a_raise_after_a_collapse_comes_the_month_after_plus_its_delay():
+def test_a_raise_after_a_collapse_comes_the_month_after_plus_its_delay(engine):
     # The collapse (m + 0.5) is past a raise's time (0.2): month 2020-07, plus 3.
     pol = "{r: {type: raise, funder: c, venture: w, amount: 5, on: {collapse: v, after: 3}}}"
     assert of("raise", events(pol)) == [("2020-10", "raise", "c", "w", 5.0, "r")]
 
 
-def test_a_cut_on_a_candidate_joining():
+def test_a_cut_on_a_candidate_joining(engine):
     # y joins w at 2020-02 + 0.1, before the cut's time (0.2): c cuts by 20 in 2020-02,
     # out of the 30 it still owes.
     found = events(c=", cuts: [{on: {joins: y}, by: 20}]")
@@ -91,7 +98,7 @@ def test_a_buyout_when_capital_crosses_a_threshold():
     assert [str(d) for d in buyouts["date"]] == ["2020-03"]
 
 
-def test_a_dissolution_on_any_departure():
+def test_a_dissolution_on_any_departure(engine):
     found = events(w="dissolution: {on: {departure: any}}")
     assert of("dissolution", found) == [("2020-03", "dissolution", "", "w", 30.0, "on its event")]
 
@@ -148,13 +155,11 @@ def test_a_trigger_that_cannot_fire_is_refused(on, message):
         events(pol)
 
 
-@pytest.mark.parametrize("engine", ["reference", "batch"])
-def test_actions_on_events_run_after_the_dated_ones_of_their_time(engine, monkeypatch):
+def test_actions_on_events_run_after_the_dated_ones_of_their_time(engine):
     # a pays 100 in 10 monthly tranches. b leaves at 2020-03 + 0.0, setting off a's cut to
     # 60 committed at 2020-03 + 0.2; a's raise of 50 is dated 2020-03 + 0.2 too. Booked
     # first, the raise comes first: a's 150 committed is cut to 60 (by 90), not its 100 cut
     # to 60 (by 40) and raised to 110.
-    monkeypatch.setenv("CONSIM_ENGINE", engine)
     text = BASE.format(
         policies="{r: {type: raise, funder: a, venture: v, amount: 50, at: 2020-03}}",
         w="",

@@ -56,7 +56,9 @@ def event_room(model: Model) -> int:
     """Events one replication can record (events' docstring)."""
     V, P = model.involved.shape
     stakes = P * V * P if model.has_exits else 0
-    each = P * V + stakes + sum(2 + V for _ in model.negotiations) + V + len(model.plan.raises)
+    each = P * V + stakes + sum(2 + V for _ in model.negotiations)
+    each += 2 * V  # collapses, dissolutions
+    each += len(model.plan.raises)
     each += len(model.cuts) + sum(t.dilution is not None for t in model.negotiations) * V * P
     each += len(model.plan.buyouts) * (2 * P + 2)  # departures, sales, the buy-out, absorbed
     each += sum(1 + len(t.givers) for _, t in model.plan.transfers)

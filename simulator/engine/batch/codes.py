@@ -4,8 +4,15 @@
 DEPARTURE, START, FAILED, ABANDONED, JOIN, COLLAPSE, RAISE, SKIPPED = 0, 1, 2, 3, 4, 5, 6, 7
 REFUNDED, SOLD, KEPT, TOP_UP, CUT, CUT_SKIPPED, DILUTION = 8, 9, 10, 11, 12, 13, 14
 BUYOUT, BUYOUT_SKIPPED, ABSORBED, TRANSFER, TRANSFER_SKIPPED, SPLIT = 15, 16, 17, 18, 19, 20
+DISSOLUTION = 21
 # the events an action may wait for (triggers.py), as `on:` names them
-WATCHED = {"departure": DEPARTURE, "join": JOIN, "negotiation_failed": FAILED, "collapse": COLLAPSE}
+WATCHED = {
+    "departure": DEPARTURE,
+    "join": JOIN,
+    "negotiation_failed": FAILED,
+    "collapse": COLLAPSE,
+    "dissolution": DISSOLUTION,
+}
 KINDS = (
     "departure",
     "negotiation_start",
@@ -28,6 +35,7 @@ KINDS = (
     "transfer",
     "transfer_skipped",
     "split",
+    "dissolution",
 )
 NO_DETAIL, AFTER_MONTHS, VENTURES_ENDED, NO_PLEDGE, BELOW_MINIMUM, WALKS_OUT = 0, 1, 2, 3, 4, 5
 # a policy's id (detail number a: the policy's index), alone or with why it was skipped
@@ -56,6 +64,8 @@ RECEIVER_NOT_MEMBER, NOBODY_OWNS, GIVER_NOT_MEMBER, TRANSFERRED = 24, 25, 26, 27
 SPLIT_AFTER_END, INTO_CHILDREN, FROM_PARENT, NO_CHILD, NOT_GIVEN = 28, 29, 30, 31, 32
 # a buy-out absorbed into another venture (c: that venture)
 INTO_ENDED, INTO_MOVED = 33, 34
+# why a venture was dissolved
+AT_ITS_DATE, ON_ITS_EVENT = 35, 36
 # an exit rule's stake and price (ExitSpec.stake, ExitSpec.rule)
 STAYS, REFUND, PREEMPTION, BUYERS = 0, 1, 2, 3
 

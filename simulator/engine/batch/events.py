@@ -28,6 +28,8 @@ _FIXED = {
     k.NOBODY_OWNS: "nobody owns anything yet",
     k.NO_CHILD: "goes to no child: outstanding cancelled",
     k.NOT_GIVEN: "not given to a child: outstanding cancelled",
+    k.AT_ITS_DATE: "at its date",
+    k.ON_ITS_EVENT: "on its event",
 }
 
 

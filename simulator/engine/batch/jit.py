@@ -34,7 +34,7 @@ def cache_folder() -> Path:
     folder cannot be written to."""
     here = Path(__file__).resolve().parent
     # the engine's own files and those its kernels take constants from
-    own_files = ("streams.py", "exits.py", "replication.py", "negotiation.py")
+    own_files = ("streams.py", "exits.py", "replication.py", "negotiation.py", "rules.py")
     sources = sorted(here.glob("*.py")) + [here.parent / n for n in own_files]
     tag = hashlib.sha1(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
     own = here / "__pycache__"

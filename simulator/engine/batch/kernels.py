@@ -180,6 +180,8 @@ def next_month(dep, talks, ventures, rs, cs, bo, ts, sp, tg, month):
     for v in range(ventures.deadline.shape[0]):
         if month < ventures.deadline[v] < best:
             best = ventures.deadline[v]
+        if month < ventures.dissolve_at[v] < best:
+            best = ventures.dissolve_at[v]
     for c in range(talks.member.shape[0]):
         if month < talks.start[c] < best:
             best = talks.start[c]

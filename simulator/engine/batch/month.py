@@ -1,7 +1,7 @@
 """One month the clock visits: every mechanism's kernel, in the per-replication engine's
 same-month order (replication.py): departures at m + 0.0, buy-outs at m + 0.03, transfers
 at m + 0.04, splits at m + 0.05, walking out and negotiation outcomes at m + 0.1, cuts
-then raises at m + 0.2, the deadline's checks at m + 0.5.
+then raises at m + 0.2, the deadline's checks at m + 0.5, dissolutions at m + 0.55.
 
 One compiled call per visited month, not one per step: each call from Python unboxes the
 chunk's named tuples (about 150 arrays), some 3 µs, and numba's dispatch would add 18 µs
@@ -12,6 +12,7 @@ from __future__ import annotations
 from simulator.engine.batch.buyouts import buy_outs
 from simulator.engine.batch.cuts import cuts
 from simulator.engine.batch.departures import departures
+from simulator.engine.batch.dissolutions import dissolutions
 from simulator.engine.batch.jit import kernel
 from simulator.engine.batch.kernels import checks, next_month
 from simulator.engine.batch.negotiations import negotiations, walk_outs
@@ -21,8 +22,9 @@ from simulator.engine.batch.transfers import transfers_due
 from simulator.engine.batch.triggers import fire
 from simulator.engine.negotiation import JOIN
 from simulator.engine.replication import BUYOUT, CHECK
+from simulator.engine.rules import DISSOLVE
 
-TALKS, RAISES, CHECKS, CUTS, BUYOUTS, TRANSFERS, SPLITS = 1, 2, 4, 8, 16, 32, 64  # clock's
+TALKS, RAISES, CHECKS, CUTS, BUYOUTS, TRANSFERS, SPLITS, DISSOLVES = 1, 2, 4, 8, 16, 32, 64, 128
 
 
 @kernel
@@ -59,4 +61,8 @@ def month_steps(
         checks(led, mem, mat, ven, ex, ev, month)
         if heard:
             fire(tg, ven, ev, CHECK)
+    if steps & DISSOLVES:
+        dissolutions(led, mem, ven, tg, ev, month)
+        if heard:
+            fire(tg, ven, ev, DISSOLVE)
     return next_month(dep, talks, ven, rs, cs, bo, ts, sp, tg, month)

@@ -27,6 +27,7 @@ from simulator.engine.batch.month import (
     BUYOUTS,
     CHECKS,
     CUTS,
+    DISSOLVES,
     RAISES,
     SPLITS,
     TALKS,
@@ -80,6 +81,7 @@ class ChunkState:
         raising, cutting = set(self.raises.at.tolist()), set(self.cuts.at.tolist())
         buying, giving = set(self.buyouts.at.tolist()), set(self.transfers.at.tolist())
         splitting = set(self.splits.at.tolist())
+        dissolving = set(ven.dissolve_at.tolist())
         heard = _steps_of(self.triggers)
         deadlines = ven.deadline[ven.deadline >= 0]
         checking = int(deadlines.min()) if deadlines.size else self.model.horizon
@@ -98,6 +100,7 @@ class ChunkState:
             steps |= BUYOUTS if month in buying else 0
             steps |= TRANSFERS if month in giving else 0
             steps |= SPLITS if month in splitting else 0
+            steps |= DISSOLVES if month in dissolving else 0
             steps |= heard  # actions on events may be due in any month
             month = step(*state, month, steps)
 
@@ -110,6 +113,7 @@ def _steps_of(tg: triggers.TriggerArrays) -> int:
         triggers.TRANSFER_ACT: TRANSFERS,
         triggers.CUT_ACT: CUTS,
         triggers.RAISE_ACT: RAISES,
+        triggers.DISSOLVE_ACT: DISSOLVES,
     }
     return sum({flags[a] for a in tg.action.tolist()})
 

@@ -18,7 +18,7 @@ from simulator.scenario.distributions import Distribution
 # changed: the last month something changed in a replication; touched: how many did in
 # this month, then which (kernels.touch)
 MemberArrays = namedtuple("MemberArrays", "join leave public candidate changed touched")
-VentureArrays = namedtuple("VentureArrays", "end ending deadline minimum paid_basis")
+VentureArrays = namedtuple("VentureArrays", "end ending deadline minimum paid_basis dissolve_at")
 # dilution: the register of ownership granted at entry (dilution.py), which pre-emption reads
 # drawn[r, p, j]: the draws member p has made from its exit stream j (0 multiple, 1 amount);
 # random[p, j]: its rule's term there is uncertain (a certain one draws nothing)
@@ -79,6 +79,7 @@ def ventures(model: Model, draws: ChunkDraws) -> VentureArrays:
         deadline.astype(np.int64),
         minimum,
         np.array([v.share_basis == "paid_in" for v in model.ventures], dtype=bool),
+        np.array([-1 if v.dissolve_at is None else v.dissolve_at for v in model.ventures]),
     )
 
 

@@ -1,14 +1,15 @@
 """Actions set off by events in the batch engine (docs/model.md §9.7; triggers.Triggers): a
-split, buy-out, transfer, cut or raise waiting for a departure, a candidate joining or
-failing, or a venture collapsing.
+dissolution, split, buy-out, transfer, cut or raise waiting for a departure, a candidate
+joining or failing, or a venture collapsing or dissolved.
 
-A watch per such action, in the order the per-replication engine watches them (splits,
-buy-outs, transfers, cuts, raises). After each step of a month the clock's kernel reads the
-events recorded since the last reading (`fire`), as the per-replication engine hears each
-event when it is recorded: a watch that hears its event fires once, and its action is due
-in that month if its time of the month is still to come, else in the next (plus `after`
-months); within a replication, actions due at one time run after the dated ones, in the
-order their watches fired (the order SimPy books them in).
+A watch per such action, in the order the per-replication engine watches them
+(dissolutions, splits, buy-outs, transfers, cuts, raises). After each step of a month the
+clock's kernel reads the events recorded since the last reading (`fire`), as the
+per-replication engine hears each event when it is recorded: a watch that hears its event
+fires once, and its action is due in that month if its time of the month is still to
+come, else in the next (plus `after` months); within a replication, actions due at one
+time run after the dated ones, in the order their watches fired (the order SimPy books
+them in).
 """
 
 from __future__ import annotations
@@ -17,18 +18,19 @@ from collections import namedtuple
 
 import numpy as np
 
-from simulator.engine.batch.codes import COLLAPSE, WATCHED
+from simulator.engine.batch.codes import COLLAPSE, DISSOLUTION, WATCHED
 from simulator.engine.batch.jit import step
 from simulator.engine.model import Model
 from simulator.engine.raises import POLICY
 from simulator.engine.replication import BUYOUT
+from simulator.engine.rules import DISSOLVE
 from simulator.engine.splits import SPLIT
 from simulator.engine.transfers import TRANSFER
 
 # the actions a watch sets off (index: their place in their own arrays)
-SPLIT_ACT, BUYOUT_ACT, TRANSFER_ACT, CUT_ACT, RAISE_ACT = 0, 1, 2, 3, 4
+SPLIT_ACT, BUYOUT_ACT, TRANSFER_ACT, CUT_ACT, RAISE_ACT, DISSOLVE_ACT = 0, 1, 2, 3, 4, 5
 WAITING, DONE = -1, -2  # a watch's `due` before it fires, and once acted on or dropped
-_TIMES = {SPLIT_ACT: SPLIT, BUYOUT_ACT: BUYOUT, TRANSFER_ACT: TRANSFER}
+_TIMES = {SPLIT_ACT: SPLIT, BUYOUT_ACT: BUYOUT, TRANSFER_ACT: TRANSFER, DISSOLVE_ACT: DISSOLVE}
 _EPS = 1e-9
 
 # kind, who (-1: any), venture (a departure from it only; -1: any), after, time (of the
@@ -43,7 +45,8 @@ TriggerArrays = namedtuple(
 
 def watches(model: Model) -> list:
     """(OnSpec, action, index, parent) for every action waiting for an event."""
-    found = [(s.on, SPLIT_ACT, k, v) for k, (v, s) in enumerate(model.plan.splits)]
+    found = [(v.dissolve_on, DISSOLVE_ACT, k, -1) for k, v in enumerate(model.ventures)]
+    found += [(s.on, SPLIT_ACT, k, v) for k, (v, s) in enumerate(model.plan.splits)]
     found += [(s.on, BUYOUT_ACT, k, -1) for k, (_, s) in enumerate(model.plan.buyouts)]
     found += [(t.on, TRANSFER_ACT, k, -1) for k, (_, t) in enumerate(model.plan.transfers)]
     found += [(c.on, CUT_ACT, k, -1) for k, c in enumerate(model.cuts)]
@@ -85,7 +88,7 @@ def fire(tg, ven, ev, phase):
         for w in range(W):
             if tg.due[r, w] != WAITING or tg.kind[w] != kind:
                 continue
-            if kind == COLLAPSE:
+            if kind in (COLLAPSE, DISSOLUTION):  # a venture's event
                 if tg.who[w] >= 0 and tg.who[w] != venture:
                     continue
             elif (tg.who[w] >= 0 and tg.who[w] != member) or (
