@@ -279,13 +279,16 @@ def scenario_texts(draw) -> str:
             **({"cap": draw(st.integers(10, 200))} if draw(st.booleans()) else {}),
         }
     for k in range(draw(st.integers(0, 2))):  # top-ups, evaluated in file order
+        funder = draw(st.sampled_from(partners + candidates))
         policies[f"keep{k}"] = {
             "type": "top_up",
-            "funder": draw(st.sampled_from(partners + candidates)),
+            "funder": funder,
             "venture": draw(st.sampled_from(ventures)),
             "share": draw(st.sampled_from(SHARES)),
             **({"cap": draw(st.integers(5, 200))} if draw(st.booleans()) else {}),
             "schedule": draw(schedules(horizon)),
+            # from its event on, half the time
+            **(when(draw, data, 0, horizon, funder, dated=False) if draw(st.booleans()) else {}),
         }
     if policies:
         data["policies"] = policies
@@ -388,11 +391,11 @@ def add_dilution(draw, data: dict) -> None:
         )
 
 
-def when(draw, data: dict, first: int, horizon: int, owner=None, departures=True) -> dict:
-    """A date from `first` on, or (one time in three) an event that can happen (model.md
-    §9.7): a member leaving (not the action's owner), a candidate joining or failing, a
-    venture collapsing or dissolved, perhaps months after."""
-    if draw(st.integers(0, 2)):
+def when(draw, data: dict, first, horizon, owner=None, departures=True, dated=True) -> dict:
+    """A date from `first` on, or (one time in three, or always if not `dated`) an event that
+    can happen (model.md §9.7): a member leaving (not the action's owner), a candidate
+    joining or failing, a venture collapsing or dissolved, perhaps months after."""
+    if dated and draw(st.integers(0, 2)):
         return {"at": label(draw(st.integers(first, horizon - 1)))}
     everyone = {**data.get("partners", {}), **data.get("candidates", {})}
     members = [q for q, m in everyone.items() if "departure" in m and q != owner]
@@ -404,7 +407,7 @@ def when(draw, data: dict, first: int, horizon: int, owner=None, departures=True
     kinds += ["dissolution"] if ending else []
     kinds += ["joins", "negotiation_failed"] if candidates else []
     if not kinds:
-        return {"at": label(draw(st.integers(first, horizon - 1)))}
+        return {"at": label(draw(st.integers(first, horizon - 1)))} if dated else {}
     kind = draw(st.sampled_from(kinds))
     if kind in ("collapse", "dissolution"):
         who = draw(st.sampled_from(["any", *(short if kind == "collapse" else ending)]))

@@ -16,8 +16,8 @@ from simulator.engine.batch.codes import (
 from simulator.engine.batch.cuts import cut_pledge
 from simulator.engine.batch.jit import step
 from simulator.engine.batch.kernels import is_member, record, touch
-from simulator.engine.batch.topups import after_change
-from simulator.engine.batch.triggers import CUT_ACT, RAISE_ACT, next_fired
+from simulator.engine.batch.topups import after_change, top_up
+from simulator.engine.batch.triggers import CUT_ACT, RAISE_ACT, TOPUP_ACT, next_fired
 
 
 @step
@@ -49,13 +49,18 @@ def raise_pledge(led, mem, mat, ventures, ex, tops, rs, ev, r, k, month):
 
 @step
 def fired_policies(led, mem, mat, ventures, ex, tops, rs, cs, tg, ev, month):
-    """m + 0.2, after the dated cuts and raises: those set off by events, in the order
-    their events were heard."""
+    """m + 0.2, after the dated cuts and raises: those set off by events, and the top-ups
+    whose event has come (they act from now on, at once if they must: Raises._applies), in
+    the order their events were heard."""
     for r in range(mem.join.shape[0]):
-        w = next_fired(tg, r, month, CUT_ACT, RAISE_ACT)
+        w = next_fired(tg, r, month, CUT_ACT, RAISE_ACT, TOPUP_ACT)
         while w >= 0:
-            if tg.action[w] == CUT_ACT:
-                cut_pledge(led, mem, mat, ventures, ex, tops, cs, ev, r, tg.index[w], month)
+            k, a = tg.index[w], tg.action[w]
+            if a == CUT_ACT:
+                cut_pledge(led, mem, mat, ventures, ex, tops, cs, ev, r, k, month)
+            elif a == RAISE_ACT:
+                raise_pledge(led, mem, mat, ventures, ex, tops, rs, ev, r, k, month)
             else:
-                raise_pledge(led, mem, mat, ventures, ex, tops, rs, ev, r, tg.index[w], month)
-            w = next_fired(tg, r, month, CUT_ACT, RAISE_ACT)
+                tops.waiting[r, k] = False
+                top_up(led, mem, mat, ventures, ex, tops, ev, r, k, month)
+            w = next_fired(tg, r, month, CUT_ACT, RAISE_ACT, TOPUP_ACT)

@@ -114,6 +114,7 @@ def _steps_of(tg: triggers.TriggerArrays) -> int:
         triggers.CUT_ACT: CUTS,
         triggers.RAISE_ACT: RAISES,
         triggers.DISSOLVE_ACT: DISSOLVES,
+        triggers.TOPUP_ACT: RAISES,  # applied at m + 0.2 (policies.fired_policies)
     }
     return sum({flags[a] for a in tg.action.tolist()})
 

@@ -44,7 +44,8 @@ RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount schedule")
 # made from stream s
 CutArrays = namedtuple("CutArrays", "member venture at is_to amount stream used")
 EventArrays = namedtuple("EventArrays", "count ints reals")  # codes.EVENT_INTS, EVENT_REALS
-TopUpArrays = namedtuple("TopUpArrays", "venture funder index share cap added schedule")
+# waiting[r, k]: top-up k waits for its event in replication r (triggers.py)
+TopUpArrays = namedtuple("TopUpArrays", "venture funder index share cap added schedule waiting")
 
 
 def ledger(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> book.LedgerArrays:
@@ -301,6 +302,7 @@ def top_ups(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> TopUp
         _columns(cap, n),
         np.zeros((n, len(pols))),
         _schedules([p.schedule for p in pols], schedules),
+        np.tile(np.array([p.on is not None for p in pols], dtype=bool), (n, 1)),
     )
 
 

@@ -24,9 +24,10 @@ def after_change(led, mem, mat, ven, ex, tops, ev, r, month):
 
 @step
 def top_up(led, mem, mat, ven, ex, tops, ev, r, k, month):
-    """Top-up policy k of replication r, if its venture runs and its funder is a member."""
+    """Top-up policy k of replication r, if its venture runs, its funder is a member and
+    it does not wait for its event."""
     v, f = tops.venture[k], tops.funder[k]
-    if ven.end[r, v] >= 0 or not is_member(mem, r, f, v, month):
+    if ven.end[r, v] >= 0 or not is_member(mem, r, f, v, month) or tops.waiting[r, k]:
         return
     join, leave, committed, adjust = mem.join, mem.leave, led.committed, ex.adjust
     total = 0.0  # T: what the active members hold, matching money and stakes included

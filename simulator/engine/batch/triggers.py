@@ -1,9 +1,9 @@
 """Actions set off by events in the batch engine (docs/model.md §9.7; triggers.Triggers): a
-dissolution, split, buy-out, transfer, cut or raise waiting for a departure, a candidate
+dissolution, split, buy-out, transfer, cut, raise or top-up waiting for a departure, a candidate
 joining or failing, or a venture collapsing or dissolved.
 
 A watch per such action, in the order the per-replication engine watches them
-(dissolutions, splits, buy-outs, transfers, cuts, raises). After each step of a month the
+(top-ups, dissolutions, splits, buy-outs, transfers, cuts, raises). After each step of a month the
 clock's kernel reads the events recorded since the last reading (`fire`), as the
 per-replication engine hears each event when it is recorded: a watch that hears its event
 fires once, and its action is due in that month if its time of the month is still to
@@ -28,7 +28,7 @@ from simulator.engine.splits import SPLIT
 from simulator.engine.transfers import TRANSFER
 
 # the actions a watch sets off (index: their place in their own arrays)
-SPLIT_ACT, BUYOUT_ACT, TRANSFER_ACT, CUT_ACT, RAISE_ACT, DISSOLVE_ACT = 0, 1, 2, 3, 4, 5
+SPLIT_ACT, BUYOUT_ACT, TRANSFER_ACT, CUT_ACT, RAISE_ACT, DISSOLVE_ACT, TOPUP_ACT = range(7)
 WAITING, DONE = -1, -2  # a watch's `due` before it fires, and once acted on or dropped
 _TIMES = {SPLIT_ACT: SPLIT, BUYOUT_ACT: BUYOUT, TRANSFER_ACT: TRANSFER, DISSOLVE_ACT: DISSOLVE}
 _EPS = 1e-9
@@ -45,7 +45,8 @@ TriggerArrays = namedtuple(
 
 def watches(model: Model) -> list:
     """(OnSpec, action, index, parent) for every action waiting for an event."""
-    found = [(v.dissolve_on, DISSOLVE_ACT, k, -1) for k, v in enumerate(model.ventures)]
+    found = [(p.on, TOPUP_ACT, k, -1) for k, p in enumerate(model.plan.top_ups)]
+    found += [(v.dissolve_on, DISSOLVE_ACT, k, -1) for k, v in enumerate(model.ventures)]
     found += [(s.on, SPLIT_ACT, k, v) for k, (v, s) in enumerate(model.plan.splits)]
     found += [(s.on, BUYOUT_ACT, k, -1) for k, (_, s) in enumerate(model.plan.buyouts)]
     found += [(t.on, TRANSFER_ACT, k, -1) for k, (_, t) in enumerate(model.plan.transfers)]
@@ -106,13 +107,13 @@ def fire(tg, ven, ev, phase):
 
 
 @step
-def next_fired(tg, r, month, action, other=-1):
-    """Take the watch of `action` (or `other`) due in `month` that fired first in
+def next_fired(tg, r, month, action, other=-1, third=-1):
+    """Take the watch of `action` (or `other`, `third`) due in `month` that fired first in
     replication r: its index, or -1 if none is due."""
     best, first = -1, np.iinfo(np.int64).max
     for w in range(tg.kind.shape[0]):
         a = tg.action[w]
-        if tg.due[r, w] == month and (a in (action, other)) and tg.order[r, w] < first:
+        if tg.due[r, w] == month and a in (action, other, third) and tg.order[r, w] < first:
             best, first = w, tg.order[r, w]
     if best >= 0:
         tg.due[r, best] = DONE
