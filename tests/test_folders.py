@@ -63,6 +63,7 @@ def test_force_keeps_a_users_files_beside_consims(tmp_path):
     assert tree(tmp_path) == before
 
 
+@pytest.mark.slow  # ~8 s of runs: `make test-slow`
 def test_force_through_a_link_replaces_the_folder_it_points_to(tmp_path):
     ok(consim("run", PLAN, "--seed", "1", "--out", "real", cwd=tmp_path))
     (tmp_path / "link").symlink_to("real", target_is_directory=True)
@@ -86,6 +87,7 @@ def test_force_never_replaces_the_working_folder(tmp_path):
     assert tree(tmp_path) == before
 
 
+@pytest.mark.slow  # ~8 s of sweeps: `make test-slow`
 def test_sweep_force_keeps_a_users_files_and_resume_refuses_another_tools_manifest(tmp_path):
     path = write_sweep(tmp_path, GRID)
     ok(consim("sweep", path, "--out", "g", "--executor", "serial", "--no-plots", cwd=tmp_path))

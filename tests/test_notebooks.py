@@ -85,7 +85,11 @@ def executed(path: Path, kernel_manager: KernelManager):
     return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
 
 
-@pytest.mark.parametrize("path", PATHS, ids=[p.name for p in PATHS])
+# the sweeps' notebook (~15 s) runs in the slow suite (`make test-slow`), the others here
+CASES = [pytest.param(p, marks=pytest.mark.slow) if "sweep" in p.name else p for p in PATHS]
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.name for p in PATHS])
 def test_notebook_computes_what_it_says(path, kernel_manager):
     outputs = executed(path, kernel_manager)
     assert not [o for o in outputs if o.output_type == "error"]
