@@ -6,7 +6,6 @@ numbers by design (same streams, same equations): the choice changes speed, neve
 
 from __future__ import annotations
 
-from simulator.engine.batch.codes import WATCHED
 from simulator.engine.model import Model
 
 
@@ -34,19 +33,11 @@ def unsupported(model: Model) -> str | None:
 
 
 def _unported_triggers(model: Model) -> str | None:
-    """Actions on events the batch engine does not run yet, or None: those waiting for a
-    level of capital, and stops, loans or rounds of talks on an event (their
-    mechanisms are not ported); a buy-out on a departure beside another buy-out (a seller's
-    departure could set it off within the buy-outs' own time of the month, where SimPy's
-    order between it and the sellers' rivals drawing anew is not modelled)."""
-    if any(t.kind not in WATCHED for t in model.triggers):
-        return "actions on a level of capital"
-    if any(p.on is not None and p.kind not in ("raise", "top_up") for p in model.policies):
-        return "stops on events"
-    if any(x.on for v in model.ventures for x in v.loans):
-        return "loans on events"
-    if any(n.rounds is not None and n.rounds.trigger for n in model.negotiations):
-        return "negotiations in rounds"
+    """A buy-out on a departure beside another buy-out (a seller's departure could set it
+    off within the buy-outs' own time of the month, where SimPy's order between it and the
+    sellers' rivals drawing anew is not modelled), or None. Every other action on an event
+    the batch engine lacks is caught above with its mechanism: thresholds (committed_below),
+    stops, loans, negotiations in rounds."""
     buyouts = model.plan.buyouts
     chained = any(s.on is not None and s.on.kind == "departure" for _, s in buyouts)
     return "buy-outs on departures beside other buy-outs" if chained and len(buyouts) > 1 else None

@@ -125,6 +125,8 @@ def first_due(tg, month, best):
     """The first month after `month` an action set off by an event is due in, if before
     `best`; else best."""
     due = tg.due
+    if due.shape[1] == 0:
+        return best
     for r in range(due.shape[0]):
         for w in range(due.shape[1]):
             if month < due[r, w] < best:
