@@ -16,7 +16,7 @@ import numpy as np
 from simulator.engine.batch.book import paid_before
 from simulator.engine.batch.codes import DILUTION, DILUTION_GIVES, DILUTION_GRANTED
 from simulator.engine.batch.draws import ChunkDraws
-from simulator.engine.batch.jit import step
+from simulator.engine.batch.jit import inline, step
 from simulator.engine.batch.kernels import match_committed, record
 
 NONE, PRO_RATA, EQUAL = 0, 1, 2  # kind[p]: a candidate's rule
@@ -67,12 +67,18 @@ def dilution(model, draws: ChunkDraws) -> DilutionArrays:
     )
 
 
-@step
+@inline
 def joined(led, mem, mat, ex, ev, r, p, v, month):
-    """Candidate p has just joined v (its pledge made): its share granted (joined)."""
+    """Candidate p has just joined v (its pledge made): its share granted (joined), if its
+    entry dilutes (a step's call costs more than a join's own work: departures.changed)."""
+    if ex.dilution.kind[p] != NONE:
+        grant_share(led, mem, mat, ex, ev, r, p, v, month)
+
+
+@step
+def grant_share(led, mem, mat, ex, ev, r, p, v, month):
+    """joined's work: the others' shares granted to p by its rule."""
     dil = ex.dilution
-    if dil.kind[p] == NONE:
-        return
     owned, order, granted = dil.owned, dil.order, dil.granted
     own = others = 0.0
     n = 0

@@ -187,12 +187,30 @@ def next_month(dep, talks, ventures, rs, cs, bo, ts, sp, tg, month):
             best = talks.start[c]
         if month < talks.walk_out[c] < best:
             best = talks.walk_out[c]
-    soonest, start, duration = dep.next, talks.start, talks.duration
+    for c in range(talks.member.shape[0]):  # the next end of talks
+        i = talks_ended(talks, c, month + 1)
+        if i < talks.ends.shape[1]:
+            best = min(best, talk_end(talks, c, i))
+    soonest = dep.next
     for r in range(soonest.shape[0]):
         if month < soonest[r] < best:
             best = soonest[r]
-        for c in range(start.shape[0]):
-            t = start[c] + duration[r, c]
-            if month < t < best:
-                best = t
     return best
+
+
+@inline
+def talks_ended(talks, c, month):
+    """How many replications' talks c ended before `month`: ends[c, :that] (TalkArrays).
+    Months only go forward, so the count is kept (cursor) and moved on from there: each
+    month's `negotiations` and next_month read only the talks ending then, not the chunk."""
+    i, n = talks.cursor[c], talks.ends.shape[1]
+    while i < n and talk_end(talks, c, i) < month:
+        i += 1
+    talks.cursor[c] = i
+    return i
+
+
+@inline
+def talk_end(talks, c, i):
+    """The month talk c ends in the replication ends[c, i]."""
+    return talks.start[c] + talks.duration[talks.ends[c, i], c]

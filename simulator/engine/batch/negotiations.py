@@ -19,7 +19,7 @@ from simulator.engine.batch.codes import (
 from simulator.engine.batch.departures import changed, start_departure
 from simulator.engine.batch.dilution import joined
 from simulator.engine.batch.jit import inline, step
-from simulator.engine.batch.kernels import record, touch
+from simulator.engine.batch.kernels import record, talks_ended, touch
 from simulator.engine.batch.topups import after_change
 
 
@@ -28,15 +28,17 @@ def negotiations(led, mem, mat, ventures, ex, tops, dep, talks, tgt, ev, month):
     """m + 0.1: talks opening this month (in file order), then simple negotiations' outcomes
     (§7.1) in SimPy's order (TalkArrays.order): who joins first matters to a top-up."""
     member, start, walk_out, durations = talks.member, talks.start, talks.walk_out, talks.duration
-    for r in range(durations.shape[0]):
-        for c in range(member.shape[0]):
-            if start[c] == month and not start[c] >= walk_out[c] >= 0:
+    for c in range(member.shape[0]):  # replications are independent: talk by talk
+        if start[c] == month and not start[c] >= walk_out[c] >= 0:
+            for r in range(durations.shape[0]):
                 record(ev, r, month, START, member[c], -1, 0.0, NO_DETAIL, 0.0, 0.0)
-        for c in talks.order:
-            p = member[c]
+    for c in talks.order:
+        p = member[c]
+        for i in range(talks_ended(talks, c, month), talks_ended(talks, c, month + 1)):
+            r = talks.ends[c, i]
             duration = durations[r, c]
-            if start[c] + duration != month or 0 <= walk_out[c] <= start[c] + duration:
-                continue  # not this month, or walked out first (walks_out)
+            if 0 <= walk_out[c] <= start[c] + duration:
+                continue  # walked out first (walks_out)
             targets = opened = 0
             for s in range(tgt.member.shape[0]):
                 if tgt.member[s] == p:
@@ -79,7 +81,7 @@ def walk_outs(talks, ev, month):
                 record(ev, r, month, ABANDONED, talks.member[c], -1, 0.0, WALKS_OUT, 0.0, 0.0)
 
 
-@step
+@inline
 def join(led, mem, mat, ventures, ex, tops, dep, tgt, ev, r, p, month, duration):
     """Candidate p joins its open ventures with its drawn pledges (join_candidate)."""
     for s in range(tgt.member.shape[0]):

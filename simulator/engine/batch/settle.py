@@ -41,10 +41,11 @@ def settle(led, pledged, paid, cancelled, member, join, leave, public, mat, priv
 def settle_totals(led, pledged, paid, cancelled, count, join, leave, public, mat, privately, rows):
     """Venture totals (what a sweep keeps): pledged, paid and cancelled summed over the
     members, (n, V, 1, H), and count[r, v, 0, t] how many members there are. The members'
-    pledges add up straight into the totals; the matching money is computed from the
-    private members' own sums, written into `rows` (3, H). Only for matching funders that
-    are public (`public_funders`): a private funder's matching money would count in
-    another policy's private sums, as full records count it."""
+    pledges add up straight into the totals, the private members' first into `rows`
+    (3, H) where a policy matches them: the matching money is computed from their sums. Only
+    for matching funders that are public (`public_funders`): a private funder's matching
+    money would count in another policy's private sums, as full records count it; so every
+    policy of a venture matches the same sums."""
     n, V, _, H = pledged.shape
     P = public.shape[0]
     entry, amount, head, cum, ends, anchored = (
@@ -62,33 +63,31 @@ def settle_totals(led, pledged, paid, cancelled, count, join, leave, public, mat
             b[:] = 0.0
             c[:] = 0.0
             members[:] = 0
+            matched = False
+            for k in range(mat.venture.shape[0]):
+                matched = matched or mat.venture[k] == v
+            rows[:] = 0.0
             for p in range(P):
-                add_rows(a, b, c, head[r, v, p], entry[r], amount[r], cum, ends, anchored)
+                i = head[r, v, p]
+                if matched and not public[p]:
+                    add_rows(rows[0], rows[1], rows[2], i, entry[r], amount[r], cum, ends, anchored)
+                else:
+                    add_rows(a, b, c, i, entry[r], amount[r], cum, ends, anchored)
                 for t in range(max(join[r, v, p], 0), min(leave[r, v, p], H)):
                     members[u64(t)] += 1
+            if not matched:
+                continue
+            for t in range(H):
+                a[u64(t)] += rows[0, u64(t)]
+                b[u64(t)] += rows[1, u64(t)]
+                c[u64(t)] += rows[2, u64(t)]
+                privately[0, u64(t)] = rows[0, u64(t)] - rows[2, u64(t)]
+                privately[1, u64(t)] = rows[1, u64(t)]
             for k in range(mat.venture.shape[0]):
-                if mat.venture[k] != v:
-                    continue
-                f = mat.funder[k]
-                rows[:] = 0.0
-                for q in range(P):
-                    if not public[q] and q != f:
-                        add_rows(
-                            rows[0],
-                            rows[1],
-                            rows[2],
-                            head[r, v, q],
-                            entry[r],
-                            amount[r],
-                            cum,
-                            ends,
-                            anchored,
-                        )
-                for t in range(H):
-                    privately[0, u64(t)] = rows[0, u64(t)] - rows[2, u64(t)]
-                    privately[1, u64(t)] = rows[1, u64(t)]
-                stop, begin = leave[r, v, f], join[r, v, f]
-                match_money(privately, mat.ratio[r, k], mat.cap[r, k], stop, begin, a, b, c)
+                if mat.venture[k] == v:
+                    f = mat.funder[k]
+                    stop, begin = leave[r, v, f], join[r, v, f]
+                    match_money(privately, mat.ratio[r, k], mat.cap[r, k], stop, begin, a, b, c)
 
 
 def public_funders(mat, public) -> bool:

@@ -36,7 +36,9 @@ DepartureArrays = namedtuple(
 )
 # order: the talks by (start month, file order), the order in which SimPy resumes their
 # outcomes due in one month (each outcome's timeout is set when its talks open).
-TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u order")
+# ends[c]: the replications in the order talk c ends in (by start + duration, stable);
+# cursor[c]: the first of them whose end is still to come (negotiations.due_in)
+TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u order ends cursor")
 TargetArrays = namedtuple("TargetArrays", "member venture amount schedule")
 RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount schedule")
 # is_to: a cut to a committed amount (else by an amount); amount[r, k, j]: cut k's amount
@@ -241,18 +243,21 @@ def talks(model: Model, draws: ChunkDraws) -> TalkArrays:
         draws.number(t.duration, k + "/duration") for t, k in zip(specs, names, strict=True)
     ]
     # halves round up, as the per-replication engine rounds them
-    duration = [np.maximum(0, np.floor(x + 0.5)) for x in duration]
+    duration = _columns([np.maximum(0, np.floor(x + 0.5)) for x in duration], n, np.int64)
     start = np.array([t.start for t in specs], dtype=np.int64)
+    ends = np.argsort(start + duration, axis=0, kind="stable").T.astype(np.int64)
     return TalkArrays(
         np.array([t.member for t in specs], dtype=np.int64),
         start,
         np.array([-1 if t.walk_out is None else t.walk_out for t in specs], dtype=np.int64),
-        _columns(duration, n, np.int64),
+        duration,
         _columns(
             [draws.number(t.success, k + "/success") for t, k in zip(specs, names, strict=True)], n
         ),
         _columns([draws.uniforms(k) for k in names], n),
         np.argsort(start, kind="stable"),
+        np.ascontiguousarray(ends),
+        np.zeros(len(specs), dtype=np.int64),
     )
 
 
