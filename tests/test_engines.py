@@ -562,16 +562,39 @@ def test_an_engine_that_cannot_run_is_one_line_and_exit_2(
 
 
 def test_the_kernels_cache_of_another_version_goes_and_a_users_files_stay(tmp_path, monkeypatch):
-    from simulator.engine.batch.jit import cache_folder
+    from simulator.engine.batch import cache
 
     (tmp_path / "consim-kernels-0123456789ab").mkdir()  # consim's, of another version
     (tmp_path / "kernels-of-another-tool").mkdir()
     (tmp_path / "other.nbi").write_text("someone else's")
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
-    folder = cache_folder()
+    folder = cache.folder()
+    cache.remove_others(folder)
     assert folder.parent == tmp_path and folder.name.startswith("consim-kernels-")
     assert not (tmp_path / "consim-kernels-0123456789ab").exists()
     assert (tmp_path / "other.nbi").exists() and (tmp_path / "kernels-of-another-tool").exists()
+
+
+def test_a_first_batch_run_on_a_machine_says_it_compiles_the_engine_first(
+    tmp_path, monkeypatch, capsys
+):
+    from simulator.engine.simulate import compiles_first
+    from simulator.experiments.progress import COMPILING, progress_bar
+
+    model = compile_scenario(load_scenario(ROOT / "scenarios/reference/bench.yaml"))
+    simulate(model, 1, 10, engine="batch")  # this process's cache now has the kernels
+    assert not compiles_first([model], 100_000)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))  # a machine that has none
+    monkeypatch.delenv("CONSIM_ENGINE")  # the engine chosen by the job's size
+    assert compiles_first([model], 100_000)
+    assert not compiles_first([model], 100)  # a small job: the per-replication engine
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # someone sees the terminal
+    with progress_bar(10, "bench", compiling=True):
+        pass
+    assert COMPILING in capsys.readouterr().err
+    with progress_bar(10, "bench", enabled=False, compiling=True):  # --no-progress
+        pass
+    assert capsys.readouterr().err == ""
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's mallopt only")

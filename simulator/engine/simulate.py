@@ -161,6 +161,16 @@ def engine_for_job(replications: int) -> str | None:
     return "reference"
 
 
+def compiles_first(models: list[Model], replications: int) -> bool:
+    """A job of `replications` in all on `models` will first compile the batch engine's
+    kernels: none is cached on this machine yet (about a minute, once)."""
+    from simulator.engine.batch import cache  # no numba
+
+    if engine_for_job(replications) == "reference" or cache.compiled():
+        return False
+    return any(engine_for(m) == "batch" for m in models)
+
+
 def engine_for(model: Model, engine: str | None = None) -> str:
     """ "batch" or "reference": which engine `simulate` runs `model` on."""
     engine = engine or os.environ.get("CONSIM_ENGINE") or "auto"

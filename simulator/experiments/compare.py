@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.analysis.compare import compare_outcomes, widest_half_width
+from simulator.engine.simulate import compiles_first
 from simulator.errors import ConsimError
 from simulator.experiments.executors import Executor, executor_for, frozen_gc
 from simulator.experiments.precision import TargetCI, until_precise
@@ -117,9 +118,10 @@ def compare(
     names = list(named)
     seed = fresh_seed(seed)
     precise = target_ci is not None and any(sim.stochastic for sim in sims)
+    compiling = compiles_first([s.context.model for s in sims], total)
     with (
         executor_for(executor, workers, scheduler, warm_up) as pool,
-        progress_bar(total * len(sims), "compare", enabled=progress, minimum=2000) as bar,
+        progress_bar(total * len(sims), "compare", progress, 2000, compiling=compiling) as bar,
         frozen_gc(),
     ):
         step = partial(simulate_batch, sims, seed, pool=pool, bar=bar)

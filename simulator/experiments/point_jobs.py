@@ -160,10 +160,20 @@ def point_results(job: PointJob) -> PointResult:
 
 def table_statistics(table: pa.Table, dates: pd.DatetimeIndex) -> pd.DataFrame:
     """point_statistics of a sweep's outcome rows (an Arrow table)."""
-    columns = {n: c.to_numpy() for n, c in zip(table.column_names, table.columns, strict=True)}
+    columns = {n: _numpy(c) for n, c in zip(table.column_names, table.columns, strict=True)}
     if "collapse_date" in columns:
         columns["months_to_collapse"] = months_to_collapse(columns["collapse_date"], dates)
     return point_statistics(columns)
+
+
+def _numpy(column: pa.ChunkedArray):
+    """A column as numpy, a dictionary one (the venture) as a pandas categorical of its
+    codes: decoding it to strings, then hashing them back, took longer than the rest."""
+    if not pa.types.is_dictionary(column.type):
+        return column.to_numpy()
+    whole = column.unify_dictionaries().combine_chunks()
+    codes = whole.indices.to_numpy(zero_copy_only=False)
+    return pd.Categorical.from_codes(codes, whole.dictionary.to_pylist())
 
 
 def months_to_collapse(dates: np.ndarray, months: pd.DatetimeIndex) -> np.ndarray:

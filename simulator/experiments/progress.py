@@ -4,7 +4,13 @@ to one line of what was done when it closes (a saved notebook then shows "5,000 
 
 from __future__ import annotations
 
+import sys
 import time
+
+COMPILING = (
+    "consim: compiling the batch engine for this machine first: about a minute, once "
+    "(later runs load it from its cache)"
+)
 
 
 def progress_bar(
@@ -14,12 +20,18 @@ def progress_bar(
     minimum: int = 0,
     initial: int = 0,
     unit: str = "rep",
+    compiling: bool = False,
 ):
     """A bar counting replications (or another `unit`), with rate and time left. Off when
     not `enabled`, for runs of fewer than `minimum` replications, and where nobody can see
-    it (output neither a terminal nor a notebook)."""
+    it (output neither a terminal nor a notebook). `compiling`: the work starts by
+    compiling the batch engine (simulate.compiles_first), which one line says first, so
+    that a bar at 0 % for a minute does not look stuck."""
     on = enabled and total >= minimum
-    if on and _in_notebook():
+    notebook = on and _in_notebook()
+    if compiling and (notebook or (on and sys.stderr.isatty())):
+        print(COMPILING, file=sys.stderr, flush=True)
+    if notebook:
         return NotebookBar(total, name or "replications", initial)
     from tqdm import tqdm
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from simulator.analysis.summary import moved_amounts
 from simulator.engine.compile import compile_scenario
-from simulator.engine.simulate import engine_for_job
+from simulator.engine.simulate import compiles_first, engine_for_job
 from simulator.errors import ConsimError
 from simulator.experiments.executors import Executor, executor_for, frozen_gc
 from simulator.experiments.fits import check_fits
@@ -266,9 +266,10 @@ def run(
     precise = target_ci is not None and sim.stochastic
     total = planned_replications([sim], replications, target_ci)
     prepare(sim, total, None if folder is None else Path(folder), allow_large)
+    compiling = compiles_first([sim.context.model], total)
     with (
         executor_for(executor, workers, scheduler, warm_up) as pool,
-        progress_bar(total, sim.scenario.name, enabled=progress, minimum=2 * CHUNK) as bar,
+        progress_bar(total, sim.scenario.name, progress, 2 * CHUNK, compiling=compiling) as bar,
         frozen_gc(),
     ):
         if precise:

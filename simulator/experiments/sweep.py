@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulator.engine.simulate import compiles_first
 from simulator.errors import OutputExistsError, Problem, ScenarioError
 from simulator.experiments.estimate import SweepPlan, pilot_job
 from simulator.experiments.executors import (
@@ -260,7 +261,9 @@ def _run_tasks(
             yield work
 
     initial = total - sum(t.replications for t in todo)
-    with progress_bar(total, spec.name, enabled=progress, initial=initial) as bar:
+    models = [p.context.model for p in points.values()]
+    compiling = compiles_first(models, spec.replications)
+    with progress_bar(total, spec.name, progress, initial=initial, compiling=compiling) as bar:
         for result in pool.map(_run, items()):
             if isinstance(result, PointResult):
                 finishing.add(result)

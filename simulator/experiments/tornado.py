@@ -12,6 +12,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from simulator.analysis.intervals import mean_interval, paired_difference
+from simulator.engine.simulate import compiles_first
 from simulator.errors import ConsimError
 from simulator.experiments.executors import executor_for, frozen_gc
 from simulator.experiments.progress import progress_bar
@@ -107,9 +108,10 @@ def tornado(
         for v in pair
     ]
     seed, n = fresh_seed(seed), replications or DEFAULT_STOCHASTIC_REPLICATIONS
+    compiling = compiles_first([s.context.model for s in sims], n)
     with (
         executor_for("serial", None, None, warm_up) as pool,
-        progress_bar(n * len(sims), "tornado", enabled=progress, minimum=2000) as bar,
+        progress_bar(n * len(sims), "tornado", progress, 2000, compiling=compiling) as bar,
         frozen_gc(),
     ):
         simulate_batch(sims, seed, 0, n, pool, bar)

@@ -81,6 +81,15 @@ def start_departure(dep, mem, r, d, first, now):
     redraw(dep, mem, r, d, start, int(now))
 
 
+@step
+def start_departures(dep, mem, r, p, month):
+    """Candidate p has joined at m + 0.1 of `month`: its departures are possible from the
+    next month (negotiation.join_candidate)."""
+    for d in range(dep.member.shape[0]):
+        if dep.member[d] == p:
+            start_departure(dep, mem, r, d, month + 1, month + 0.1)
+
+
 @kernel
 def start_founders(dep, mem):
     """At time 0: founders' departures in the order the per-replication engine sets their

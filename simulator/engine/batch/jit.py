@@ -12,45 +12,17 @@ needs counting: every array belongs to the Python caller for the whole call.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
 from pathlib import Path
 
 import numba
 import numpy as np
 from numba import njit
 
+from simulator.engine.batch import cache
 from simulator.engine.batch.memory import keep_freed_memory
 
-
-def cache_folder() -> Path:
-    """Where numba keeps the compiled kernels: a folder named after a hash of the engine's
-    sources. Numba checks a cached kernel against its own file only, and a kernel whose file
-    did not change but whose argument types moved to another module fails to load (an
-    AttributeError from pickle) after an upgrade; a new folder per version of the sources
-    avoids that. Folders of other versions beside it are consim's own and removed. In the
-    package's __pycache__, or NUMBA_CACHE_DIR if set, or ~/.cache/consim if the package's
-    folder cannot be written to."""
-    here = Path(__file__).resolve().parent
-    # the engine's own files and those its kernels take constants from
-    own_files = ("streams.py", "exits.py", "replication.py", "negotiation.py", "rules.py")
-    sources = sorted(here.glob("*.py")) + [here.parent / n for n in own_files]
-    tag = hashlib.sha1(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
-    own = here / "__pycache__"
-    base = Path(os.environ.get("NUMBA_CACHE_DIR") or own)
-    if base == own and not os.access(here, os.W_OK):
-        base = Path.home() / ".cache" / "consim"
-    for old in base.glob("consim-kernels-*"):
-        if old.name != f"consim-kernels-{tag}":
-            shutil.rmtree(old, ignore_errors=True)
-    if base == own:  # kernels cached by an earlier version, loose in the package's cache
-        for loose in [*own.glob("*.nbi"), *own.glob("*.nbc")]:
-            loose.unlink(missing_ok=True)
-    return base / f"consim-kernels-{tag}"
-
-
-numba.config.CACHE_DIR = str(cache_folder())  # before any kernel below is compiled
+numba.config.CACHE_DIR = str(cache.folder())  # before any kernel below is compiled
+cache.remove_others(Path(numba.config.CACHE_DIR))
 keep_freed_memory()  # a process that runs kernels runs chunks
 
 kernel = njit(cache=True, _nrt=False)  # called from Python

@@ -16,7 +16,7 @@ from simulator.engine.batch.codes import (
     VENTURES_ENDED,
     WALKS_OUT,
 )
-from simulator.engine.batch.departures import changed, start_departure
+from simulator.engine.batch.departures import changed, start_departures
 from simulator.engine.batch.dilution import joined
 from simulator.engine.batch.jit import inline, step
 from simulator.engine.batch.kernels import record, talks_ended, touch
@@ -95,8 +95,9 @@ def join(led, mem, mat, ventures, ex, tops, dep, tgt, ev, r, p, month, duration)
         record(ev, r, month, JOIN, p, v, amount, AFTER_MONTHS, duration, 0.0)
         joined(led, mem, mat, ex, ev, r, p, v, month)
     for d in range(dep.member.shape[0]):
-        if dep.member[d] == p:
-            start_departure(dep, mem, r, d, month + 1, month + 0.1)
+        if dep.member[d] == p:  # a step's call, once: inlined, its draws compiled slowly
+            start_departures(dep, mem, r, p, month)
+            break
     changed(dep, mem, r, p, month)
     if tops.venture.shape[0]:
         after_change(led, mem, mat, ventures, ex, tops, ev, r, month)
