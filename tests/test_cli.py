@@ -190,9 +190,9 @@ def test_run_manifest_makes_the_run_reproducible(plan_run):
 def test_rerun_into_the_default_folder_replaces_it(tmp_path):
     """The default folder is named after the scenario and is consim's: the README's
     commands work when typed again (after `make demo`, say)."""
-    ok(consim("run", PLAN, "--seed", "1", cwd=tmp_path))
+    ok(consim("run", PLAN, "--seed", "1", "--no-plots", cwd=tmp_path))
     out = tmp_path / "results" / "andromede_plan"
-    ok(consim("run", PLAN, "--seed", "2", cwd=tmp_path))
+    ok(consim("run", PLAN, "--seed", "2", "--no-plots", cwd=tmp_path))
     assert json.loads((out / "manifest.json").read_text())["seed"] == 2
 
 
@@ -261,7 +261,8 @@ def test_set_override_restores_the_plan_total(tmp_path):
 def test_same_seed_same_numbers(tmp_path):
     runs = []
     for out in ("a", "b"):
-        args = ("run", SCENARIOS / "atos_joins.yaml", "--seed", "5", "-n", "300", "--out", out)
+        args = ("run", SCENARIOS / "atos_joins.yaml", "--seed", "5", "-n", "300", "--no-plots")
+        args += ("--out", out)
         runs.append(ok(consim(*args, cwd=tmp_path)))
     first, second = ((tmp_path / o / "outcomes.csv").read_bytes() for o in ("a", "b"))
     assert first == second
@@ -436,7 +437,10 @@ def test_warnings_are_shown_and_recorded_but_do_not_fail(tmp_path):
 def test_json_prints_one_object_and_quiet_prints_nothing(tmp_path):
     done = ok(
         consim(
-            "run", SCENARIOS / "atos_joins.yaml", "-n", "40", "--seed", "3", "--json", cwd=tmp_path
+            "run",
+            SCENARIOS / "atos_joins.yaml",
+            *("-n", "40", "--seed", "3", "--json", "--no-plots"),
+            cwd=tmp_path,
         )
     )
     data = json.loads(done.stdout)
@@ -446,7 +450,7 @@ def test_json_prints_one_object_and_quiet_prints_nothing(tmp_path):
     assert data["summary"][0]["committed_final_mean"] == pytest.approx(
         outcomes["committed_final"].mean()
     )
-    quiet = ok(consim("run", PLAN, "--quiet", cwd=tmp_path))
+    quiet = ok(consim("run", PLAN, "--quiet", "--no-plots", cwd=tmp_path))
     assert quiet.stdout == "" and quiet.stderr == ""
     both = consim("run", PLAN, "--quiet", "--json", cwd=tmp_path)
     assert both.returncode == 2 and "choose one" in both.stderr
