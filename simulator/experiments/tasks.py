@@ -83,16 +83,17 @@ def sweep_chunk(model) -> int:
 
 
 def task_sizes(total: int, chunk: int = CHUNK) -> list[int]:
-    """How many replications each task runs, in order: `chunk`, then the smaller TAIL tasks;
-    the first task takes what is left over."""
-    sizes = []
-    for size in (*(chunk // d for d in TAIL), *([chunk] * (total // chunk + 1))):
-        if total <= 0:
-            break
-        if size > 0:
-            sizes.append(min(size, total))
-            total -= sizes[-1]
-    return sizes[::-1]
+    """How many replications each task runs, in order: `chunk`, then what is left over, then
+    the smaller TAIL tasks. Whole tasks first: where a point's replications are a multiple
+    of `chunk`, they keep to the points' boundaries (a task across two runs its chunk in
+    two smaller calls, each a little slower a replication)."""
+    tail = []
+    for size in (chunk // d for d in TAIL):
+        if total > 0 and size > 0:
+            tail.append(min(size, total))
+            total -= tail[-1]
+    whole, left = divmod(total, chunk)
+    return [chunk] * whole + ([left] if left else []) + tail[::-1]
 
 
 def plan_tasks(points: int, replications: int, chunk: int = CHUNK) -> list[Task]:
