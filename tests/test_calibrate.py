@@ -73,7 +73,15 @@ def _synthetic(tmp_path, truth: float, seed: int, sd: float = 4.0, text: str = N
     return _write(tmp_path, text, obs, f"noisy{seed}.yaml")
 
 
-@pytest.mark.parametrize(("truth", "seed"), [(30.0, 1), (55.0, 2), (80.0, 3)])
+# One pace in make test, the two others in the slow suite (.ci/run runs both): ~5 s each
+@pytest.mark.parametrize(
+    ("truth", "seed"),
+    [
+        pytest.param(30.0, 1, marks=pytest.mark.slow),
+        (55.0, 2),
+        pytest.param(80.0, 3, marks=pytest.mark.slow),
+    ],
+)
 def test_a_known_pace_is_recovered_within_its_uncertainty(tmp_path, truth, seed):
     path = _synthetic(tmp_path, truth, seed)
     cal = calibrate(path, [KEY], 40, 32, 3, seed, check=20, progress=False)
