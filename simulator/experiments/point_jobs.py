@@ -147,6 +147,8 @@ def point_results(job: PointJob) -> PointResult:
         outcomes.append(
             table.filter(pc.and_(pc.greater_equal(point, low), pc.less_equal(point, high)))
         )
+        if not job.variables:
+            continue  # no trajectory kept: no totals written (Store.write)
         rows = np.load(part_path(job.parts, index, "rows.npy"))
         mine = (rows >= low) & (rows <= high)
         if mine.any():

@@ -4,8 +4,9 @@ Layout of a sweep's directory:
 
     manifest.json        status "running" until the merge is done, then "complete"
     design.csv           one row per design point
-    parts/               per task: NNNNNNNN.totals.npy, .rows.npy, .failures.parquet,
-                         and last .outcomes.arrow, whose presence marks the task done
+    parts/               per task: NNNNNNNN.totals.npy, .rows.npy (when trajectories are
+                         kept), .failures.parquet, and last .outcomes.arrow, whose
+                         presence marks the task done
     outcomes.parquet, quantiles.parquet, points.csv, failures.csv, market.csv, *.png
 
 Every file is written under a temporary name and renamed into place, so an
@@ -102,8 +103,9 @@ class Store:
 
     def write(self, result: TaskResult) -> None:
         i = result.task.index
-        atomic_write(self._part(i, "totals.npy"), lambda p: save_npy(p, result.trajectories))
-        atomic_write(self._part(i, "rows.npy"), lambda p: save_npy(p, result.rows_point))
+        if result.trajectories.shape[2]:  # the variables kept: none, no file to write
+            atomic_write(self._part(i, "totals.npy"), lambda p: save_npy(p, result.trajectories))
+            atomic_write(self._part(i, "rows.npy"), lambda p: save_npy(p, result.rows_point))
         if len(result.failures):
             atomic_write(
                 self._part(i, "failures.parquet"),
