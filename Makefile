@@ -20,7 +20,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
 
-# The slow suite: sweeps killed at many random moments (tests marked slow).
+# The slow suite (tests marked slow, which .ci/run runs after make test): sweeps killed at
+# many random moments, workers killed, statistical checks, notebooks and runs of 5-15 s.
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m slow
 

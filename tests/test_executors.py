@@ -199,6 +199,7 @@ keep: {outcomes: [committed_final, collapsed], trajectories: [committed]}
 """
 
 
+@pytest.mark.slow  # ~12 s with its cluster: `make test-slow`
 def test_a_dask_worker_dying_midway_does_not_lose_the_sweep(tmp_path, cluster):
     address, workers = cluster
     path = write_sweep(tmp_path, SLOW, base=BENCH)
@@ -326,6 +327,7 @@ def cpu(process: psutil.Process) -> float:
     return times.user + times.system
 
 
+@pytest.mark.slow  # ~6 s: `make test-slow`
 def test_a_worker_killed_during_consim_run_stops_it_with_exit_75(tmp_path):
     """A run gathers its results in memory: nothing is kept, and it says so."""
     cmd = [
@@ -388,6 +390,7 @@ def die_halfway_through_a_result(task: int) -> int:
     return task
 
 
+@pytest.mark.slow  # ~5 s: `make test-slow`
 def test_a_worker_killed_while_sending_its_result_does_not_hang_the_pool():
     from simulator.experiments.executors import WorkerLost
 

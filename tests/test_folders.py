@@ -217,6 +217,7 @@ def test_a_live_sweep_refuses_a_resume_and_a_forced_run_and_finishes(tmp_path):
     assert json.loads((tmp_path / "k" / "manifest.json").read_text())["status"] == "complete"
 
 
+@pytest.mark.slow  # ~5 s: `make test-slow`
 def test_a_lock_held_by_a_killed_process_is_free_again(tmp_path):
     out = tmp_path / "out"
     holder = subprocess.Popen(
