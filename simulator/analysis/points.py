@@ -112,8 +112,8 @@ def _ordered_at(
     """The values sorted by group, then by value, correct at least at the positions `at`
     (sorted). When the rows come group after group (a sweep's points, one venture), each
     group's values are only partitioned around the positions asked for (a sweep's point
-    asks for six: 2.5× faster than sorting it, which was already 7× faster than a
-    whole-table sort on two keys)."""
+    asks for six: 0.2 against 0.6 ms for 20,000 values sorted, which was already 7× faster
+    than a whole-table sort on two keys)."""
     if len(group) and (group[1:] >= group[:-1]).all():
         out = np.empty_like(values)
         start = 0

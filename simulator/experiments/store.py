@@ -103,7 +103,7 @@ class Store:
 
     def write(self, result: TaskResult) -> None:
         i = result.task.index
-        if result.trajectories.shape[2]:  # the variables kept: none, no file to write
+        if result.trajectories.shape[2]:  # trajectories kept (none: nothing to write)
             atomic_write(self._part(i, "totals.npy"), lambda p: save_npy(p, result.trajectories))
             atomic_write(self._part(i, "rows.npy"), lambda p: save_npy(p, result.rows_point))
         if len(result.failures):

@@ -85,8 +85,8 @@ def sweep_chunk(model) -> int:
 def task_sizes(total: int, chunk: int = CHUNK) -> list[int]:
     """How many replications each task runs, in order: `chunk`, then what is left over, then
     the smaller TAIL tasks. Whole tasks first: where a point's replications are a multiple
-    of `chunk`, they keep to the points' boundaries (a task across two runs its chunk in
-    two smaller calls, each a little slower a replication)."""
+    of `chunk`, they keep to the points' boundaries (a task across two points runs its chunk
+    in two smaller calls, each slower a replication)."""
     tail = []
     for size in (chunk // d for d in TAIL):
         if total > 0 and size > 0:

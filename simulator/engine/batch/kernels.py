@@ -187,8 +187,7 @@ def next_month(dep, talks, ventures, rs, cs, bo, ts, sp, tg, month):
             best = talks.start[c]
         if month < talks.walk_out[c] < best:
             best = talks.walk_out[c]
-    for c in range(talks.member.shape[0]):  # the next end of talks
-        i = talks_ended(talks, c, month + 1)
+        i = talks_ended(talks, c, month + 1)  # the next end of talks
         if i < talks.ends.shape[1]:
             best = min(best, talk_end(talks, c, i))
     soonest = dep.next

@@ -37,7 +37,7 @@ DepartureArrays = namedtuple(
 # order: the talks by (start month, file order), the order in which SimPy resumes their
 # outcomes due in one month (each outcome's timeout is set when its talks open).
 # ends[c]: the replications in the order talk c ends in (by start + duration, stable);
-# cursor[c]: the first of them whose end is still to come (negotiations.due_in)
+# cursor[c]: the first of them whose end is still to come (kernels.talks_ended)
 TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u order ends cursor")
 TargetArrays = namedtuple("TargetArrays", "member venture amount schedule")
 RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount schedule")
