@@ -25,7 +25,13 @@ from simulator.engine.batch.support import unsupported
 from simulator.engine.compile import compile_scenario
 from simulator.engine.simulate import simulate
 from simulator.errors import ScenarioError
-from simulator.results.tables import Context, event_table, outcome_table, trajectory_table
+from simulator.results.event_files import event_table
+from simulator.results.tables import (
+    Context,
+    outcome_months,
+    outcome_table,
+    trajectory_table,
+)
 from simulator.scenario.load import load_scenario, validate_document
 from simulator.scenario.types import month_label
 from simulator.scenario.yamlio import parse_text
@@ -93,17 +99,30 @@ def test_venture_totals_are_the_members_records_summed(path):
     model = compile_scenario(scenario)
     full = simulate(model, 3, 300, engine="batch")
     sums = simulate(model, 3, 300, engine="batch", totals=True)
-    assert_totals(model, full, sums)
+    assert_totals(model, full, sums, seed=3)
     ctx = Context(scenario, model)
     pd.testing.assert_frame_equal(outcome_table(ctx, sums), outcome_table(ctx, full))
+    at = simulate(model, 3, 300, engine="batch", totals=True, months=outcome_months(ctx))
+    assert at.pledged.shape[-1] == len(outcome_months(ctx))
+    pd.testing.assert_frame_equal(outcome_table(ctx, at), outcome_table(ctx, full))
 
 
-def assert_totals(model, full, sums) -> None:
+def assert_totals(model, full, sums, seed: int) -> None:
     assert sums.totals and sums.pledged.shape[2] == 1
     for name in ("pledged", "paid_in", "cancelled"):
         summed = getattr(full, name).sum(axis=2)
         np.testing.assert_allclose(getattr(sums, name)[:, :, 0], summed, rtol=TOL, atol=TOL)
     np.testing.assert_array_equal(sums.member[:, :, 0], full.member.sum(axis=2))
+    # and only at some months (a sweep keeping no trajectory: simulate's `months`)
+    H = model.horizon
+    months = tuple(sorted({0, 1, H // 3, H // 2, H - 2, H - 1} - {-1}))
+    n, first = len(full.end), full.first
+    at = simulate(model, seed, n, first, engine="batch", totals=True, months=months)
+    assert at.months == months
+    for name in ("pledged", "paid_in", "cancelled"):
+        summed = getattr(full, name).sum(axis=2)[..., months]
+        np.testing.assert_allclose(getattr(at, name)[:, :, 0], summed, rtol=TOL, atol=TOL)
+    np.testing.assert_array_equal(at.member[:, :, 0], full.member.sum(axis=2)[..., months])
 
 
 def test_a_chunk_anywhere_draws_what_the_whole_run_draws():
@@ -541,7 +560,7 @@ def test_random_scenarios_agree_replication_by_replication(text):
     assert unsupported(model) is None, text
     ref, batch = both(model, seed=2, n=30)
     assert_same(scenario, model, ref, batch)
-    assert_totals(model, batch, simulate(model, 2, 30, engine="batch", totals=True))
+    assert_totals(model, batch, simulate(model, 2, 30, engine="batch", totals=True), seed=2)
 
 
 @pytest.mark.parametrize(

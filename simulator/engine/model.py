@@ -20,7 +20,7 @@ Number = float | Distribution
 
 def month_ref(month: int) -> str:
     """A month (an index from the start) in an event's detail: the engine knows no calendar,
-    the events table writes it as a date (results.tables.event_details)."""
+    the events table writes it as a date (results.event_files.event_details)."""
     return f"{{month:{month}}}"
 
 

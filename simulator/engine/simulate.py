@@ -54,6 +54,13 @@ class Chunk:
     # The members' axis summed (simulate's `totals`): pledged, paid_in and cancelled are
     # venture totals, (n, ventures, 1, months), and `member` counts the members.
     totals: bool = False
+    # The months the last axis of pledged, paid_in, cancelled and member holds (simulate's
+    # `months`); None: every month of the horizon.
+    months: tuple[int, ...] | None = None
+
+    def column(self, month: int) -> int:
+        """Where `month` is on the last axis of the trajectories' arrays."""
+        return month if self.months is None else self.months.index(month)
 
     @property
     def granted(self) -> np.ndarray | None:
@@ -127,6 +134,7 @@ def simulate(
     engine: str | None = None,
     totals: bool = False,
     events: bool = True,
+    months: tuple[int, ...] | None = None,
 ) -> Chunk:
     """Run `replications` replications numbered from `first`, with common random numbers.
 
@@ -140,10 +148,14 @@ def simulate(
     months), and `member` counts the members (Chunk.totals); the per-replication engine
     records per member whatever is asked (the tables sum over the members' axis alike).
     `events`: False when none is needed (a sweep): the batch engine then leaves them out
-    (Chunk.events is None).
+    (Chunk.events is None). `months` (sorted), with `totals`: only the venture totals at
+    these months are needed (a sweep that keeps no trajectory: its outcome columns read
+    the last month and the market's reference month); the batch engine then records only
+    them (Chunk.months), reading each from the pledges instead of writing every month.
     """
     if engine_for(model, engine) == "batch":
-        return _simulate_batch(model, seed, replications, first, workspace, totals, events)
+        months = months if totals else None
+        return _simulate_batch(model, seed, replications, first, workspace, totals, events, months)
     return _simulate_each(model, seed, replications, first, workspace)
 
 
@@ -184,7 +196,7 @@ def engine_for(model: Model, engine: str | None = None) -> str:
 
 
 def _simulate_batch(
-    model, seed, replications, first, workspace, totals=False, events=True
+    model, seed, replications, first, workspace, totals=False, events=True, months=None
 ) -> Chunk:
     from simulator.engine.batch.dilution import grants
     from simulator.engine.batch.run import events_of, run_chunk, trajectories  # numba: ~0.5 s
@@ -195,12 +207,14 @@ def _simulate_batch(
             f"the batch engine does not run {why} yet: leave the engine (CONSIM_ENGINE) to "
             "auto or reference for this scenario"
         )
-    V, P, H = len(model.ventures), 1 if totals else len(model.members), model.horizon
+    V, P = len(model.ventures), 1 if totals else len(model.members)
+    H = model.horizon if months is None else len(months)
     workspace = workspace or Workspace()
     flows = workspace.flows_for(replications, V, P, H)
     member = workspace.take((replications, V, P, H), dtype=np.int32 if totals else bool)
     chunk = run_chunk(model, seed, replications, first)
-    traj = trajectories(chunk, flows, member)
+    at = None if months is None else np.array(months, dtype=np.int64)
+    traj = trajectories(chunk, flows, member, at)
     return Chunk(
         first,
         traj.pledged,
@@ -215,6 +229,7 @@ def _simulate_batch(
         grants=grants(chunk.exits.dilution) if model.has_dilution else None,
         market_growth=chunk.market_growth,
         totals=totals,
+        months=months,
     )
 
 

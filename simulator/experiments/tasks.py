@@ -20,15 +20,15 @@ import pyarrow as pa
 
 from simulator.engine.rooms import bytes_per_replication
 from simulator.engine.simulate import Workspace, engine_for, simulate
-from simulator.results.event_files import event_arrow
+from simulator.results.event_files import event_arrow, event_table
 from simulator.results.tables import (
     FAILURE_COLUMNS,
     OUTCOME_COLUMNS,
     Context,
-    event_table,
     failure_table,
     merge_columns,
     outcome_columns,
+    outcome_months,
     outcome_table,
     trajectory_columns,
     venture_totals,
@@ -204,8 +204,10 @@ def run_task(work: Work) -> TaskResult:
         context = point.context
         totals = work.mode != "run" or not work.full  # no per-member trajectory kept
         model, logged = context.model, work.mode == "run"  # a sweep keeps no event
+        # A sweep that keeps no trajectory reads the totals at the outcomes' months only.
+        months = None if logged or work.trajectories else outcome_months(context)
         chunk = simulate(
-            model, work.seed, seg.count, seg.first, _WORKSPACE, work.engine, totals, logged
+            model, work.seed, seg.count, seg.first, _WORKSPACE, work.engine, totals, logged, months
         )
         if chunk.failed:
             failures.append(failure_table(chunk, work.seed, seg.point))

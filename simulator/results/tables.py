@@ -6,12 +6,9 @@ left out (they are listed in the chunk's `failed`).
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
-from simulator.engine.batch.events import EventRecords
 from simulator.engine.model import Model
 from simulator.engine.outcome import ENDINGS
 from simulator.engine.simulate import Chunk
@@ -74,8 +71,6 @@ SPENDING_COLUMNS = ["venture_spent", "venture_cash"]
 # (the same on every row of a replication and month: do not sum).
 MARKET_OUTCOME_COLUMNS = ["market_growth"]
 MARKET_COLUMNS = ["market"]
-MONTH_REF = re.compile(r"\{month:(\d+)\}")
-EVENT_COLUMNS = ["replication", "date", "type", "partner", "venture", "amount", "detail"]
 FAILURE_COLUMNS = ["point", "replication", "seed", "error"]
 _EPS = 1e-9
 _ENDINGS = pd.Index(ENDINGS, dtype=object)  # object, not str: Arrow `string` values, as venture
@@ -155,6 +150,12 @@ def spent_and_cash(c: Chunk) -> tuple[np.ndarray, np.ndarray]:
     return spent, cash
 
 
+def outcome_months(ctx: Context) -> tuple[int, ...]:
+    """The months outcome_columns reads the trajectories at: the reference month, the last."""
+    last = ctx.model.horizon - 1
+    return tuple(sorted({last} if ctx.reference is None else {ctx.reference, last}))
+
+
 def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
     """The outcome table as numpy columns (`venture` as integer codes into the venture ids).
 
@@ -168,7 +169,7 @@ def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
 
     def total(a: np.ndarray, month: int = last) -> np.ndarray:
         """Sum over partners at one month, for the replications that ran (slice first: cheap)."""
-        return a[:, :, :, month][ok].sum(axis=2).ravel()
+        return a[:, :, :, c.column(month)][ok].sum(axis=2).ravel()
 
     pledged, paid, cancelled = total(c.pledged), total(c.paid_in), total(c.cancelled)
     committed = pledged - cancelled
@@ -183,7 +184,7 @@ def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
         "paid_in_final": paid,
         "outstanding_final": outstanding,
         "cancelled_final": cancelled,
-        "members_final": c.member[:, :, :, last][ok].sum(axis=2).ravel(),
+        "members_final": c.member[:, :, :, c.column(last)][ok].sum(axis=2).ravel(),
     }
     for how, date in (("collapsed", "collapse_date"), ("dissolved", "dissolution_date")):
         columns[how] = this = ending == ENDINGS.index(how)
@@ -303,58 +304,6 @@ def trajectory_columns(ctx: Context, c: Chunk) -> dict:
         columns["market"] = paths[r, t]
         names += MARKET_COLUMNS
     return {name: columns[name] for name in names}
-
-
-def event_table(ctx: Context, c: Chunk) -> pd.DataFrame:
-    """One row per event, in the order they happened."""
-    e = event_columns(c, ctx.dates)
-    names = np.array(["", *ctx.model.members], dtype=object)
-    vnames = np.array(["", *ctx.model.venture_ids], dtype=object)
-    return pd.DataFrame(
-        {
-            "replication": e["replication"],
-            "date": ctx.dates[e["month"]],
-            "type": e["type"],
-            "partner": names[e["member"] + 1],
-            "venture": vnames[e["venture"] + 1],
-            "amount": e["amount"],
-            "detail": e["detail"],
-        }
-    )[EVENT_COLUMNS]
-
-
-def event_columns(c: Chunk, dates) -> dict[str, np.ndarray]:
-    """A chunk's events as arrays: members and ventures by index (-1: none)."""
-    if isinstance(c.events, EventRecords):  # the batch engine's arrays
-        ev = c.events
-        rep, month, kind = ev.replication, ev.month, ev.kinds()
-        member, venture, amount, detail = ev.member, ev.venture, ev.amount, ev.details()
-    else:
-        rows = [e for e in c.events if e[0] not in c.failed]
-        rep, month, kind, member, venture, amount, details = (
-            (list(x) for x in zip(*rows, strict=True)) if rows else ([], [], [], [], [], [], [])
-        )
-        detail = event_details(details, dates)
-    return {
-        "replication": np.asarray(rep, dtype=np.int64),
-        "month": np.asarray(month, dtype=np.int64),
-        "type": np.asarray(kind, dtype=object),
-        "member": np.asarray(member, dtype=np.int64),
-        "venture": np.asarray(venture, dtype=np.int64),
-        "amount": np.asarray(amount, dtype=float),
-        "detail": np.asarray(detail, dtype=object),
-    }
-
-
-def event_details(details: list[str], dates) -> list[str]:
-    """Details with the engine's month references (engine.model.month_ref) as YYYY-MM."""
-    if not any("{month:" in d for d in details):
-        return details
-
-    def label(found: re.Match) -> str:
-        return f"{pd.Timestamp(dates[int(found.group(1))]):%Y-%m}"
-
-    return [MONTH_REF.sub(label, d) if "{month:" in d else d for d in details]
 
 
 def venture_totals(c: Chunk, variables: list[str]) -> np.ndarray:

@@ -35,6 +35,7 @@ from simulator.engine.batch.month import (
     month_steps,
 )
 from simulator.engine.batch.settle import public_funders, settle, settle_totals
+from simulator.engine.batch.settle_at import settle_at
 from simulator.engine.ledger import Trajectories
 from simulator.engine.model import Model
 
@@ -128,17 +129,23 @@ def run_chunk(model: Model, seed: int | None, n: int, first: int) -> ChunkState:
     return chunk
 
 
-def trajectories(chunk: ChunkState, flows: np.ndarray, member: np.ndarray) -> Trajectories:
+def trajectories(
+    chunk: ChunkState, flows: np.ndarray, member: np.ndarray, months: np.ndarray | None = None
+) -> Trajectories:
     """The chunk's pledged, paid-in and cancelled written into `flows`, cumulative, with the
     matching money, and membership by month into `member`: per member, flows (3, n, V, P,
     H) and member flags; or summed over the members (a members' axis of 1), flows (3, n, V,
-    1, H) and member counts."""
+    1, H) and member counts; or those totals at `months` only (sorted), (3, n, V, 1, K)."""
+    if months is not None:
+        return _totals_at(chunk, flows, member, months)
     mem, H = chunk.members, flows.shape[-1]
     privately = np.empty((2, H))  # scratch space (jit.py)
-    common = (mem.join, mem.leave, mem.public, chunk.matches, privately)
+    common = (mem.join, mem.leave, mem.public, chunk.matches)
     totals = member.dtype != bool
     if totals and public_funders(chunk.matches, mem.public):
-        settle_totals(chunk.ledger, *flows, member, *common, np.empty((3, H)))
+        S = chunk.ledger.cum.shape[0]
+        scratch = (privately, np.empty((3, H)), np.zeros((2, 5, H + 1)), np.zeros((2, S)))
+        settle_totals(chunk.ledger, *flows, member, *common, scratch)
     elif totals:  # per member first (settle_totals' docstring says why), then summed
         full = trajectories(
             chunk, np.empty((3, *mem.join.shape, H)), np.empty((*mem.join.shape, H), bool)
@@ -147,7 +154,23 @@ def trajectories(chunk: ChunkState, flows: np.ndarray, member: np.ndarray) -> Tr
             flows[k] = getattr(full, name).sum(axis=2, keepdims=True)
         member[...] = full.member.sum(axis=2, keepdims=True)
     else:
-        settle(chunk.ledger, *flows, member, *common)
+        settle(chunk.ledger, *flows, member, *common, privately)
+    return Trajectories(flows[0], flows[1], flows[2], member)
+
+
+def _totals_at(chunk: ChunkState, flows, member, months: np.ndarray) -> Trajectories:
+    """trajectories' venture totals at `months` only."""
+    mem, H = chunk.members, chunk.model.horizon
+    if public_funders(chunk.matches, mem.public):
+        scratch = (np.zeros(H + 1), np.zeros(3), np.zeros(len(months)))
+        common = (mem.join, mem.leave, mem.public, chunk.matches, months, scratch)
+        settle_at(chunk.ledger, *flows, member, *common)
+    else:  # from every month's (settle_totals' docstring says why)
+        n, V = mem.join.shape[:2]
+        every = trajectories(chunk, np.empty((3, n, V, 1, H)), np.empty((n, V, 1, H), np.int32))
+        for k, name in enumerate(("pledged", "paid_in", "cancelled")):
+            flows[k] = getattr(every, name)[..., months]
+        member[...] = every.member[..., months]
     return Trajectories(flows[0], flows[1], flows[2], member)
 
 

@@ -1,0 +1,170 @@
+"""Venture totals at a few months only: what a sweep's outcome columns read when it keeps
+no trajectory (the last month, the market's reference month).
+
+Each member's pledged, paid-in and cancelled at a month is read from its pledges in a few
+operations (`flows_at`), not written out month by month. The matching money is the one
+part that depends on the whole path: its committed part rises and falls with what the
+private members have committed (ledger.add_match), so that path is kept month by month,
+as the changes the private pledges make to it.
+"""
+
+from __future__ import annotations
+
+from simulator.engine.batch.book import (
+    AT,
+    CUT,
+    FROM,
+    MONTH,
+    NEXT,
+    SCHEDULE,
+    first_month,
+    paid_before,
+)
+from simulator.engine.batch.book import weight_before as before
+from simulator.engine.batch.jit import inline, kernel, u64
+
+
+@kernel
+def settle_at(led, pledged, paid, cancelled, count, join, leave, public, mat, months, scratch):
+    """settle_totals at `months` only (sorted): pledged, paid, cancelled and count are
+    (n, V, 1, len(months)). `scratch`: (path (H + 1,), sums (3,), private paid (K,)),
+    zeros. As settle_totals, only for matching funders that are public."""
+    path, sums, private_paid = scratch
+    n, V, _, K = pledged.shape
+    P = public.shape[0]
+    entry, amount, head = led.entry, led.amount, led.head
+    for r in range(n):
+        for v in range(V):
+            matched = False
+            for k in range(mat.venture.shape[0]):
+                matched = matched or mat.venture[k] == v
+            for j in range(K):
+                pledged[r, v, 0, j] = paid[r, v, 0, j] = cancelled[r, v, 0, j] = 0.0
+                count[r, v, 0, j] = 0
+                private_paid[j] = 0.0
+            for p in range(P):
+                private = matched and not public[p]
+                i = head[r, v, p]
+                for j in range(K):
+                    T = months[j]
+                    sums[:] = 0.0
+                    flows_at(sums, i, entry[r], amount[r], led, T)
+                    pledged[r, v, 0, j] += sums[0]
+                    paid[r, v, 0, j] += sums[1]
+                    cancelled[r, v, 0, j] += sums[2]
+                    count[r, v, 0, j] += max(join[r, v, p], 0) <= T < leave[r, v, p]
+                    if private:
+                        private_paid[j] += sums[1]
+                if private:
+                    committed_steps(path, i, entry[r], amount[r], led)
+            if not matched:
+                continue
+            committed = 0.0  # the private members' committed, month by month, in `path`
+            for t in range(path.shape[0] - 1):
+                committed += path[u64(t)]
+                path[u64(t)] = committed
+            for k in range(mat.venture.shape[0]):
+                if mat.venture[k] == v:
+                    f = mat.funder[k]
+                    begin, stop = join[r, v, f], leave[r, v, f]
+                    ratio, cap = mat.ratio[r, k], mat.cap[r, k]
+                    frozen = 0.0  # what it had matched when it left (none: before it began)
+                    if stop - 1 >= begin:
+                        frozen = min(cap, ratio * frozen_paid(led, r, v, f, public, stop))
+                    a, b, c = pledged[r, v, 0], paid[r, v, 0], cancelled[r, v, 0]
+                    match_at(path, private_paid, frozen, ratio, cap, begin, stop, months, a, b, c)
+            path[:] = 0.0
+
+
+@inline
+def flows_at(sums, i, entry, amount, led, T):
+    """Add to sums (3,) what the pledges from i have pledged, paid and cancelled by the end
+    of month T < H (add_rows' rows at T)."""
+    cum, ends, anchored = led.cum, led.ends, led.anchored
+    H = cum.shape[1] - 1
+    while i >= 0:
+        m, s, cut, at = entry[i, MONTH], entry[i, SCHEDULE], entry[i, CUT], entry[i, AT]
+        x, base, start = amount[i], 0 if anchored[s] else m, entry[i, FROM]
+        if start != -1:  # a continuation or a moved pledge (add_continuation)
+            start = first_month(start)
+            cut = max(cut, start)
+            w0 = before(cum, ends, s, start - base)
+            if start <= T:
+                sums[1] += x * (before(cum, ends, s, min(T + 1, cut) - base) - w0)
+                if entry[i, FROM] >= 0:
+                    sums[2] -= x * (ends[s] - w0)
+                else:
+                    sums[0] += x * (ends[s] - w0)
+        else:
+            last = min(cut, H) - 1  # the last month with payments
+            if m <= T:
+                sums[0] += x
+            if base <= T and base <= last:
+                sums[1] += x * cum[s, u64(min(T, last) + 1 - base)]
+        if at <= T:
+            sums[2] += x * (ends[s] - before(cum, ends, s, cut - base))
+        i = entry[i, NEXT]
+
+
+@inline
+def committed_steps(path, i, entry, amount, led):
+    """Add to path (H + 1,) the changes the pledges from i make to committed (pledged less
+    cancelled) from one month to the next (a change at month H is never read)."""
+    cum, ends, anchored = led.cum, led.ends, led.anchored
+    H = path.shape[0] - 1
+    while i >= 0:
+        m, s, cut, at = entry[i, MONTH], entry[i, SCHEDULE], entry[i, CUT], entry[i, AT]
+        x, base, start = amount[i], 0 if anchored[s] else m, entry[i, FROM]
+        if start != -1:  # either way its remainder counts again from its first month
+            start = first_month(start)
+            cut = max(cut, start)
+            path[u64(min(start, H))] += x * (ends[s] - before(cum, ends, s, start - base))
+        else:
+            path[u64(min(m, H))] += x
+        if at < H:
+            path[u64(at)] -= x * (ends[s] - before(cum, ends, s, cut - base))
+        i = entry[i, NEXT]
+
+
+@inline
+def frozen_paid(led, r, v, f, public, stop):
+    """What the private members other than the funder f had paid v before month `stop`,
+    when f left (what its matching money is frozen at: match_money's last_paid)."""
+    if stop <= 0 or stop >= led.cum.shape[1]:
+        return 0.0
+    total = 0.0
+    for q in range(public.shape[0]):
+        if not public[q] and q != f:
+            total += paid_before(led, r, v, q, stop)
+    return total
+
+
+@inline
+def match_at(path, private_paid, last_paid, ratio, cap, begin, stop, months, a, b, c):
+    """match_money at `months` only: the committed matching money month by month from the
+    private members' committed `path` (its rises pledged, its falls cancelled, both
+    cumulative), the paid part at each month from `private_paid` (K,); added to a, b, c
+    (pledged, paid and cancelled, (K,))."""
+    before = rises = falls = 0.0
+    j = 0
+    for t in range(path.shape[0] - 1):
+        if t >= stop:
+            committed = last_paid
+        elif t < begin:
+            committed = 0.0
+        else:
+            committed = min(cap, ratio * path[u64(t)])
+        step = committed - before
+        before = committed
+        rises += max(step, 0.0)
+        falls += max(-step, 0.0)
+        if j < months.shape[0] and months[j] == t:
+            matched = min(cap, ratio * private_paid[j])
+            if t < begin:
+                matched = 0.0
+            if t >= stop:
+                matched = last_paid
+            a[j] += rises
+            b[j] += matched
+            c[j] += falls
+            j += 1
