@@ -27,9 +27,9 @@ from simulator.engine.batch.jit import inline, kernel, u64
 @kernel
 def settle_at(led, pledged, paid, cancelled, count, join, leave, public, mat, months, scratch):
     """settle_totals at `months` only (sorted): pledged, paid, cancelled and count are
-    (n, V, 1, len(months)). `scratch`: (path (H + 1,), sums (3,), private paid (K,)),
+    (n, V, 1, len(months)). `scratch`: (path (H + 1,), private paid (K,), unused (K,)),
     zeros. As settle_totals, only for matching funders that are public."""
-    path, sums, private_paid = scratch
+    path, private_paid, unused = scratch
     n, V, _, K = pledged.shape
     P = public.shape[0]
     entry, amount, head = led.entry, led.amount, led.head
@@ -42,27 +42,19 @@ def settle_at(led, pledged, paid, cancelled, count, join, leave, public, mat, mo
                 pledged[r, v, 0, j] = paid[r, v, 0, j] = cancelled[r, v, 0, j] = 0.0
                 count[r, v, 0, j] = 0
                 private_paid[j] = 0.0
+            a, b, c = pledged[r, v, 0], paid[r, v, 0], cancelled[r, v, 0]
             for p in range(P):
-                private = matched and not public[p]
                 i = head[r, v, p]
-                for j in range(K):
-                    T = months[j]
-                    sums[:] = 0.0
-                    flows_at(sums, i, entry[r], amount[r], led, T)
-                    pledged[r, v, 0, j] += sums[0]
-                    paid[r, v, 0, j] += sums[1]
-                    cancelled[r, v, 0, j] += sums[2]
-                    count[r, v, 0, j] += max(join[r, v, p], 0) <= T < leave[r, v, p]
-                    if private:
-                        private_paid[j] += sums[1]
-                if private:
+                if matched and not public[p]:  # its paid-in counts for the matching money
+                    flows_at(a, b, c, private_paid, i, entry[r], amount[r], led, months)
                     committed_steps(path, i, entry[r], amount[r], led)
+                else:
+                    flows_at(a, b, c, unused, i, entry[r], amount[r], led, months)
+                first, stop = max(join[r, v, p], 0), leave[r, v, p]
+                for j in range(K):
+                    count[r, v, 0, j] += first <= months[j] < stop
             if not matched:
                 continue
-            committed = 0.0  # the private members' committed, month by month, in `path`
-            for t in range(path.shape[0] - 1):
-                committed += path[u64(t)]
-                path[u64(t)] = committed
             for k in range(mat.venture.shape[0]):
                 if mat.venture[k] == v:
                     f = mat.funder[k]
@@ -71,15 +63,15 @@ def settle_at(led, pledged, paid, cancelled, count, join, leave, public, mat, mo
                     frozen = 0.0  # what it had matched when it left (none: before it began)
                     if stop - 1 >= begin:
                         frozen = min(cap, ratio * frozen_paid(led, r, v, f, public, stop))
-                    a, b, c = pledged[r, v, 0], paid[r, v, 0], cancelled[r, v, 0]
                     match_at(path, private_paid, frozen, ratio, cap, begin, stop, months, a, b, c)
             path[:] = 0.0
 
 
 @inline
-def flows_at(sums, i, entry, amount, led, T):
-    """Add to sums (3,) what the pledges from i have pledged, paid and cancelled by the end
-    of month T < H (add_rows' rows at T)."""
+def flows_at(pledged, paid, cancelled, paid_too, i, entry, amount, led, months):
+    """Add to pledged, paid and cancelled (K,) what the pledges from i have pledged, paid
+    and cancelled by the end of each of `months` (< H: add_rows' rows there); the paid
+    part to paid_too as well."""
     cum, ends, anchored = led.cum, led.ends, led.anchored
     H = cum.shape[1] - 1
     while i >= 0:
@@ -89,20 +81,33 @@ def flows_at(sums, i, entry, amount, led, T):
             start = first_month(start)
             cut = max(cut, start)
             w0 = before(cum, ends, s, start - base)
-            if start <= T:
-                sums[1] += x * (before(cum, ends, s, min(T + 1, cut) - base) - w0)
-                if entry[i, FROM] >= 0:
-                    sums[2] -= x * (ends[s] - w0)
-                else:
-                    sums[0] += x * (ends[s] - w0)
+            back = x * (ends[s] - w0)
+            gone = x * (ends[s] - before(cum, ends, s, cut - base))
+            for j in range(months.shape[0]):
+                T = months[j]
+                if start <= T:
+                    x_paid = x * (before(cum, ends, s, min(T + 1, cut) - base) - w0)
+                    paid[j] += x_paid
+                    paid_too[j] += x_paid
+                    if entry[i, FROM] >= 0:
+                        cancelled[j] -= back
+                    else:
+                        pledged[j] += back
+                if at <= T:
+                    cancelled[j] += gone
         else:
             last = min(cut, H) - 1  # the last month with payments
-            if m <= T:
-                sums[0] += x
-            if base <= T and base <= last:
-                sums[1] += x * cum[s, u64(min(T, last) + 1 - base)]
-        if at <= T:
-            sums[2] += x * (ends[s] - before(cum, ends, s, cut - base))
+            gone = x * (ends[s] - before(cum, ends, s, cut - base))
+            for j in range(months.shape[0]):
+                T = months[j]
+                if m <= T:
+                    pledged[j] += x
+                if base <= T and base <= last:
+                    x_paid = x * cum[s, u64(min(T, last) + 1 - base)]
+                    paid[j] += x_paid
+                    paid_too[j] += x_paid
+                if at <= T:
+                    cancelled[j] += gone
         i = entry[i, NEXT]
 
 
@@ -141,24 +146,29 @@ def frozen_paid(led, r, v, f, public, stop):
 
 @inline
 def match_at(path, private_paid, last_paid, ratio, cap, begin, stop, months, a, b, c):
-    """match_money at `months` only: the committed matching money month by month from the
-    private members' committed `path` (its rises pledged, its falls cancelled, both
-    cumulative), the paid part at each month from `private_paid` (K,); added to a, b, c
-    (pledged, paid and cancelled, (K,))."""
-    before = rises = falls = 0.0
-    j = 0
+    """match_money at `months` only: the committed matching money from the changes `path`
+    (H + 1,) makes to the private members' committed, month by month (its rises pledged,
+    its falls cancelled, both cumulative), read in the months where something changes;
+    the paid part at each month from `private_paid` (K,); added to a, b, c (pledged, paid
+    and cancelled, (K,))."""
+    private = before = rises = falls = 0.0
+    j, K = 0, months.shape[0]
     for t in range(path.shape[0] - 1):
+        change, due = path[u64(t)], j < K and months[j] == t
+        if change == 0.0 and t != begin and t != stop and not due:
+            continue  # the same as last month: nothing rises or falls
+        private += change
         if t >= stop:
             committed = last_paid
         elif t < begin:
             committed = 0.0
         else:
-            committed = min(cap, ratio * path[u64(t)])
+            committed = min(cap, ratio * private)
         step = committed - before
         before = committed
         rises += max(step, 0.0)
         falls += max(-step, 0.0)
-        if j < months.shape[0] and months[j] == t:
+        if due:
             matched = min(cap, ratio * private_paid[j])
             if t < begin:
                 matched = 0.0
