@@ -47,6 +47,7 @@ from simulator.experiments.points import design_points
 from simulator.experiments.spec import load_sweep
 from simulator.experiments.sweep import sweep
 from simulator.experiments.tasks import sweep_chunk
+from simulator.results.tables import outcome_months
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "scenarios" / "reference" / "bench.yaml"
@@ -65,7 +66,8 @@ def sweep_file(folder: Path, points: int, replications: int) -> Path:
 
 
 def engine_loop(path: Path, workspace: Workspace | None = None) -> float:
-    """Seconds for the engine alone over the same work (compiled models, no tables, no files):
+    """Seconds for the engine alone over the same work, asking what the sweep's tasks ask
+    (venture totals at the outcomes' months, no events; no tables, no files):
     each call allocates its arrays, as a plain loop does, unless given a `workspace` to reuse
     (as the sweep's processes do)."""
     spec, doc, path = load_sweep(path)
@@ -75,8 +77,10 @@ def engine_loop(path: Path, workspace: Workspace | None = None) -> float:
     for point in points.values():
         for first in range(0, spec.replications, chunk):
             n = min(chunk, spec.replications - first)
-            model = point.context.model
-            simulate(model, spec.seed, n, first, workspace, totals=True, events=False)
+            model, months = point.context.model, outcome_months(point.context)
+            simulate(
+                model, spec.seed, n, first, workspace, totals=True, events=False, months=months
+            )
     return time.perf_counter() - t0
 
 

@@ -58,25 +58,31 @@ def point_statistics(outcomes: pd.DataFrame | Mapping[str, np.ndarray]) -> pd.Da
     names, codes = np.asarray(venture.categories, dtype=str), venture.codes.astype(np.int64)
     key = np.asarray(outcomes["point"], dtype=np.int64) * len(names) + codes
     groups, group, size = np.unique(key, return_inverse=True, return_counts=True)
-    table = {
-        "point": groups // len(names),
-        "venture": names[groups % len(names)],
-        "replications": size,
-    }
+    table = {}  # the figures, all floats: one block of the frame below
     flags = {name: np.asarray(outcomes[flag]) for flag, name in FLAGS if flag in outcomes}
     if "ended" in outcomes:  # how a venture ended (model.md §9.2, §9.3)
-        ended = np.asarray(outcomes["ended"])
-        flags.update({name: ended == how for how, name in ENDED})
+        ended = outcomes["ended"]
+        if isinstance(ended, pd.Categorical):  # its codes: not 20,000 strings compared
+            codes, kinds = ended.codes, list(ended.categories)
+            at = {how: kinds.index(how) if how in kinds else -2 for how, _ in ENDED}
+            flags.update({name: codes == at[how] for how, name in ENDED})
+        else:
+            flags.update({name: np.asarray(ended) == how for how, name in ENDED})
     for name, flag in flags.items():
         hits = np.bincount(group, flag.astype(float), minlength=len(groups))
         table[name] = hits / size
         table[f"{name}_ci_low"], table[f"{name}_ci_high"] = proportion_bounds(hits, size)
-    groups = _Groups(group, size)
+    layout = _Groups(group, size)
     for column in NUMERIC_OUTCOMES:
         if column in outcomes:
             values = np.asarray(outcomes[column], dtype=float)
-            table.update(_moments(column, values, groups))
-    return pd.DataFrame(table)
+            table.update(_moments(column, values, layout))
+    figures = np.column_stack(list(table.values())) if table else np.empty((len(size), 0))
+    frame = pd.DataFrame(figures, columns=list(table))  # one block: ~10× faster than by column
+    frame.insert(0, "point", groups // len(names))
+    frame.insert(1, "venture", names[groups % len(names)])
+    frame.insert(2, "replications", size)
+    return frame
 
 
 class _Groups:

@@ -212,7 +212,7 @@ def _simulate_batch(
     workspace = workspace or Workspace()
     flows = workspace.flows_for(replications, V, P, H)
     member = workspace.take((replications, V, P, H), dtype=np.int32 if totals else bool)
-    chunk = run_chunk(model, seed, replications, first)
+    chunk = run_chunk(model, seed, replications, first, events)
     at = None if months is None else np.array(months, dtype=np.int64)
     traj = trajectories(chunk, flows, member, at)
     return Chunk(

@@ -15,6 +15,7 @@ drawn from a distribution is its quantile at one such uniform.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
@@ -38,6 +39,7 @@ def element_word(seed: int | None, name: str) -> int:
     return _word(root.entropy, tuple(root.spawn_key), name)
 
 
+@functools.lru_cache(maxsize=2**14)  # a sweep's chunks ask for the same words again
 def _word(entropy, spawn: tuple, name: str) -> int:
     seq = np.random.SeedSequence(entropy, spawn_key=(*spawn, STREAMS, name_hash(name)))
     return int(seq.generate_state(1, np.uint64)[0])

@@ -181,9 +181,9 @@ def _numpy(column: pa.ChunkedArray):
 def months_to_collapse(dates: np.ndarray, months: pd.DatetimeIndex) -> np.ndarray:
     """Months from the start to the collapse, the horizon's length for a run that did not
     collapse (so that its mean, the restricted mean time to collapse, is always defined)."""
-    first = months[0].year * 12 + months[0].month
-    when = pd.DatetimeIndex(dates)
-    return np.where(when.isna(), len(months), when.year * 12 + when.month - first).astype(float)
+    first = np.datetime64(months[0], "M").astype(np.int64)
+    when = np.asarray(dates).astype("datetime64[M]")
+    return np.where(np.isnat(when), len(months), when.astype(np.int64) - first).astype(float)
 
 
 def _point_quantiles(job: PointJob, arrays: list) -> pd.DataFrame:

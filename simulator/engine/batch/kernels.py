@@ -49,9 +49,12 @@ def geometric_month(first, hazard, u):
 
 @inline
 def record(ev, r, month, kind, member, venture, amount, detail, a, b, c=0, how=0, d=0.0):
-    """One event's row (codes.EVENT_INTS and EVENT_REALS give the columns)."""
+    """One event's row (codes.EVENT_INTS and EVENT_REALS give the columns); none when there
+    is no room for events (a chunk whose events nobody reads: run.ChunkState)."""
     count, ints, reals = ev.count, ev.ints, ev.reals
     i = count[0]
+    if i >= ints.shape[0]:
+        return
     ints[i, 0], ints[i, 1], ints[i, 2], ints[i, 3] = r, month, kind, member
     ints[i, 4], ints[i, 5], ints[i, 6], ints[i, 7] = venture, detail, c, how
     reals[i, 0], reals[i, 1], reals[i, 2], reals[i, 3] = amount, a, b, d

@@ -43,7 +43,7 @@ from simulator.engine.model import Model
 class ChunkState:
     """Everything the kernels of one chunk read and write."""
 
-    def __init__(self, model: Model, seed: int | None, first: int, n: int):
+    def __init__(self, model: Model, seed: int | None, first: int, n: int, events: bool = True):
         draws = ChunkDraws(seed, first, n)
         self.model, self.n = model, n
         schedules = book.Schedules()
@@ -62,7 +62,9 @@ class ChunkState:
         self.triggers = triggers.triggers(model, n)
         self.top_ups = state.top_ups(model, draws, schedules)
         self.exits = state.exits(model, draws)
-        self.events = state.events(model, n)
+        # No room for events nobody reads (kernels.record then writes none)
+        heard = self.triggers.kind.size > 0  # actions on events read them
+        self.events = state.events(model, n if events or heard else 0)
         self.ledger = book.with_tables(led, schedules, model.horizon)
         # Last of all the replication's draws, as in the per-replication engine (§12).
         growth = model.market_growth
@@ -120,9 +122,11 @@ def _steps_of(tg: triggers.TriggerArrays) -> int:
     return sum({flags[a] for a in tg.action.tolist()})
 
 
-def run_chunk(model: Model, seed: int | None, n: int, first: int) -> ChunkState:
-    """Run replications first … first+n-1."""
-    chunk = ChunkState(model, seed, first, n)
+def run_chunk(
+    model: Model, seed: int | None, n: int, first: int, events: bool = True
+) -> ChunkState:
+    """Run replications first … first+n-1; `events`: False when none will be read."""
+    chunk = ChunkState(model, seed, first, n, events)
     env = simpy.Environment()
     env.process(chunk.clock(env))
     env.run()
