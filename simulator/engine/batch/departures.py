@@ -168,7 +168,6 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
     moment a rival's leaving reaches the clocks still waiting on it."""
     live, when, pending, rival, first = dep.live, dep.when, dep.pending, dep.rival, dep.first
     rival_changed, soonest, queue = dep.rival_changed, dep.next, dep.queue
-    warm_up(led, mem, mat, ven, ex, dep, month)
     for r in range(soonest.shape[0]):
         if soonest[r] != month:
             continue  # nothing due in this replication this month
@@ -261,33 +260,3 @@ def leave(led, mem, mat, ven, ex, tops, dep, ev, r, d, month, queue, tail):
     # ...and reaches, later, the clocks that were waiting on it by then
     queue[0, tail], queue[1, tail], queue[2, tail] = CHANGE, p, dep.clock[r]
     return tail + 1
-
-
-@inline
-def warm_up(led, mem, mat, ven, ex, dep, month):
-    """Bring into the cache the state of the replications with a departure due this month
-    before processing them: the reads of one replication's departure depend on each other
-    (its clocks, then its pledges one after the other) and each waits for memory, while
-    these, independent, overlap. A chunk's state is larger than the cache, and a
-    replication's was last read a month ago."""
-    soonest, total = dep.next, 0.0
-    for r in range(soonest.shape[0]):
-        if soonest[r] == month:
-            total += rows_of(led, mem, mat, ven, ex, dep, r)
-    dep.sink[0] = total  # kept, so that the reads are too
-
-
-@inline
-def rows_of(led, mem, mat, ven, ex, dep, r):
-    """A value from each cache line of replication r's state that a departure reads."""
-    D, E = dep.when.shape[1] - 1, led.amount.shape[1] - 1
-    x = dep.when[r, 0] + dep.when[r, D] + dep.seq[r, 0] + dep.seq[r, D] + dep.k[r, 0]
-    x += dep.k[r, D] + dep.first[r, 0] + dep.first[r, D] + dep.live[r, 0] + dep.pending[r, 0]
-    x += mem.join[r, 0, 0] + mem.leave[r, 0, 0] + mem.changed[r] + ven.end[r, 0]
-    x += ven.minimum[r, 0] + ex.refunded[r, 0] + led.total[r, 0] + led.head[r, 0, 0]
-    x += led.committed[r, 0, 0] + led.amount[r, 0] + led.amount[r, E]
-    for i in range(E + 1):
-        x += led.entry[r, i, 0]
-    if mat.frozen.shape[1]:
-        x += mat.ratio[r, 0] + mat.cap[r, 0] + mat.frozen[r, 0]
-    return x

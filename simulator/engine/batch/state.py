@@ -32,8 +32,7 @@ DepartureArrays = namedtuple(
     "member venture at rival start founder word replication base raised when live first k "
     "seq clock pending rival_changed next queue order "  # queue, order: scratch (jit.py)
     "heap_when heap_seq heap_d heap_size rivals_of rival_list "  # clocks.py
-    "pieces "  # hazards varying by month (hazards.py)
-    "sink",  # what departures.warm_up reads, summed
+    "pieces",  # hazards varying by month (hazards.py)
 )
 # order: the talks by (start month, file order), the order in which SimPy resumes their
 # outcomes due in one month (each outcome's timeout is set when its talks open).
@@ -212,7 +211,6 @@ def departures(model: Model, draws: ChunkDraws) -> DepartureArrays:
         *_heap(n, len(specs)),
         *_rivals(specs, len(model.members)),
         hazards.pieces(model, draws, names),
-        np.zeros(1),
     )
 
 
