@@ -43,7 +43,8 @@ deadline), pinned to one core, best of 3. `bench/sweep.py` runs, in interleaved 
 that a drift of the machine's speed within a round cancels out of the ratios), the engine
 loop and the same sweep serially and on the process pool: 10 points × 20,000 replications
 of the reference scenario keeping outcomes only (`keep: {trajectories: []}`), the engine
-loop recording venture totals without events in the sweep's chunks, as its tasks do. Its
+loop recording, as the sweep's tasks do, venture totals at the outcomes' months only and
+no events, in the sweep's chunks. Its
 figures are medians over rounds of the ratios within a round, and each configuration's
 best run (interference only slows a run down). The memory figure is the peak resident
 memory over all processes of a sweep of 1,000,000 replications (100 points × 10,000).

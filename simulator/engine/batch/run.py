@@ -144,12 +144,10 @@ def trajectories(
         return _totals_at(chunk, flows, member, months)
     mem, H = chunk.members, flows.shape[-1]
     privately = np.empty((2, H))  # scratch space (jit.py)
-    common = (mem.join, mem.leave, mem.public, chunk.matches)
+    common = (mem.join, mem.leave, mem.public, chunk.matches, privately)
     totals = member.dtype != bool
     if totals and public_funders(chunk.matches, mem.public):
-        S = chunk.ledger.cum.shape[0]
-        scratch = (privately, np.empty((3, H)), np.zeros((2, 5, H + 1)), np.zeros((2, S)))
-        settle_totals(chunk.ledger, *flows, member, *common, scratch)
+        settle_totals(chunk.ledger, *flows, member, *common, np.empty((3, H)))
     elif totals:  # per member first (settle_totals' docstring says why), then summed
         full = trajectories(
             chunk, np.empty((3, *mem.join.shape, H)), np.empty((*mem.join.shape, H), bool)
@@ -158,7 +156,7 @@ def trajectories(
             flows[k] = getattr(full, name).sum(axis=2, keepdims=True)
         member[...] = full.member.sum(axis=2, keepdims=True)
     else:
-        settle(chunk.ledger, *flows, member, *common, privately)
+        settle(chunk.ledger, *flows, member, *common)
     return Trajectories(flows[0], flows[1], flows[2], member)
 
 
