@@ -21,7 +21,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
 
 # The slow suite (tests marked slow, which .ci/run runs after make test): sweeps killed at
-# many random moments, workers killed, statistical checks, notebooks and runs of 5-15 s.
+# many random moments, workers killed, statistical checks, notebooks, runs of 5-15 s and
+# command-line checks that run consim several times (a few seconds each).
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m slow
 

@@ -187,6 +187,7 @@ def test_run_manifest_makes_the_run_reproducible(plan_run):
     assert manifest["replications"] == 1
 
 
+@pytest.mark.slow  # subprocesses of a few seconds: make test-slow
 def test_rerun_into_the_default_folder_replaces_it(tmp_path):
     """The default folder is named after the scenario and is consim's: the README's
     commands work when typed again (after `make demo`, say)."""
@@ -207,6 +208,7 @@ def test_rerun_into_a_named_folder_needs_force_and_touches_nothing(tmp_path):
     assert snapshot(out) == before
 
 
+@pytest.mark.slow  # subprocesses of a few seconds: make test-slow
 def test_the_default_folder_with_a_user_s_file_is_never_replaced(tmp_path):
     ok(consim("run", PLAN, "--seed", "1", cwd=tmp_path))
     out = tmp_path / "results" / "andromede_plan"
@@ -216,6 +218,7 @@ def test_the_default_folder_with_a_user_s_file_is_never_replaced(tmp_path):
     assert (out / "my notes.txt").read_text() == "precious"
 
 
+@pytest.mark.slow  # subprocesses of a few seconds: make test-slow
 def test_rerun_with_force_replaces(tmp_path):
     ok(consim("run", PLAN, "--seed", "1", cwd=tmp_path))
     out = tmp_path / "results" / "andromede_plan"
@@ -258,6 +261,7 @@ def test_set_override_restores_the_plan_total(tmp_path):
     assert manifest["resolved_scenario"]["partners"]["state"]["pledge"] == 195
 
 
+@pytest.mark.slow  # subprocesses of a few seconds: make test-slow
 def test_same_seed_same_numbers(tmp_path):
     runs = []
     for out in ("a", "b"):
@@ -393,6 +397,7 @@ def test_set_with_a_typo_in_an_id_adds_no_partner(tmp_path):
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.slow  # subprocesses of a few seconds: make test-slow
 def test_add_a_partner(tmp_path):
     atos = "partners.atos={pledge: 40, schedule: {type: upfront}}"
     done = ok(consim("run", PLAN, "--add", atos, "--no-plots", cwd=tmp_path))
@@ -407,6 +412,7 @@ def test_add_a_partner(tmp_path):
 # --- warnings ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # subprocesses of a few seconds: make test-slow
 def test_warnings_are_shown_and_recorded_but_do_not_fail(tmp_path):
     path = tmp_path / "warned.yaml"
     path.write_text(

@@ -234,6 +234,7 @@ def test_a_dask_worker_dying_midway_does_not_lose_the_sweep(tmp_path, cluster):
     assert_same(simulator.ResultSet.load(tmp_path / "d"), whole)
 
 
+@pytest.mark.slow  # subprocesses of a few seconds: make test-slow
 def test_a_local_dask_cluster_is_quiet_when_port_8787_is_taken(tmp_path):
     """Its scheduler serves HTTP on a free port: on 8787, the default, it warned on stderr
     whenever another Dask cluster was running."""

@@ -51,6 +51,7 @@ def test_force_into_a_folder_with_another_tools_manifest_touches_nothing(tmp_pat
     assert tree(tmp_path) == before
 
 
+@pytest.mark.slow  # subprocesses of a few seconds: make test-slow
 def test_force_keeps_a_users_files_beside_consims(tmp_path):
     ok(consim("run", PLAN, "--seed", "1", "--out", "out", cwd=tmp_path))
     out = tmp_path / "out"
@@ -79,6 +80,7 @@ def test_a_link_to_nothing_is_refused_and_nothing_is_written(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link"]
 
 
+@pytest.mark.slow  # subprocesses of a few seconds: make test-slow
 def test_force_never_replaces_the_working_folder(tmp_path):
     ok(consim("run", PLAN, "--seed", "1", "--out", "out", cwd=tmp_path))
     before = tree(tmp_path)
@@ -272,6 +274,7 @@ def test_a_sweep_file_name_that_is_a_path_is_reported_at_its_line(tmp_path):
     assert line.startswith(f"{path}:2:7: name: sweep name '../../up' cannot name")
 
 
+@pytest.mark.slow  # subprocesses of a few seconds: make test-slow
 def test_a_killed_runs_staging_folder_is_cleared_and_look_alikes_are_kept(tmp_path):
     (tmp_path / ".out.tmp-4242-0123abcd").mkdir()  # as a run killed while saving leaves it
     (tmp_path / ".out.tmp-4242-0123abcd" / "outcomes.csv").write_text("half")

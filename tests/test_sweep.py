@@ -267,6 +267,7 @@ def test_refuses_a_non_empty_directory_and_resume_of_another_sweep(tmp_path):
     assert "cannot resume: these results come from a different sweep" in line
 
 
+@pytest.mark.slow  # subprocesses of a few seconds: make test-slow
 def test_resume_refuses_parts_cut_by_another_plan(tmp_path):
     """Parts are numbered by task: resuming onto another cutting would mix replications."""
     path = write_sweep(tmp_path, GRID)
@@ -450,6 +451,7 @@ def test_a_design_too_large_for_memory_is_refused_at_once(tmp_path):
     assert not (tmp_path / "results").exists()
 
 
+@pytest.mark.slow  # subprocesses of a few seconds: make test-slow
 def test_a_sweep_of_too_many_runs_needs_allow_large(tmp_path):
     """2 points × 10^11 replications (`1e11` reads as a number) pass no check; 2 × 10^8
     runs need --allow-large, in `validate` and in `sweep` alike, and from Python."""
