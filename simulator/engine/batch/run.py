@@ -164,7 +164,9 @@ def _totals_at(chunk: ChunkState, flows, member, months: np.ndarray) -> Trajecto
     """trajectories' venture totals at `months` only."""
     mem, H = chunk.members, chunk.model.horizon
     if public_funders(chunk.matches, mem.public):
-        scratch = (np.zeros(H + 1), np.zeros(len(months)), np.zeros(len(months)))
+        K = len(months)
+        listing = (np.zeros(H + 2, dtype=np.int64), np.zeros(H + 1, dtype=bool))
+        scratch = (np.zeros(H + 1), np.zeros(K), np.zeros(K), *listing)
         common = (mem.join, mem.leave, mem.public, chunk.matches, months, scratch)
         settle_at(chunk.ledger, *flows, member, *common)
     else:  # from every month's (settle_totals' docstring says why)

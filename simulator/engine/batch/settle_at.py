@@ -27,9 +27,10 @@ from simulator.engine.batch.jit import inline, kernel, u64
 @kernel
 def settle_at(led, pledged, paid, cancelled, count, join, leave, public, mat, months, scratch):
     """settle_totals at `months` only (sorted): pledged, paid, cancelled and count are
-    (n, V, 1, len(months)). `scratch`: (path (H + 1,), private paid (K,), unused (K,)),
-    zeros. As settle_totals, only for matching funders that are public."""
-    path, private_paid, unused = scratch
+    (n, V, 1, len(months)). `scratch`: (path (H + 1,), private paid (K,), unused (K,),
+    the months listed (H + 2,) integers, and whether each is (H + 1,)), zeros. As
+    settle_totals, only for matching funders that are public."""
+    path, private_paid, unused, changes, listed = scratch
     n, V, _, K = pledged.shape
     P = public.shape[0]
     entry, amount, head = led.entry, led.amount, led.head
@@ -47,7 +48,7 @@ def settle_at(led, pledged, paid, cancelled, count, join, leave, public, mat, mo
                 i = head[r, v, p]
                 if matched and not public[p]:  # its paid-in counts for the matching money
                     flows_at(a, b, c, private_paid, i, entry[r], amount[r], led, months)
-                    committed_steps(path, i, entry[r], amount[r], led)
+                    committed_steps(path, changes, listed, i, entry[r], amount[r], led)
                 else:
                     flows_at(a, b, c, unused, i, entry[r], amount[r], led, months)
                 first, stop = max(join[r, v, p], 0), leave[r, v, p]
@@ -55,16 +56,33 @@ def settle_at(led, pledged, paid, cancelled, count, join, leave, public, mat, mo
                     count[r, v, 0, j] += first <= months[j] < stop
             if not matched:
                 continue
-            for k in range(mat.venture.shape[0]):
-                if mat.venture[k] == v:
-                    f = mat.funder[k]
-                    begin, stop = join[r, v, f], leave[r, v, f]
-                    ratio, cap = mat.ratio[r, k], mat.cap[r, k]
-                    frozen = 0.0  # what it had matched when it left (none: before it began)
-                    if stop - 1 >= begin:
-                        frozen = min(cap, ratio * frozen_paid(led, r, v, f, public, stop))
-                    match_at(path, private_paid, frozen, ratio, cap, begin, stop, months, a, b, c)
-            path[:] = 0.0
+            match_policies(led, r, v, mat, join, leave, public, scratch, months, a, b, c)
+
+
+@inline
+def match_policies(led, r, v, mat, join, leave, public, scratch, months, a, b, c):
+    """The matching money of venture v's policies added to a, b, c (pledged, paid and
+    cancelled at `months`), from the private members' path in `scratch` (settle_at), which
+    is left at zeros."""
+    path, private_paid, _, changes, listed = scratch
+    for j in range(months.shape[0]):
+        mark(changes, listed, months[j])
+    for k in range(mat.venture.shape[0]):
+        if mat.venture[k] == v:
+            f = mat.funder[k]
+            begin, stop = join[r, v, f], leave[r, v, f]
+            ratio, cap = mat.ratio[r, k], mat.cap[r, k]
+            mark(changes, listed, begin)
+            mark(changes, listed, stop)
+            frozen = 0.0  # what it had matched when it left (none: before it began)
+            if stop - 1 >= begin:
+                frozen = min(cap, ratio * frozen_paid(led, r, v, f, public, stop))
+            terms = (frozen, ratio, cap, begin, stop)
+            match_at(path, changes, private_paid, terms, months, a, b, c)
+    for q in range(1, changes[0] + 1):  # back to zeros: the months listed, not all
+        t = changes[q]
+        path[u64(t)], listed[u64(t)] = 0.0, False
+    changes[0] = 0
 
 
 @inline
@@ -112,9 +130,20 @@ def flows_at(pledged, paid, cancelled, paid_too, i, entry, amount, led, months):
 
 
 @inline
-def committed_steps(path, i, entry, amount, led):
+def mark(changes, listed, t):
+    """List month t (< H) among those the matching money is read in: changes[0] how many
+    are listed, changes[1:] the months, in no order."""
+    if 0 <= t < listed.shape[0] - 1 and not listed[u64(t)]:
+        listed[u64(t)] = True
+        changes[0] += 1
+        changes[changes[0]] = t
+
+
+@inline
+def committed_steps(path, changes, listed, i, entry, amount, led):
     """Add to path (H + 1,) the changes the pledges from i make to committed (pledged less
-    cancelled) from one month to the next (a change at month H is never read)."""
+    cancelled) from one month to the next (a change at month H is never read); list their
+    months in `changes`."""
     cum, ends, anchored = led.cum, led.ends, led.anchored
     H = path.shape[0] - 1
     while i >= 0:
@@ -124,10 +153,13 @@ def committed_steps(path, i, entry, amount, led):
             start = first_month(start)
             cut = max(cut, start)
             path[u64(min(start, H))] += x * (ends[s] - before(cum, ends, s, start - base))
+            mark(changes, listed, start)
         else:
             path[u64(min(m, H))] += x
+            mark(changes, listed, m)
         if at < H:
             path[u64(at)] -= x * (ends[s] - before(cum, ends, s, cut - base))
+            mark(changes, listed, at)
         i = entry[i, NEXT]
 
 
@@ -145,19 +177,22 @@ def frozen_paid(led, r, v, f, public, stop):
 
 
 @inline
-def match_at(path, private_paid, last_paid, ratio, cap, begin, stop, months, a, b, c):
+def match_at(path, changes, private_paid, terms, months, a, b, c):
     """match_money at `months` only: the committed matching money from the changes `path`
     (H + 1,) makes to the private members' committed, month by month (its rises pledged,
-    its falls cancelled, both cumulative), read in the months where something changes;
+    its falls cancelled, both cumulative), read only in the months `changes` lists (those
+    of the changes, the funder's joining and leaving, `months`);
     the paid part at each month from `private_paid` (K,); added to a, b, c (pledged, paid
-    and cancelled, (K,))."""
+    and cancelled, (K,)). `terms`: what the funder had matched when it left (match_money's
+    last_paid), the ratio, the cap, the months it joined and left."""
+    last_paid, ratio, cap, begin, stop = terms
+    sort_listed(changes)
     private = before = rises = falls = 0.0
     j, K = 0, months.shape[0]
-    for t in range(path.shape[0] - 1):
-        change, due = path[u64(t)], j < K and months[j] == t
-        if change == 0.0 and t != begin and t != stop and not due:
-            continue  # the same as last month: nothing rises or falls
-        private += change
+    for q in range(1, changes[0] + 1):  # in the other months nothing rises or falls
+        t = changes[q]
+        due = j < K and months[j] == t
+        private += path[u64(t)]
         if t >= stop:
             committed = last_paid
         elif t < begin:
@@ -178,3 +213,14 @@ def match_at(path, private_paid, last_paid, ratio, cap, begin, stop, months, a, 
             b[j] += matched
             c[j] += falls
             j += 1
+
+
+@inline
+def sort_listed(changes):
+    """changes[1 : changes[0] + 1] in increasing order (insertion: a dozen months)."""
+    for q in range(2, changes[0] + 1):
+        t, i = changes[q], q
+        while i > 1 and changes[i - 1] > t:
+            changes[i] = changes[i - 1]
+            i -= 1
+        changes[i] = t
