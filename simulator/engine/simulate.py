@@ -173,12 +173,14 @@ def engine_for_job(replications: int) -> str | None:
     return "reference"
 
 
-def compiles_first(models: list[Model], replications: int) -> bool:
+def compiles_first(models: list[Model], replications: int | None = None) -> bool:
     """A job of `replications` in all on `models` will first compile the batch engine's
-    kernels: none is cached on this machine yet (about a minute, once)."""
+    kernels: none is cached on this machine yet (about a minute, once). None: a job whose
+    engine the scenario alone decides, whatever its size (a sweep's tasks)."""
     from simulator.engine.batch import cache  # no numba
 
-    if engine_for_job(replications) == "reference" or cache.compiled():
+    small = replications is not None and engine_for_job(replications) == "reference"
+    if small or cache.compiled():
         return False
     return any(engine_for(m) == "batch" for m in models)
 

@@ -118,7 +118,7 @@ def compare(
     names = list(named)
     seed = fresh_seed(seed)
     precise = target_ci is not None and any(sim.stochastic for sim in sims)
-    compiling = compiles_first([s.context.model for s in sims], total)
+    compiling = compiles_first([s.context.model for s in sims], total * len(sims))
     with (
         executor_for(executor, workers, scheduler, warm_up) as pool,
         progress_bar(total * len(sims), "compare", progress, 2000, compiling=compiling) as bar,

@@ -262,7 +262,7 @@ def _run_tasks(
 
     initial = total - sum(t.replications for t in todo)
     models = [p.context.model for p in points.values()]
-    compiling = compiles_first(models, spec.replications)
+    compiling = compiles_first(models)  # its tasks run whichever engine the scenario allows
     with progress_bar(total, spec.name, progress, initial=initial, compiling=compiling) as bar:
         for result in pool.map(_run, items()):
             if isinstance(result, PointResult):

@@ -108,7 +108,7 @@ def tornado(
         for v in pair
     ]
     seed, n = fresh_seed(seed), replications or DEFAULT_STOCHASTIC_REPLICATIONS
-    compiling = compiles_first([s.context.model for s in sims], n)
+    compiling = compiles_first([s.context.model for s in sims], n * len(sims))
     with (
         executor_for("serial", None, None, warm_up) as pool,
         progress_bar(n * len(sims), "tornado", progress, 2000, compiling=compiling) as bar,
