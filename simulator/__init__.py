@@ -19,6 +19,8 @@ Public API (pinned by tests/test_api.py):
     report("results/demo")                                    # results/demo/report.html
     calibrate("scenarios/examples/cloudwatt_pace.yaml",       # fit inputs to `observed:`
               ["ventures.cloudwatt.spending.per_year"]).fit
+    solve("scenarios/dassault_leaves.yaml", "partners.state.pledge=135..300",
+          "P(committed_final >= 285 at 2014-12) >= 0.9").value   # goal seek: 195
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ _PUBLIC = {
     "replay": "simulator.experiments.replay",
     "report": "simulator.reports",
     "run": "simulator.experiments.run",
+    "solve": "simulator.experiments.solve",
     "sweep": "simulator.experiments.sweep",
     "tornado": "simulator.experiments.tornado",
 }

@@ -36,6 +36,7 @@ def test_public_names_are_pinned():
         "replay",
         "report",
         "run",
+        "solve",
         "sweep",
         "tornado",
     ]

@@ -60,12 +60,18 @@ OWN_FILES = frozenset(
         "posterior.csv",
         "backtest.csv",
         "calibration.png",
+        "evaluations.jsonl",  # consim solve's and value's (experiments/journal.py)
+        "evaluations.csv",
+        "solve.png",
+        "values.csv",
+        "coalitions.csv",
+        "value.png",
     }
 )
 PARTS = "parts"  # a sweep's chunks while it runs (see experiments/store.py)
 _PART = re.compile(r"^\d{8}\.[a-z.]+$")
 _TEMPORARY = re.compile(r"^\..+\.tmp$")  # written under a hidden name, then renamed
-_KINDS = ("run", "sweep", "comparison", "calibration")
+_KINDS = ("run", "sweep", "comparison", "calibration", "solve", "value")
 
 
 def check_name(name: str, what: str = "scenario") -> str:

@@ -1,0 +1,78 @@
+"""One number per replication, straight from the engine: an outcome summed over the ventures
+(a yes/no outcome: in any venture), at the last month or at a given one.
+
+Goal seeking and partner values evaluate the same scenario under hundreds of settings;
+building the outcome table for each would cost more than simulating, so these read the
+engine's venture totals at the months asked and nothing else. Replication i draws the same
+numbers here as in `consim run` and every sweep point with the same seed (common random
+numbers), so two settings' samples are paired replication by replication.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.analysis.targets import DATED, Metric, check_metric
+from simulator.engine.compile import compile_scenario
+from simulator.engine.simulate import simulate
+from simulator.errors import ConsimError
+from simulator.experiments.tasks import CHUNK, task_sizes
+from simulator.results.tables import Context, outcome_columns, outcome_months
+from simulator.scenario.schema import Scenario
+
+
+def sample(
+    scenario: Scenario, metric: Metric, seed: int, replications: int, engine: str | None = None
+) -> np.ndarray:
+    """`metric` in replications 0 … replications-1 with `seed`, as floats (yes/no as 0/1).
+
+    >>> from simulator import load_scenario
+    >>> s = load_scenario("scenarios/dassault_leaves.yaml")
+    >>> sample(s, Metric("committed_final"), seed=1, replications=1).tolist()
+    [225.0]
+    """
+    check_metric(metric, scenario)
+    context = Context(scenario, compile_scenario(scenario))
+    months = tuple(sorted({*outcome_months(context), *_month(metric)}))
+    parts, first = [], 0
+    for count in task_sizes(replications, CHUNK):
+        chunk = simulate(context.model, seed, count, first, None, engine, True, False, months)
+        if chunk.failed:
+            rep, error = next(iter(chunk.failed.items()))
+            raise ConsimError(
+                f"{scenario.name}: replication {rep} (seed {seed}) failed ({error}); "
+                "`consim run` of the same setting lists every failure"
+            )
+        parts.append(_values(context, chunk, metric))
+        first += count
+    return np.concatenate(parts)
+
+
+def _month(metric: Metric) -> tuple[int, ...]:
+    return () if metric.month is None else (metric.month,)
+
+
+def _values(context: Context, chunk, metric: Metric) -> np.ndarray:
+    V = len(context.model.ventures)
+    if metric.month is None:
+        column = outcome_columns(context, chunk)[metric.outcome]
+        if column.dtype == bool:
+            column = column.reshape(-1, V).any(axis=1)
+            return (~column if metric.negated else column).astype(float)
+        return column.reshape(-1, V).sum(axis=1).astype(float)
+    at = chunk.column(metric.month)
+
+    def total(a: np.ndarray) -> np.ndarray:
+        return a[:, :, :, at].sum(axis=(1, 2))
+
+    name = DATED[metric.outcome]
+    if name == "members":
+        return total(chunk.member).astype(float)
+    pledged, cancelled, paid = total(chunk.pledged), total(chunk.cancelled), total(chunk.paid_in)
+    return {
+        "pledged": pledged,
+        "committed": pledged - cancelled,
+        "paid_in": paid,
+        "cancelled": cancelled,
+        "outstanding": pledged - cancelled - paid,
+    }[name]
