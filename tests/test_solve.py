@@ -20,6 +20,7 @@ from simulator.experiments.samples import sample
 PLAN = "scenarios/dassault_leaves.yaml"
 ATOS = "scenarios/atos_joins.yaml"
 START = 2011 * 12 + 9  # 2011-10
+GOAL = "mean(committed_final) >= 285"
 
 
 def test_targets_parse_every_form():
@@ -158,10 +159,10 @@ def test_unreachable_target_says_so_with_the_best_setting(tmp_path):
     ("args", "expected"),
     [
         (
-            ["--lever", "partners.stat.pledge=135..300"],
+            ["--lever", "partners.stat.pledge=135..300", "--target", GOAL],
             "--lever partners.stat.pledge=135..300: partners.stat: no partner 'stat'",
         ),
-        (["--lever", "partners.state.pledge=135-300"], "does not parse"),
+        (["--lever", "partners.state.pledge=135-300", "--target", GOAL], "does not parse"),
         (
             ["--lever", "partners.state.pledge=135..300", "--target", "P(x >= 1) >= 0.5"],
             "unknown outcome 'x'",
@@ -169,7 +170,7 @@ def test_unreachable_target_says_so_with_the_best_setting(tmp_path):
     ],
 )
 def test_bad_lever_or_target_is_one_line_exit_2(tmp_path, args, expected):
-    base = ["solve", PLAN, "--target", "mean(committed_final) >= 285", "--out", str(tmp_path / "o")]
+    base = ["solve", PLAN, "--out", str(tmp_path / "o")]
     r = CliRunner().invoke(main, base + args)
     assert r.exit_code == 2
     assert expected in r.output and len(r.output.strip().splitlines()) == 1

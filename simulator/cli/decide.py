@@ -40,100 +40,156 @@ def _folder_options(fn):
     )(fn)
 
 
-@click.command(short_help="Smallest (or largest) lever value that meets a target.")
+@click.command(short_help="Goal seek: the lever value that meets a target; or a Pareto front.")
 @_scenario
 @click.option(
     "--lever",
+    "levers",
     required=True,
+    multiple=True,
     metavar="PATH=LOW..HIGH[:STEP]",
-    help="The key to move and its range: a number (partners.state.pledge=135..300), a "
-    "probability, or a date (candidates.atos.negotiation.start=2012-01..2014-12).",
+    help="A key to move and its range: a number (partners.state.pledge=135..300), a "
+    "probability, or a date (candidates.atos.negotiation.start=2012-01..2014-12); repeatable.",
 )
 @click.option(
     "--target",
-    required=True,
+    "targets",
+    multiple=True,
     metavar="TEXT",
     help='What must hold, e.g. "P(committed_final >= 285 at 2014-12) >= 0.9", '
-    '"mean(paid_in_final) >= 250", "q10(committed_final) > 200", "P(not collapsed) >= 0.95".',
+    '"mean(paid_in_final) >= 250", "q10(committed_final) > 200", "P(not collapsed) >= 0.95"; '
+    "with several levers or objectives, a constraint (repeatable).",
 )
 @click.option(
     "--minimize",
-    is_flag=False,
-    flag_value="",
-    default=None,
-    metavar="[PATH]",
-    help="Find the lever's smallest value that meets the target [default]; PATH, if given, "
-    "must be the lever's.",
+    multiple=True,
+    metavar="PATH|STATISTIC",
+    help="One lever: find its smallest value meeting the target [default]. Otherwise an "
+    "objective: a lever's path or a statistic such as mean(paid_in_final) (repeatable).",
 )
 @click.option(
     "--maximize",
-    is_flag=False,
-    flag_value="",
-    default=None,
-    metavar="[PATH]",
-    help="Find the lever's largest value that meets the target instead.",
+    multiple=True,
+    metavar="PATH|STATISTIC",
+    help="One lever: find its largest value meeting the target. Otherwise an objective "
+    'to maximize, e.g. "P(not collapsed)" (repeatable).',
 )
 @click.option(
     "-n",
     "--replications",
     type=click.IntRange(min=1),
     default=None,
-    help="Replications per setting [default: 1 if nothing is uncertain, else 2000].",
+    help="Replications per setting [default: 1 if nothing is uncertain, else 2000 for one "
+    "lever, 1000 for a front].",
+)
+@click.option(
+    "--generations",
+    type=click.IntRange(min=1),
+    default=None,
+    help="A front: NSGA-II's generations [default: 25].",
+)
+@click.option(
+    "--population",
+    type=click.IntRange(min=4),
+    default=None,
+    help="A front: settings per generation [default: 24].",
 )
 @_seed
 @_set
 @_folder_options
 @output_options
-def solve(show, scenario, lever, target, minimize, maximize, replications, seed, overrides, **kw):
-    """Find the smallest value of a lever of SCENARIO (or the largest, with --maximize) for
-    which TARGET holds, by a root search on the Monte Carlo estimate: every setting runs the
-    same replications with one seed (common random numbers), so the estimate moves with the
-    lever alone. Prints the value, the range of values over which the target's 95 % interval
-    straddles the threshold, and the estimate there; an unreachable target says so, with
-    the closest setting (exit code 3).
+def solve(show, scenario, levers, targets, minimize, maximize, **kw):
+    """Goal seeking on SCENARIO. With one --lever and one --target: the lever's smallest
+    value (largest with --maximize PATH) for which the target holds, by a root search on
+    the Monte Carlo estimate; every setting runs the same replications with one seed
+    (common random numbers), so the estimate moves with the lever alone. Prints the value,
+    the lever values over which the target's 95 % interval straddles the threshold, and the
+    estimate there; an unreachable target says so, with the closest setting (exit code 3).
 
-    Writes evaluations.csv (every setting tried), solve.png and a manifest; --resume reuses
-    the settings an interrupted search evaluated.
+    With several levers, or objectives that are statistics: the Pareto front of the
+    objectives (--minimize, --maximize) among the settings that meet every --target, found
+    by NSGA-II (pymoo), and checked again with fresh random numbers.
+
+    Writes evaluations.csv (every setting tried), solve.png (or front.csv and front.png)
+    and a manifest; --resume reuses the settings an interrupted search evaluated.
 
     \b
     Examples:
       consim solve scenarios/dassault_leaves.yaml --lever partners.state.pledge=135..300 \\
         --target "P(committed_final >= 285 at 2014-12) >= 0.9"
-      consim solve scenarios/atos_joins.yaml --seed 7 --maximize \\
+      consim solve scenarios/atos_joins.yaml --seed 7 \\
         --lever candidates.atos.negotiation.start=2012-01..2015-12 \\
-        --target "P(committed_final >= 250 at 2014-12) >= 0.4"
+        --target "P(committed_final >= 250 at 2014-12) >= 0.4" \\
+        --maximize candidates.atos.negotiation.start
+      consim solve scenarios/atos_joins.yaml --seed 3 \\
+        --lever partners.state.pledge=135..300 \\
+        --lever candidates.atos.negotiation.success=0.1..0.9 \\
+        --minimize partners.state.pledge --maximize "P(committed_final >= 285 at 2014-12)"
     """
-    from simulator.errors import ConsimError
     from simulator.experiments.levers import parse_lever
-    from simulator.experiments.solve import solve as run_solve
     from simulator.results.folders import default_output
 
-    parsed = parse_lever(lever)
-    for flag, path in (("--minimize", minimize), ("--maximize", maximize)):
-        if path and path != parsed.path:
-            raise ConsimError(
-                f"{flag} {path}: only the lever can be minimized or maximized (got {path!r}; "
-                f"the lever is {parsed.path!r})"
-            )
-    if minimize is not None and maximize is not None:
-        raise ConsimError("--minimize and --maximize: choose one")
+    parsed = [parse_lever(text) for text in levers]
     out = kw["out"] or default_output(f"solve-{scenario.stem}")
-    force = kw["force"] or kw["out"] is None
-    solution = run_solve(
-        scenario,
-        parsed,
-        target,
-        maximize=maximize is not None,
-        replications=replications,
-        seed=seed,
-        overrides=overrides,
-        out=out,
-        resume=kw["resume"],
-        force=force and not kw["resume"],
-        progress=show == "text",
-    )
-    _echo_solution(show, solution, out)
+    folder = {
+        "out": out,
+        "resume": kw["resume"],
+        "force": (kw["force"] or kw["out"] is None) and not kw["resume"],
+        "progress": show == "text",
+        "replications": kw["replications"],
+        "seed": kw["seed"],
+        "overrides": kw["overrides"],
+    }
+    if _root_search(parsed, targets, minimize, maximize):
+        _solve_one(show, scenario, parsed[0], targets[0], bool(maximize), folder)
+    else:
+        _solve_front(show, scenario, parsed, targets, minimize, maximize, folder, kw)
+
+
+def _root_search(levers, targets, minimize, maximize) -> bool:
+    """One lever and one target, the lever alone minimized or maximized: a root search."""
+    from simulator.errors import ConsimError
+
+    objectives = [*minimize, *maximize]
+    if len(levers) != 1 or any(o != levers[0].path for o in objectives) or len(objectives) > 1:
+        if not objectives:
+            raise ConsimError(
+                "solve: several levers need objectives (--minimize, --maximize), e.g. "
+                f"--minimize {levers[0].path}"
+            )
+        return False
+    if len(targets) != 1:
+        raise ConsimError(
+            f"solve: one lever needs one --target (got {len(targets)}); for a trade-off "
+            "between objectives give --minimize/--maximize statistics"
+        )
+    return True
+
+
+def _solve_one(show, scenario, lever, target, maximize, folder) -> None:
+    from simulator.experiments.solve import solve as run_solve
+
+    solution = run_solve(scenario, lever, target, maximize=maximize, **folder)
+    _echo_solution(show, solution, folder["out"])
     if not solution.reachable:
+        sys.exit(EXIT_UNREACHABLE)
+
+
+def _solve_front(show, scenario, levers, targets, minimize, maximize, folder, kw) -> None:
+    from simulator.experiments.pareto import GENERATIONS, POPULATION, pareto
+
+    objectives = [(o, False) for o in minimize] + [(o, True) for o in maximize]
+    front = pareto(
+        scenario,
+        levers,
+        objectives,
+        targets,
+        population=kw["population"] or POPULATION,
+        generations=kw["generations"] or GENERATIONS,
+        **folder,
+    )
+    _echo_front(show, front, folder["out"])
+    if front.front.empty:
         sys.exit(EXIT_UNREACHABLE)
 
 
@@ -154,4 +210,18 @@ def _echo_solution(show: str, solution, out: Path) -> None:
     )
     for line in answer_lines(solution):
         click.echo("  " + line)
+    click.echo(f"  wrote {out}/")
+
+
+def _echo_front(show: str, front, out: Path) -> None:
+    from simulator.experiments.pareto import front_lines
+
+    m = front.manifest
+    if show == "json":
+        keys = ("seed", "replications")
+        echo_json({"folder": str(out), **{k: m[k] for k in keys}, "front": front.front})
+    if show != "text":
+        return
+    for line in front_lines(front):
+        click.echo(line)
     click.echo(f"  wrote {out}/")

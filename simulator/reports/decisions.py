@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from simulator.reports.content import Report, Section, provenance
 from simulator.scenario.describe import assumptions
 
 
 def solve_report(folder: Path) -> Report:
+    import json
+
+    if json.loads((folder / "manifest.json").read_text()).get("mode") == "pareto":
+        return front_report(folder)
     from simulator.experiments.solve import answer_lines, load_solution
 
     s = load_solution(folder)
@@ -30,4 +36,27 @@ def solve_report(folder: Path) -> Report:
     title = f"{m.get('title') or m['scenario']}: goal seek"
     return Report(
         title, "solve", [answer], assumptions(m.get("resolved_scenario", {})), provenance(m, more)
+    )
+
+
+def front_report(folder: Path) -> Report:
+    from simulator.experiments.pareto import front_lines, load_front
+
+    f = load_front(folder)
+    m = f.manifest
+    lines = front_lines(f, rows=len(f.front))
+    section = Section(
+        "Pareto front",
+        text=[line.strip() for line in lines[:3]],
+        tables={"front": pd.read_csv(folder / "front.csv")},  # as written: columns named
+        figures={"Every setting evaluated, and the Pareto front": f.plot()},
+    )
+    more = {
+        "levers": m["levers"],
+        "objectives": [o for o, _ in m["objectives"]],
+        "targets": m["targets"],
+    }
+    title = f"{m.get('title') or m['scenario']}: Pareto front"
+    return Report(
+        title, "solve", [section], assumptions(m.get("resolved_scenario", {})), provenance(m, more)
     )

@@ -63,6 +63,8 @@ OWN_FILES = frozenset(
         "evaluations.jsonl",  # consim solve's and value's (experiments/journal.py)
         "evaluations.csv",
         "solve.png",
+        "front.csv",
+        "front.png",
         "values.csv",
         "coalitions.csv",
         "value.png",
