@@ -21,6 +21,7 @@ Public API (pinned by tests/test_api.py):
               ["ventures.cloudwatt.spending.per_year"]).fit
     solve("scenarios/dassault_leaves.yaml", "partners.state.pledge=135..300",
           "P(committed_final >= 285 at 2014-12) >= 0.9").value   # goal seek: 195
+    partner_value("scenarios/atos_joins.yaml", "p_no_collapse").table   # Shapley, Banzhaf
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ _PUBLIC = {
     "explore": "simulator.experiments.explore",
     "is_stochastic": "simulator.experiments.run",
     "load_scenario": "simulator.scenario.load",
+    "partner_value": "simulator.experiments.value",
     "plot_against_market": "simulator.plots.runs",
     "plot_comparison": "simulator.plots.compare",
     "plot_discovery": "simulator.plots.discover",

@@ -26,6 +26,7 @@ COMMANDS = (
     explain.explain,
     tornado.tornado,
     decide.solve,
+    decide.value,
     calibrate.calibrate,
     analyze.analyze,
     report.report,

@@ -225,3 +225,117 @@ def _echo_front(show: str, front, out: Path) -> None:
     for line in front_lines(front):
         click.echo(line)
     click.echo(f"  wrote {out}/")
+
+
+@click.command(short_help="Each member's value to an outcome (Shapley), pivotal members.")
+@_scenario
+@click.option(
+    "--outcome",
+    default="committed_final",
+    show_default=True,
+    type=click.Choice(
+        [
+            "committed_final",
+            "paid_in_final",
+            "pledged_final",
+            "committed_at_reference",
+            "members_final",
+            "p_no_collapse",
+        ]
+    ),
+    help="The outcome each coalition is worth (its mean over the replications).",
+)
+@click.option(
+    "-n",
+    "--replications",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Replications per coalition [default: 1 if nothing is uncertain, else 1000].",
+)
+@click.option(
+    "--threshold",
+    type=float,
+    default=None,
+    help="A coalition succeeds when its outcome reaches this (for the Banzhaf index and "
+    "veto players) [default: 0.5 for p_no_collapse; none for money].",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Beyond 12 members: random orders of arrival sampled [default: 200].",
+)
+@_seed
+@_set
+@_folder_options
+@output_options
+def value(show, scenario, outcome, replications, threshold, samples, seed, overrides, **kw):
+    """Each member's (partner's and candidate's) Shapley value to OUTCOME: its average
+    contribution over every order in which the consortium could have formed, from
+    simulations of every coalition (the scenario with only its members: the others, the
+    policies they fund and the rules that name them left out), all with one seed (common
+    random numbers). Up to 12 members every coalition is run (exact); beyond, random orders
+    of arrival are sampled, with an interval, and the run count is printed first.
+
+    With a success threshold (p_no_collapse ≥ 0.5 by default, or --threshold): the
+    normalized Banzhaf index of each member and the veto players, without whom no
+    coalition succeeds.
+
+    Writes values.csv, coalitions.csv, value.png and a manifest; --resume reuses the
+    coalitions an interrupted run valued.
+
+    \b
+    Examples:
+      consim value scenarios/andromede_plan.yaml
+      consim value scenarios/atos_joins.yaml --outcome p_no_collapse -n 2000 --seed 7
+      consim value scenarios/dassault_stays.yaml --outcome committed_final --threshold 285
+    """
+    from simulator.experiments.run import as_scenario
+    from simulator.experiments.value import (
+        DEFAULT_SAMPLES,
+        partner_value,
+        planned_runs,
+        replications_for,
+    )
+    from simulator.results.folders import default_output
+
+    base = as_scenario(scenario, overrides)
+    n = replications_for(base, replications)
+    k, candidates = len(base.members()), len(base.candidates)
+    method, runs = planned_runs(k, n, samples or DEFAULT_SAMPLES, candidates)
+    if show == "text":
+        how = (
+            f"every one of the {2**k:,} coalitions"
+            if method == "exact"
+            else f"more than 12: sampling {samples or DEFAULT_SAMPLES} orders of arrival"
+        )
+        click.echo(f"{base.name}: {k} members, {how}; {runs:,} runs at most, {n:,} per coalition")
+    out = kw["out"] or default_output(f"value-{scenario.stem}")
+    pv = partner_value(
+        scenario,
+        outcome,
+        replications=replications,
+        seed=seed,
+        overrides=overrides,
+        samples=samples,
+        out=out,
+        resume=kw["resume"],
+        force=(kw["force"] or kw["out"] is None) and not kw["resume"],
+        progress=show == "text",
+        threshold=threshold,
+    )
+    _echo_value(show, pv, out)
+
+
+def _echo_value(show: str, pv, out: Path) -> None:
+    from simulator.experiments.value import value_lines
+
+    m = pv.manifest
+    if show == "json":
+        keys = ("seed", "replications", "outcome", "method")
+        echo_json({"folder": str(out), **{k: m[k] for k in keys}, **m["result"], "table": pv.table})
+    if show != "text":
+        return
+    for line in value_lines(pv):
+        click.echo(line)
+    click.echo(f"  wrote {out}/")

@@ -14,7 +14,7 @@ from simulator.errors import ConsimError
 from simulator.results.resultset import ResultSet
 from simulator.scenario.describe import assumptions
 
-KINDS = ("run", "comparison", "sweep", "solve")
+KINDS = ("run", "comparison", "sweep", "solve", "value")
 MEASURES = {  # summary column → (what a person reads, in the scenario's unit or in %)
     "committed_final": ("committed at the end", False),
     "paid_in_final": ("paid in at the end", False),
@@ -94,10 +94,10 @@ def load_report(folder: str | Path) -> Report:
         from simulator.reports.compare import comparison_report
 
         return comparison_report(folder)
-    if kind == "solve":
-        from simulator.reports.decisions import solve_report
+    if kind in ("solve", "value"):
+        from simulator.reports.decisions import solve_report, value_report
 
-        return solve_report(folder)
+        return solve_report(folder) if kind == "solve" else value_report(folder)
     if kind == "sweep":
         from simulator.reports.sweep import sweep_report
 

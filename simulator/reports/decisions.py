@@ -60,3 +60,25 @@ def front_report(folder: Path) -> Report:
     return Report(
         title, "solve", [section], assumptions(m.get("resolved_scenario", {})), provenance(m, more)
     )
+
+
+def value_report(folder: Path) -> Report:
+    """What each member brings: the values table, the coalitions and the bar plot."""
+    from simulator.experiments.value import load_value, value_lines
+
+    pv = load_value(folder)
+    m = pv.manifest
+    section = Section(
+        f"What each member brings to {m['outcome']}",
+        text=[line.strip() for line in value_lines(pv)],
+        tables={"values": pv.table, "coalitions": pv.coalitions},
+        figures={"Each member's Shapley value": pv.plot()},
+    )
+    title = f"{m.get('title') or m['scenario']}: partner values"
+    return Report(
+        title,
+        "value",
+        [section],
+        assumptions(m.get("resolved_scenario", {})),
+        provenance(m, {"outcome": m["outcome"], "method": m["method"]}),
+    )
