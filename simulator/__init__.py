@@ -21,6 +21,9 @@ Public API (pinned by tests/test_api.py):
               ["ventures.cloudwatt.spending.per_year"]).fit
     solve("scenarios/dassault_leaves.yaml", "partners.state.pledge=135..300",
           "P(committed_final >= 285 at 2014-12) >= 0.9").value   # goal seek: 195
+    pareto("scenarios/atos_joins.yaml", ["partners.state.pledge=135..300",   # a front
+           "candidates.atos.negotiation.success=0.1..0.9"],
+           [("partners.state.pledge", False), ("P(not collapsed)", True)]).plot()
     partner_value("scenarios/atos_joins.yaml", "p_no_collapse").table   # Shapley, Banzhaf
 """
 
@@ -41,6 +44,7 @@ _PUBLIC = {
     "explore": "simulator.experiments.explore",
     "is_stochastic": "simulator.experiments.run",
     "load_scenario": "simulator.scenario.load",
+    "pareto": "simulator.experiments.pareto",
     "partner_value": "simulator.experiments.value",
     "plot_against_market": "simulator.plots.runs",
     "plot_comparison": "simulator.plots.compare",

@@ -28,6 +28,7 @@ def test_public_names_are_pinned():
         "explore",
         "is_stochastic",
         "load_scenario",
+        "pareto",
         "partner_value",
         "plot_against_market",
         "plot_comparison",

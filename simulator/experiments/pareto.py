@@ -75,6 +75,11 @@ class Front:
     front: pd.DataFrame
     manifest: dict
 
+    @property
+    def table(self) -> pd.DataFrame:
+        """The front with its columns named as front.csv names them."""
+        return _readable(self.front, self)
+
     def plot(self):
         from simulator.plots.solve import plot_front
 
@@ -131,7 +136,7 @@ class _Evaluator:
 
 def pareto(
     scenario: str | Path,
-    levers: list[Lever],
+    levers: list[Lever | str],
     objectives: list[tuple[str, bool]],
     targets: list[str] = (),
     replications: int | None = None,
@@ -145,7 +150,19 @@ def pareto(
     generations: int = GENERATIONS,
 ) -> Front:
     """The Pareto front of `objectives` ((text, maximize) pairs: a lever's path or a
-    statistic) over `levers`, among the settings where every target holds."""
+    statistic) over `levers` (texts or Levers), among the settings where every target holds.
+
+    >>> from simulator import pareto
+    >>> f = pareto("scenarios/dassault_leaves.yaml",
+    ...            ["partners.state.pledge=135..300", "partners.orange.pledge=60..200"],
+    ...            [("partners.state.pledge", False), ("partners.orange.pledge", False)],
+    ...            ["mean(committed_final) >= 285"], seed=1, progress=False,
+    ...            population=12, generations=4)
+    >>> spent = f.front["partners.state.pledge"] + f.front["partners.orange.pledge"]
+    >>> bool((spent >= 255 - 1e-9).all())   # State + Orange + Thales's 30 reach 285
+    True
+    """
+    levers = [lever if isinstance(lever, Lever) else parse_lever(lever) for lever in levers]
     check_levers(scenario, levers, overrides)
     base = load_scenario(scenario, overrides)
     parsed = [parse_objective(text, up, levers, base.start) for text, up in objectives]
@@ -173,6 +190,7 @@ def pareto(
         table = _table(journal, seed)
         front = non_dominated(table, parsed, len(goals))
         front = _stability(evaluate, front, table, parsed, seed + 1, stochastic)
+        bar.total = bar.n  # the front's re-evaluation came on top of the planned settings
         result = Front(levers, parsed, goals, table, front, manifest)
         _save(journal, result)
     return result

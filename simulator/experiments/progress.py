@@ -32,7 +32,7 @@ def progress_bar(
     if compiling and (notebook or (on and sys.stderr.isatty())):
         print(COMPILING, file=sys.stderr, flush=True)
     if notebook:
-        return NotebookBar(total, name or "replications", initial)
+        return NotebookBar(total, name or "replications", initial, "run" if unit == "rep" else unit)
     from tqdm import tqdm
 
     return tqdm(
@@ -60,11 +60,11 @@ def _in_notebook() -> bool:
 class NotebookBar:
     """An ipywidgets progress bar in a display slot that its last line replaces."""
 
-    def __init__(self, total: int, name: str, initial: int = 0):
+    def __init__(self, total: int, name: str, initial: int = 0, unit: str = "run"):
         import ipywidgets as w
         from IPython.display import display
 
-        self.total, self.name, self.n = total, name, initial
+        self.total, self.name, self.n, self.unit = total, name, initial, unit
         self.began = time.perf_counter()
         self.bar = w.IntProgress(value=initial, max=max(1, total), description=name)
         self.label = w.HTML()
@@ -76,14 +76,15 @@ class NotebookBar:
         seconds = time.perf_counter() - self.began
         rate = self.n / seconds if seconds > 0 else 0.0
         left = (self.total - self.n) / rate if rate > 0 else 0.0
-        self.label.value = f"{self.n:,}/{self.total:,} runs, {rate:,.0f}/s, {left:.0f} s left"
+        done = f"{self.n:,}/{self.total:,} {self.unit}s"
+        self.label.value = f"{done}, {rate:,.0f}/s, {left:.0f} s left"
 
     def close(self) -> None:
         seconds = time.perf_counter() - self.began
         done = "" if self.n >= self.total else f" (stopped at {self.n:,} of {self.total:,})"
         self.bar.close()
         self.label.close()
-        self.slot.update(Line(f"{self.name}: {self.n:,} runs in {seconds:.1f} s{done}"))
+        self.slot.update(Line(f"{self.name}: {self.n:,} {self.unit}s in {seconds:.1f} s{done}"))
 
     def __enter__(self) -> NotebookBar:
         return self

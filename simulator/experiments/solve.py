@@ -208,6 +208,7 @@ def solve(
             interval = tuple(sorted(ends, key=lambda v: math.inf if v is None else v))
             if maximize:
                 interval = (ends[1], ends[0])
+        bar.total = bar.n  # the search's length was a guess: it ends complete
         table = _evaluations(journal)
         estimate = search(value) if value is not None else {}
         solution = Solution(lever, target, value, interval, estimate, table, manifest)
