@@ -16,6 +16,9 @@ demo: $(STAMP)
 	$(BIN)/python -m simulator demo
 	$(BIN)/python -m simulator report results/demo
 	$(BIN)/python -m simulator sweep scenarios/sweeps/atos_terms.yaml --out results/atos_terms --force
+	$(BIN)/python -m simulator solve scenarios/dassault_leaves.yaml --lever partners.state.pledge=135..300 \
+	  --target "P(committed_final >= 285 at 2014-12) >= 0.9"
+	$(BIN)/python -m simulator value scenarios/atos_joins.yaml --outcome p_no_collapse --seed 2011
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2

@@ -376,6 +376,8 @@ def front_lines(result: Front, rows: int = 12) -> list[str]:
         f"  Pareto front: {len(front)} settings, {s['stable']} of them still on it with fresh "
         "random numbers"
     )
+    if s["stable"] < 0.9 * len(front):
+        lines.append("  (fewer than 90 % stable: more replications, -n, would steady the front)")
     picks = np.unique(np.linspace(0, len(front) - 1, min(rows, len(front))).round().astype(int))
     for _, row in front.iloc[picks].iterrows():
         levers = ", ".join(

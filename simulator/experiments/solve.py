@@ -277,17 +277,32 @@ def answer_lines(solution: Solution) -> list[str]:
     lever, est = solution.lever, solution.estimate
     goal = "largest" if solution.manifest["maximize"] else "smallest"
     a, b = (lever.shown(v) if v is not None else "beyond the range" for v in solution.interval)
-    sure = (
-        f"uncertain from {a} to {b} (there the target's 95 % interval straddles the threshold)"
-        if a != b
-        else "no uncertain range at this resolution (the 95 % intervals clear the threshold)"
-    )
+    if not solution.manifest["stochastic"]:
+        sure = "exact: nothing in the scenario is uncertain (one run per setting)"
+    elif a != b:
+        sure = f"uncertain from {a} to {b} (there the target's 95 % interval straddles it)"
+    else:
+        sure = "no uncertain range at this resolution (the 95 % intervals clear the threshold)"
+    written = _written(solution.manifest.get("resolved_scenario", {}), lever.path)
+    change = ""
+    if isinstance(written, int | float) and not lever.dates:
+        change = f" (the file: {written:g}; {solution.value - written:+.6g})"
     return [
-        f"{goal} {lever.path} = {lever.shown(solution.value)}",
+        f"{goal} {lever.path} = {lever.shown(solution.value)}{change}",
         f"there: {solution.target.statistic.text} = {est['value']:.4g} "
         f"(95 % CI {est['low']:.4g}–{est['high']:.4g})",
         sure,
     ]
+
+
+def _written(source: dict, path: str):
+    """The value the scenario file gives at a key path (None if it gives none)."""
+    node = source
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
 
 
 def unreachable_message(solution: Solution) -> str:
