@@ -20,7 +20,9 @@ from pathlib import Path
 from simulator.errors import OutputExistsError
 from simulator.experiments.parts import atomic_write
 from simulator.results.folders import check_replaceable, locked, output_path
-from simulator.results.manifest import provenance
+from simulator.results.manifest import labels_of, provenance
+from simulator.scenario.load import scenario_hash
+from simulator.scenario.types import month_label
 
 LINES = "evaluations.jsonl"
 
@@ -117,3 +119,24 @@ class Journal:
         """A final file, written whole under a temporary name then renamed."""
         if self.folder is not None:
             atomic_write(self.folder / name, writer)
+
+
+def search_manifest(kind: str, base, spec: dict, stochastic: bool) -> dict:
+    """A search's manifest: the scenario it moves (`base`), then `spec`, everything that
+    defines its result (a folder resumes only when its spec is equal), which it holds with
+    the scenario's hash added."""
+    spec = {"scenario": scenario_hash(base), **spec}
+    return {
+        "kind": kind,
+        "scenario": base.name,
+        "title": base.title,
+        "unit": base.unit,
+        "files": base.files,
+        "start": month_label(base.start),
+        "labels": labels_of(base),
+        **{k: v for k, v in spec.items() if k != "scenario"},
+        "stochastic": stochastic,
+        "input_hash": spec["scenario"],
+        "resolved_scenario": base.source,
+        "spec": spec,
+    }

@@ -28,13 +28,13 @@ from simulator.analysis.targets import (
 )
 from simulator.engine.simulate import engine_for_job
 from simulator.errors import ConsimError
-from simulator.experiments.journal import Journal
+from simulator.experiments.journal import Journal, search_manifest
 from simulator.experiments.levers import Lever, check_levers, parse_lever, setting
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.run import fresh_seed, is_stochastic
 from simulator.experiments.samples import sample
-from simulator.scenario.load import load_scenario, scenario_hash
-from simulator.scenario.types import month_label, parse_month
+from simulator.scenario.load import load_scenario
+from simulator.scenario.types import parse_month
 
 POPULATION, GENERATIONS = 24, 25
 DEFAULT_REPLICATIONS = 1000
@@ -273,7 +273,7 @@ def _manifest(
     base, levers, objectives, targets, seed, n, stochastic, overrides, population, generations
 ) -> dict:
     spec = {
-        "scenario": scenario_hash(base),
+        "mode": "pareto",
         "levers": [lever.text for lever in levers],
         "objectives": [[o.text, o.maximize] for o in objectives],
         "targets": [t.text for t in targets],
@@ -283,20 +283,7 @@ def _manifest(
         "population": population,
         "generations": generations,
     }
-    return {
-        "kind": "solve",
-        "mode": "pareto",
-        "scenario": base.name,
-        "title": base.title,
-        "unit": base.unit,
-        "files": base.files,
-        "start": month_label(base.start),
-        **{k: v for k, v in spec.items() if k != "scenario"},
-        "stochastic": stochastic,
-        "input_hash": spec["scenario"],
-        "resolved_scenario": base.source,
-        "spec": spec,
-    }
+    return search_manifest("solve", base, spec, stochastic)
 
 
 def _names(objectives: list[Objective], targets: list[Target]) -> dict[str, str]:

@@ -23,13 +23,13 @@ import pandas as pd
 from simulator.analysis.targets import Target, check_metric, parse_target
 from simulator.engine.simulate import engine_for_job
 from simulator.errors import ConsimError
-from simulator.experiments.journal import Journal
+from simulator.experiments.journal import Journal, search_manifest
 from simulator.experiments.levers import Lever, check_levers, parse_lever, setting
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.run import fresh_seed, is_stochastic
 from simulator.experiments.samples import sample
-from simulator.scenario.load import load_scenario, scenario_hash
-from simulator.scenario.types import month_label, parse_month
+from simulator.scenario.load import load_scenario
+from simulator.scenario.types import parse_month
 
 GRID = 9  # the coarse grid's settings: enough to see a non-monotone target, few runs
 DEFAULT_REPLICATIONS = 2000
@@ -218,7 +218,6 @@ def solve(
 
 def _manifest(scenario, lever, target, maximize, seed, n, stochastic, overrides) -> dict:
     spec = {
-        "scenario": scenario_hash(scenario),
         "lever": lever.text,
         "target": target.text,
         "maximize": maximize,
@@ -226,19 +225,7 @@ def _manifest(scenario, lever, target, maximize, seed, n, stochastic, overrides)
         "replications": n,
         "overrides": list(overrides),
     }
-    return {
-        "kind": "solve",
-        "scenario": scenario.name,
-        "title": scenario.title,
-        "unit": scenario.unit,
-        "files": scenario.files,
-        "start": month_label(scenario.start),
-        **{k: v for k, v in spec.items() if k != "scenario"},
-        "stochastic": stochastic,
-        "input_hash": spec["scenario"],
-        "resolved_scenario": scenario.source,
-        "spec": spec,
-    }
+    return search_manifest("solve", scenario, spec, stochastic)
 
 
 def _evaluations(journal: Journal) -> pd.DataFrame:

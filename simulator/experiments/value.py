@@ -53,7 +53,7 @@ from simulator.experiments.coalition_scenarios import (
     no_partner_value,
     own_pledge,
 )
-from simulator.experiments.journal import Journal
+from simulator.experiments.journal import Journal, search_manifest
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.run import (
     DEFAULT_STOCHASTIC_REPLICATIONS,
@@ -63,7 +63,6 @@ from simulator.experiments.run import (
 )
 from simulator.experiments.samples import sample
 from simulator.results.manifest import labels_of
-from simulator.scenario.load import scenario_hash
 from simulator.scenario.schema import Scenario
 
 MAX_EXACT = 12  # 4,096 coalitions; beyond, sampled orders of arrival
@@ -267,10 +266,7 @@ def _coalition_table(players, records, threshold) -> pd.DataFrame:
 
 
 def _manifest(base, stochastic, outcome, seed, n, method, samples, threshold, players, overrides):
-    """The folder's manifest; its `spec`, everything that defines the result, is what a
-    folder resumes only when equal."""
     spec = {
-        "scenario": scenario_hash(base),
         "outcome": outcome,
         "seed": seed,
         "replications": n,
@@ -280,20 +276,7 @@ def _manifest(base, stochastic, outcome, seed, n, method, samples, threshold, pl
         "members": players,
         "overrides": list(overrides),
     }
-    return {
-        "kind": "value",
-        "scenario": base.name,
-        "title": base.title,
-        "unit": base.unit,
-        "files": base.files,
-        **{k: v for k, v in spec.items() if k != "scenario"},
-        "partners": list(base.partners),
-        "labels": labels_of(base)["partners"],
-        "stochastic": stochastic,
-        "input_hash": spec["scenario"],
-        "resolved_scenario": base.source,
-        "spec": spec,
-    }
+    return search_manifest("value", base, spec, stochastic) | {"partners": list(base.partners)}
 
 
 def _save(journal: Journal, pv: PartnerValue) -> None:
