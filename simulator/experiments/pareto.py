@@ -29,11 +29,10 @@ from simulator.analysis.targets import (
 from simulator.engine.simulate import engine_for_job
 from simulator.errors import ConsimError
 from simulator.experiments.journal import Journal, search_manifest
-from simulator.experiments.levers import Lever, check_levers, parse_lever, setting
+from simulator.experiments.levers import Lever, Settings, parse_lever
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.run import fresh_seed, is_stochastic
 from simulator.experiments.samples import sample
-from simulator.scenario.load import load_scenario
 from simulator.scenario.types import parse_month
 
 POPULATION, GENERATIONS = 24, 25
@@ -87,16 +86,12 @@ class Front:
 
 
 class _Evaluator:
-    def __init__(self, path, levers, objectives, targets, n, exact, overrides, journal, bar):
-        self.path, self.levers, self.objectives, self.targets = path, levers, objectives, targets
-        self.n, self.exact, self.overrides, self.journal, self.bar = (
-            n,
-            exact,
-            overrides,
-            journal,
-            bar,
-        )
+    def __init__(self, settings: Settings, objectives, targets, n, exact, journal, bar):
+        self.settings, self.levers = settings, settings.levers
+        self.objectives, self.targets = objectives, targets
+        self.n, self.exact, self.journal, self.bar = n, exact, journal, bar
         self.engine = engine_for_job(n * POPULATION)
+        self.shared: dict = {}  # the settings' dates and market tables, built once
 
     def __call__(self, values, seed: int) -> dict:
         values = [lever.snap(v) for lever, v in zip(self.levers, values, strict=True)]
@@ -109,13 +104,13 @@ class _Evaluator:
         return found
 
     def _evaluate(self, values: list[float], seed: int) -> dict:
-        scenario = setting(self.path, self.levers, values, self.overrides)
+        scenario = self.settings.at(values)
         samples: dict = {}
 
         def of(statistic: Statistic) -> np.ndarray:
             if statistic.metric not in samples:
                 samples[statistic.metric] = sample(
-                    scenario, statistic.metric, seed, self.n, self.engine
+                    scenario, statistic.metric, seed, self.n, self.engine, self.shared
                 )
             return samples[statistic.metric]
 
@@ -163,15 +158,15 @@ def pareto(
     True
     """
     levers = [lever if isinstance(lever, Lever) else parse_lever(lever) for lever in levers]
-    check_levers(scenario, levers, overrides)
-    base = load_scenario(scenario, overrides)
+    settings = Settings(scenario, levers, overrides)
+    base = settings.base
     parsed = [parse_objective(text, up, levers, base.start) for text, up in objectives]
     goals = [parse_target(t, base.start) for t in targets]
     for s in [o.statistic for o in parsed if o.statistic] + [t.statistic for t in goals]:
         check_metric(s.metric, base)
     if len(parsed) < 1:
         raise ConsimError("solve: give at least one objective (--minimize or --maximize)")
-    low = setting(scenario, levers, [lever.low for lever in levers], overrides)
+    low = settings.at([lever.low for lever in levers])
     stochastic = is_stochastic(low)
     n = (replications or DEFAULT_REPLICATIONS) if stochastic else 1
     seed = fresh_seed(seed)
@@ -183,9 +178,7 @@ def pareto(
         Journal(out, manifest, resume, force) as journal,
         progress_bar(total, "settings", progress, unit="setting") as bar,
     ):
-        evaluate = _Evaluator(
-            scenario, levers, parsed, goals, n, not stochastic, overrides, journal, bar
-        )
+        evaluate = _Evaluator(settings, parsed, goals, n, not stochastic, journal, bar)
         _optimise(evaluate, levers, parsed, goals, seed, population, generations)
         table = _table(journal, seed)
         front = non_dominated(table, parsed, len(goals))

@@ -16,15 +16,21 @@ from simulator.analysis.targets import DATED, Metric, check_metric
 from simulator.engine.compile import compile_scenario
 from simulator.engine.simulate import simulate
 from simulator.errors import ConsimError
-from simulator.experiments.tasks import CHUNK, task_sizes
+from simulator.experiments.tasks import sweep_chunk, task_sizes
 from simulator.results.tables import Context, outcome_columns, outcome_months
 from simulator.scenario.schema import Scenario
 
 
 def sample(
-    scenario: Scenario, metric: Metric, seed: int, replications: int, engine: str | None = None
+    scenario: Scenario,
+    metric: Metric,
+    seed: int,
+    replications: int,
+    engine: str | None = None,
+    shared: dict | None = None,
 ) -> np.ndarray:
-    """`metric` in replications 0 … replications-1 with `seed`, as floats (yes/no as 0/1).
+    """`metric` in replications 0 … replications-1 with `seed`, as floats (yes/no as 0/1),
+    in chunks of a sweep's size. `shared`: as Context's, for many settings of one scenario.
 
     >>> from simulator import load_scenario
     >>> s = load_scenario("scenarios/dassault_leaves.yaml")
@@ -32,10 +38,10 @@ def sample(
     [225.0]
     """
     check_metric(metric, scenario)
-    context = Context(scenario, compile_scenario(scenario))
+    context = Context(scenario, compile_scenario(scenario), shared)
     months = tuple(sorted({*outcome_months(context), *_month(metric)}))
     parts, first = [], 0
-    for count in task_sizes(replications, CHUNK):
+    for count in task_sizes(replications, sweep_chunk(context.model)):
         chunk = simulate(context.model, seed, count, first, None, engine, True, False, months)
         if chunk.failed:
             rep, error = next(iter(chunk.failed.items()))

@@ -24,11 +24,10 @@ from simulator.analysis.targets import Target, check_metric, parse_target
 from simulator.engine.simulate import engine_for_job
 from simulator.errors import ConsimError
 from simulator.experiments.journal import Journal, search_manifest
-from simulator.experiments.levers import Lever, check_levers, parse_lever, setting
+from simulator.experiments.levers import Lever, Settings, parse_lever
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.run import fresh_seed, is_stochastic
 from simulator.experiments.samples import sample
-from simulator.scenario.load import load_scenario
 from simulator.scenario.types import parse_month
 
 GRID = 9  # the coarse grid's settings: enough to see a non-monotone target, few runs
@@ -96,18 +95,20 @@ def load_solution(folder: str | Path) -> Solution:
 class _Search:
     """Evaluations of one lever against one target, cached in a journal."""
 
-    def __init__(self, path, lever, target, seed, n, exact, overrides, journal, bar):
-        self.path, self.lever, self.target = path, lever, target
-        self.seed, self.n, self.exact, self.overrides = seed, n, exact, overrides
+    def __init__(self, settings: Settings, target, seed, n, exact, journal, bar):
+        self.settings, self.lever, self.target = settings, settings.levers[0], target
+        self.seed, self.n, self.exact = seed, n, exact
         self.journal, self.bar = journal, bar
         self.engine = engine_for_job(n * 3 * GRID)
+        self.shared: dict = {}  # the settings' dates and market tables, built once
 
     def __call__(self, value: float) -> dict:
         value = self.lever.snap(value)
         found = self.journal.get([value])
         if found is None:
-            scenario = setting(self.path, [self.lever], [value], self.overrides)
-            x = sample(scenario, self.target.statistic.metric, self.seed, self.n, self.engine)
+            scenario = self.settings.at([value])
+            metric = self.target.statistic.metric
+            x = sample(scenario, metric, self.seed, self.n, self.engine, self.shared)
             found = {"lever": value, **self.target.judge(x, self.exact)}
             self.journal.add([value], found)
         self.bar.update(1)
@@ -186,21 +187,20 @@ def solve(
     (195.0, (195.0, 195.0))
     """
     lever = lever if isinstance(lever, Lever) else parse_lever(lever)
-    check_levers(scenario, [lever], overrides)
-    low_setting = setting(scenario, [lever], [lever.low], overrides)
+    settings = Settings(scenario, [lever], overrides)
+    low_setting = settings.at([lever.low])
     target = target if isinstance(target, Target) else parse_target(target, low_setting.start)
     check_metric(target.statistic.metric, low_setting)
     stochastic = is_stochastic(low_setting)
     n = (replications or DEFAULT_REPLICATIONS) if stochastic else 1
     seed = fresh_seed(seed)
-    base = load_scenario(scenario, overrides)
-    manifest = _manifest(base, lever, target, maximize, seed, n, stochastic, overrides)
+    manifest = _manifest(settings.base, lever, target, maximize, seed, n, stochastic, overrides)
     order = lever.grid(GRID)[:: -1 if maximize else 1]
     with (
         Journal(out, manifest, resume, force) as journal,
         progress_bar(GRID * 3, "settings", progress, unit="setting") as bar,
     ):
-        search = _Search(scenario, lever, target, seed, n, not stochastic, overrides, journal, bar)
+        search = _Search(settings, target, seed, n, not stochastic, journal, bar)
         value = search.first(order, "point")
         interval = (None, None)
         if value is not None:

@@ -132,6 +132,7 @@ class Coalitions:
         self.seed, self.n, self.keep, self.engine = seed, n, keep, engine
         self.journal, self.bar = journal, bar
         self.fallback = no_partner_value(scenario, outcome)
+        self.shared: dict = {}  # the coalitions' dates and market tables, built once
 
     def record(self, members: frozenset) -> dict:
         key = sorted(members)
@@ -141,7 +142,7 @@ class Coalitions:
             if built is None:
                 x = np.full(self.n, self.fallback)
             else:
-                x = sample(built, self.metric, self.seed, self.n, self.engine)
+                x = sample(built, self.metric, self.seed, self.n, self.engine, self.shared)
             found = {"value": float(x.mean()), "simulated": built is not None}
             if self.keep:
                 found["sample"] = x.tolist()
