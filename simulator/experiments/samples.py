@@ -16,7 +16,7 @@ from simulator.analysis.targets import DATED, Metric, check_metric
 from simulator.engine.compile import compile_scenario
 from simulator.engine.simulate import simulate
 from simulator.errors import ConsimError
-from simulator.experiments.tasks import sweep_chunk, task_sizes
+from simulator.experiments.tasks import sweep_chunk
 from simulator.results.tables import Context, outcome_columns, outcome_months
 from simulator.scenario.schema import Scenario
 
@@ -40,8 +40,9 @@ def sample(
     check_metric(metric, scenario)
     context = Context(scenario, compile_scenario(scenario), shared)
     months = tuple(sorted({*outcome_months(context), *_month(metric)}))
-    parts, first = [], 0
-    for count in task_sizes(replications, sweep_chunk(context.model)):
+    parts, size = [], sweep_chunk(context.model)
+    for first in range(0, replications, size):  # one process: no tail tasks to balance
+        count = min(size, replications - first)
         chunk = simulate(context.model, seed, count, first, None, engine, True, False, months)
         if chunk.failed:
             rep, error = next(iter(chunk.failed.items()))
@@ -50,7 +51,6 @@ def sample(
                 "`consim run` of the same setting lists every failure"
             )
         parts.append(_values(context, chunk, metric))
-        first += count
     return np.concatenate(parts)
 
 
