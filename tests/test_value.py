@@ -268,3 +268,22 @@ def test_value_with_an_unknown_outcome_is_one_line_exit_2(tmp_path):
 
     r = CliRunner().invoke(main, ["value", PLAN, "--outcome", "nope", "--out", str(tmp_path / "v")])
     assert r.exit_code == 2 and "nope" in r.output and not (tmp_path / "v").exists()
+
+
+def test_coalitions_on_worker_processes_give_the_same_values(tmp_path):
+    """Common random numbers hold whichever process runs a coalition."""
+    here = partner_value(
+        ATOS, "p_no_collapse", replications=200, seed=4, progress=False, executor="serial"
+    )
+    there = partner_value(
+        ATOS,
+        "p_no_collapse",
+        replications=200,
+        seed=4,
+        progress=False,
+        executor="processes",
+        workers=2,
+        out=tmp_path / "v",
+    )
+    assert there.table["value"].tolist() == here.table["value"].tolist()
+    assert there.coalitions["value"].tolist() == here.coalitions["value"].tolist()

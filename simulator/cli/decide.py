@@ -265,6 +265,18 @@ def _echo_front(show: str, front, out: Path) -> None:
     default=None,
     help="Beyond 12 members: random orders of arrival sampled [default: 200].",
 )
+@click.option(
+    "--executor",
+    type=click.Choice(["serial", "processes"]),
+    default=None,
+    help="Where coalitions run [default: a process per core from 300,000 runs, else here].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes [default: one per core].",
+)
 @_seed
 @_set
 @_folder_options
@@ -323,6 +335,8 @@ def value(show, scenario, outcome, replications, threshold, samples, seed, overr
         force=(kw["force"] or kw["out"] is None) and not kw["resume"],
         progress=show == "text",
         threshold=threshold,
+        executor=kw["executor"],
+        workers=kw["workers"],
     )
     _echo_value(show, pv, out)
 

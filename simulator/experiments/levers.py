@@ -135,6 +135,9 @@ class Settings:
         self.base = load_scenario(path, overrides)
         self.levers = levers
 
+    def changes(self, values: list[float]) -> tuple:
+        """A setting as (key path, value) pairs, as `Scenario.with_changes` takes them."""
+        return tuple((lv.path, lv.value(v)) for lv, v in zip(self.levers, values, strict=True))
+
     def at(self, values: list[float]) -> Scenario:
-        pairs = zip(self.levers, values, strict=True)
-        return self.base.with_changes({lever.path: lever.value(v) for lever, v in pairs})
+        return self.base.with_changes(dict(self.changes(values)))

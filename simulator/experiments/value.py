@@ -61,7 +61,7 @@ from simulator.experiments.run import (
     fresh_seed,
     is_stochastic,
 )
-from simulator.experiments.samples import sample
+from simulator.experiments.settings_pool import Setting, pool_for, sample_all
 from simulator.results.manifest import labels_of
 from simulator.scenario.schema import Scenario
 
@@ -132,22 +132,22 @@ class Coalitions:
         self.seed, self.n, self.keep, self.engine = seed, n, keep, engine
         self.journal, self.bar = journal, bar
         self.fallback = no_partner_value(scenario, outcome)
-        self.shared: dict = {}  # the coalitions' dates and market tables, built once
 
-    def record(self, members: frozenset) -> dict:
-        key = sorted(members)
-        found = self.journal.get(key)
-        if found is None:
-            built = coalition_scenario(self.scenario, members)
-            if built is None:
-                x = np.full(self.n, self.fallback)
-            else:
-                x = sample(built, self.metric, self.seed, self.n, self.engine, self.shared)
-            found = {"value": float(x.mean()), "simulated": built is not None}
+    def records(self, wanted: list[frozenset], pool) -> dict[frozenset, dict]:
+        """Every coalition's record: from the journal, else simulated on `pool`."""
+        found = {s: self.journal.get(sorted(s)) for s in wanted}
+        missing = [s for s, r in found.items() if r is None]
+        self.bar.update(len(wanted) - len(missing))
+        settings = [Setting(self.scenario, members=tuple(sorted(s))) for s in missing]
+        made = sample_all(settings, [self.metric], self.seed, self.n, self.engine, pool)
+        for k, samples in made:
+            x = np.full(self.n, self.fallback) if samples is None else samples[self.metric]
+            record = {"value": float(x.mean()), "simulated": samples is not None}
             if self.keep:
-                found["sample"] = x.tolist()
-            self.journal.add(key, found)
-        self.bar.update(1)
+                record["sample"] = x.tolist()
+            self.journal.add(sorted(missing[k]), record)
+            found[missing[k]] = record
+            self.bar.update(1)
         return found
 
 
@@ -164,8 +164,11 @@ def partner_value(
     progress: bool = True,
     threshold: float | None = None,
     exact_up_to: int = MAX_EXACT,
+    executor: str | None = None,
+    workers: int | None = None,
 ) -> PartnerValue:
     """Each member's Shapley value to `outcome` (module docstring for the method).
+    `executor`: "serial", "processes" or "dask" (None: processes for 300,000 runs or more).
 
     >>> from simulator.experiments.value import partner_value
     >>> pv = partner_value("scenarios/andromede_plan.yaml", "pledged_final", progress=False)
@@ -190,10 +193,11 @@ def partner_value(
     keep = stochastic and orders is None  # each replication's values, for exact intervals
     with (
         Journal(out, manifest, resume, force) as journal,
+        pool_for(runs, executor, workers) as pool,
         progress_bar(len(wanted), "coalitions", progress, unit="coalition") as bar,
     ):
         values = Coalitions(base, outcome, seed, n, keep, engine_for_job(runs), journal, bar)
-        records = {s: values.record(s) for s in wanted}
+        records = values.records(list(wanted), pool)
         table = _table(base, players, records, orders, keep, threshold)
         means = {s: r["value"] for s, r in records.items()}
         coalitions = _coalition_table(players, records, threshold)
