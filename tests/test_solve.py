@@ -215,3 +215,46 @@ def test_report_of_a_solve_folder(tmp_path):
     html = report(out).read_text(encoding="utf-8")
     assert "goal seek" in html and "smallest candidates.atos.pledge = " in html
     assert html.count("<img") >= 1 and "settings evaluated" in html
+
+
+def _strict(text: str) -> dict:
+    """JSON as a strict parser reads it: NaN and Infinity are not JSON."""
+
+    def refuse(token):
+        raise ValueError(f"not JSON: {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_output_is_strict_json(tmp_path):
+    """A 90th percentile of 20 runs has no upper bound in the sample (NaN): null."""
+    args = ["solve", ATOS, "--lever", "candidates.atos.pledge=20..120", "--seed", "2"]
+    args += ["--target", "q90(committed_final) >= 270", "-n", "20"]
+    r = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "t")])
+    assert "(95 % CI 270–?: too few runs for this quantile's interval)" in r.output
+    r = CliRunner().invoke(main, [*args, "--json", "--out", str(tmp_path / "s")])
+    assert r.exit_code == 0, r.output
+    data = _strict(r.output)
+    assert data["estimate"]["high"] is None and data["value"] == 45
+    front = ["solve", ATOS, "--lever", "partners.state.pledge=135..300", "--lever"]
+    front += ["candidates.atos.negotiation.success=0.1..0.9", "--minimize", "partners.state.pledge"]
+    front += ["--maximize", "P(not collapsed)", "-n", "50", "--seed", "1", "--json"]
+    front += ["--generations", "2", "--population", "6", "--out", str(tmp_path / "f")]
+    r = CliRunner().invoke(main, front)
+    assert r.exit_code == 0, r.output
+    assert "P(not collapsed) low" in _strict(r.output)["front"][0]
+
+
+def test_resume_after_a_kill_mid_line(tmp_path):
+    """A journal whose last line was cut by a kill: that setting is evaluated again, and the
+    answer is the uninterrupted one."""
+    out, args = (
+        tmp_path / "s",
+        (ATOS, "candidates.atos.pledge=20..120", "mean(committed_final) >= 260"),
+    )
+    whole = solve(*args, replications=200, seed=6, progress=False)
+    solve(*args, replications=200, seed=6, out=out, progress=False)
+    lines = (out / "evaluations.jsonl").read_text().splitlines()
+    (out / "evaluations.jsonl").write_text("\n".join(lines[:4]) + "\n" + lines[4][:25])
+    again = solve(*args, replications=200, seed=6, out=out, resume=True, progress=False)
+    assert again.value == whole.value and again.manifest["solution"]["reused"] == 4

@@ -219,7 +219,7 @@ def _echo_front(show: str, front, out: Path) -> None:
     m = front.manifest
     if show == "json":
         keys = ("seed", "replications")
-        echo_json({"folder": str(out), **{k: m[k] for k in keys}, "front": front.front})
+        echo_json({"folder": str(out), **{k: m[k] for k in keys}, "front": front.table})
     if show != "text":
         return
     for line in front_lines(front):

@@ -139,14 +139,22 @@ def output_options(fn):
 
 
 def echo_json(data: dict) -> None:
-    """One JSON object; tables as lists of records (NaN as null, dates as ISO text)."""
+    """One JSON object; tables as lists of records (NaN as null everywhere, dates as ISO
+    text)."""
     import json
+    import math
 
     import pandas as pd
 
     def plain(value):
         if isinstance(value, pd.DataFrame):
             return json.loads(value.to_json(orient="records", date_format="iso"))
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, float) and not math.isfinite(value):
+            return None  # NaN and infinities are not JSON
         return value
 
     click.echo(json.dumps({k: plain(v) for k, v in data.items()}, default=str))

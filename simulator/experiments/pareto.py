@@ -369,8 +369,8 @@ def front_lines(result: Front, rows: int = 12) -> list[str]:
     if front.empty:
         return [*lines, "  no setting meets every target: no front"]
     lines.append(
-        f"  Pareto front: {len(front)} settings, {s['stable']} of them still on it with fresh "
-        "random numbers"
+        f"  Pareto front: {len(front)} setting{'s' if len(front) != 1 else ''}, "
+        f"{s['stable']} still on it with fresh random numbers"
     )
     if s["stable"] < 0.9 * len(front):
         lines.append("  (fewer than 90 % stable: more replications, -n, would steady the front)")

@@ -276,10 +276,16 @@ def answer_lines(solution: Solution) -> list[str]:
         change = f" (the file: {written:g}; {solution.value - written:+.6g})"
     return [
         f"{goal} {lever.path} = {lever.shown(solution.value)}{change}",
-        f"there: {solution.target.statistic.text} = {est['value']:.4g} "
-        f"(95 % CI {est['low']:.4g}–{est['high']:.4g})",
+        f"there: {solution.target.statistic.text} = {est['value']:.4g} ({interval_text(est)})",
         sure,
     ]
+
+
+def interval_text(record: dict) -> str:
+    """ "95 % CI a–b"; an end past the sample (a quantile too far out for the runs) is "?"."""
+    low, high = (f"{v:.4g}" if math.isfinite(v) else "?" for v in (record["low"], record["high"]))
+    note = "" if "?" not in (low, high) else ": too few runs for this quantile's interval"
+    return f"95 % CI {low}–{high}{note}"
 
 
 def _written(source: dict, path: str):
@@ -298,5 +304,5 @@ def unreachable_message(solution: Solution) -> str:
     return (
         f"unreachable: {solution.target.text} holds nowhere in {lever.shown(lever.low)}.."
         f"{lever.shown(lever.high)}; the closest is {lever.path}={lever.shown(best['lever'])}, "
-        f"where the estimate is {best['value']:.4g} (95 % CI {best['low']:.4g}–{best['high']:.4g})"
+        f"where the estimate is {best['value']:.4g} ({interval_text(best)})"
     )
