@@ -258,3 +258,23 @@ def test_resume_after_a_kill_mid_line(tmp_path):
     (out / "evaluations.jsonl").write_text("\n".join(lines[:4]) + "\n" + lines[4][:25])
     again = solve(*args, replications=200, seed=6, out=out, resume=True, progress=False)
     assert again.value == whole.value and again.manifest["solution"]["reused"] == 4
+
+
+def test_a_date_lever_lands_on_a_month():
+    """The latest start of Atos's talks for P(285 M€ by 2014-12) ≥ 0.4: a whole month, met
+    there and missed a month later (the same replications: common random numbers)."""
+    lever, target = (
+        "candidates.atos.negotiation.start=2012-01..2015-12",
+        ("P(committed_final >= 250 at 2014-12) >= 0.4"),
+    )
+    s = solve(ATOS, lever, target, maximize=True, replications=400, seed=7, progress=False)
+    assert s.value == int(s.value) and s.estimate["met"]
+    label = s.lever.shown(s.value)
+    later = s.lever.shown(s.value + 1)
+    x = sample(
+        load_scenario(ATOS, [f"candidates.atos.negotiation.start={later}"]),
+        Metric("committed_final", 38),
+        7,
+        400,
+    )
+    assert np.mean(x >= 250) < 0.4, (label, later)
