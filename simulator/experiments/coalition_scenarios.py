@@ -3,8 +3,9 @@
 A coalition S is the scenario with only S's members: the others deleted with the policies
 they fund; absent members leave contagion rules' `from`/`to` and talks' `veto_by`/
 `refuses_with` lists (a rule left naming nobody is dropped; `any` stays); a departure whose
-rival is absent loses `rival` and `rival_hazard`. Anything else naming an absent member (a
-buyer, a share of capital, an event) makes the coalition invalid, said in one line.
+rival is absent loses `rival` and `rival_hazard`; the rules that name them otherwise
+(events, buyers, shares of capital, loans, transfers, splits) as coalition_rules.py says.
+A rule that still names an absent member makes the coalition invalid, said in one line.
 A coalition without a partner is no scenario: `no_partner_value` values it.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import copy
 
 from simulator.errors import ConsimError, ScenarioError
+from simulator.experiments.coalition_rules import drop_absent
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.load import validate_document
 from simulator.scenario.schema import Scenario
@@ -27,8 +29,7 @@ def coalition_data(source: dict, members) -> dict:
         data[group] = {k: m for k, m in data.get(group, {}).items() if k in keep}
         for member in data[group].values():
             _without_absent(member, keep)
-    if "policies" in data:
-        data["policies"] = {k: p for k, p in data["policies"].items() if p.get("funder") in keep}
+    drop_absent(data, keep)  # the rules that name them (coalition_rules.py)
     if "contagion" in data:
         rules = data["contagion"].items()
         data["contagion"] = {
