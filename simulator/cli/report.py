@@ -26,11 +26,12 @@ import click
 )
 @click.option("--force", is_flag=True, help="Replace the file given with --out if it exists.")
 def report(results, out, format_, force):
-    """Write the report of RESULTS, a folder `consim run`, `compare` or `sweep` wrote: the
-    scenario's assumptions (who pledged what, when, with which uncertainty), the funding
-    picture against the market, the findings with their intervals (a comparison's
-    differences, a sweep's points and sensitivity indices, where its runs collapse), the
-    worst runs' stories and the provenance (seed, versions, input hash).
+    """Write the report of RESULTS, a folder `consim run`, `compare`, `sweep`, `solve` or
+    `value` wrote: the scenario's assumptions (who pledged what, when, with which
+    uncertainty), the funding picture against the market, the findings with their
+    intervals (a comparison's differences, a sweep's points and sensitivity indices, where
+    its runs collapse; a goal seek's answer, a front, partner values), the worst runs'
+    stories and the provenance (seed, versions, input hash).
 
     \b
     Examples:

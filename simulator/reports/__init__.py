@@ -15,9 +15,10 @@ FORMATS = ("html", "xlsx")
 def report(
     results: str | Path, out: str | Path | None = None, format: str = "html", force: bool = False
 ) -> Path:
-    """Write the report of a results folder (a run, a comparison or a sweep) and return its
-    path: by default `report.html` (or `.xlsx`) inside the folder, consim's own file there;
-    a file named with `out` is never replaced unless `force`.
+    """Write the report of a results folder (a run, a comparison, a sweep, a goal seek or
+    partner values) and return its path: by default `report.html` (or `.xlsx`) inside the
+    folder, consim's own file there; a file named with `out` is never replaced unless
+    `force`.
 
     >>> import tempfile
     >>> from simulator import report, run

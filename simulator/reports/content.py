@@ -79,13 +79,14 @@ class Report:
 
 
 def load_report(folder: str | Path) -> Report:
-    """The report of a results folder written by `consim run`, `compare` or `sweep`."""
+    """The report of a results folder that `consim run`, `compare`, `sweep`, `solve` or
+    `value` wrote."""
     folder = Path(folder)
     manifest_file = folder / "manifest.json"
     if not folder.is_dir() or not manifest_file.is_file():
         raise ConsimError(
             f"{folder}: not a consim results folder (expected the manifest.json that "
-            "`consim run`, `compare` or `sweep` writes)"
+            "`consim run`, `compare`, `sweep`, `solve` or `value` writes)"
         )
     kind = json.loads(manifest_file.read_text()).get("kind", "run")
     if kind not in KINDS:
