@@ -278,3 +278,11 @@ def test_a_date_lever_lands_on_a_month():
         400,
     )
     assert np.mean(x >= 250) < 0.4, (label, later)
+
+
+def test_a_lever_end_that_breaks_the_scenario_says_which_end(tmp_path):
+    args = ["solve", ATOS, "--lever", "candidates.atos.pledge.mode=20..120", "--target", GOAL]
+    r = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1
+    assert r.output.startswith("--lever at its high end (candidates.atos.pledge.mode=120): ")
+    assert "triangular needs low ≤ mode ≤ high" in r.output

@@ -122,7 +122,16 @@ def check_levers(path: str | Path, levers: list[Lever], overrides=()) -> None:
     if len(set(paths)) != len(paths):
         raise ConsimError(f"--lever: a path is given twice ({', '.join(paths)})")
     for end in ("low", "high"):
-        setting(path, levers, [getattr(lever, end) for lever in levers], overrides)
+        values = [getattr(lever, end) for lever in levers]
+        try:
+            setting(path, levers, values, overrides)
+        except ConsimError as exc:
+            if str(exc).startswith("--lever"):
+                raise
+            ends = ", ".join(
+                f"{lv.path}={lv.shown(v)}" for lv, v in zip(levers, values, strict=True)
+            )
+            raise ConsimError(f"--lever at its {end} end ({ends}): {exc}") from None
 
 
 class Settings:
