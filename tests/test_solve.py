@@ -286,3 +286,18 @@ def test_a_lever_end_that_breaks_the_scenario_says_which_end(tmp_path):
     assert r.exit_code == 2 and len(r.output.strip().splitlines()) == 1
     assert r.output.startswith("--lever at its high end (candidates.atos.pledge.mode=120): ")
     assert "triangular needs low ≤ mode ≤ high" in r.output
+
+
+def test_an_outcome_of_one_venture():
+    """committed_final[cloudwatt]: that venture alone; the ventures add up to the total, at
+    the end and at a month; a yes/no outcome of one venture is within the any-venture one."""
+    s = load_scenario("scenarios/examples/cloudwatt_numergy.yaml")
+    month = 2013 * 12 + 5 - s.start
+    for at in (None, month):
+        total = sample(s, Metric("committed_final", at), 3, 50)
+        parts = [sample(s, Metric("committed_final", at, venture=v), 3, 50) for v in s.ventures]
+        assert np.allclose(total, sum(parts)) and np.ptp([p.mean() for p in parts]) > 0
+    t = parse_target("P(not collapsed[numergy]) >= 0.5", s.start)
+    assert t.statistic.metric == Metric("collapsed", None, True, "numergy")
+    with pytest.raises(ConsimError, match=r"unknown venture 'numergie' \(expected one of: "):
+        sample(s, Metric("committed_final", venture="numergie"), 1, 1)

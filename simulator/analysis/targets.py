@@ -48,12 +48,14 @@ NUMBERS = (
 
 @dataclass(frozen=True)
 class Metric:
-    """An outcome of each replication; `month` (months from the scenario's start) reads a
-    dated outcome at that month; `negated` turns a yes/no outcome into its opposite."""
+    """An outcome of each replication, summed over the ventures (a yes/no outcome: in any)
+    or of `venture` alone; `month` (months from the scenario's start) reads a dated outcome
+    at that month; `negated` turns a yes/no outcome into its opposite."""
 
     outcome: str
     month: int | None = None
     negated: bool = False
+    venture: str | None = None
 
     @property
     def is_flag(self) -> bool:
@@ -61,6 +63,8 @@ class Metric:
 
     def label(self, start: int | None = None) -> str:
         text = f"not {self.outcome}" if self.negated else self.outcome
+        if self.venture is not None:
+            text += f"[{self.venture}]"
         if self.month is not None and start is not None:
             text += f" at {month_label(start + self.month)}"
         return text
@@ -72,6 +76,11 @@ def check_metric(metric: Metric, scenario: Scenario) -> None:
     if metric.outcome not in known:
         raise ConsimError(
             f"unknown outcome {metric.outcome!r} (expected one of: {', '.join(known)})"
+        )
+    if metric.venture is not None and metric.venture not in scenario.ventures:
+        raise ConsimError(
+            f"{metric.outcome}[{metric.venture}]: unknown venture {metric.venture!r} "
+            f"(expected one of: {', '.join(scenario.ventures)})"
         )
     if metric.negated and not metric.is_flag:
         raise ConsimError(
@@ -93,17 +102,18 @@ def check_metric(metric: Metric, scenario: Scenario) -> None:
 OPS = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _OP = r">=|<=|>|<"
-_METRIC = r"(?P<name>[a-z_]+)(?:\s+at\s+(?P<at>\d{4}-\d{2}))?"
+_VENTURE = r"(?:\[(?P<venture>[A-Za-z0-9_.-]+)\])?"  # committed_final[cloudwatt]
+_METRIC = rf"(?P<name>[a-z_]+){_VENTURE}(?:\s+at\s+(?P<at>\d{{4}}-\d{{2}}))?"
 _STAT = re.compile(r"^\s*(?P<stat>P|mean|median|q\d{1,2})\s*\((?P<inside>.*)\)\s*$")
 _COND = re.compile(
-    rf"^\s*(?P<name>[a-z_]+)(?:\s+at\s+(?P<at1>\d{{4}}-\d{{2}}))?\s*(?P<op>{_OP})\s*"
+    rf"^\s*(?P<name>[a-z_]+){_VENTURE}(?:\s+at\s+(?P<at1>\d{{4}}-\d{{2}}))?\s*(?P<op>{_OP})\s*"
     rf"(?P<value>{_NUMBER})(?:\s+at\s+(?P<at2>\d{{4}}-\d{{2}}))?\s*$"
 )
-_FLAG = re.compile(r"^\s*(?P<neg>not\s+)?(?P<name>[a-z_]+)\s*$")
+_FLAG = re.compile(rf"^\s*(?P<neg>not\s+)?(?P<name>[a-z_]+){_VENTURE}\s*$")
 _TARGET = re.compile(rf"^(?P<stat>.*\))\s*(?P<op>{_OP})\s*(?P<value>{_NUMBER})\s*$")
 GRAMMAR = (
     "P(OUTCOME OP X [at YYYY-MM]) OP p, P([not] FLAG) OP p, mean(OUTCOME [at YYYY-MM]) OP x, "
-    "median(...) or qNN(...) OP x; OP one of >=, >, <=, <"
+    "median(...) or qNN(...) OP x; OUTCOME[VENTURE] for one venture; OP one of >=, >, <=, <"
 )
 
 
@@ -241,19 +251,21 @@ def parse_statistic(text: str, start: int) -> Statistic:
         cond = _COND.match(inside)
         if cond:
             at = cond["at1"] or cond["at2"]
-            metric = Metric(cond["name"], _months(at, start, text))
+            metric = Metric(cond["name"], _months(at, start, text), False, cond["venture"])
             return Statistic("P", metric, None, cond["op"], float(cond["value"]), text.strip())
         flag = _FLAG.match(inside)
         if not flag:
             raise ConsimError(f"{text!r}: cannot read {inside!r} (expected {GRAMMAR})")
-        return Statistic("P", Metric(flag["name"], None, bool(flag["neg"])), text=text.strip())
+        metric = Metric(flag["name"], None, bool(flag["neg"]), flag["venture"])
+        return Statistic("P", metric, text=text.strip())
     metric = re.match(rf"^\s*{_METRIC}\s*$", inside)
     if not metric:
         raise ConsimError(f"{text!r}: cannot read {inside!r} (expected {GRAMMAR})")
     q = 0.5 if kind == "median" else (None if kind == "mean" else int(kind[1:]) / 100)
     kind = "mean" if kind == "mean" else "quantile"
+    at = _months(metric["at"], start, text)
     return Statistic(
-        kind, Metric(metric["name"], _months(metric["at"], start, text)), q, text=text.strip()
+        kind, Metric(metric["name"], at, False, metric["venture"]), q, text=text.strip()
     )
 
 

@@ -60,16 +60,19 @@ def _month(metric: Metric) -> tuple[int, ...]:
 
 def _values(context: Context, chunk, metric: Metric) -> np.ndarray:
     V = len(context.model.ventures)
+    ventures = (
+        slice(None) if metric.venture is None else [context.model.venture_ids.index(metric.venture)]
+    )
     if metric.month is None:
-        column = outcome_columns(context, chunk)[metric.outcome]
+        column = outcome_columns(context, chunk)[metric.outcome].reshape(-1, V)[:, ventures]
         if column.dtype == bool:
-            column = column.reshape(-1, V).any(axis=1)
+            column = column.any(axis=1)
             return (~column if metric.negated else column).astype(float)
-        return column.reshape(-1, V).sum(axis=1).astype(float)
+        return column.sum(axis=1).astype(float)
     at = chunk.column(metric.month)
 
     def total(a: np.ndarray) -> np.ndarray:
-        return a[:, :, :, at].sum(axis=(1, 2))
+        return a[:, :, :, at][:, ventures].sum(axis=(1, 2))  # the month first: no reordering
 
     name = DATED[metric.outcome]
     if name == "members":
