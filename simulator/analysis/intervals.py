@@ -75,6 +75,24 @@ class Difference(Estimate):
     p_value: float = np.nan
 
 
+def quantile_interval(x, q: float, exact: bool = False) -> Estimate:
+    """The q-quantile of x with a distribution-free 95 % interval: the order statistics
+    whose ranks a binomial(n, q) puts 2.5 % and 97.5 % of the way (NaN ends past the sample)."""
+    x = np.sort(np.asarray(x, dtype=float))
+    n = len(x)
+    value = float(np.quantile(x, q))
+    if exact or (n > 1 and x[0] == x[-1]):  # nothing uncertain, or every replication alike
+        return Estimate(value, value, value, n)
+    if n == 1:  # one replication of an uncertain model cannot say how far off it is
+        return Estimate(value, np.nan, np.nan, 1)
+    from scipy import stats
+
+    lo, hi = stats.binom.ppf([0.025, 0.975], n, q).astype(int)
+    low = float(x[lo - 1]) if lo >= 1 else np.nan
+    high = float(x[hi]) if hi < n else np.nan
+    return Estimate(value, low, high, n)
+
+
 def paired_difference(whatif, baseline, level: float = LEVEL, exact: bool = False) -> Difference:
     """Mean of `whatif - baseline`, replication by replication (common random numbers: the
     i-th replications of both saw the same draws), with the t-interval of those differences.

@@ -22,6 +22,7 @@ from simulator.analysis.intervals import (
     mean_interval,
     proportion_bounds,
     proportion_interval,
+    quantile_interval,
 )
 from simulator.errors import ConsimError
 from simulator.scenario.schema import Scenario
@@ -219,26 +220,13 @@ def _decisive(x: np.ndarray, s: Statistic, need: int, above: bool) -> tuple[bool
     return held, margin if above else -margin
 
 
-def quantile_interval(x, q: float, exact: bool = False) -> Estimate:
-    """The q-quantile of x with a distribution-free 95 % interval: the order statistics
-    whose ranks a binomial(n, q) puts 2.5 % and 97.5 % of the way (NaN ends past the sample)."""
-    x = np.sort(np.asarray(x, dtype=float))
-    n = len(x)
-    value = float(np.quantile(x, q))
-    if exact or n == 1 or x[0] == x[-1]:
-        width = exact or x[0] == x[-1]
-        return Estimate(value, value if width else np.nan, value if width else np.nan, n)
-    from scipy import stats
-
-    lo, hi = stats.binom.ppf([0.025, 0.975], n, q).astype(int)
-    low = float(x[lo - 1]) if lo >= 1 else np.nan
-    high = float(x[hi]) if hi < n else np.nan
-    return Estimate(value, low, high, n)
-
-
 def _equal(a: float, b: float, op: str) -> bool:
+    return op in (">=", "<=") and close(a, b)
+
+
+def close(a: float, b: float) -> bool:
     """Sums of money land on a threshold up to rounding (135 + 60 + 90 may be 284.99999…)."""
-    return op in (">=", "<=") and abs(a - b) <= 1e-9 * max(1.0, abs(b))
+    return abs(a - b) <= 1e-9 * max(1.0, abs(b))
 
 
 def parse_statistic(text: str, start: int) -> Statistic:

@@ -269,7 +269,7 @@ def _echo_front(show: str, front, out: Path) -> None:
     "--executor",
     type=click.Choice(["serial", "processes"]),
     default=None,
-    help="Where coalitions run [default: a process per core from 300,000 runs, else here].",
+    help="Where coalitions run [default: a process per core from 2,048 coalitions, else here].",
 )
 @click.option(
     "--workers",
@@ -302,17 +302,13 @@ def value(show, scenario, outcome, replications, threshold, samples, seed, overr
       consim value scenarios/atos_joins.yaml --outcome p_no_collapse -n 2000 --seed 7
       consim value scenarios/dassault_stays.yaml --outcome committed_final --threshold 285
     """
-    from simulator.experiments.run import as_scenario
-    from simulator.experiments.value import (
-        DEFAULT_SAMPLES,
-        partner_value,
-        planned_runs,
-        replications_for,
-    )
+    from simulator.experiments.run import DEFAULT_STOCHASTIC_REPLICATIONS, as_scenario
+    from simulator.experiments.samples import replications_for
+    from simulator.experiments.value import DEFAULT_SAMPLES, partner_value, planned_runs
     from simulator.results.folders import default_output
 
     base = as_scenario(scenario, overrides)
-    n = replications_for(base, replications)
+    n = replications_for(base, replications, DEFAULT_STOCHASTIC_REPLICATIONS)
     k, candidates = len(base.members()), len(base.candidates)
     method, runs = planned_runs(k, n, samples or DEFAULT_SAMPLES, candidates)
     if show == "text":

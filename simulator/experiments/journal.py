@@ -13,7 +13,6 @@ is refused (its manifest's `spec` differs), and `--force` replaces only a consim
 from __future__ import annotations
 
 import json
-import os
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -102,9 +101,9 @@ class Journal:
         self.records[text] = record
         if self.folder is not None:
             with open(self.folder / LINES, "a", encoding="utf-8") as f:
+                # Written at once (closed): a killed process keeps every whole line. Not
+                # fsynced, as the sweep's parts are not: 4,096 fsyncs took 0.95 s here.
                 f.write(json.dumps([text, record]) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
 
     def write_manifest(self, status: str, **more) -> None:
         if self.folder is None:

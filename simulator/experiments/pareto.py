@@ -36,6 +36,7 @@ from simulator.experiments.journal import Journal, search_manifest
 from simulator.experiments.levers import Lever, Settings, parse_lever
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.run import fresh_seed, is_stochastic
+from simulator.experiments.samples import replications_for
 from simulator.experiments.settings_pool import Setting, pool_for, sample_all
 from simulator.scenario.types import parse_month
 
@@ -169,8 +170,8 @@ def pareto(
     base = settings.base
     parsed, goals = _goals(base, levers, objectives, targets)
     low = settings.at([lever.low for lever in levers])
+    n = replications_for(low, replications, DEFAULT_REPLICATIONS)
     stochastic = is_stochastic(low)
-    n = (replications or DEFAULT_REPLICATIONS) if stochastic else 1
     seed = fresh_seed(seed)
     manifest = _manifest(
         base, levers, parsed, goals, seed, n, stochastic, overrides, population, generations
@@ -178,7 +179,7 @@ def pareto(
     total = population * (generations + 1)
     with (
         Journal(out, manifest, resume, force) as journal,
-        pool_for(total * n, executor or "serial", workers) as pool,
+        pool_for(total, executor or "serial", workers) as pool,
         progress_bar(total, "settings", progress, unit="setting") as bar,
     ):
         evaluate = _Evaluator(settings, parsed, goals, n, not stochastic, journal, bar, pool)

@@ -16,9 +16,18 @@ from simulator.analysis.targets import DATED, Metric, check_metric
 from simulator.engine.compile import compile_scenario
 from simulator.engine.simulate import simulate
 from simulator.errors import ConsimError
+from simulator.experiments.run import is_stochastic
 from simulator.experiments.tasks import sweep_chunk
-from simulator.results.tables import Context, outcome_columns, outcome_months
+from simulator.results.tables import Context, money_at, outcome_columns, outcome_months
 from simulator.scenario.schema import Scenario
+
+
+def replications_for(scenario: Scenario, replications: int | None, default: int) -> int:
+    """Replications per setting of a search: one for a deterministic scenario (every one is
+    alike), else `replications` (None: `default`)."""
+    if replications is not None and replications < 1:
+        raise ConsimError(f"replications must be at least 1 (got {replications})")
+    return (replications or default) if is_stochastic(scenario) else 1
 
 
 def sample(
@@ -63,25 +72,12 @@ def _values(context: Context, chunk, metric: Metric) -> np.ndarray:
     ventures = (
         slice(None) if metric.venture is None else [context.model.venture_ids.index(metric.venture)]
     )
-    if metric.month is None:
-        column = outcome_columns(context, chunk)[metric.outcome].reshape(-1, V)[:, ventures]
-        if column.dtype == bool:
-            column = column.any(axis=1)
-            return (~column if metric.negated else column).astype(float)
-        return column.sum(axis=1).astype(float)
-    at = chunk.column(metric.month)
-
-    def total(a: np.ndarray) -> np.ndarray:
-        return a[:, :, :, at][:, ventures].sum(axis=(1, 2))  # the month first: no reordering
-
-    name = DATED[metric.outcome]
-    if name == "members":
-        return total(chunk.member).astype(float)
-    pledged, cancelled, paid = total(chunk.pledged), total(chunk.cancelled), total(chunk.paid_in)
-    return {
-        "pledged": pledged,
-        "committed": pledged - cancelled,
-        "paid_in": paid,
-        "cancelled": cancelled,
-        "outstanding": pledged - cancelled - paid,
-    }[name]
+    name = DATED.get(metric.outcome)
+    if name is not None:  # read at one month, as the outcome table reads the last one
+        month = context.model.horizon - 1 if metric.month is None else metric.month
+        return money_at(chunk, month)[name][:, ventures].sum(axis=1).astype(float)
+    column = outcome_columns(context, chunk)[metric.outcome].reshape(-1, V)[:, ventures]
+    if column.dtype == bool:
+        column = column.any(axis=1)
+        return (~column if metric.negated else column).astype(float)
+    return column.sum(axis=1).astype(float)

@@ -27,7 +27,7 @@ from simulator.experiments.journal import Journal, search_manifest
 from simulator.experiments.levers import Lever, Settings, parse_lever
 from simulator.experiments.progress import progress_bar
 from simulator.experiments.run import fresh_seed, is_stochastic
-from simulator.experiments.samples import sample
+from simulator.experiments.samples import replications_for, sample
 from simulator.scenario.types import parse_month
 
 GRID = 9  # the coarse grid's settings: enough to see a non-monotone target, few runs
@@ -191,8 +191,8 @@ def solve(
     low_setting = settings.at([lever.low])
     target = target if isinstance(target, Target) else parse_target(target, low_setting.start)
     check_metric(target.statistic.metric, low_setting)
+    n = replications_for(low_setting, replications, DEFAULT_REPLICATIONS)
     stochastic = is_stochastic(low_setting)
-    n = (replications or DEFAULT_REPLICATIONS) if stochastic else 1
     seed = fresh_seed(seed)
     manifest = _manifest(settings.base, lever, target, maximize, seed, n, stochastic, overrides)
     order = lever.grid(GRID)[:: -1 if maximize else 1]

@@ -45,7 +45,7 @@ from simulator.analysis.coalitions import (
     veto_players,
 )
 from simulator.analysis.intervals import mean_interval
-from simulator.analysis.targets import Metric, check_metric
+from simulator.analysis.targets import Metric, check_metric, close
 from simulator.engine.simulate import engine_for_job
 from simulator.errors import ConsimError
 from simulator.experiments.coalition_scenarios import (
@@ -61,6 +61,7 @@ from simulator.experiments.run import (
     fresh_seed,
     is_stochastic,
 )
+from simulator.experiments.samples import replications_for
 from simulator.experiments.settings_pool import Setting, pool_for, sample_all
 from simulator.results.manifest import labels_of
 from simulator.scenario.schema import Scenario
@@ -114,15 +115,6 @@ def planned_runs(
     return "sampled", most * replications
 
 
-def replications_for(scenario: Scenario, replications: int | None = None) -> int:
-    """One replication for a deterministic scenario, else `replications` (default 1000)."""
-    if replications is not None and replications < 1:
-        raise ConsimError(f"value: replications must be at least 1 (got {replications})")
-    if not is_stochastic(scenario):
-        return 1
-    return replications or DEFAULT_STOCHASTIC_REPLICATIONS
-
-
 class Coalitions:
     """v(S) of one scenario's coalitions, each evaluated once and cached in a journal
     (key: the sorted member ids); `keep` keeps each replication's value too."""
@@ -168,7 +160,7 @@ def partner_value(
     workers: int | None = None,
 ) -> PartnerValue:
     """Each member's Shapley value to `outcome` (module docstring for the method).
-    `executor`: "serial", "processes" or "dask" (None: processes for 300,000 runs or more).
+    `executor`: "serial", "processes" or "dask" (None: processes from 2,048 coalitions).
 
     >>> from simulator.experiments.value import partner_value
     >>> pv = partner_value("scenarios/andromede_plan.yaml", "pledged_final", progress=False)
@@ -177,7 +169,10 @@ def partner_value(
     """
     base = as_scenario(scenario, overrides)
     threshold = _check(base, outcome, samples, threshold)
-    players, n = list(base.members()), replications_for(base, replications)
+    players, n = (
+        list(base.members()),
+        replications_for(base, replications, DEFAULT_STOCHASTIC_REPLICATIONS),
+    )
     seed, samples = fresh_seed(seed), samples or DEFAULT_SAMPLES
     method = "exact" if len(players) <= exact_up_to else "sampled"
     orders = None
@@ -193,7 +188,7 @@ def partner_value(
     keep = stochastic and orders is None  # each replication's values, for exact intervals
     with (
         Journal(out, manifest, resume, force) as journal,
-        pool_for(runs, executor, workers) as pool,
+        pool_for(len(wanted), executor, workers) as pool,
         progress_bar(len(wanted), "coalitions", progress, unit="coalition") as bar,
     ):
         values = Coalitions(base, outcome, seed, n, keep, engine_for_job(runs), journal, bar)
@@ -223,8 +218,7 @@ def _check(base: Scenario, outcome: str, samples, threshold) -> float | None:
 
 
 def _wins(value: float, threshold: float) -> bool:
-    """Success; sums of money land on a threshold up to rounding (targets.py)."""
-    return value >= threshold - 1e-9 * max(1.0, abs(threshold))
+    return value >= threshold or close(value, threshold)
 
 
 def _table(base, players, records, orders, keep, threshold) -> pd.DataFrame:

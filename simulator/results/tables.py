@@ -156,6 +156,31 @@ def outcome_months(ctx: Context) -> tuple[int, ...]:
     return tuple(sorted({last} if ctx.reference is None else {ctx.reference, last}))
 
 
+MONEY = ("pledged", "committed", "paid_in", "outstanding", "cancelled")
+
+
+def money_at(c: Chunk, month: int) -> dict[str, np.ndarray]:
+    """Each venture's money (MONEY) and member count at one month, for the replications
+    that ran, (replications, ventures): summed over the members (slice first: cheap)."""
+    ok, at = c.ok, c.column(month)
+
+    def total(a: np.ndarray) -> np.ndarray:
+        return a[:, :, :, at][ok].sum(axis=2)
+
+    pledged, paid, cancelled = total(c.pledged), total(c.paid_in), total(c.cancelled)
+    committed = pledged - cancelled
+    outstanding = committed - paid
+    outstanding[np.abs(outstanding) < _EPS] = 0.0
+    return {
+        "pledged": pledged,
+        "committed": committed,
+        "paid_in": paid,
+        "outstanding": outstanding,
+        "cancelled": cancelled,
+        "members": total(c.member),
+    }
+
+
 def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
     """The outcome table as numpy columns (`venture` as integer codes into the venture ids).
 
@@ -164,27 +189,14 @@ def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
     model, dates = ctx.model, ctx.dates
     ok = c.ok
     R, V = int(ok.sum()), len(model.ventures)
-    last = model.horizon - 1
-    n = R * V
-
-    def total(a: np.ndarray, month: int = last) -> np.ndarray:
-        """Sum over partners at one month, for the replications that ran (slice first: cheap)."""
-        return a[:, :, :, c.column(month)][ok].sum(axis=2).ravel()
-
-    pledged, paid, cancelled = total(c.pledged), total(c.paid_in), total(c.cancelled)
-    committed = pledged - cancelled
-    outstanding = committed - paid
-    outstanding[np.abs(outstanding) < _EPS] = 0.0
+    n, last = R * V, model.horizon - 1
+    final = {k: v.ravel() for k, v in money_at(c, last).items()}
     end, ending = c.end[ok].ravel(), c.ending[ok].ravel()
     columns = {
         "replication": np.repeat(np.flatnonzero(ok) + c.first, V),
         "venture": np.tile(np.arange(V, dtype=np.int32), R),
-        "pledged_final": pledged,
-        "committed_final": committed,
-        "paid_in_final": paid,
-        "outstanding_final": outstanding,
-        "cancelled_final": cancelled,
-        "members_final": c.member[:, :, :, c.column(last)][ok].sum(axis=2).ravel(),
+        **{f"{name}_final": final[name] for name in MONEY},
+        "members_final": final["members"],
     }
     for how, date in (("collapsed", "collapse_date"), ("dissolved", "dissolution_date")):
         columns[how] = this = ending == ENDINGS.index(how)
@@ -193,7 +205,7 @@ def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
     columns["ended"] = pd.Categorical.from_codes(ending, _ENDINGS)
     columns["end_date"] = _dates_or_nat(dates, end)
     if ctx.reference is not None:
-        at_ref = total(c.pledged, ctx.reference) - total(c.cancelled, ctx.reference)
+        at_ref = money_at(c, ctx.reference)["committed"].ravel()
         columns["reference_date"] = np.full(n, dates.values[ctx.reference])
         columns["committed_at_reference"] = at_ref
         columns["market_at_reference"] = market = market_at_reference(ctx, c)
