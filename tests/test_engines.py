@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from test_cli import bad_input, consim
 from test_ledger_properties import prices
 
+from simulator.engine.batch import run
 from simulator.engine.batch.clocks import HEAP_FROM
 from simulator.engine.batch.support import unsupported
 from simulator.engine.compile import compile_scenario
@@ -44,6 +45,13 @@ FILES = sorted(
 )
 FILES = sorted(set(FILES))
 TOL = 1e-9
+
+
+@pytest.fixture(autouse=True)
+def small_blocks(monkeypatch):
+    """Blocks of 7 replications (batch/month.py runs a block's months before the next
+    block's): every chunk here runs in several blocks, as a sweep's chunk of thousands does."""
+    monkeypatch.setattr(run, "block_size", lambda model: 7)
 
 
 def both(model, seed: int, n: int, first: int = 0):
@@ -123,6 +131,23 @@ def assert_totals(model, full, sums, seed: int) -> None:
         summed = getattr(full, name).sum(axis=2)[..., months]
         np.testing.assert_allclose(getattr(at, name)[:, :, 0], summed, rtol=TOL, atol=TOL)
     np.testing.assert_array_equal(at.member[:, :, 0], full.member.sum(axis=2)[..., months])
+
+
+@pytest.mark.parametrize("block", [1, 64, 4096])
+@pytest.mark.parametrize(
+    "path", ["scenarios/reference/bench.yaml", "scenarios/examples/split_on_departure.yaml"]
+)
+def test_the_size_of_the_blocks_changes_nothing(path, block, monkeypatch):
+    scenario = load_scenario(ROOT / path)
+    model = compile_scenario(scenario)
+    sevens = simulate(model, 8, 200, engine="batch")
+    monkeypatch.setattr(run, "block_size", lambda model: block)
+    other = simulate(model, 8, 200, engine="batch")
+    for name in ("pledged", "paid_in", "cancelled", "member", "end", "ending"):
+        np.testing.assert_array_equal(getattr(other, name), getattr(sevens, name))
+    pd.testing.assert_frame_equal(
+        event_table(Context(scenario, model), other), event_table(Context(scenario, model), sevens)
+    )
 
 
 def test_a_chunk_anywhere_draws_what_the_whole_run_draws():

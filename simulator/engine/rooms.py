@@ -52,6 +52,21 @@ def bytes_per_replication(model: Model) -> int:
     return book_ + events_ + D * 12 * 8 + 2 * V * P * 8 + 4 * V * H * 8 + pieces
 
 
+# Replications run together month after month (batch/month.py): as many as keep what their
+# months read and write (books, clocks, membership) within half a core's 2 MiB cache.
+BLOCK_BYTES = 2**20
+BLOCKS = (16, 4_096)
+
+
+def block_size(model: Model) -> int:
+    """Replications whose months the batch engine runs together (month.run_months)."""
+    V, P = model.involved.shape
+    D = len(model.departures)
+    hot = room(model) * 7 * 8 + D * 12 * 8 + 4 * V * P * 8 + varying_rates(model) * 16
+    low, high = BLOCKS
+    return max(low, min(high, BLOCK_BYTES // max(1, hot)))
+
+
 def event_room(model: Model) -> int:
     """Events one replication can record (events' docstring)."""
     V, P = model.involved.shape

@@ -94,7 +94,7 @@ def buy_outs(led, mem, mat, ven, ex, tops, dep, bo, tg, ev, month):
     signals once: its waiters have not resumed yet), then in the order they started
     waiting."""
     left = bo.left
-    for r in range(mem.join.shape[0]):
+    for r in range(mem.block[0], mem.block[1]):
         count = np.int64(0)  # not the literal 0: one compiled buy_out, not two
         for b in range(bo.at.shape[0]):
             if bo.at[b] == month:

@@ -43,4 +43,4 @@ def remove_others(kept: Path) -> None:
 
 def compiled() -> bool:
     """The month's kernel, the largest, is in the cache (numba keeps its index there)."""
-    return any(folder().rglob("month.month_steps-*.nbi"))
+    return any(folder().rglob("month.run_months-*.nbi"))

@@ -37,7 +37,7 @@ def cuts(led, mem, mat, ven, ex, tops, cs, ev, month):
     """m + 0.2: the cuts dated this month, in file order."""
     for k in range(cs.at.shape[0]):
         if cs.at[k] == month:
-            for r in range(mem.join.shape[0]):
+            for r in range(mem.block[0], mem.block[1]):
                 cut_pledge(led, mem, mat, ven, ex, tops, cs, ev, r, k, month)
 
 

@@ -168,7 +168,7 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
     moment a rival's leaving reaches the clocks still waiting on it."""
     live, when, pending, rival, first = dep.live, dep.when, dep.pending, dep.rival, dep.first
     rival_changed, soonest, queue = dep.rival_changed, dep.next, dep.queue
-    for r in range(soonest.shape[0]):
+    for r in range(mem.block[0], mem.block[1]):
         if soonest[r] != month:
             continue  # nothing due in this replication this month
         tail = clocks.due_in_order(dep, r, month, queue, FIRE)

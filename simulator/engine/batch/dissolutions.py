@@ -24,11 +24,11 @@ def dissolutions(led, mem, ven, tg, ev, month):
     at = ven.dissolve_at
     for v in range(at.shape[0]):
         if at[v] == month:
-            for r in range(mem.join.shape[0]):
+            for r in range(mem.block[0], mem.block[1]):
                 dissolve(led, mem, ven, ev, r, v, month, AT_ITS_DATE)
     if tg.kind.shape[0]:
         fire(tg, ven, ev, DISSOLVE)  # a dissolution may wait for another, due at once
-        for r in range(mem.join.shape[0]):
+        for r in range(mem.block[0], mem.block[1]):
             w = next_fired(tg, r, month, DISSOLVE_ACT)
             while w >= 0:
                 v = tg.index[w]

@@ -135,13 +135,13 @@ def checks(led, mem, mat, ventures, ex, ev, month):
     collapses; what its members still owe from next month is cancelled (§9.1). In its
     deadline's month every replication is checked; after it, capital falls only in a
     month where something happened, so only the replications `touch` listed."""
-    deadlines, end, touched = ventures.deadline, ventures.end, mem.touched
+    deadlines, touched = ventures.deadline, mem.touched
     for v in range(deadlines.shape[0]):
         deadline = deadlines[v]
         if deadline < 0 or month < deadline:
             continue
         if month == deadline:
-            for r in range(end.shape[0]):
+            for r in range(mem.block[0], mem.block[1]):
                 check(led, mem, mat, ventures, ex, ev, r, v, month)
         else:
             for i in range(touched[0]):
@@ -176,10 +176,12 @@ def sooner(dated, month, best):
 
 
 @kernel
-def next_month(dep, talks, ventures, rs, cs, bo, ts, sp, tg, month):
-    """The first month after `month` in which anything is due in any replication."""
+def next_month(mem, dep, talks, ventures, rs, cs, bo, ts, sp, tg, month):
+    """The first month after `month` in which anything is due in any replication of the
+    block being run (mem.block)."""
+    lo, hi = mem.block[0], mem.block[1]
     best = sooner(bo.at, month, sooner(cs.at, month, sooner(rs.at, month, np.inf)))
-    best = first_due(tg, month, sooner(sp.at, month, sooner(ts.at, month, best)))
+    best = first_due(tg, lo, hi, month, sooner(sp.at, month, sooner(ts.at, month, best)))
     for v in range(ventures.deadline.shape[0]):
         if month < ventures.deadline[v] < best:
             best = ventures.deadline[v]
@@ -190,23 +192,25 @@ def next_month(dep, talks, ventures, rs, cs, bo, ts, sp, tg, month):
             best = talks.start[c]
         if month < talks.walk_out[c] < best:
             best = talks.walk_out[c]
-        i = talks_ended(talks, c, month + 1)  # the next end of talks
-        if i < talks.ends.shape[1]:
+        i = talks_ended(talks, c, month + 1, hi)  # the next end of talks
+        if i < hi:
             best = min(best, talk_end(talks, c, i))
     soonest = dep.next
-    for r in range(soonest.shape[0]):
+    for r in range(lo, hi):
         if month < soonest[r] < best:
             best = soonest[r]
     return best
 
 
 @inline
-def talks_ended(talks, c, month):
-    """How many replications' talks c ended before `month`: ends[c, :that] (TalkArrays).
-    Months only go forward, so the count is kept (cursor) and moved on from there: each
-    month's `negotiations` and next_month read only the talks ending then, not the chunk."""
-    i, n = talks.cursor[c], talks.ends.shape[1]
-    while i < n and talk_end(talks, c, i) < month:
+def talks_ended(talks, c, month, hi):
+    """Where the talks c of the block ending at replication `hi` that end from `month` on
+    begin in ends[c] (TalkArrays: a block's replications, by the month their talks end).
+    Within a block months only go forward, so the place is kept (cursor, set to the
+    block's start as it begins) and moved on from there: each month's `negotiations` and
+    next_month read only the talks ending then, not the block."""
+    i = talks.cursor[c]
+    while i < hi and talk_end(talks, c, i) < month:
         i += 1
     talks.cursor[c] = i
     return i

@@ -1,11 +1,16 @@
-"""One month the clock visits: every mechanism's kernel, in the per-replication engine's
-same-month order (replication.py): departures at m + 0.0, buy-outs at m + 0.03, transfers
-at m + 0.04, splits at m + 0.05, walking out and negotiation outcomes at m + 0.1, cuts
-then raises at m + 0.2, the deadline's checks at m + 0.5, dissolutions at m + 0.55.
+"""The months of a chunk between two dated events (run.py's clock), block of replications by
+block, and each month's mechanisms in the per-replication engine's same-month order
+(replication.py): departures at m + 0.0, buy-outs at m + 0.03, transfers at m + 0.04,
+splits at m + 0.05, walking out and negotiation outcomes at m + 0.1, cuts then raises at
+m + 0.2, the deadline's checks at m + 0.5, dissolutions at m + 0.55.
 
-One compiled call per visited month, not one per step: each call from Python unboxes the
-chunk's named tuples (about 150 arrays), some 3 µs, and numba's dispatch would add 18 µs
-more (the clock calls the compiled code directly: jit.entry_point)."""
+A block runs all its months before the next block starts, so that its state stays in the
+core's cache while its months are run: on bench.yaml a departure took 420 ns with a month
+run over the chunk's 5,000 replications, 150 ns over 1,000. Replications are independent,
+so the order of the blocks changes nothing (a chunk's events are sorted by replication,
+each in the order it happened: events.py). One compiled call per stretch between dated
+events, not one per month: each call from Python unboxes the chunk's named tuples (about
+150 arrays, some 4 µs; the clock calls the compiled code directly: jit.entry_point)."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from simulator.engine.batch.buyouts import buy_outs
 from simulator.engine.batch.cuts import cuts
 from simulator.engine.batch.departures import departures
 from simulator.engine.batch.dissolutions import dissolutions
-from simulator.engine.batch.jit import kernel
+from simulator.engine.batch.jit import kernel, step
 from simulator.engine.batch.kernels import checks, next_month
 from simulator.engine.batch.negotiations import negotiations, walk_outs
 from simulator.engine.batch.policies import fired_policies, raises
@@ -28,10 +33,69 @@ TALKS, RAISES, CHECKS, CUTS, BUYOUTS, TRANSFERS, SPLITS, DISSOLVES = 1, 2, 4, 8,
 
 
 @kernel
+def run_months(
+    led,
+    mem,
+    mat,
+    ven,
+    ex,
+    tops,
+    dep,
+    talks,
+    tgt,
+    rs,
+    cs,
+    bo,
+    ts,
+    sp,
+    tg,
+    ev,
+    due,
+    heard,
+    first,
+    last,
+    size,
+):
+    """Months first … last-1, in blocks of `size` replications: in each block, every month
+    in which anything is due in one of its replications, with the steps due[month] says
+    may act then (and those acting on events, `heard`, in every month)."""
+    n = mem.join.shape[0]
+    for lo in range(0, n, size):
+        mem.block[0], mem.block[1] = lo, min(n, lo + size)
+        for c in range(talks.cursor.shape[0]):
+            talks.cursor[c] = lo  # the block's talks, by the month they end
+        month = next_month(mem, dep, talks, ven, rs, cs, bo, ts, sp, tg, first - 1)
+        while month < last:
+            m = int(month)
+            month = month_steps(
+                led,
+                mem,
+                mat,
+                ven,
+                ex,
+                tops,
+                dep,
+                talks,
+                tgt,
+                rs,
+                cs,
+                bo,
+                ts,
+                sp,
+                tg,
+                ev,
+                m,
+                due[m] | heard,
+            )
+    mem.block[0], mem.block[1] = 0, n
+
+
+@step
 def month_steps(
     led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, bo, ts, sp, tg, ev, month, steps
 ):
-    """Month `month`'s steps; the next month anything is due in any replication. With
+    """Month `month`'s steps in the block being run (mem.block); the next month anything is
+    due in one of its replications. With
     actions on events, the events each step records are heard after it (triggers.fire)."""
     mem.touched[0] = 0  # nothing has changed in this month yet (kernels.touch)
     heard = tg.kind.shape[0] > 0
@@ -47,7 +111,7 @@ def month_steps(
     if steps & SPLITS:
         splits_due(led, mem, mat, ven, ex, tops, sp, tg, ev, month)
     if steps & TALKS:
-        walk_outs(talks, ev, month)
+        walk_outs(talks, mem, ev, month)
         negotiations(led, mem, mat, ven, ex, tops, dep, talks, tgt, ev, month)
         if heard:
             fire(tg, ven, ev, JOIN)
@@ -65,4 +129,4 @@ def month_steps(
         dissolutions(led, mem, ven, tg, ev, month)
         if heard:
             fire(tg, ven, ev, DISSOLVE)
-    return next_month(dep, talks, ven, rs, cs, bo, ts, sp, tg, month)
+    return next_month(mem, dep, talks, ven, rs, cs, bo, ts, sp, tg, month)

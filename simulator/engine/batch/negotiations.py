@@ -30,11 +30,12 @@ def negotiations(led, mem, mat, ventures, ex, tops, dep, talks, tgt, ev, month):
     member, start, walk_out, durations = talks.member, talks.start, talks.walk_out, talks.duration
     for c in range(member.shape[0]):  # replications are independent: talk by talk
         if start[c] == month and not start[c] >= walk_out[c] >= 0:
-            for r in range(durations.shape[0]):
+            for r in range(mem.block[0], mem.block[1]):
                 record(ev, r, month, START, member[c], -1, 0.0, NO_DETAIL, 0.0, 0.0)
     for c in talks.order:
         p = member[c]
-        for i in range(talks_ended(talks, c, month), talks_ended(talks, c, month + 1)):
+        hi = mem.block[1]
+        for i in range(talks_ended(talks, c, month, hi), talks_ended(talks, c, month + 1, hi)):
             r = talks.ends[c, i]
             duration = durations[r, c]
             if 0 <= walk_out[c] <= start[c] + duration:
@@ -71,12 +72,12 @@ def walks_out(talks, r, c):
 
 
 @step
-def walk_outs(talks, ev, month):
+def walk_outs(talks, mem, ev, month):
     """m + 0.0: candidates leaving talks they have not concluded."""
     for c in range(talks.member.shape[0]):
         if talks.walk_out[c] != month:
             continue
-        for r in range(talks.duration.shape[0]):
+        for r in range(mem.block[0], mem.block[1]):
             if walks_out(talks, r, c):
                 record(ev, r, month, ABANDONED, talks.member[c], -1, 0.0, WALKS_OUT, 0.0, 0.0)
 

@@ -25,7 +25,7 @@ def raises(led, mem, mat, ventures, ex, tops, rs, ev, month):
     """m + 0.2: the raises dated this month, in file order."""
     for k in range(rs.at.shape[0]):
         if rs.at[k] == month:
-            for r in range(mem.join.shape[0]):
+            for r in range(mem.block[0], mem.block[1]):
                 raise_pledge(led, mem, mat, ventures, ex, tops, rs, ev, r, k, month)
 
 
@@ -52,7 +52,7 @@ def fired_policies(led, mem, mat, ventures, ex, tops, rs, cs, tg, ev, month):
     """m + 0.2, after the dated cuts and raises: those set off by events, and the top-ups
     whose event has come (they act from now on, at once if they must: Raises._applies), in
     the order their events were heard."""
-    for r in range(mem.join.shape[0]):
+    for r in range(mem.block[0], mem.block[1]):
         w = next_fired(tg, r, month, CUT_ACT, RAISE_ACT, TOPUP_ACT)
         while w >= 0:
             k, a = tg.index[w], tg.action[w]

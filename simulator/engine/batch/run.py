@@ -1,7 +1,12 @@
-"""Simulate a chunk of replications at once: one SimPy environment, whose clock visits only
-the months in which anything is due in some replication, and at each runs the mechanisms'
-kernels in the per-replication engine's same-month order (month.py); top-ups right after
-each change of capital (topups.py)."""
+"""Simulate a chunk of replications at once. One SimPy environment schedules what the
+scenario dates, the same in every replication: talks opening or walked out of, dated
+raises, cuts, buy-outs, transfers, splits and dissolutions, deadlines. From each such date
+to the next, a compiled kernel runs the months in which something drawn is due in some
+replication (departures, ends of talks, actions on events: each replication keeps them in
+its own arrays, its departures in a queue: clocks.py), block of replications by block,
+each month's mechanisms in the per-replication engine's same-month order (month.py);
+top-ups right after each change of capital (topups.py). Why not a SimPy event per month:
+docs/engine.md."""
 
 from __future__ import annotations
 
@@ -12,7 +17,6 @@ from simulator.engine.batch import (
     book,
     buyouts,
     departures,
-    kernels,
     negotiations,
     splits,
     state,
@@ -32,12 +36,13 @@ from simulator.engine.batch.month import (
     SPLITS,
     TALKS,
     TRANSFERS,
-    month_steps,
+    run_months,
 )
 from simulator.engine.batch.settle import public_funders, settle, settle_totals
 from simulator.engine.batch.settle_at import settle_at
 from simulator.engine.ledger import Trajectories
 from simulator.engine.model import Model
+from simulator.engine.rooms import block_size
 
 
 class ChunkState:
@@ -45,14 +50,14 @@ class ChunkState:
 
     def __init__(self, model: Model, seed: int | None, first: int, n: int, events: bool = True):
         draws = ChunkDraws(seed, first, n)
-        self.model, self.n = model, n
+        self.model, self.n, self.block = model, n, block_size(model)
         schedules = book.Schedules()
         led = state.ledger(model, draws, schedules)
         self.members = state.members(model, n)
         self.ventures = state.ventures(model, draws)
         self.matches = state.matches(model, draws)
         self.departures = state.departures(model, draws)
-        self.talks = state.talks(model, draws)
+        self.talks = state.talks(model, draws, self.block)
         self.targets = state.targets(model, draws, schedules)
         self.raises = state.raises(model, draws, schedules)
         self.cuts = state.cuts(model, draws)
@@ -71,41 +76,49 @@ class ChunkState:
         self.market_growth = None if growth is None else draws.number(growth, "market/growth")
 
     def clock(self, env: simpy.Environment):
-        """The chunk's one process: month by month where something is due."""
+        """The chunk's one process: from each dated event to the next, the months between."""
         led, mem, mat, dep = self.ledger, self.members, self.matches, self.departures
         ven, talks, ev = self.ventures, self.talks, self.events
         departures.start_founders(dep, mem)
         tops = self.top_ups
         if tops.venture.size:  # month 0, after the partners' pledges (replication.start)
             topups.start(led, mem, mat, ven, self.exits, tops, ev)
-        # The months a step can act in: outside them it is not run (each step scans every
-        # replication of the chunk).
-        talking = negotiations.talk_months(talks)
-        raising, cutting = set(self.raises.at.tolist()), set(self.cuts.at.tolist())
-        buying, giving = set(self.buyouts.at.tolist()), set(self.transfers.at.tolist())
-        splitting = set(self.splits.at.tolist())
-        dissolving = set(ven.dissolve_at.tolist())
-        heard = _steps_of(self.triggers)
-        deadlines = ven.deadline[ven.deadline >= 0]
-        checking = int(deadlines.min()) if deadlines.size else self.model.horizon
         steps = (self.targets, self.raises, self.cuts, self.buyouts, self.transfers, self.splits)
         steps += (self.triggers,)
         state = (led, mem, mat, ven, self.exits, tops, dep, talks, *steps, ev)
-        month = kernels.next_month(dep, talks, ven, *steps[1:], -1)
-        step = entry_point(month_steps, (*state, 0, 0))  # month_steps, without dispatch
-        while month < self.model.horizon:
-            month = int(month)
-            yield env.timeout(month - env.now)
-            steps = TALKS if talking[0] <= month <= talking[1] else 0
-            steps |= RAISES if month in raising else 0
-            steps |= CHECKS if month >= checking else 0
-            steps |= CUTS if month in cutting else 0
-            steps |= BUYOUTS if month in buying else 0
-            steps |= TRANSFERS if month in giving else 0
-            steps |= SPLITS if month in splitting else 0
-            steps |= DISSOLVES if month in dissolving else 0
-            steps |= heard  # actions on events may be due in any month
-            month = step(*state, month, steps)
+        due, heard = self.due_steps(), _steps_of(self.triggers)
+        run = entry_point(run_months, (*state, due, 0, 0, 0, 0))  # without numba's dispatch
+        dates = self.dates()
+        for first, last in zip(dates, dates[1:], strict=False):
+            yield env.timeout(first - env.now)
+            run(*state, due, heard, first, last, self.block)
+
+    def dates(self) -> list[int]:
+        """Month 0, the months the scenario dates something in (the same in every
+        replication), and the horizon."""
+        ven, talks, H = self.ventures, self.talks, self.model.horizon
+        dated = [talks.start, talks.walk_out, ven.deadline, ven.dissolve_at]
+        dated += [s.at for s in (self.raises, self.cuts, self.buyouts, self.transfers, self.splits)]
+        months = {int(m) for a in dated for m in a.tolist() if 0 < m < H}
+        return [0, *sorted(months), H]
+
+    def due_steps(self) -> np.ndarray:
+        """For each month, the steps that may act in it: the others are not run (each step
+        scans every replication of the block)."""
+        H, ven = self.model.horizon, self.ventures
+        due = np.zeros(H + 1, dtype=np.int64)
+        first, last = negotiations.talk_months(self.talks)
+        due[max(first, 0) : max(last + 1, 0)] |= TALKS
+        deadlines = ven.deadline[ven.deadline >= 0]
+        due[int(deadlines.min()) if deadlines.size else H :] |= CHECKS
+        dated = ((self.raises, RAISES), (self.cuts, CUTS), (self.buyouts, BUYOUTS))
+        dated += ((self.transfers, TRANSFERS), (self.splits, SPLITS))
+        for step, flag in dated:
+            at = step.at[(step.at >= 0) & (step.at <= H)]
+            due[at] |= flag
+        at = ven.dissolve_at[(ven.dissolve_at >= 0) & (ven.dissolve_at <= H)]
+        due[at] |= DISSOLVES
+        return due
 
 
 def _steps_of(tg: triggers.TriggerArrays) -> int:

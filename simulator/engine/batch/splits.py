@@ -79,10 +79,10 @@ def splits_due(led, mem, mat, ven, ex, tops, sp, tg, ev, month):
     """m + 0.05: the splits dated this month, in order; then those set off by events."""
     for s in range(sp.at.shape[0]):
         if sp.at[s] == month:
-            for r in range(mem.join.shape[0]):
+            for r in range(mem.block[0], mem.block[1]):
                 split(led, mem, mat, ven, ex, tops, sp, ev, r, s, month)
     if tg.kind.shape[0]:
-        for r in range(mem.join.shape[0]):
+        for r in range(mem.block[0], mem.block[1]):
             w = next_fired(tg, r, month, SPLIT_ACT)
             while w >= 0:
                 split(led, mem, mat, ven, ex, tops, sp, ev, r, tg.index[w], month)

@@ -17,7 +17,8 @@ from simulator.scenario.distributions import Distribution
 
 # changed: the last month something changed in a replication; touched: how many did in
 # this month, then which (kernels.touch)
-MemberArrays = namedtuple("MemberArrays", "join leave public candidate changed touched")
+# block: the replications lo … hi-1 being run (month.run_months)
+MemberArrays = namedtuple("MemberArrays", "join leave public candidate changed touched block")
 VentureArrays = namedtuple("VentureArrays", "end ending deadline minimum paid_basis dissolve_at")
 # dilution: the register of ownership granted at entry (dilution.py), which pre-emption reads
 # drawn[r, p, j]: the draws member p has made from its exit stream j (0 multiple, 1 amount);
@@ -36,8 +37,9 @@ DepartureArrays = namedtuple(
 )
 # order: the talks by (start month, file order), the order in which SimPy resumes their
 # outcomes due in one month (each outcome's timeout is set when its talks open).
-# ends[c]: the replications in the order talk c ends in (by start + duration, stable);
-# cursor[c]: the first of them whose end is still to come (kernels.talks_ended)
+# ends[c]: the replications of each block (month.run_months), block after block, each
+# block's in the order talk c ends in (by start + duration, stable); cursor[c]: the first of
+# the block's whose end is still to come (kernels.talks_ended)
 TalkArrays = namedtuple("TalkArrays", "member start walk_out duration success u order ends cursor")
 TargetArrays = namedtuple("TargetArrays", "member venture amount schedule")
 RaiseArrays = namedtuple("RaiseArrays", "venture funder at amount schedule")
@@ -67,7 +69,8 @@ def members(model: Model, n: int) -> MemberArrays:
     public = np.asarray(model.public, dtype=bool)
     changed, touched = np.full(n, -1, dtype=np.int64), np.zeros(n + 1, dtype=np.int64)
     candidate = np.asarray(model.candidate, dtype=bool)
-    return MemberArrays(join, np.full_like(join, H), public, candidate, changed, touched)
+    block = np.array([0, n], dtype=np.int64)
+    return MemberArrays(join, np.full_like(join, H), public, candidate, changed, touched, block)
 
 
 def ventures(model: Model, draws: ChunkDraws) -> VentureArrays:
@@ -236,7 +239,7 @@ def _rivals(specs: list, P: int) -> tuple:
     return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), listed
 
 
-def talks(model: Model, draws: ChunkDraws) -> TalkArrays:
+def talks(model: Model, draws: ChunkDraws, block: int) -> TalkArrays:
     specs, n = model.negotiations, draws.n
     names = [f"negotiation/{model.members[t.member]}" for t in specs]
     duration = [
@@ -245,7 +248,9 @@ def talks(model: Model, draws: ChunkDraws) -> TalkArrays:
     # halves round up, as the per-replication engine rounds them
     duration = _columns([np.maximum(0, np.floor(x + 0.5)) for x in duration], n, np.int64)
     start = np.array([t.start for t in specs], dtype=np.int64)
-    ends = np.argsort(start + duration, axis=0, kind="stable").T.astype(np.int64)
+    end = start + duration
+    blocks = (np.arange(n) // block)[:, None] * (int(end.max(initial=0)) + 1)
+    ends = np.argsort(blocks + end, axis=0, kind="stable").T.astype(np.int64)
     return TalkArrays(
         np.array([t.member for t in specs], dtype=np.int64),
         start,

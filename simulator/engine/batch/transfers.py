@@ -91,10 +91,10 @@ def transfers_due(led, mem, mat, ven, ex, tops, ts, tg, ev, month):
     """m + 0.04: the transfers dated this month, in order; then those set off by events."""
     for k in range(ts.at.shape[0]):
         if ts.at[k] == month:
-            for r in range(mem.join.shape[0]):
+            for r in range(mem.block[0], mem.block[1]):
                 transfer(led, mem, mat, ven, ex, tops, ts, ev, r, k, month)
     if tg.kind.shape[0]:
-        for r in range(mem.join.shape[0]):
+        for r in range(mem.block[0], mem.block[1]):
             w = next_fired(tg, r, month, TRANSFER_ACT)
             while w >= 0:
                 transfer(led, mem, mat, ven, ex, tops, ts, ev, r, tg.index[w], month)

@@ -121,13 +121,13 @@ def next_fired(tg, r, month, action, other=-1, third=-1):
 
 
 @step
-def first_due(tg, month, best):
-    """The first month after `month` an action set off by an event is due in, if before
-    `best`; else best."""
+def first_due(tg, lo, hi, month, best):
+    """The first month after `month` an action set off by an event is due in, in
+    replications lo … hi-1, if before `best`; else best."""
     due = tg.due
     if due.shape[1] == 0:
         return best
-    for r in range(due.shape[0]):
+    for r in range(lo, hi):
         for w in range(due.shape[1]):
             if month < due[r, w] < best:
                 best = due[r, w]
