@@ -5,8 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.engine.streams import Streams, uniform_vector
+from simulator.engine.batch.jit import kernel
+from simulator.engine.batch.kernels import uniform
+from simulator.engine.streams import Streams
 from simulator.scenario.distributions import Distribution
+
+
+@kernel
+def uniforms_of(word, first, k, out):
+    """out[i]: the k-th uniform of the element keyed `word` in replication first + i
+    (streams.uniform_vector, compiled: 1.5 against 7 ns a number)."""
+    for i in range(out.shape[0]):
+        out[i] = uniform(word, first + i, k)
+    return out
 
 
 class ChunkDraws:
@@ -14,8 +25,8 @@ class ChunkDraws:
 
     def __init__(self, seed: int | None, first: int, n: int):
         self.streams = Streams(seed)
+        self.first, self.n = first, n
         self.replications = np.arange(first, first + n, dtype=np.uint64)
-        self.n = n
 
     def word(self, name: str) -> np.uint64:
         """Element `name`'s key word, for draws a kernel makes along the way."""
@@ -23,7 +34,8 @@ class ChunkDraws:
 
     def uniforms(self, name: str, k: int = 0) -> np.ndarray:
         """The k-th uniform of element `name` in every replication."""
-        return uniform_vector(self.streams.word(name), self.replications, k)
+        word = np.uint64(self.streams.word(name))
+        return uniforms_of(word, np.int64(self.first), np.int64(k), np.empty(self.n))
 
     def number(self, value, name: str, k: int = 0) -> np.ndarray:
         """A number as given in every replication, or its distribution's k-th draw from

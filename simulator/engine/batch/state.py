@@ -248,9 +248,6 @@ def talks(model: Model, draws: ChunkDraws, block: int) -> TalkArrays:
     # halves round up, as the per-replication engine rounds them
     duration = _columns([np.maximum(0, np.floor(x + 0.5)) for x in duration], n, np.int64)
     start = np.array([t.start for t in specs], dtype=np.int64)
-    end = start + duration
-    blocks = (np.arange(n) // block)[:, None] * (int(end.max(initial=0)) + 1)
-    ends = np.argsort(blocks + end, axis=0, kind="stable").T.astype(np.int64)
     return TalkArrays(
         np.array([t.member for t in specs], dtype=np.int64),
         start,
@@ -261,9 +258,18 @@ def talks(model: Model, draws: ChunkDraws, block: int) -> TalkArrays:
         ),
         _columns([draws.uniforms(k) for k in names], n),
         np.argsort(start, kind="stable"),
-        np.ascontiguousarray(ends),
+        _by_end(start + duration, block),
         np.zeros(len(specs), dtype=np.int64),
     )
+
+
+def _by_end(end: np.ndarray, block: int) -> np.ndarray:
+    """ends[c]: each block's replications in the order their talk c ends (stable). A key
+    that fits in 16 bits is sorted by radix, several times faster than 64-bit keys."""
+    key = (np.arange(len(end)) // block)[:, None] * (int(end.max(initial=0)) + 1) + end
+    if key.size and key.min() >= 0 and key.max() < 2**16:
+        key = key.astype(np.uint16)
+    return np.ascontiguousarray(np.argsort(key.T, axis=1, kind="stable"), dtype=np.int64)
 
 
 def targets(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> TargetArrays:
