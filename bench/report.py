@@ -41,7 +41,7 @@ the ResultSet's tables) on
 deadline), pinned to one core, best of 3. `bench/sweep.py` runs, in interleaved rounds
 (engine, engine reusing a workspace, serial sweep, pool, pool, serial, reusing, engine, so
 that a drift of the machine's speed within a round cancels out of the ratios), the engine
-loop and the same sweep serially and on the process pool: 10 points × 20,000 replications
+loop and the same sweep serially and on the process pool: 10 points × 100,000 replications
 of the reference scenario keeping outcomes only (`keep: {trajectories: []}`), the engine
 loop recording, as the sweep's tasks do, venture totals at the outcomes' months only and
 no events, in the sweep's chunks. Its
