@@ -32,11 +32,7 @@ def solve_report(folder: Path) -> Report:
         tables={"settings evaluated": table[["setting", *table.columns[1:-1]]]},
         figures={"The target's estimate against the lever, with the answer": s.plot()},
     )
-    more = {"lever": m["lever"], "target": m["target"]}
-    title = f"{m.get('title') or m['scenario']}: goal seek"
-    return Report(
-        title, "solve", [answer], assumptions(m.get("resolved_scenario", {})), provenance(m, more)
-    )
+    return _report(m, "goal seek", "solve", answer, {"lever": m["lever"], "target": m["target"]})
 
 
 def front_report(folder: Path) -> Report:
@@ -56,10 +52,7 @@ def front_report(folder: Path) -> Report:
         "objectives": [o for o, _ in m["objectives"]],
         "targets": m["targets"],
     }
-    title = f"{m.get('title') or m['scenario']}: Pareto front"
-    return Report(
-        title, "solve", [section], assumptions(m.get("resolved_scenario", {})), provenance(m, more)
-    )
+    return _report(m, "Pareto front", "solve", section, more)
 
 
 def value_report(folder: Path) -> Report:
@@ -74,11 +67,14 @@ def value_report(folder: Path) -> Report:
         tables={"values": pv.table, "coalitions": pv.coalitions},
         figures={"Each member's Shapley value": pv.plot()},
     )
-    title = f"{m.get('title') or m['scenario']}: partner values"
+    more = {"outcome": m["outcome"], "method": m["method"]}
+    return _report(m, "partner values", "value", section, more)
+
+
+def _report(m: dict, what: str, kind: str, section: Section, more: dict) -> Report:
+    """A one-section report of a folder whose manifest is `m`: its scenario's assumptions
+    and its provenance, with `more` of the manifest's terms."""
+    title = f"{m.get('title') or m['scenario']}: {what}"
     return Report(
-        title,
-        "value",
-        [section],
-        assumptions(m.get("resolved_scenario", {})),
-        provenance(m, {"outcome": m["outcome"], "method": m["method"]}),
+        title, kind, [section], assumptions(m.get("resolved_scenario", {})), provenance(m, more)
     )

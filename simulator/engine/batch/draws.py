@@ -14,7 +14,7 @@ from simulator.scenario.distributions import Distribution
 @kernel
 def uniforms_of(word, first, k, out):
     """out[i]: the k-th uniform of the element keyed `word` in replication first + i
-    (streams.uniform_vector, compiled: 1.5 against 7 ns a number)."""
+    (streams.uniform_vector, compiled: 0.5 against 5.8 ns a number)."""
     for i in range(out.shape[0]):
         out[i] = uniform(word, first + i, k)
     return out

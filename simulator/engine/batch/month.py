@@ -35,32 +35,12 @@ TALKS, RAISES, CHECKS, CUTS, BUYOUTS, TRANSFERS, SPLITS, DISSOLVES = 1, 2, 4, 8,
 
 
 @kernel
-def run_months(
-    led,
-    mem,
-    mat,
-    ven,
-    ex,
-    tops,
-    dep,
-    talks,
-    tgt,
-    rs,
-    cs,
-    bo,
-    ts,
-    sp,
-    tg,
-    ev,
-    due,
-    heard,
-    first,
-    last,
-    size,
-):
+def run_months(state, due, heard, first, last, size):
     """Months first … last-1, in blocks of `size` replications: in each block, every month
     in which anything is due in one of its replications, with the steps due[month] says
-    may act then (and those acting on events, `heard`, in every month)."""
+    may act then (and those acting on events, `heard`, in every month). `state`: the
+    arguments of month_steps before the month."""
+    _, mem, _, ven, _, _, dep, talks, _, rs, cs, bo, ts, sp, tg, _ = state
     n = mem.join.shape[0]
     for lo in range(0, n, size):
         mem.block[0], mem.block[1] = lo, min(n, lo + size)
@@ -69,26 +49,7 @@ def run_months(
         month = next_month(mem, dep, talks, ven, rs, cs, bo, ts, sp, tg, first - 1)
         while month < last:
             m = int(month)
-            month = month_steps(
-                led,
-                mem,
-                mat,
-                ven,
-                ex,
-                tops,
-                dep,
-                talks,
-                tgt,
-                rs,
-                cs,
-                bo,
-                ts,
-                sp,
-                tg,
-                ev,
-                m,
-                due[m] | heard,
-            )
+            month = month_steps(*state, m, due[m] | heard)
     mem.block[0], mem.block[1] = 0, n
 
 

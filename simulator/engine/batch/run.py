@@ -87,18 +87,29 @@ class ChunkState:
         steps += (self.triggers,)
         state = (led, mem, mat, ven, self.exits, tops, dep, talks, *steps, ev)
         due, heard = self.due_steps(), _steps_of(self.triggers)
-        run = entry_point(run_months, (*state, due, 0, 0, 0, 0))  # without numba's dispatch
+        run = entry_point(run_months, (state, due, 0, 0, 0, 0))  # without numba's dispatch
         dates = self.dates()
         for first, last in zip(dates, dates[1:], strict=False):
             yield env.timeout(first - env.now)
-            run(*state, due, heard, first, last, self.block)
+            run(state, due, heard, first, last, self.block)
+
+    def dated_steps(self) -> list[tuple[np.ndarray, int]]:
+        """(the months a step is dated in, -1 for none; the step's flag)."""
+        ven = self.ventures
+        return [
+            (self.raises.at, RAISES),
+            (self.cuts.at, CUTS),
+            (self.buyouts.at, BUYOUTS),
+            (self.transfers.at, TRANSFERS),
+            (self.splits.at, SPLITS),
+            (ven.dissolve_at, DISSOLVES),
+        ]
 
     def dates(self) -> list[int]:
         """Month 0, the months the scenario dates something in (the same in every
         replication), and the horizon."""
         ven, talks, H = self.ventures, self.talks, self.model.horizon
-        dated = [talks.start, talks.walk_out, ven.deadline, ven.dissolve_at]
-        dated += [s.at for s in (self.raises, self.cuts, self.buyouts, self.transfers, self.splits)]
+        dated = [talks.start, talks.walk_out, ven.deadline, *(at for at, _ in self.dated_steps())]
         months = {int(m) for a in dated for m in a.tolist() if 0 < m < H}
         return [0, *sorted(months), H]
 
@@ -111,13 +122,8 @@ class ChunkState:
         due[max(first, 0) : max(last + 1, 0)] |= TALKS
         deadlines = ven.deadline[ven.deadline >= 0]
         due[int(deadlines.min()) if deadlines.size else H :] |= CHECKS
-        dated = ((self.raises, RAISES), (self.cuts, CUTS), (self.buyouts, BUYOUTS))
-        dated += ((self.transfers, TRANSFERS), (self.splits, SPLITS))
-        for step, flag in dated:
-            at = step.at[(step.at >= 0) & (step.at <= H)]
-            due[at] |= flag
-        at = ven.dissolve_at[(ven.dissolve_at >= 0) & (ven.dissolve_at <= H)]
-        due[at] |= DISSOLVES
+        for at, flag in self.dated_steps():
+            due[at[(at >= 0) & (at <= H)]] |= flag
         return due
 
 
