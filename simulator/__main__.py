@@ -1,5 +1,5 @@
 """`python -m simulator` is the `consim` command."""
 
-from simulator.cli import main
+from simulator.cli.entry import console
 
-main(prog_name="consim")
+console()

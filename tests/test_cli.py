@@ -107,6 +107,31 @@ def test_every_help_reads_cleanly():
         assert "\\b" not in out, f"consim {name} --help shows a raw \\b"
 
 
+# A native library that aborts in its teardown, after Python has finalised: libc runs
+# `abort` at exit (pyarrow's thread pools do this now and then on a loaded machine).
+ABORT_AT_EXIT = (
+    "import ctypes, atexit, sys; libc = ctypes.CDLL(None); "
+    "libc.__cxa_atexit(ctypes.cast(libc.abort, ctypes.c_void_p), None, None); "
+    "atexit.register(print, 'exit handlers ran'); "
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "code"), [(["validate", str(PLAN)], 0), (["validate", "missing.yaml"], 2)]
+)
+def test_the_command_s_exit_code_survives_a_native_teardown_that_aborts(tmp_path, args, code):
+    ends = f"from simulator.cli.entry import console; console({args!r})"
+    done = subprocess.run(
+        [sys.executable, "-c", ABORT_AT_EXIT + ends], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == code, done.stderr
+    assert done.stdout.splitlines()[-1] == "exit handlers ran"  # Python's shutdown still ran
+    plain = subprocess.run(
+        [sys.executable, "-c", ABORT_AT_EXIT + "sys.exit(0)"], cwd=tmp_path, capture_output=True
+    )
+    assert plain.returncode == -6  # the abort this guards against, without `console`
+
+
 def test_run_help_lists_the_options(tmp_path):
     out = ok(consim("run", "--help", cwd=tmp_path)).stdout
     for option in ("--replications", "-n", "--seed", "--set", "--out", "--force", "--no-plots"):

@@ -1,6 +1,8 @@
 """The `consim` command: parse arguments, call the API, turn errors into exit codes.
 
-One module per group of commands; `group.py` holds the top-level group and the exit codes.
+One module per group of commands; `group.py` holds the top-level group and the exit codes,
+`entry.py` the process's entry point (`consim`, `python -m simulator`), which ends the
+process with the exit code the command chose.
 """
 
 from __future__ import annotations
