@@ -116,6 +116,7 @@ ABORT_AT_EXIT = (
 )
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's __cxa_atexit")
 @pytest.mark.parametrize(
     ("args", "code"), [(["validate", str(PLAN)], 0), (["validate", "missing.yaml"], 2)]
 )
