@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from simulator.cli.options import echo_json, output_options
+from simulator.cli.options import echo_json, output_options, workers_option
 
 EXIT_UNREACHABLE = 3  # the search ran and wrote its folder, but no lever value meets the target
 
@@ -271,12 +271,7 @@ def _echo_front(show: str, front, out: Path) -> None:
     default=None,
     help="Where coalitions run [default: a process per core from 2,048 coalitions, else here].",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes [default: one per core].",
-)
+@workers_option
 @_seed
 @_set
 @_folder_options

@@ -15,7 +15,6 @@ embedding; only the command-line entry points end the process.
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import sys
 import threading
@@ -47,8 +46,7 @@ def exit_code(code: object) -> int:
 def end_process(code: int) -> NoReturn:
     """Python's shutdown in the interpreter's order, then `os._exit(code)`."""
     threading._shutdown()  # joins the threads that are not daemons, as the interpreter does
-    atexit._run_exitfuncs()
-    logging.shutdown()
+    atexit._run_exitfuncs()  # logging's own shutdown among them
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -6,6 +6,13 @@ import functools
 
 import click
 
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes [default: one per core].",
+)
+
 
 def executor_options(default: str):
     """--executor/--workers/--scheduler, shared by `run` and `sweep`."""
@@ -18,12 +25,7 @@ def executor_options(default: str):
             help="Address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786); "
             "implies --executor dask.",
         )(fn)
-        fn = click.option(
-            "--workers",
-            type=click.IntRange(min=1),
-            default=None,
-            help="Worker processes [default: one per core].",
-        )(fn)
+        fn = workers_option(fn)
         return click.option(
             "--executor",
             type=click.Choice(["serial", "processes", "dask"]),
