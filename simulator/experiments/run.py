@@ -119,7 +119,7 @@ class Simulation:
         streamed run's tasks past its sample build no trajectories."""
         points = {0: Point(self.context, key=f"run:{scenario_hash(self.scenario)}")}
         split = first + count if self.kept is None else min(max(self.kept, first), first + count)
-        big = sweep_chunk(self.context.model)  # tasks without trajectories: a sweep's size
+        big = sweep_chunk(self.context.model, events=True)  # a sweep's size, with events
         ranges = [(first, split - first, True, CHUNK), (split, first + count - split, False, big)]
         tasks = [
             (tuple(replace(s, first=s.first + start) for s in t.segments), full)
