@@ -60,11 +60,28 @@ BLOCKS = (16, 4_096)
 
 def block_size(model: Model) -> int:
     """Replications whose months the batch engine runs together (month.run_months)."""
+    low, high = BLOCKS
+    return max(low, min(high, BLOCK_BYTES // _hot_bytes(model)))
+
+
+# The blocks a chunk runs from its founders' clocks to its horizon before the next piece
+# starts (batch/run.py): as many as keep their state within a few MiB, in the shared cache.
+PIECE_BYTES = 4 * 2**20
+
+
+def piece_size(model: Model) -> int:
+    """Replications the batch engine runs from month 0 to the horizon together: whole
+    blocks."""
+    block = block_size(model)
+    return block * max(1, PIECE_BYTES // (block * _hot_bytes(model)))
+
+
+def _hot_bytes(model: Model) -> int:
+    """What a replication's months read and write: its book, clocks and membership."""
     V, P = model.involved.shape
     D = len(model.departures)
     hot = room(model) * 7 * 8 + D * 12 * 8 + 4 * V * P * 8 + varying_rates(model) * 16
-    low, high = BLOCKS
-    return max(low, min(high, BLOCK_BYTES // max(1, hot)))
+    return max(1, hot)
 
 
 def event_room(model: Model) -> int:

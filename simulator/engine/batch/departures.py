@@ -91,15 +91,15 @@ def start_departures(dep, mem, r, p, month):
 
 
 @kernel
-def start_founders(dep, mem):
+def start_founders(dep, mem, begin, end):
     """At time 0: founders' departures in the order the per-replication engine sets their
     timeouts (departures.py): plain hazards varying by month, constant ones, then dated
     departures, then rivals' clocks. The order decides who leaves first in a month where
     several are due, hence who is still there to pre-empt or buy a stake. start_departure
-    for every replication at once."""
+    for replications begin … end-1 at once."""
     founder, rival, at, start, first = dep.founder, dep.rival, dep.at, dep.start, dep.first
     when, slot = dep.when, dep.pieces.slot
-    for r in range(when.shape[0]):  # replication by replication: its heap stays in cache
+    for r in range(begin, end):  # replication by replication: its heap stays in cache
         for kind in range(4):
             for d in range(founder.shape[0]):
                 if not founder[d] or kind != founder_kind(rival[d], at[d], slot[d, 0]):

@@ -35,15 +35,16 @@ TALKS, RAISES, CHECKS, CUTS, BUYOUTS, TRANSFERS, SPLITS, DISSOLVES = 1, 2, 4, 8,
 
 
 @kernel
-def run_months(state, due, heard, first, last, size):
-    """Months first … last-1, in blocks of `size` replications: in each block, every month
-    in which anything is due in one of its replications, with the steps due[month] says
-    may act then (and those acting on events, `heard`, in every month). `state`: the
-    arguments of month_steps before the month."""
+def run_months(state, due, heard, first, last, size, begin, end):
+    """Months first … last-1 of replications begin … end-1 (a piece of the chunk: run.py),
+    in blocks of `size` replications: in each block, every month in which anything is due
+    in one of its replications, with the steps due[month] says may act then (and those
+    acting on events, `heard`, in every month). `state`: the arguments of month_steps
+    before the month."""
     _, mem, _, ven, _, _, dep, talks, _, rs, cs, bo, ts, sp, tg, _ = state
     n = mem.join.shape[0]
-    for lo in range(0, n, size):
-        mem.block[0], mem.block[1] = lo, min(n, lo + size)
+    for lo in range(begin, end, size):
+        mem.block[0], mem.block[1] = lo, min(end, lo + size)
         for c in range(talks.cursor.shape[0]):
             talks.cursor[c] = lo  # the block's talks, by the month they end
         month = next_month(mem, dep, talks, ven, rs, cs, bo, ts, sp, tg, first - 1)

@@ -1,12 +1,13 @@
-"""Simulate a chunk of replications at once. One SimPy environment schedules what the
-scenario dates, the same in every replication: talks opening or walked out of, dated
-raises, cuts, buy-outs, transfers, splits and dissolutions, deadlines. From each such date
-to the next, a compiled kernel runs the months in which something drawn is due in some
-replication (departures, ends of talks, actions on events: each replication keeps them in
-its own arrays, its departures in a queue: clocks.py), block of replications by block,
-each month's mechanisms in the per-replication engine's same-month order (month.py);
-top-ups right after each change of capital (topups.py). Why not a SimPy event per month:
-docs/engine.md."""
+"""Simulate a chunk of replications at once, piece by piece (rooms.piece_size: a few
+blocks). For each piece, a SimPy environment schedules what the scenario dates, the same
+in every replication: talks opening or walked out of, dated raises, cuts, buy-outs,
+transfers, splits and dissolutions, deadlines. From each such date to the next, a compiled
+kernel runs the months in which something drawn is due in some replication of the piece
+(departures, ends of talks, actions on events: each replication keeps them in its own
+arrays, its departures in a queue: clocks.py), block of replications by block, each
+month's mechanisms in the per-replication engine's same-month order (month.py); top-ups
+right after each change of capital (topups.py). Why not a SimPy event per month, and why
+pieces: docs/engine.md."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ from simulator.engine.batch.settle import public_funders, settle, settle_totals
 from simulator.engine.batch.settle_at import settle_at
 from simulator.engine.ledger import Trajectories
 from simulator.engine.model import Model
-from simulator.engine.rooms import block_size
+from simulator.engine.rooms import block_size, piece_size
 
 
 class ChunkState:
@@ -75,23 +76,34 @@ class ChunkState:
         growth = model.market_growth
         self.market_growth = None if growth is None else draws.number(growth, "market/growth")
 
-    def clock(self, env: simpy.Environment):
-        """The chunk's one process: from each dated event to the next, the months between."""
-        led, mem, mat, dep = self.ledger, self.members, self.matches, self.departures
-        ven, talks, ev = self.ventures, self.talks, self.events
-        departures.start_founders(dep, mem)
-        tops = self.top_ups
+    def clock(self, env: simpy.Environment, begin: int, end: int, plan: tuple):
+        """The process of replications begin … end-1 (a piece of the chunk): from each
+        dated event to the next, the months between. `plan`: the chunk's (`plan`)."""
+        state, due, heard, dates, run = plan
+        led, mem, mat, ven, ex, tops, dep, *_, ev = state
+        departures.start_founders(dep, mem, begin, end)
         if tops.venture.size:  # month 0, after the partners' pledges (replication.start)
-            topups.start(led, mem, mat, ven, self.exits, tops, ev)
-        steps = (self.targets, self.raises, self.cuts, self.buyouts, self.transfers, self.splits)
-        steps += (self.triggers,)
-        state = (led, mem, mat, ven, self.exits, tops, dep, talks, *steps, ev)
-        due, heard = self.due_steps(), _steps_of(self.triggers)
-        run = entry_point(run_months, (state, due, 0, 0, 0, 0))  # without numba's dispatch
-        dates = self.dates()
+            topups.start(led, mem, mat, ven, ex, tops, ev, begin, end)
         for first, last in zip(dates, dates[1:], strict=False):
             yield env.timeout(first - env.now)
-            run(state, due, heard, first, last, self.block)
+            run(state, due, heard, first, last, self.block, begin, end)
+
+    def plan(self) -> tuple:
+        """What every piece's clock shares: the months' kernel's arguments (its state, the
+        steps due by month, those acting on events), the dates, the kernel's compiled code
+        (called without numba's dispatch)."""
+        steps = (self.targets, self.raises, self.cuts, self.buyouts, self.transfers, self.splits)
+        steps += (self.triggers,)
+        state = (self.ledger, self.members, self.matches, self.ventures, self.exits)
+        state += (self.top_ups, self.departures, self.talks, *steps, self.events)
+        due, heard = self.due_steps(), _steps_of(self.triggers)
+        run = entry_point(run_months, (state, due, 0, 0, 0, 0, 0, 0))
+        return state, due, heard, self.dates(), run
+
+    def pieces(self) -> list[tuple[int, int]]:
+        """The pieces the chunk runs in, whole blocks each (rooms.piece_size)."""
+        size = piece_size(self.model)
+        return [(lo, min(self.n, lo + size)) for lo in range(0, self.n, size)]
 
     def dated_steps(self) -> list[tuple[np.ndarray, int]]:
         """(the months a step is dated in, -1 for none; the step's flag)."""
@@ -144,11 +156,15 @@ def _steps_of(tg: triggers.TriggerArrays) -> int:
 def run_chunk(
     model: Model, seed: int | None, n: int, first: int, events: bool = True
 ) -> ChunkState:
-    """Run replications first … first+n-1; `events`: False when none will be read."""
+    """Run replications first … first+n-1; `events`: False when none will be read. Piece
+    by piece, each in its own SimPy environment: a piece's state stays in the cache from
+    its founders' clocks to its last month (docs/engine.md)."""
     chunk = ChunkState(model, seed, first, n, events)
-    env = simpy.Environment()
-    env.process(chunk.clock(env))
-    env.run()
+    plan = chunk.plan()
+    for begin, end in chunk.pieces():
+        env = simpy.Environment()
+        env.process(chunk.clock(env, begin, end, plan))
+        env.run()
     return chunk
 
 

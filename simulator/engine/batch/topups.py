@@ -46,7 +46,7 @@ def top_up(led, mem, mat, ven, ex, tops, ev, r, k, month):
 
 
 @kernel
-def start(led, mem, mat, ven, ex, tops, ev):
-    """Month 0, after the partners' pledges: every replication's top-ups."""
-    for r in range(mem.join.shape[0]):
+def start(led, mem, mat, ven, ex, tops, ev, begin, end):
+    """Month 0, after the partners' pledges: the top-ups of replications begin … end-1."""
+    for r in range(begin, end):
         after_change(led, mem, mat, ven, ex, tops, ev, r, 0)
