@@ -19,7 +19,7 @@ from __future__ import annotations
 from simulator.engine.batch import clocks, hazards
 from simulator.engine.batch.codes import BEFORE_OPENING, DEPARTURE, NO_DETAIL
 from simulator.engine.batch.exits import left
-from simulator.engine.batch.jit import inline, kernel, step
+from simulator.engine.batch.jit import inline, kernel, prefetch, step
 from simulator.engine.batch.kernels import (
     cancel_from,
     freeze,
@@ -168,9 +168,13 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
     moment a rival's leaving reaches the clocks still waiting on it."""
     live, when, pending, rival, first = dep.live, dep.when, dep.pending, dep.rival, dep.first
     rival_changed, soonest, queue = dep.rival_changed, dep.next, dep.queue
-    for r in range(mem.block[0], mem.block[1]):
-        if soonest[r] != month:
-            continue  # nothing due in this replication this month
+    hi = mem.block[1]
+    after = due_from(soonest, mem.block[0], hi, month)
+    while after < hi:
+        r = after  # the next replication with something due this month, then the one after
+        after = due_from(soonest, r + 1, hi, month)
+        if after < hi:
+            read_soon(led, mem, dep, after)
         tail = clocks.due_in_order(dep, r, month, queue, FIRE)
         head = 0
         while head < tail:
@@ -207,6 +211,31 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
             if leaving:
                 tail = leave(led, mem, mat, ven, ex, tops, dep, ev, r, d, month, queue, tail)
         soonest[r] = clocks.next_due(dep, r)
+
+
+@inline
+def due_from(soonest, r, hi, month):
+    """The first replication from r on, before hi, with a clock due in `month` (else hi)."""
+    while r < hi and soonest[r] != month:
+        r += 1
+    return r
+
+
+@inline
+def read_soon(led, mem, dep, r):
+    """Start bringing into the cache what replication r's departures read first (its
+    clocks, membership, book of pledges), while the one before it is handled: they are
+    read replication by replication as things fall due, which the processor cannot
+    foresee, and waiting for them was most of a departure's time."""
+    prefetch(dep.when, r, 0)
+    prefetch(dep.live, r, 0)
+    prefetch(dep.seq, r, 0)
+    prefetch(led.head, r, 0)
+    prefetch(led.committed, r, 0)
+    prefetch(mem.join, r, 0)
+    prefetch(mem.leave, r, 0)
+    for offset in range(0, led.entry.shape[1] * led.entry.shape[2] * 8, 64):
+        prefetch(led.entry, r, offset)
 
 
 @inline
