@@ -234,7 +234,7 @@ def read_soon(led, mem, dep, r):
     prefetch(led.committed, r, 0)
     prefetch(mem.join, r, 0)
     prefetch(mem.leave, r, 0)
-    for offset in range(0, led.entry.shape[1] * led.entry.shape[2] * 8, 64):
+    for offset in range(0, led.entry.shape[1] * led.entry.shape[2] * led.entry.itemsize, 64):
         prefetch(led.entry, r, offset)
 
 

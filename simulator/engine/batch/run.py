@@ -78,7 +78,8 @@ class ChunkState:
 
     def clock(self, env: simpy.Environment, begin: int, end: int, plan: tuple):
         """The process of replications begin … end-1 (a piece of the chunk): from each
-        dated event to the next, the months between. `plan`: the chunk's (`plan`)."""
+        dated event to the next, the months between. `plan`: what every piece shares
+        (ChunkState.plan)."""
         state, due, heard, dates, run = plan
         led, mem, mat, ven, ex, tops, dep, *_, ev = state
         departures.start_founders(dep, mem, begin, end)
