@@ -139,14 +139,14 @@ def point_results(job: PointJob) -> PointResult:
     low, high = job.points[0], job.points[-1]
     outcomes, arrays = [], []
     for index in job.tasks:
-        with pa.OSFile(str(part_path(job.parts, index, "outcomes.arrow"))) as source:
+        with pa.memory_map(str(part_path(job.parts, index, "outcomes.arrow"))) as source:
             table = pa.ipc.open_file(source).read_all()
         names = set(table.column_names)
         table = table.select([c for c in job.outcomes if c in names])
         point = table["point"]
-        outcomes.append(
-            table.filter(pc.and_(pc.greater_equal(point, low), pc.less_equal(point, high)))
-        )
+        if len(point) and (point[0].as_py() < low or point[-1].as_py() > high):  # by point
+            table = table.filter(pc.and_(pc.greater_equal(point, low), pc.less_equal(point, high)))
+        outcomes.append(table)
         if not job.variables:
             continue  # no trajectory kept: no totals written (Store.write)
         rows = np.load(part_path(job.parts, index, "rows.npy"))

@@ -176,7 +176,7 @@ class OutcomeMerge:
             self.next += 1
 
     def _append(self, index: int) -> None:
-        with pa.OSFile(str(self.store._part(index, "outcomes.arrow"))) as source:
+        with pa.memory_map(str(self.store._part(index, "outcomes.arrow"))) as source:
             table = pa.ipc.open_file(source).read_all()
         if self.writer is None:
             encoded = dictionary_columns(table.schema)

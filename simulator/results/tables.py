@@ -163,9 +163,12 @@ def money_at(c: Chunk, month: int) -> dict[str, np.ndarray]:
     """Each venture's money (MONEY) and member count at one month, for the replications
     that ran, (replications, ventures): summed over the members (slice first: cheap)."""
     ok, at = c.ok, c.column(month)
+    rows = slice(None) if not c.failed else ok  # a slice, not a mask: no copy
 
     def total(a: np.ndarray) -> np.ndarray:
-        return a[:, :, :, at][ok].sum(axis=2)
+        if a.shape[2] == 1:  # venture totals (a sweep's): nothing to sum
+            return a[rows, :, 0, at].astype(np.result_type(a.dtype.type(0).sum()))
+        return a[:, :, :, at][rows].sum(axis=2)
 
     pledged, paid, cancelled = total(c.pledged), total(c.paid_in), total(c.cancelled)
     committed = pledged - cancelled

@@ -40,6 +40,11 @@ class ChunkDraws:
     def number(self, value, name: str, k: int = 0) -> np.ndarray:
         """A number as given in every replication, or its distribution's k-th draw from
         element `name` (the per-replication engine's k-th `draw(value, name)`)."""
+        return np.broadcast_to(self.term(value, name, k), self.n).copy()
+
+    def term(self, value, name: str, k: int = 0) -> float | np.ndarray:
+        """`number`, a number as given left as one (NaN for none): a column of the chunk's
+        state is then filled once (state._columns), not built and copied."""
         if isinstance(value, Distribution):
             return value.quantiles(self.uniforms(name, k))
-        return np.full(self.n, np.nan if value is None else float(value))
+        return np.nan if value is None else float(value)

@@ -74,8 +74,9 @@ def match_policies(led, r, v, mat, join, leave, public, scratch, months, a, b, c
             ratio, cap = mat.ratio[r, k], mat.cap[r, k]
             mark(changes, listed, begin)
             mark(changes, listed, stop)
-            frozen = 0.0  # what it had matched when it left (none: before it began)
-            if stop - 1 >= begin:
+            frozen = 0.0  # what it had matched when it left (none: before it began; not
+            # read if it stayed: match_at reads it from `stop`, and reads no month past H-1)
+            if begin <= stop - 1 and stop < path.shape[0] - 1:
                 frozen = min(cap, ratio * frozen_paid(led, r, v, f, public, stop))
             terms = (frozen, ratio, cap, begin, stop)
             match_at(path, changes, private_paid, terms, months, a, b, c)

@@ -75,9 +75,10 @@ def members(model: Model, n: int) -> MemberArrays:
 
 def ventures(model: Model, draws: ChunkDraws) -> VentureArrays:
     V = len(model.ventures)
-    minimum = np.column_stack(
-        [draws.number(v.minimum_capital, f"venture/{v.id}/minimum_capital") for v in model.ventures]
-    ).reshape(draws.n, V)
+    minimum = _columns(
+        [draws.term(v.minimum_capital, f"venture/{v.id}/minimum_capital") for v in model.ventures],
+        draws.n,
+    )
     deadline = np.array([-1 if v.deadline is None else v.deadline for v in model.ventures])
     return VentureArrays(
         np.full((draws.n, V), -1, dtype=np.int64),
@@ -111,8 +112,8 @@ def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
         key = f"exit/{model.members[p]}"
         random[p] = [isinstance(x, Distribution) for x in (spec.multiple, spec.amount)]
         for k in range(V):
-            multiple[:, p, k] = draws.number(spec.multiple, key + "/multiple", k)
-            amount[:, p, k] = draws.number(spec.amount, key + "/amount", k)
+            multiple[:, p, k] = draws.term(spec.multiple, key + "/multiple", k)
+            amount[:, p, k] = draws.term(spec.amount, key + "/amount", k)
     shape = (5, n, V, P, H) if model.has_exits else (5, 1, 1, 1, 1)
     return ExitArrays(
         kind,
@@ -147,7 +148,7 @@ def cuts(model: Model, draws: ChunkDraws) -> CutArrays:
     for k, c in enumerate(specs):
         value = c.to if c.by is None else c.by
         for j in range(places):
-            amount[:, k, j] = draws.number(value, names[k], j)
+            amount[:, k, j] = draws.term(value, names[k], j)
     return CutArrays(
         np.array([c.member for c in specs], dtype=np.int64),
         np.array([c.venture for c in specs], dtype=np.int64),
@@ -161,7 +162,7 @@ def cuts(model: Model, draws: ChunkDraws) -> CutArrays:
 
 def matches(model: Model, draws: ChunkDraws) -> MatchArrays:
     pols = [p for p in model.policies if p.kind == "match"]
-    ratio = [draws.number(p.ratio, f"policy/{p.id}/ratio") for p in pols]
+    ratio = [draws.term(p.ratio, f"policy/{p.id}/ratio") for p in pols]
     cap = [_cap(p, draws) for p in pols]
     return MatchArrays(
         np.array([p.venture for p in pols], dtype=np.int64),
@@ -173,7 +174,11 @@ def matches(model: Model, draws: ChunkDraws) -> MatchArrays:
 
 
 def _columns(vectors: list, n: int, dtype=float) -> np.ndarray:
-    return np.column_stack(vectors).astype(dtype) if vectors else np.zeros((n, 0), dtype)
+    """(n, len(vectors)): each vector, or number, a column (written once)."""
+    out = np.empty((n, len(vectors)), dtype)
+    for k, vector in enumerate(vectors):
+        out[:, k] = vector
+    return out
 
 
 def departures(model: Model, draws: ChunkDraws) -> DepartureArrays:
@@ -181,7 +186,7 @@ def departures(model: Model, draws: ChunkDraws) -> DepartureArrays:
     names = [f"departure/{model.members[d.member]}" for d in specs]
 
     def rate(term, name: str) -> np.ndarray:  # a varying one: its pieces instead
-        return draws.number(None if hazards.varies(term) else term or 0.0, name)
+        return draws.term(None if hazards.varies(term) else term or 0.0, name)
 
     base = [rate(d.hazard, k + "/hazard") for d, k in zip(specs, names, strict=True)]
     raised = [rate(d.rival_hazard, k + "/rival_hazard") for d, k in zip(specs, names, strict=True)]
@@ -242,9 +247,7 @@ def _rivals(specs: list, P: int) -> tuple:
 def talks(model: Model, draws: ChunkDraws, block: int) -> TalkArrays:
     specs, n = model.negotiations, draws.n
     names = [f"negotiation/{model.members[t.member]}" for t in specs]
-    duration = [
-        draws.number(t.duration, k + "/duration") for t, k in zip(specs, names, strict=True)
-    ]
+    duration = [draws.term(t.duration, k + "/duration") for t, k in zip(specs, names, strict=True)]
     # halves round up, as the per-replication engine rounds them
     duration = _columns([np.maximum(0, np.floor(x + 0.5)) for x in duration], n, np.int64)
     start = np.array([t.start for t in specs], dtype=np.int64)
@@ -254,7 +257,7 @@ def talks(model: Model, draws: ChunkDraws, block: int) -> TalkArrays:
         np.array([-1 if t.walk_out is None else t.walk_out for t in specs], dtype=np.int64),
         duration,
         _columns(
-            [draws.number(t.success, k + "/success") for t, k in zip(specs, names, strict=True)], n
+            [draws.term(t.success, k + "/success") for t, k in zip(specs, names, strict=True)], n
         ),
         _columns([draws.uniforms(k) for k in names], n),
         np.argsort(start, kind="stable"),
@@ -276,7 +279,7 @@ def targets(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> Targe
     """Candidates' pledges, made when they join; amounts drawn up front (used if they do)."""
     specs = [s for s in model.pledges if model.candidate[s.member]]
     amount = [
-        draws.number(
+        draws.term(
             s.amount, f"pledge/{model.members[s.member]}/{model.ventures[s.venture].id}/amount"
         )
         for s in specs
@@ -292,7 +295,7 @@ def targets(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> Targe
 def raises(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> RaiseArrays:
     """Raises, in file order (`at` -1: on an event), their amounts drawn up front (policy_terms)."""
     pols = model.plan.raises
-    amount = [draws.number(p.amount, f"policy/{p.id}/amount") for p in pols]
+    amount = [draws.term(p.amount, f"policy/{p.id}/amount") for p in pols]
     return RaiseArrays(
         np.array([p.venture for p in pols], dtype=np.int64),
         np.array([p.funder for p in pols], dtype=np.int64),
@@ -307,7 +310,7 @@ def top_ups(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> TopUp
     (policy_terms); `index`: the policy's place in the events' policy names (the raises
     first, then the top-ups: run.events_of)."""
     pols, n = model.plan.top_ups, draws.n
-    share = [draws.number(p.share, f"policy/{p.id}/share") for p in pols]
+    share = [draws.term(p.share, f"policy/{p.id}/share") for p in pols]
     cap = [_cap(p, draws) for p in pols]
     first = len(model.plan.raises)
     return TopUpArrays(
@@ -322,11 +325,11 @@ def top_ups(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> TopUp
     )
 
 
-def _cap(policy, draws: ChunkDraws) -> np.ndarray:
-    """A policy's cap per replication, drawn where uncertain (none: infinite)."""
+def _cap(policy, draws: ChunkDraws) -> float | np.ndarray:
+    """A policy's cap (ChunkDraws.term), drawn where uncertain (none: infinite)."""
     if policy.cap is None:
-        return np.full(draws.n, np.inf)
-    return draws.number(policy.cap, f"policy/{policy.id}/cap")
+        return np.inf
+    return draws.term(policy.cap, f"policy/{policy.id}/cap")
 
 
 def _schedules(schedules: list, book_of: book.Schedules) -> np.ndarray:
