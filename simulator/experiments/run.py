@@ -36,7 +36,7 @@ from simulator.experiments.tasks import (
 )
 from simulator.results.manifest import build_manifest
 from simulator.results.resultset import ResultSet
-from simulator.results.tables import Context, frame_of
+from simulator.results.tables import FAILURE_COLUMNS, Context, frame_of
 from simulator.scenario.distributions import Distribution
 from simulator.scenario.load import load_scenario, scenario_hash
 from simulator.scenario.schema import Scenario
@@ -175,7 +175,8 @@ class Simulation:
             tables = [getattr(r, name) for r in results]
             return pd.concat([t for t in tables if t is not None], ignore_index=True)
 
-        failures = stack("failures")
+        failed = [r.failures for r in results if r.failures is not None]
+        failures = stack("failures") if failed else pd.DataFrame(columns=FAILURE_COLUMNS)
         manifest["failed"] = len(failures)
         spooled = {}
         if self.spool is not None:

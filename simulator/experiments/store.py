@@ -106,7 +106,7 @@ class Store:
         if result.trajectories.shape[2]:  # trajectories kept (none: nothing to write)
             atomic_write(self._part(i, "totals.npy"), lambda p: save_npy(p, result.trajectories))
             atomic_write(self._part(i, "rows.npy"), lambda p: save_npy(p, result.rows_point))
-        if len(result.failures):
+        if result.failures is not None and len(result.failures):
             atomic_write(
                 self._part(i, "failures.parquet"),
                 lambda p: result.failures.to_parquet(p, index=False),
