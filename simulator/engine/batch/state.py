@@ -65,7 +65,7 @@ def ledger(model: Model, draws: ChunkDraws, schedules: book.Schedules) -> book.L
 
 def members(model: Model, n: int) -> MemberArrays:
     H = model.horizon
-    join = np.repeat(model.plan.initial_join[None], n, axis=0).astype(np.int64)
+    join = np.repeat(model.plan.initial_join[None].astype(np.int64), n, axis=0)
     public = np.asarray(model.public, dtype=bool)
     changed, touched = np.full(n, -1, dtype=np.int64), np.zeros(n + 1, dtype=np.int64)
     candidate = np.asarray(model.candidate, dtype=bool)
@@ -100,7 +100,9 @@ def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
     (V, P), n, H = model.involved.shape, draws.n, model.horizon
     kind, rule = np.zeros(P, dtype=np.int64), np.zeros(P, dtype=np.int64)
     buyers = np.zeros((P, P))
-    multiple, amount = np.ones((n, P, V)), np.zeros((n, P, V))
+    # Read only for a member with an exit rule (exits.left): no room without one.
+    ruled = n if any(spec is not None for spec in model.exits) else 0
+    multiple, amount = np.ones((ruled, P, V)), np.zeros((ruled, P, V))
     random = np.zeros((P, 2), dtype=bool)
     for p, spec in enumerate(model.exits):
         if spec is None:
@@ -121,7 +123,7 @@ def exits(model: Model, draws: ChunkDraws) -> ExitArrays:
         buyers,
         multiple,
         amount,
-        np.zeros((n, P, 2), dtype=np.int64),
+        np.zeros((ruled, P, 2), dtype=np.int64),
         random,
         np.zeros((n, V, P)),
         np.zeros((n, V)),
@@ -174,10 +176,14 @@ def matches(model: Model, draws: ChunkDraws) -> MatchArrays:
 
 
 def _columns(vectors: list, n: int, dtype=float) -> np.ndarray:
-    """(n, len(vectors)): each vector, or number, a column (written once)."""
+    """(n, len(vectors)): each vector, or number, a column. The numbers are written row by
+    row at once, the vectors then column by column (each a pass over the whole array)."""
+    numbers = [0.0 if isinstance(x, np.ndarray) else x for x in vectors]
     out = np.empty((n, len(vectors)), dtype)
+    out[:] = np.array(numbers, dtype=float).astype(dtype, copy=False)
     for k, vector in enumerate(vectors):
-        out[:, k] = vector
+        if isinstance(vector, np.ndarray):
+            out[:, k] = vector
     return out
 
 
