@@ -54,8 +54,8 @@ def draw_month(dep, r, d, start, which):
     if s >= 0:
         dep.when[r, d] = hazards.leave_month(dep.pieces, r, s, start, u)
     else:
-        rate = dep.raised[r, d] if which else dep.base[r, d]
-        dep.when[r, d] = geometric_month(start, rate, u)
+        stay = dep.stay_raised[r, d] if which else dep.stay[r, d]
+        dep.when[r, d] = geometric_month(start, stay, u)
 
 
 @inline

@@ -37,14 +37,40 @@ def uniform(word, replication, k):
 
 
 @inline
-def geometric_month(first, hazard, u):
-    """terms.leave_month for a constant hazard: the month of leaving from `first` (floored
-    in floating point: a tiny hazard's wait can pass what an integer holds)."""
-    if hazard <= 0.0:
+def geometric_month(first, stay, u):
+    """terms.leave_month for a constant hazard h, given `stay` = log_stay(h): the month of
+    leaving from `first` (floored in floating point: a tiny hazard's wait can pass what an
+    integer holds)."""
+    if stay >= 0.0:
         return math.inf
-    if hazard >= 1.0:
+    if stay == -math.inf:
         return float(first)
-    return first + np.floor(math.log1p(-u) / math.log1p(-hazard))
+    return first + np.floor(math.log1p(-u) / stay)
+
+
+def log_stay(hazard: float | np.ndarray) -> float | np.ndarray:
+    """ln(1 - h) of a monthly hazard h, by the C library's log1p as terms.leave_month takes
+    it (not numpy's, whose vectorised log1p may differ in the last bit): 0 for none (h <= 0,
+    never leaving), -inf for certain departure (h >= 1); NaN stays NaN."""
+    if isinstance(hazard, np.ndarray):
+        return log_stays(hazard, np.empty_like(hazard))
+    if hazard <= 0.0:
+        return 0.0
+    return -math.inf if hazard >= 1.0 else math.log1p(-hazard)
+
+
+@kernel
+def log_stays(hazards, out):
+    """log_stay of each hazard, into out."""
+    for i in range(hazards.shape[0]):
+        h = hazards[i]
+        if h <= 0.0:
+            out[i] = 0.0
+        elif h >= 1.0:
+            out[i] = -math.inf
+        else:
+            out[i] = math.log1p(-h)
+    return out
 
 
 @inline

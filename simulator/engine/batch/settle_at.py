@@ -116,7 +116,9 @@ def flows_at(pledged, paid, cancelled, paid_too, i, entry, amount, led, months):
                     cancelled[j] += gone
         else:
             last = min(cut, H) - 1  # the last month with payments
-            gone = x * (ends[s] - before(cum, ends, s, cut - base))
+            gone = 0.0  # what was cancelled, if by the last of `months`
+            if at <= months[months.shape[0] - 1]:
+                gone = x * (ends[s] - before(cum, ends, s, cut - base))
             for j in range(months.shape[0]):
                 T = months[j]
                 if m <= T:

@@ -12,6 +12,7 @@ from simulator.engine.batch import book, codes, dilution, hazards
 from simulator.engine.batch.clocks import HEAP_FROM
 from simulator.engine.batch.codes import EVENT_INTS, EVENT_REALS
 from simulator.engine.batch.draws import ChunkDraws
+from simulator.engine.batch.kernels import log_stay
 from simulator.engine.model import Model
 from simulator.scenario.distributions import Distribution
 
@@ -28,9 +29,11 @@ ExitArrays = namedtuple(
     "kind rule buyers multiple amount drawn random adjust refunded flows weights dilution",
 )
 MatchArrays = namedtuple("MatchArrays", "venture funder ratio cap frozen")
+# stay, stay_raised: ln(1 - h) of each departure's hazard, plain and with its rival there
+# (kernels.log_stay): what each draw of a month of leaving divides by, taken once per chunk
 DepartureArrays = namedtuple(
     "DepartureArrays",
-    "member venture at rival start founder word replication base raised when live first k "
+    "member venture at rival start founder word replication stay stay_raised when live first k "
     "seq clock pending rival_changed next queue order "  # queue, order: scratch (jit.py)
     "heap_when heap_seq heap_d heap_size rivals_of rival_list "  # clocks.py
     "pieces",  # hazards varying by month (hazards.py)
@@ -178,9 +181,10 @@ def matches(model: Model, draws: ChunkDraws) -> MatchArrays:
 def _columns(vectors: list, n: int, dtype=float) -> np.ndarray:
     """(n, len(vectors)): each vector, or number, a column. The numbers are written row by
     row at once, the vectors then column by column (each a pass over the whole array)."""
-    numbers = [0.0 if isinstance(x, np.ndarray) else x for x in vectors]
     out = np.empty((n, len(vectors)), dtype)
-    out[:] = np.array(numbers, dtype=float).astype(dtype, copy=False)
+    if not all(isinstance(x, np.ndarray) for x in vectors):
+        numbers = [0.0 if isinstance(x, np.ndarray) else x for x in vectors]
+        out[:] = np.array(numbers, dtype=float).astype(dtype, copy=False)
     for k, vector in enumerate(vectors):
         if isinstance(vector, np.ndarray):
             out[:, k] = vector
@@ -191,8 +195,8 @@ def departures(model: Model, draws: ChunkDraws) -> DepartureArrays:
     specs, n = model.departures, draws.n
     names = [f"departure/{model.members[d.member]}" for d in specs]
 
-    def rate(term, name: str) -> np.ndarray:  # a varying one: its pieces instead
-        return draws.term(None if hazards.varies(term) else term or 0.0, name)
+    def rate(term, name: str) -> float | np.ndarray:  # a varying one: its pieces instead
+        return log_stay(draws.term(None if hazards.varies(term) else term or 0.0, name))
 
     base = [rate(d.hazard, k + "/hazard") for d, k in zip(specs, names, strict=True)]
     raised = [rate(d.rival_hazard, k + "/rival_hazard") for d, k in zip(specs, names, strict=True)]
