@@ -80,8 +80,9 @@ def indices(
     rows = []
     for venture, g in points.groupby("venture", sort=False, observed=True):
         g = g.sort_values("point")
+        grid = _Factorial(design, g, names) if kind == "grid" else None  # for every outcome
         for outcome in outcomes or list(columns):
-            found = _one(kind, g, columns[outcome], design, names, spec, seed)
+            found = _one(kind, g, columns[outcome], design, names, spec, seed, grid)
             for name, values in zip(names, found, strict=True):
                 rows.append({"venture": venture, "outcome": outcome, "parameter": name, **values})
     table = pd.DataFrame(rows)
@@ -89,12 +90,12 @@ def indices(
     return table
 
 
-def _one(kind, g, column, design, names, spec, seed) -> list[dict]:
+def _one(kind, g, column, design, names, spec, seed, grid=None) -> list[dict]:
     y = g[column].to_numpy(dtype=float)
     if np.ptp(y) == 0 or not np.isfinite(y).all():  # constant: every input explains nothing
         return [_zero(kind) for _ in names]
     if kind == "grid":
-        return _grid(g, column, design, names)
+        return _grid(g, column, grid)
     if kind == "sobol":
         return _sobol(y, names, spec, seed)
     if kind == "morris":
@@ -172,15 +173,15 @@ def numeric(values: pd.Series) -> np.ndarray:
     return pd.factorize(values)[0].astype(float)
 
 
-def _grid(g, column, design, names) -> list[dict]:
+def _grid(g, column, grid: _Factorial) -> list[dict]:
     """Exact S1 and ST of a full factorial, with a parametric bootstrap of the means' noise:
     the exact means and BOOTSTRAP noisy copies go through the analysis of variance at once."""
-    x = design.set_index("point").loc[g["point"], names].reset_index(drop=True)
+    names = grid.names
     y = g[column].to_numpy(dtype=float)
     se = _standard_errors(g, column)
     rng = np.random.default_rng(0)
     ys = np.vstack([y, y + se * rng.standard_normal((BOOTSTRAP, len(y)))])
-    s1, st = _anova(x, ys, names)  # each (1 + BOOTSTRAP, names)
+    s1, st = _anova(grid, ys)  # each (1 + BOOTSTRAP, names)
     bounds = [(1 - LEVEL) / 2, (1 + LEVEL) / 2]
     out = []
     for i in range(len(names)):
@@ -203,18 +204,19 @@ def _standard_errors(g, column) -> np.ndarray:
     return np.nan_to_num(std / np.sqrt(n))
 
 
-def _anova(x: pd.DataFrame, ys: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _anova(grid: _Factorial, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """S1 and ST per input of a full factorial with equal weights, for each row of `ys`
     (one set of point means per row): S1 = Var(E[y | x_i]) / Var(y), ST = E[Var(y | x_~i)] /
     Var(y). Group means by one-hot products, so a thousand rows cost one matrix product."""
+    names = grid.names
     total = ys.var(axis=1)
     s1, st = np.zeros((len(ys), len(names))), np.zeros((len(ys), len(names)))
     for i, name in enumerate(names):
-        s1[:, i] = _group_means(ys, x[[name]]).var(axis=1)
-        others = [n for n in names if n != name]
+        s1[:, i] = grid.means(ys, (name,)).var(axis=1)
+        others = tuple(n for n in names if n != name)
         if others:
-            means = _group_means(ys, x[others])
-            squares = _group_means(ys * ys, x[others])
+            means = grid.means(ys, others)
+            squares = grid.means(ys * ys, others)
             st[:, i] = (squares - means * means).mean(axis=1)
         else:
             st[:, i] = total  # one input: all the variance is its own
@@ -223,12 +225,25 @@ def _anova(x: pd.DataFrame, ys: np.ndarray, names: list[str]) -> tuple[np.ndarra
     return s1 * ratio, st * ratio
 
 
-def _group_means(ys: np.ndarray, keys: pd.DataFrame) -> np.ndarray:
-    """Each row's mean over the points sharing each combination of `keys`' values."""
-    codes = keys.groupby(list(keys.columns), observed=True, sort=False).ngroup().to_numpy()
-    onehot = np.zeros((len(codes), codes.max() + 1))
-    onehot[np.arange(len(codes)), codes] = 1.0
-    return (ys @ onehot) / onehot.sum(axis=0)
+class _Factorial:
+    """The inputs of a venture's points (`names`, in the points' order) and, built once for
+    all its outcomes, the one-hot matrices grouping the points by the values of some."""
+
+    def __init__(self, design: pd.DataFrame, g: pd.DataFrame, names: list[str]):
+        self.names = names
+        self.x = design.set_index("point").loc[g["point"], names].reset_index(drop=True)
+        self.onehots: dict[tuple, np.ndarray] = {}
+
+    def means(self, ys: np.ndarray, keys: tuple) -> np.ndarray:
+        """Each row's mean over the points sharing each combination of `keys`' values."""
+        onehot = self.onehots.get(keys)
+        if onehot is None:
+            by = self.x[list(keys)].groupby(list(keys), observed=True, sort=False)
+            codes = by.ngroup().to_numpy()
+            onehot = np.zeros((len(codes), codes.max() + 1))
+            onehot[np.arange(len(codes)), codes] = 1.0
+            self.onehots[keys] = onehot
+        return (ys @ onehot) / onehot.sum(axis=0)
 
 
 def ranked(table: pd.DataFrame, outcome: str, venture: str | None = None) -> pd.DataFrame:

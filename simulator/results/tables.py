@@ -162,13 +162,10 @@ MONEY = ("pledged", "committed", "paid_in", "outstanding", "cancelled")
 def money_at(c: Chunk, month: int) -> dict[str, np.ndarray]:
     """Each venture's money (MONEY) and member count at one month, for the replications
     that ran, (replications, ventures): summed over the members (slice first: cheap)."""
-    ok, at = c.ok, c.column(month)
-    rows = slice(None) if not c.failed else ok  # a slice, not a mask: no copy
+    at = c.column(month)
 
     def total(a: np.ndarray) -> np.ndarray:
-        if a.shape[2] == 1:  # venture totals (a sweep's): nothing to sum
-            return a[rows, :, 0, at].astype(np.result_type(a.dtype.type(0).sum()))
-        return a[:, :, :, at][rows].sum(axis=2)
+        return _summed(c, a, at)
 
     pledged, paid, cancelled = total(c.pledged), total(c.paid_in), total(c.cancelled)
     committed = pledged - cancelled
@@ -184,6 +181,20 @@ def money_at(c: Chunk, month: int) -> dict[str, np.ndarray]:
     }
 
 
+def _summed(c: Chunk, a: np.ndarray, at: int) -> np.ndarray:
+    """a's values at column `at` for the replications that ran, (replications, ventures):
+    summed over the members."""
+    rows = _ran(c)
+    if a.shape[2] == 1:  # venture totals (a sweep's): nothing to sum
+        return a[rows, :, 0, at].astype(np.result_type(a.dtype.type(0).sum()))
+    return a[:, :, :, at][rows].sum(axis=2)
+
+
+def _ran(c: Chunk) -> slice | np.ndarray:
+    """The rows of the replications that ran: a slice when all did (no copy), else a mask."""
+    return slice(None) if not c.failed else c.ok
+
+
 def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
     """The outcome table as numpy columns (`venture` as integer codes into the venture ids).
 
@@ -194,7 +205,8 @@ def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
     R, V = int(ok.sum()), len(model.ventures)
     n, last = R * V, model.horizon - 1
     final = {k: v.ravel() for k, v in money_at(c, last).items()}
-    end, ending = c.end[ok].ravel(), c.ending[ok].ravel()
+    ran = _ran(c)
+    end, ending = c.end[ran].ravel(), c.ending[ran].ravel()
     columns = {
         "replication": np.repeat(np.flatnonzero(ok) + c.first, V),
         "venture": np.tile(np.arange(V, dtype=np.int32), R),
@@ -208,7 +220,8 @@ def outcome_columns(ctx: Context, c: Chunk) -> dict[str, np.ndarray]:
     columns["ended"] = pd.Categorical.from_codes(ending, _ENDINGS)
     columns["end_date"] = _dates_or_nat(dates, end)
     if ctx.reference is not None:
-        at_ref = money_at(c, ctx.reference)["committed"].ravel()
+        at = c.column(ctx.reference)
+        at_ref = (_summed(c, c.pledged, at) - _summed(c, c.cancelled, at)).ravel()
         columns["reference_date"] = np.full(n, dates.values[ctx.reference])
         columns["committed_at_reference"] = at_ref
         columns["market_at_reference"] = market = market_at_reference(ctx, c)
@@ -240,9 +253,9 @@ def outcome_table(ctx: Context, c: Chunk) -> pd.DataFrame:
 
 
 def _dates_or_nat(dates: pd.DatetimeIndex, months: np.ndarray) -> np.ndarray:
-    values = dates.values[np.clip(months, 0, None)].copy()
-    values[months < 0] = np.datetime64("NaT")
-    return values
+    """The date of each month, NaT for a negative one (none)."""
+    table = np.append(dates.values, np.datetime64("NaT"))  # its last: what -1 reads
+    return table[np.maximum(months, -1)]
 
 
 def trajectory_table(ctx: Context, c: Chunk) -> pd.DataFrame:
