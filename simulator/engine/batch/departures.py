@@ -98,19 +98,23 @@ def start_founders(dep, mem, begin, end):
     several are due, hence who is still there to pre-empt or buy a stake. start_departure
     for replications begin … end-1 at once."""
     founder, rival, at, start, first = dep.founder, dep.rival, dep.at, dep.start, dep.first
-    when, slot = dep.when, dep.pieces.slot
+    when, slot, order = dep.when, dep.pieces.slot, dep.order  # order: scratch, free here
+    count = 0  # the founders' clocks in the order they are booked, the same in every one
+    for kind in range(4):
+        for d in range(founder.shape[0]):
+            if founder[d] and kind == founder_kind(rival[d], at[d], slot[d, 0]):
+                order[count] = d
+                count += 1
     for r in range(begin, end):  # replication by replication: its heap stays in cache
-        for kind in range(4):
-            for d in range(founder.shape[0]):
-                if not founder[d] or kind != founder_kind(rival[d], at[d], slot[d, 0]):
-                    continue
-                if at[d] >= 0:
-                    when[r, d] = at[d]
-                else:
-                    first[r, d] = max(start[d], 1)
-                    raised = rival[d] >= 0 and is_member(mem, r, rival[d], -1, 0)
-                    draw_month(dep, r, d, first[r, d], 1 if raised else 0)
-                book(dep, r, d)
+        for i in range(count):
+            d = order[i]
+            if at[d] >= 0:
+                when[r, d] = at[d]
+            else:
+                first[r, d] = max(start[d], 1)
+                raised = rival[d] >= 0 and is_member(mem, r, rival[d], -1, 0)
+                draw_month(dep, r, d, first[r, d], 1 if raised else 0)
+            book(dep, r, d)
 
 
 @inline
