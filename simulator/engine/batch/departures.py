@@ -178,7 +178,7 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
         r = after  # the next replication with something due this month, then the one after
         after = due_from(soonest, r + 1, hi, month)
         if after < hi:
-            read_soon(led, mem, dep, after)
+            read_soon(led, mem, mat, ven, ex, dep, after)
         tail = clocks.due_in_order(dep, r, month, queue, FIRE)
         head = 0
         while head < tail:
@@ -226,20 +226,41 @@ def due_from(soonest, r, hi, month):
 
 
 @inline
-def read_soon(led, mem, dep, r):
-    """Start bringing into the cache what replication r's departures read first (its
-    clocks, membership, book of pledges), while the one before it is handled: they are
-    read replication by replication as things fall due, which the processor cannot
-    foresee, and waiting for them was most of a departure's time."""
-    prefetch(dep.when, r, 0)
-    prefetch(dep.live, r, 0)
-    prefetch(dep.seq, r, 0)
-    prefetch(led.head, r, 0)
-    prefetch(led.committed, r, 0)
-    prefetch(mem.join, r, 0)
-    prefetch(mem.leave, r, 0)
-    for offset in range(0, led.entry.shape[1] * led.entry.shape[2] * led.entry.itemsize, 64):
-        prefetch(led.entry, r, offset)
+def read_soon(led, mem, mat, ven, ex, dep, r):
+    """Start bringing into the cache what replication r's departures read (its clocks,
+    membership, book of pledges) and the deadline's check after them (its capital, minimum,
+    matching money), while the one before it is handled: they are read replication by
+    replication as things fall due, which the processor cannot foresee, and waiting for
+    them was most of a departure's time."""
+    ahead(dep.when, r)
+    ahead(dep.live, r)
+    ahead(dep.seq, r)
+    ahead(led.head, r)
+    ahead(led.committed, r)
+    ahead(led.entry, r)
+    ahead(led.amount, r)
+    ahead(led.total, r)
+    ahead(mem.join, r)
+    ahead(mem.leave, r)
+    ahead(mem.changed, r)
+    ahead(ven.end, r)
+    ahead(ven.minimum, r)
+    ahead(mat.frozen, r)
+    ahead(mat.ratio, r)
+    ahead(mat.cap, r)
+    ahead(ex.refunded, r)
+
+
+@inline
+def ahead(array, r):
+    """Prefetch every cache line of row r of `array` (its first axis)."""
+    size = array.itemsize
+    for k in range(1, array.ndim):
+        size *= array.shape[k]
+    if size > 0:
+        for offset in range(0, size, 64):
+            prefetch(array, r, offset)
+        prefetch(array, r, size - 1)
 
 
 @inline
