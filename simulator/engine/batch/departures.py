@@ -174,11 +174,17 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
     rival_changed, soonest, queue = dep.rival_changed, dep.next, dep.queue
     hi = mem.block[1]
     after = due_from(soonest, mem.block[0], hi, month)
+    later = hi if after >= hi else due_from(soonest, after + 1, hi, month)
+    if after < hi:
+        read_soon(led, mem, mat, ven, ex, dep, after)
     while after < hi:
-        r = after  # the next replication with something due this month, then the one after
-        after = due_from(soonest, r + 1, hi, month)
+        # the next replication with something due this month; its rows, and the rows of
+        # the one after it, are on their way to the cache while it is handled
+        r, after = after, later
         if after < hi:
-            read_soon(led, mem, mat, ven, ex, dep, after)
+            later = due_from(soonest, after + 1, hi, month)
+            if later < hi:
+                read_soon(led, mem, mat, ven, ex, dep, later)
         tail = clocks.due_in_order(dep, r, month, queue, FIRE)
         head = 0
         while head < tail:
