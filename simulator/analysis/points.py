@@ -68,11 +68,11 @@ def point_statistics(outcomes: pd.DataFrame | Mapping[str, np.ndarray]) -> pd.Da
             flags.update({name: codes == at[how] for how, name in ENDED})
         else:
             flags.update({name: np.asarray(ended) == how for how, name in ENDED})
+    layout = _Groups(group, size)
     for name, flag in flags.items():
-        hits = np.bincount(group, flag.astype(float), minlength=len(groups))
+        hits = layout.counts(flag)
         table[name] = hits / size
         table[f"{name}_ci_low"], table[f"{name}_ci_high"] = proportion_bounds(hits, size)
-    layout = _Groups(group, size)
     for column in NUMERIC_OUTCOMES:
         if column in outcomes:
             values = np.asarray(outcomes[column], dtype=float)
@@ -112,17 +112,31 @@ class _Groups:
             return np.add.reduceat(values, self.start) if len(values) else values[:0]
         return np.bincount(self.group, values, minlength=len(self.size))
 
-    def each(self, per_group: np.ndarray) -> np.ndarray:
-        """A value per group, repeated for each of its rows."""
-        return np.repeat(per_group, self.size) if self.contiguous else per_group[self.group]
+    def counts(self, flags: np.ndarray) -> np.ndarray:
+        """How many rows of each group are flagged (as floats)."""
+        if self.contiguous and len(flags):
+            return np.add.reduceat(flags, self.start, dtype=np.int64).astype(float)
+        return np.bincount(self.group, flags.astype(float), minlength=len(self.size))
+
+    def deviations(self, values: np.ndarray, per_group: np.ndarray) -> np.ndarray:
+        """Each row's value less its group's `per_group` value. Large groups one after the
+        other (a sweep's points) a slice at a time: no repeated copy of the group's value."""
+        if not (self.contiguous and len(values) >= 1000 * len(self.size)):
+            each = np.repeat(per_group, self.size) if self.contiguous else per_group[self.group]
+            return values - each
+        out = np.empty_like(values)
+        for start, n, value in zip(self.start, self.size, per_group, strict=True):
+            np.subtract(values[start : start + n], value, out=out[start : start + n])
+        return out
 
 
 def _moments(name: str, values: np.ndarray, groups: _Groups) -> dict:
     size = groups.size
     mean = groups.sums(values) / size
-    dev = values - groups.each(mean)
+    dev = groups.deviations(values, mean)
+    dev *= dev
     with np.errstate(invalid="ignore", divide="ignore"):
-        std = np.sqrt(groups.sums(dev * dev) / (size - 1))
+        std = np.sqrt(groups.sums(dev) / (size - 1))
     ordered = _ordered_at(values, groups)
     std = np.where(size > 1, std, np.nan)
     half = groups.t * np.where(std < 1e-9 * np.maximum(1.0, abs(mean)), 0.0, std)
