@@ -20,7 +20,7 @@ from simulator.engine.batch.buyouts import buy_outs
 from simulator.engine.batch.cuts import cuts
 from simulator.engine.batch.departures import departures
 from simulator.engine.batch.dissolutions import dissolutions
-from simulator.engine.batch.jit import kernel, step
+from simulator.engine.batch.jit import inline, kernel
 from simulator.engine.batch.kernels import checks, next_month
 from simulator.engine.batch.negotiations import negotiations, walk_outs
 from simulator.engine.batch.policies import fired_policies, raises
@@ -41,7 +41,7 @@ def run_months(state, due, heard, first, last, size, begin, end):
     in one of its replications, with the steps due[month] says may act then (and those
     acting on events, `heard`, in every month). `state`: the arguments of month_steps
     before the month."""
-    _, mem, _, ven, _, _, dep, talks, _, rs, cs, bo, ts, sp, tg, _ = state
+    led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, bo, ts, sp, tg, ev = state
     n = mem.join.shape[0]
     for lo in range(begin, end, size):
         mem.block[0], mem.block[1] = lo, min(end, lo + size)
@@ -50,11 +50,14 @@ def run_months(state, due, heard, first, last, size, begin, end):
         month = next_month(mem, dep, talks, ven, rs, cs, bo, ts, sp, tg, first - 1)
         while month < last:
             m = int(month)
-            month = month_steps(*state, m, due[m] | heard)
+            steps = due[m] | heard
+            month = month_steps(
+                led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, bo, ts, sp, tg, ev, m, steps
+            )
     mem.block[0], mem.block[1] = 0, n
 
 
-@step
+@inline
 def month_steps(
     led, mem, mat, ven, ex, tops, dep, talks, tgt, rs, cs, bo, ts, sp, tg, ev, month, steps
 ):
