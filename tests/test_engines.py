@@ -681,3 +681,20 @@ def test_a_consortium_of_many_partners_keeps_its_clocks_in_heaps_and_agrees():
     assert len(model.departures) >= HEAP_FROM and unsupported(model) is None
     ref, batch = both(model, seed=4, n=200)
     assert_same(scenario, model, ref, batch)
+
+
+@pytest.mark.parametrize("hazard", [-0.1, 0.0, 1e-12, 0.01, 0.5, 0.999999, 1.0, 1.5])
+def test_a_hazards_logarithm_taken_once_draws_the_reference_months(hazard):
+    """The batch engine takes ln(1 - h) once per chunk (kernels.log_stay); each draw must
+    give the month the per-replication engine's months_until_departure gives, bit for bit,
+    at the edges too (no hazard, certain departure, a tiny hazard)."""
+    from simulator.engine.batch.kernels import geometric_month, log_stay
+    from simulator.engine.draws import months_until_departure
+
+    us = np.random.default_rng(7).random(2_000)
+    us[:3] = (0.0, 0.5, 1 - 2**-53)
+    stays = log_stay(np.full(len(us), hazard))
+    for u, stay in zip(us, stays, strict=True):
+        expected = 3 + months_until_departure(hazard, float(u))
+        assert geometric_month(3, log_stay(hazard), float(u)) == expected
+        assert geometric_month(3, float(stay), float(u)) == expected
