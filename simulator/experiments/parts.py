@@ -36,6 +36,12 @@ def write_ipc(path: Path, arrow: pa.Table) -> None:
         writer.write_table(arrow)
 
 
+def read_ipc(path: Path) -> pa.Table:
+    """A part written by write_ipc, memory-mapped (only the columns read are paged in)."""
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
 def save_npy(path: Path, array) -> None:
     with open(path, "wb") as f:
         np.save(f, np.asarray(array))

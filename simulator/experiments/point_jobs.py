@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from simulator.analysis.points import point_statistics
-from simulator.experiments.parts import part_path
+from simulator.experiments.parts import part_path, read_ipc
 from simulator.experiments.tasks import Task
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -139,8 +139,7 @@ def point_results(job: PointJob) -> PointResult:
     low, high = job.points[0], job.points[-1]
     outcomes, arrays = [], []
     for index in job.tasks:
-        with pa.memory_map(str(part_path(job.parts, index, "outcomes.arrow"))) as source:
-            table = pa.ipc.open_file(source).read_all()
+        table = read_ipc(part_path(job.parts, index, "outcomes.arrow"))
         names = set(table.column_names)
         table = table.select([c for c in job.outcomes if c in names])
         point = table["point"]

@@ -176,7 +176,11 @@ class Simulation:
             return pd.concat([t for t in tables if t is not None], ignore_index=True)
 
         failed = [r.failures for r in results if r.failures is not None]
-        failures = stack("failures") if failed else pd.DataFrame(columns=FAILURE_COLUMNS)
+        failures = (
+            pd.concat(failed, ignore_index=True)
+            if failed
+            else pd.DataFrame(columns=FAILURE_COLUMNS)
+        )
         manifest["failed"] = len(failures)
         spooled = {}
         if self.spool is not None:

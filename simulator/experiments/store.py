@@ -26,7 +26,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulator.errors import OutputExistsError
-from simulator.experiments.parts import atomic_write, part_path, save_npy, temporary_path, write_ipc
+from simulator.experiments.parts import (
+    atomic_write,
+    part_path,
+    read_ipc,
+    save_npy,
+    temporary_path,
+    write_ipc,
+)
 from simulator.experiments.point_jobs import PointJobs, jobs_for
 from simulator.experiments.tasks import Task, TaskResult
 from simulator.results.encoding import dictionary_columns
@@ -176,8 +183,7 @@ class OutcomeMerge:
             self.next += 1
 
     def _append(self, index: int) -> None:
-        with pa.memory_map(str(self.store._part(index, "outcomes.arrow"))) as source:
-            table = pa.ipc.open_file(source).read_all()
+        table = read_ipc(self.store._part(index, "outcomes.arrow"))
         if self.writer is None:
             schema = table.schema
             # Floats byte-stream split (their bytes grouped by place before compression):

@@ -189,7 +189,7 @@ class Work:
 class TaskResult:
     task: Task
     outcomes: pd.DataFrame | pa.Table | None  # run: a DataFrame; sweep: Arrow (None: saved)
-    failures: pd.DataFrame | None  # None: none failed (an empty DataFrame costs 0.3 ms)
+    failures: pd.DataFrame | None  # None: none failed (an empty DataFrame costs 0.5 ms)
     # run: the long table's columns (tables.frame_of makes it); sweep: venture totals
     trajectories: dict | np.ndarray | None = None
     events: pd.DataFrame | pa.Table | None = None  # Arrow: a streamed run's, past its sample

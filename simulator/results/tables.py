@@ -163,11 +163,7 @@ def money_at(c: Chunk, month: int) -> dict[str, np.ndarray]:
     """Each venture's money (MONEY) and member count at one month, for the replications
     that ran, (replications, ventures): summed over the members (slice first: cheap)."""
     at = c.column(month)
-
-    def total(a: np.ndarray) -> np.ndarray:
-        return _summed(c, a, at)
-
-    pledged, paid, cancelled = total(c.pledged), total(c.paid_in), total(c.cancelled)
+    pledged, paid, cancelled = (_summed(c, a, at) for a in (c.pledged, c.paid_in, c.cancelled))
     committed = pledged - cancelled
     outstanding = committed - paid
     outstanding[np.abs(outstanding) < _EPS] = 0.0
@@ -177,7 +173,7 @@ def money_at(c: Chunk, month: int) -> dict[str, np.ndarray]:
         "paid_in": paid,
         "outstanding": outstanding,
         "cancelled": cancelled,
-        "members": total(c.member),
+        "members": _summed(c, c.member, at),
     }
 
 

@@ -173,18 +173,15 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
     live, when, pending, rival, first = dep.live, dep.when, dep.pending, dep.rival, dep.first
     rival_changed, soonest, queue = dep.rival_changed, dep.next, dep.queue
     hi = mem.block[1]
-    after = due_from(soonest, mem.block[0], hi, month)
-    later = hi if after >= hi else due_from(soonest, after + 1, hi, month)
-    if after < hi:
-        read_soon(led, mem, mat, ven, ex, dep, after)
-    while after < hi:
-        # the next replication with something due this month; its rows, and the rows of
-        # the one after it, are on their way to the cache while it is handled
-        r, after = after, later
-        if after < hi:
-            later = due_from(soonest, after + 1, hi, month)
-            if later < hi:
-                read_soon(led, mem, mat, ven, ex, dep, later)
+    # r: the next replication with something due this month; the rows of the two due
+    # after it are on their way to the cache while it is handled
+    r = due_from(soonest, mem.block[0], hi, month)
+    after = due_from(soonest, r + 1, hi, month)
+    read_soon(led, mem, mat, ven, ex, dep, r, hi)
+    read_soon(led, mem, mat, ven, ex, dep, after, hi)
+    while r < hi:
+        later = due_from(soonest, after + 1, hi, month)
+        read_soon(led, mem, mat, ven, ex, dep, later, hi)
         tail = clocks.due_in_order(dep, r, month, queue, FIRE)
         head = 0
         while head < tail:
@@ -221,6 +218,7 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
             if leaving:
                 tail = leave(led, mem, mat, ven, ex, tops, dep, ev, r, d, month, queue, tail)
         soonest[r] = clocks.next_due(dep, r)
+        r, after = after, later
 
 
 @inline
@@ -228,16 +226,18 @@ def due_from(soonest, r, hi, month):
     """The first replication from r on, before hi, with a clock due in `month` (else hi)."""
     while r < hi and soonest[r] != month:
         r += 1
-    return r
+    return min(r, hi)
 
 
 @inline
-def read_soon(led, mem, mat, ven, ex, dep, r):
+def read_soon(led, mem, mat, ven, ex, dep, r, hi):
     """Start bringing into the cache what replication r's departures read (its clocks,
     membership, book of pledges) and the deadline's check after them (its capital, minimum,
-    matching money), while the one before it is handled: they are read replication by
-    replication as things fall due, which the processor cannot foresee, and waiting for
-    them was most of a departure's time."""
+    matching money), while the one before it is handled (nothing for r past the block,
+    hi): they are read replication by replication as things fall due, which the processor
+    cannot foresee, and waiting for them was most of a departure's time."""
+    if r >= hi:
+        return
     ahead(dep.when, r)
     ahead(dep.live, r)
     ahead(dep.seq, r)

@@ -40,7 +40,8 @@ class ChunkDraws:
     def number(self, value, name: str, k: int = 0) -> np.ndarray:
         """A number as given in every replication, or its distribution's k-th draw from
         element `name` (the per-replication engine's k-th `draw(value, name)`)."""
-        return np.broadcast_to(self.term(value, name, k), self.n).copy()
+        term = self.term(value, name, k)
+        return term if isinstance(term, np.ndarray) else np.full(self.n, term)
 
     def term(self, value, name: str, k: int = 0) -> float | np.ndarray:
         """`number`, a number as given left as one (NaN for none): a column of the chunk's
