@@ -191,11 +191,17 @@ class OutcomeMerge:
             # million of bench.yaml's rows, 0.155 s against 0.212 s, a file of 47.1 MiB
             # against 47.5 (any reader of Parquet 2.8, 2019: pyarrow, DuckDB, polars, Spark).
             floats = [f.name for f in schema if pa.types.is_floating(f.type)]
+            # Min/max statistics only for the columns rows are picked by (the point, the
+            # parameters, the replication), which let a reader skip row groups: those of
+            # the outcomes took a quarter of the merge's time and skip nothing, every row
+            # group holding runs of every kind (0.161 s against 0.214 a million rows).
+            keys = schema.names[: schema.get_field_index("replication") + 1]
             self.writer = pq.ParquetWriter(
                 self.tmp,
                 schema,
                 use_dictionary=dictionary_columns(schema),
                 use_byte_stream_split=floats or False,
+                write_statistics=keys,
             )
         self.pending.append(table.cast(self.writer.schema))
         self.rows += table.num_rows
