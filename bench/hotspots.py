@@ -88,7 +88,8 @@ class EngineLoop:
         scenario = load_scenario(path)
         context = Context(scenario, compile_scenario(scenario))
         self.model, self.months = context.model, outcome_months(context)
-        self.chunk, self.workspace = sweep_chunk(self.model), Workspace()
+        self.chunk = sweep_chunk(self.model, months=len(self.months))  # as a sweep's tasks
+        self.workspace = Workspace()
         self.run(0, 2_000)
 
     def run(self, first: int, n: int) -> None:

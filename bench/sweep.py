@@ -72,7 +72,8 @@ def engine_loop(path: Path, workspace: Workspace | None = None) -> float:
     (as the sweep's processes do)."""
     spec, doc, path = load_sweep(path)
     _, points = design_points(spec, path, doc)
-    chunk = sweep_chunk(points[0].context.model)  # as the sweep's tasks
+    context = points[0].context
+    chunk = sweep_chunk(context.model, months=len(outcome_months(context)))  # as the sweep's
     t0 = time.perf_counter()
     for point in points.values():
         for first in range(0, spec.replications, chunk):

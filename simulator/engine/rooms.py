@@ -40,16 +40,18 @@ def _changes(model: Model) -> int:
     return 1 + P * V + len(model.negotiations) + dated + buyouts
 
 
-def bytes_per_replication(model: Model, events: bool = True) -> int:
+def bytes_per_replication(model: Model, events: bool = True, months: int | None = None) -> int:
     """What a chunk holds per replication while its clock runs (the book of pledges, the
     events' room unless no event is recorded, the departures' clocks, membership) and the
-    venture totals it records: a sweep's chunk is sized by it."""
+    venture totals it records, at every month or at `months` months only (a sweep keeping
+    no trajectory): a sweep's chunk is sized by it."""
     V, P = model.involved.shape
     D, H = len(model.departures), model.horizon
     book_ = room(model) * 7 * 8 + 2 * V * P * 8
     events_ = event_room(model) * (len(EVENT_INTS) + len(EVENT_REALS)) * 8 if events else 0
     pieces = varying_rates(model) * (2 * H + 2) * 8  # hazards.py's pieces
-    return book_ + events_ + D * 12 * 8 + 2 * V * P * 8 + 4 * V * H * 8 + pieces
+    totals = 4 * V * (H if months is None else months) * 8
+    return book_ + events_ + D * 12 * 8 + 2 * V * P * 8 + totals + pieces
 
 
 # Replications run together month after month (batch/month.py): as many as keep what their

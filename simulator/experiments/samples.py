@@ -49,7 +49,7 @@ def sample(
     check_metric(metric, scenario)
     context = Context(scenario, compile_scenario(scenario), shared)
     months = tuple(sorted({*outcome_months(context), *_month(metric)}))
-    parts, size = [], sweep_chunk(context.model)
+    parts, size = [], sweep_chunk(context.model, months=len(months))
     for first in range(0, replications, size):  # one process: no tail tasks to balance
         count = min(size, replications - first)
         chunk = simulate(context.model, seed, count, first, None, engine, True, False, months)

@@ -48,6 +48,7 @@ from simulator.experiments.tasks import (
 from simulator.results.folders import default_output, locked
 from simulator.results.manifest import provenance
 from simulator.results.resultset import SWEEP_FILES, ResultSet, write_table
+from simulator.results.tables import outcome_months
 from simulator.scenario.yamlio import Document
 
 
@@ -93,7 +94,7 @@ def sweep(
     out = Path(out)
     design, points = design_points(spec, sweep_file, doc)
     # A resumed sweep keeps the tasks it was cut into, whichever engine runs it now
-    chunk = chunk or (resume and Store(out).chunk()) or sweep_chunk(points[0].context.model)
+    chunk = chunk or (resume and Store(out).chunk()) or _chunk(spec, points[0].context)
     tasks = plan_tasks(len(design), spec.replications, chunk)
     manifest = _new_manifest(spec, sweep_file, design, points, tasks, chunk)
     # The executor starts before anything is written: one that cannot start leaves no trace.
@@ -108,6 +109,13 @@ def sweep(
             spec, design, points, tasks, store, pool, manifest, progress, plots, on_plan
         )
     return ResultSet.load(out, skip=() if load else ("outcomes",))
+
+
+def _chunk(spec: Sweep, context) -> int:
+    """Replications per task: a sweep keeping no trajectory records venture totals at
+    the outcomes' months only (run_task), so its chunks hold more."""
+    months = None if spec.keep.trajectories else len(outcome_months(context))
+    return sweep_chunk(context.model, months=months)
 
 
 def _new_manifest(spec: Sweep, sweep_file, design, points: dict, tasks: list, chunk: int) -> dict:

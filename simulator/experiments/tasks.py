@@ -37,11 +37,12 @@ CHUNK = 500  # replications per task: large enough that a task outweighs its ove
 # A sweep's tasks on the batch engine, whose cost per chunk is partly fixed (a SimPy step
 # and a compiled call per dated month, the arrays' set-up, a part's files and tables): as
 # many replications as keep a chunk's state and venture totals near 64 MiB
-# (rooms.bytes_per_replication: a sweep records no per-member rows), within 250 and 20,000.
+# (rooms.bytes_per_replication: a sweep records no per-member rows), within 250 and 50,000.
 # On bench.yaml, tasks of 20,000 ran a serial sweep at 299,000 runs/s against 270,000 with
-# tasks of 5,000 (best of 4 interleaved runs each).
+# tasks of 5,000 (best of 4 interleaved runs each); keeping no trajectory, tasks of 39,199
+# (its totals at two months only) took 0.93 of the time of tasks of 16,980 (docs/engine.md).
 BATCH_STATE = 64 * 2**20  # bytes per chunk
-BATCH_CHUNKS = (250, 20_000)
+BATCH_CHUNKS = (250, 50_000)
 
 
 class PartsWriter(Protocol):
@@ -74,15 +75,17 @@ class Task:
 TAIL = (8, 8, 4, 4, 2, 2)  # from the end: two tasks of chunk/8, two of chunk/4, two of /2
 
 
-def sweep_chunk(model, events: bool = False) -> int:
+def sweep_chunk(model, events: bool = False, months: int | None = None) -> int:
     """Replications per sweep task for `model`: more on the batch engine, fewer when each
     replication's records (3 flows per venture, member and month) are large. `events`:
-    the tasks record events (a streamed run's do; a sweep's only for actions on them)."""
+    the tasks record events (a streamed run's do; a sweep's only for actions on them).
+    `months`: the tasks record venture totals at so many months only (a sweep keeping no
+    trajectory: outcome_months), not at every month."""
     if engine_for(model) != "batch":
         return CHUNK
     low, high = BATCH_CHUNKS
     events = events or bool(model.triggers)  # actions on events read them (run.ChunkState)
-    return max(low, min(high, BATCH_STATE // bytes_per_replication(model, events)))
+    return max(low, min(high, BATCH_STATE // bytes_per_replication(model, events, months)))
 
 
 def task_sizes(total: int, chunk: int = CHUNK) -> list[int]:
