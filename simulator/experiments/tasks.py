@@ -40,7 +40,7 @@ CHUNK = 500  # replications per task: large enough that a task outweighs its ove
 # (rooms.bytes_per_replication: a sweep records no per-member rows), within 250 and 50,000.
 # On bench.yaml, tasks of 20,000 ran a serial sweep at 299,000 runs/s against 270,000 with
 # tasks of 5,000 (best of 4 interleaved runs each); keeping no trajectory, tasks of 39,199
-# (its totals at two months only) took 0.93 of the time of tasks of 16,980 (docs/engine.md).
+# (its totals at two months only) took 0.92 of the time of tasks of 16,980 (docs/engine.md).
 BATCH_STATE = 64 * 2**20  # bytes per chunk
 BATCH_CHUNKS = (250, 50_000)
 
