@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pandas as pd
 
@@ -14,6 +15,29 @@ from simulator.scenario.yamlio import parse_text
 # mechanisms (a small job would otherwise stay on the per-replication engine, which the
 # differential tests compare it with): the closed-form and property tests check both.
 os.environ.setdefault("CONSIM_ENGINE", "auto")
+
+
+def pytest_sessionstart(session) -> None:
+    """Compile the batch engine's kernels once, before the test processes start. A fresh
+    clone's first batch run compiles them (one to three minutes on a shared 2-core
+    machine): each test process compiled its own copy inside whichever of its tests came
+    first, both at once, and a test running `consim` in a subprocess with a timeout could
+    run out of time waiting for it."""
+    if hasattr(session.config, "workerinput"):  # a pytest-xdist worker: done before it
+        return
+    from simulator.engine.batch import cache
+
+    if cache.compiled():
+        return
+    from simulator.engine.compile import compile_scenario
+    from simulator.engine.simulate import simulate
+    from simulator.scenario.load import load_scenario
+
+    bench = Path(__file__).resolve().parent.parent / "scenarios" / "reference" / "bench.yaml"
+    model = compile_scenario(load_scenario(bench))
+    simulate(model, 1, 10, engine="batch")  # full records and events: a run's
+    simulate(model, 1, 10, engine="batch", totals=True)  # a streamed run's totals
+    simulate(model, 1, 10, engine="batch", totals=True, events=False, months=(59, 71))
 
 
 def scenario(text: str, name: str = "test"):
