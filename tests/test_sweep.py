@@ -187,6 +187,30 @@ def test_a_sweep_may_keep_no_trajectories(tmp_path):
     assert not (tmp_path / "o" / "trajectories.png").exists()
 
 
+def test_a_sweep_keeping_no_trajectory_cuts_larger_tasks(tmp_path):
+    """Its tasks record venture totals at the outcomes' two months, not at every month:
+    more replications fit the same memory (tasks.sweep_chunk), and the estimate cuts the
+    sweep as the sweep does."""
+    from simulator.engine.compile import compile_scenario
+    from simulator.engine.rooms import bytes_per_replication
+    from simulator.experiments.tasks import BATCH_STATE, sweep_chunk
+
+    bench = Path(__file__).resolve().parent.parent / "scenarios" / "reference" / "bench.yaml"
+    body = "parameters:\n  partners.state.pledge: {values: [90, 110]}\nreplications: 3\nseed: 1\n"
+    path = write_sweep(tmp_path, body, bench, "kept")
+    kept = simulator.sweep(path, out=tmp_path / "k", executor="serial", plots=False)
+    path = write_sweep(tmp_path, body + "keep: {trajectories: []}\n", bench, "none")
+    none = simulator.sweep(path, out=tmp_path / "n", executor="serial", plots=False)
+    model = compile_scenario(simulator.load_scenario(bench))
+    every, two = (BATCH_STATE // bytes_per_replication(model, False, m) for m in (None, 2))
+    assert kept.manifest["chunk"] == sweep_chunk(model) == every
+    assert none.manifest["chunk"] == two
+    assert none.manifest["chunk"] > 2 * kept.manifest["chunk"]
+    big = body.replace("replications: 3", "replications: 50000") + "keep: {trajectories: []}\n"
+    planned = estimate(write_sweep(tmp_path, big, bench, "big")).tasks  # a pilot, no sweep
+    assert planned == len(plan_tasks(2, 50_000, two)) < len(plan_tasks(2, 50_000))
+
+
 # --- bad sweep files: one clear line each, exit 2, nothing written ---------------------------
 
 BAD = {

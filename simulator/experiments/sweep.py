@@ -203,7 +203,7 @@ def estimate(
     its design points are built and checked, and the pilot runs."""
     spec, doc, sweep_file = load_sweep(sweep_file, allow_large)
     design, points = design_points(spec, sweep_file, doc)
-    tasks = plan_tasks(len(design), spec.replications)
+    tasks = plan_tasks(len(design), spec.replications, _chunk(spec, points[0].context))
     return _plan(spec, points, tasks, set(), workers or default_workers())
 
 
