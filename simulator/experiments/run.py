@@ -175,12 +175,8 @@ class Simulation:
             tables = [getattr(r, name) for r in results]
             return pd.concat([t for t in tables if t is not None], ignore_index=True)
 
-        failed = [r.failures for r in results if r.failures is not None]
-        failures = (
-            pd.concat(failed, ignore_index=True)
-            if failed
-            else pd.DataFrame(columns=FAILURE_COLUMNS)
-        )
+        failed = any(r.failures is not None for r in results)
+        failures = stack("failures") if failed else pd.DataFrame(columns=FAILURE_COLUMNS)
         manifest["failed"] = len(failures)
         spooled = {}
         if self.spool is not None:

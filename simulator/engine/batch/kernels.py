@@ -54,9 +54,7 @@ def log_stay(hazard: float | np.ndarray) -> float | np.ndarray:
     never leaving), -inf for certain departure (h >= 1); NaN stays NaN."""
     if isinstance(hazard, np.ndarray):
         return log_stays(hazard, np.empty_like(hazard))
-    if hazard <= 0.0:
-        return 0.0
-    return -math.inf if hazard >= 1.0 else math.log1p(-hazard)
+    return float(log_stays(np.array([hazard], dtype=float), np.empty(1))[0])
 
 
 @kernel
