@@ -16,6 +16,7 @@ from simulator.cli import main
 from simulator.errors import ConsimError
 from simulator.experiments.levers import parse_lever
 from simulator.experiments.samples import sample
+from simulator.experiments.solve import answer_lines
 
 PLAN = "scenarios/dassault_leaves.yaml"
 ATOS = "scenarios/atos_joins.yaml"
@@ -81,6 +82,8 @@ def test_deterministic_top_up_is_exact():
     assert s.interval[0] == pytest.approx(195.0, abs=1e-6)
     assert s.interval[1] == pytest.approx(195.0, abs=1e-6)
     assert s.manifest["replications"] == 1 and s.estimate["value"] == 1.0
+    there = answer_lines(s)[1]  # no interval of one value twice
+    assert there == "there: P(committed_final >= 285 at 2014-12) = 1"
     low = solve(
         PLAN,
         "partners.state.pledge=135..300",

@@ -274,11 +274,10 @@ def answer_lines(solution: Solution) -> list[str]:
     change = ""
     if isinstance(written, int | float) and not lever.dates:
         change = f" (the file: {written:g}; {solution.value - written:+.6g})"
-    return [
-        f"{goal} {lever.path} = {lever.shown(solution.value)}{change}",
-        f"there: {solution.target.statistic.text} = {est['value']:.4g} ({interval_text(est)})",
-        sure,
-    ]
+    there = f"there: {solution.target.statistic.text} = {est['value']:.4g}"
+    if solution.manifest["stochastic"]:  # an exact run's interval is the value twice
+        there += f" ({interval_text(est)})"
+    return [f"{goal} {lever.path} = {lever.shown(solution.value)}{change}", there, sure]
 
 
 def interval_text(record: dict) -> str:
