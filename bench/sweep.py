@@ -45,8 +45,7 @@ from simulator.engine.simulate import Workspace, simulate
 from simulator.experiments.executors import Processes
 from simulator.experiments.points import design_points
 from simulator.experiments.spec import load_sweep
-from simulator.experiments.sweep import sweep
-from simulator.experiments.tasks import sweep_chunk
+from simulator.experiments.sweep import sweep, task_chunk
 from simulator.results.tables import outcome_months
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,8 +71,7 @@ def engine_loop(path: Path, workspace: Workspace | None = None) -> float:
     (as the sweep's processes do)."""
     spec, doc, path = load_sweep(path)
     _, points = design_points(spec, path, doc)
-    context = points[0].context
-    chunk = sweep_chunk(context.model, months=len(outcome_months(context)))  # as the sweep's
+    chunk = task_chunk(spec, points[0].context)  # as the sweep's tasks
     t0 = time.perf_counter()
     for point in points.values():
         for first in range(0, spec.replications, chunk):

@@ -94,7 +94,7 @@ def sweep(
     out = Path(out)
     design, points = design_points(spec, sweep_file, doc)
     # A resumed sweep keeps the tasks it was cut into, whichever engine runs it now
-    chunk = chunk or (resume and Store(out).chunk()) or _chunk(spec, points[0].context)
+    chunk = chunk or (resume and Store(out).chunk()) or task_chunk(spec, points[0].context)
     tasks = plan_tasks(len(design), spec.replications, chunk)
     manifest = _new_manifest(spec, sweep_file, design, points, tasks, chunk)
     # The executor starts before anything is written: one that cannot start leaves no trace.
@@ -111,7 +111,7 @@ def sweep(
     return ResultSet.load(out, skip=() if load else ("outcomes",))
 
 
-def _chunk(spec: Sweep, context) -> int:
+def task_chunk(spec: Sweep, context) -> int:
     """Replications per task: a sweep keeping no trajectory records venture totals at
     the outcomes' months only (run_task), so its chunks hold more."""
     months = None if spec.keep.trajectories else len(outcome_months(context))
@@ -203,7 +203,7 @@ def estimate(
     its design points are built and checked, and the pilot runs."""
     spec, doc, sweep_file = load_sweep(sweep_file, allow_large)
     design, points = design_points(spec, sweep_file, doc)
-    tasks = plan_tasks(len(design), spec.replications, _chunk(spec, points[0].context))
+    tasks = plan_tasks(len(design), spec.replications, task_chunk(spec, points[0].context))
     return _plan(spec, points, tasks, set(), workers or default_workers())
 
 
