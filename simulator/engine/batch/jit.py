@@ -19,6 +19,7 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
+from numba.cpython.unsafe.numbers import trailing_zeros as trailing_zeros
 from numba.extending import intrinsic
 
 from simulator.engine.batch import cache
@@ -64,6 +65,11 @@ inline = njit(cache=True, _nrt=False, inline="always")  # for the kernels' small
 # whether t < 0, to wrap it around as Python does, and a loop over months does not compile
 # to vector instructions: 26.6 against 9.5 ns for a month-by-month row of 72.
 u64 = np.uint64
+i64 = np.int64  # back from unsigned: numba makes a float of int64 and uint64 mixed
+
+# trailing_zeros (imported above, numba's own intrinsic): the index of an integer's lowest
+# set bit (LLVM's cttz), by which a set of months kept as bits is read back in increasing
+# order (settle_at.mark)
 
 
 @intrinsic

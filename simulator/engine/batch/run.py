@@ -201,8 +201,8 @@ def _totals_at(chunk: ChunkState, flows, member, months: np.ndarray) -> Trajecto
     mem, H = chunk.members, chunk.model.horizon
     if public_funders(chunk.matches, mem.public):
         K = len(months)
-        listing = (np.zeros(H + 2, dtype=np.int64), np.zeros(H + 1, dtype=bool))
-        scratch = (np.zeros(H + 1), np.zeros(K), np.zeros(K), *listing)
+        listed = np.zeros((H + 63) // 64, dtype=np.uint64)  # settle_at.mark
+        scratch = (np.zeros(H + 1), np.zeros(K), np.zeros(K), listed)
         common = (mem.join, mem.leave, mem.public, chunk.matches, months, scratch)
         settle_at(chunk.ledger, *flows, member, *common)
     else:  # from every month's (settle_totals' docstring says why)

@@ -21,16 +21,16 @@ from simulator.engine.batch.book import (
     paid_before,
 )
 from simulator.engine.batch.book import weight_before as before
-from simulator.engine.batch.jit import inline, kernel, u64
+from simulator.engine.batch.jit import i64, inline, kernel, trailing_zeros, u64
 
 
 @kernel
 def settle_at(led, pledged, paid, cancelled, count, join, leave, public, mat, months, scratch):
     """settle_totals at `months` only (sorted): pledged, paid, cancelled and count are
-    (n, V, 1, len(months)). `scratch`: (path (H + 1,), private paid (K,), unused (K,),
-    the months listed (H + 2,) integers, and whether each is (H + 1,)), zeros. As
-    settle_totals, only for matching funders that are public."""
-    path, private_paid, unused, changes, listed = scratch
+    (n, V, 1, len(months)). `scratch`: (path (H + 1,), private paid (K,), unused (K,), the
+    months listed as bits ((H + 63) // 64 unsigned words)), zeros. As settle_totals, only
+    for matching funders that are public."""
+    path, private_paid, unused, listed = scratch
     n, V, _, K = pledged.shape
     P = public.shape[0]
     entry, amount, head = led.entry, led.amount, led.head
@@ -48,7 +48,7 @@ def settle_at(led, pledged, paid, cancelled, count, join, leave, public, mat, mo
                 i = head[r, v, p]
                 if matched and not public[p]:  # its paid-in counts for the matching money
                     flows_at(a, b, c, private_paid, i, entry[r], amount[r], led, months)
-                    committed_steps(path, changes, listed, i, entry[r], amount[r], led)
+                    committed_steps(path, listed, i, entry[r], amount[r], led)
                 else:
                     flows_at(a, b, c, unused, i, entry[r], amount[r], led, months)
                 first, stop = max(join[r, v, p], 0), leave[r, v, p]
@@ -64,26 +64,29 @@ def match_policies(led, r, v, mat, join, leave, public, scratch, months, a, b, c
     """The matching money of venture v's policies added to a, b, c (pledged, paid and
     cancelled at `months`), from the private members' path in `scratch` (settle_at), which
     is left at zeros."""
-    path, private_paid, _, changes, listed = scratch
+    path, private_paid, _, listed = scratch
+    H = path.shape[0] - 1
     for j in range(months.shape[0]):
-        mark(changes, listed, months[j])
+        mark(listed, months[j], H)
     for k in range(mat.venture.shape[0]):
         if mat.venture[k] == v:
             f = mat.funder[k]
             begin, stop = join[r, v, f], leave[r, v, f]
             ratio, cap = mat.ratio[r, k], mat.cap[r, k]
-            mark(changes, listed, begin)
-            mark(changes, listed, stop)
+            mark(listed, begin, H)
+            mark(listed, stop, H)
             frozen = 0.0  # what it had matched when it left (none: before it began; not
             # read if it stayed: match_at reads it from `stop`, and reads no month past H-1)
             if begin <= stop - 1 and stop < path.shape[0] - 1:
                 frozen = min(cap, ratio * frozen_paid(led, r, v, f, public, stop))
             terms = (frozen, ratio, cap, begin, stop)
-            match_at(path, changes, private_paid, terms, months, a, b, c)
-    for q in range(1, changes[0] + 1):  # back to zeros: the months listed, not all
-        t = changes[q]
-        path[u64(t)], listed[u64(t)] = 0.0, False
-    changes[0] = 0
+            match_at(path, listed, private_paid, terms, months, a, b, c)
+    for w in range(listed.shape[0]):  # back to zeros: the months listed, not all
+        bits = listed[w]
+        while bits:
+            path[u64(w * 64) + trailing_zeros(bits)] = 0.0
+            bits &= bits - u64(1)
+        listed[w] = 0
 
 
 @inline
@@ -133,20 +136,19 @@ def flows_at(pledged, paid, cancelled, paid_too, i, entry, amount, led, months):
 
 
 @inline
-def mark(changes, listed, t):
-    """List month t (< H) among those the matching money is read in: changes[0] how many
-    are listed, changes[1:] the months, in no order."""
-    if 0 <= t < listed.shape[0] - 1 and not listed[u64(t)]:
-        listed[u64(t)] = True
-        changes[0] += 1
-        changes[changes[0]] = t
+def mark(listed, t, H):
+    """List month t (< H) among those the matching money is read in: bit t % 64 of word
+    t // 64 of `listed`. Read back in increasing order by the bits' trailing zeros: no
+    sort, and no flag per month to clear (a list sorted by insertion cost twice as much)."""
+    if 0 <= t < H:
+        listed[u64(t) >> u64(6)] |= u64(1) << (u64(t) & u64(63))
 
 
 @inline
-def committed_steps(path, changes, listed, i, entry, amount, led):
+def committed_steps(path, listed, i, entry, amount, led):
     """Add to path (H + 1,) the changes the pledges from i make to committed (pledged less
     cancelled) from one month to the next (a change at month H is never read); list their
-    months in `changes`."""
+    months in `listed`."""
     cum, ends, anchored = led.cum, led.ends, led.anchored
     H = path.shape[0] - 1
     while i >= 0:
@@ -156,13 +158,13 @@ def committed_steps(path, changes, listed, i, entry, amount, led):
             start = first_month(start)
             cut = max(cut, start)
             path[u64(min(start, H))] += x * (ends[s] - before(cum, ends, s, start - base))
-            mark(changes, listed, start)
+            mark(listed, start, H)
         else:
             path[u64(min(m, H))] += x
-            mark(changes, listed, m)
+            mark(listed, m, H)
         if at < H:
             path[u64(at)] -= x * (ends[s] - before(cum, ends, s, cut - base))
-            mark(changes, listed, at)
+            mark(listed, at, H)
         i = entry[i, NEXT]
 
 
@@ -180,50 +182,41 @@ def frozen_paid(led, r, v, f, public, stop):
 
 
 @inline
-def match_at(path, changes, private_paid, terms, months, a, b, c):
+def match_at(path, listed, private_paid, terms, months, a, b, c):
     """match_money at `months` only: the committed matching money from the changes `path`
     (H + 1,) makes to the private members' committed, month by month (its rises pledged,
-    its falls cancelled, both cumulative), read only in the months `changes` lists (those
-    of the changes, the funder's joining and leaving, `months`);
+    its falls cancelled, both cumulative), read only in the months `listed` (those of the
+    changes, the funder's joining and leaving, `months`), in increasing order;
     the paid part at each month from `private_paid` (K,); added to a, b, c (pledged, paid
     and cancelled, (K,)). `terms`: what the funder had matched when it left (match_money's
     last_paid), the ratio, the cap, the months it joined and left."""
     last_paid, ratio, cap, begin, stop = terms
-    sort_listed(changes)
     private = before = rises = falls = 0.0
     j, K = 0, months.shape[0]
-    for q in range(1, changes[0] + 1):  # in the other months nothing rises or falls
-        t = changes[q]
-        due = j < K and months[j] == t
-        private += path[u64(t)]
-        if t >= stop:
-            committed = last_paid
-        elif t < begin:
-            committed = 0.0
-        else:
-            committed = min(cap, ratio * private)
-        step = committed - before
-        before = committed
-        rises += max(step, 0.0)
-        falls += max(-step, 0.0)
-        if due:
-            matched = min(cap, ratio * private_paid[j])
-            if t < begin:
-                matched = 0.0
+    for w in range(listed.shape[0]):  # in the other months nothing rises or falls
+        bits = listed[w]
+        while bits:
+            t = w * 64 + i64(trailing_zeros(bits))
+            bits &= bits - u64(1)
+            due = j < K and months[j] == t
+            private += path[u64(t)]
             if t >= stop:
-                matched = last_paid
-            a[j] += rises
-            b[j] += matched
-            c[j] += falls
-            j += 1
-
-
-@inline
-def sort_listed(changes):
-    """changes[1 : changes[0] + 1] in increasing order (insertion: a dozen months)."""
-    for q in range(2, changes[0] + 1):
-        t, i = changes[q], q
-        while i > 1 and changes[i - 1] > t:
-            changes[i] = changes[i - 1]
-            i -= 1
-        changes[i] = t
+                committed = last_paid
+            elif t < begin:
+                committed = 0.0
+            else:
+                committed = min(cap, ratio * private)
+            step = committed - before
+            before = committed
+            rises += max(step, 0.0)
+            falls += max(-step, 0.0)
+            if due:
+                matched = min(cap, ratio * private_paid[j])
+                if t < begin:
+                    matched = 0.0
+                if t >= stop:
+                    matched = last_paid
+                a[j] += rises
+                b[j] += matched
+                c[j] += falls
+                j += 1
