@@ -8,6 +8,8 @@ from simulator.engine.batch.codes import EVENT_INTS, EVENT_REALS
 from simulator.engine.model import Model
 from simulator.engine.terms import DriftHazard, StepHazard
 
+ENTRY = 6 * 4 + 8  # bytes of a pledge in the book: six 32-bit fields and its amount
+
 
 def room(model: Model) -> int:
     """Entries a replication's book can hold: the pledges (the founders', each candidate's
@@ -47,7 +49,7 @@ def bytes_per_replication(model: Model, events: bool = True, months: int | None 
     no trajectory): a sweep's chunk is sized by it."""
     V, P = model.involved.shape
     D, H = len(model.departures), model.horizon
-    book_ = room(model) * 7 * 8 + 2 * V * P * 8
+    book_ = room(model) * ENTRY + 2 * V * P * 8
     events_ = event_room(model) * (len(EVENT_INTS) + len(EVENT_REALS)) * 8 if events else 0
     pieces = varying_rates(model) * (2 * H + 2) * 8  # hazards.py's pieces
     totals = 4 * V * (H if months is None else months) * 8
@@ -85,7 +87,7 @@ def _hot_bytes(model: Model) -> int:
     """What a replication's months read and write: its book, clocks and membership."""
     V, P = model.involved.shape
     D = len(model.departures)
-    hot = room(model) * 7 * 8 + D * 12 * 8 + 4 * V * P * 8 + varying_rates(model) * 16
+    hot = room(model) * ENTRY + D * 12 * 8 + 4 * V * P * 8 + varying_rates(model) * 16
     return max(1, hot)
 
 

@@ -33,7 +33,7 @@ from simulator.engine.model import Model, Schedule
 # entry[r, i]: pledge i of replication r; its amount is amount[r, i]. CUT: cancelled from;
 # AT: recorded in; FROM: a continuation's first month, -2 - a moved pledge's (-1: a pledge)
 MONTH, SCHEDULE, CUT, AT, NEXT, FROM = range(6)
-NEVER = 1 << 40  # a pledge not cancelled
+NEVER = 1 << 30  # a pledge not cancelled (entries are 32-bit)
 _EPS = 1e-9
 
 LedgerArrays = namedtuple(
@@ -86,10 +86,10 @@ def ledger(model: Model, n: int, room: int, schedules: Schedules) -> LedgerArray
         head[v, p] = len(rows) - 1
         committed[v, p] += spec.amount
         total[v] += spec.amount
-    entry = np.empty((n, room, 6), dtype=np.int64)
+    entry = np.empty((n, room, 6), dtype=np.int32)
     amount = np.empty((n, room))
     if rows:
-        entry[:, : len(rows)] = np.array(rows, dtype=np.int64)
+        entry[:, : len(rows)] = np.array(rows, dtype=np.int32)
         amount[:, : len(rows)] = amounts
     no_tables = (np.zeros((0, 1)), np.zeros(0), np.zeros(0, dtype=bool))  # with_tables
     return LedgerArrays(
