@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import math
 
-from simulator.engine.batch.jit import inline
+import numpy as np
+
+from simulator.engine.batch.jit import bits_float, float_bits, i64, inline, trailing_zeros, u64
 
 HEAP_FROM = 16  # clocks per replication (state._heap gives no room below)
 
@@ -83,12 +85,12 @@ def current(dep, r):
 def next_due(dep, r):
     """The month the replication's next live clock is due (inf if none); stale entries on
     top are dropped."""
-    if dep.heap_d.shape[1] == 0:
-        soonest = math.inf
-        for d in range(dep.live.shape[1]):
-            if dep.live[r, d]:
-                soonest = min(soonest, dep.when[r, d])
-        return soonest
+    if dep.heap_d.shape[1] == 0:  # the live clocks' least month (kernels.first_after)
+        live, when = dep.live, dep.when[r].view(np.int64)
+        least = none = float_bits(math.inf)
+        for d in range(live.shape[1]):
+            least = min(least, when[u64(d)] if live[r, u64(d)] else none)
+        return bits_float(least)
     while dep.heap_size[r] > 0:
         if current(dep, r) >= 0:
             return dep.heap_when[r, 0]
@@ -114,12 +116,17 @@ def due_in_order(dep, r, month, queue, fire):
 
 @inline
 def scan_due(dep, r, month, queue, fire):
-    """due_in_order by scanning every clock (an insertion sort: rarely more than one)."""
-    tail = 0
+    """due_in_order by scanning every clock (fewer than HEAP_FROM): which are due as the
+    bits of one integer, compared all at once, then queued in the order booked (an
+    insertion: rarely more than one)."""
     live, when, seq = dep.live, dep.when, dep.seq
+    due = u64(0)
     for d in range(live.shape[1]):
-        if not (live[r, d] and when[r, d] == month):
-            continue
+        due |= u64(live[r, u64(d)] & (when[r, u64(d)] == month)) << u64(d)
+    tail = 0
+    while due:
+        d = i64(trailing_zeros(due))
+        due &= due - u64(1)
         i = tail
         while i > 0 and seq[r, queue[1, i - 1]] > seq[r, d]:
             queue[1, i] = queue[1, i - 1]
