@@ -19,7 +19,7 @@ from __future__ import annotations
 from simulator.engine.batch import clocks, hazards
 from simulator.engine.batch.codes import BEFORE_OPENING, DEPARTURE, NO_DETAIL
 from simulator.engine.batch.exits import left
-from simulator.engine.batch.jit import inline, kernel, prefetch, step
+from simulator.engine.batch.jit import i64, inline, kernel, prefetch, step, trailing_zeros, u64
 from simulator.engine.batch.kernels import (
     cancel_from,
     freeze,
@@ -172,15 +172,16 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
     moment a rival's leaving reaches the clocks still waiting on it."""
     live, when, pending, rival, first = dep.live, dep.when, dep.pending, dep.rival, dep.first
     rival_changed, soonest, queue = dep.rival_changed, dep.next, dep.queue
-    hi = mem.block[1]
+    lo, hi, marks = mem.block[0], mem.block[1], dep.marks
+    mark_due(soonest, lo, hi, month, marks)
     # r: the next replication with something due this month; the rows of the two due
     # after it are on their way to the cache while it is handled
-    r = due_from(soonest, mem.block[0], hi, month)
-    after = due_from(soonest, r + 1, hi, month)
+    r = next_due(marks, lo, hi)
+    after = next_due(marks, lo, hi)
     read_soon(led, mem, mat, ven, ex, dep, r, hi)
     read_soon(led, mem, mat, ven, ex, dep, after, hi)
     while r < hi:
-        later = due_from(soonest, after + 1, hi, month)
+        later = next_due(marks, lo, hi)
         read_soon(led, mem, mat, ven, ex, dep, later, hi)
         tail = clocks.due_in_order(dep, r, month, queue, FIRE)
         head = 0
@@ -222,11 +223,39 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
 
 
 @inline
-def due_from(soonest, r, hi, month):
-    """The first replication from r on, before hi, with a clock due in `month` (else hi)."""
-    while r < hi and soonest[r] != month:
-        r += 1
-    return min(r, hi)
+def mark_due(soonest, lo, hi, month, marks):
+    """Mark in `marks` the replications lo … hi-1 with a clock due in `month`: bit i % 64 of
+    word i // 64 for replication lo + i, the words compared 64 replications at once (a
+    scan one by one, stopping at each, spent most of its time mispredicting where). One
+    more word marks the end; the last slot says where next_due is to look from."""
+    words = (hi - lo + 63) // 64
+    for w in range(words):
+        base = lo + 64 * w
+        bits = u64(0)
+        if base + 64 <= hi:
+            for i in range(64):
+                bits |= u64(soonest[u64(base + i)] == month) << u64(i)
+        else:
+            for i in range(hi - base):
+                bits |= u64(soonest[u64(base + i)] == month) << u64(i)
+        marks[w] = bits
+    marks[words] = u64(1)
+    marks[marks.shape[0] - 1] = u64(0)
+
+
+@inline
+def next_due(marks, lo, hi):
+    """The first replication still marked (mark_due), its mark taken off; hi for none."""
+    cursor = marks.shape[0] - 1
+    w = i64(marks[cursor])
+    while marks[w] == 0:
+        w += 1
+    marks[cursor] = u64(w)
+    r = lo + 64 * w + i64(trailing_zeros(marks[w]))
+    if r >= hi:  # the end's mark: left for the calls after
+        return hi
+    marks[w] &= marks[w] - u64(1)
+    return r
 
 
 @inline

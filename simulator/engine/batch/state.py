@@ -34,7 +34,7 @@ MatchArrays = namedtuple("MatchArrays", "venture funder ratio cap frozen")
 DepartureArrays = namedtuple(
     "DepartureArrays",
     "member venture at rival start founder word replication stay stay_raised when live first k "
-    "seq clock pending rival_changed next queue order "  # queue, order: scratch (jit.py)
+    "seq clock pending rival_changed next queue order marks "  # the last three: scratch (jit.py)
     "heap_when heap_seq heap_d heap_size rivals_of rival_list "  # clocks.py
     "pieces",  # hazards varying by month (hazards.py)
 )
@@ -226,6 +226,7 @@ def departures(model: Model, draws: ChunkDraws) -> DepartureArrays:
         np.full(n, np.inf),  # the first month a live clock is due, per replication
         np.empty((3, 16 * len(specs) + 16), dtype=np.int64),  # a month's queue (departures)
         np.empty(len(specs), dtype=np.int64),
+        np.zeros(rooms.BLOCKS[1] // 64 + 2, dtype=np.uint64),  # departures.mark_due
         *_heap(n, len(specs)),
         *_rivals(specs, len(model.members)),
         hazards.pieces(model, draws, names),
