@@ -180,11 +180,14 @@ def matches(model: Model, draws: ChunkDraws) -> MatchArrays:
 
 def _columns(vectors: list, n: int, dtype=float) -> np.ndarray:
     """(n, len(vectors)): each vector, or number, a column. The numbers are written row by
-    row at once, the vectors then column by column (each a pass over the whole array)."""
-    out = np.empty((n, len(vectors)), dtype)
-    if not all(isinstance(x, np.ndarray) for x in vectors):
+    row at once (np.repeat of the row: twice as fast as assigning it to every row), the
+    vectors then column by column (each a pass over the whole array)."""
+    if all(isinstance(x, np.ndarray) for x in vectors):
+        out = np.empty((n, len(vectors)), dtype)
+    else:
         numbers = [0.0 if isinstance(x, np.ndarray) else x for x in vectors]
-        out[:] = np.array(numbers, dtype=float).astype(dtype, copy=False)
+        row = np.array(numbers, dtype=float).astype(dtype, copy=False)
+        out = np.repeat(row[None], n, axis=0)
     for k, vector in enumerate(vectors):
         if isinstance(vector, np.ndarray):
             out[:, k] = vector
