@@ -225,14 +225,14 @@ def departures(led, mem, mat, ven, ex, tops, dep, ev, month):
 @inline
 def mark_due(soonest, lo, hi, month, marks):
     """Mark in `marks` the replications lo … hi-1 with a clock due in `month`: bit i % 64 of
-    word i // 64 for replication lo + i, the words compared 64 replications at once (a
-    scan one by one, stopping at each, spent most of its time mispredicting where). One
-    more word marks the end; the last slot says where next_due is to look from."""
+    word i // 64 for replication lo + i, 64 replications compared at once rather than a
+    scan stopping at each due one. One more word marks the end; the last slot says where
+    next_due is to look from."""
     words = (hi - lo + 63) // 64
     for w in range(words):
         base = lo + 64 * w
         bits = u64(0)
-        if base + 64 <= hi:
+        if base + 64 <= hi:  # a fixed count: compiled to vector instructions
             for i in range(64):
                 bits |= u64(soonest[u64(base + i)] == month) << u64(i)
         else:

@@ -67,6 +67,8 @@ inline = njit(cache=True, _nrt=False, inline="always")  # for the kernels' small
 # to vector instructions: 26.6 against 9.5 ns for a month-by-month row of 72.
 u64 = np.uint64
 i64 = np.int64  # back from unsigned: numba makes a float of int64 and uint64 mixed
+# trailing_zeros (numba's intrinsic, imported above): the index of an integer's lowest set
+# bit (LLVM's cttz), by which a set of months kept as bits is read back in order
 
 
 @inline
@@ -80,11 +82,6 @@ def float_bits(x):
 def bits_float(b):
     """The float whose bits are b (float_bits undone)."""
     return viewer(b, types.float64)
-
-
-# trailing_zeros (imported above, numba's own intrinsic): the index of an integer's lowest
-# set bit (LLVM's cttz), by which a set of months kept as bits is read back in increasing
-# order (settle_at.mark)
 
 
 @intrinsic

@@ -77,7 +77,7 @@ def match_policies(led, r, v, mat, join, leave, public, scratch, months, a, b, c
             mark(listed, stop, H)
             frozen = 0.0  # what it had matched when it left (none: before it began; not
             # read if it stayed: match_at reads it from `stop`, and reads no month past H-1)
-            if begin <= stop - 1 and stop < path.shape[0] - 1:
+            if begin <= stop - 1 and stop < H:
                 frozen = min(cap, ratio * frozen_paid(led, r, v, f, public, stop))
             terms = (frozen, ratio, cap, begin, stop)
             match_at(path, listed, private_paid, terms, months, a, b, c)
@@ -139,7 +139,7 @@ def flows_at(pledged, paid, cancelled, paid_too, i, entry, amount, led, months):
 def mark(listed, t, H):
     """List month t (< H) among those the matching money is read in: bit t % 64 of word
     t // 64 of `listed`. Read back in increasing order by the bits' trailing zeros: no
-    sort, and no flag per month to clear (a list sorted by insertion cost twice as much)."""
+    sort, and no flag per month to clear."""
     if 0 <= t < H:
         listed[u64(t) >> u64(6)] |= u64(1) << (u64(t) & u64(63))
 

@@ -180,7 +180,7 @@ def matches(model: Model, draws: ChunkDraws) -> MatchArrays:
 
 def _columns(vectors: list, n: int, dtype=float) -> np.ndarray:
     """(n, len(vectors)): each vector, or number, a column. The numbers are written row by
-    row at once (np.repeat of the row: twice as fast as assigning it to every row), the
+    row at once (np.repeat of the row, faster than assigning it to every row), the
     vectors then column by column (each a pass over the whole array)."""
     if all(isinstance(x, np.ndarray) for x in vectors):
         out = np.empty((n, len(vectors)), dtype)
